@@ -1,0 +1,38 @@
+// A diagnostic is a finding about the repository a person can act on: where, how bad, what.
+import type { SourcePos } from './objects.ts';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Closed vocabulary of what can be wrong; tests branch on these, not on message text. */
+export type DiagnosticCode =
+  | 'yaml-syntax'
+  | 'schema'
+  | 'unknown-kind'
+  | 'duplicate-object'
+  | 'dangling-set-ref'
+  | 'dangling-cluster-ref'
+  | 'cross-namespace-ref'
+  | 'selector-syntax'
+  | 'max-replicas-zero'
+  | 'empty-selector'
+  | 'unsupported-field'
+  | 'bad-annotation'
+  | 'read-error';
+
+export interface Diagnostic extends SourcePos {
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+  /** Dotted path of the field concerned, e.g. `spec.helmCharts[0].chartName`. */
+  field?: string;
+  /** The object concerned, as `objectId` renders it, when there is one. */
+  object?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col} ${d.severity} ${d.message}`;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}

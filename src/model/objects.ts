@@ -1,0 +1,170 @@
+// Plain types of the five kinds gitset reads from a repository, as the loader hands them on.
+// Field names are Sveltos' own (libsveltos/api/v1beta1, addon-controller/api/v1beta1), so a
+// manifest written for Sveltos reads the same here. No logic beyond small helpers.
+
+/** Where something stands in the repository: 1-based line and column. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export const LIB_GROUP = 'lib.projectsveltos.io';
+export const CONFIG_GROUP = 'config.projectsveltos.io';
+
+export type SetKind = 'ClusterSet' | 'Set';
+export type ProfileKind = 'ClusterProfile' | 'Profile';
+export type Kind = 'SveltosCluster' | SetKind | ProfileKind;
+
+export interface ObjectMeta {
+  name: string;
+  /** Absent for the cluster-wide kinds (ClusterSet, ClusterProfile). */
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+/** v1beta1 form. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** v1beta1 is a LabelSelector; v1alpha1 is a selector string such as `env=prod`. */
+export type ClusterSelector = LabelSelector | string;
+
+/** Kubernetes ObjectReference as Sveltos writes it into status. */
+export interface ObjectRef {
+  apiVersion?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** Common part of every object the loader produced. */
+interface Loaded<K extends Kind, S> {
+  apiVersion: string;
+  kind: K;
+  metadata: ObjectMeta;
+  spec: S;
+  /** Position of the document (its `kind:` line) and of each field path, for diagnostics. */
+  source: SourcePos;
+}
+
+export interface SveltosClusterSpec {
+  paused?: boolean;
+  /** Name of the kubeconfig file (in Sveltos: the Secret) to use instead of `<name>.kubeconfig`. */
+  kubeconfigName?: string;
+  kubeconfigKeyName?: string;
+  consecutiveFailureThreshold?: number;
+  [field: string]: unknown;
+}
+export type SveltosCluster = Loaded<'SveltosCluster', SveltosClusterSpec>;
+
+export interface SetSpec {
+  clusterSelector?: ClusterSelector;
+  clusterRefs?: ObjectRef[];
+  maxReplicas?: number;
+  [field: string]: unknown;
+}
+export type ClusterSetObject = Loaded<SetKind, SetSpec>;
+
+export type HelmChartAction = 'Install' | 'Uninstall';
+
+/** One `helmCharts` entry. Options beyond these are kept as they are in `options`. */
+export interface HelmChart {
+  repositoryURL: string;
+  repositoryName: string;
+  chartName: string;
+  chartVersion: string;
+  releaseName: string;
+  releaseNamespace: string;
+  helmChartAction?: HelmChartAction;
+  values?: string;
+  valuesFrom?: unknown[];
+  options?: HelmOptions;
+  [field: string]: unknown;
+}
+
+/** Sveltos' HelmOptions (addon-controller/api/v1beta1/spec.go), the subset helm's CLI expresses. */
+export interface HelmOptions {
+  skipCRDs?: boolean;
+  disableHooks?: boolean;
+  wait?: boolean;
+  waitForJobs?: boolean;
+  timeout?: string;
+  atomic?: boolean;
+  createNamespace?: boolean;
+  dependencyUpdate?: boolean;
+  labels?: Record<string, string>;
+  enableClientCache?: boolean;
+  description?: string;
+  installOptions?: { createNamespace?: boolean; replace?: boolean };
+  upgradeOptions?: {
+    force?: boolean;
+    resetValues?: boolean;
+    reuseValues?: boolean;
+    resetThenReuseValues?: boolean;
+    maxHistory?: number;
+    cleanupOnFail?: boolean;
+    subNotes?: boolean;
+    description?: string;
+  };
+  uninstallOptions?: { keepHistory?: boolean; deletionPropagation?: string; description?: string };
+  [field: string]: unknown;
+}
+
+export type SyncMode = 'OneTime' | 'Continuous' | 'ContinuousWithDriftDetection' | 'DryRun';
+export type StopMatchingBehavior = 'WithdrawPolicies' | 'LeavePolicies';
+
+export interface ProfileSpec {
+  clusterSelector?: ClusterSelector;
+  clusterRefs?: ObjectRef[];
+  /** Names of ClusterSets (ClusterProfile) or Sets of the same namespace (Profile). */
+  setRefs?: string[];
+  helmCharts?: HelmChart[];
+  syncMode?: SyncMode;
+  stopMatchingBehavior?: StopMatchingBehavior;
+  tier?: number;
+  [field: string]: unknown;
+}
+export type ProfileObject = Loaded<ProfileKind, ProfileSpec>;
+
+export type GitsetObject = SveltosCluster | ClusterSetObject | ProfileObject;
+
+/** `namespace/name` of a SveltosCluster: the key every map of clusters uses. */
+export type ClusterKey = string;
+
+export function clusterKey(ref: { namespace?: string; name: string }): ClusterKey {
+  return `${ref.namespace ?? ''}/${ref.name}`;
+}
+
+export function parseClusterKey(key: ClusterKey): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** `ClusterSet/prod`, `Set/eng/blue`, `ClusterProfile/kyverno`, `Profile/eng/kyverno`. */
+export function objectId(obj: { kind: string; metadata: ObjectMeta }): string {
+  const ns = obj.metadata.namespace;
+  return ns ? `${obj.kind}/${ns}/${obj.metadata.name}` : `${obj.kind}/${obj.metadata.name}`;
+}
+
+export function isNamespacedKind(kind: Kind): boolean {
+  return kind === 'SveltosCluster' || kind === 'Set' || kind === 'Profile';
+}
+
+/** Orders clusters the way every selection does: namespace, then name. */
+export function compareClusterKeys(a: ClusterKey, b: ClusterKey): number {
+  const pa = parseClusterKey(a);
+  const pb = parseClusterKey(b);
+  if (pa.namespace !== pb.namespace) return pa.namespace < pb.namespace ? -1 : 1;
+  if (pa.name !== pb.name) return pa.name < pb.name ? -1 : 1;
+  return 0;
+}
