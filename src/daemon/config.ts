@@ -1,0 +1,206 @@
+// Resolves the daemon's configuration from flags, GITSET_* environment variables and an optional
+// YAML config file, in that order of precedence. Secrets are read from files or the environment
+// only (never flags: they show in `ps`), and kept out of anything printable.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { envName, OPTIONS, parseDuration, SECRET_ENV, type OptionKey, type OptionSpec } from './options.ts';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface DaemonConfig {
+  repo: string;
+  branch: string;
+  path: string;
+  statusDir: string;
+  statusBranch: string;
+  workDir: string;
+  credentials: string;
+  helmBinary?: string;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  pollIntervalMs: number;
+  failureThreshold: number;
+  helmParallelism: number;
+  helmTimeoutMs: number;
+  listen: ListenAddress;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  shutdownGraceMs: number;
+  unreadyAfterMs: number;
+  author: { name: string; email: string };
+  /** Never logged: the logger redacts these paths, and `describeConfig` leaves them out. */
+  secrets: { gitUser?: string; gitToken?: string; gitPassword?: string; webhookSecret?: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    /** The option concerned, as its flag: `--probe-interval`. */
+    readonly option: string,
+    message: string,
+  ) {
+    super(`${option}: ${message}`);
+  }
+}
+
+export interface ConfigSources {
+  /** Values given on the command line, keyed by OptionKey (commander's camelCase). */
+  flags: Partial<Record<OptionKey | 'config', unknown>>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Reads a file (config file, secret files); injectable for tests. */
+  readFile?: (path: string) => string;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+
+export function resolveConfig(sources: ConfigSources): DaemonConfig {
+  const readFile = sources.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const configPath = stringOrUndefined(sources.flags.config) ?? sources.env.GITSET_CONFIG;
+  const fileValues = configPath ? readConfigFile(resolve(sources.cwd, configPath), readFile) : {};
+
+  const raw = new Map<OptionKey, string>();
+  for (const spec of OPTIONS) {
+    const value =
+      stringOrUndefined(sources.flags[spec.key]) ?? nonEmpty(sources.env[envName(spec)]) ?? fileValues[spec.key] ?? spec.default;
+    if (value !== undefined) raw.set(spec.key, value);
+  }
+  const get = (key: OptionKey): string | undefined => raw.get(key);
+  const spec = (key: OptionKey): OptionSpec => OPTIONS.find((o) => o.key === key)!;
+  const str = (key: OptionKey): string => {
+    const v = get(key);
+    if (v === undefined || v === '') throw new ConfigError(`--${spec(key).flag}`, 'is required');
+    return v;
+  };
+  const duration = (key: OptionKey): number => {
+    const text = str(key);
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not a duration (use e.g. 500ms, 10s, 1m)`);
+    }
+    return ms;
+  };
+  const integer = (key: OptionKey, min: number): number => {
+    const text = str(key);
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not an integer >= ${min}`);
+    return n;
+  };
+  const oneOf = <T extends string>(key: OptionKey, allowed: readonly T[]): T => {
+    const text = str(key);
+    if (!(allowed as readonly string[]).includes(text)) {
+      throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not one of ${allowed.join(', ')}`);
+    }
+    return text as T;
+  };
+  const pathOf = (key: OptionKey): string => resolve(sources.cwd, str(key));
+  const secretFrom = (fileKey: OptionKey, envVar: string): string | undefined => {
+    const file = get(fileKey);
+    if (file) {
+      try {
+        return readFile(resolve(sources.cwd, file)).trim();
+      } catch (err) {
+        throw new ConfigError(`--${spec(fileKey).flag}`, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    return nonEmpty(sources.env[envVar]);
+  };
+
+  const repo = str('repo');
+  const branch = str('branch');
+  return {
+    repo: looksLikeUrl(repo) ? repo : resolve(sources.cwd, repo),
+    branch,
+    path: str('path'),
+    statusDir: relativeDir(str('statusDir'), '--status-dir'),
+    statusBranch: get('statusBranch') || branch,
+    workDir: pathOf('workDir'),
+    credentials: pathOf('credentials'),
+    helmBinary: get('helmBinary') ? pathOf('helmBinary') : undefined,
+    probeIntervalMs: duration('probeInterval'),
+    probeTimeoutMs: duration('probeTimeout'),
+    pollIntervalMs: duration('pollInterval'),
+    failureThreshold: integer('failureThreshold', 1),
+    helmParallelism: integer('helmParallelism', 1),
+    helmTimeoutMs: duration('helmTimeout'),
+    listen: parseListen(str('listen')),
+    logLevel: oneOf('logLevel', LOG_LEVELS),
+    logFormat: oneOf('logFormat', LOG_FORMATS),
+    shutdownGraceMs: duration('shutdownGrace'),
+    unreadyAfterMs: duration('unreadyAfter'),
+    author: { name: str('authorName'), email: str('authorEmail') },
+    secrets: {
+      gitUser: get('gitUser'),
+      gitToken: secretFrom('gitTokenFile', SECRET_ENV.gitToken),
+      gitPassword: secretFrom('gitPasswordFile', SECRET_ENV.gitPassword),
+      webhookSecret: secretFrom('webhookSecretFile', SECRET_ENV.webhookSecret),
+    },
+  };
+}
+
+/** The configuration as it is safe to log: everything but the secrets, which show as present or not. */
+export function describeConfig(config: DaemonConfig): Record<string, unknown> {
+  const { secrets, ...rest } = config;
+  return {
+    ...rest,
+    gitAuth: secrets.gitToken ? 'token' : secrets.gitPassword ? 'password' : 'none',
+    webhookSecret: secrets.webhookSecret ? 'set' : 'unset',
+  };
+}
+
+export function parseListen(text: string): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError('--listen', `"${text}" is not HOST:PORT (e.g. 127.0.0.1:9090)`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+export function looksLikeUrl(repo: string): boolean {
+  return /^(https?|git|ssh|file):\/\//.test(repo);
+}
+
+function readConfigFile(path: string, readFile: (p: string) => string): Partial<Record<OptionKey, string>> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFile(path));
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new ConfigError('--config', `${path}: ${reason}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('--config', `${path}: expected a mapping of options`);
+  const out: Partial<Record<OptionKey, string>> = {};
+  for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
+    const spec = OPTIONS.find((o) => o.key === name || o.flag === name);
+    if (!spec) throw new ConfigError('--config', `${path}: unknown option "${name}"`);
+    if (value === null || typeof value === 'object') throw new ConfigError(`--${spec.flag}`, `${path}: expected a single value`);
+    out[spec.key] = String(value);
+  }
+  return out;
+}
+
+function relativeDir(dir: string, option: string): string {
+  const clean = dir.replace(/^\.\/+/, '').replace(/\/+$/, '');
+  if (clean === '' || clean === '.' || isAbsolute(clean) || clean.split('/').includes('..')) {
+    throw new ConfigError(option, `"${dir}" must be a folder inside the repository`);
+  }
+  return clean;
+}
+
+function stringOrUndefined(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === false) return undefined;
+  return String(v);
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}

@@ -1,0 +1,110 @@
+// The daemon's options as one table: flag, environment variable, config-file key, default and
+// description come from the same entry, so `gitset run --help`, the README and the parser agree.
+
+export type OptionKind = 'string' | 'duration' | 'integer' | 'listen' | 'log-level' | 'log-format';
+
+export interface OptionSpec {
+  /** camelCase key in DaemonConfig and in the config file (kebab-case accepted there too). */
+  key: OptionKey;
+  /** Long flag without dashes, e.g. `probe-interval`. */
+  flag: string;
+  /** Value placeholder shown in --help. */
+  arg: string;
+  kind: OptionKind;
+  /** Default as a user would write it; undefined when the option has none. */
+  default?: string;
+  description: string;
+  /** Holds a secret value: never printed, never logged; only from the environment or a file. */
+  secret?: boolean;
+}
+
+export type OptionKey =
+  | 'repo'
+  | 'branch'
+  | 'path'
+  | 'statusDir'
+  | 'statusBranch'
+  | 'workDir'
+  | 'credentials'
+  | 'gitUser'
+  | 'gitTokenFile'
+  | 'gitPasswordFile'
+  | 'helmBinary'
+  | 'probeInterval'
+  | 'probeTimeout'
+  | 'pollInterval'
+  | 'failureThreshold'
+  | 'helmParallelism'
+  | 'helmTimeout'
+  | 'listen'
+  | 'webhookSecretFile'
+  | 'logLevel'
+  | 'logFormat'
+  | 'shutdownGrace'
+  | 'unreadyAfter'
+  | 'authorName'
+  | 'authorEmail';
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'repo', flag: 'repo', arg: 'URL|PATH', kind: 'string', description: 'Git repository to reconcile: an http(s) URL or a local path' },
+  { key: 'branch', flag: 'branch', arg: 'NAME', kind: 'string', default: 'main', description: 'branch holding the manifests' },
+  { key: 'path', flag: 'path', arg: 'DIR', kind: 'string', default: '.', description: 'folder inside the repository holding the manifests' },
+  { key: 'statusDir', flag: 'status-dir', arg: 'DIR', kind: 'string', default: 'status', description: 'folder (relative to the repository root) the status files are written to' },
+  { key: 'statusBranch', flag: 'status-branch', arg: 'NAME', kind: 'string', description: 'branch the status is committed to (default: the --branch)' },
+  { key: 'workDir', flag: 'work-dir', arg: 'DIR', kind: 'string', default: '.gitset', description: 'working directory for the clone, helm caches and temporary files' },
+  { key: 'credentials', flag: 'credentials', arg: 'DIR', kind: 'string', default: 'credentials', description: 'folder of kubeconfig files, <namespace>/<name>.kubeconfig or <name>.kubeconfig' },
+  { key: 'gitUser', flag: 'git-user', arg: 'NAME', kind: 'string', description: 'user name for Git over HTTP (with a token, any non-empty name works)' },
+  { key: 'gitTokenFile', flag: 'git-token-file', arg: 'FILE', kind: 'string', description: 'file holding the Git token (or set GITSET_GIT_TOKEN)' },
+  { key: 'gitPasswordFile', flag: 'git-password-file', arg: 'FILE', kind: 'string', description: 'file holding the Git password (or set GITSET_GIT_PASSWORD)' },
+  { key: 'helmBinary', flag: 'helm-binary', arg: 'PATH', kind: 'string', description: 'helm executable (default: the bundled helm, then helm on PATH)' },
+  { key: 'probeInterval', flag: 'probe-interval', arg: 'DURATION', kind: 'duration', default: '10s', description: 'how often every cluster is probed (each probe round is a reconcile cycle)' },
+  { key: 'probeTimeout', flag: 'probe-timeout', arg: 'DURATION', kind: 'duration', default: '5s', description: 'time a cluster API server has to answer a probe' },
+  { key: 'pollInterval', flag: 'poll-interval', arg: 'DURATION', kind: 'duration', default: '30s', description: 'how often the Git branch is fetched' },
+  { key: 'failureThreshold', flag: 'failure-threshold', arg: 'N', kind: 'integer', default: '3', description: 'failed probes in a row before a cluster is not ready (a cluster\'s consecutiveFailureThreshold overrides it)' },
+  { key: 'helmParallelism', flag: 'helm-parallelism', arg: 'N', kind: 'integer', default: '8', description: 'clusters worked on at the same time (one helm call at a time per cluster)' },
+  { key: 'helmTimeout', flag: 'helm-timeout', arg: 'DURATION', kind: 'duration', default: '5m', description: 'time one helm call may take before it is aborted' },
+  { key: 'listen', flag: 'listen', arg: 'HOST:PORT', kind: 'listen', default: '127.0.0.1:9090', description: 'address of /healthz, /readyz, /metrics and /hooks/git (port 0 picks a free one)' },
+  { key: 'webhookSecretFile', flag: 'webhook-secret-file', arg: 'FILE', kind: 'string', description: 'file holding the webhook secret (or set GITSET_WEBHOOK_SECRET); without one, /hooks/git answers 401' },
+  { key: 'logLevel', flag: 'log-level', arg: 'LEVEL', kind: 'log-level', default: 'info', description: 'trace, debug, info, warn, error or fatal' },
+  { key: 'logFormat', flag: 'log-format', arg: 'FORMAT', kind: 'log-format', default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise)' },
+  { key: 'shutdownGrace', flag: 'shutdown-grace', arg: 'DURATION', kind: 'duration', default: '30s', description: 'on SIGTERM/SIGINT, how long running helm calls may finish before they are aborted' },
+  { key: 'unreadyAfter', flag: 'unready-after', arg: 'DURATION', kind: 'duration', default: '5m', description: '/readyz fails once cycles have been failing for this long' },
+  { key: 'authorName', flag: 'author-name', arg: 'NAME', kind: 'string', default: 'gitset', description: 'author name of status commits' },
+  { key: 'authorEmail', flag: 'author-email', arg: 'EMAIL', kind: 'string', default: 'gitset@localhost', description: 'author email of status commits' },
+];
+
+/** `probe-interval` → `GITSET_PROBE_INTERVAL`. */
+export function envName(spec: Pick<OptionSpec, 'flag'>): string {
+  return `GITSET_${spec.flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** Environment variables that carry a secret value directly (not a file name). */
+export const SECRET_ENV = {
+  gitToken: 'GITSET_GIT_TOKEN',
+  gitPassword: 'GITSET_GIT_PASSWORD',
+  webhookSecret: 'GITSET_WEBHOOK_SECRET',
+} as const;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `250ms`, `10s`, `1m30s`, `2h` → milliseconds; undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return undefined; // a bare number is ambiguous: ask for a unit
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (const m of trimmed.matchAll(re)) {
+    total += Number(m[1]) * (UNITS[m[2]!] ?? 0);
+    matched += m[0].length;
+  }
+  if (matched === 0 || matched !== trimmed.length) return undefined;
+  return Math.round(total);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms >= 3_600_000) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0 && ms >= 1000) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
