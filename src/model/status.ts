@@ -52,6 +52,12 @@ export interface ReleaseStatus {
   lastAppliedTime?: string;
   /** Consecutive failed attempts, for backoff. */
   failures?: number;
+  /** gitset: RFC 3339 time of the last failed attempt (backoff counts from here). */
+  lastAttemptTime?: string;
+  /** gitset: hash of the desired state the last failed attempt tried; a new spec retries at once. */
+  attemptedHash?: string;
+  /** gitset: why the release is in this state (waiting for a cluster, dry run, conflict winner). */
+  reason?: string;
 }
 
 export interface ProfileClusterStatus {
