@@ -55,6 +55,11 @@ interface Loaded<K extends Kind, S> {
   spec: S;
   /** Position of the document (its `kind:` line) and of each field path, for diagnostics. */
   source: SourcePos;
+  /**
+   * Positions of the fields later checks point at (`spec.setRefs[0]`, `spec.clusterRefs[1]`,
+   * `spec.clusterSelector`, `spec.maxReplicas`, `spec.helmCharts[0]`, `metadata.name`), by dotted path.
+   */
+  fieldSources?: Readonly<Record<string, SourcePos>>;
 }
 
 export interface SveltosClusterSpec {
