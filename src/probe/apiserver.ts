@@ -1,0 +1,162 @@
+// One GET to a Kubernetes API server with a kubeconfig's TLS settings and credential, and the
+// translation of Node's socket and TLS error codes into the short messages people know from
+// kubectl (`connection refused`, `x509: certificate signed by unknown authority`).
+import http from 'node:http';
+import https from 'node:https';
+import type { ClusterEndpoint } from './kubeconfig.ts';
+
+export interface APIServerAnswer {
+  status: number;
+  body: string;
+}
+
+/** Larger bodies are cut off: `/version` and `/readyz` answer in a few hundred bytes. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * A keep-alive agent carrying the endpoint's TLS settings, reused by every probe of the cluster
+ * so a healthy cluster costs one request per path, not a TCP and TLS handshake per cycle.
+ */
+export function createAgent(endpoint: ClusterEndpoint): http.Agent {
+  // Probes of one cluster are sequential; a second socket only covers a reset keep-alive one.
+  const common = { keepAlive: true, maxSockets: 2, maxFreeSockets: 1 };
+  if (endpoint.server.protocol === 'http:') return new http.Agent(common);
+  const options: https.AgentOptions = { ...common, rejectUnauthorized: !endpoint.insecureSkipTLSVerify };
+  if (endpoint.ca !== undefined) options.ca = endpoint.ca;
+  if (endpoint.clientCert !== undefined) options.cert = endpoint.clientCert;
+  if (endpoint.clientKey !== undefined) options.key = endpoint.clientKey;
+  if (endpoint.tlsServerName !== undefined) options.servername = endpoint.tlsServerName;
+  return new https.Agent(options);
+}
+
+/** GET `path` below the server URL. Rejects with Node's error on network/TLS failure or abort. */
+export async function getFromAPIServer(
+  endpoint: ClusterEndpoint,
+  agent: http.Agent,
+  path: string,
+  signal: AbortSignal,
+): Promise<APIServerAnswer> {
+  try {
+    return await getOnce(endpoint, agent, path, signal);
+  } catch (err) {
+    // A keep-alive socket the server closed while idle fails the first write: retry once on a new one.
+    if ((err as RequestError).reusedSocket && isResetCode((err as RequestError).code) && !signal.aborted) {
+      return await getOnce(endpoint, agent, path, signal);
+    }
+    throw err;
+  }
+}
+
+interface RequestError extends NodeJS.ErrnoException {
+  reusedSocket?: boolean;
+}
+
+function isResetCode(code: string | undefined): boolean {
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, signal: AbortSignal): Promise<APIServerAnswer> {
+  const url = new URL(endpoint.server.href);
+  url.pathname = url.pathname.replace(/\/+$/, '') + path;
+  url.search = '';
+  url.hash = '';
+  const headers: http.OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': 'gitset-probe' };
+  const auth = endpoint.auth;
+  switch (auth.kind) {
+    case 'none':
+      break;
+    case 'bearer':
+      headers['authorization'] = `Bearer ${auth.token}`;
+      break;
+    case 'basic':
+      headers['authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+      break;
+    default: {
+      const never: never = auth;
+      throw new Error(`unknown auth ${String(never)}`);
+    }
+  }
+  const request = url.protocol === 'https:' ? https.request : http.request;
+
+  return new Promise<APIServerAnswer>((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent, headers, signal });
+    req.on('error', (err: RequestError) => {
+      err.reusedSocket = req.reusedSocket;
+      reject(err);
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < MAX_BODY_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('close', () => {
+        if (!res.complete) reject(Object.assign(new Error('response cut off'), { code: 'ECONNRESET' }));
+      });
+    });
+    req.end();
+  });
+}
+
+/** What went wrong on the wire, in words a person knows; only error codes are looked at. */
+export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const host = endpoint.tlsServerName ?? endpoint.server.hostname;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'connection reset by server';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve host ${endpoint.server.hostname}`;
+    case 'EHOSTUNREACH':
+      return 'host unreachable';
+    case 'ENETUNREACH':
+      return 'network unreachable';
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_SIGNATURE_FAILURE':
+      return 'x509: certificate signed by unknown authority';
+    case 'CERT_HAS_EXPIRED':
+      return 'x509: certificate has expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'x509: certificate is not yet valid';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `x509: certificate is not valid for ${host}`;
+    case 'CERT_REVOKED':
+      return 'x509: certificate has been revoked';
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return 'TLS handshake failed: the server does not speak TLS';
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+    case 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE':
+      return 'TLS handshake failed: the server requires a client certificate';
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
+      return 'TLS handshake failed: the server rejected the client certificate';
+    case 'HPE_INVALID_CONSTANT':
+    case 'HPE_INVALID_VERSION':
+      return 'the server did not answer HTTP';
+    default:
+      if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return 'TLS handshake failed';
+      return code ? `request failed (${code})` : 'request failed';
+  }
+}
+
+/** `401 Unauthorized` and `403 Forbidden` read the same from any path; others name it. */
+export function describeStatus(status: number, path: string): string {
+  if (status === 401) return '401 Unauthorized';
+  if (status === 403) return '403 Forbidden';
+  return `HTTP ${status} from ${path}`;
+}
