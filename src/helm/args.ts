@@ -1,0 +1,174 @@
+// Pure: helm command lines from a release request and its Sveltos HelmOptions. Kept apart from
+// execution so every option's translation is testable without a cluster. Helm 4 renamed some
+// flags (--atomic → --rollback-on-failure, --force → --force-replace, --wait takes a strategy);
+// the dialect picks the spelling the resolved binary accepts.
+import type { HelmOptions } from '../model/objects.ts';
+import type { ClusterTarget, ReleaseRequest } from '../model/ports.ts';
+
+export type HelmDialect = 'v3' | 'v4';
+
+/** Sveltos keeps at most this many revisions unless upgradeOptions.maxHistory says otherwise. */
+export const DEFAULT_HISTORY_MAX = 2;
+
+export class InvalidReleaseRequestError extends Error {
+  override readonly name = 'InvalidReleaseRequestError';
+  readonly code = 'INVALID_REQUEST';
+}
+
+export interface ChartReference {
+  /** Positional CHART argument. */
+  chart: string;
+  /** `--repo` value for classic (index.yaml) repositories. */
+  repo?: string;
+}
+
+/**
+ * Sveltos writes classic repositories as repositoryURL + `repoName/chart`, and OCI ones as
+ * `oci://host/path` + `chart`; helm wants `--repo <url> chart` and `oci://host/path/chart`.
+ */
+export function chartReference(req: Pick<ReleaseRequest, 'repositoryURL' | 'repositoryName' | 'chartName'>): ChartReference {
+  const url = req.repositoryURL.trim();
+  const name = req.chartName.trim();
+  if (name === '') throw new InvalidReleaseRequestError('chartName is empty');
+  if (name.startsWith('oci://')) return { chart: name };
+  if (/^oci:\/\//i.test(url)) return { chart: `${url.replace(/\/+$/, '')}/${name.replace(/^\/+/, '')}` };
+  if (/^https?:\/\//i.test(url)) {
+    const slash = name.indexOf('/');
+    return { chart: slash >= 0 ? name.slice(slash + 1) : name, repo: url };
+  }
+  throw new InvalidReleaseRequestError(
+    `repositoryURL ${JSON.stringify(url)} is not supported: use an http(s):// chart repository or an oci:// registry`,
+  );
+}
+
+/** `upgrade --install …` for one release. `valuesFile` is undefined when there are no values. */
+export function upgradeInstallArgs(
+  target: ClusterTarget,
+  req: ReleaseRequest,
+  valuesFile: string | undefined,
+  dialect: HelmDialect,
+): string[] {
+  const o: HelmOptions = req.options ?? {};
+  const up = o.upgradeOptions ?? {};
+  const ref = chartReference(req);
+  const args = ['upgrade', '--install', req.releaseName, ref.chart];
+  if (ref.repo !== undefined) args.push('--repo', ref.repo);
+  args.push('--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath);
+  if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
+  if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
+  args.push('--history-max', String(up.maxHistory ?? DEFAULT_HISTORY_MAX));
+  if (valuesFile !== undefined) args.push('--values', valuesFile);
+  else if (!up.reuseValues && !up.resetThenReuseValues) {
+    // helm reuses the previous release's values when given none; desired state is "no values".
+    args.push('--reset-values');
+  }
+  args.push(...commonApplyFlags(o, dialect));
+  if (up.force) args.push(dialect === 'v4' ? '--force-replace' : '--force');
+  if (up.resetValues && valuesFile !== undefined) args.push('--reset-values');
+  if (up.reuseValues) args.push('--reuse-values');
+  if (up.resetThenReuseValues) args.push('--reset-then-reuse-values');
+  if (up.cleanupOnFail) args.push('--cleanup-on-fail');
+  if (up.subNotes) args.push('--render-subchart-notes');
+  const description = o.description ?? up.description;
+  if (description) args.push('--description', description);
+  args.push('--output', 'json');
+  return args;
+}
+
+/**
+ * `install --replace …`: only used when installOptions.replace is set and `upgrade --install`
+ * found a release whose history holds only uninstalled revisions (kept with keepHistory).
+ */
+export function replaceInstallArgs(
+  target: ClusterTarget,
+  req: ReleaseRequest,
+  valuesFile: string | undefined,
+  dialect: HelmDialect,
+): string[] {
+  const o: HelmOptions = req.options ?? {};
+  const ref = chartReference(req);
+  const args = ['install', req.releaseName, ref.chart, '--replace'];
+  if (ref.repo !== undefined) args.push('--repo', ref.repo);
+  args.push('--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath);
+  if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
+  if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
+  if (valuesFile !== undefined) args.push('--values', valuesFile);
+  args.push(...commonApplyFlags(o, dialect));
+  const description = o.description ?? o.upgradeOptions?.description;
+  if (description) args.push('--description', description);
+  args.push('--output', 'json');
+  return args;
+}
+
+function commonApplyFlags(o: HelmOptions, dialect: HelmDialect): string[] {
+  const args: string[] = [];
+  if (o.wait) args.push(dialect === 'v4' ? '--wait=watcher' : '--wait');
+  if (o.waitForJobs) args.push('--wait-for-jobs');
+  if (o.timeout) args.push('--timeout', o.timeout);
+  if (o.atomic) args.push(dialect === 'v4' ? '--rollback-on-failure' : '--atomic');
+  if (o.skipCRDs) args.push('--skip-crds');
+  if (o.disableHooks) args.push('--no-hooks');
+  if (o.dependencyUpdate) args.push('--dependency-update');
+  const labels = Object.entries(o.labels ?? {});
+  if (labels.length > 0) {
+    for (const [k, v] of labels) {
+      if (/[,=]/.test(k) || v.includes(',')) {
+        throw new InvalidReleaseRequestError(`release label ${JSON.stringify(k)}: keys cannot hold ',' or '=', values cannot hold ','`);
+      }
+    }
+    args.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
+  }
+  return args;
+}
+
+const PROPAGATION: Record<string, string> = { background: 'background', foreground: 'foreground', orphan: 'orphan' };
+
+export function uninstallArgs(
+  target: ClusterTarget,
+  release: Pick<ReleaseRequest, 'releaseNamespace' | 'releaseName' | 'options'>,
+  dialect: HelmDialect,
+): string[] {
+  const o: HelmOptions = release.options ?? {};
+  const un = o.uninstallOptions ?? {};
+  const args = ['uninstall', release.releaseName, '--namespace', release.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
+  if (dialect === 'v4') args.push('--ignore-not-found');
+  if (un.keepHistory) args.push('--keep-history');
+  if (un.deletionPropagation) {
+    const cascade = PROPAGATION[un.deletionPropagation.toLowerCase()];
+    if (cascade === undefined) {
+      throw new InvalidReleaseRequestError(
+        `uninstallOptions.deletionPropagation ${JSON.stringify(un.deletionPropagation)} must be Background, Foreground or Orphan`,
+      );
+    }
+    args.push('--cascade', cascade);
+  }
+  if (un.description) args.push('--description', un.description);
+  if (o.disableHooks) args.push('--no-hooks');
+  if (o.timeout) args.push('--timeout', o.timeout);
+  if (o.wait) args.push(dialect === 'v4' ? '--wait=watcher' : '--wait');
+  return args;
+}
+
+export function listArgs(target: ClusterTarget): string[] {
+  // Every state in which something of the release is on the cluster (helm 4 dropped --all);
+  // --max 0 lifts helm's default limit of 256.
+  return [
+    'list', '--all-namespaces', '--deployed', '--failed', '--pending', '--uninstalling',
+    '--max', '0', '--output', 'json', '--kubeconfig', target.kubeconfigPath,
+  ];
+}
+
+/** Milliseconds in a Go duration such as `5m0s`, `90s`, `1h30m`, `500ms`; undefined if unparsable. */
+export function parseGoDuration(text: string): number | undefined {
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
+  const s = text.trim();
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
+  let total = 0;
+  let end = 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    total += Number(m[1]) * (units[m[2] ?? ''] ?? 0);
+    end = re.lastIndex;
+  }
+  return end === s.length && end > 0 ? total : undefined;
+}
