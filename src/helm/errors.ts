@@ -77,14 +77,16 @@ export function isTransient(code: HelmErrorCode): boolean {
   }
 }
 
-// Ordered: the first rule that matches decides. Cluster problems come before chart problems
-// because helm reports e.g. `INSTALLATION FAILED: Kubernetes cluster unreachable: … not found`.
+// Ordered: the first rule that matches decides. An unreachable cluster comes first (helm checks
+// it before anything else); repository failures come before credentials and generic network
+// errors because a chart repository can answer 401 or refuse connections too.
 const RULES: ReadonlyArray<readonly [HelmErrorCode, RegExp]> = [
   ['RELEASE_LOCKED', /another operation \(install\/upgrade\/rollback\) is in progress/i],
-  ['CLUSTER_UNAUTHORIZED', /\bUnauthorized\b|provide credentials|\bforbidden\b|\b401\b.*kube|certificate signed by unknown authority.*(6443|kube|api)/i],
+  ['CLUSTER_UNAUTHORIZED', /cluster unreachable:.*(provide credentials|Unauthorized|forbidden)/i],
   ['CLUSTER_UNREACHABLE', /cluster unreachable|the server could not find the requested resource \(get version\)/i],
   ['CHART_NOT_FOUND', /chart "[^"]*"( version "[^"]*")? not found|no chart (name|version) found|not found in .* (index|repository)|failed to fetch .*: 404|manifest unknown|: not found$/im],
   ['REPOSITORY_UNREACHABLE', /is not a valid chart repository or cannot be reached|failed to (fetch|do request)|looks like ".*" is not a valid|could not find protocol handler|oci.*(connection refused|no such host)/i],
+  ['CLUSTER_UNAUTHORIZED', /\bUnauthorized\b|provide credentials|\bforbidden\b/i],
   ['CLUSTER_UNREACHABLE', /connection refused|no such host|i\/o timeout|TLS handshake timeout|dial tcp|connection reset by peer|EOF$/im],
 ];
 
