@@ -1,0 +1,294 @@
+// The REST verbs on resource types: get, list, watch, create, update, patch, delete and
+// deletecollection, with the status and scale subresources, answering in JSON as the real
+// API server does (Status objects on errors, lists with a resourceVersion).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import YAML from 'yaml';
+import type { ResourceRegistry, ResourceType } from './apiserver-discovery.ts';
+import { ApiError, mediaType, readBody, sendJson, successStatus } from './apiserver-http.ts';
+import { decodeKubernetesProtobuf } from './apiserver-protobuf.ts';
+import { jsonPatch, mergePatch, PatchError, serverSideApply, strategicMergePatch } from './apiserver-patch.ts';
+import type { ResourceRoute } from './apiserver-routes.ts';
+import { SelectorError, selectorFilter } from './apiserver-select.ts';
+import { StoreError, typeKey, type KubeObject, type ObjectStore } from './apiserver-store.ts';
+import { serveWatch } from './apiserver-watch.ts';
+
+type Json = Parameters<typeof mergePatch>[0];
+
+export function apiVersionOf(rt: ResourceType): string {
+  return rt.group ? `${rt.group}/${rt.version}` : rt.version;
+}
+
+function qualified(rt: ResourceType): string {
+  return rt.group ? `${rt.resource}.${rt.group}` : rt.resource;
+}
+
+/** Translates storage errors into the Status the real server would answer. */
+export function asApiError(err: unknown, rt: ResourceType, name?: string): unknown {
+  const details = { name, group: rt.group || undefined, kind: rt.resource };
+  if (err instanceof StoreError) {
+    switch (err.code) {
+      case 'NotFound':
+      case 'AlreadyExists':
+      case 'Conflict':
+      case 'Invalid':
+      case 'Expired':
+        return new ApiError(err.code, err.message, details);
+      default: {
+        const never: never = err.code;
+        return never;
+      }
+    }
+  }
+  if (err instanceof PatchError || err instanceof SelectorError || err instanceof SyntaxError) {
+    return new ApiError('BadRequest', err.message, details);
+  }
+  return err;
+}
+
+export class ResourceApi {
+  /** What each field manager last applied, per object uid: server-side apply removes what it drops. */
+  private readonly applied = new Map<string, Json>();
+
+  constructor(
+    private readonly registry: ResourceRegistry,
+    private readonly store: ObjectStore,
+  ) {}
+
+  private typed(rt: ResourceType, o: KubeObject): KubeObject {
+    return { apiVersion: apiVersionOf(rt), kind: rt.kind, ...o, metadata: o.metadata };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, query: URLSearchParams): Promise<void> {
+    const { rt, name, subresource } = route;
+    const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
+    try {
+      switch (req.method) {
+        case 'GET':
+          if (watch) return serveWatch(req, res, { rt, namespace: route.namespace, name, query, store: this.store, typed: (o) => this.typed(rt, o) });
+          if (name === undefined) return sendJson(res, 200, this.list(rt, route.namespace, query));
+          return sendJson(res, 200, this.view(rt, this.mustGet(rt, route.namespace, name), subresource));
+        case 'POST':
+          if (name !== undefined) throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource`, undefined, 405);
+          return sendJson(res, 201, this.create(rt, route.namespace, await this.body(req), query));
+        case 'PUT':
+          if (name === undefined) throw new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource', undefined, 405);
+          return sendJson(res, 200, this.update(rt, route.namespace, name, subresource, await this.body(req), query));
+        case 'PATCH': {
+          if (name === undefined) throw new ApiError('MethodNotAllowed', 'the server does not allow this method on the requested resource', undefined, 405);
+          const { code, object } = this.patch(rt, route.namespace, name, subresource, mediaType(req), await readBody(req), query);
+          return sendJson(res, code, object);
+        }
+        case 'DELETE':
+          if (name === undefined) return sendJson(res, 200, this.deleteCollection(rt, route.namespace, query));
+          return sendJson(res, 200, this.delete(rt, route.namespace, name, query));
+        default:
+          throw new ApiError('MethodNotAllowed', `method ${req.method} is not supported`, undefined, 405);
+      }
+    } catch (err) {
+      throw asApiError(err, rt, name);
+    }
+  }
+
+  private async body(req: IncomingMessage): Promise<KubeObject> {
+    const raw = await readBody(req);
+    const type = mediaType(req);
+    let obj: unknown;
+    if (type === 'application/vnd.kubernetes.protobuf') obj = decodeKubernetesProtobuf(raw);
+    else if (type === 'application/json' || type === '') obj = JSON.parse(raw.toString('utf8'));
+    else if (type === 'application/yaml') obj = YAML.parse(raw.toString('utf8'));
+    else throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ApiError('BadRequest', 'the request body must be an object');
+    const o = obj as KubeObject;
+    o.metadata ??= {};
+    return o;
+  }
+
+  private mustGet(rt: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const o = this.store.get(rt, namespace, name);
+    if (!o) throw new ApiError('NotFound', `${qualified(rt)} "${name}" not found`, { name, group: rt.group || undefined, kind: rt.resource });
+    return o;
+  }
+
+  private view(rt: ResourceType, o: KubeObject, subresource: string | undefined): KubeObject {
+    if (subresource === 'scale' && rt.subresources?.includes('scale')) return this.scaleOf(rt, o);
+    if (subresource !== undefined && subresource !== 'status') throw new ApiError('NotFound', `the server could not find the requested resource`);
+    return this.typed(rt, o);
+  }
+
+  private scaleOf(rt: ResourceType, o: KubeObject): KubeObject {
+    const replicas = (o.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+    return {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas },
+      status: { replicas },
+    };
+  }
+
+  list(rt: ResourceType, namespace: string | undefined, query: URLSearchParams): object {
+    const keep = selectorFilter(query);
+    const items = this.store.list(rt, namespace).filter(keep).map((o) => this.typed(rt, o));
+    return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: this.store.resourceVersion() }, items };
+  }
+
+  private checkNamespace(rt: ResourceType, namespace: string | undefined, obj: KubeObject): void {
+    if (!rt.namespaced) return;
+    if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
+      throw new ApiError('BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = namespace ?? obj.metadata.namespace;
+    const nsType = this.registry.find('', 'v1', 'namespaces')!;
+    if (!obj.metadata.namespace || !this.store.get(nsType, undefined, obj.metadata.namespace)) {
+      const ns = obj.metadata.namespace ?? '';
+      throw new ApiError('NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
+    }
+  }
+
+  private checkKind(rt: ResourceType, obj: KubeObject): void {
+    if (obj.kind !== undefined && obj.kind !== rt.kind) {
+      throw new ApiError('BadRequest', `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(rt)}) or kind ${String(obj.kind)} is not ${rt.kind}`);
+    }
+  }
+
+  private strip(obj: KubeObject): KubeObject {
+    const { apiVersion: _a, kind: _k, ...rest } = obj;
+    return rest as KubeObject;
+  }
+
+  private create(rt: ResourceType, namespace: string | undefined, obj: KubeObject, query: URLSearchParams): KubeObject {
+    this.checkKind(rt, obj);
+    this.checkNamespace(rt, namespace, obj);
+    const dryRun = query.get('dryRun') === 'All';
+    return this.typed(rt, this.store.create(rt, this.strip(obj), { dryRun }));
+  }
+
+  private update(rt: ResourceType, namespace: string | undefined, name: string, subresource: string | undefined, obj: KubeObject, query: URLSearchParams): KubeObject {
+    this.checkKind(rt, obj);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw new ApiError('BadRequest', `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    obj.metadata.name = name;
+    if (rt.namespaced) this.checkNamespace(rt, namespace, obj);
+    return this.write(rt, this.mustGet(rt, namespace, name), this.strip(obj), subresource, query);
+  }
+
+  /** Stores `next` as the new state of `live`, honouring what a subresource may change. */
+  private write(rt: ResourceType, live: KubeObject, next: KubeObject, subresource: string | undefined, query: URLSearchParams): KubeObject {
+    const dryRun = query.get('dryRun') === 'All';
+    if (subresource === 'status') {
+      const updated = { ...live, status: next.status, metadata: { ...live.metadata, resourceVersion: next.metadata.resourceVersion } };
+      return this.typed(rt, this.store.update(rt, updated, { dryRun, statusOnly: true }));
+    }
+    if (subresource === 'scale') {
+      const replicas = (next.spec as { replicas?: number } | undefined)?.replicas;
+      const updated = { ...live, spec: { ...(live.spec as object), replicas }, metadata: { ...live.metadata } };
+      return this.scaleOf(rt, this.store.update(rt, updated, { dryRun }));
+    }
+    if (subresource !== undefined) throw new ApiError('NotFound', 'the server could not find the requested resource');
+    // Writes to the object itself never change its status: that is the controllers' part.
+    const updated = { ...next, status: live.status, metadata: { ...next.metadata, namespace: live.metadata.namespace } };
+    if (updated.status === undefined) delete updated.status;
+    return this.typed(rt, this.store.update(rt, updated, { dryRun }));
+  }
+
+  private patch(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    type: string,
+    raw: Buffer,
+    query: URLSearchParams,
+  ): { code: number; object: KubeObject } {
+    const text = raw.toString('utf8');
+    const live = this.store.get(rt, namespace, name);
+    if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json') {
+      return this.apply(rt, namespace, name, subresource, live, YAML.parse(text) as Json, query);
+    }
+    if (!live) throw new ApiError('NotFound', `${qualified(rt)} "${name}" not found`, { name, group: rt.group || undefined, kind: rt.resource });
+    const current = (subresource === 'scale' ? this.scaleOf(rt, live) : this.typed(rt, live)) as unknown as Json;
+    let patched: Json;
+    switch (type) {
+      case 'application/merge-patch+json':
+        patched = mergePatch(current, JSON.parse(text) as Json);
+        break;
+      case 'application/strategic-merge-patch+json':
+        patched = strategicMergePatch(current, JSON.parse(text) as Json);
+        break;
+      case 'application/json-patch+json':
+        patched = jsonPatch(current, JSON.parse(text));
+        break;
+      default:
+        throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+    }
+    const next = patched as unknown as KubeObject;
+    if (next.metadata?.name !== name) throw new ApiError('BadRequest', 'metadata.name cannot be changed by a patch');
+    return { code: 200, object: this.write(rt, live, this.strip(next), subresource, query) };
+  }
+
+  private apply(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    live: KubeObject | undefined,
+    applied: Json,
+    query: URLSearchParams,
+  ): { code: number; object: KubeObject } {
+    const manager = query.get('fieldManager');
+    if (!manager) throw new ApiError('BadRequest', 'PATCH with apply requires a fieldManager');
+    const config = applied as unknown as KubeObject;
+    if (typeof config !== 'object' || config === null) throw new ApiError('BadRequest', 'an applied configuration must be an object');
+    config.metadata ??= {};
+    if (config.metadata.name !== undefined && config.metadata.name !== name) throw new ApiError('BadRequest', 'the name of the applied configuration does not match the URL');
+    config.metadata.name = name;
+    this.checkKind(rt, config);
+    if (rt.namespaced) config.metadata.namespace ??= namespace;
+    const dryRun = query.get('dryRun') === 'All';
+    if (!live) {
+      if (subresource !== undefined) throw new ApiError('NotFound', `${qualified(rt)} "${name}" not found`);
+      const object = this.create(rt, namespace, structuredClone(config), query);
+      if (!dryRun) this.applied.set(`${object.metadata.uid}/${manager}`, config as unknown as Json);
+      return { code: 201, object };
+    }
+    const key = `${live.metadata.uid}/${manager}`;
+    const merged = serverSideApply(this.typed(rt, live) as unknown as Json, config as unknown as Json, this.applied.get(key)) as unknown as KubeObject;
+    delete merged.metadata.resourceVersion; // apply does not do optimistic concurrency unless the config says so
+    if (config.metadata.resourceVersion) merged.metadata.resourceVersion = config.metadata.resourceVersion;
+    const object = this.write(rt, live, this.strip(merged), subresource, query);
+    if (!dryRun) this.applied.set(key, config as unknown as Json);
+    return { code: 200, object };
+  }
+
+  private delete(rt: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams): object {
+    const dryRun = query.get('dryRun') === 'All';
+    const gone = this.store.delete(rt, namespace, name, { dryRun });
+    if (!dryRun) this.collectGarbage(rt, gone);
+    return successStatus({ name, group: rt.group || undefined, kind: rt.resource, uid: gone.metadata.uid });
+  }
+
+  private deleteCollection(rt: ResourceType, namespace: string | undefined, query: URLSearchParams): object {
+    const keep = selectorFilter(query);
+    const dryRun = query.get('dryRun') === 'All';
+    const items = this.store.list(rt, namespace).filter(keep);
+    for (const o of items) {
+      const gone = this.store.delete(rt, o.metadata.namespace, o.metadata.name!, { dryRun });
+      if (!dryRun) this.collectGarbage(rt, gone);
+    }
+    return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: this.store.resourceVersion() }, items: items.map((o) => this.typed(rt, o)) };
+  }
+
+  /** What the namespace controller and the garbage collector do after a deletion, at once. */
+  private collectGarbage(rt: ResourceType, gone: KubeObject): void {
+    for (const key of [...this.applied.keys()]) if (key.startsWith(`${gone.metadata.uid}/`)) this.applied.delete(key);
+    if (rt.kind === 'Namespace' && rt.group === '') this.store.deleteNamespaceContents(this.registry.all(), gone.metadata.name!);
+    for (const { typeKey: k, object } of this.store.allObjects()) {
+      const owners = (object.metadata.ownerReferences ?? []) as Array<{ uid?: string }>;
+      if (!owners.some((ref) => ref.uid === gone.metadata.uid)) continue;
+      const ownedType = this.registry.all().find((t) => typeKey(t) === k);
+      if (!ownedType || !this.store.get(ownedType, object.metadata.namespace, object.metadata.name!)) continue;
+      this.collectGarbage(ownedType, this.store.delete(ownedType, object.metadata.namespace, object.metadata.name!));
+    }
+  }
+}

@@ -1,0 +1,239 @@
+// A simulated Kubernetes API server on loopback: HTTPS with its own CA, bearer-token auth,
+// health and version endpoints, discovery and generic CRUD over in-memory objects. Real
+// clients (helm, kubectl, gitset's prober) talk to it as to any cluster. Failure injection
+// (latency, error answers, hanging, stop/start on the same port) serves the failure tests.
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createCertificateAuthority, issueServingCertificate } from './certs.ts';
+import { ResourceRegistry } from './apiserver-discovery.ts';
+import { ApiError, reasonForCode, sendJson, sendStatus } from './apiserver-http.ts';
+import { crdTypes, convergedStatus, serverDefaults } from './apiserver-controllers.ts';
+import { ResourceApi } from './apiserver-resources.ts';
+import { routeOf } from './apiserver-routes.ts';
+import { ObjectStore, type KubeObject } from './apiserver-store.ts';
+import { serveDiscovery, versionInfo } from './apiserver-info.ts';
+
+export interface ApiServerOptions {
+  /** Bearer token clients must present. */
+  token: string;
+  /** gitVersion answered on /version, e.g. `v1.29.2+k3s1`. */
+  version?: string;
+  /** 0 (default) picks a free port; a restart keeps the port chosen first. */
+  port?: number;
+  /** Names the CA in certificate dumps, e.g. `civo/cluster1`. */
+  name?: string;
+  clock?: () => Date;
+}
+
+export interface RequestRecord {
+  method: string;
+  /** Path and query, e.g. `/api/v1/namespaces/x/secrets?labelSelector=owner%3Dhelm`. */
+  path: string;
+  /** Status code answered; 0 when the request was never answered (hang, stop). */
+  status: number;
+  contentType?: string;
+  userAgent?: string;
+}
+
+const REQUEST_LOG_SIZE = 5000;
+
+export class SimApiServer {
+  readonly caPem: string;
+  readonly store: ObjectStore;
+  readonly registry = new ResourceRegistry();
+  private readonly cert: { certPem: string; keyPem: string };
+  private readonly resources: ResourceApi;
+  private server: Server | undefined;
+  private port: number;
+  private latencyMs = 0;
+  private failingCode: number | null = null;
+  private hanging = false;
+  private readonly hung = new Set<ServerResponse>();
+  private readonly log: RequestRecord[] = [];
+  private total = 0;
+  private nextServiceIp = 10;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    const ca = createCertificateAuthority(`gitset-sim ${opts.name ?? 'cluster'} CA`);
+    this.caPem = ca.certPem;
+    this.cert = issueServingCertificate(ca);
+    this.port = opts.port ?? 0;
+    const clock = opts.clock ?? (() => new Date());
+    this.store = new ObjectStore(clock, (rt, obj) => this.converge(rt, obj));
+    this.resources = new ResourceApi(this.registry, this.store);
+    this.bootstrap();
+  }
+
+  /** Objects every cluster has from the start. */
+  private bootstrap(): void {
+    const ns = this.registry.find('', 'v1', 'namespaces')!;
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      this.store.create(ns, { metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+    }
+  }
+
+  private converge(rt: Parameters<typeof convergedStatus>[0], obj: KubeObject): void {
+    serverDefaults(rt, obj, () => `10.43.${Math.floor(this.nextServiceIp / 250)}.${(this.nextServiceIp++ % 250) + 1}`);
+    const status = convergedStatus(rt, obj, obj.metadata.creationTimestamp ?? new Date().toISOString());
+    if (status) obj.status = status;
+    if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') {
+      const types = crdTypes(obj);
+      const first = types[0];
+      if (first) this.registry.setCustom(first.group, first.resource, types);
+    }
+  }
+
+  get url(): string {
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  get token(): string {
+    return this.opts.token;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  async start(): Promise<void> {
+    if (this.server?.listening) return;
+    const server = createServer({ cert: this.cert.certPem, key: this.cert.keyPem }, (req, res) => {
+      this.serve(req, res).catch((err) => this.fail(res, err));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Stops listening and drops every open connection; state and port survive for `start()`. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    this.hung.clear();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  /** Delay before each answer, in ms (0 = none). */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  /** Answer every request with this status code (e.g. 500), or null to answer normally again. */
+  setFailing(code: number | null): void {
+    this.failingCode = code;
+  }
+
+  /** Accept connections and requests but never answer; turning it off drops the held ones. */
+  hang(on: boolean): void {
+    this.hanging = on;
+    if (!on) {
+      for (const res of this.hung) res.destroy();
+      this.hung.clear();
+    }
+  }
+
+  /** The last requests (up to 5000), oldest first. */
+  requests(): readonly RequestRecord[] {
+    return [...this.log];
+  }
+
+  /** How many requests arrived since start-up (or the last `clearRequests`). */
+  requestCount(): number {
+    return this.total;
+  }
+
+  clearRequests(): void {
+    this.log.length = 0;
+    this.total = 0;
+  }
+
+  private record(req: IncomingMessage, res: ServerResponse): void {
+    this.total++;
+    const entry: RequestRecord = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      status: 0,
+      contentType: req.headers['content-type'],
+      userAgent: req.headers['user-agent'],
+    };
+    this.log.push(entry);
+    if (this.log.length > REQUEST_LOG_SIZE) this.log.shift();
+    res.on('finish', () => (entry.status = res.statusCode));
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    if (!m) return false;
+    const given = Buffer.from(m[1]!.trim());
+    const expected = Buffer.from(this.opts.token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.record(req, res);
+    if (this.hanging) {
+      this.hung.add(res);
+      res.on('close', () => this.hung.delete(res));
+      return;
+    }
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.failingCode !== null) {
+      const code = this.failingCode;
+      throw new ApiError(reasonForCode(code), `simulated failure: the server answers ${code}`, undefined, code);
+    }
+    if (!this.authorized(req)) throw new ApiError('Unauthorized', 'Unauthorized');
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const route = routeOf(url.pathname, this.registry);
+    switch (route.kind) {
+      case 'health':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        res.end(url.searchParams.has('verbose') ? `[+]ping ok\n[+]etcd ok\n${route.check} check passed\n` : 'ok');
+        return;
+      case 'version':
+        return sendJson(res, 200, versionInfo(this.opts.version ?? 'v1.29.2'));
+      case 'resource':
+        return this.resources.handle(req, res, route.route, url.searchParams);
+      case 'openapi':
+        throw new ApiError('NotFound', 'the server could not find the requested resource');
+      case 'coreVersions':
+      case 'groupList':
+      case 'group':
+      case 'resourceList':
+        return serveDiscovery(req, res, route, this.registry);
+      case 'unknown':
+        throw new ApiError('NotFound', 'the server could not find the requested resource');
+      default: {
+        const never: never = route;
+        return never;
+      }
+    }
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const apiErr = err instanceof ApiError ? err : new ApiError('InternalError', `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    sendStatus(res, apiErr);
+  }
+}
+
+/** Creates and starts a simulated API server. */
+export async function startApiServer(opts: ApiServerOptions): Promise<SimApiServer> {
+  const server = new SimApiServer(opts);
+  await server.start();
+  return server;
+}
