@@ -1,0 +1,128 @@
+// Commit the status folder on top of upstream and push; when upstream moved meanwhile, take the
+// new upstream, re-apply the status (re-rendered if the inputs changed) and try again. The result
+// is always a fast-forward of what others pushed: no force, no merge commit, nobody's work lost.
+import fs from 'node:fs';
+import git, { Errors } from 'isomorphic-git';
+import { GitError } from './errors.ts';
+import type { RemoteAccess } from './remote.ts';
+import { commitMessageText, type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type Rerender } from './repo.ts';
+import { commitTree, inputsTreeOid, listBlobs, replaceSubtree, subtreeAt, writeFilesTree, type ObjectStore } from './tree.ts';
+
+/** The outgoing commit sits here while it is pushed; the branch moves only once the push landed. */
+const OUTGOING_REF = 'refs/gitset/outgoing';
+
+export interface PushStatusInput {
+  store: ObjectStore;
+  access: RemoteAccess;
+  workDir: string;
+  dir: string;
+  branch: string;
+  target: string;
+  separate: boolean;
+  rootSegs: string[];
+  statusSegs: string[];
+  author: { name: string; email: string };
+  clock: GitClock;
+  log: GitLogger;
+  maxAttempts: number;
+  backoffMs: number;
+  files: ReadonlyMap<string, string>;
+  message: CommitMessage;
+  rerender?: Rerender;
+  fetchBranch(branch: string): Promise<string>;
+  moveTo(tip: string, onlyPath?: string): Promise<void>;
+  fail(err: unknown): never;
+}
+
+export interface StatusCommit {
+  /** Undefined when the tree did not change (nothing to commit). */
+  commit?: string;
+  tree: string;
+}
+
+/**
+ * Builds (without touching any work tree or index) a commit whose tree is `base`'s with only the
+ * status folder replaced by `files`. No commit when the resulting tree equals `base`'s tree.
+ */
+export async function statusCommit(
+  store: ObjectStore, base: string | undefined, statusSegs: readonly string[], files: ReadonlyMap<string, string>,
+  author: { name: string; email: string }, message: CommitMessage, nowMs: number,
+): Promise<StatusCommit> {
+  const baseTree = base ? await commitTree(store, base) : undefined;
+  const current = baseTree ? await listBlobs(store, await subtreeAt(store, baseTree, statusSegs)) : new Map<string, string>();
+  const statusTree = await writeFilesTree(store, files, new Set(current.values()));
+  const tree = await replaceSubtree(store, baseTree, statusSegs, statusTree);
+  if (tree === baseTree || (!base && !statusTree)) return { tree };
+  const who = { name: author.name, email: author.email, timestamp: Math.floor(nowMs / 1000), timezoneOffset: 0 };
+  const commit = await git.writeCommit({
+    fs, gitdir: store.gitdir,
+    commit: { tree, parent: base ? [base] : [], author: who, committer: who, message: commitMessageText(message) },
+  });
+  return { commit, tree };
+}
+
+type PushOutcome = 'pushed' | 'conflict';
+
+async function pushOnce(input: PushStatusInput, commit: string): Promise<PushOutcome> {
+  const { store, access } = input;
+  await git.writeRef({ fs, gitdir: store.gitdir, ref: OUTGOING_REF, value: commit, force: true });
+  try {
+    await git.push({
+      fs, http: access.http, dir: input.workDir, url: access.url, remote: 'origin', ref: OUTGOING_REF, remoteRef: `refs/heads/${input.target}`,
+      onAuth: access.onAuth, headers: access.headers(), cache: store.cache,
+    });
+    return 'pushed';
+  } catch (err) {
+    const e = err as { code?: string; data?: { reason?: string; prettyDetails?: string } };
+    if (e.code === Errors.PushRejectedError.code && e.data?.reason === 'not-fast-forward') return 'conflict';
+    if (e.code === Errors.GitPushError.code) {
+      const details = e.data?.prettyDetails ?? '';
+      // What git's receive-pack says when the ref moved between our ref listing and its update.
+      if (/non-fast-forward|fetch first|failed to (update|lock)|cannot lock|stale info|incorrect old value|reference already exists/i.test(details)) return 'conflict';
+      throw new GitError('push-rejected', `${access.url}: the server refused the status push to ${input.target}:${details}`);
+    }
+    return input.fail(err);
+  } finally {
+    await git.deleteRef({ fs, gitdir: store.gitdir, ref: OUTGOING_REF }).catch(() => undefined);
+  }
+}
+
+function backoff(input: PushStatusInput, attempt: number): number {
+  const base = Math.min(5000, input.backoffMs * 2 ** (attempt - 1));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+export async function pushStatus(input: PushStatusInput): Promise<CommitStatusResult> {
+  const { store, log } = input;
+  const trackingRef = `refs/remotes/origin/${input.target}`;
+  const statusSegs = [...input.rootSegs, ...input.statusSegs];
+  let files = input.files;
+  let retries = 0;
+  let rerenders = 0;
+  for (;;) {
+    const base = await git.resolveRef({ fs, gitdir: store.gitdir, ref: trackingRef }).catch(() => undefined);
+    const { commit } = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
+    if (!commit) return { changed: false, committed: false, pushed: false, retries, rerenders };
+    if ((await pushOnce(input, commit)) === 'pushed') {
+      if (!input.separate) await input.moveTo(commit, statusSegs.join('/'));
+      else await git.writeRef({ fs, gitdir: store.gitdir, ref: trackingRef, value: commit, force: true });
+      log.info({ repo: input.access.url, branch: input.target, revision: commit, retries, rerenders }, `pushed status: ${input.message.subject}`);
+      return { changed: true, committed: true, revision: commit, pushed: true, retries, rerenders };
+    }
+    retries++;
+    if (retries >= input.maxAttempts) {
+      throw new GitError('push-conflict', `${input.access.url}: status push to ${input.target} rejected ${retries} times because upstream kept moving; will try again next cycle`);
+    }
+    const delay = backoff(input, retries);
+    log.info({ repo: input.access.url, branch: input.target, attempt: retries, delayMs: delay }, 'status push rejected (upstream moved); re-applying on top of the new upstream');
+    await input.clock.sleep(delay);
+    const upstream = await input.fetchBranch(input.target);
+    if (input.separate) continue;
+    const before = base ? await inputsTreeOid(store, base, input.rootSegs, input.statusSegs) : undefined;
+    await input.moveTo(upstream);
+    if (input.rerender && before !== (await inputsTreeOid(store, upstream, input.rootSegs, input.statusSegs))) {
+      files = await input.rerender(input.dir, upstream);
+      rerenders++;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// A repository reached over Git smart HTTP(S) with isomorphic-git: cloned once into a work dir,
+// polled cheaply (one ref listing when nothing moved), status pushed with rebase-style retries.
+import fs from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import git from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
+import { GitError, classifyRemoteError } from './errors.ts';
+import { basicCredentials, type GitAuth } from './location.ts';
+import { pushStatus } from './push.ts';
+import {
+  DEFAULT_AUTHOR, realClock, serialized,
+  type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type PullResult, type Repo, type Rerender, type StatusFile,
+} from './repo.ts';
+import { folderSegments, inputsTreeOid, readTextFiles, resolveRevision, type ObjectStore } from './tree.ts';
+
+export interface RemoteRepoOptions {
+  url: string;
+  branch: string;
+  rootSegs: string[];
+  statusSegs: string[];
+  statusBranch?: string;
+  workDir: string;
+  auth?: GitAuth;
+  author?: { name: string; email: string };
+  logger: GitLogger;
+  clock?: GitClock;
+  maxPushAttempts?: number;
+  pushBackoffMs?: number;
+}
+
+/** What the HTTP layer needs for every request; the Authorization header is sent up front (one request per poll, not two). */
+export interface RemoteAccess {
+  url: string;
+  http: typeof nodeHttp;
+  onAuth: () => { username: string; password: string } | undefined;
+  headers: () => Record<string, string>;
+}
+
+export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
+  const creds = basicCredentials(opts.auth);
+  const access: RemoteAccess = {
+    url: opts.url,
+    http: nodeHttp,
+    onAuth: () => creds,
+    headers: (): Record<string, string> =>
+      creds ? { Authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : {},
+  };
+  const store: ObjectStore = { gitdir: join(opts.workDir, '.git'), cache: {} };
+  const dir = join(opts.workDir, ...opts.rootSegs);
+  const statusPath = [...opts.rootSegs, ...opts.statusSegs].join('/');
+  const clock = opts.clock ?? realClock;
+  const log = opts.logger;
+  const serial = serialized();
+  const separateStatus = opts.statusBranch && opts.statusBranch !== opts.branch ? opts.statusBranch : undefined;
+  let cloned = false;
+  let loaded: { revision: string; inputs: string } | undefined;
+
+  const fail = (err: unknown): never => {
+    throw classifyRemoteError(err, opts.url, opts.branch);
+  };
+
+  async function remoteHeads(): Promise<Map<string, string>> {
+    const refs = await git
+      .listServerRefs({ http: access.http, url: access.url, onAuth: access.onAuth, headers: access.headers(), protocolVersion: 1, prefix: 'refs/heads/' })
+      .catch(fail);
+    return new Map(refs.map((r) => [r.ref, r.oid]));
+  }
+
+  async function ensureClone(): Promise<void> {
+    if (cloned) return;
+    if (fs.existsSync(join(opts.workDir, '.git'))) {
+      const origin = await git.getConfig({ fs, dir: opts.workDir, path: 'remote.origin.url' }).catch(() => undefined);
+      if (origin !== opts.url) {
+        throw new GitError('work-dir-conflict', `work dir ${opts.workDir} holds a clone of ${origin ?? 'another repository'}, not ${opts.url}; pass another --work-dir`);
+      }
+      cloned = true;
+      return;
+    }
+    const existing = await readdir(opts.workDir).catch(() => [] as string[]);
+    if (existing.length > 0) throw new GitError('work-dir-conflict', `work dir ${opts.workDir} is not empty and is not a gitset clone; pass another --work-dir`);
+    // Clone beside the target and rename: a crash mid-clone never leaves a half clone to reuse.
+    const partial = `${opts.workDir}.partial-${process.pid}`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(dirname(opts.workDir), { recursive: true });
+    const started = clock.now();
+    await git
+      .clone({ fs, http: access.http, dir: partial, url: access.url, ref: opts.branch, singleBranch: true, noTags: true, onAuth: access.onAuth, headers: access.headers(), cache: store.cache })
+      .catch(async (err) => {
+        await rm(partial, { recursive: true, force: true });
+        fail(err);
+      });
+    await rm(opts.workDir, { recursive: true, force: true });
+    await rename(partial, opts.workDir);
+    store.cache = {};
+    cloned = true;
+    log.info({ repo: opts.url, branch: opts.branch, workDir: opts.workDir, ms: clock.now() - started }, 'cloned repository');
+  }
+
+  async function fetchBranch(branch: string): Promise<string> {
+    const res = await git
+      .fetch({ fs, http: access.http, dir: opts.workDir, url: access.url, remote: 'origin', ref: branch, remoteRef: branch, singleBranch: true, tags: false, onAuth: access.onAuth, headers: access.headers(), cache: store.cache })
+      .catch(fail);
+    if (!res.fetchHead) throw new GitError('branch-not-found', `${opts.url}: branch "${branch}" does not exist on the remote`);
+    await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}`, value: res.fetchHead, force: true });
+    return res.fetchHead;
+  }
+
+  async function hasCommit(oid: string): Promise<boolean> {
+    return git.readCommit({ fs, ...store, oid }).then(() => true, () => false);
+  }
+
+  async function localRef(ref: string): Promise<string | undefined> {
+    return git.resolveRef({ fs, gitdir: store.gitdir, ref }).catch(() => undefined);
+  }
+
+  /** Moves the local branch (and work tree) to `tip`, which is already in the object store. */
+  async function moveTo(tip: string, onlyPath?: string): Promise<void> {
+    await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${opts.branch}`, value: tip, force: true });
+    await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${opts.branch}`, value: tip, force: true });
+    // After our own status commit only the status folder differs: check out just that.
+    const filepaths = onlyPath ? [onlyPath] : undefined;
+    await git.checkout({ fs, dir: opts.workDir, ref: opts.branch, force: true, cache: store.cache, ...(filepaths ? { filepaths } : {}) });
+  }
+
+  async function pullNow(): Promise<PullResult> {
+    const heads = await remoteHeads();
+    const tip = heads.get(`refs/heads/${opts.branch}`);
+    if (!tip) throw new GitError('branch-not-found', `${opts.url}: branch "${opts.branch}" does not exist on the remote`);
+    await ensureClone();
+    if (separateStatus) {
+      const statusTip = heads.get(`refs/heads/${separateStatus}`);
+      if (statusTip && statusTip !== (await localRef(`refs/remotes/origin/${separateStatus}`))) await fetchBranch(separateStatus);
+    }
+    if (loaded && loaded.revision === tip) {
+      return { revision: tip, revisionChanged: false, changed: false, inputsId: loaded.inputs, dir, forced: false };
+    }
+    const local = await localRef(`refs/heads/${opts.branch}`);
+    let forced = false;
+    if (tip !== local || !loaded) {
+      if (!(await hasCommit(tip))) await fetchBranch(opts.branch);
+      if (local && tip !== local && !(await git.isDescendent({ fs, ...store, oid: tip, ancestor: local, depth: -1 }))) {
+        forced = true;
+        log.error({ repo: opts.url, branch: opts.branch, revision: tip, previous: local }, 'UPSTREAM WAS FORCE-PUSHED: history was rewritten; resetting the work tree to the new tip');
+      }
+      await moveTo(tip);
+    }
+    const inputs = await inputsTreeOid(store, tip, opts.rootSegs, opts.statusSegs);
+    const changed = !loaded || loaded.inputs !== inputs;
+    const revisionChanged = !loaded || loaded.revision !== tip;
+    loaded = { revision: tip, inputs };
+    log.debug({ repo: opts.url, revision: tip, changed, forced }, 'pulled');
+    return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced };
+  }
+
+  return {
+    kind: 'remote',
+    displayUrl: opts.url,
+    dir,
+    statusPath,
+    pull: () => serial(pullNow),
+
+    readStatusFiles: () =>
+      serial(async () => {
+        await ensureClone();
+        const tip = await localRef(separateStatus ? `refs/remotes/origin/${separateStatus}` : `refs/heads/${opts.branch}`);
+        if (!tip) return [];
+        return readTextFiles(store, tip, [...opts.rootSegs, ...opts.statusSegs]);
+      }),
+
+    commitStatus: (files: ReadonlyMap<string, string>, message: CommitMessage, rerender?: Rerender): Promise<CommitStatusResult> =>
+      serial(async () => {
+        if (!cloned || !(await localRef(`refs/heads/${opts.branch}`))) await pullNow();
+        return pushStatus({
+          store, access, workDir: opts.workDir, dir, branch: opts.branch, target: separateStatus ?? opts.branch, separate: !!separateStatus,
+          rootSegs: opts.rootSegs, statusSegs: opts.statusSegs, author: opts.author ?? DEFAULT_AUTHOR, clock, log,
+          maxAttempts: opts.maxPushAttempts ?? 10, backoffMs: opts.pushBackoffMs ?? 100,
+          files, message, rerender, fetchBranch, moveTo, fail,
+        });
+      }),
+
+    readFilesAt: (revision: string, sub?: string): Promise<StatusFile[]> =>
+      serial(async () => {
+        await ensureClone();
+        const oid = await resolveRevision(store, revision);
+        const segs = sub === undefined ? [...opts.rootSegs, ...opts.statusSegs] : [...opts.rootSegs, ...folderSegments(sub)];
+        return readTextFiles(store, oid, segs).catch((err) => {
+          throw new GitError('revision-not-found', `revision "${revision}" not found in ${opts.url}`, { cause: err });
+        });
+      }),
+
+    close: async () => {
+      await serial(async () => undefined);
+    },
+  };
+}
