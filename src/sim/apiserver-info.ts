@@ -61,3 +61,18 @@ export function serveDiscovery(req: IncomingMessage, res: ServerResponse, route:
     }
   }
 }
+
+/**
+ * OpenAPI documents without schemas: clients that validate manifests (helm, kubectl) must be
+ * able to download them, and a schema-less type is one they skip. v2 is protobuf-encoded
+ * (an empty body is an empty openapi_v2.Document); v3 is a JSON index of group versions.
+ */
+export function serveOpenApi(res: ServerResponse, path: string): void {
+  if (path === 'v2') {
+    res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  if (path === 'v3') return sendJson(res, 200, { paths: {} });
+  throw new ApiError('NotFound', 'the server could not find the requested resource');
+}

@@ -13,7 +13,7 @@ import { crdTypes, convergedStatus, serverDefaults } from './apiserver-controlle
 import { ResourceApi } from './apiserver-resources.ts';
 import { routeOf } from './apiserver-routes.ts';
 import { ObjectStore, type KubeObject } from './apiserver-store.ts';
-import { serveDiscovery, versionInfo } from './apiserver-info.ts';
+import { serveDiscovery, serveOpenApi, versionInfo } from './apiserver-info.ts';
 
 export interface ApiServerOptions {
   /** Bearer token clients must present. */
@@ -206,7 +206,7 @@ export class SimApiServer {
       case 'resource':
         return this.resources.handle(req, res, route.route, url.searchParams);
       case 'openapi':
-        throw new ApiError('NotFound', 'the server could not find the requested resource');
+        return serveOpenApi(res, route.path);
       case 'coreVersions':
       case 'groupList':
       case 'group':
