@@ -1,0 +1,126 @@
+// Checks that need the whole repository: duplicates, and references to sets and clusters that
+// must exist (in the right namespace). Pure: takes the parsed objects, returns diagnostics.
+import type { Diagnostic, DiagnosticCode } from '../model/diagnostics.ts';
+import {
+  clusterKey,
+  objectId,
+  type ClusterSetObject,
+  type GitsetObject,
+  type ProfileObject,
+  type SourcePos,
+  type SveltosCluster,
+} from '../model/objects.ts';
+
+export interface CrossCheckInput {
+  clusters: readonly SveltosCluster[];
+  sets: readonly ClusterSetObject[];
+  profiles: readonly ProfileObject[];
+}
+
+const where = (p: SourcePos): string => `${p.file}:${p.line}:${p.col}`;
+
+function fieldPos(obj: GitsetObject, field: string): SourcePos {
+  return obj.fieldSources?.[field] ?? obj.source;
+}
+
+function diag(obj: GitsetObject, code: DiagnosticCode, field: string, message: string): Diagnostic {
+  return { ...fieldPos(obj, field), severity: 'error', code, message: `${objectId(obj)}: ${message}`, field, object: objectId(obj) };
+}
+
+/**
+ * Objects defined more than once (same kind, namespace and name, any apiVersion): one error at
+ * every place, naming the others. Returns the ids concerned so the caller can leave them out.
+ */
+export function findDuplicates(objects: readonly GitsetObject[]): { diagnostics: Diagnostic[]; ids: Set<string> } {
+  const byId = new Map<string, GitsetObject[]>();
+  for (const obj of objects) {
+    const id = objectId(obj);
+    const list = byId.get(id);
+    if (list) list.push(obj);
+    else byId.set(id, [obj]);
+  }
+  const diagnostics: Diagnostic[] = [];
+  const ids = new Set<string>();
+  for (const [id, list] of byId) {
+    if (list.length < 2) continue;
+    ids.add(id);
+    for (const obj of list) {
+      const here = fieldPos(obj, 'metadata.name');
+      const others = list.filter((o) => o !== obj).map((o) => where(fieldPos(o, 'metadata.name')));
+      diagnostics.push({
+        ...here,
+        severity: 'error',
+        code: 'duplicate-object',
+        message: `${id} is defined ${list.length} times: here (${where(here)}) and at ${others.join(', ')}; none is used until only one remains`,
+        field: 'metadata.name',
+        object: id,
+      });
+    }
+  }
+  return { diagnostics, ids };
+}
+
+/** Dangling and cross-namespace `setRefs` / `clusterRefs` of sets and profiles. */
+export function crossCheck(repo: CrossCheckInput): Diagnostic[] {
+  const clusters = new Set(repo.clusters.map((c) => clusterKey(c.metadata)));
+  const setIds = new Set(repo.sets.map((s) => objectId(s)));
+  const out: Diagnostic[] = [];
+
+  const checkClusterRefs = (obj: ClusterSetObject | ProfileObject): void => {
+    const ownNs = obj.metadata.namespace; // undefined for the cluster-wide kinds
+    (obj.spec.clusterRefs ?? []).forEach((ref, i) => {
+      const field = `spec.clusterRefs[${i}]`;
+      if (!ref.name) {
+        out.push(diag(obj, 'dangling-cluster-ref', field, `${field} has no name`));
+        return;
+      }
+      if (ref.kind && ref.kind !== 'SveltosCluster') {
+        out.push(diag(obj, 'dangling-cluster-ref', field, `${field} refers to a ${ref.kind}; gitset only knows SveltosCluster`));
+        return;
+      }
+      // A ref without namespace means the object's own namespace (kubectl's `default` for cluster-wide kinds).
+      const ns = ref.namespace || ownNs || 'default';
+      if (ownNs !== undefined && ns !== ownNs) {
+        out.push(diag(obj, 'cross-namespace-ref', field, `${field} refers to SveltosCluster ${ns}/${ref.name} in another namespace; a ${obj.kind} only reaches clusters of its own namespace (${ownNs})`));
+        return;
+      }
+      if (!clusters.has(clusterKey({ namespace: ns, name: ref.name }))) {
+        out.push(diag(obj, 'dangling-cluster-ref', field, `${field}: no SveltosCluster ${ns}/${ref.name} in the repository`));
+      }
+    });
+  };
+
+  for (const set of repo.sets) checkClusterRefs(set);
+  for (const profile of repo.profiles) {
+    checkClusterRefs(profile);
+    const setKind = profile.kind === 'ClusterProfile' ? 'ClusterSet' : 'Set';
+    const ownNs = profile.metadata.namespace;
+    (profile.spec.setRefs ?? []).forEach((ref, i) => {
+      const field = `spec.setRefs[${i}]`;
+      // `ns/name` is not Sveltos syntax, but it is how someone would try to reach another namespace.
+      const slash = ref.indexOf('/');
+      if (slash >= 0) {
+        const ns = ref.slice(0, slash);
+        const msg =
+          profile.kind === 'Profile' && ns !== ownNs
+            ? `${field} "${ref}" refers to a Set in another namespace; a Profile only reaches Sets of its own namespace (${ownNs})`
+            : `${field} "${ref}" must be the plain name of a ${setKind}`;
+        out.push(diag(profile, profile.kind === 'Profile' && ns !== ownNs ? 'cross-namespace-ref' : 'dangling-set-ref', field, msg));
+        return;
+      }
+      const id = objectId({ kind: setKind, metadata: { name: ref, namespace: ownNs } });
+      if (setIds.has(id)) return;
+      // Sets of that name elsewhere: the likely intent, named in the message.
+      const elsewhere = repo.sets.filter((s) => s.kind === 'Set' && s.metadata.name === ref).map((s) => objectId(s));
+      const hint =
+        elsewhere.length === 0
+          ? ''
+          : profile.kind === 'Profile'
+            ? ` (${elsewhere.join(', ')} is in another namespace; a Profile only reaches Sets of its own namespace)`
+            : ` (${elsewhere.join(', ')} is a Set; a ClusterProfile refers to ClusterSets)`;
+      const code: DiagnosticCode = profile.kind === 'Profile' && elsewhere.length > 0 ? 'cross-namespace-ref' : 'dangling-set-ref';
+      out.push(diag(profile, code, field, `${field}: no ${setKind} ${ownNs ? `${ownNs}/` : ''}${ref} in the repository${hint}`));
+    });
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// The loader: repository files → the five kinds, sorted, plus every diagnostic about them.
+// `parseManifests` is pure (paths and texts in); `loadRepository` reads a folder first.
+import type { Diagnostic } from '../model/diagnostics.ts';
+import {
+  clusterKey,
+  compareClusterKeys,
+  objectId,
+  type ClusterSetObject,
+  type GitsetObject,
+  type ProfileObject,
+  type SveltosCluster,
+} from '../model/objects.ts';
+import { crossCheck, findDuplicates } from './cross-check.ts';
+import { parseFile, type FileParse } from './parse-file.ts';
+import { isManifestPath, readManifests } from './walk.ts';
+
+export { crossCheck, findDuplicates } from './cross-check.ts';
+export { parseFile, type FileParse } from './parse-file.ts';
+export { unsupportedFields } from './unsupported.ts';
+export { annotationChecks, GITSET_ANNOTATION_PREFIX, type AnnotationCheck } from './annotations.ts';
+export { DEFAULT_STATUS_DIR, isManifestPath, readManifests } from './walk.ts';
+
+export interface LoadedRepository {
+  clusters: SveltosCluster[];
+  sets: ClusterSetObject[];
+  profiles: ProfileObject[];
+  /** Sorted by file, line, column. */
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadOptions {
+  /** Folder (repo-relative) holding gitset's status files; never read as manifests. Default `status`. */
+  statusDir?: string;
+  /** Results of earlier parses, reused for files whose text did not change. */
+  cache?: ManifestCache;
+}
+
+export interface ManifestFile {
+  /** Repo-relative, `/`-separated. */
+  path: string;
+  text: string;
+}
+
+/**
+ * Per-file parse results kept between loads: a file whose text is unchanged is not parsed again.
+ * Hold one per repository (the daemon keeps one across cycles); it forgets files no longer present.
+ */
+export class ManifestCache {
+  #entries = new Map<string, { text: string; result: FileParse }>();
+
+  parse(path: string, text: string): FileParse {
+    const hit = this.#entries.get(path);
+    if (hit && hit.text === text) return hit.result;
+    const result = parseFile(path, text);
+    this.#entries.set(path, { text, result });
+    return result;
+  }
+
+  /** Drops entries of files not in `paths`. */
+  retain(paths: ReadonlySet<string>): void {
+    for (const path of this.#entries.keys()) if (!paths.has(path)) this.#entries.delete(path);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions = {}): LoadedRepository {
+  const wanted = files.filter((f) => isManifestPath(f.path, opts.statusDir));
+  const diagnostics: Diagnostic[] = [];
+  const objects: GitsetObject[] = [];
+  for (const f of wanted) {
+    const r = opts.cache ? opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text);
+    objects.push(...r.objects);
+    diagnostics.push(...r.diagnostics);
+  }
+  opts.cache?.retain(new Set(wanted.map((f) => f.path)));
+
+  const dup = findDuplicates(objects);
+  diagnostics.push(...dup.diagnostics);
+  const kept = objects.filter((o) => !dup.ids.has(objectId(o)));
+
+  const repo = {
+    clusters: kept.filter((o): o is SveltosCluster => o.kind === 'SveltosCluster').sort(byClusterKey),
+    sets: kept.filter((o): o is ClusterSetObject => o.kind === 'ClusterSet' || o.kind === 'Set').sort(byKindAndKey),
+    profiles: kept.filter((o): o is ProfileObject => o.kind === 'ClusterProfile' || o.kind === 'Profile').sort(byKindAndKey),
+  };
+  diagnostics.push(...crossCheck(repo));
+  return { ...repo, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+export async function loadRepository(dir: string, opts: LoadOptions = {}): Promise<LoadedRepository> {
+  const { files, diagnostics } = await readManifests(dir, opts);
+  const repo = parseManifests(files, opts);
+  if (diagnostics.length === 0) return repo;
+  return { ...repo, diagnostics: sortDiagnostics([...repo.diagnostics, ...diagnostics]) };
+}
+
+function byClusterKey(a: GitsetObject, b: GitsetObject): number {
+  return compareClusterKeys(clusterKey(a.metadata), clusterKey(b.metadata));
+}
+
+function byKindAndKey(a: GitsetObject, b: GitsetObject): number {
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  return byClusterKey(a, b);
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  return [...ds].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      a.col - b.col ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
+}
