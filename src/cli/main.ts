@@ -7,6 +7,7 @@ type Registrar = (program: Command, io: CliIO) => void;
 /** Subcommand modules, each exporting `register`. Loaded on start-up so `--help` lists them all. */
 const commands: Array<() => Promise<{ register: Registrar }>> = [
   // (commands are added here, one line each)
+  () => import('./validate.ts'),
   () => import('./simulate.ts'),
 ];
 

@@ -1,0 +1,66 @@
+// `gitset validate [dir]`: schema and cross-reference checks of a repository, for pull requests.
+// Prints `file:line:col severity message` per finding and exits 1 when any is an error.
+import { relative, resolve, sep } from 'node:path';
+import type { Command } from 'commander';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostics.ts';
+import { DEFAULT_STATUS_DIR, loadRepository, type LoadedRepository } from '../load/index.ts';
+import { parseFormat, type CliIO } from './io.ts';
+
+interface ValidateOptions {
+  statusDir: string;
+  format: string;
+  quiet?: boolean;
+}
+
+export function register(program: Command, io: CliIO): void {
+  program
+    .command('validate')
+    .description('check the manifests of a repository (schemas, references, selectors); exit 1 on any error')
+    .argument('[dir]', 'repository folder', '.')
+    .option('--status-dir <dir>', 'status folder inside the repository, not read as manifests', DEFAULT_STATUS_DIR)
+    .option('--format <format>', 'output format: text or json', 'text')
+    .option('-q, --quiet', 'hide info diagnostics')
+    .action(async (dir: string, opts: ValidateOptions) => {
+      io.exitCode = await validate(dir, opts, io);
+    });
+}
+
+async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<number> {
+  let format;
+  try {
+    format = parseFormat(opts.format, ['text', 'json']);
+  } catch (err) {
+    io.stderr.write(`gitset validate: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const root = resolve(io.cwd, dir);
+  const repo = await loadRepository(root, { statusDir: opts.statusDir });
+  const shown = repo.diagnostics.filter((d) => !(opts.quiet && d.severity === 'info'));
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify({ diagnostics: shown, objects: counts(repo) }, null, 2)}\n`);
+  } else {
+    // Paths are relative to the folder validated; show them relative to where the user stands.
+    const prefix = relative(io.cwd, root).split(sep).join('/');
+    for (const d of shown) io.stdout.write(`${formatDiagnostic(prefix ? { ...d, file: `${prefix}/${d.file}` } : d)}\n`);
+    io.stdout.write(`${summary(repo)}\n`);
+  }
+  return hasErrors(repo.diagnostics) ? 1 : 0;
+}
+
+function counts(repo: LoadedRepository): Record<string, number> {
+  const out: Record<string, number> = { SveltosCluster: 0, ClusterSet: 0, Set: 0, ClusterProfile: 0, Profile: 0 };
+  for (const o of [...repo.clusters, ...repo.sets, ...repo.profiles]) out[o.kind] = (out[o.kind] ?? 0) + 1;
+  return out;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function summary(repo: LoadedRepository): string {
+  const by = (s: Diagnostic['severity']): number => repo.diagnostics.filter((d) => d.severity === s).length;
+  const c = counts(repo);
+  const objects = `${plural(c.SveltosCluster!, 'cluster')}, ${plural(c.ClusterSet! + c.Set!, 'set')}, ${plural(c.ClusterProfile! + c.Profile!, 'profile')}`;
+  const verdict = hasErrors(repo.diagnostics) ? 'invalid' : 'valid';
+  return `${verdict}: ${plural(by('error'), 'error')}, ${plural(by('warning'), 'warning')}, ${by('info')} info (${objects} usable)`;
+}
