@@ -40,11 +40,12 @@ export function parseRepoLocation(repo: string, cwd: string): RepoLocation {
     const clean = url.toString().replace(/\/$/, '');
     return { kind: 'http', url: clean, ...(auth.username || auth.password ? { auth } : {}) };
   }
+  if (/^file:\/\//i.test(trimmed)) return { kind: 'local', path: resolve(cwd, decodeURIComponent(trimmed.slice('file://'.length))) };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
     const scheme = trimmed.slice(0, trimmed.indexOf(':'));
     throw new GitError('unsupported-transport', `${redactUrl(trimmed)}: the "${scheme}" transport is not supported (gitset uses isomorphic-git: HTTP(S) URLs and local paths only)`);
   }
-  return { kind: 'local', path: resolve(cwd, trimmed.replace(/^file:\/\//i, '')) };
+  return { kind: 'local', path: resolve(cwd, trimmed) };
 }
 
 /** The URL as it may appear in logs, errors and status: no `user:password@`. */
