@@ -1,0 +1,192 @@
+// One reconcile cycle: pull → load and validate → probe → select and plan (pure) → helm → record
+// → render status → commit and push. Level-triggered: every step can be cut short by a kill, and
+// the next cycle (or the next start) recomputes from the repository and the committed status.
+// An invalid revision is never applied: the last good one stays in force and the error is
+// recorded in status/gitset.yaml.
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
+import { loadRepository, ManifestCache, type LoadedRepository } from '../load/index.ts';
+import { formatDiagnostic } from '../model/diagnostics.ts';
+import type { HelmRunner, Prober } from '../model/ports.ts';
+import { computeCycle, recordResults } from '../plan/cycle.ts';
+import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
+import type { CycleReport, RunCycle } from './daemon.ts';
+import { runActions } from './execute.ts';
+import type { DaemonMetrics } from './metrics.ts';
+import { observeChanges } from './observe.ts';
+import { lastGoodRepository, validate } from './revision.ts';
+import { nextRevisionStatus, readRevisionStatus, renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
+
+/** How status files are read, rendered and summarised (src/status/, pure). */
+export interface StatusCodec {
+  read(files: ReadonlyArray<{ path: string; text: string }>): PreviousStatus;
+  render(snapshot: StatusSnapshot): Map<string, string>;
+  describe(previous: PreviousStatus, next: StatusSnapshot): CommitMessage;
+}
+
+export interface CycleDeps {
+  repo: Repo;
+  prober: Prober;
+  helm: HelmRunner;
+  codec: StatusCodec;
+  credentialsDir: string;
+  /** Status folder relative to the manifests folder, as the loader excludes it. */
+  statusDir: string;
+  helmParallelism: number;
+  /** Applied to clusters without their own consecutiveFailureThreshold. */
+  failureThreshold?: number;
+  logger: Logger;
+  metrics: DaemonMetrics;
+  now?: () => Date;
+}
+
+/** The revision of the manifests currently in force. */
+interface InForce {
+  repo: LoadedRepository;
+  revision: string;
+  inputs: string;
+}
+
+export function createCycle(deps: CycleDeps): RunCycle {
+  const now = deps.now ?? (() => new Date());
+  const cache = new ManifestCache();
+  let lastPull: PullResult | undefined;
+  let inForce: InForce | undefined;
+  let failedInputs: { inputs: string; errors: string[] } | undefined;
+  let previous: PreviousStatus | undefined;
+  let committed: Map<string, string> | undefined;
+  let revisionStatus: RevisionStatus = {};
+  let count = 0;
+
+  return async (request, helmSignal) => {
+    const started = performance.now();
+    const log = deps.logger.child({ cycle: ++count });
+    const failures: string[] = [];
+    let report: CycleReport;
+    try {
+      // Pull (probe-only rounds reuse the last fetched revision).
+      if (request.pull || !lastPull) {
+        try {
+          lastPull = await deps.repo.pull();
+          if (lastPull.changed) log.info({ revision: lastPull.revision }, 'new revision of the manifests');
+        } catch (err) {
+          if (!lastPull) throw err;
+          failures.push(`pull: ${messageOf(err)}`);
+          log.warn({ err: messageOf(err), revision: lastPull.revision }, 'pull failed; continuing with the last fetched revision');
+        }
+      }
+      const pulled = lastPull;
+
+      // What was committed before (once per process; afterwards the last rendered state).
+      if (!committed || !previous) {
+        const files = await deps.repo.readStatusFiles();
+        committed = new Map(files.map((f) => [f.path, f.text]));
+        previous = deps.codec.read(files.filter((f) => f.path !== REVISION_STATUS_FILE));
+        revisionStatus = readRevisionStatus(committed.get(REVISION_STATUS_FILE));
+      }
+
+      // Load and validate when the inputs changed.
+      let errors: string[] | undefined;
+      if (inForce?.inputs !== pulled.inputsId) {
+        if (failedInputs?.inputs === pulled.inputsId) {
+          errors = failedInputs.errors;
+        } else {
+          const loaded = await loadRepository(pulled.dir, { statusDir: deps.statusDir, cache });
+          const verdict = validate(loaded);
+          if (verdict.ok) {
+            inForce = { repo: loaded, revision: pulled.revision, inputs: pulled.inputsId };
+            failedInputs = undefined;
+            for (const d of loaded.diagnostics) log.warn({ file: d.file, line: d.line, object: d.object, code: d.code }, formatDiagnostic(d));
+          } else {
+            errors = verdict.errors;
+            failedInputs = { inputs: pulled.inputsId, errors };
+            log.error({ revision: pulled.revision, errors: errors.slice(0, 5) }, 'revision does not validate: not applied; the last good revision stays in force');
+          }
+        }
+      }
+      if (errors && !inForce && revisionStatus.applied) {
+        inForce = await lastGoodRepository(deps.repo, revisionStatus.applied, deps.statusDir, log);
+      }
+      revisionStatus = nextRevisionStatus(revisionStatus, { revision: pulled.revision, inputs: pulled.inputsId }, errors);
+      deps.metrics.invalidRevision.set(errors ? 1 : 0);
+
+      let next: StatusSnapshot | undefined;
+      if (inForce) {
+        const repo = withDefaultThreshold(inForce.repo, deps.failureThreshold);
+        const probed = repo.clusters.filter((c) => c.spec.paused !== true);
+        const probes = await deps.prober.probeAll(probed);
+        for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
+        const planned = computeCycle({ repo, previous, probes, now: now() });
+        observeChanges(previous, planned.snapshot, { logger: log, metrics: deps.metrics });
+        const outcomes = await runActions(planned.actions, {
+          helm: deps.helm,
+          clusters: repo.clusters,
+          credentialsDir: deps.credentialsDir,
+          parallelism: deps.helmParallelism,
+          signal: helmSignal,
+          metrics: deps.metrics,
+          logger: log,
+        });
+        for (const o of outcomes) if (!o.ok) failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
+        next = recordResults(planned, outcomes, now());
+      }
+
+      // Render; without any good revision, everything but gitset.yaml stays as committed.
+      const files = next ? deps.codec.render(next) : new Map([...committed].filter(([p]) => p !== REVISION_STATUS_FILE));
+      files.set(REVISION_STATUS_FILE, renderRevisionStatus(revisionStatus));
+      let didCommit = false;
+      if (!sameFiles(files, committed)) {
+        const message = commitMessage(next ? deps.codec.describe(previous, next) : undefined, errors, pulled.revision);
+        try {
+          const result = await deps.repo.commitStatus(files, message);
+          committed = files;
+          didCommit = result.committed;
+          if (result.committed) deps.metrics.statusCommits.inc();
+          if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
+          log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');
+        } catch (err) {
+          failures.push(`commit status: ${messageOf(err)}`);
+          log.error({ err: messageOf(err) }, 'status commit failed; retried next cycle');
+        }
+      }
+      if (next) previous = next;
+      report = { outcome: errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success', revision: pulled.revision, failures: errors ? [...errors, ...failures] : failures, committed: didCommit };
+    } catch (err) {
+      log.error({ err: messageOf(err) }, 'cycle failed');
+      report = { outcome: 'failure', failures: [...failures, messageOf(err)], committed: false };
+    }
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.cycleDuration.observe({ outcome: report.outcome }, seconds);
+    for (const trigger of request.reasons) deps.metrics.cycles.inc({ outcome: report.outcome, trigger });
+    if (report.outcome === 'success') deps.metrics.lastSuccessfulCycle.set(Date.now() / 1000);
+    log.debug({ durationMs: Math.round(seconds * 1000), outcome: report.outcome, trigger: request.reasons }, 'cycle done');
+    return report;
+  };
+}
+
+function commitMessage(described: CommitMessage | undefined, errors: string[] | undefined, revision: string): CommitMessage {
+  if (!errors) return described ?? { subject: 'gitset: status' };
+  const note = `revision ${revision.slice(0, 12)} does not validate; the last good revision stays in force:\n${errors.slice(0, 5).map((e) => `  ${e}`).join('\n')}`;
+  if (!described) return { subject: `gitset: revision ${revision.slice(0, 12)} not applied (invalid)`, body: note };
+  return { subject: described.subject, body: [described.body, note].filter(Boolean).join('\n\n') };
+}
+
+function withDefaultThreshold(repo: LoadedRepository, threshold: number | undefined): LoadedRepository {
+  // The core's default is 3; only a different daemon-wide default needs to reach each cluster.
+  if (threshold === undefined || threshold === 3) return repo;
+  const clusters = repo.clusters.map((c) =>
+    c.spec.consecutiveFailureThreshold === undefined ? { ...c, spec: { ...c.spec, consecutiveFailureThreshold: threshold } } : c,
+  );
+  return { ...repo, clusters };
+}
+
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

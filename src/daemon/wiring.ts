@@ -1,0 +1,98 @@
+// Builds the real parts a daemon runs with from its configuration: the Git repository, the
+// prober, the helm runner, the status codec, and the cycle over them. `gitset run`,
+// `gitset reconcile --once` and `gitset demo` all start from here.
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { openRepo } from '../git/open.ts';
+import type { Repo } from '../git/repo.ts';
+import { watchRepo } from '../git/watch.ts';
+import { resolveHelm } from '../helm/binary.ts';
+import { createHelmRunner } from '../helm/runner.ts';
+import { createProber } from '../probe/prober.ts';
+import { describeChanges } from '../status/describe.ts';
+import { readStatusFiles } from '../status/read.ts';
+import { renderStatusFiles } from '../status/render.ts';
+import type { DaemonConfig } from './config.ts';
+import { createCycle, type StatusCodec } from './cycle.ts';
+import type { RunCycle } from './daemon.ts';
+import type { DaemonMetrics } from './metrics.ts';
+
+/** The checkout gitset runs from: where `.tools/helm` and node_modules are. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export const statusCodec: StatusCodec = {
+  read: (files) => readStatusFiles(files),
+  render: (snapshot) => renderStatusFiles(snapshot),
+  describe: (prev, next) => {
+    const d = describeChanges(prev, next);
+    return { subject: d.subject || 'status: update', body: d.body };
+  },
+};
+
+export interface Runtime {
+  repo: Repo;
+  runCycle: RunCycle;
+  helmPath: string;
+  /** For a local repository: watches its files; undefined for a remote. */
+  watchRepository?: (onChange: () => void) => Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export async function buildRuntime(config: DaemonConfig, deps: { logger: Logger; metrics: DaemonMetrics; env: NodeJS.ProcessEnv; cwd: string }): Promise<Runtime> {
+  const { logger } = deps;
+  const repo = openRepo({
+    url: config.repo,
+    branch: config.branch,
+    path: config.path === '.' ? '' : config.path,
+    statusDir: config.statusDir,
+    ...(config.statusBranch !== config.branch ? { statusBranch: config.statusBranch } : {}),
+    workDir: join(config.workDir, 'repo'),
+    cwd: deps.cwd,
+    env: deps.env,
+    auth: {
+      ...(config.secrets.gitUsername ? { username: config.secrets.gitUsername } : {}),
+      ...(config.secrets.gitToken ? { token: config.secrets.gitToken } : {}),
+      ...(config.secrets.gitPassword ? { password: config.secrets.gitPassword } : {}),
+    },
+    author: config.author,
+    logger: logger.child({ component: 'git' }),
+  });
+  const helm = await resolveHelm({ ...(config.helmBinary ? { flag: config.helmBinary } : {}), env: deps.env, projectRoot: PROJECT_ROOT });
+  const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }) });
+  const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
+  logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
+  const runCycle = createCycle({
+    repo,
+    prober,
+    helm: helmRunner,
+    codec: statusCodec,
+    credentialsDir: config.credentials,
+    statusDir: config.statusDir,
+    helmParallelism: config.helmParallelism,
+    failureThreshold: config.failureThreshold,
+    logger,
+    metrics: deps.metrics,
+  });
+  const watchRepository =
+    repo.kind === 'remote'
+      ? undefined
+      : async (onChange: () => void) => {
+          const watcher = watchRepo(repo.dir, () => onChange(), {
+            ignore: [join(repo.dir, config.statusDir)],
+            onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'file watcher error'),
+          });
+          await watcher.ready;
+          return () => watcher.close();
+        };
+  return {
+    repo,
+    runCycle,
+    helmPath: helm.path,
+    ...(watchRepository ? { watchRepository } : {}),
+    async close() {
+      prober.close();
+      await repo.close();
+    },
+  };
+}
