@@ -10,6 +10,8 @@ const commands: Array<() => Promise<{ register: Registrar }>> = [
   () => import('./validate.ts'),
   () => import('./probe.ts'),
   () => import('./simulate.ts'),
+  () => import('./run.ts'),
+  () => import('./reconcile.ts'),
 ];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
