@@ -1,0 +1,157 @@
+// Set selection: which of the clusters a ClusterSet/Set matches it selects, capped at maxReplicas,
+// sticky across cycles. A cluster is considered when the selector or clusterRefs name it; then a
+// short list of named checks (Pepr's filter style) each return null or why it cannot be chosen.
+// Sveltos' set_utils.go in spirit, minus its cap-shrink defect (it keeps maxReplicas - 1).
+import { SelectorSyntaxError } from './selector.ts';
+import type { ClusterIndex, IndexedCluster } from './cluster-index.ts';
+import type { ClusterKey, ObjectMeta, SetKind, SetSpec } from '../model/objects.ts';
+import type { ClusterStatus, NotSelected, NotSelectedReason, SetStatus } from '../model/status.ts';
+import { notReadyDetail } from '../status/cluster-health.ts';
+import { clusterRef, refKey } from '../status/snapshot.ts';
+
+export interface SetLike {
+  apiVersion: string;
+  kind: SetKind;
+  metadata: ObjectMeta;
+  spec: SetSpec;
+}
+
+export type HealthMap = ReadonlyMap<ClusterKey, ClusterStatus>;
+
+export interface Verdict {
+  reason: NotSelectedReason;
+  message: string;
+}
+
+interface Context {
+  /** A Set's own namespace; undefined for a ClusterSet, which reaches every namespace. */
+  namespace: string | undefined;
+  health: HealthMap;
+}
+
+type Check = (c: IndexedCluster, ctx: Context) => Verdict | null;
+
+const isPaused: Check = (c) => (c.paused ? { reason: 'paused', message: 'paused (spec.paused: true)' } : null);
+
+const outsideNamespace: Check = (c, ctx) =>
+  ctx.namespace !== undefined && c.namespace !== ctx.namespace
+    ? { reason: 'other-namespace', message: `in namespace ${c.namespace}; a Set only selects clusters of ${ctx.namespace}` }
+    : null;
+
+const notReady: Check = (c, ctx) => {
+  const h = ctx.health.get(c.key);
+  return h !== undefined && !h.ready ? { reason: 'not-ready', message: `not ready (${notReadyDetail(h)})` } : null;
+};
+
+/** In order: the first check that objects explains the cluster. Exported for `gitset plan` docs and tests. */
+export const selectionChecks: ReadonlyArray<readonly [string, Check]> = [
+  ['paused', isPaused],
+  ['other-namespace', outsideNamespace],
+  ['not-ready', notReady],
+];
+
+export function whyNotEligible(c: IndexedCluster, ctx: Context): Verdict | null {
+  for (const [, check] of selectionChecks) {
+    const v = check(c, ctx);
+    if (v) return v;
+  }
+  return null;
+}
+
+/**
+ * Selects up to `spec.maxReplicas` clusters. `previous` is the set's last committed status: its
+ * selectedClusterRefs (longest-selected first) are kept while they still match, and only the
+ * shortfall is filled, in (namespace, name) order. The result lists the selection in the same
+ * longest-first order, so feeding it back changes nothing.
+ */
+export function selectClusters(set: SetLike, index: ClusterIndex, health: HealthMap, previous: SetStatus | undefined): SetStatus {
+  const ctx: Context = { namespace: set.kind === 'Set' ? (set.metadata.namespace ?? '') : undefined, health };
+  const problems: string[] = [];
+  const considered = consider(set, index, ctx, problems);
+  const matching: IndexedCluster[] = [];
+  const verdicts = new Map<ClusterKey, Verdict>();
+  for (const c of considered) {
+    const v = whyNotEligible(c, ctx);
+    if (v) verdicts.set(c.key, v);
+    else matching.push(c);
+  }
+
+  const cap = capOf(set.spec.maxReplicas);
+  const matchingKeys = new Set(matching.map((c) => c.key));
+  const selected: IndexedCluster[] = [];
+  const chosen = new Set<ClusterKey>();
+  for (const ref of previous?.selectedClusterRefs ?? []) {
+    const key = refKey(ref);
+    if (selected.length >= cap) break;
+    if (matchingKeys.has(key) && !chosen.has(key)) {
+      selected.push(index.byKey(key)!);
+      chosen.add(key);
+    }
+  }
+  for (const c of matching) {
+    if (selected.length >= cap) break;
+    if (!chosen.has(c.key)) {
+      selected.push(c);
+      chosen.add(c.key);
+    }
+  }
+  const overCap: Verdict = { reason: 'over-cap', message: `over cap (maxReplicas ${cap})` };
+  const notSelected: NotSelected[] = [];
+  for (const c of considered) {
+    if (!chosen.has(c.key)) notSelected.push({ cluster: c.key, ...(verdicts.get(c.key) ?? overCap) });
+  }
+
+  const status: SetStatus = {
+    matchingClusterRefs: matching.map(toRef),
+    selectedClusterRefs: selected.map(toRef),
+  };
+  if (notSelected.length > 0) status.notSelected = notSelected;
+  const message = explain(cap, selected.length, considered.length, notSelected, problems);
+  if (message) status.message = message;
+  return status;
+}
+
+function toRef(c: IndexedCluster) {
+  return clusterRef(c.object.apiVersion, c.namespace, c.name);
+}
+
+function capOf(maxReplicas: unknown): number {
+  return typeof maxReplicas === 'number' && Number.isFinite(maxReplicas) && maxReplicas > 0 ? Math.floor(maxReplicas) : 0;
+}
+
+/** Clusters the selector or clusterRefs name, once each, in selection order. */
+function consider(set: SetLike, index: ClusterIndex, ctx: Context, problems: string[]): IndexedCluster[] {
+  const found = new Map<number, IndexedCluster>();
+  try {
+    for (const c of index.matchSelector(set.spec.clusterSelector, ctx.namespace)) found.set(c.ordinal, c);
+  } catch (err) {
+    if (!(err instanceof SelectorSyntaxError)) throw err;
+    problems.push(`clusterSelector is invalid: ${err.message}`);
+  }
+  for (const ref of Array.isArray(set.spec.clusterRefs) ? set.spec.clusterRefs : []) {
+    if (!ref || typeof ref.name !== 'string') continue;
+    const key = `${ref.namespace ?? ctx.namespace ?? ''}/${ref.name}`;
+    const c = index.byKey(key);
+    if (c) found.set(c.ordinal, c);
+    else problems.push(`clusterRefs names ${key}, which is not in the repository`);
+  }
+  return [...found.values()].sort((a, b) => a.ordinal - b.ordinal);
+}
+
+const MAX_LISTED = 5;
+
+function explain(cap: number, selected: number, considered: number, notSelected: NotSelected[], problems: string[]): string | undefined {
+  const parts = [...problems];
+  if (cap === 0) {
+    parts.push('maxReplicas is 0 or absent: the set selects no cluster');
+  } else if (selected === 0 && considered === 0) {
+    parts.push('no cluster matches clusterSelector or clusterRefs');
+  } else if (selected === 0) {
+    const listed = notSelected.slice(0, MAX_LISTED).map((n) => `${n.cluster} ${n.message}`);
+    const more = notSelected.length > MAX_LISTED ? `, and ${notSelected.length - MAX_LISTED} more` : '';
+    parts.push(`no healthy cluster left: ${listed.join(', ')}${more}`);
+  } else if (selected < cap) {
+    parts.push(`selected ${selected} of maxReplicas ${cap}: no other healthy matching cluster`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}

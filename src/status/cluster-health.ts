@@ -1,0 +1,58 @@
+// How a probe moves a cluster's health: a few failures in a row make it not ready, one success
+// makes it ready again. Pure; the clock is passed in. Sveltos' own rules (sveltoscluster
+// controller), with one difference: the failure count stops at the threshold once the cluster is
+// down, so a long outage does not rewrite (and commit) the status file on every probe.
+import type { ProbeResult } from '../model/ports.ts';
+import type { ClusterStatus } from '../model/status.ts';
+
+export const DEFAULT_FAILURE_THRESHOLD = 3;
+
+/** Status of a cluster gitset has not seen yet: it counts as ready until probes say otherwise. */
+export const UNKNOWN_HEALTH: ClusterStatus = Object.freeze({ ready: true });
+
+export function nextClusterStatus(
+  prev: ClusterStatus | undefined,
+  probe: ProbeResult,
+  threshold: number | undefined,
+  now: Date,
+): ClusterStatus {
+  const limit = Math.max(1, Math.floor(threshold ?? DEFAULT_FAILURE_THRESHOLD));
+  const wasReady = prev?.ready ?? true;
+  const since = (ready: boolean): string | undefined =>
+    prev !== undefined && ready === wasReady && prev.lastTransitionTime !== undefined
+      ? prev.lastTransitionTime
+      : now.toISOString();
+
+  if (probe.ok) {
+    return compact({
+      ready: true,
+      version: probe.version ?? prev?.version,
+      connectionStatus: 'Healthy',
+      connectionFailures: 0,
+      lastTransitionTime: since(true),
+    });
+  }
+  const failures = Math.min((prev?.connectionFailures ?? 0) + 1, limit);
+  const ready = wasReady && failures < limit;
+  return compact({
+    ready,
+    version: prev?.version,
+    connectionStatus: ready ? 'Healthy' : 'Down',
+    connectionFailures: failures,
+    failureMessage: probe.message ?? 'probe failed',
+    lastTransitionTime: since(ready),
+  });
+}
+
+/** `3 failed probes: timeout after 5s`: the detail a not-ready cluster is explained with. */
+export function notReadyDetail(status: ClusterStatus): string {
+  const n = status.connectionFailures ?? 0;
+  const count = n > 0 ? `${n} failed probe${n === 1 ? '' : 's'}` : 'not answering';
+  return status.failureMessage ? `${count}: ${status.failureMessage}` : count;
+}
+
+function compact(s: ClusterStatus): ClusterStatus {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) if (v !== undefined) out[k] = v;
+  return out as unknown as ClusterStatus;
+}
