@@ -13,6 +13,7 @@ import { crdTypes, convergedStatus, serverDefaults } from './apiserver-controlle
 import { ResourceApi } from './apiserver-resources.ts';
 import { routeOf } from './apiserver-routes.ts';
 import { ObjectStore, type KubeObject } from './apiserver-store.ts';
+import { runDeploymentController } from './apiserver-workloads.ts';
 import { serveDiscovery, serveOpenApi, versionInfo } from './apiserver-info.ts';
 
 export interface ApiServerOptions {
@@ -63,6 +64,7 @@ export class SimApiServer {
     const clock = opts.clock ?? (() => new Date());
     this.store = new ObjectStore(clock, (rt, obj) => this.converge(rt, obj));
     this.resources = new ResourceApi(this.registry, this.store);
+    runDeploymentController(this.store, this.registry);
     this.bootstrap();
   }
 
