@@ -297,61 +297,68 @@ function parseInteger(s: string): number {
   return Number(s);
 }
 
+type Labels = Readonly<Record<string, string>>;
+type Predicate = (labels: Labels) => boolean;
+
 /**
- * Turns requirements into parallel arrays and one loop: no closures or regexes per call.
- * In/NotIn with many values use a Set; with few, a linear scan beats hashing.
+ * One small closure per requirement, specialised by operator, so the hot path is a property read
+ * and a comparison. `typeof v === 'string'` rather than `Object.hasOwn`: label values are strings,
+ * and inherited members (`constructor`, `toString`) are not, so they never count as labels.
  */
+function predicate(r: Requirement): Predicate {
+  const key = r.key;
+  const first = r.values[0] ?? '';
+  const set = r.values.length > 4 ? new Set(r.values) : undefined;
+  const list = r.values;
+  const has = set ? (v: string): boolean => set.has(v) : (v: string): boolean => list.includes(v);
+  switch (r.op) {
+    case 'Equals':
+      return (l) => l[key] === first;
+    case 'NotEquals':
+      return (l) => l[key] !== first;
+    case 'In':
+      return (l) => {
+        const v = l[key];
+        return typeof v === 'string' && has(v);
+      };
+    case 'NotIn':
+      return (l) => {
+        const v = l[key];
+        return typeof v !== 'string' || !has(v);
+      };
+    case 'Exists':
+      return (l) => typeof l[key] === 'string';
+    case 'DoesNotExist':
+      return (l) => typeof l[key] !== 'string';
+    case 'Gt':
+    case 'Lt': {
+      // Kubernetes: the label must exist and parse as an integer.
+      const bound = Number(first);
+      const gt = r.op === 'Gt';
+      return (l) => {
+        const v = l[key];
+        const num = typeof v === 'string' ? parseInteger(v) : NaN;
+        if (Number.isNaN(num)) return false;
+        return gt ? num > bound : num < bound;
+      };
+    }
+  }
+}
+
+const NO_LABELS: Labels = Object.freeze({});
+
 function compileRequirements(reqs: readonly Requirement[]): CompiledSelector {
-  const n = reqs.length;
-  const keys = reqs.map((r) => r.key);
-  const ops = reqs.map((r) => r.op);
-  const single = reqs.map((r) => r.values[0] ?? '');
-  const many = reqs.map((r) => (r.values.length > 4 ? new Set(r.values) : undefined));
-  const lists = reqs.map((r) => r.values);
-  const ints = reqs.map((r) => (r.op === 'Gt' || r.op === 'Lt' ? Number(r.values[0]) : 0));
-  const contains = (i: number, v: string): boolean => {
-    const set = many[i];
-    return set ? set.has(v) : lists[i]!.includes(v);
-  };
+  const preds = reqs.map(predicate);
+  const n = preds.length;
+  if (n === 1) {
+    const only = preds[0]!;
+    return { empty: false, matches: (labels) => only(labels ?? NO_LABELS) };
+  }
   return {
     empty: false,
     matches(labels) {
-      const l: Readonly<Record<string, string>> = labels ?? {};
-      for (let i = 0; i < n; i++) {
-        const key = keys[i]!;
-        const has = Object.hasOwn(l, key);
-        const v = has ? l[key]! : undefined;
-        let ok: boolean;
-        switch (ops[i]!) {
-          case 'Equals':
-            ok = v === single[i];
-            break;
-          case 'NotEquals':
-            ok = v !== single[i];
-            break;
-          case 'In':
-            ok = v !== undefined && contains(i, v);
-            break;
-          case 'NotIn':
-            ok = v === undefined || !contains(i, v);
-            break;
-          case 'Exists':
-            ok = has;
-            break;
-          case 'DoesNotExist':
-            ok = !has;
-            break;
-          case 'Gt':
-          case 'Lt': {
-            // Kubernetes: the label must exist and parse as an integer.
-            const num = v === undefined ? NaN : parseInteger(v);
-            if (Number.isNaN(num)) return false;
-            ok = ops[i] === 'Gt' ? num > ints[i]! : num < ints[i]!;
-            break;
-          }
-        }
-        if (!ok) return false;
-      }
+      const l = labels ?? NO_LABELS;
+      for (let i = 0; i < n; i++) if (!preds[i]!(l)) return false;
       return true;
     },
   };
