@@ -79,15 +79,19 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
 
   const dup = findDuplicates(objects);
   diagnostics.push(...dup.diagnostics);
-  const kept = objects.filter((o) => !dup.ids.has(objectId(o)));
-
-  const repo = {
-    clusters: kept.filter((o): o is SveltosCluster => o.kind === 'SveltosCluster').sort(byClusterKey),
-    sets: kept.filter((o): o is ClusterSetObject => o.kind === 'ClusterSet' || o.kind === 'Set').sort(byKindAndKey),
-    profiles: kept.filter((o): o is ProfileObject => o.kind === 'ClusterProfile' || o.kind === 'Profile').sort(byKindAndKey),
-  };
-  diagnostics.push(...crossCheck(repo));
+  // References are checked against every object defined, duplicates included: a setRef to a
+  // duplicated ClusterSet is not dangling, the duplicate is the problem (already reported).
+  diagnostics.push(...crossCheck(byKind(objects)));
+  const repo = byKind(objects.filter((o) => !dup.ids.has(objectId(o))));
   return { ...repo, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics'> {
+  return {
+    clusters: objects.filter((o): o is SveltosCluster => o.kind === 'SveltosCluster').sort(byClusterKey),
+    sets: objects.filter((o): o is ClusterSetObject => o.kind === 'ClusterSet' || o.kind === 'Set').sort(byKindAndKey),
+    profiles: objects.filter((o): o is ProfileObject => o.kind === 'ClusterProfile' || o.kind === 'Profile').sort(byKindAndKey),
+  };
 }
 
 export async function loadRepository(dir: string, opts: LoadOptions = {}): Promise<LoadedRepository> {
