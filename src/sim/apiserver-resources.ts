@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import type { ResourceRegistry, ResourceType } from './apiserver-discovery.ts';
+import { crdTypes } from './apiserver-controllers.ts';
 import { ApiError, mediaType, readBody, sendJson, successStatus } from './apiserver-http.ts';
 import { decodeKubernetesProtobuf } from './apiserver-protobuf.ts';
 import { jsonPatch, mergePatch, PatchError, serverSideApply, strategicMergePatch } from './apiserver-patch.ts';
@@ -283,6 +284,13 @@ export class ResourceApi {
   private collectGarbage(rt: ResourceType, gone: KubeObject): void {
     for (const key of [...this.applied.keys()]) if (key.startsWith(`${gone.metadata.uid}/`)) this.applied.delete(key);
     if (rt.kind === 'Namespace' && rt.group === '') this.store.deleteNamespaceContents(this.registry.all(), gone.metadata.name!);
+    if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') {
+      const custom = crdTypes(gone)[0];
+      if (custom) {
+        for (const o of this.store.list(custom)) this.store.delete(custom, o.metadata.namespace, o.metadata.name!);
+        this.registry.removeCustom(custom.group, custom.resource);
+      }
+    }
     for (const { typeKey: k, object } of this.store.allObjects()) {
       const owners = (object.metadata.ownerReferences ?? []) as Array<{ uid?: string }>;
       if (!owners.some((ref) => ref.uid === gone.metadata.uid)) continue;

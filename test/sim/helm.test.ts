@@ -96,7 +96,7 @@ describe('real helm against a simulated cluster', () => {
   test('client-side apply (strategic merge patches) and the legacy readiness wait work too', async () => {
     const r = await helm('upgrade', '--install', 'greet', 'hello', '--repo', repo.url, '--version', '0.2.0', '-n', 'apps', '--server-side=false', '--set', 'replicaCount=3', '--wait=legacy', '--timeout', '30s');
     assert.equal(r.exitCode, 0, r.stderr);
-    const deployment = cluster.get('/apis/apps/v1/namespaces/apps/deployments/greet-hello') as { spec: { replicas: number; template: { spec: { containers: Array<{ name: string }> } } } };
+    const deployment = cluster.get('/apis/apps/v1/namespaces/apps/deployments/greet-hello') as unknown as { spec: { replicas: number; template: { spec: { containers: Array<{ name: string }> } } } };
     assert.equal(deployment.spec.replicas, 3);
     assert.deepEqual(deployment.spec.template.spec.containers.map((c) => c.name), ['hello']);
     const strategic = cluster.requests().filter((q) => q.method === 'PATCH' && q.contentType?.startsWith('application/strategic-merge-patch+json'));
