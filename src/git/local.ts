@@ -12,7 +12,7 @@ import {
   DEFAULT_AUTHOR, realClock, serialized,
   type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type PullResult, type Repo, type StatusFile,
 } from './repo.ts';
-import { commitTree, folderSegments, listBlobs, readTextFiles, resolveRevision, statusFileSegments, subtreeAt, type ObjectStore } from './tree.ts';
+import { folderSegments, readTextFiles, resolveRevision, statusFileSegments, type ObjectStore } from './tree.ts';
 
 export interface LocalRepoOptions {
   path: string;
@@ -84,13 +84,12 @@ export function openLocalRepo(opts: LocalRepoOptions): Repo {
     // Re-read the branch right before moving it so a commit the user just made is built upon.
     for (let attempt = 0; attempt < 5; attempt++) {
       const base = await git.resolveRef({ fs, gitdir: store.gitdir, ref: branch }).catch(() => undefined);
-      const before = base ? await listBlobs(store, await subtreeAt(store, await commitTree(store, base), statusSegs)) : new Map<string, string>();
-      const { commit } = await statusCommit(store, base, statusSegs, files, opts.author ?? DEFAULT_AUTHOR, message, clock.now());
+      const { commit, changed } = await statusCommit(store, base, statusSegs, files, opts.author ?? DEFAULT_AUTHOR, message, clock.now());
       if (!commit) return { ...quiet, changed: written.length > 0 };
       const now = await git.resolveRef({ fs, gitdir: store.gitdir, ref: branch }).catch(() => undefined);
       if (now !== base) continue;
       await git.writeRef({ fs, gitdir: store.gitdir, ref: branch, value: commit, force: true });
-      await syncIndex(before, files);
+      await syncIndex(changed);
       opts.logger.info({ repo: opts.path, branch, revision: commit }, `committed status: ${message.subject}`);
       return { ...quiet, changed: true, committed: true, revision: commit };
     }
@@ -98,17 +97,10 @@ export function openLocalRepo(opts: LocalRepoOptions): Repo {
   }
 
   /** Stages exactly the status paths that changed, so `git status` stays clean after our commit. */
-  async function syncIndex(before: ReadonlyMap<string, string>, files: ReadonlyMap<string, string>): Promise<void> {
-    const prefix = statusSegs.join('/');
-    const changed: string[] = [];
-    for (const [path, text] of files) {
-      const { oid } = await git.hashBlob({ object: Buffer.from(text, 'utf8') });
-      if (before.get(path) !== oid) changed.push(`${prefix}/${path}`);
-    }
-    if (changed.length) await git.add({ fs, dir: opts.path, filepath: changed, cache: store.cache });
-    for (const path of before.keys()) {
-      if (!files.has(path)) await git.remove({ fs, dir: opts.path, filepath: `${prefix}/${path}`, cache: store.cache });
-    }
+  async function syncIndex(changed: readonly string[]): Promise<void> {
+    const present = changed.filter((p) => fs.existsSync(join(opts.path, ...p.split('/'))));
+    if (present.length) await git.add({ fs, dir: opts.path, filepath: present, cache: store.cache });
+    for (const path of changed) if (!present.includes(path)) await git.remove({ fs, dir: opts.path, filepath: path, cache: store.cache });
   }
 
   return {

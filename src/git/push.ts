@@ -30,7 +30,7 @@ export interface PushStatusInput {
   message: CommitMessage;
   rerender?: Rerender;
   fetchBranch(branch: string): Promise<string>;
-  moveTo(tip: string, onlyPath?: string): Promise<void>;
+  moveTo(tip: string, onlyPaths?: string[]): Promise<void>;
   fail(err: unknown): never;
 }
 
@@ -38,6 +38,8 @@ export interface StatusCommit {
   /** Undefined when the tree did not change (nothing to commit). */
   commit?: string;
   tree: string;
+  /** Repository-relative paths of the status files added, modified or removed. */
+  changed: string[];
 }
 
 /**
@@ -50,15 +52,16 @@ export async function statusCommit(
 ): Promise<StatusCommit> {
   const baseTree = base ? await commitTree(store, base) : undefined;
   const current = baseTree ? await listBlobs(store, await subtreeAt(store, baseTree, statusSegs)) : new Map<string, string>();
-  const statusTree = await writeFilesTree(store, files, new Set(current.values()));
-  const tree = await replaceSubtree(store, baseTree, statusSegs, statusTree);
-  if (tree === baseTree || (!base && !statusTree)) return { tree };
+  const written = await writeFilesTree(store, files, current);
+  const tree = await replaceSubtree(store, baseTree, statusSegs, written.tree);
+  const changed = written.changed.map((p) => [...statusSegs, p].join('/'));
+  if (tree === baseTree || (!base && !written.tree)) return { tree, changed: [] };
   const who = { name: author.name, email: author.email, timestamp: Math.floor(nowMs / 1000), timezoneOffset: 0 };
   const commit = await git.writeCommit({
     fs, gitdir: store.gitdir,
     commit: { tree, parent: base ? [base] : [], author: who, committer: who, message: commitMessageText(message) },
   });
-  return { commit, tree };
+  return { commit, tree, changed };
 }
 
 type PushOutcome = 'pushed' | 'conflict';
@@ -101,10 +104,10 @@ export async function pushStatus(input: PushStatusInput): Promise<CommitStatusRe
   let rerenders = 0;
   for (;;) {
     const base = await git.resolveRef({ fs, gitdir: store.gitdir, ref: trackingRef }).catch(() => undefined);
-    const { commit } = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
+    const { commit, changed } = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
     if (!commit) return { changed: false, committed: false, pushed: false, retries, rerenders };
     if ((await pushOnce(input, commit)) === 'pushed') {
-      if (!input.separate) await input.moveTo(commit, statusSegs.join('/'));
+      if (!input.separate) await input.moveTo(commit, changed);
       else await git.writeRef({ fs, gitdir: store.gitdir, ref: trackingRef, value: commit, force: true });
       log.info({ repo: input.access.url, branch: input.target, revision: commit, retries, rerenders }, `pushed status: ${input.message.subject}`);
       return { changed: true, committed: true, revision: commit, pushed: true, retries, rerenders };

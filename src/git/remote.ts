@@ -115,12 +115,12 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   }
 
   /** Moves the local branch (and work tree) to `tip`, which is already in the object store. */
-  async function moveTo(tip: string, onlyPath?: string): Promise<void> {
+  async function moveTo(tip: string, onlyPaths?: string[]): Promise<void> {
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${opts.branch}`, value: tip, force: true });
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${opts.branch}`, value: tip, force: true });
-    // After our own status commit only the status folder differs: check out just that.
-    const filepaths = onlyPath ? [onlyPath] : undefined;
-    await git.checkout({ fs, dir: opts.workDir, ref: opts.branch, force: true, cache: store.cache, ...(filepaths ? { filepaths } : {}) });
+    // After our own status commit only the status files it changed differ: check out just those.
+    if (onlyPaths && onlyPaths.length === 0) return;
+    await git.checkout({ fs, dir: opts.workDir, ref: opts.branch, force: true, cache: store.cache, ...(onlyPaths ? { filepaths: onlyPaths } : {}) });
   }
 
   async function pullNow(): Promise<PullResult> {

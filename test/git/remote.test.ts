@@ -83,6 +83,8 @@ describe('remote repository over smart HTTP', () => {
     const res2 = await repo.commitStatus(new Map([['sets/prod.yaml', 'selected: []\n']]), { subject: 'prod: dropped c1' });
     assert.equal(res2.committed, true);
     assert.deepEqual((await repo.readStatusFiles()).map((f) => f.path), ['sets/prod.yaml']);
+    assert.ok(!existsSync(join(pulled.dir, 'status/clusters/default/c1.yaml')), 'removed from the work tree too');
+    assert.equal(await readFile(join(pulled.dir, 'status/sets/prod.yaml'), 'utf8'), 'selected: []\n');
     assert.deepEqual((await repo.readFilesAt(res.revision!)).map((f) => f.path), ['clusters/default/c1.yaml', 'sets/prod.yaml']);
     assert.deepEqual((await repo.readFilesAt(res.revision!.slice(0, 8), 'sets')).map((f) => f.text), ['kind: ClusterSet\n']);
     await assert.rejects(repo.readFilesAt('0123456789abcdef0123456789abcdef01234567'), (e: GitError) => e.code === 'revision-not-found');
