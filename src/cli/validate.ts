@@ -1,6 +1,6 @@
 // `gitset validate [dir]`: schema and cross-reference checks of a repository, for pull requests.
 // Prints `file:line:col severity message` per finding and exits 1 when any is an error.
-import { relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostics.ts';
 import { DEFAULT_STATUS_DIR, loadRepository, type LoadedRepository } from '../load/index.ts';
@@ -39,9 +39,8 @@ async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify({ diagnostics: shown, objects: counts(repo) }, null, 2)}\n`);
   } else {
-    // Paths are relative to the folder validated; show them relative to where the user stands.
-    const prefix = relative(io.cwd, root).split(sep).join('/');
-    for (const d of shown) io.stdout.write(`${formatDiagnostic(prefix ? { ...d, file: `${prefix}/${d.file}` } : d)}\n`);
+    // Paths are relative to the folder validated, as they are inside the repository.
+    for (const d of shown) io.stdout.write(`${formatDiagnostic(d)}\n`);
     io.stdout.write(`${summary(repo)}\n`);
   }
   return hasErrors(repo.diagnostics) ? 1 : 0;
