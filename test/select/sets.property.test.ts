@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { indexClusters } from '../../src/select/cluster-index.ts';
 import { compileSelector } from '../../src/select/selector.ts';
 import { selectClusters } from '../../src/select/sets.ts';
-import type { ClusterSelector, ClusterSetObject, SveltosCluster } from '../../src/model/objects.ts';
+import type { ClusterSelector, ClusterSetObject, LabelSelectorRequirement, SveltosCluster } from '../../src/model/objects.ts';
 import type { ClusterStatus, SetStatus } from '../../src/model/status.ts';
 import { refKey } from '../../src/status/snapshot.ts';
 import { cluster, clusterSet, nsSet, refs } from './fleet.ts';
@@ -36,12 +36,12 @@ const fleetArb = fc
 const selectorArb: fc.Arbitrary<ClusterSelector | undefined> = fc.oneof(
   fc.constant(undefined),
   fc.constantFrom<ClusterSelector>('env=prod', 'env!=dev', 'tier in (1,2)', '!tier', 'env=prod,tier'),
-  fc.record({ matchLabels: fc.constantFrom({ env: 'prod' }, { tier: '1' }, { env: 'dev', tier: '2' }) }),
+  fc.record({ matchLabels: fc.constantFrom<Record<string, string>>({ env: 'prod' }, { tier: '1' }, { env: 'dev', tier: '2' }) }),
   fc.record({
-    matchExpressions: fc.constantFrom(
-      [{ key: 'env', operator: 'In' as const, values: ['prod', 'dev'] }],
-      [{ key: 'tier', operator: 'NotIn' as const, values: ['1'] }],
-      [{ key: 'env', operator: 'Exists' as const }],
+    matchExpressions: fc.constantFrom<LabelSelectorRequirement[]>(
+      [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }],
+      [{ key: 'tier', operator: 'NotIn', values: ['1'] }],
+      [{ key: 'env', operator: 'Exists' }],
     ),
   }),
 );
@@ -54,7 +54,9 @@ const setArb = fc.record({
   maxReplicas: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
 });
 
-function buildSet(s: fc.ValueOf<typeof setArb>, maxReplicas = s.maxReplicas): ClusterSetObject {
+type SetInput = typeof setArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildSet(s: SetInput, maxReplicas = s.maxReplicas): ClusterSetObject {
   const spec = { clusterSelector: s.selector, clusterRefs: refs(...s.refs), maxReplicas };
   return s.namespaced ? nsSet(s.ns, 'set', spec) : clusterSet('set', spec);
 }

@@ -1,0 +1,195 @@
+// The pure heart of a reconcile cycle. `computeCycle` turns the repository, the previous status
+// and (in the daemon) this cycle's probe results into every object's new status and the helm
+// actions to run; `recordResults` folds what helm did into the statuses. Running either again on
+// the same input gives the same output, so a cycle killed halfway simply converges next time.
+import type { Diagnostic } from '../model/diagnostics.ts';
+import type { ClusterKey, ClusterSetObject, ProfileObject, SveltosCluster } from '../model/objects.ts';
+import { objectId } from '../model/objects.ts';
+import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
+import type { ClusterStatus, ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
+import { indexClusters } from '../select/cluster-index.ts';
+import { matchingClusters } from '../select/profiles.ts';
+import { selectClusters } from '../select/sets.ts';
+import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
+import { clusterRef, emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
+import type { PlannedAction, ReleaseDecision } from './decide.ts';
+import { releaseKey } from './desired.ts';
+import { planReleases, type CurrentProfile } from './releases.ts';
+
+/** What the loader hands on (LoadedRepository fits). */
+export interface RepositoryObjects {
+  clusters: readonly SveltosCluster[];
+  sets: readonly ClusterSetObject[];
+  profiles: readonly ProfileObject[];
+  diagnostics?: readonly Diagnostic[];
+}
+
+export interface CycleInput {
+  repo: RepositoryObjects;
+  previous: PreviousStatus;
+  /** This cycle's probe results; without them (gitset plan) the committed health is used as is. */
+  probes?: ReadonlyMap<ClusterKey, ProbeResult>;
+  now: Date;
+}
+
+export interface CycleResult {
+  /** Every object's status as planned, before helm runs: what `recordResults` completes. */
+  snapshot: StatusSnapshot;
+  /** Helm work to do now, ordered by cluster, then profile, then release. */
+  actions: PlannedAction[];
+  /** One entry per release considered (including waits, conflicts, dry runs), for plan output and logs. */
+  decisions: ReleaseDecision[];
+  /** Profiles deleted from the repository whose status stays until their releases are withdrawn. */
+  withdrawing: ReadonlySet<string>;
+}
+
+export type ActionOutcome =
+  | { action: PlannedAction; ok: true; result?: ReleaseResult }
+  | { action: PlannedAction; ok: false; error: string };
+
+export function computeCycle(input: CycleInput): CycleResult {
+  const { repo, previous, now } = input;
+  const index = indexClusters(repo.clusters);
+  const snapshot = emptySnapshot();
+
+  const health = new Map<ClusterKey, ClusterStatus>();
+  for (const c of index.clusters) {
+    const prev = previous.clusters.get(c.key)?.status;
+    const probe = input.probes?.get(c.key);
+    const status = c.paused
+      ? (prev ?? { ready: false, failureMessage: 'paused: never probed' })
+      : probe
+        ? nextClusterStatus(prev, probe, c.object.spec.consecutiveFailureThreshold, now)
+        : (prev ?? UNKNOWN_HEALTH);
+    health.set(c.key, status);
+    snapshot.clusters.set(c.key, { object: toDoc(c.object), status });
+  }
+
+  const setStatuses = new Map<string, SetStatus>();
+  for (const set of [...repo.sets].sort(byId)) {
+    const id = objectId(set);
+    if (setStatuses.has(id)) continue; // duplicates are the loader's diagnostic; the first counts
+    const status = selectClusters(set, index, health, previous.sets.get(id)?.status);
+    setStatuses.set(id, status);
+    snapshot.sets.set(id, { object: toDoc(set), status });
+  }
+
+  const current: CurrentProfile[] = [];
+  const errors = new Map<string, string[]>();
+  for (const profile of [...repo.profiles].sort(byId)) {
+    const id = objectId(profile);
+    if (errors.has(id)) continue;
+    const match = matchingClusters(profile, index, setStatuses);
+    errors.set(id, match.errors);
+    current.push({ id, profile, matched: match.clusters });
+  }
+  const plan = planReleases({ profiles: current, previous: previous.profiles, index, health, now });
+  const withdrawing = new Set<string>();
+
+  for (const { id, profile, matched } of current) {
+    const status: ProfileStatus = { matchingClusters: matched.map((c) => clusterRef(c.object.apiVersion, c.namespace, c.name)) };
+    fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupportedOf(repo.diagnostics, id), errors.get(id));
+    snapshot.profiles.set(id, { object: toDoc(profile), status });
+  }
+  for (const [id, entry] of previous.profiles) {
+    if (snapshot.profiles.has(id)) continue;
+    const clusters = plan.clusters.get(id) ?? [];
+    if (clusters.length === 0) continue; // deleted and nothing left to withdraw: its file goes
+    const status: ProfileStatus = { matchingClusters: [] };
+    fill(status, clusters, undefined, undefined, ['deleted from the repository; withdrawing its releases']);
+    snapshot.profiles.set(id, { object: entry.object, status });
+    withdrawing.add(id);
+  }
+  return { snapshot, actions: sortActions(plan.actions), decisions: plan.decisions, withdrawing };
+}
+
+/**
+ * Folds helm's outcomes into the planned statuses: success records the applied hash, revision
+ * and time; failure counts toward backoff; a successful uninstall drops the record, and a deleted
+ * profile with nothing left is dropped. Actions without an outcome stay Pending (retried next cycle).
+ */
+export function recordResults(cycle: CycleResult, outcomes: readonly ActionOutcome[], now: Date): StatusSnapshot {
+  const at = now.toISOString();
+  const profiles = new Map<string, ProfileEntry>();
+  const touched = new Map<string, ActionOutcome[]>();
+  for (const o of outcomes) touched.set(o.action.profile, [...(touched.get(o.action.profile) ?? []), o]);
+
+  for (const [id, entry] of cycle.snapshot.profiles) {
+    const mine = touched.get(id);
+    if (!mine) {
+      profiles.set(id, entry);
+      continue;
+    }
+    const clusters = (entry.status.clusters ?? []).map((pc) => ({ cluster: pc.cluster, releases: [...pc.releases] }));
+    for (const o of mine) {
+      const pc = clusters.find((c) => c.cluster === o.action.cluster);
+      const i = pc ? pc.releases.findIndex((r) => releaseKey(r) === releaseKey(o.action.release)) : -1;
+      if (!pc || i < 0) continue;
+      const next = applyOutcome(pc.releases[i]!, o, at);
+      if (next) pc.releases[i] = next;
+      else pc.releases.splice(i, 1);
+    }
+    const status: ProfileStatus = { ...entry.status };
+    const kept = clusters.filter((c) => c.releases.length > 0);
+    if (kept.length > 0) status.clusters = kept;
+    else delete status.clusters;
+    if (cycle.withdrawing.has(id) && kept.length === 0) continue;
+    profiles.set(id, { object: entry.object, status });
+  }
+  return { clusters: cycle.snapshot.clusters, sets: cycle.snapshot.sets, profiles };
+}
+
+function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string): ReleaseStatus | undefined {
+  const failed = !o.ok || o.result?.status === 'failed';
+  if (!failed) {
+    if (o.action.action === 'uninstall') return undefined;
+    const rel = o.action.release;
+    const out: ReleaseStatus = {
+      releaseNamespace: rel.releaseNamespace,
+      releaseName: rel.releaseName,
+      chart: rel.chartName,
+      chartVersion: (o.ok && o.result?.chartVersion) || rel.chartVersion,
+      hash: o.action.hash,
+      state: 'Deployed',
+      lastAppliedTime: at,
+    };
+    if (o.ok && o.result) out.revision = o.result.revision;
+    return out;
+  }
+  const error = o.ok ? `helm reports status ${o.result?.status ?? 'failed'}` : o.error;
+  const { reason: _r, ...rest } = r;
+  return {
+    ...rest,
+    state: 'Failed',
+    lastError: error,
+    failures: (r.failures ?? 0) + 1,
+    lastAttemptTime: at,
+    ...(o.action.action === 'uninstall' ? {} : { attemptedHash: o.action.hash }),
+  };
+}
+
+function fill(status: ProfileStatus, clusters?: ProfileStatus['clusters'], conflicts?: string[], unsupported?: string[], errors?: string[]): void {
+  if (clusters && clusters.length > 0) status.clusters = clusters;
+  if (conflicts && conflicts.length > 0) status.conflicts = conflicts;
+  if (unsupported && unsupported.length > 0) status.unsupported = unsupported;
+  if (errors && errors.length > 0) status.errors = errors;
+}
+
+/** The loader's unsupported-field diagnostics for one profile: "the feature is not supported" in status. */
+function unsupportedOf(diagnostics: readonly Diagnostic[] | undefined, id: string): string[] {
+  const out = (diagnostics ?? [])
+    .filter((d) => d.code === 'unsupported-field' && d.object === id)
+    .map((d) => (d.field ? `${d.field}: ${d.message}` : d.message));
+  return [...new Set(out)].sort();
+}
+
+function byId(a: { kind: string; metadata: { name: string; namespace?: string } }, b: typeof a): number {
+  const x = objectId(a);
+  const y = objectId(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sortActions(actions: PlannedAction[]): PlannedAction[] {
+  const key = (a: PlannedAction): string => `${a.cluster}\u0000${a.action === 'uninstall' ? 0 : 1}\u0000${a.profile}\u0000${releaseKey(a.release)}`;
+  return actions.map((a) => [key(a), a] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([, a]) => a);
+}

@@ -1,0 +1,215 @@
+// One release of one profile on one cluster: given what is desired and what the status says was
+// applied, classify it into a closed set of decisions (Flux helm-controller's observe → decide),
+// each with a human reason and the record the status should hold. Pure; the clock is passed in.
+import type { ClusterKey, SyncMode } from '../model/objects.ts';
+import type { ReleaseRequest } from '../model/ports.ts';
+import type { ReleaseStatus } from '../model/status.ts';
+import type { DesiredRelease } from './desired.ts';
+
+export type ActionKind = 'install' | 'upgrade' | 'uninstall';
+
+/** Everything the executor needs for one helm call; it never decides whether to run it. */
+export interface PlannedAction {
+  action: ActionKind;
+  cluster: ClusterKey;
+  /** objectId of the profile: `ClusterProfile/kyverno`, `Profile/eng/hello`. */
+  profile: string;
+  release: ReleaseRequest;
+  /** Desired-state hash an install/upgrade applies; for an uninstall, the hash last applied. */
+  hash: string;
+  reason: string;
+}
+
+export type DecisionKind = ActionKind | 'in-sync' | 'wait' | 'backoff' | 'dry-run' | 'conflict' | 'error' | 'forget';
+
+export interface ReleaseDecision {
+  decision: DecisionKind;
+  profile: string;
+  cluster: ClusterKey;
+  /** `releaseNamespace/releaseName`. */
+  release: string;
+  reason: string;
+  /** The record the status holds after this decision; undefined when it is dropped. */
+  record: ReleaseStatus | undefined;
+  action?: PlannedAction;
+}
+
+export interface ClusterState {
+  /** The SveltosCluster is still in the repository. */
+  exists: boolean;
+  /** Answering and not paused: helm may run against it now. */
+  reachable: boolean;
+  /** Why it is not reachable: `paused`, `not ready (3 failed probes: …)`. */
+  detail: string;
+}
+
+export const BACKOFF_BASE_MS = 30_000;
+export const BACKOFF_MAX_MS = 15 * 60_000;
+
+/** Delay before retrying after `failures` failed attempts in a row: 30s, 1m, 2m, … up to 15m. */
+export function backoffDelayMs(failures: number): number {
+  return Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1), BACKOFF_MAX_MS);
+}
+
+/** A release gitset may have put on the cluster (applied once, or an attempt that may have left a release). */
+export function mayBeInstalled(r: ReleaseStatus | undefined): r is ReleaseStatus {
+  return r !== undefined && (r.hash !== undefined || r.revision !== undefined || (r.failures ?? 0) > 0);
+}
+
+interface Common {
+  profile: string;
+  cluster: ClusterKey;
+  release: string;
+  record: ReleaseStatus | undefined;
+  state: ClusterState;
+  syncMode: SyncMode;
+  now: Date;
+}
+
+/** The profile wants the release installed on this cluster (and won any conflict). */
+export function decideInstall(x: Common & { desired: DesiredRelease }): ReleaseDecision {
+  const { desired: d, record: r } = x;
+  const installed = mayBeInstalled(r);
+  const verb: ActionKind = installed ? 'upgrade' : 'install';
+  const base = carry(r, d, installed);
+  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction): ReleaseDecision => ({
+    decision,
+    profile: x.profile,
+    cluster: x.cluster,
+    release: x.release,
+    reason,
+    record,
+    ...(action ? { action } : {}),
+  });
+
+  if (d.error !== undefined) return done('error', d.error, { ...base, state: 'Failed', lastError: d.error });
+  if (installed && r.hash === d.hash) return done('in-sync', 'applied state equals desired state', settled(r));
+  if (x.syncMode === 'OneTime' && installed && r.hash !== undefined) {
+    return done('in-sync', 'syncMode OneTime: applied once, never upgraded', settled(r));
+  }
+  if (x.syncMode === 'DryRun') {
+    const reason = `dry run: would ${verb} ${d.request.chartName} ${d.request.chartVersion}`;
+    return done('dry-run', reason, { ...base, state: 'DryRun', reason });
+  }
+  if (!x.state.reachable) {
+    const reason = `waiting for ${x.cluster} (${x.state.detail}) to ${verb}`;
+    return done('wait', reason, { ...base, state: 'Pending', reason });
+  }
+  const retryAt = r && sameAttempt(r, d.hash) ? retryTime(r) : undefined;
+  if (retryAt !== undefined && retryAt > x.now.getTime()) {
+    return done('backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
+  }
+  const reason = !installed
+    ? `not installed on ${x.cluster}`
+    : r.hash === undefined
+      ? `retrying after ${r.failures ?? 0} failed attempt${r.failures === 1 ? '' : 's'}`
+      : r.chartVersion !== d.request.chartVersion
+        ? `chart version ${r.chartVersion} → ${d.request.chartVersion}`
+        : 'values or options changed';
+  const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason };
+  return done(verb, reason, { ...base, state: 'Pending', reason: `${verb} planned: ${reason}` }, action);
+}
+
+/** The release lost a conflict to another profile: nothing runs, the status names the winner. */
+export function decideConflict(x: Common & { desired: DesiredRelease; message: string }): ReleaseDecision {
+  const d = x.desired.request;
+  return {
+    decision: 'conflict',
+    profile: x.profile,
+    cluster: x.cluster,
+    release: x.release,
+    reason: x.message,
+    record: {
+      releaseNamespace: d.releaseNamespace,
+      releaseName: d.releaseName,
+      chart: d.chartName,
+      chartVersion: d.chartVersion,
+      state: 'Conflict',
+      lastError: x.message,
+    },
+  };
+}
+
+export type WithdrawCause = 'stop-matching' | 'profile-deleted' | 'chart-removed' | 'uninstall-action';
+
+/**
+ * The profile no longer wants the release on this cluster. `owner` is the profile that now wants
+ * it there (a hand-over: uninstalling would remove the new owner's release), `leave` is true for
+ * stopMatchingBehavior LeavePolicies, `request` what helm needs to uninstall.
+ */
+export function decideWithdraw(
+  x: Common & { why: string; cause: WithdrawCause; leave: boolean; owner: string | undefined; request: ReleaseRequest },
+): ReleaseDecision | undefined {
+  const r = x.record;
+  if (r === undefined) return undefined;
+  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction): ReleaseDecision => ({
+    decision,
+    profile: x.profile,
+    cluster: x.cluster,
+    release: x.release,
+    reason,
+    record,
+    ...(action ? { action } : {}),
+  });
+  if (!mayBeInstalled(r)) return done('forget', `${x.why}; never installed`, undefined);
+  if (x.owner !== undefined && x.owner !== x.profile) return done('forget', `${x.why}; now owned by ${x.owner}`, undefined);
+  const stopped = x.cause === 'stop-matching' || x.cause === 'profile-deleted';
+  if (stopped && x.leave) return done('forget', `${x.why}; stopMatchingBehavior LeavePolicies leaves it in place`, undefined);
+  if (!x.state.exists) return done('forget', `${x.why}; ${x.cluster} is no longer in the repository`, undefined);
+  if (x.syncMode === 'DryRun') {
+    const reason = `dry run: would uninstall (${x.why})`;
+    return done('dry-run', reason, { ...r, state: 'DryRun', reason });
+  }
+  if (!x.state.reachable) {
+    const reason = `waiting for ${x.cluster} (${x.state.detail}) to uninstall: ${x.why}`;
+    return done('wait', reason, { ...r, state: 'Pending', reason });
+  }
+  const retryAt = r.state === 'Failed' ? retryTime(r) : undefined;
+  if (retryAt !== undefined && retryAt > x.now.getTime()) {
+    return done('backoff', `failed ${r.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
+  }
+  const action: PlannedAction = {
+    action: 'uninstall',
+    cluster: x.cluster,
+    profile: x.profile,
+    release: x.request,
+    hash: r.hash ?? '',
+    reason: x.why,
+  };
+  return done('uninstall', x.why, { ...r, state: 'Pending', reason: `uninstall planned: ${x.why}` }, action);
+}
+
+/** The record while work is pending: what is installed stays described as installed. */
+function carry(r: ReleaseStatus | undefined, d: DesiredRelease, installed: boolean): ReleaseStatus {
+  const out: ReleaseStatus = {
+    releaseNamespace: d.request.releaseNamespace,
+    releaseName: d.request.releaseName,
+    chart: installed ? r!.chart : d.request.chartName,
+    chartVersion: installed ? r!.chartVersion : d.request.chartVersion,
+    state: 'Pending',
+  };
+  if (r?.hash !== undefined) out.hash = r.hash;
+  if (r?.revision !== undefined) out.revision = r.revision;
+  if (r?.lastAppliedTime !== undefined) out.lastAppliedTime = r.lastAppliedTime;
+  if (r?.failures) out.failures = r.failures;
+  if (r?.lastError !== undefined && r.failures) out.lastError = r.lastError;
+  if (r?.lastAttemptTime !== undefined && r.failures) out.lastAttemptTime = r.lastAttemptTime;
+  if (r?.attemptedHash !== undefined && r.failures) out.attemptedHash = r.attemptedHash;
+  return out;
+}
+
+/** An applied release with nothing to do: Deployed, failure bookkeeping cleared. */
+function settled(r: ReleaseStatus): ReleaseStatus {
+  const { failures: _f, lastError: _e, lastAttemptTime: _t, attemptedHash: _a, reason: _r, ...rest } = r;
+  return { ...rest, state: 'Deployed' };
+}
+
+function sameAttempt(r: ReleaseStatus, hash: string): boolean {
+  return r.state === 'Failed' && (r.failures ?? 0) > 0 && (r.attemptedHash === undefined || r.attemptedHash === hash);
+}
+
+function retryTime(r: ReleaseStatus): number | undefined {
+  if (!r.failures || r.lastAttemptTime === undefined) return undefined;
+  const t = Date.parse(r.lastAttemptTime);
+  return Number.isNaN(t) ? undefined : t + backoffDelayMs(r.failures);
+}

@@ -1,0 +1,107 @@
+// Desired releases: for every cluster a profile matches, each of its helmCharts entries with the
+// values rendered for that cluster and the hash of the result. Templates are compiled once per
+// chart; a chart whose text reads nothing of the cluster is rendered and hashed once for all.
+import type { ClusterKey, HelmChart, HelmChartAction } from '../model/objects.ts';
+import type { ReleaseRequest } from '../model/ports.ts';
+import type { IndexedCluster } from '../select/cluster-index.ts';
+import type { ProfileLike } from '../select/profiles.ts';
+import { releaseHash } from './hash.ts';
+import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
+
+export const DEFAULT_TIER = 100;
+
+export interface DesiredRelease {
+  /** objectId of the profile that wants it. */
+  profile: string;
+  cluster: ClusterKey;
+  /** `releaseNamespace/releaseName`: what two profiles conflict over on one cluster. */
+  key: string;
+  action: HelmChartAction;
+  request: ReleaseRequest;
+  hash: string;
+  /** Why this release cannot be rendered for this cluster (template error); nothing runs then. */
+  error?: string;
+  tier: number;
+}
+
+export function releaseKey(r: { releaseNamespace: string; releaseName: string }): string {
+  return `${r.releaseNamespace}/${r.releaseName}`;
+}
+
+export function tierOf(profile: ProfileLike): number {
+  const t = profile.spec.tier;
+  return typeof t === 'number' && Number.isFinite(t) ? t : DEFAULT_TIER;
+}
+
+type Renderer = (cluster: TemplateCluster) => { request: ReleaseRequest; hash: string; error?: string };
+
+/** Every (cluster, chart) pair of one profile, in cluster order then chart order. */
+export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredRelease[] {
+  const charts = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
+  const tier = tierOf(profile);
+  const renderers = charts.map((chart) => chartRenderer(chart));
+  const out: DesiredRelease[] = [];
+  for (const c of clusters) {
+    charts.forEach((chart, i) => {
+      const r = renderers[i]!(c.object);
+      out.push({
+        profile: profileId,
+        cluster: c.key,
+        key: releaseKey(r.request),
+        action: chart.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install',
+        request: r.request,
+        hash: r.hash,
+        ...(r.error !== undefined ? { error: r.error } : {}),
+        tier,
+      });
+    });
+  }
+  return out;
+}
+
+const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
+
+function chartRenderer(chart: HelmChart): Renderer {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+  const raw: ReleaseRequest = {
+    releaseNamespace: text(chart.releaseNamespace),
+    releaseName: text(chart.releaseName),
+    repositoryURL: text(chart.repositoryURL),
+    repositoryName: text(chart.repositoryName),
+    chartName: text(chart.chartName),
+    chartVersion: text(chart.chartVersion),
+    values: text(chart.values),
+    ...(chart.options !== undefined ? { options: chart.options } : {}),
+  };
+  const compiled: Array<[(typeof TEMPLATED)[number], CompiledTemplate]> = [];
+  for (const f of TEMPLATED.filter((field) => raw[field].includes('{{'))) {
+    try {
+      compiled.push([f, compileTemplate(raw[f])]);
+    } catch (err) {
+      const failed = { request: raw, hash: releaseHash(raw), error: templateMessage(f, err) };
+      return () => failed;
+    }
+  }
+  if (!compiled.some(([, t]) => t.usesCluster)) {
+    const request = { ...raw };
+    for (const [f, t] of compiled) request[f] = t.render({ apiVersion: '', kind: '', metadata: { name: '' } });
+    const once = { request, hash: releaseHash(request) };
+    return () => once;
+  }
+  return (cluster) => {
+    const request = { ...raw };
+    for (const [f, t] of compiled) {
+      try {
+        request[f] = t.render(cluster);
+      } catch (err) {
+        return { request: raw, hash: releaseHash(raw), error: templateMessage(f, err) };
+      }
+    }
+    return { request, hash: releaseHash(request) };
+  };
+}
+
+function templateMessage(field: string, err: unknown): string {
+  if (err instanceof TemplateError) return `${field}: ${err.message}`;
+  throw err;
+}

@@ -1,0 +1,157 @@
+// The commit message of a status commit: what changed between two snapshots, in the words a
+// person scanning `git log` wants (`ClusterSet/prod selected civo/cluster1, dropped civo/cluster2
+// (not ready …)`, `deployed kyverno-latest on civo/cluster1`). Empty when nothing changed.
+import type { ClusterKey } from '../model/objects.ts';
+import type { ReleaseStatus } from '../model/status.ts';
+import { notReadyDetail } from './cluster-health.ts';
+import { renderStatusFiles } from './render.ts';
+import { refKey, type ProfileEntry, type StatusSnapshot } from './snapshot.ts';
+
+export interface ChangeSummary {
+  /** One line, `status: …`; empty string when nothing changed. */
+  subject: string;
+  /** One `- change` line per change. */
+  body: string;
+  changes: string[];
+}
+
+const SUBJECT_MAX = 100;
+
+export function describeChanges(prev: StatusSnapshot, next: StatusSnapshot): ChangeSummary {
+  const changes = [...clusterChanges(prev, next), ...setChanges(prev, next), ...releaseChanges(prev, next)];
+  if (changes.length === 0) {
+    const a = renderStatusFiles(prev);
+    const b = renderStatusFiles(next);
+    const same = a.size === b.size && [...a].every(([p, t]) => b.get(p) === t);
+    return same ? { subject: '', body: '', changes } : { subject: 'status: update details', body: '', changes };
+  }
+  const all = `status: ${changes.join('; ')}`;
+  const subject = all.length <= SUBJECT_MAX || changes.length === 1 ? all : `status: ${changes[0]} (+${changes.length - 1} more)`;
+  return { subject, body: changes.map((c) => `- ${c}`).join('\n'), changes };
+}
+
+function clusterChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
+  const out: string[] = [];
+  for (const key of union(prev.clusters.keys(), next.clusters.keys())) {
+    const a = prev.clusters.get(key)?.status;
+    const b = next.clusters.get(key)?.status;
+    if (!b) out.push(`cluster ${key} removed`);
+    else if (!a) out.push(`new cluster ${key}${b.ready ? '' : ` (not ready: ${notReadyDetail(b)})`}`);
+    else {
+      if (a.ready && !b.ready) out.push(`${key} not ready (${notReadyDetail(b)})`);
+      if (!a.ready && b.ready) out.push(`${key} ready again`);
+      if (a.version && b.version && a.version !== b.version) out.push(`${key} version ${a.version} → ${b.version}`);
+    }
+  }
+  return out;
+}
+
+function setChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
+  const out: string[] = [];
+  for (const id of union(prev.sets.keys(), next.sets.keys())) {
+    const a = prev.sets.get(id)?.status;
+    const b = next.sets.get(id)?.status;
+    if (!b) {
+      out.push(`${id} removed`);
+      continue;
+    }
+    const before = (a?.selectedClusterRefs ?? []).map(refKey);
+    const after = b.selectedClusterRefs.map(refKey);
+    const added = after.filter((k) => !before.includes(k));
+    const dropped = before.filter((k) => !after.includes(k));
+    const parts: string[] = [];
+    if (added.length > 0) parts.push(`selected ${added.join(', ')}`);
+    if (dropped.length > 0) {
+      const matching = new Set(b.matchingClusterRefs.map(refKey));
+      const why = (k: ClusterKey): string => {
+        const n = b.notSelected?.find((x) => x.cluster === k);
+        return n ? n.message : matching.has(k) ? 'over cap' : 'no longer matching';
+      };
+      parts.push(`dropped ${dropped.map((k) => `${k} (${why(k)})`).join(', ')}`);
+    }
+    if (parts.length === 0 && before.length > 0 && after.length === 0) parts.push('selects nothing');
+    if (parts.length > 0) out.push(`${id} ${parts.join(', ')}`);
+    else if (a && a.message !== b.message && b.selectedClusterRefs.length === 0 && b.message) out.push(`${id}: ${b.message}`);
+  }
+  return out;
+}
+
+function releaseChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
+  const out: string[] = [];
+  const before = flatten(prev.profiles);
+  const after = flatten(next.profiles);
+  const ownerAfter = new Map<string, string>();
+  for (const [k, v] of after) ownerAfter.set(k.slice(k.indexOf('\u0000') + 1), v.profile);
+  for (const k of union(before.keys(), after.keys())) {
+    const a = before.get(k);
+    const b = after.get(k);
+    const any = (b ?? a)!;
+    const name = any.record.releaseName;
+    const on = any.cluster;
+    if (!b) {
+      if (a!.record.hash === undefined && a!.record.revision === undefined) continue;
+      const newOwner = ownerAfter.get(k.slice(k.indexOf('\u0000') + 1));
+      if (newOwner && newOwner !== a!.profile) out.push(`${name} on ${on} now managed by ${newOwner}`);
+      else if (a!.entry.object.spec.stopMatchingBehavior === 'LeavePolicies' && !stillMatched(next.profiles.get(a!.profile), on)) {
+        out.push(`left ${name} on ${on} (LeavePolicies)`);
+      } else out.push(`uninstalled ${name} from ${on}`);
+      continue;
+    }
+    const r = b.record;
+    const p = a?.record;
+    switch (r.state) {
+      case 'Deployed':
+        if (!p || p.hash !== r.hash || p.revision !== r.revision) {
+          out.push(p?.hash !== undefined ? `upgraded ${name} on ${on} to ${r.chartVersion}` : `deployed ${name} on ${on}`);
+        }
+        break;
+      case 'Failed':
+        if (!p || p.state !== 'Failed' || p.failures !== r.failures || p.lastError !== r.lastError) {
+          out.push(`${name} failed on ${on}: ${firstLine(r.lastError ?? 'unknown error')}`);
+        }
+        break;
+      case 'Conflict':
+      case 'Pending':
+      case 'DryRun':
+      case 'Uninstalled':
+        if (!p || p.state !== r.state || p.reason !== r.reason || p.lastError !== r.lastError) {
+          out.push(`${name} on ${on} ${r.state.toLowerCase()}: ${firstLine(r.reason ?? r.lastError ?? '')}`.replace(/: $/, ''));
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+interface Located {
+  profile: string;
+  cluster: ClusterKey;
+  record: ReleaseStatus;
+  entry: ProfileEntry;
+}
+
+/** `profile␀cluster␀ns/name` → record, for every release of every profile. */
+function flatten(profiles: ReadonlyMap<string, ProfileEntry>): Map<string, Located> {
+  const out = new Map<string, Located>();
+  for (const [profile, entry] of profiles) {
+    for (const pc of entry.status.clusters ?? []) {
+      for (const record of pc.releases) {
+        out.set(`${profile}\u0000${pc.cluster}\u0000${record.releaseNamespace}/${record.releaseName}`, { profile, cluster: pc.cluster, record, entry });
+      }
+    }
+  }
+  return out;
+}
+
+function stillMatched(entry: ProfileEntry | undefined, cluster: ClusterKey): boolean {
+  return entry?.status.matchingClusters.some((r) => refKey(r) === cluster) ?? false;
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0]!;
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+function union(a: Iterable<string>, b: Iterable<string>): string[] {
+  return [...new Set([...a, ...b])].sort();
+}

@@ -1,0 +1,185 @@
+// Reads status files back into a snapshot: the "previous" of the next cycle, or what `gitset show`
+// prints for any commit. Tolerant by design: files from older gitset versions, hand-edited or
+// partial files lose only the fields that are missing or malformed, and unreadable files are
+// reported as problems instead of stopping the daemon.
+import { parse } from 'yaml';
+import type { ObjectMeta, ObjectRef, ProfileKind, SetKind } from '../model/objects.ts';
+import type {
+  ClusterStatus,
+  NotSelected,
+  NotSelectedReason,
+  ProfileClusterStatus,
+  ProfileStatus,
+  ReleaseState,
+  ReleaseStatus,
+  SetStatus,
+} from '../model/status.ts';
+import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
+
+export interface StatusFile {
+  path: string;
+  text: string;
+}
+
+type Json = Record<string, unknown>;
+
+export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
+  const snapshot = emptySnapshot();
+  const problems: StatusProblem[] = [];
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    if (!/\.ya?ml$/.test(file.path)) continue;
+    let doc: unknown;
+    try {
+      doc = parse(file.text);
+    } catch (err) {
+      problems.push({ path: file.path, message: `not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
+      continue;
+    }
+    if (!isObject(doc)) {
+      problems.push({ path: file.path, message: 'not a status document (expected a mapping with kind and metadata)' });
+      continue;
+    }
+    const meta = readMeta(doc.metadata);
+    if (!meta) {
+      problems.push({ path: file.path, message: 'metadata.name is missing' });
+      continue;
+    }
+    const apiVersion = str(doc.apiVersion) ?? '';
+    const spec = isObject(doc.spec) ? doc.spec : {};
+    const status = isObject(doc.status) ? doc.status : {};
+    const ns = meta.namespace;
+    switch (doc.kind) {
+      case 'SveltosCluster':
+        snapshot.clusters.set(`${ns ?? ''}/${meta.name}`, {
+          object: { apiVersion, kind: 'SveltosCluster', metadata: meta, spec },
+          status: readClusterStatus(status),
+        });
+        break;
+      case 'ClusterSet':
+      case 'Set': {
+        const kind = doc.kind as SetKind;
+        snapshot.sets.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readSetStatus(status) });
+        break;
+      }
+      case 'ClusterProfile':
+      case 'Profile': {
+        const kind = doc.kind as ProfileKind;
+        snapshot.profiles.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) });
+        break;
+      }
+      default:
+        problems.push({ path: file.path, message: `kind ${JSON.stringify(doc.kind)} has no status gitset reads` });
+    }
+  }
+  if (problems.length > 0) snapshot.problems = problems;
+  return snapshot;
+}
+
+function id(kind: string, meta: ObjectMeta): string {
+  return meta.namespace ? `${kind}/${meta.namespace}/${meta.name}` : `${kind}/${meta.name}`;
+}
+
+function readMeta(v: unknown): ObjectMeta | undefined {
+  if (!isObject(v) || typeof v.name !== 'string' || v.name === '') return undefined;
+  const meta: ObjectMeta = { name: v.name };
+  if (typeof v.namespace === 'string' && v.namespace !== '') meta.namespace = v.namespace;
+  const labels = strMap(v.labels);
+  if (labels) meta.labels = labels;
+  const annotations = strMap(v.annotations);
+  if (annotations) meta.annotations = annotations;
+  return meta;
+}
+
+function readClusterStatus(s: Json): ClusterStatus {
+  const out: ClusterStatus = { ready: typeof s.ready === 'boolean' ? s.ready : true };
+  set(out, 'version', str(s.version));
+  if (s.connectionStatus === 'Healthy' || s.connectionStatus === 'Down') out.connectionStatus = s.connectionStatus;
+  set(out, 'connectionFailures', int(s.connectionFailures));
+  set(out, 'failureMessage', str(s.failureMessage));
+  set(out, 'lastTransitionTime', str(s.lastTransitionTime));
+  return out;
+}
+
+const REASONS: readonly NotSelectedReason[] = ['not-ready', 'paused', 'other-namespace', 'over-cap', 'not-matching'];
+
+function readSetStatus(s: Json): SetStatus {
+  const out: SetStatus = { matchingClusterRefs: refs(s.matchingClusterRefs), selectedClusterRefs: refs(s.selectedClusterRefs) };
+  const notSelected = list(s.notSelected).flatMap((n): NotSelected[] =>
+    isObject(n) && typeof n.cluster === 'string' && REASONS.includes(n.reason as NotSelectedReason)
+      ? [{ cluster: n.cluster, reason: n.reason as NotSelectedReason, message: str(n.message) ?? String(n.reason) }]
+      : [],
+  );
+  if (notSelected.length > 0) out.notSelected = notSelected;
+  set(out, 'message', str(s.message));
+  return out;
+}
+
+const STATES: readonly ReleaseState[] = ['Deployed', 'Failed', 'Pending', 'Uninstalled', 'DryRun', 'Conflict'];
+
+function readProfileStatus(s: Json): ProfileStatus {
+  const out: ProfileStatus = { matchingClusters: refs(s.matchingClusters) };
+  const clusters = list(s.clusters).flatMap((c): ProfileClusterStatus[] =>
+    isObject(c) && typeof c.cluster === 'string' ? [{ cluster: c.cluster, releases: list(c.releases).flatMap(readRelease) }] : [],
+  );
+  if (clusters.length > 0) out.clusters = clusters;
+  for (const field of ['conflicts', 'unsupported', 'errors'] as const) {
+    const xs = list(s[field]).filter((x): x is string => typeof x === 'string');
+    if (xs.length > 0) out[field] = xs;
+  }
+  return out;
+}
+
+function readRelease(r: unknown): ReleaseStatus[] {
+  if (!isObject(r) || typeof r.releaseName !== 'string' || typeof r.releaseNamespace !== 'string') return [];
+  const hash = str(r.hash);
+  const state = STATES.includes(r.state as ReleaseState) ? (r.state as ReleaseState) : hash ? 'Deployed' : 'Pending';
+  const out: ReleaseStatus = {
+    releaseNamespace: r.releaseNamespace,
+    releaseName: r.releaseName,
+    chart: str(r.chart) ?? '',
+    chartVersion: str(r.chartVersion) ?? '',
+    state,
+  };
+  set(out, 'hash', hash);
+  set(out, 'revision', int(r.revision));
+  set(out, 'lastError', str(r.lastError));
+  set(out, 'lastAppliedTime', str(r.lastAppliedTime));
+  set(out, 'failures', int(r.failures));
+  set(out, 'lastAttemptTime', str(r.lastAttemptTime));
+  set(out, 'attemptedHash', str(r.attemptedHash));
+  set(out, 'reason', str(r.reason));
+  return [out];
+}
+
+function refs(v: unknown): ObjectRef[] {
+  return list(v).flatMap((r): ObjectRef[] => {
+    if (!isObject(r) || typeof r.name !== 'string') return [];
+    const ref: ObjectRef = { kind: str(r.kind) ?? 'SveltosCluster', name: r.name };
+    if (typeof r.apiVersion === 'string') ref.apiVersion = r.apiVersion;
+    if (typeof r.namespace === 'string') ref.namespace = r.namespace;
+    return [ref];
+  });
+}
+
+function set<T extends object, K extends keyof T>(o: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) o[key] = value;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+function int(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+function strMap(v: unknown): Record<string, string> | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') out[k] = String(x);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
