@@ -7,6 +7,7 @@ import type { ClusterKey, ClusterSetObject, ProfileObject, SveltosCluster } from
 import { objectId } from '../model/objects.ts';
 import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
 import type { ClusterStatus, ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
+import { unsupportedFields } from '../load/unsupported.ts';
 import { indexClusters } from '../select/cluster-index.ts';
 import { matchingClusters } from '../select/profiles.ts';
 import { selectClusters } from '../select/sets.ts';
@@ -88,7 +89,7 @@ export function computeCycle(input: CycleInput): CycleResult {
 
   for (const { id, profile, matched } of current) {
     const status: ProfileStatus = { matchingClusters: matched.map((c) => clusterRef(c.object.apiVersion, c.namespace, c.name)) };
-    fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupportedOf(repo.diagnostics, id), errors.get(id));
+    fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupportedFields(profile), errors.get(id));
     snapshot.profiles.set(id, { object: toDoc(profile), status });
   }
   for (const [id, entry] of previous.profiles) {
@@ -173,14 +174,6 @@ function fill(status: ProfileStatus, clusters?: ProfileStatus['clusters'], confl
   if (conflicts && conflicts.length > 0) status.conflicts = conflicts;
   if (unsupported && unsupported.length > 0) status.unsupported = unsupported;
   if (errors && errors.length > 0) status.errors = errors;
-}
-
-/** The loader's unsupported-field diagnostics for one profile: "the feature is not supported" in status. */
-function unsupportedOf(diagnostics: readonly Diagnostic[] | undefined, id: string): string[] {
-  const out = (diagnostics ?? [])
-    .filter((d) => d.code === 'unsupported-field' && d.object === id)
-    .map((d) => (d.field ? `${d.field}: ${d.message}` : d.message));
-  return [...new Set(out)].sort();
 }
 
 function byId(a: { kind: string; metadata: { name: string; namespace?: string } }, b: typeof a): number {

@@ -35,6 +35,8 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
       problems.push({ path: file.path, message: `not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
       continue;
     }
+    // status/gitset.yaml (the daemon's revision record) sits beside the object files.
+    if (isObject(doc) && doc.kind === 'GitsetStatus') continue;
     if (!isObject(doc)) {
       problems.push({ path: file.path, message: 'not a status document (expected a mapping with kind and metadata)' });
       continue;

@@ -6,6 +6,8 @@ import { dirname, join, relative, sep } from 'node:path';
 import { readStatusFiles, type StatusFile } from './read.ts';
 import type { PreviousStatus } from './snapshot.ts';
 
+const OBJECT_KINDS = new Set(['SveltosCluster', 'ClusterSet', 'Set', 'ClusterProfile', 'Profile']);
+
 /** Every `*.yaml` file under `dir`, paths relative to it with `/` separators; none when `dir` is missing. */
 export async function listStatusFiles(dir: string): Promise<StatusFile[]> {
   const out: StatusFile[] = [];
@@ -49,7 +51,8 @@ export async function writeStatusDir(dir: string, files: ReadonlyMap<string, str
     written.push(path);
   }
   for (const path of existing.keys()) {
-    if (!files.has(path)) {
+    // Only object files (`<Kind>/…`) are ours to remove; e.g. the daemon's gitset.yaml stays.
+    if (!files.has(path) && OBJECT_KINDS.has(path.split('/')[0]!) && path.includes('/')) {
       await rm(join(dir, ...path.split('/')), { force: true });
       removed.push(path);
     }

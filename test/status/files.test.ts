@@ -115,8 +115,10 @@ describe('status folder on disk', () => {
     assert.equal(first.written.length, 7);
     mkdirSync(join(dir, 'ClusterSet'), { recursive: true });
     writeFileSync(join(dir, 'ClusterSet', 'deleted.yaml'), 'kind: ClusterSet\nmetadata: {name: deleted}\n');
+    writeFileSync(join(dir, 'gitset.yaml'), 'apiVersion: gitset.dev/v1alpha1\nkind: GitsetStatus\nlastAppliedRevision: abc\n');
     const second = await writeStatusDir(dir, files);
-    assert.deepEqual(second, { written: [], removed: ['ClusterSet/deleted.yaml'] });
+    assert.deepEqual(second, { written: [], removed: ['ClusterSet/deleted.yaml'] }, "the daemon's gitset.yaml is not ours to remove");
+    assert.equal((await readStatusDir(dir)).problems, undefined, 'gitset.yaml is skipped, not a problem');
     assert.deepEqual(readdirSync(join(dir, 'ClusterSet')), ['prod.yaml']);
     assert.deepEqual(renderStatusFiles(await readStatusDir(dir)), files);
     assert.deepEqual(await readStatusDir(join(dir, 'missing')), emptySnapshot());
