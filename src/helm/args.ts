@@ -131,7 +131,6 @@ export function uninstallArgs(
   const o: HelmOptions = release.options ?? {};
   const un = o.uninstallOptions ?? {};
   const args = ['uninstall', release.releaseName, '--namespace', release.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
-  if (dialect === 'v4') args.push('--ignore-not-found');
   if (un.keepHistory) args.push('--keep-history');
   if (un.deletionPropagation) {
     const cascade = PROPAGATION[un.deletionPropagation.toLowerCase()];

@@ -6,8 +6,9 @@ import { HelmError } from './errors.ts';
 import { runHelm, type HelmExecContext } from './exec.ts';
 import { callDeadline } from './install-upgrade.ts';
 
-// helm 3 without --ignore-not-found says `release: not found`; helm 4 exits 0 with that flag.
-const ALREADY_GONE = /release: not found|release .* not found|has no deployed releases/i;
+// What helm 3 and 4 say about a release that is not there. Matched instead of passing
+// --ignore-not-found (helm 4 only) so both versions work and the log can tell "nothing to do".
+const ALREADY_GONE = /release: not found|release "?[^"\s]*"? not found/i;
 
 export interface UninstallOutcome {
   /** false when there was nothing to uninstall. */
@@ -27,7 +28,7 @@ export async function uninstall(
   } catch (err) {
     throw new HelmError({ ...where, code: 'INVALID_REQUEST', message: (err as Error).message });
   }
-  const { stdout, tolerated } = await runHelm(ctx, {
+  const { tolerated } = await runHelm(ctx, {
     ...where,
     args,
     signal,
@@ -35,5 +36,5 @@ export async function uninstall(
     hide: { [target.kubeconfigPath]: '<kubeconfig>' },
     tolerate: ALREADY_GONE,
   });
-  return { removed: !tolerated && !/not found/i.test(stdout) };
+  return { removed: !tolerated };
 }

@@ -96,17 +96,16 @@ describe('upgradeInstallArgs', () => {
 });
 
 describe('uninstallArgs and listArgs', () => {
-  test('uninstall is idempotent on helm 4 and maps the uninstall options', () => {
+  test('uninstall maps the uninstall options', () => {
     const args = uninstallArgs(
       target,
       { releaseNamespace: 'ns', releaseName: 'r', options: { uninstallOptions: { keepHistory: true, deletionPropagation: 'Foreground', description: 'bye' } } },
       'v4',
     );
     assert.deepEqual(args.slice(0, 4), ['uninstall', 'r', '--namespace', 'ns']);
-    assert.ok(args.includes('--ignore-not-found') && args.includes('--keep-history'));
+    assert.ok(args.includes('--keep-history'));
     assert.equal(flagValue(args, '--cascade'), 'foreground');
     assert.equal(flagValue(args, '--description'), 'bye');
-    assert.ok(!uninstallArgs(target, { releaseNamespace: 'ns', releaseName: 'r' }, 'v3').includes('--ignore-not-found'));
     assert.throws(() => uninstallArgs(target, { releaseNamespace: 'ns', releaseName: 'r', options: { uninstallOptions: { deletionPropagation: 'Eventually' } } }, 'v4'), { code: 'INVALID_REQUEST' });
   });
 
