@@ -63,7 +63,10 @@ export function upgradeInstallArgs(
     args.push('--reset-values');
   }
   args.push(...commonApplyFlags(o, dialect));
-  if (up.force) args.push(dialect === 'v4' ? '--force-replace' : '--force');
+  if (up.force) {
+    // helm 4 refuses to replace objects while applying server-side; replacing is what force asks for.
+    args.push(...(dialect === 'v4' ? ['--force-replace', '--server-side=false'] : ['--force']));
+  }
   if (up.resetValues && valuesFile !== undefined) args.push('--reset-values');
   if (up.reuseValues) args.push('--reuse-values');
   if (up.resetThenReuseValues) args.push('--reset-then-reuse-values');

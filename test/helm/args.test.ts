@@ -78,7 +78,7 @@ describe('upgradeInstallArgs', () => {
       upgradeOptions: { force: true, reuseValues: true, cleanupOnFail: true, subNotes: true },
     };
     const v4 = upgradeInstallArgs(target, { ...base, options }, undefined, 'v4');
-    for (const f of ['--wait=watcher', '--wait-for-jobs', '--rollback-on-failure', '--skip-crds', '--no-hooks', '--dependency-update', '--force-replace', '--reuse-values', '--cleanup-on-fail', '--render-subchart-notes']) {
+    for (const f of ['--wait=watcher', '--wait-for-jobs', '--rollback-on-failure', '--skip-crds', '--no-hooks', '--dependency-update', '--force-replace', '--server-side=false', '--reuse-values', '--cleanup-on-fail', '--render-subchart-notes']) {
       assert.ok(v4.includes(f), `v4 has ${f}`);
     }
     assert.ok(!v4.includes('--reset-values'), 'reuseValues suppresses the default reset');

@@ -109,6 +109,25 @@ describe('a release through its life', () => {
   });
 });
 
+test('every Sveltos HelmOption translates to flags the real helm accepts; kept history allows a reinstall', async () => {
+  const options = {
+    wait: true, waitForJobs: true, timeout: '30s', atomic: true, skipCRDs: true, disableHooks: true,
+    labels: { team: 'platform' }, description: 'applied by gitset', installOptions: { replace: true },
+    upgradeOptions: { force: true, cleanupOnFail: true, maxHistory: 3, subNotes: true, resetThenReuseValues: true },
+    uninstallOptions: { keepHistory: true, deletionPropagation: 'Foreground', description: 'withdrawn' },
+  };
+  const req = request({ releaseName: 'opts', options });
+  assert.equal((await runner.upgradeInstall(target, req)).revision, 1);
+  assert.equal((await runner.upgradeInstall(target, { ...req, values: 'message: again\n' })).revision, 2);
+  const record = cluster.get('/api/v1/namespaces/apps/secrets/sh.helm.release.v1.opts.v2');
+  assert.equal(record?.metadata.labels?.team, 'platform', 'release labels stored with the release');
+  await runner.uninstall(target, req);
+  assert.equal(cluster.get('/api/v1/namespaces/apps/configmaps/opts-hello'), undefined);
+  assert.deepEqual((await runner.list(target)).filter((r) => r.name === 'opts'), [], 'kept history is not an installed release');
+  assert.equal((await runner.upgradeInstall(target, req)).revision, 3, 'reinstalled over the kept history');
+  await runner.uninstall(target, { ...req, options: {} });
+});
+
 describe('failures', () => {
   test('a chart the repository does not have: CHART_NOT_FOUND, readable, values file removed', async () => {
     await assert.rejects(runner.upgradeInstall(target, request({ chartName: 'local/nope', releaseName: 'ghost' })), (err: HelmError) => {
