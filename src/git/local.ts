@@ -89,7 +89,7 @@ export function openLocalRepo(opts: LocalRepoOptions): Repo {
       const now = await git.resolveRef({ fs, gitdir: store.gitdir, ref: branch }).catch(() => undefined);
       if (now !== base) continue;
       await git.writeRef({ fs, gitdir: store.gitdir, ref: branch, value: commit, force: true });
-      await syncIndex(changed);
+      await syncIndex(changed.map((p) => [...statusSegs, p].join('/')));
       opts.logger.info({ repo: opts.path, branch, revision: commit }, `committed status: ${message.subject}`);
       return { ...quiet, changed: true, committed: true, revision: commit };
     }
@@ -191,4 +191,21 @@ export async function writeStatusFolder(statusDir: string, files: ReadonlyMap<st
     }
   }
   return touched;
+}
+
+/** Writes (or deletes) just the listed status files, paths relative to the status folder. */
+export async function writeChangedStatusFiles(statusDir: string, files: ReadonlyMap<string, string>, changed: readonly string[]): Promise<void> {
+  for (const path of changed) {
+    const target = join(statusDir, ...statusFileSegments(path));
+    const text = files.get(path);
+    if (text === undefined) {
+      await rm(target, { force: true });
+      for (let d = dirname(target); d.startsWith(statusDir) && d !== statusDir; d = dirname(d)) {
+        if (!(await rmdir(d).then(() => true, () => false))) break;
+      }
+    } else {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, text);
+    }
+  }
 }

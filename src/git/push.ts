@@ -30,7 +30,9 @@ export interface PushStatusInput {
   message: CommitMessage;
   rerender?: Rerender;
   fetchBranch(branch: string): Promise<string>;
-  moveTo(tip: string, onlyPaths?: string[]): Promise<void>;
+  moveTo(tip: string): Promise<void>;
+  /** Our commit landed upstream: move the branch to it and bring the changed status files on disk in line. */
+  adoptOwnCommit(commit: string, files: ReadonlyMap<string, string>, changed: readonly string[]): Promise<void>;
   fail(err: unknown): never;
 }
 
@@ -38,7 +40,7 @@ export interface StatusCommit {
   /** Undefined when the tree did not change (nothing to commit). */
   commit?: string;
   tree: string;
-  /** Repository-relative paths of the status files added, modified or removed. */
+  /** Status files added, modified or removed, relative to the status folder. */
   changed: string[];
 }
 
@@ -54,7 +56,7 @@ export async function statusCommit(
   const current = baseTree ? await listBlobs(store, await subtreeAt(store, baseTree, statusSegs)) : new Map<string, string>();
   const written = await writeFilesTree(store, files, current);
   const tree = await replaceSubtree(store, baseTree, statusSegs, written.tree);
-  const changed = written.changed.map((p) => [...statusSegs, p].join('/'));
+  const changed = written.changed;
   if (tree === baseTree || (!base && !written.tree)) return { tree, changed: [] };
   const who = { name: author.name, email: author.email, timestamp: Math.floor(nowMs / 1000), timezoneOffset: 0 };
   const commit = await git.writeCommit({
@@ -107,7 +109,7 @@ export async function pushStatus(input: PushStatusInput): Promise<CommitStatusRe
     const { commit, changed } = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
     if (!commit) return { changed: false, committed: false, pushed: false, retries, rerenders };
     if ((await pushOnce(input, commit)) === 'pushed') {
-      if (!input.separate) await input.moveTo(commit, changed);
+      if (!input.separate) await input.adoptOwnCommit(commit, files, changed);
       else await git.writeRef({ fs, gitdir: store.gitdir, ref: trackingRef, value: commit, force: true });
       log.info({ repo: input.access.url, branch: input.target, revision: commit, retries, rerenders }, `pushed status: ${input.message.subject}`);
       return { changed: true, committed: true, revision: commit, pushed: true, retries, rerenders };

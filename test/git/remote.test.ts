@@ -109,7 +109,11 @@ describe('remote repository over smart HTTP', () => {
     assert.deepEqual(log[0]!.paths.sort(), ['status/a.yaml', 'status/notes.txt']);
     assert.equal(await readFile(join(fx.tmp, 'cli-race/clusters/c1.yaml'), 'utf8'), 'kind: SveltosCluster # edited by user\n');
     assert.equal(await readFile(join(fx.tmp, 'cli-race/status/a.yaml'), 'utf8'), 'v2\n');
-    assert.equal((await repo.pull()).changed, true, 'the user commit is still an input change for the next cycle');
+    const next = await repo.pull();
+    assert.equal(next.changed, true, 'the user commit is still an input change for the next cycle');
+    assert.equal(await readFile(join(next.dir, 'status/a.yaml'), 'utf8'), 'v2\n');
+    assert.ok(!existsSync(join(next.dir, 'status/notes.txt')));
+    assert.equal(await readFile(join(next.dir, 'clusters/c1.yaml'), 'utf8'), 'kind: SveltosCluster # edited by user\n');
   });
 
   test('status paths that would leave the status folder are refused before anything is committed', async () => {
