@@ -4,9 +4,14 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse } from 'yaml';
 import { startChartRepo, type ChartRepo } from '../sim/chart-repo.ts';
-import { createBareRepo, startGitServer, type GitServer } from '../sim/git-server.ts';
+import { createBareRepo, gitCliEnv, startGitServer, type GitServer } from '../sim/git-server.ts';
 import { startSimCluster, type SimCluster } from '../sim/index.ts';
+import { readStatusFiles } from '../status/read.ts';
+import type { StatusSnapshot } from '../status/snapshot.ts';
+import { REVISION_STATUS_FILE } from './revision-status.ts';
 import { PROJECT_ROOT } from './wiring.ts';
 
 /** The chart repository URL example-repo/ names; used when the port is free, rewritten otherwise. */
@@ -37,7 +42,19 @@ export interface Sandbox {
   credentialsDir: string;
   /** Where a daemon's work dir may go. */
   workDir: string;
+  /** A status file (relative to the status folder) as committed on main, read through the Git server. */
+  readStatus(path: string): Promise<any>;
+  /** Every status file on main, read back as a snapshot. */
+  readSnapshot(): Promise<StatusSnapshot>;
+  /** Commits on main, newest first, read through the Git server. */
+  gitLog(): Promise<CommitInfo[]>;
   close(): Promise<void>;
+}
+
+export interface CommitInfo {
+  oid: string;
+  subject: string;
+  body: string;
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
@@ -82,7 +99,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
     const workDir = join(root, 'work');
     await mkdir(workDir, { recursive: true });
-    return { root, clusters, chartRepo, gitServer, barePath, repoUrl: gitServer.url('fleet.git'), credentialsDir, workDir, close };
+    const repoUrl = gitServer.url('fleet.git');
+    const reader = await gitReader(repoUrl, join(root, 'reader'), opts.gitAuth);
+    return { root, clusters, chartRepo, gitServer, barePath, repoUrl, credentialsDir, workDir, ...reader, close };
   } catch (err) {
     await close();
     throw err;
@@ -97,4 +116,41 @@ async function rewriteChartUrl(dir: string, from: string, to: string): Promise<v
     const text = await readFile(path, 'utf8');
     if (text.includes(from)) await writeFile(path, text.replaceAll(from, to));
   }
+}
+
+/** Reads main the way a user would: a clone fetched from the Git server before every look. */
+async function gitReader(url: string, dir: string, auth?: { username: string; password: string }): Promise<Pick<Sandbox, 'readStatus' | 'readSnapshot' | 'gitLog'>> {
+  const env = gitCliEnv();
+  const remote = auth ? url.replace('http://', `http://${encodeURIComponent(auth.username)}:${encodeURIComponent(auth.password)}@`) : url;
+  await execa('git', ['clone', '--quiet', remote, dir], { env });
+  const fetch = () => execa('git', ['fetch', '--quiet', 'origin'], { cwd: dir, env });
+  return {
+    async readStatus(path) {
+      await fetch();
+      const r = await execa('git', ['show', `origin/main:status/${path}`], { cwd: dir, env, reject: false });
+      return r.exitCode === 0 ? parse(r.stdout) : undefined;
+    },
+    async readSnapshot() {
+      await fetch();
+      const ls = await execa('git', ['ls-tree', '-r', '--name-only', 'origin/main', 'status/'], { cwd: dir, env });
+      const files = [];
+      for (const path of ls.stdout.split('\n').filter((p) => p.endsWith('.yaml') && p !== `status/${REVISION_STATUS_FILE}`)) {
+        const r = await execa('git', ['show', `origin/main:${path}`], { cwd: dir, env });
+        files.push({ path: path.slice('status/'.length), text: r.stdout });
+      }
+      return readStatusFiles(files);
+    },
+    async gitLog() {
+      await fetch();
+      const r = await execa('git', ['log', '--format=%H %s%n%b%x00', 'origin/main'], { cwd: dir, env });
+      return r.stdout
+        .split('\0')
+        .map((c) => c.trim())
+        .filter(Boolean)
+        .map((c) => {
+          const [head = '', ...body] = c.split('\n');
+          return { oid: head.slice(0, 40), subject: head.slice(41), body: body.join('\n') };
+        });
+    },
+  };
 }
