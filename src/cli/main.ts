@@ -12,6 +12,7 @@ const commands: Array<() => Promise<{ register: Registrar }>> = [
   () => import('./simulate.ts'),
   () => import('./run.ts'),
   () => import('./reconcile.ts'),
+  () => import('./demo.ts'),
 ];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
