@@ -64,6 +64,13 @@ export function findDuplicates(objects: readonly GitsetObject[]): { diagnostics:
 export function crossCheck(repo: CrossCheckInput): Diagnostic[] {
   const clusters = new Set(repo.clusters.map((c) => clusterKey(c.metadata)));
   const setIds = new Set(repo.sets.map((s) => objectId(s)));
+  const setsByName = new Map<string, string[]>();
+  for (const s of repo.sets) {
+    if (s.kind !== 'Set') continue;
+    const list = setsByName.get(s.metadata.name);
+    if (list) list.push(objectId(s));
+    else setsByName.set(s.metadata.name, [objectId(s)]);
+  }
   const out: Diagnostic[] = [];
 
   const checkClusterRefs = (obj: ClusterSetObject | ProfileObject): void => {
@@ -111,7 +118,7 @@ export function crossCheck(repo: CrossCheckInput): Diagnostic[] {
       const id = objectId({ kind: setKind, metadata: { name: ref, namespace: ownNs } });
       if (setIds.has(id)) return;
       // Sets of that name elsewhere: the likely intent, named in the message.
-      const elsewhere = repo.sets.filter((s) => s.kind === 'Set' && s.metadata.name === ref).map((s) => objectId(s));
+      const elsewhere = setsByName.get(ref) ?? [];
       const hint =
         elsewhere.length === 0
           ? ''
