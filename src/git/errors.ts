@@ -63,6 +63,7 @@ export function classifyRemoteError(err: unknown, shownUrl: string, branch: stri
     return new GitError('branch-not-found', `${shownUrl}: branch "${branch}" does not exist on the remote`, { cause: scrub(err) });
   }
   const netCode = e?.code && NETWORK_CODES.has(e.code) ? e.code : e?.cause?.code && NETWORK_CODES.has(e.cause.code) ? e.cause.code : undefined;
+  if (/timed out/i.test(String((err as Error)?.message))) return new GitError('unreachable', `${shownUrl}: the Git server did not answer in time`, { cause: scrub(err) });
   if (netCode) return new GitError('unreachable', `${shownUrl}: cannot reach the Git server (${netCode})`, { cause: scrub(err) });
   const message = err instanceof Error ? err.message : String(err);
   return new GitError('unreachable', `${shownUrl}: ${redactText(message)}`, { cause: scrub(err) });

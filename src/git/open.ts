@@ -35,5 +35,6 @@ export function openRepo(opts: OpenRepoOptions): Repo {
     ...(auth ? { auth } : {}),
     ...(opts.maxPushAttempts ? { maxPushAttempts: opts.maxPushAttempts } : {}),
     ...(opts.pushBackoffMs !== undefined ? { pushBackoffMs: opts.pushBackoffMs } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
 }

@@ -28,6 +28,8 @@ export interface RemoteRepoOptions {
   clock?: GitClock;
   maxPushAttempts?: number;
   pushBackoffMs?: number;
+  /** Socket idle timeout per HTTP request. Default 30 s. */
+  timeoutMs?: number;
 }
 
 /** What the HTTP layer needs for every request; the Authorization header is sent up front (one request per poll, not two). */
@@ -42,7 +44,8 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   const creds = basicCredentials(opts.auth);
   const access: RemoteAccess = {
     url: opts.url,
-    http: nodeHttp,
+    // A server that accepts and then hangs must not stall the daemon's cycle forever.
+    http: { request: (req) => nodeHttp.request({ ...req, fetchOptions: { timeout: opts.timeoutMs ?? 30_000, ...req.fetchOptions } }) },
     onAuth: () => creds,
     headers: (): Record<string, string> =>
       creds ? { Authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : {},

@@ -46,6 +46,8 @@ export interface OpenRepoOptions {
   maxPushAttempts?: number;
   /** First retry delay; doubles per attempt (jittered), capped at 5 s. Default 100 ms. */
   pushBackoffMs?: number;
+  /** Socket idle timeout of each HTTP request; a hung server gives `unreachable`. Default 30 s. */
+  timeoutMs?: number;
 }
 
 export interface PullResult {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { openRepo } from '../../src/git/open.ts';
 import { GitError } from '../../src/git/errors.ts';
 import { startGitServer } from '../../src/sim/git-server.ts';
@@ -84,6 +85,20 @@ describe('remote repository failures', () => {
     const err = await missing.pull().then(() => undefined, (e: unknown) => e);
     assert.ok(isGitError('branch-not-found')(err));
     assert.ok(!(inspect(err, { depth: 10 }) + logger.text()).includes(USER.password));
+  });
+
+  test('a server that accepts but never answers: unreachable after the timeout', async () => {
+    const sockets = new Set<Socket>();
+    const hung = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hung.address() as AddressInfo).port;
+      const repo = openRepo({ url: `http://127.0.0.1:${port}/repo.git`, branch: 'main', workDir: join(fx.tmp, 'work-hung'), timeoutMs: 300, logger: captureLogger() });
+      await assert.rejects(repo.pull(), (e: GitError) => isGitError('unreachable')(e) && /in time/.test(e.message));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 
   test('unknown branch: branch-not-found naming the branch', async () => {
