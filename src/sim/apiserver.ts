@@ -190,7 +190,7 @@ export class SimApiServer {
       res.on('close', () => this.hung.delete(res));
       return;
     }
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs).unref()); // never keeps a test process alive
     if (this.failingCode !== null) {
       const code = this.failingCode;
       throw new ApiError(reasonForCode(code), `simulated failure: the server answers ${code}`, undefined, code);
