@@ -149,6 +149,10 @@ export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint)
     case 'HPE_INVALID_VERSION':
       return 'the server did not answer HTTP';
     default:
+      // OpenSSL 3 reports a plain-HTTP peer as EPROTO; only its reason text tells.
+      if (code === 'EPROTO' && /wrong version number|packet length too long/.test(String((err as Error).message))) {
+        return 'TLS handshake failed: the server does not speak TLS';
+      }
       if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return 'TLS handshake failed';
       return code ? `request failed (${code})` : 'request failed';
   }

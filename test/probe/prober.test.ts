@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SveltosCluster } from '../../src/model/objects.ts';
 import type { ProbeResult } from '../../src/model/ports.ts';
 import { createProber, type ClusterProber, type ProberOptions } from '../../src/probe/prober.ts';
-import { createCertificateAuthority } from '../../src/sim/certs.ts';
 import { kubeconfigYaml, sveltosCluster, writeCredential } from './kubeconfigs.ts';
-import { issueClientCertificate, startTestAPIServer, type TestAPIServer } from './test-apiserver.ts';
+import { createClientCertificate, startTestAPIServer, type TestAPIServer } from './test-apiserver.ts';
 
 const credentials = realpathSync(mkdtempSync(join(tmpdir(), 'gitset-prober-')));
 const servers: TestAPIServer[] = [];
@@ -32,11 +34,22 @@ function prober(options: Partial<ProberOptions> = {}): ClusterProber {
 }
 
 /** Registers `ns/name` with a kubeconfig for `s` (token and CA overridable). */
-function clusterFor(s: { url: string; caPem: string; token: string }, ns: string, name: string, overrides: { caPem?: string; token?: string; user?: Record<string, unknown> } = {}): SveltosCluster {
+function clusterFor(
+  s: { url: string; caPem: string; token: string },
+  ns: string,
+  name: string,
+  overrides: { caPem?: string; token?: string; user?: Record<string, unknown>; cluster?: Record<string, unknown>; server?: string } = {},
+): SveltosCluster {
   writeCredential(
     credentials,
     `${ns}/${name}.kubeconfig`,
-    kubeconfigYaml({ server: s.url, caPem: overrides.caPem ?? s.caPem, token: overrides.token ?? s.token, ...(overrides.user ? { user: overrides.user } : {}) }),
+    kubeconfigYaml({
+      server: overrides.server ?? s.url,
+      caPem: overrides.caPem ?? s.caPem,
+      token: overrides.token ?? s.token,
+      ...(overrides.user ? { user: overrides.user } : {}),
+      ...(overrides.cluster ? { cluster: overrides.cluster } : {}),
+    }),
   );
   return sveltosCluster(ns, name);
 }
@@ -76,6 +89,38 @@ describe('prober details, against a minimal TLS API server', () => {
     }
   });
 
+  test('a server that sends headers and then stalls costs one timeout', async () => {
+    api.mode = 'stall-body';
+    try {
+      assert.equal((await probeOnce(prober({ timeoutMs: 300 }), clusterFor(api, 'civo', 'stall'))).message, 'timeout after 300ms');
+    } finally {
+      api.mode = 'ok';
+    }
+  });
+
+  test('tls-server-name is the name verified, and a mismatch says so', async () => {
+    const r = await probeOnce(prober(), clusterFor(api, 'civo', 'sni', { cluster: { 'tls-server-name': 'api.example.com' } }));
+    assert.equal(r.message, 'x509: certificate is not valid for api.example.com');
+    const ok = await probeOnce(prober(), clusterFor(api, 'civo', 'sni-ok', { cluster: { 'tls-server-name': 'localhost' } }));
+    assert.equal(ok.ok, true, ok.message);
+  });
+
+  test('something that is not a Kubernetes API server is named as such', async () => {
+    const plain = http.createServer((_req, res) => res.end('<html>hello</html>'));
+    plain.listen(0, '127.0.0.1');
+    await once(plain, 'listening');
+    const port = (plain.address() as AddressInfo).port;
+    try {
+      const notTLS = await probeOnce(prober(), clusterFor(api, 'other', 'plain', { server: `https://127.0.0.1:${port}` }));
+      assert.equal(notTLS.message, 'TLS handshake failed: the server does not speak TLS');
+      const notK8s = await probeOnce(prober(), clusterFor(api, 'other', 'web', { server: `http://127.0.0.1:${port}` }));
+      assert.equal(notK8s.message, '/version did not answer a Kubernetes version');
+    } finally {
+      plain.closeAllConnections();
+      plain.close();
+    }
+  });
+
   test('keeps one TLS connection per cluster across rounds', async () => {
     const p = prober();
     const cluster = clusterFor(api, 'ka', 'one');
@@ -111,9 +156,8 @@ describe('prober details, against a minimal TLS API server', () => {
   });
 
   test('client certificates are presented when the kubeconfig has them', async () => {
-    const clientCA = createCertificateAuthority('client ca');
-    const mtls = await server({ clientCA });
-    const cert = issueClientCertificate(clientCA);
+    const cert = createClientCertificate();
+    const mtls = await server({ clientCA: cert });
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     const user = { 'client-certificate-data': b64(cert.certPem), 'client-key-data': b64(cert.keyPem) };
     const r = await probeOnce(prober(), clusterFor(mtls, 'mtls', 'cert', { token: '', user }));

@@ -2,13 +2,15 @@
 // the simulated cluster does not offer: counting simultaneous requests and TLS connections,
 // requiring client certificates, answering 404 on /readyz. Real TLS, real sockets.
 import { once } from 'node:events';
-import { generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import forge from 'node-forge';
-import { createCertificateAuthority, issueServingCertificate, type CertificateAuthority } from '../../src/sim/certs.ts';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCertificateAuthority, issueServingCertificate } from '../../src/sim/certs.ts';
 
-export type TestServerMode = 'ok' | 'hang' | 'version-500' | 'readyz-500' | 'readyz-404';
+export type TestServerMode = 'ok' | 'hang' | 'stall-body' | 'version-500' | 'readyz-500' | 'readyz-404';
 
 export interface TestAPIServer {
   url: string;
@@ -25,7 +27,7 @@ export interface TestServerOptions {
   version?: string;
   token?: string;
   /** When set, clients must present a certificate signed by this CA instead of a token. */
-  clientCA?: CertificateAuthority;
+  clientCA?: { caPem: string };
 }
 
 export async function startTestAPIServer(options: TestServerOptions = {}): Promise<TestAPIServer> {
@@ -37,7 +39,7 @@ export async function startTestAPIServer(options: TestServerOptions = {}): Promi
   const server = https.createServer({
     cert: serving.certPem,
     key: serving.keyPem,
-    ...(options.clientCA ? { requestCert: true, rejectUnauthorized: true, ca: options.clientCA.certPem } : {}),
+    ...(options.clientCA ? { requestCert: true, rejectUnauthorized: true, ca: options.clientCA.caPem } : {}),
   });
   const state: TestAPIServer = {
     url: '',
@@ -64,6 +66,11 @@ export async function startTestAPIServer(options: TestServerOptions = {}): Promi
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     res.on('close', () => stats.inFlight--);
     if (state.mode === 'hang') return; // accepted, never answered
+    if (state.mode === 'stall-body') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"gitVersion":'); // headers and half a body, then nothing
+      return;
+    }
     const answer = () => {
       if (!options.clientCA && req.headers.authorization !== `Bearer ${token}`) return send(401, { kind: 'Status', code: 401 });
       const path = new URL(req.url ?? '/', 'https://x').pathname;
@@ -93,22 +100,22 @@ export async function startTestAPIServer(options: TestServerOptions = {}): Promi
   return state;
 }
 
-/** A client certificate (extKeyUsage clientAuth) signed by `ca`, for kubeconfigs' client-certificate-data. */
-export function issueClientCertificate(ca: CertificateAuthority, commonName = 'gitset'): { certPem: string; keyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 3_600_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  cert.setSubject([{ name: 'commonName', value: commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([{ name: 'extKeyUsage', clientAuth: true }]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: privateKey };
+/**
+ * A client CA and a certificate it signed (extKeyUsage clientAuth), made by the openssl CLI so
+ * the test does not depend on how the simulator builds its own certificates.
+ */
+export function createClientCertificate(): { caPem: string; certPem: string; keyPem: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'gitset-client-cert-'));
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  try {
+    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=gitset-test client CA', '-days', '1');
+    openssl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=gitset');
+    writeFileSync(join(dir, 'ext'), 'extendedKeyUsage=clientAuth\n');
+    openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', '1', '-days', '1', '-extfile', 'ext', '-out', 'client.crt');
+    const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+    return { caPem: read('ca.crt'), certPem: read('client.crt'), keyPem: read('client.key') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
