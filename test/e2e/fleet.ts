@@ -24,13 +24,15 @@ export interface Fleet {
   runtime?: Runtime;
   metrics: DaemonMetrics;
   logs: string[];
-  startDaemon(flags?: Record<string, string>): Promise<Daemon>;
+  startDaemon(flags?: Record<string, string>, env?: NodeJS.ProcessEnv): Promise<Daemon>;
   /** Status file (relative to status/) as committed on main, read through the Git server. */
   status(path: string): Promise<any>;
   /** Commits on main, newest first, through the Git server. */
   log(): Promise<CommitInfo[]>;
   /** A clone to push user commits from. */
   clone(): Promise<string>;
+  /** Commits everything in a clone and pushes it to main; returns the new commit. */
+  push(dir: string, message: string): Promise<string>;
   /** Releases on a simulated cluster, as `helm list -A` shows them. */
   releases(cluster: string): Promise<Array<{ name: string; namespace: string; status: string; revision: string }>>;
   close(): Promise<void>;
@@ -48,7 +50,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
     helmPath: helm.path,
     metrics,
     logs,
-    async startDaemon(flags = {}) {
+    async startDaemon(flags = {}, daemonEnv = {}) {
       const config = resolveConfig({
         flags: {
           repo: sandbox.repoUrl,
@@ -64,7 +66,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
           logFormat: 'json',
           ...flags,
         },
-        env: {},
+        env: daemonEnv,
         cwd: sandbox.root,
       });
       const sink = new Writable({ write: (chunk, _enc, cb) => void (logs.push(String(chunk)), cb()) });
@@ -79,6 +81,18 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
       const dir = await mkdtemp(join(sandbox.root, 'user-'));
       await execa('git', ['clone', '--quiet', sandbox.repoUrl, dir], { env });
       return dir;
+    },
+    async push(dir, message) {
+      await execa('git', ['add', '-A'], { cwd: dir, env });
+      await execa('git', ['commit', '--quiet', '-m', message], { cwd: dir, env });
+      // The daemon pushes status commits meanwhile: rebase and retry, as a user would.
+      for (let attempt = 1; ; attempt++) {
+        await execa('git', ['pull', '--quiet', '--rebase', 'origin', 'main'], { cwd: dir, env });
+        const pushed = await execa('git', ['push', '--quiet', 'origin', 'HEAD:main'], { cwd: dir, env, reject: false });
+        if (pushed.exitCode === 0) break;
+        if (attempt === 10) throw new Error(`push kept failing: ${pushed.stderr}`);
+      }
+      return (await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, env })).stdout.trim();
     },
     async releases(cluster) {
       const [ns = '', name = ''] = cluster.split('/');
