@@ -1,6 +1,6 @@
 // Finding and reading the manifests of a repository folder. The only I/O of the loader.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { ManifestFile } from './index.ts';
 
@@ -31,6 +31,8 @@ export async function readManifests(
   const diagnostics: Diagnostic[] = [];
   let entries: string[];
   try {
+    // A single file (`gitset validate profile.yaml`) is a repository of one manifest.
+    if ((await stat(dir)).isFile()) return { files: [{ path: basename(dir), text: await readFile(dir, 'utf8') }], diagnostics };
     entries = await listFiles(dir, '', normalizeDir(opts.statusDir));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';

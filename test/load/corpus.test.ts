@@ -149,6 +149,22 @@ describe('corpus verdicts, file by file', () => {
   }
 });
 
+describe('warnings and unsupported fields in the corpus', () => {
+  const parse = (file: string) => parseFile(file, readFileSync(join(CORPUS, file), 'utf8'));
+  test('profiles with no selector and no refs match nothing, and say so', () => {
+    for (const file of ['002-clusterprofile-kyverno-with-smoke-test.yaml', '003-clusterprofile-clusterprofile-a.yaml', '054-clusterprofile-deploy-kyverno.yaml']) {
+      assert.deepEqual(parse(file).diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code), ['empty-selector'], file);
+    }
+  });
+  test('fields gitset does not act on are listed per profile, never silently ignored', () => {
+    const infos = (file: string) => parse(file).diagnostics.filter((d) => d.code === 'unsupported-field').map((d) => d.field);
+    assert.deepEqual(infos('025-clusterprofile-flux-system.yaml'), ['spec.templateResourceRefs', 'spec.kustomizationRefs']);
+    assert.deepEqual(infos('005-clusterprofile-cosign-keyless-example.yaml'), ['spec.helmCharts[0].signatureVerification']);
+    assert.deepEqual(infos('056-clusterprofile-nginx.yaml'), ['spec.driftExclusions', 'spec.syncMode=ContinuousWithDriftDetection']);
+    assert.deepEqual(infos('001-clusterprofile-kyverno.yaml'), []);
+  });
+});
+
 describe('the corpus folder as one repository', () => {
   test('duplicates and dangling references are reported with both places, and nothing else breaks', async () => {
     const repo = await loadRepository(CORPUS);

@@ -95,6 +95,12 @@ describe('gitset validate', () => {
     assert.match(r.out, /error cannot read folder .*no-such-folder: ENOENT/);
   });
 
+  test('a single file can be validated on its own', async () => {
+    const r = await validate(['schema/profile.yaml']);
+    assert.equal(r.code, 1);
+    assert.match(findings(r.out)[0]!, /^profile\.yaml:9:13 error /);
+  });
+
   test('the corpus folder: invalid (duplicates, bad names), every file read', async () => {
     const r = await validate([CORPUS, '--format', 'json']);
     assert.equal(r.code, 1);
