@@ -195,11 +195,17 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     readFilesAt: (revision: string, sub?: string): Promise<StatusFile[]> =>
       serial(async () => {
         await ensureClone();
-        const oid = await resolveRevision(store, revision);
         const segs = sub === undefined ? [...opts.rootSegs, ...opts.statusSegs] : [...opts.rootSegs, ...folderSegments(sub)];
-        return readTextFiles(store, oid, segs).catch((err) => {
-          throw new GitError('revision-not-found', `revision "${revision}" not found in ${opts.url}`, { cause: err });
-        });
+        const read = async () => readTextFiles(store, await resolveRevision(store, revision), segs);
+        try {
+          return await read();
+        } catch {
+          // Maybe newer than our clone: fetch the branches we follow, then look once more.
+          for (const b of new Set([opts.branch, separateStatus ?? opts.branch])) await fetchBranch(b).catch(() => undefined);
+          return read().catch((err) => {
+            throw new GitError('revision-not-found', `revision "${revision}" not found in ${opts.url}`, { cause: err });
+          });
+        }
       }),
 
     close: async () => {

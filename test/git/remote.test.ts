@@ -187,5 +187,10 @@ describe('remote repository over smart HTTP', () => {
     const user = join(fx.tmp, 'cli-sub');
     await userPush(user, { 'README.md': 'outside the path\n' }, 'readme');
     assert.equal((await repo.pull()).changed, false, 'changes outside --path are not input changes');
+    // `show` on a commit the clone has not fetched yet (a fresh Repo on the same work dir).
+    await userPush(user, { 'fleet/sets/dev.yaml': 'kind: ClusterSet\n' }, 'dev');
+    const shown = openRepo({ url, branch: 'main', path: 'fleet', workDir: join(fx.tmp, 'work', name), auth: USER, logger: captureLogger() });
+    const newest = await gitCli(user, ['rev-parse', 'HEAD']);
+    assert.deepEqual((await shown.readFilesAt(newest, 'sets')).map((f) => f.path), ['dev.yaml', 'prod.yaml']);
   });
 });
