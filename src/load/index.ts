@@ -44,6 +44,7 @@ export interface ManifestFile {
 /**
  * Per-file parse results kept between loads: a file whose text is unchanged is not parsed again.
  * Hold one per repository (the daemon keeps one across cycles); it forgets files no longer present.
+ * Objects of unchanged files are the same objects as last time: treat loaded objects as read-only.
  */
 export class ManifestCache {
   #entries = new Map<string, { text: string; result: FileParse }>();
