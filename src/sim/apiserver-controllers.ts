@@ -125,7 +125,7 @@ export function crdTypes(crd: KubeObject): ResourceType[] {
     | {
         group?: string;
         scope?: string;
-        names?: { plural?: string; kind?: string; shortNames?: string[] };
+        names?: { plural?: string; kind?: string; shortNames?: string[]; categories?: string[] };
         versions?: Array<{ name: string; served?: boolean; subresources?: { status?: unknown; scale?: unknown } }>;
       }
     | undefined;
@@ -139,6 +139,7 @@ export function crdTypes(crd: KubeObject): ResourceType[] {
       kind: spec.names!.kind!,
       namespaced: spec.scope !== 'Cluster',
       shortNames: spec.names!.shortNames,
+      categories: spec.names!.categories,
       subresources: [...(v.subresources?.status ? (['status'] as const) : []), ...(v.subresources?.scale ? (['scale'] as const) : [])],
     }));
 }

@@ -14,6 +14,15 @@ export interface ResourceType {
   shortNames?: string[];
   /** Subresources served besides the object itself. */
   subresources?: Array<'status' | 'scale'>;
+  /** Groupings kubectl expands, such as `all`. */
+  categories?: string[];
+}
+
+/** Types kubectl lists for `kubectl get all`. */
+const CATEGORY_ALL = new Set(['pods', 'services', 'replicationcontrollers', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs', 'horizontalpodautoscalers']);
+
+function categories(rt: ResourceType): object {
+  return rt.categories?.length ? { categories: rt.categories } : {};
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -27,7 +36,7 @@ function t(
   subresources?: Array<'status' | 'scale'>,
 ): ResourceType {
   const [group, version] = gv.includes('/') ? (gv.split('/') as [string, string]) : ['', gv];
-  return { group, version, resource, kind, namespaced, shortNames, subresources };
+  return { group, version, resource, kind, namespaced, shortNames, subresources, ...(CATEGORY_ALL.has(resource) ? { categories: ['all'] } : {}) };
 }
 
 /** The built-in types a typical chart uses, in the groups and versions a 1.29+ cluster serves. */
@@ -158,6 +167,7 @@ export class ResourceRegistry {
         kind: rt.kind,
         verbs: VERBS,
         ...(rt.shortNames ? { shortNames: rt.shortNames } : {}),
+        ...categories(rt),
       },
       ...(rt.subresources ?? []).map((sub) => ({
         name: `${rt.resource}/${sub}`,
@@ -191,6 +201,7 @@ export class ResourceRegistry {
               singularResource: rt.kind.toLowerCase(),
               verbs: VERBS,
               ...(rt.shortNames ? { shortNames: rt.shortNames } : {}),
+              ...categories(rt),
               ...(rt.subresources
                 ? {
                     subresources: rt.subresources.map((sub) => ({

@@ -39,7 +39,7 @@ export class StoreError extends Error {
   }
 }
 
-const EVENT_LOG_SIZE = 2000;
+const EVENT_LOG_SIZE = 1000;
 
 export interface WriteOptions {
   /** Validate and answer, store nothing (`?dryRun=All`). */
@@ -175,9 +175,9 @@ export class ObjectStore {
     if (!old) throw new StoreError('NotFound', `${rt.resource}${rt.group ? '.' + rt.group : ''} "${name}" not found`);
     if (dryRun) return clone(old);
     b.delete(key);
-    old.metadata.resourceVersion = String(++this.rv);
-    this.emit('DELETED', rt, old);
-    return clone(old);
+    const gone = { ...old, metadata: { ...old.metadata, resourceVersion: String(++this.rv) } };
+    this.emit('DELETED', rt, gone);
+    return clone(gone);
   }
 
   /** Removes every namespaced object of `namespace` (what the namespace controller does). */
@@ -191,7 +191,8 @@ export class ObjectStore {
   }
 
   private emit(type: WatchEventType, rt: ResourceType, obj: KubeObject): void {
-    const event: WatchEvent = { type, typeKey: typeKey(rt), object: clone(obj), rv: this.rv };
+    // Stored objects are never mutated in place (writes replace them), so events can share them.
+    const event: WatchEvent = { type, typeKey: typeKey(rt), object: obj, rv: this.rv };
     this.events.push(event);
     if (this.events.length > EVENT_LOG_SIZE) this.events.shift();
     for (const l of this.listeners) l(event);
