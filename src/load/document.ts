@@ -92,8 +92,7 @@ export function checkDocument(raw: unknown, loc: Locator): DocumentResult {
   const id = name ? objectId({ kind, metadata: { name, namespace } }) : undefined;
 
   for (const v of schemaViolations(kind, doc)) {
-    const pointAt = v.missing ? 'parent' : v.message.startsWith('unknown field') || v.message.includes(': key ') ? 'key' : 'value';
-    report('error', 'schema', `${id ? `${id}: ` : `${kind}: `}${v.message}`, loc.at(v.path, pointAt), dottedPath(v.path), id);
+    report('error', 'schema', `${id ? `${id}: ` : `${kind}: `}${v.message}`, loc.at(v.path, v.pointAt), dottedPath(v.path), id);
   }
   if (diagnostics.length > 0) return { diagnostics };
 

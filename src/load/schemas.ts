@@ -3,6 +3,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Kind } from '../model/objects.ts';
+import type { PointAt } from './positions.ts';
 import common from '../../schemas/common.json' with { type: 'json' };
 import sveltoscluster from '../../schemas/sveltoscluster.json' with { type: 'json' };
 import clusterset from '../../schemas/clusterset.json' with { type: 'json' };
@@ -13,8 +14,8 @@ import profile from '../../schemas/profile.json' with { type: 'json' };
 /** One schema violation: where (a path of keys/indexes), and the message without the path. */
 export interface SchemaViolation {
   path: Array<string | number>;
-  /** Whether `path` names a field that is absent (point at its parent) rather than a bad value. */
-  missing: boolean;
+  /** What in the document to point at: the bad value, the bad key, or the parent of an absent field. */
+  pointAt: PointAt;
   message: string;
 }
 
@@ -99,7 +100,7 @@ function describeError(err: ErrorObject): SchemaViolation | undefined {
     // Raised inside `propertyNames`: the key itself is bad; say which and point at it.
     return {
       path: [...path, err.propertyName],
-      missing: false,
+      pointAt: 'key',
       message: `${dottedPath(path)}: key ${show(err.propertyName)} is not ${description ?? 'valid'}`,
     };
   }
@@ -112,14 +113,14 @@ function describeError(err: ErrorObject): SchemaViolation | undefined {
       const where = dottedPath(path);
       return {
         path: [...path, field],
-        missing: true,
+        pointAt: 'parent',
         message: where === '' ? `missing required field "${field}"` : `${where}: missing required field "${field}"`,
       };
     }
     case 'additionalProperties': {
       const field = String(p.additionalProperty);
       const hint = path.length === 0 ? ' (only apiVersion, kind, metadata, spec and status; is it indented wrongly?)' : '';
-      return { path: [...path, field], missing: false, message: `unknown field "${dottedPath([...path, field])}"${hint}` };
+      return { path: [...path, field], pointAt: 'key', message: `unknown field "${dottedPath([...path, field])}"${hint}` };
     }
     case 'propertyNames':
       return undefined; // reported by the error raised inside it, which names the key
@@ -128,29 +129,29 @@ function describeError(err: ErrorObject): SchemaViolation | undefined {
         path[path.length - 1] === 'clusterSelector' && typeof err.data === 'string'
           ? ' (a selector string such as env=prod needs apiVersion .../v1alpha1)'
           : '';
-      return { path, missing: false, message: `${dottedPath(path)} must be ${typeName(p.type)} (got ${show(err.data)})${hint}` };
+      return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${typeName(p.type)} (got ${show(err.data)})${hint}` };
     }
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map(String).join(', ');
-      return { path, missing: false, message: `${dottedPath(path)} must be one of ${allowed} (got ${show(err.data)})` };
+      return { path, pointAt: 'value', message: `${dottedPath(path)} must be one of ${allowed} (got ${show(err.data)})` };
     }
     case 'const':
-      return { path, missing: false, message: `${dottedPath(path)} must be ${show(p.allowedValue)} (got ${show(err.data)})` };
+      return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${show(p.allowedValue)} (got ${show(err.data)})` };
     case 'pattern':
     case 'maxLength':
-      if (description) return { path, missing: false, message: `${dottedPath(path)} must be ${description} (got ${show(err.data)})` };
+      if (description) return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${description} (got ${show(err.data)})` };
       break;
     case 'minLength':
-      if (p.limit === 1) return { path, missing: false, message: `${dottedPath(path)} must not be empty` };
+      if (p.limit === 1) return { path, pointAt: 'value', message: `${dottedPath(path)} must not be empty` };
       break;
     case 'minimum':
     case 'maximum':
       return {
         path,
-        missing: false,
+        pointAt: 'value',
         message: `${dottedPath(path)} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p.limit)} (got ${show(err.data)})`,
       };
   }
   // Any other keyword: ajv's own words, prefixed with the field.
-  return { path, missing: false, message: `${dottedPath(path) || 'document'} ${err.message ?? 'is invalid'}` };
+  return { path, pointAt: 'value', message: `${dottedPath(path) || 'document'} ${err.message ?? 'is invalid'}` };
 }
