@@ -82,3 +82,20 @@ describe('daemon configuration', () => {
     assert.equal(parseDuration('abc'), undefined);
   });
 });
+
+test('gitset run --help documents every option with its default and environment variable', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { main } = await import('../../src/cli/main.ts');
+  const { OPTIONS, envName } = await import('../../src/daemon/options.ts');
+  const out = new PassThrough();
+  const chunks: string[] = [];
+  out.on('data', (c) => chunks.push(String(c)));
+  const code = await main(['run', '--help'], { stdout: out, stderr: out, env: {}, cwd: '/', exitCode: 0 });
+  assert.equal(code, 0);
+  const help = chunks.join('').replace(/\s+/g, ' ');
+  for (const spec of OPTIONS) {
+    assert.ok(help.includes(`--${spec.flag} <${spec.arg}>`), `--${spec.flag} is listed`);
+    assert.ok(help.includes(envName(spec)), `${envName(spec)} is named`);
+    if (spec.default !== undefined) assert.ok(help.includes(`(default: ${spec.default})`), `default of --${spec.flag}`);
+  }
+});

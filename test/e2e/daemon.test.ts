@@ -118,3 +118,17 @@ test('reconcile --once: one cycle, exit status says whether anything failed; a s
   assert.equal(third.code, 1, third.out);
   assert.match(third.out, /invalid-revision[\s\S]*broken\.yaml/);
 });
+
+test('past the grace period running helm calls are aborted, and that is what gets committed', { timeout: 120_000 }, async () => {
+  const f = await startFleet();
+  fleets.push(f);
+  for (const c of f.sandbox.clusters.values()) c.setLatency(60);
+  const daemon = await f.startDaemon({ shutdownGrace: '100ms', probeTimeout: '2s' });
+  await waitFor('a helm call in flight', async () => f.logs.some((l) => l.includes('"msg":"helm install"')), 30_000);
+  await daemon.stop('SIGTERM');
+  const text = await f.metrics.registry.metrics();
+  assert.match(text, /^gitset_helm_calls_total\{action="install",outcome="aborted"\} 1$/m);
+  const release = (await f.status('ClusterProfile/kyverno.yaml'))?.status?.clusters?.[0]?.releases?.[0];
+  assert.equal(release?.state, 'Failed');
+  assert.match(release?.lastError ?? '', /aborted at shutdown/);
+});
