@@ -101,9 +101,12 @@ export class SimApiServer {
 
   async start(): Promise<void> {
     if (this.server?.listening) return;
+    // Go clients keep idle connections for 90 s; closing them sooner (Node's default is 5 s)
+    // makes a reused connection fail mid-request now and then, which a real server does not do.
     const server = createServer({ cert: this.cert.certPem, key: this.cert.keyPem }, (req, res) => {
       this.serve(req, res).catch((err) => this.fail(res, err));
     });
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => {

@@ -64,8 +64,6 @@ describe('gitset simulate', () => {
       assert.ok(lines[1]!.includes(k.server));
       const v = await call(k.server, '/version', { ca: k.ca, token: k.token });
       assert.deepEqual([v.status, v.json.gitVersion], [200, 'v1.28.3']);
-      const kubectl = await execa('kubectl', ['--kubeconfig', path, 'get', 'namespaces', '-o', 'name'], { reject: false, timeout: 30_000 });
-      if (kubectl.exitCode !== 127 && !kubectl.failed) assert.match(kubectl.stdout, /namespace\/default/);
     } finally {
       stop();
     }
