@@ -13,7 +13,7 @@ import {
   DEFAULT_AUTHOR, realClock, serialized,
   type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type PullResult, type Repo, type Rerender, type StatusFile,
 } from './repo.ts';
-import { folderSegments, inputsTreeOid, readTextFiles, resolveRevision, type ObjectStore } from './tree.ts';
+import { changedPaths, commitTree, folderSegments, inputsTreeOid, readTextFiles, resolveRevision, type ObjectStore } from './tree.ts';
 
 export interface RemoteRepoOptions {
   url: string;
@@ -58,6 +58,8 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   const serial = serialized();
   const separateStatus = opts.statusBranch && opts.statusBranch !== opts.branch ? opts.statusBranch : undefined;
   let cloned = false;
+  /** The commit the work tree is known to match; unknown after a restart (then a full checkout). */
+  let workTreeAt: string | undefined;
   let loaded: { revision: string; inputs: string } | undefined;
 
   const fail = (err: unknown): never => {
@@ -98,6 +100,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     await rename(partial, opts.workDir);
     store.cache = {};
     cloned = true;
+    workTreeAt = await localRef(`refs/heads/${opts.branch}`);
     log.info({ repo: opts.url, branch: opts.branch, workDir: opts.workDir, ms: clock.now() - started }, 'cloned repository');
   }
 
@@ -120,9 +123,16 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
 
   /** Moves the local branch (and work tree) to `tip`, which is already in the object store. */
   async function moveTo(tip: string): Promise<void> {
+    const from = workTreeAt;
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${opts.branch}`, value: tip, force: true });
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${opts.branch}`, value: tip, force: true });
-    await git.checkout({ fs, dir: opts.workDir, ref: opts.branch, force: true, cache: store.cache });
+    // A full checkout walks and stats every file; once we know what the work tree holds, check
+    // out only what differs (a merged pull request touches a few files of thousands).
+    const filepaths = from ? await changedPaths(store, await commitTree(store, from), await commitTree(store, tip)) : undefined;
+    if (!filepaths || filepaths.length > 0) {
+      await git.checkout({ fs, dir: opts.workDir, ref: opts.branch, force: true, cache: store.cache, ...(filepaths ? { filepaths } : {}) });
+    }
+    workTreeAt = tip;
   }
 
   /**
@@ -134,6 +144,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${opts.branch}`, value: commit, force: true });
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${opts.branch}`, value: commit, force: true });
     await writeChangedStatusFiles(join(opts.workDir, ...opts.rootSegs, ...opts.statusSegs), files, changed);
+    workTreeAt = commit;
   }
 
   async function pullNow(): Promise<PullResult> {

@@ -168,6 +168,26 @@ async function replaceIn(store: ObjectStore, tree: string | undefined, segs: rea
 }
 
 /**
+ * Paths that differ between two trees (a whole folder when it was added or removed), skipping
+ * subtrees with equal oids: cheap even for large repositories when a merge changed a few files.
+ */
+export async function changedPaths(store: ObjectStore, from: string, to: string, prefix = ''): Promise<string[]> {
+  if (from === to) return [];
+  const a = new Map((await readEntries(store, from)).map((e) => [e.path, e]));
+  const b = new Map((await readEntries(store, to)).map((e) => [e.path, e]));
+  const out: string[] = [];
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(name);
+    const y = b.get(name);
+    if (x?.oid === y?.oid && x?.mode === y?.mode) continue;
+    const path = prefix ? `${prefix}/${name}` : name;
+    if (x?.type === 'tree' && y?.type === 'tree') out.push(...(await changedPaths(store, x.oid, y.oid, path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+/**
  * Identity of the inputs of a commit: the tree of the loading root with the status folder taken
  * out. Two commits that differ only inside the status folder get the same value, which is what
  * keeps gitset's own status commits from triggering a reconcile.
