@@ -1,17 +1,30 @@
 // Act: install or upgrade one release (`helm upgrade --install`). Values go through a private
 // temporary file that is removed whatever happens; the result is read from helm's JSON output.
+// A release locked by a helm that died long ago is recovered first (recover.ts), then retried.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterTarget, ReleaseRequest, ReleaseResult } from '../model/ports.ts';
 import { parseGoDuration, replaceInstallArgs, upgradeInstallArgs, type HelmDialect } from './args.ts';
 import { HelmError } from './errors.ts';
 import { runHelm, type HelmExecContext } from './exec.ts';
+import { recoverStuckRelease } from './recover.ts';
 
 /** Extra time our deadline allows beyond helm's own --timeout, so helm reports its timeout itself. */
 const DEADLINE_GRACE_MS = 30_000;
 
+export interface UpgradeInstallContext extends HelmExecContext {
+  dialect: HelmDialect;
+  tmpDir: string;
+  /** Epoch milliseconds, for judging how long a release has been pending. */
+  now: () => number;
+  /** A pending revision older than this is no helm of ours any more (default: the call deadline + 1 min). */
+  stalePendingMs?: number;
+  /** Told what was done about a stuck release, for the log. */
+  onRecovery?: (reason: string) => void;
+}
+
 export async function upgradeInstall(
-  ctx: HelmExecContext & { dialect: HelmDialect; tmpDir: string },
+  ctx: UpgradeInstallContext,
   target: ClusterTarget,
   req: ReleaseRequest,
   signal?: AbortSignal,
@@ -33,15 +46,26 @@ export async function upgradeInstall(
     } catch (err) {
       throw new HelmError({ ...where, code: 'INVALID_REQUEST', message: (err as Error).message });
     }
+    const run = async (a: string[]): Promise<ReleaseResult> =>
+      parseReleaseJson((await runHelm(ctx, { ...where, args: a, signal, timeoutMs, hide })).stdout, where);
     try {
-      const { stdout } = await runHelm(ctx, { ...where, args, signal, timeoutMs, hide });
-      return parseReleaseJson(stdout, where);
+      return await run(args);
     } catch (err) {
-      if (!(err instanceof HelmError) || !req.options?.installOptions?.replace || !/has no deployed releases/i.test(err.message)) throw err;
-      // Only uninstalled revisions remain (keepHistory): installOptions.replace reuses the name.
-      const replaceArgs = replaceInstallArgs(target, req, valuesFile, ctx.dialect);
-      const { stdout } = await runHelm(ctx, { ...where, args: replaceArgs, signal, timeoutMs, hide });
-      return parseReleaseJson(stdout, where);
+      if (!(err instanceof HelmError)) throw err;
+      if (err.code === 'RELEASE_LOCKED') {
+        const staleAfterMs = ctx.stalePendingMs ?? timeoutMs + 60_000;
+        const recovery = await recoverStuckRelease(ctx, target, req, { nowMs: ctx.now(), staleAfterMs }, signal);
+        if (recovery.kind === 'none') {
+          throw new HelmError({ ...where, code: 'RELEASE_LOCKED', message: `${err.message} (${recovery.reason})`, exitCode: err.exitCode });
+        }
+        ctx.onRecovery?.(recovery.reason);
+        return await run(args);
+      }
+      if (req.options?.installOptions?.replace && /has no deployed releases/i.test(err.message)) {
+        // helm 3 leaves only uninstalled revisions (keepHistory) unupgradable; replace reuses the name.
+        return await run(replaceInstallArgs(target, req, valuesFile, ctx.dialect));
+      }
+      throw err;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -29,6 +29,10 @@ export interface HelmRunnerOptions {
   passEnv?: readonly string[];
   /** Flag spelling; detected from `helm version` on first use when not given. */
   dialect?: HelmDialect;
+  /** Epoch milliseconds (default Date.now): judges how long a release has been stuck pending. */
+  now?: () => number;
+  /** Age after which a pending release is taken over (default: the call deadline + 1 min). */
+  stalePendingMs?: number;
 }
 
 export function createHelmRunner(opts: HelmRunnerOptions): HelmRunner {
@@ -40,6 +44,7 @@ export function createHelmRunner(opts: HelmRunnerOptions): HelmRunner {
     timeoutMs: opts.timeoutMs ?? DEFAULT_HELM_TIMEOUT_MS,
   };
   const log = opts.logger;
+  const now = opts.now ?? Date.now;
   let dialect: Promise<HelmDialect> | undefined = opts.dialect ? Promise.resolve(opts.dialect) : undefined;
 
   const getDialect = (): Promise<HelmDialect> => {
@@ -69,7 +74,8 @@ export function createHelmRunner(opts: HelmRunnerOptions): HelmRunner {
       const fields = { cluster: target.cluster, namespace: release.releaseNamespace, release: release.releaseName, chart: release.chartName, chartVersion: release.chartVersion };
       return timed('upgrade-install', fields, async () => {
         const d = await getDialect();
-        return upgradeInstall({ ...ctx, dialect: d, tmpDir }, target, release, signal);
+        const onRecovery = (reason: string): void => log?.warn({ ...fields, action: 'recover' }, `helm release recovered: ${reason}`);
+        return upgradeInstall({ ...ctx, dialect: d, tmpDir, now, stalePendingMs: opts.stalePendingMs, onRecovery }, target, release, signal);
       }, (r) => ({ revision: r.revision, status: r.status }));
     },
 

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
 import { pino } from 'pino';
 import { resolveHelm } from '../../src/helm/binary.ts';
 import { HelmError } from '../../src/helm/errors.ts';
@@ -35,13 +37,7 @@ before(async () => {
   target = { cluster: cluster.key, kubeconfigPath: join(work, 'creds', 'civo', 'cluster1.kubeconfig') };
   await cluster.writeKubeconfig(target.kubeconfigPath);
   repo = await startChartRepo({ charts: [helloChart, { dir: helloChart, version: '0.2.0' }], helmBinary: helmPath });
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  runner = createHelmRunner({ helmPath, workDir: join(work, 'runner'), timeoutMs: 60_000, logger: pino({ level: 'info' }, sink) });
+  runner = createHelmRunner({ helmPath, workDir: join(work, 'runner'), timeoutMs: 60_000, logger: pino({ level: 'info' }, sinkInto(logLines)) });
 });
 
 after(async () => {
@@ -49,6 +45,16 @@ after(async () => {
   await repo?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/** A pino destination that parses each line into `lines`. */
+function sinkInto(lines: Array<Record<string, unknown>>): Writable {
+  return new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+}
 
 const request = (over: Partial<ReleaseRequest> = {}): ReleaseRequest => ({
   releaseNamespace: 'apps',
@@ -178,6 +184,34 @@ describe('failures', () => {
     } finally {
       await cluster.start();
     }
+  });
+
+  test('a release left pending by a killed helm: locked while fresh, rolled back and upgraded once stale', async () => {
+    const req = request({ releaseName: 'stuck' });
+    assert.equal((await runner.upgradeInstall(target, req)).revision, 1);
+    // Kill a real helm upgrade outright once it has written its pending revision.
+    cluster.setLatency(100);
+    const env = { HELM_CACHE_HOME: join(work, 'killed', 'cache'), HELM_CONFIG_HOME: join(work, 'killed', 'config'), HELM_DATA_HOME: join(work, 'killed', 'data') };
+    const killed = execa(helmPath, ['upgrade', 'stuck', 'hello', '--repo', repo.url, '-n', 'apps', '--kubeconfig', target.kubeconfigPath], { env, extendEnv: false, reject: false });
+    const pending = () => cluster.get('/api/v1/namespaces/apps/secrets/sh.helm.release.v1.stuck.v2')?.metadata.labels?.status;
+    for (let i = 0; i < 300 && pending() === undefined; i++) await sleep(50);
+    killed.kill('SIGKILL');
+    await killed;
+    cluster.setLatency(0);
+    assert.equal(pending(), 'pending-upgrade');
+
+    await assert.rejects(runner.upgradeInstall(target, { ...req, values: 'message: after\n' }), (err: HelmError) => {
+      assert.equal(err.code, 'RELEASE_LOCKED');
+      assert.match(err.message, /another operation .* in progress \(revision 2 is pending-upgrade for \d+s; taken over after \d+s\)/);
+      return true;
+    });
+    const later = createHelmRunner({ helmPath, workDir: join(work, 'later'), now: () => Date.now() + 3_600_000, logger: pino({ level: 'warn' }, sinkInto(logLines)) });
+    const result = await later.upgradeInstall(target, { ...req, values: 'message: after\n' });
+    assert.deepEqual([result.revision, result.status], [4, 'deployed'], 'rollback to 1 made revision 3, the upgrade 4');
+    const cm = cluster.get('/api/v1/namespaces/apps/configmaps/stuck-hello') as { data?: Record<string, string> } | undefined;
+    assert.equal(cm?.data?.message, 'after');
+    assert.ok(logLines.some((l) => l.action === 'recover' && /rolled back to revision 1/.test(String(l.msg))));
+    await runner.uninstall(target, req);
   });
 
   test('a hanging cluster: the per-call deadline stops helm (HELM_TIMEOUT); an abort stops it too (HELM_ABORTED)', async () => {
