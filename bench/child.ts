@@ -16,6 +16,8 @@ export class ChildStepError extends Error {
   constructor(
     readonly code: 'CHILD_TIMEOUT' | 'CHILD_FAILED' | 'CHILD_NO_RESULT',
     message: string,
+    /** The last partial result the step reported before it stopped, if any. */
+    readonly partial?: unknown,
   ) {
     super(message);
   }
@@ -23,7 +25,11 @@ export class ChildStepError extends Error {
 
 const ENTRY = fileURLToPath(new URL('./child-entry.ts', import.meta.url));
 
-/** Imports `moduleUrl` in a child, calls `exportName(arg)` and returns what it returned. */
+/**
+ * Imports `moduleUrl` in a child, calls `exportName(arg, progress)` and returns what it returned.
+ * A step may call `progress(partial)` as it goes; on failure or timeout the last partial comes
+ * back on the error, so figures measured before a slow phase are not lost.
+ */
 export function runInChild<A, R>(
   moduleUrl: string,
   exportName: string,
@@ -34,6 +40,7 @@ export function runInChild<A, R>(
     const execArgv = ['--import', 'tsx', `--max-old-space-size=${opts.maxOldSpaceMB ?? 8192}`];
     const child = fork(ENTRY, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
+    let partial: unknown;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
@@ -42,14 +49,18 @@ export function runInChild<A, R>(
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(() => reject(new ChildStepError('CHILD_TIMEOUT', `${exportName} took longer than ${opts.timeoutMs} ms`)));
+      finish(() => reject(new ChildStepError('CHILD_TIMEOUT', `${exportName} took longer than ${opts.timeoutMs} ms`, partial)));
     }, opts.timeoutMs);
-    child.on('message', (msg: { ok: boolean; result?: R; error?: string; maxRssKB: number }) => {
-      if (msg.ok) finish(() => resolve({ result: msg.result as R, maxRssMB: msg.maxRssKB / 1024 }));
-      else finish(() => reject(new ChildStepError('CHILD_FAILED', `${exportName}: ${msg.error}`)));
+    child.on('message', (msg: { ok?: boolean; result?: R; error?: string; maxRssKB?: number; partial?: unknown }) => {
+      if ('partial' in msg) {
+        partial = msg.partial;
+        return;
+      }
+      if (msg.ok) finish(() => resolve({ result: msg.result as R, maxRssMB: (msg.maxRssKB ?? 0) / 1024 }));
+      else finish(() => reject(new ChildStepError('CHILD_FAILED', `${exportName}: ${msg.error}`, partial)));
     });
     child.on('exit', (code, signal) => {
-      finish(() => reject(new ChildStepError('CHILD_NO_RESULT', `${exportName} exited (${code ?? signal}) without a result`)));
+      finish(() => reject(new ChildStepError('CHILD_NO_RESULT', `${exportName} exited (${code ?? signal}) without a result`, partial)));
     });
     child.send({ moduleUrl, exportName, arg });
   });

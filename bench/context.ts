@@ -14,6 +14,8 @@ export interface BenchContext {
   log(message: string): void;
   /** Repetitions: `full` normally, `quick` with --quick. */
   reps(full: number, quick: number): number;
+  /** Records a part of the benchmark that could not run (a size timed out, a part missing). */
+  skip(what: string, reason: string): void;
 }
 
 export interface Benchmark {

@@ -1,6 +1,6 @@
 // What a benchmark reports and how the suite prints it: one row per measure with the median
 // of its repetitions (and min/max), the target it is held to, and the machine it ran on.
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import Table from 'cli-table3';
 
 export type Unit = 'ms' | 's' | 'MB' | 'per s' | 'x' | 'count' | '%';
@@ -41,8 +41,10 @@ export interface BenchRun {
   quick: boolean;
   durationS: number;
   measures: Measure[];
-  /** Benchmarks that could not run, with why (a part missing, an error). */
+  /** Benchmarks (or parts of them) that could not run, with why (a part missing, an error, a timeout). */
   skipped: Array<{ bench: string; reason: string }>;
+  /** 1-minute load average before and after each benchmark: other work on the machine skews figures. */
+  loadAverages: Array<{ bench: string; start: number; end: number }>;
 }
 
 export function machine(): Machine {
@@ -58,6 +60,14 @@ export function machine(): Machine {
 
 export function machineLine(m: Machine): string {
   return `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, ${m.os}`;
+}
+
+export function loadAverage(): number {
+  return Math.round(loadavg()[0]! * 100) / 100;
+}
+
+export function loadLine(run: BenchRun): string {
+  return `load average (1 min) before→after: ${run.loadAverages.map((l) => `${l.bench} ${l.start}→${l.end}`).join(', ')}`;
 }
 
 export function median(xs: readonly number[]): number {
@@ -149,6 +159,7 @@ export function renderMarkdown(run: BenchRun): string {
   const skipped = run.skipped.map((s) => `| ${s.bench} | skipped: ${s.reason} | | | | | | |`);
   return [
     machineLine(run.machine),
+    loadLine(run),
     '',
     '| benchmark | measure | median | min–max | runs | target | ok | note |',
     '|---|---|---|---|---|---|---|---|',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchContext } from './context.ts';
 import { PartMissingError, removeDir, scratchDir } from './context.ts';
-import { machine, machineLine, renderMarkdown, renderTable, type BenchRun } from './report.ts';
+import { loadAverage, loadLine, machine, machineLine, renderMarkdown, renderTable, type BenchRun } from './report.ts';
 
 /** In run order: cheap pure ones first, the slow end-to-end failover last. */
 const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
@@ -33,7 +33,7 @@ function parseArgs(argv: string[]): { names: string[]; quick: boolean; keep: boo
 async function main(): Promise<void> {
   const { names, quick, keep } = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const run: BenchRun = { machine: machine(), startedAt: new Date().toISOString(), quick, durationS: 0, measures: [], skipped: [] };
+  const run: BenchRun = { machine: machine(), startedAt: new Date().toISOString(), quick, durationS: 0, measures: [], skipped: [], loadAverages: [] };
   process.stdout.write(`${machineLine(run.machine)}${quick ? ' (quick)' : ''}\n`);
   for (const [name, load] of benchmarks) {
     if (!names.includes(name)) continue;
@@ -44,7 +44,9 @@ async function main(): Promise<void> {
       workDir,
       log: (m) => process.stderr.write(`[${name} ${((Date.now() - started) / 1000).toFixed(0)}s] ${m}\n`),
       reps: (full, q) => (quick ? q : full),
+      skip: (what, reason) => run.skipped.push({ bench: name, reason: `${what}: ${reason}` }),
     };
+    const loadBefore = loadAverage();
     const t0 = Date.now();
     try {
       const { benchmark } = await load();
@@ -60,12 +62,13 @@ async function main(): Promise<void> {
       ctx.log(reason);
       run.skipped.push({ bench: name, reason: reason.split('\n')[0]! });
     } finally {
+      run.loadAverages.push({ bench: name, start: loadBefore, end: loadAverage() });
       if (!keep) removeDir(workDir);
     }
   }
   run.durationS = Math.round((Date.now() - started) / 100) / 10;
   process.stdout.write(`${renderTable(run)}\n`);
-  process.stdout.write(`total ${run.durationS} s\n`);
+  process.stdout.write(`${loadLine(run)}\ntotal ${run.durationS} s\n`);
   const out = join(root, '.bench-out');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'results.json'), `${JSON.stringify(run, null, 2)}\n`);

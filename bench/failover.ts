@@ -1,0 +1,109 @@
+// Benchmark 4, failover time, with the end-to-end harness (test/e2e/fleet.ts: the daemon
+// in-process, two simulated clusters, the local chart repository, a real Git server, the real
+// helm): the seed scenario (ClusterSet prod, maxReplicas 1; ClusterProfile kyverno on it).
+// Time from "the selected cluster hangs" to "the release is deployed on the spare", seen on
+// the spare's API server (helm's release Secret with status=deployed), polled every 20 ms.
+// Floor: probe interval × failure threshold + one helm install (the one the daemon logged).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startFleet, type Fleet } from '../test/e2e/fleet.ts';
+import type { SimCluster } from '../src/sim/index.ts';
+import type { Benchmark, BenchContext } from './context.ts';
+import { median, summarize, type Measure } from './report.ts';
+
+const BENCH = 'failover';
+const RELEASE = 'kyverno-latest';
+const THRESHOLD = 3;
+
+function deployed(sim: SimCluster): boolean {
+  return sim
+    .objects('Secret')
+    .some((s) => s.metadata.labels?.owner === 'helm' && s.metadata.labels?.name === RELEASE && s.metadata.labels?.status === 'deployed');
+}
+
+async function until(what: string, check: () => boolean, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  while (!check()) {
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+  return performance.now() - started;
+}
+
+/** Duration of the last successful `helm upgrade-install` the daemon logged on `cluster`. */
+function lastInstallMs(fleet: Fleet, cluster: string): number | undefined {
+  let found: number | undefined;
+  for (const chunk of fleet.logs) {
+    for (const line of chunk.split('\n')) {
+      if (!line.includes('upgrade-install') || !line.includes(cluster)) continue;
+      try {
+        const entry = JSON.parse(line) as { durationMs?: number; outcome?: string; cluster?: string };
+        if (entry.outcome === 'ok' && entry.cluster === cluster && typeof entry.durationMs === 'number') found = entry.durationMs;
+      } catch {
+        // not a JSON log line
+      }
+    }
+  }
+  return found;
+}
+
+export interface FailoverRun {
+  ms: number;
+  helmInstallMs: number;
+}
+
+/** One failover from a fresh fleet and daemon. */
+export async function oneFailover(flags: Record<string, string>, timeoutMs: number): Promise<FailoverRun> {
+  const fleet = await startFleet();
+  try {
+    await fleet.startDaemon({ logLevel: 'info', ...flags });
+    const [first, spare] = ['civo/cluster1', 'civo/cluster2'].map((k) => fleet.sandbox.clusters.get(k)!);
+    await until('the release on the first cluster', () => deployed(first!), 60_000);
+    await fleet.daemon!.queue.idle();
+    const hungAt = performance.now();
+    first!.hang(true);
+    await until('the release on the spare', () => deployed(spare!), timeoutMs);
+    const ms = performance.now() - hungAt;
+    return { ms, helmInstallMs: lastInstallMs(fleet, 'civo/cluster2') ?? NaN };
+  } finally {
+    for (const sim of fleet.sandbox.clusters.values()) sim.hang(false);
+    await fleet.close();
+  }
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+async function run(ctx: BenchContext): Promise<Measure[]> {
+  const variants: Array<{ name: string; flags: Record<string, string>; intervalMs: number; timeoutMs: number; runs: number }> = [
+    { name: 'defaults (interval 10 s, timeout 5 s)', flags: { probeInterval: '10s', probeTimeout: '5s', pollInterval: '30s' }, intervalMs: 10_000, timeoutMs: 5000, runs: ctx.reps(3, 0) },
+    { name: 'interval 1 s (timeout 5 s)', flags: { probeInterval: '1s', probeTimeout: '5s', pollInterval: '30s' }, intervalMs: 1000, timeoutMs: 5000, runs: ctx.reps(5, 0) },
+    { name: 'interval 1 s, timeout 500 ms', flags: { probeInterval: '1s', probeTimeout: '500ms', pollInterval: '30s' }, intervalMs: 1000, timeoutMs: 500, runs: ctx.reps(5, 2) },
+  ];
+  const measures: Measure[] = [];
+  for (const v of variants) {
+    if (v.runs === 0) {
+      ctx.skip(v.name, 'not run with --quick');
+      continue;
+    }
+    const runs: FailoverRun[] = [];
+    for (let i = 0; i < v.runs; i++) {
+      const r = await oneFailover(v.flags, 120_000);
+      runs.push(r);
+      ctx.log(`${v.name}: run ${i + 1}: ${r.ms.toFixed(0)} ms (helm install ${r.helmInstallMs} ms)`);
+    }
+    const install = median(runs.map((r) => r.helmInstallMs));
+    const floor = v.intervalMs * THRESHOLD + install;
+    // With a hung cluster every probe round lasts the probe timeout, so rounds are max(interval, timeout) apart.
+    const paced = Math.max(v.intervalMs, v.timeoutMs) * THRESHOLD + install;
+    measures.push(
+      summarize(BENCH, `failover, ${v.name}`, 's', runs.map((r) => seconds(r.ms)), {
+        note:
+          `floor ${seconds(floor).toFixed(1)} s = ${seconds(v.intervalMs)} s × ${THRESHOLD} + helm install ${seconds(install).toFixed(2)} s` +
+          (paced > floor ? `; probe rounds wait for the ${seconds(v.timeoutMs)} s timeout: ${seconds(paced).toFixed(1)} s` : '') +
+          (v.runs < 5 ? `; ${v.runs} runs (not 5) to bound the suite's time` : ''),
+      }),
+    );
+  }
+  return measures;
+}
+
+export const benchmark: Benchmark = { name: BENCH, title: 'failover time, end-to-end (hang → release on the spare)', run };

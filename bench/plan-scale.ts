@@ -1,0 +1,206 @@
+// Benchmark 1, plan at scale: generated repositories of 1k, 10k and 100k clusters with 1k sets
+// and 1k profiles. Each size runs in its own child process (peak RSS per size): load+validate
+// from disk, parse in memory, and selection+plan with every cluster healthy (first plan: all
+// installs; steady plan: against the status the first one produced).
+import { join } from 'node:path';
+import { loadRepository, ManifestCache, type LoadedRepository } from '../src/load/index.ts';
+import { clusterKey, type ClusterKey } from '../src/model/objects.ts';
+import type { ProbeResult } from '../src/model/ports.ts';
+import { computeCycle, recordResults, type ActionOutcome, type CycleResult } from '../src/plan/cycle.ts';
+import { readStatusFiles } from '../src/status/read.ts';
+import { renderStatusFiles } from '../src/status/render.ts';
+import { emptySnapshot, type StatusSnapshot } from '../src/status/snapshot.ts';
+import type { Benchmark, BenchContext } from './context.ts';
+import { ChildStepError, runInChild } from './child.ts';
+import { removeDir } from './context.ts';
+import { generateFleet, writeFleet } from './generate.ts';
+import { median, single, summarize, timed, type Measure } from './report.ts';
+
+const BENCH = 'plan-scale';
+
+export interface PlanScaleArg {
+  dir: string;
+  loadReps: number;
+  planReps: number;
+  /** Rendering and reading back status files (slow at scale). */
+  renderReps: number;
+}
+
+/** Filled phase by phase; a phase cut short by the size's timeout leaves its fields absent. */
+export interface PlanScaleResult {
+  files: number;
+  loadMs: number[];
+  diagnostics: number;
+  errors: number;
+  cachedLoadMs?: number[];
+  planFirstMs?: number[];
+  planSteadyMs?: number[];
+  renderMs?: number[];
+  readBackMs?: number[];
+  statusFiles?: number;
+  statusMB?: number;
+  workload?: { pairs: number; releases: number; actionsFirst: number; actionsSteady?: number; selected: number };
+}
+
+/** Every cluster answered: what a healthy fleet's probe round hands the cycle. */
+export function healthyProbes(repo: LoadedRepository): Map<ClusterKey, ProbeResult> {
+  return new Map(
+    repo.clusters.map((c) => {
+      const key = clusterKey(c.metadata);
+      return [key, { cluster: key, ok: true, version: 'v1.29.2+k3s1', durationMs: 5 }] as const;
+    }),
+  );
+}
+
+/** The status after every planned action succeeded: the "previous" of a steady fleet. */
+export function appliedSnapshot(cycle: CycleResult, now: Date): StatusSnapshot {
+  const outcomes: ActionOutcome[] = cycle.actions.map((action) => ({ action, ok: true, result: { revision: 1, status: 'deployed' } }));
+  return recordResults(cycle, outcomes, now);
+}
+
+async function repeat<T>(n: number, fn: () => T | Promise<T>): Promise<{ ms: number[]; last: T }> {
+  const ms: number[] = [];
+  let last: T | undefined;
+  for (let i = 0; i < n; i++) {
+    const t = await timed(fn);
+    ms.push(t.ms);
+    last = t.value;
+  }
+  return { ms, last: last as T };
+}
+
+/** Child step: everything for one size, so maxRSS is this size's. Reports after every phase. */
+export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleResult) => void = () => {}): Promise<PlanScaleResult> {
+  const load = await repeat(arg.loadReps, () => loadRepository(arg.dir));
+  const repo = load.last;
+  const r: PlanScaleResult = {
+    files: repo.clusters.length + repo.sets.length + repo.profiles.length,
+    loadMs: load.ms,
+    diagnostics: repo.diagnostics.length,
+    errors: repo.diagnostics.filter((d) => d.severity === 'error').length,
+  };
+  progress(r);
+  const now = new Date('2026-01-01T00:00:00Z');
+  const probes = healthyProbes(repo);
+  const first = await repeat(arg.planReps, () => computeCycle({ repo, previous: emptySnapshot(), probes, now }));
+  const applied = appliedSnapshot(first.last, now);
+  let pairs = 0;
+  for (const e of applied.profiles.values()) pairs += e.status.matchingClusters.length;
+  let selected = 0;
+  for (const e of applied.sets.values()) selected += e.status.selectedClusterRefs.length;
+  r.planFirstMs = first.ms;
+  r.workload = { pairs, releases: first.last.decisions.length, actionsFirst: first.last.actions.length, selected };
+  progress(r);
+  const steady = await repeat(arg.planReps, () => computeCycle({ repo, previous: applied, probes, now }));
+  r.planSteadyMs = steady.ms;
+  r.workload.actionsSteady = steady.last.actions.length;
+  progress(r);
+  const cache = new ManifestCache();
+  await loadRepository(arg.dir, { cache });
+  r.cachedLoadMs = (await repeat(arg.loadReps, () => loadRepository(arg.dir, { cache }))).ms;
+  progress(r);
+  const render = await repeat(arg.renderReps, () => renderStatusFiles(applied));
+  const files = [...render.last].map(([path, text]) => ({ path, text }));
+  r.renderMs = render.ms;
+  r.statusFiles = files.length;
+  r.statusMB = files.reduce((sum, f) => sum + f.text.length, 0) / 2 ** 20;
+  progress(r);
+  r.readBackMs = (await repeat(arg.renderReps, () => readStatusFiles(files))).ms;
+  return r;
+}
+
+const fmtK = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+async function run(ctx: BenchContext): Promise<Measure[]> {
+  const sizes = ctx.quick ? [1000, 10000] : [1000, 10000, 100000];
+  const sets = 1000;
+  const profiles = 1000;
+  const measures: Measure[] = [];
+  const perSize = new Map<number, PlanScaleResult>();
+  for (const clusters of sizes) {
+    const label = `${fmtK(clusters)} clusters`;
+    const dir = join(ctx.workDir, `fleet-${clusters}`);
+    const gen = await timed(() => {
+      const fleet = generateFleet({ clusters, sets, profiles, seed: 42 });
+      writeFleet(dir, fleet);
+      return fleet.files.length;
+    });
+    ctx.log(`${label}: generated and wrote ${gen.value} files in ${(gen.ms / 1000).toFixed(1)} s`);
+    const big = clusters >= 100000;
+    const arg: PlanScaleArg = {
+      dir,
+      loadReps: big ? ctx.reps(2, 1) : ctx.reps(3, 2),
+      planReps: big ? ctx.reps(3, 2) : ctx.reps(5, 3),
+      renderReps: big ? 1 : ctx.reps(2, 1),
+    };
+    const timeoutMs = big ? 6 * 60_000 : 3 * 60_000;
+    let r: PlanScaleResult;
+    let rss: number | undefined;
+    try {
+      const out = await runInChild<PlanScaleArg, PlanScaleResult>(new URL('./plan-scale.ts', import.meta.url).href, 'planScaleStep', arg, { timeoutMs });
+      r = out.result;
+      rss = out.maxRssMB;
+    } catch (err) {
+      if (!(err instanceof ChildStepError) || !err.partial) throw err;
+      r = err.partial as PlanScaleResult;
+      const stage = !r.planFirstMs ? 'selection+plan' : !r.planSteadyMs ? 'steady plan' : !r.cachedLoadMs ? 'cached reload' : !r.renderMs ? 'status rendering' : 'status read-back';
+      ctx.skip(`${label}`, `${stage} and later phases not measured: ${err.message.split('\n')[0]}`);
+    }
+    removeDir(dir);
+    perSize.set(clusters, r);
+    ctx.log(`${label}: load ${r.loadMs.map((x) => x.toFixed(0)).join('/')} ms, plan ${(r.planFirstMs ?? []).map((x) => x.toFixed(0)).join('/')} ms, render ${(r.renderMs ?? []).map((x) => x.toFixed(0)).join('/')} ms, rss ${rss?.toFixed(0) ?? '?'} MB`);
+    const w = r.workload;
+    const workload = w ? `${sets} sets, ${profiles} profiles → ${w.pairs} profile×cluster pairs, ${w.releases} releases` : '';
+    const target = clusters === 10000 ? { op: '<' as const, value: 250 } : clusters === 100000 ? { op: '<' as const, value: 3000 } : undefined;
+    measures.push(
+      summarize(BENCH, `load+validate ${r.files} files (${label})`, 'ms', r.loadMs, {
+        target: r.files <= 12000 ? { op: '<', value: 5000 } : undefined,
+        note: `loadRepository, cold; ${r.diagnostics} diagnostics (${r.errors} errors)`,
+      }),
+    );
+    if (r.planFirstMs && w) {
+      measures.push(
+        summarize(BENCH, `selection+plan, first (${label})`, 'ms', r.planFirstMs, {
+          target,
+          note: `computeCycle, all healthy, no status; ${workload}; ${w.actionsFirst} actions`,
+        }),
+      );
+    }
+    if (r.planSteadyMs && w) {
+      measures.push(
+        summarize(BENCH, `selection+plan, steady (${label})`, 'ms', r.planSteadyMs, {
+          target,
+          note: `computeCycle against the applied status: ${w.actionsSteady} actions; ${w.selected} clusters selected by sets`,
+        }),
+      );
+    }
+    if (r.cachedLoadMs) measures.push(summarize(BENCH, `reload, nothing changed (${label})`, 'ms', r.cachedLoadMs, { note: 'loadRepository with the ManifestCache of the previous load' }));
+    if (r.renderMs) measures.push(summarize(BENCH, `render status files (${label})`, 'ms', r.renderMs, { note: `renderStatusFiles: ${r.statusFiles} files, ${r.statusMB?.toFixed(1)} MB; every daemon cycle does this` }));
+    if (r.readBackMs) measures.push(summarize(BENCH, `read status back (${label})`, 'ms', r.readBackMs, { note: 'readStatusFiles: once per daemon start' }));
+    if (rss !== undefined) measures.push(single(BENCH, `peak RSS (${label})`, 'MB', rss, { note: 'child process running the rows above' }));
+  }
+  // Growth between consecutive sizes: 10 = linear for a 10× fleet.
+  for (let i = 1; i < sizes.length; i++) {
+    const a = perSize.get(sizes[i - 1]!)!;
+    const b = perSize.get(sizes[i]!)!;
+    const x = sizes[i]! / sizes[i - 1]!;
+    const span = `${fmtK(sizes[i - 1]!)}→${fmtK(sizes[i]!)}`;
+    measures.push(
+      single(BENCH, `growth of load+validate ${span}`, 'x', median(b.loadMs) / median(a.loadMs), { target: { op: '<', value: x * 1.2 }, note: `${x}× clusters; ≤${x} is linear or better` }),
+    );
+    if (a.planFirstMs && b.planFirstMs && a.workload && b.workload) {
+      measures.push(
+        single(BENCH, `growth of selection+plan ${span}`, 'x', median(b.planFirstMs) / median(a.planFirstMs), {
+          target: { op: '<', value: x * 1.2 },
+          note: `${x}× clusters; releases grew ${(b.workload.releases / a.workload.releases).toFixed(1)}×`,
+        }),
+      );
+    }
+    if (a.renderMs && b.renderMs) {
+      measures.push(single(BENCH, `growth of status rendering ${span}`, 'x', median(b.renderMs) / median(a.renderMs), { target: { op: '<', value: x * 1.2 } }));
+    }
+  }
+  return measures;
+}
+
+export const benchmark: Benchmark = { name: BENCH, title: 'plan at scale (1k/10k/100k clusters, 1k sets, 1k profiles)', run };
