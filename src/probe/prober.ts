@@ -30,6 +30,13 @@ export interface ProberOptions {
   timeoutMs?: number;
   /** Clusters probed at the same time. */
   concurrency?: number;
+  /**
+   * Clusters whose last probe timed out are probed in a lane of their own, this many at once
+   * (default 4 × concurrency): a hung cluster costs a socket and a timer, not CPU, and keeping
+   * them apart means a region of hung clusters costs a round about one timeout instead of
+   * `hung × timeout ÷ concurrency`, which is what decides how fast a set fails over.
+   */
+  suspectConcurrency?: number;
   logger?: ProbeLogger;
   clock?: ProbeClock;
 }
@@ -48,6 +55,8 @@ interface Connection {
   contentHash: string;
   /** `mtime:size` of each file the kubeconfig refers to, to notice a rotated CA or token file. */
   referencedStamps: Map<string, string>;
+  /** The last probe ran into the timeout: the next one goes to the suspect lane. */
+  timedOut: boolean;
   target: { endpoint: ClusterEndpoint; agent: http.Agent } | { failure: string };
   lastUsedRound: number;
 }
@@ -60,6 +69,7 @@ class ProbeFailure extends Error {}
 export function createProber(options: ProberOptions): ClusterProber {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_PROBE_CONCURRENCY));
+  const suspectConcurrency = Math.max(1, Math.floor(options.suspectConcurrency ?? concurrency * 4));
   const clock = options.clock ?? { now: () => performance.now() };
   const logger = options.logger;
   const connections = new Map<ClusterKey, Connection>();
@@ -89,6 +99,7 @@ export function createProber(options: ProberOptions): ClusterProber {
       kubeconfigPath,
       contentHash,
       referencedStamps: new Map(),
+      timedOut: cached?.timedOut ?? false,
       target: { failure: '' },
       lastUsedRound: round,
     };
@@ -120,8 +131,9 @@ export function createProber(options: ProberOptions): ClusterProber {
       durationMs: Math.round(clock.now() - started),
     });
     let endpoint: ClusterEndpoint | undefined;
+    let connection: Connection | undefined;
     try {
-      const connection = await connectionFor(key, cluster);
+      connection = await connectionFor(key, cluster);
       connection.lastUsedRound = round;
       if ('failure' in connection.target) throw new ProbeFailure(connection.target.failure);
       endpoint = connection.target.endpoint;
@@ -134,8 +146,10 @@ export function createProber(options: ProberOptions): ClusterProber {
       const readyz = await getFromAPIServer(endpoint, agent, '/readyz', signal);
       // Servers that do not serve /readyz (older or proxied) are judged on /version alone.
       if (readyz.status !== 200 && readyz.status !== 404) throw new ProbeFailure(describeStatus(readyz.status, '/readyz'));
+      connection.timedOut = false;
       return result({ ok: true, version: gitVersion });
     } catch (err) {
+      if (connection && !(outer?.aborted ?? false)) connection.timedOut = timeout.signal.aborted;
       const message = failureMessage(err, endpoint, timeout.signal.aborted, outer?.aborted ?? false);
       if (!(err instanceof ProbeFailure) && endpoint === undefined) {
         // A defect of ours, not of the cluster: worth a warning (kubeconfig content never reaches here).
@@ -164,16 +178,21 @@ export function createProber(options: ProberOptions): ClusterProber {
     async probeAll(clusters, signal) {
       round += 1;
       const results = new Map<ClusterKey, ProbeResult>();
-      let next = 0;
-      const worker = async () => {
-        while (next < clusters.length) {
-          const cluster = clusters[next++]!;
-          const outcome = await probeOne(cluster, signal);
-          results.set(outcome.cluster, outcome);
-        }
+      const lane = async (queue: readonly SveltosCluster[], width: number) => {
+        let next = 0;
+        const worker = async () => {
+          while (next < queue.length) {
+            const outcome = await probeOne(queue[next++]!, signal);
+            results.set(outcome.cluster, outcome);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
       };
-      const workers = Array.from({ length: Math.min(concurrency, clusters.length) }, worker);
-      await Promise.all(workers);
+      const suspect = (c: SveltosCluster) => connections.get(clusterKey(c.metadata))?.timedOut === true;
+      await Promise.all([
+        lane(clusters.filter((c) => !suspect(c)), concurrency),
+        lane(clusters.filter(suspect), suspectConcurrency),
+      ]);
       for (const [key, connection] of connections) {
         if (round - connection.lastUsedRound >= IDLE_ROUNDS_BEFORE_EVICTION) {
           closeConnection(connection);

@@ -91,6 +91,26 @@ describe('probing simulated clusters', () => {
     }
   });
 
+  test('a cluster that timed out is probed beside the others next round, not ahead of them', async () => {
+    // One slot for the regular lane: were the hung cluster in it, the others would wait for its timeout.
+    const p = prober({ timeoutMs: 1000, concurrency: 1 });
+    cluster3.hang(true);
+    try {
+      assert.equal((await probe(p, ref(cluster3))).message, 'timeout after 1s');
+      for (const sim of [cluster1, cluster2]) sim.server.clearRequests();
+      let settled = false;
+      const round = p.probeAll([ref(cluster3), ref(cluster1), ref(cluster2)]).finally(() => (settled = true));
+      const answered = (sim: SimCluster) => sim.requests().some((r) => r.path === '/readyz' && r.status === 200);
+      for (let i = 0; i < 200 && !(answered(cluster1) && answered(cluster2)); i++) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(settled, false, 'the others were probed only after the hung cluster timed out');
+      const results = await round;
+      assert.deepEqual([...results.values()].map((r) => r.ok || r.message), ['timeout after 1s', true, true]);
+    } finally {
+      cluster3.hang(false);
+    }
+  });
+
   test('a flapping cluster is reported as it is at each probe', async () => {
     const p = prober();
     const seen: string[] = [];
