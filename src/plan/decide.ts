@@ -56,7 +56,8 @@ export function mayBeInstalled(r: ReleaseStatus | undefined): r is ReleaseStatus
   return r !== undefined && (r.hash !== undefined || r.revision !== undefined || (r.failures ?? 0) > 0);
 }
 
-interface Common {
+/** Where one decision is made: the release, its record, the cluster's state, the profile's mode. */
+export interface ReleaseContext {
   profile: string;
   cluster: ClusterKey;
   release: string;
@@ -67,33 +68,25 @@ interface Common {
 }
 
 /** The profile wants the release installed on this cluster (and won any conflict). */
-export function decideInstall(x: Common & { desired: DesiredRelease }): ReleaseDecision {
-  const { desired: d, record: r } = x;
+export function decideInstall(x: ReleaseContext, d: DesiredRelease): ReleaseDecision {
+  const r = x.record;
   const installed = mayBeInstalled(r);
   const verb: ActionKind = installed ? 'upgrade' : 'install';
-  const base = carry(r, d, installed);
-  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction): ReleaseDecision => ({
-    decision,
-    profile: x.profile,
-    cluster: x.cluster,
-    release: x.release,
-    reason,
-    record,
-    ...(action ? { action } : {}),
-  });
+  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction) =>
+    decided(x, decision, reason, record, action);
 
-  if (d.error !== undefined) return done('error', d.error, { ...base, state: 'Failed', lastError: d.error });
+  if (d.error !== undefined) return done('error', d.error, carry(r, d, installed, 'Failed', undefined, d.error));
   if (installed && r.hash === d.hash) return done('in-sync', 'applied state equals desired state', settled(r));
   if (x.syncMode === 'OneTime' && installed && r.hash !== undefined) {
     return done('in-sync', 'syncMode OneTime: applied once, never upgraded', settled(r));
   }
   if (x.syncMode === 'DryRun') {
     const reason = `dry run: would ${verb} ${d.request.chartName} ${d.request.chartVersion}`;
-    return done('dry-run', reason, { ...base, state: 'DryRun', reason });
+    return done('dry-run', reason, carry(r, d, installed, 'DryRun', reason));
   }
   if (!x.state.reachable) {
     const reason = `waiting for ${x.cluster} (${x.state.detail}) to ${verb}`;
-    return done('wait', reason, { ...base, state: 'Pending', reason });
+    return done('wait', reason, carry(r, d, installed, 'Pending', reason));
   }
   const retryAt = r && sameAttempt(r, d.hash) ? retryTime(r) : undefined;
   if (retryAt !== undefined && retryAt > x.now.getTime()) {
@@ -107,27 +100,20 @@ export function decideInstall(x: Common & { desired: DesiredRelease }): ReleaseD
         ? `chart version ${r.chartVersion} → ${d.request.chartVersion}`
         : 'values or options changed';
   const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason };
-  return done(verb, reason, { ...base, state: 'Pending', reason: `${verb} planned: ${reason}` }, action);
+  return done(verb, reason, carry(r, d, installed, 'Pending', `${verb} planned: ${reason}`), action);
 }
 
 /** The release lost a conflict to another profile: nothing runs, the status names the winner. */
-export function decideConflict(x: Common & { desired: DesiredRelease; message: string }): ReleaseDecision {
-  const d = x.desired.request;
-  return {
-    decision: 'conflict',
-    profile: x.profile,
-    cluster: x.cluster,
-    release: x.release,
-    reason: x.message,
-    record: {
-      releaseNamespace: d.releaseNamespace,
-      releaseName: d.releaseName,
-      chart: d.chartName,
-      chartVersion: d.chartVersion,
-      state: 'Conflict',
-      lastError: x.message,
-    },
-  };
+export function decideConflict(x: ReleaseContext, desired: DesiredRelease, message: string): ReleaseDecision {
+  const d = desired.request;
+  return decided(x, 'conflict', message, {
+    releaseNamespace: d.releaseNamespace,
+    releaseName: d.releaseName,
+    chart: d.chartName,
+    chartVersion: d.chartVersion,
+    state: 'Conflict',
+    lastError: message,
+  });
 }
 
 export type WithdrawCause = 'stop-matching' | 'profile-deleted' | 'chart-removed' | 'uninstall-action';
@@ -138,30 +124,24 @@ export type WithdrawCause = 'stop-matching' | 'profile-deleted' | 'chart-removed
  * stopMatchingBehavior LeavePolicies, `request` what helm needs to uninstall.
  */
 export function decideWithdraw(
-  x: Common & { why: string; cause: WithdrawCause; leave: boolean; owner: string | undefined; request: ReleaseRequest },
+  x: ReleaseContext,
+  w: { why: string; cause: WithdrawCause; leave: boolean; owner: string | undefined; request: () => ReleaseRequest },
 ): ReleaseDecision | undefined {
   const r = x.record;
   if (r === undefined) return undefined;
-  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction): ReleaseDecision => ({
-    decision,
-    profile: x.profile,
-    cluster: x.cluster,
-    release: x.release,
-    reason,
-    record,
-    ...(action ? { action } : {}),
-  });
-  if (!mayBeInstalled(r)) return done('forget', `${x.why}; never installed`, undefined);
-  if (x.owner !== undefined && x.owner !== x.profile) return done('forget', `${x.why}; now owned by ${x.owner}`, undefined);
-  const stopped = x.cause === 'stop-matching' || x.cause === 'profile-deleted';
-  if (stopped && x.leave) return done('forget', `${x.why}; stopMatchingBehavior LeavePolicies leaves it in place`, undefined);
-  if (!x.state.exists) return done('forget', `${x.why}; ${x.cluster} is no longer in the repository`, undefined);
+  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction) =>
+    decided(x, decision, reason, record, action);
+  if (!mayBeInstalled(r)) return done('forget', `${w.why}; never installed`, undefined);
+  if (w.owner !== undefined && w.owner !== x.profile) return done('forget', `${w.why}; now owned by ${w.owner}`, undefined);
+  const stopped = w.cause === 'stop-matching' || w.cause === 'profile-deleted';
+  if (stopped && w.leave) return done('forget', `${w.why}; stopMatchingBehavior LeavePolicies leaves it in place`, undefined);
+  if (!x.state.exists) return done('forget', `${w.why}; ${x.cluster} is no longer in the repository`, undefined);
   if (x.syncMode === 'DryRun') {
-    const reason = `dry run: would uninstall (${x.why})`;
+    const reason = `dry run: would uninstall (${w.why})`;
     return done('dry-run', reason, { ...r, state: 'DryRun', reason });
   }
   if (!x.state.reachable) {
-    const reason = `waiting for ${x.cluster} (${x.state.detail}) to uninstall: ${x.why}`;
+    const reason = `waiting for ${x.cluster} (${x.state.detail}) to uninstall: ${w.why}`;
     return done('wait', reason, { ...r, state: 'Pending', reason });
   }
   const retryAt = r.state === 'Failed' ? retryTime(r) : undefined;
@@ -172,29 +152,50 @@ export function decideWithdraw(
     action: 'uninstall',
     cluster: x.cluster,
     profile: x.profile,
-    release: x.request,
+    release: w.request(),
     hash: r.hash ?? '',
-    reason: x.why,
+    reason: w.why,
   };
-  return done('uninstall', x.why, { ...r, state: 'Pending', reason: `uninstall planned: ${x.why}` }, action);
+  return done('uninstall', w.why, { ...r, state: 'Pending', reason: `uninstall planned: ${w.why}` }, action);
 }
 
 /** The record while work is pending: what is installed stays described as installed. */
-function carry(r: ReleaseStatus | undefined, d: DesiredRelease, installed: boolean): ReleaseStatus {
+function carry(
+  r: ReleaseStatus | undefined,
+  d: DesiredRelease,
+  installed: boolean,
+  state: ReleaseStatus['state'],
+  reason?: string,
+  error?: string,
+): ReleaseStatus {
   const out: ReleaseStatus = {
     releaseNamespace: d.request.releaseNamespace,
     releaseName: d.request.releaseName,
     chart: installed ? r!.chart : d.request.chartName,
     chartVersion: installed ? r!.chartVersion : d.request.chartVersion,
-    state: 'Pending',
+    state,
   };
+  if (reason !== undefined) out.reason = reason;
+  if (error !== undefined) out.lastError = error;
   if (r?.hash !== undefined) out.hash = r.hash;
   if (r?.revision !== undefined) out.revision = r.revision;
   if (r?.lastAppliedTime !== undefined) out.lastAppliedTime = r.lastAppliedTime;
   if (r?.failures) out.failures = r.failures;
-  if (r?.lastError !== undefined && r.failures) out.lastError = r.lastError;
+  if (r?.lastError !== undefined && r.failures && error === undefined) out.lastError = r.lastError;
   if (r?.lastAttemptTime !== undefined && r.failures) out.lastAttemptTime = r.lastAttemptTime;
   if (r?.attemptedHash !== undefined && r.failures) out.attemptedHash = r.attemptedHash;
+  return out;
+}
+
+function decided(
+  x: ReleaseContext,
+  decision: DecisionKind,
+  reason: string,
+  record: ReleaseStatus | undefined,
+  action?: PlannedAction,
+): ReleaseDecision {
+  const out: ReleaseDecision = { decision, profile: x.profile, cluster: x.cluster, release: x.release, reason, record };
+  if (action) out.action = action;
   return out;
 }
 

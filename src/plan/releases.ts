@@ -1,7 +1,7 @@
 // Plans every release of every profile (current ones, and deleted ones still holding releases)
 // against the previous status: desired releases → conflicts → one decision per release → the
 // profile statuses and the list of helm actions.
-import type { ClusterKey, HelmChart, StopMatchingBehavior, SyncMode } from '../model/objects.ts';
+import type { ClusterKey, HelmChart, SyncMode } from '../model/objects.ts';
 import { compareClusterKeys } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ProfileClusterStatus, ReleaseStatus } from '../model/status.ts';
@@ -10,7 +10,7 @@ import type { ProfileLike } from '../select/profiles.ts';
 import type { HealthMap } from '../select/sets.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import type { ProfileEntry } from '../status/snapshot.ts';
-import { resolveConflicts, slotKey } from './conflicts.ts';
+import { resolveConflicts, type ConflictResolution } from './conflicts.ts';
 import {
   decideConflict,
   decideInstall,
@@ -18,10 +18,11 @@ import {
   mayBeInstalled,
   type ClusterState,
   type PlannedAction,
+  type ReleaseContext,
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
-import { desiredReleases, releaseKey, type DesiredRelease } from './desired.ts';
+import { desiredReleases, releaseKey } from './desired.ts';
 
 export interface CurrentProfile {
   id: string;
@@ -48,7 +49,10 @@ export function planReleases(input: {
   const { index, health, now } = input;
   const current = new Map(input.profiles.map((p) => [p.id, p]));
   const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched)]));
-  const resolution = resolveConflicts([...desired.values()].flat(), (cluster, key) => currentOwner(input.previous, cluster, key));
+  const resolution = resolveConflicts(
+    [...desired.values()].flat(),
+    (cluster, key) => currentOwner(input.previous, cluster, key),
+  );
 
   const clusterStates = new Map<ClusterKey, ClusterState>();
   const stateOf = (key: ClusterKey): ClusterState => {
@@ -66,78 +70,102 @@ export function planReleases(input: {
     const cur = current.get(id);
     const prev = input.previous.get(id);
     const spec = (cur?.profile ?? prev?.object)!.spec;
-    const syncMode: SyncMode = spec.syncMode ?? 'Continuous';
-    const leave = (spec.stopMatchingBehavior as StopMatchingBehavior | undefined) === 'LeavePolicies';
-    const matched = new Set(cur?.matched.map((c) => c.key) ?? []);
-
+    const charts = spec.helmCharts;
+    const ctx = { id, syncMode: (spec.syncMode ?? 'Continuous') as SyncMode, leave: spec.stopMatchingBehavior === 'LeavePolicies' };
+    const recorded = new Map<ClusterKey, ReleaseStatus[]>();
+    for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
+    const matched = recorded.size > 0 ? new Set(cur?.matched.map((c) => c.key)) : undefined;
     const lostHere: string[] = [];
-    const wanted = new Map<ClusterKey, Map<string, DesiredRelease>>();
-    for (const d of desired.get(id) ?? []) {
-      const lost = resolution.lost.get(d);
-      if (lost !== undefined) lostHere.push(lost);
-      const m = wanted.get(d.cluster) ?? new Map<string, DesiredRelease>();
-      // A release declared twice in one profile: the first entry is the one planned.
-      if (!m.has(d.key)) m.set(d.key, d);
-      wanted.set(d.cluster, m);
-    }
-    const recorded = new Map<ClusterKey, Map<string, ReleaseStatus>>();
-    for (const pc of prev?.status.clusters ?? []) {
-      recorded.set(pc.cluster, new Map(pc.releases.map((r) => [releaseKey(r), r])));
-    }
-
-    const clusters = [...(cur?.matched.map((c) => c.key) ?? [])];
-    const extra = [...recorded.keys()].filter((k) => !matched.has(k));
-    if (extra.length > 0) {
-      clusters.push(...extra);
-      clusters.sort(compareClusterKeys);
-    }
-
     const out: ProfileClusterStatus[] = [];
-    for (const cluster of clusters) {
-      const want = wanted.get(cluster) ?? new Map<string, DesiredRelease>();
-      const had = recorded.get(cluster) ?? new Map<string, ReleaseStatus>();
-      const keys = [...want.keys(), ...[...had.keys()].filter((k) => !want.has(k)).sort()];
+    const decide = (decision: ReleaseDecision | undefined, records: ReleaseStatus[]): void => {
+      if (!decision) return;
+      plan.decisions.push(decision);
+      if (decision.action) plan.actions.push(decision.action);
+      if (decision.record) records.push(decision.record);
+    };
+
+    // Matched clusters, in order: desired lists are cluster-major, chart order within a cluster.
+    const wanted = desired.get(id) ?? [];
+    let i = 0;
+    while (i < wanted.length) {
+      const cluster = wanted[i]!.cluster;
+      const had = recorded.get(cluster) ?? NONE;
       const records: ReleaseStatus[] = [];
-      for (const key of keys) {
-        const d = want.get(key);
-        const common = { profile: id, cluster, release: key, record: had.get(key), state: stateOf(cluster), syncMode, now };
-        let decision: ReleaseDecision | undefined;
-        const lostMessage = d ? resolution.lost.get(d) : undefined;
-        if (d && d.action === 'Install' && lostMessage !== undefined) {
-          decision = decideConflict({ ...common, desired: d, message: lostMessage });
-        } else if (d && d.action === 'Install') {
-          decision = decideInstall({ ...common, desired: d });
-        } else {
-          const cause: WithdrawCause = d
-            ? 'uninstall-action'
-            : !cur
-              ? 'profile-deleted'
-              : !matched.has(cluster)
-                ? 'stop-matching'
-                : 'chart-removed';
-          decision = decideWithdraw({
-            ...common,
-            cause,
-            why: withdrawWhy(cause, id, cluster),
-            leave,
-            owner: resolution.owners.get(slotKey(cluster, key)),
-            request: d?.request ?? uninstallRequest(had.get(key)!, cur?.profile.spec.helmCharts ?? prev?.object.spec.helmCharts),
-          });
+      const seen: string[] = [];
+      for (; i < wanted.length && wanted[i]!.cluster === cluster; i++) {
+        const d = wanted[i]!;
+        if (seen.includes(d.key)) {
+          lostHere.push(`${d.key} on ${cluster}: declared twice in this profile; the first helmCharts entry is used`);
+          continue;
         }
-        if (!decision) continue;
-        plan.decisions.push(decision);
-        if (decision.action) plan.actions.push(decision.action);
-        if (decision.record) records.push(decision.record);
+        seen.push(d.key);
+        const x: ReleaseContext = { profile: id, cluster, release: d.key, record: find(had, d.key), state: stateOf(cluster), syncMode: ctx.syncMode, now };
+        const lostMessage = d.action === 'Install' ? resolution.lost.get(d) : undefined;
+        if (lostMessage !== undefined) {
+          lostHere.push(lostMessage);
+          decide(decideConflict(x, d, lostMessage), records);
+        } else if (d.action === 'Install') {
+          decide(decideInstall(x, d), records);
+        } else {
+          decide(withdraw(x, 'uninstall-action', ctx, resolution, () => d.request), records);
+        }
       }
-      if (records.length > 0) {
-        records.sort((a, b) => (releaseKey(a) < releaseKey(b) ? -1 : releaseKey(a) > releaseKey(b) ? 1 : 0));
-        out.push({ cluster, releases: records });
+      for (const r of had) {
+        const key = releaseKey(r);
+        if (seen.includes(key)) continue;
+        const x: ReleaseContext = { profile: id, cluster, release: key, record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
+        decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
+      recorded.delete(cluster);
+      if (records.length > 0) out.push({ cluster, releases: records.length > 1 ? records.sort(byReleaseKey) : records });
+    }
+
+    // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
+    if (recorded.size > 0) {
+      for (const [cluster, had] of recorded) {
+        const cause: WithdrawCause = !cur ? 'profile-deleted' : matched!.has(cluster) ? 'chart-removed' : 'stop-matching';
+        const records: ReleaseStatus[] = [];
+        for (const r of had) {
+          const x: ReleaseContext = { profile: id, cluster, release: releaseKey(r), record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
+          decide(withdraw(x, cause, ctx, resolution, () => uninstallRequest(r, charts)), records);
+        }
+        if (records.length > 0) out.push({ cluster, releases: records.length > 1 ? records.sort(byReleaseKey) : records });
+      }
+      out.sort((a, b) => compareClusterKeys(a.cluster, b.cluster));
     }
     plan.clusters.set(id, out);
     if (lostHere.length > 0) plan.conflicts.set(id, [...new Set(lostHere)].sort());
   }
   return plan;
+}
+
+const NONE: readonly ReleaseStatus[] = [];
+
+function find(records: readonly ReleaseStatus[], key: string): ReleaseStatus | undefined {
+  for (const r of records) if (releaseKey(r) === key) return r;
+  return undefined;
+}
+
+function byReleaseKey(a: ReleaseStatus, b: ReleaseStatus): number {
+  const x = releaseKey(a);
+  const y = releaseKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function withdraw(
+  x: ReleaseContext,
+  cause: WithdrawCause,
+  ctx: { id: string; leave: boolean },
+  resolution: ConflictResolution,
+  request: () => ReleaseRequest,
+): ReleaseDecision | undefined {
+  return decideWithdraw(x, {
+    cause,
+    why: withdrawWhy(cause, ctx.id, x.cluster),
+    leave: ctx.leave,
+    owner: resolution.ownerOf(x.cluster, x.release),
+    request,
+  });
 }
 
 function withdrawWhy(cause: WithdrawCause, profile: string, cluster: ClusterKey): string {

@@ -2,7 +2,8 @@
 // profile only runs its compiled selector over the clusters that can possibly match: the
 // smallest posting list among its equality / In / Exists requirements. With 100k clusters and
 // 1k sets this is what keeps selection from being O(sets × clusters).
-import type { ClusterKey, ClusterSelector, LabelSelector, SveltosCluster } from '../model/objects.ts';
+import type { ClusterKey, ClusterSelector, LabelSelector, ObjectRef, SveltosCluster } from '../model/objects.ts';
+import { clusterRef } from '../status/snapshot.ts';
 import { compileSelector, parseSelectorString, type CompiledSelector, type Requirement } from './selector.ts';
 
 export interface IndexedCluster {
@@ -19,6 +20,8 @@ export interface ClusterIndex {
   /** Every cluster, in selection order. */
   readonly clusters: readonly IndexedCluster[];
   byKey(key: ClusterKey): IndexedCluster | undefined;
+  /** The cluster's ObjectReference as status writes it; one shared, frozen object per cluster. */
+  refOf(c: IndexedCluster): ObjectRef;
   /**
    * Clusters the selector matches (restricted to `namespace` when given), in selection order.
    * An empty or absent selector matches nothing. Throws SelectorSyntaxError for a bad selector.
@@ -144,7 +147,11 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     return found;
   }
 
-  return { clusters, byKey: (key) => byKey.get(key), matchSelector };
+  const refs: ObjectRef[] = [];
+  const refOf = (c: IndexedCluster): ObjectRef =>
+    (refs[c.ordinal] ??= Object.freeze(clusterRef(c.object.apiVersion, c.namespace, c.name)));
+
+  return { clusters, byKey: (key) => byKey.get(key), refOf, matchSelector };
 }
 
 function narrows(r: Requirement): boolean {

@@ -7,7 +7,7 @@ import type { ClusterIndex, IndexedCluster } from './cluster-index.ts';
 import type { ClusterKey, ObjectMeta, SetKind, SetSpec } from '../model/objects.ts';
 import type { ClusterStatus, NotSelected, NotSelectedReason, SetStatus } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
-import { clusterRef, refKey } from '../status/snapshot.ts';
+import { refKey } from '../status/snapshot.ts';
 
 export interface SetLike {
   apiVersion: string;
@@ -77,15 +77,14 @@ export function selectClusters(set: SetLike, index: ClusterIndex, health: Health
   }
 
   const cap = capOf(set.spec.maxReplicas);
-  const matchingKeys = new Set(matching.map((c) => c.key));
   const selected: IndexedCluster[] = [];
   const chosen = new Set<ClusterKey>();
   for (const ref of previous?.selectedClusterRefs ?? []) {
-    const key = refKey(ref);
     if (selected.length >= cap) break;
-    if (matchingKeys.has(key) && !chosen.has(key)) {
-      selected.push(index.byKey(key)!);
-      chosen.add(key);
+    const c = index.byKey(refKey(ref));
+    if (c && !chosen.has(c.key) && !verdicts.has(c.key) && contains(considered, c)) {
+      selected.push(c);
+      chosen.add(c.key);
     }
   }
   for (const c of matching) {
@@ -95,15 +94,17 @@ export function selectClusters(set: SetLike, index: ClusterIndex, health: Health
       chosen.add(c.key);
     }
   }
-  const overCap: Verdict = { reason: 'over-cap', message: `over cap (maxReplicas ${cap})` };
+  const overCap = `over cap (maxReplicas ${cap})`;
   const notSelected: NotSelected[] = [];
   for (const c of considered) {
-    if (!chosen.has(c.key)) notSelected.push({ cluster: c.key, ...(verdicts.get(c.key) ?? overCap) });
+    if (chosen.has(c.key)) continue;
+    const v = verdicts.get(c.key);
+    notSelected.push(v ? { cluster: c.key, reason: v.reason, message: v.message } : { cluster: c.key, reason: 'over-cap', message: overCap });
   }
 
   const status: SetStatus = {
-    matchingClusterRefs: matching.map(toRef),
-    selectedClusterRefs: selected.map(toRef),
+    matchingClusterRefs: matching.map((c) => index.refOf(c)),
+    selectedClusterRefs: selected.map((c) => index.refOf(c)),
   };
   if (notSelected.length > 0) status.notSelected = notSelected;
   const message = explain(cap, selected.length, considered.length, notSelected, problems);
@@ -111,8 +112,18 @@ export function selectClusters(set: SetLike, index: ClusterIndex, health: Health
   return status;
 }
 
-function toRef(c: IndexedCluster) {
-  return clusterRef(c.object.apiVersion, c.namespace, c.name);
+/** Whether `c` is in `list`, sorted by ordinal. */
+function contains(list: readonly IndexedCluster[], c: IndexedCluster): boolean {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const o = list[mid]!.ordinal;
+    if (o === c.ordinal) return true;
+    if (o < c.ordinal) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 function capOf(maxReplicas: unknown): number {
@@ -120,15 +131,18 @@ function capOf(maxReplicas: unknown): number {
 }
 
 /** Clusters the selector or clusterRefs name, once each, in selection order. */
-function consider(set: SetLike, index: ClusterIndex, ctx: Context, problems: string[]): IndexedCluster[] {
-  const found = new Map<number, IndexedCluster>();
+function consider(set: SetLike, index: ClusterIndex, ctx: Context, problems: string[]): readonly IndexedCluster[] {
+  let bySelector: readonly IndexedCluster[] = [];
   try {
-    for (const c of index.matchSelector(set.spec.clusterSelector, ctx.namespace)) found.set(c.ordinal, c);
+    bySelector = index.matchSelector(set.spec.clusterSelector, ctx.namespace);
   } catch (err) {
     if (!(err instanceof SelectorSyntaxError)) throw err;
     problems.push(`clusterSelector is invalid: ${err.message}`);
   }
-  for (const ref of Array.isArray(set.spec.clusterRefs) ? set.spec.clusterRefs : []) {
+  const refList = Array.isArray(set.spec.clusterRefs) ? set.spec.clusterRefs : [];
+  if (refList.length === 0) return bySelector; // already sorted and unique
+  const found = new Map<number, IndexedCluster>(bySelector.map((c) => [c.ordinal, c]));
+  for (const ref of refList) {
     if (!ref || typeof ref.name !== 'string') continue;
     const key = `${ref.namespace ?? ctx.namespace ?? ''}/${ref.name}`;
     const c = index.byKey(key);
