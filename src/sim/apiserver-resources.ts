@@ -9,6 +9,7 @@ import { ApiError, mediaType, readBody, sendJson, successStatus } from './apiser
 import { decodeKubernetesProtobuf } from './apiserver-protobuf.ts';
 import { jsonPatch, mergePatch, PatchError, serverSideApply, strategicMergePatch } from './apiserver-patch.ts';
 import type { ResourceRoute } from './apiserver-routes.ts';
+import { validateObject } from './apiserver-validate.ts';
 import { SelectorError, selectorFilter } from './apiserver-select.ts';
 import { StoreError, typeKey, type KubeObject, type ObjectStore } from './apiserver-store.ts';
 import { serveWatch } from './apiserver-watch.ts';
@@ -161,6 +162,7 @@ export class ResourceApi {
     this.checkKind(rt, obj);
     this.checkNamespace(rt, namespace, obj);
     const dryRun = query.get('dryRun') === 'All';
+    if (obj.metadata.name !== undefined || !obj.metadata.generateName) validateObject(rt, obj);
     return this.typed(rt, this.store.create(rt, this.strip(obj), { dryRun }));
   }
 
@@ -190,6 +192,7 @@ export class ResourceApi {
     // Writes to the object itself never change its status: that is the controllers' part.
     const updated = { ...next, status: live.status, metadata: { ...next.metadata, namespace: live.metadata.namespace } };
     if (updated.status === undefined) delete updated.status;
+    validateObject(rt, updated);
     return this.typed(rt, this.store.update(rt, updated, { dryRun }));
   }
 

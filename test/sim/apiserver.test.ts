@@ -81,6 +81,15 @@ describe('simulated API server', () => {
     assert.equal((await api('/api/v1/namespaces/default/configmaps/one')).json.data.k, 'w');
   });
 
+  test('invalid names and label values are refused with 422 Invalid, as a real cluster does', async () => {
+    const upper = await api('/api/v1/namespaces/default/configmaps', { method: 'POST', body: { metadata: { name: 'Upper' } } });
+    assert.deepEqual([upper.status, upper.json.reason], [422, 'Invalid']);
+    const longLabel = await api('/api/v1/namespaces/default/configmaps', { method: 'POST', body: { metadata: { name: 'ok', labels: { v: 'x'.repeat(64) } } } });
+    assert.deepEqual([longLabel.status, longLabel.json.reason], [422, 'Invalid']);
+    const svc = await api('/api/v1/namespaces/default/services', { method: 'POST', body: { metadata: { name: '1svc' }, spec: { ports: [{ port: 80 }] } } });
+    assert.equal(svc.status, 422);
+  });
+
   test('lists filter by label and field selectors and carry a resourceVersion', async () => {
     for (const [name, tier] of [['s1', 'web'], ['s2', 'db'], ['s3', 'web']]) {
       await api('/api/v1/namespaces/kube-public/configmaps', { method: 'POST', body: { metadata: { name, labels: { tier } } } });
