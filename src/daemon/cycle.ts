@@ -160,7 +160,9 @@ export function createCycle(deps: CycleDeps): RunCycle {
     deps.metrics.cycleDuration.observe({ outcome: report.outcome }, seconds);
     for (const trigger of request.reasons) deps.metrics.cycles.inc({ outcome: report.outcome, trigger });
     if (report.outcome === 'success') deps.metrics.lastSuccessfulCycle.set(Date.now() / 1000);
-    log.debug({ durationMs: Math.round(seconds * 1000), outcome: report.outcome, trigger: request.reasons }, 'cycle done');
+    // A quiet cycle is routine (one per probe interval); one that did or failed something is news.
+    const level = report.committed || report.outcome !== 'success' ? 'info' : 'debug';
+    log[level]({ durationMs: Math.round(seconds * 1000), outcome: report.outcome, trigger: request.reasons, committed: report.committed }, 'cycle done');
     return report;
   };
 }

@@ -72,7 +72,8 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
       const sink = new Writable({ write: (chunk, _enc, cb) => void (logs.push(String(chunk)), cb()) });
       const logger = createLogger({ level: config.logLevel, format: 'json', destination: sink });
       fleet.runtime = await buildRuntime(config, { logger, metrics, env: process.env, cwd: sandbox.root });
-      fleet.daemon = await startDaemon({ config, runCycle: fleet.runtime.runCycle, logger, metrics });
+      const watch = fleet.runtime.watchRepository;
+      fleet.daemon = await startDaemon({ config, runCycle: fleet.runtime.runCycle, logger, metrics, ...(watch ? { watchRepository: watch } : {}) });
       return fleet.daemon;
     },
     status: (path) => sandbox.readStatus(path),
