@@ -13,6 +13,7 @@ import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const helloChart = join(root, 'charts', 'hello');
+const extrasChart = join(root, 'charts', 'extras');
 
 describe('real helm against a simulated cluster', () => {
   let cluster: SimCluster;
@@ -112,5 +113,19 @@ describe('real helm against a simulated cluster', () => {
     assert.equal(cluster.get('/api/v1/namespaces/apps/services/greet-hello'), undefined);
     assert.deepEqual(cluster.objects('Secret').filter((s) => s.metadata.labels?.owner === 'helm'), []);
     assert.deepEqual(cluster.objects('ReplicaSet'), [], 'owned ReplicaSets are garbage-collected');
+  });
+
+  test('a chart with a CRD, every workload kind and hooks installs, waits, tests and uninstalls', async () => {
+    const install = await helm('upgrade', '--install', 'ex', extrasChart, '-n', 'extras', '--create-namespace', '--wait', '--timeout', '30s');
+    assert.equal(install.exitCode, 0, install.stderr);
+    assert.ok(cluster.get('/apis/example.com/v1/namespaces/extras/widgets/w1'), 'custom resource served once its CRD exists');
+    assert.equal((cluster.get('/apis/batch/v1/namespaces/extras/jobs/migrate') as { status?: { succeeded?: number } } | undefined)?.status?.succeeded, 1);
+    const test = await helm('test', 'ex', '-n', 'extras', '--timeout', '30s');
+    assert.equal(test.exitCode, 0, test.stderr);
+    assert.match(test.stdout, /Phase:\s+Succeeded/);
+    const uninstall = await helm('uninstall', 'ex', '-n', 'extras', '--wait', '--timeout', '30s');
+    assert.equal(uninstall.exitCode, 0, uninstall.stderr);
+    assert.equal(cluster.get('/apis/apps/v1/namespaces/extras/statefulsets/ex-db'), undefined);
+    assert.ok(cluster.get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com'), 'helm keeps CRDs, as on a real cluster');
   });
 });
