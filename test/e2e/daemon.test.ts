@@ -90,13 +90,16 @@ test('stopping lets the running helm call finish, then commits and pushes what i
 test('reconcile --once: one cycle, exit status says whether anything failed; a second run changes nothing', { timeout: 120_000 }, async () => {
   const f = await startFleet();
   fleets.push(f);
-  const run = async (workDir: string): Promise<{ code: number; out: string }> => {
+  const run = async (workDir: string): Promise<{ code: number; out: string; log: string }> => {
     const stdout = new PassThrough();
+    const stderr = new PassThrough();
     const chunks: string[] = [];
+    const logs: string[] = [];
     stdout.on('data', (c) => chunks.push(String(c)));
-    const io = { stdout, stderr: new PassThrough().resume(), env: { ...process.env, GITSET_LOG_LEVEL: 'warn' }, cwd: f.sandbox.root, exitCode: 0 };
+    stderr.on('data', (c) => logs.push(String(c)));
+    const io = { stdout, stderr, env: { ...process.env, GITSET_LOG_LEVEL: 'info', GITSET_LOG_FORMAT: 'json' }, cwd: f.sandbox.root, exitCode: 0 };
     const code = await main(['reconcile', '--once', '--repo', f.sandbox.repoUrl, '--branch', 'main', '--credentials', f.sandbox.credentialsDir, '--work-dir', workDir, '--probe-timeout', '2s'], io);
-    return { code, out: chunks.join('') };
+    return { code, out: chunks.join(''), log: logs.join('') };
   };
   const first = await run(join(f.sandbox.root, 'once-1'));
   assert.equal(first.code, 0, first.out);
@@ -117,6 +120,16 @@ test('reconcile --once: one cycle, exit status says whether anything failed; a s
   const third = await run(join(f.sandbox.root, 'once-2'));
   assert.equal(third.code, 1, third.out);
   assert.match(third.out, /invalid-revision[\s\S]*broken\.yaml/);
+
+  // A restart on the invalid head (fresh work dir, nothing in memory) keeps the last good state.
+  const fourth = await run(join(f.sandbox.root, 'once-3'));
+  assert.equal(fourth.code, 1, fourth.out);
+  assert.match(fourth.log, /applying the last good revision recorded in status/);
+  assert.equal((await f.releases('civo/cluster1'))[0]?.name, 'kyverno-latest', 'nothing withdrawn');
+  const prof = await f.status('ClusterProfile/kyverno.yaml');
+  assert.equal(prof?.status?.clusters?.[0]?.releases?.[0]?.state, 'Deployed');
+  const gitsetStatus = await f.status('gitset.yaml');
+  assert.ok(gitsetStatus.lastAppliedRevision && gitsetStatus.lastFailedRevision);
 });
 
 test('past the grace period running helm calls are aborted, and that is what gets committed', { timeout: 120_000 }, async () => {
