@@ -22,9 +22,13 @@ export function createAgent(endpoint: ClusterEndpoint): http.Agent {
   const common = { keepAlive: true, maxSockets: 2, maxFreeSockets: 1 };
   if (endpoint.server.protocol === 'http:') return new http.Agent(common);
   const options: https.AgentOptions = { ...common, rejectUnauthorized: !endpoint.insecureSkipTLSVerify };
-  if (endpoint.ca !== undefined) options.ca = endpoint.ca;
-  if (endpoint.clientCert !== undefined) options.cert = endpoint.clientCert;
-  if (endpoint.clientKey !== undefined) options.key = endpoint.clientKey;
+  if (endpoint.secureContext !== undefined) {
+    options.secureContext = endpoint.secureContext;
+  } else {
+    if (endpoint.ca !== undefined) options.ca = endpoint.ca;
+    if (endpoint.clientCert !== undefined) options.cert = endpoint.clientCert;
+    if (endpoint.clientKey !== undefined) options.key = endpoint.clientKey;
+  }
   if (endpoint.tlsServerName !== undefined) options.servername = endpoint.tlsServerName;
   return new https.Agent(options);
 }
