@@ -5,8 +5,10 @@ import { startApiServer, type RequestRecord, type SimApiServer } from './apiserv
 import type { KubeObject } from './apiserver-store.ts';
 import { renderKubeconfig, writeKubeconfigFile } from './kubeconfig.ts';
 
-export type { RequestRecord } from './apiserver.ts';
+export type { RequestRecord, SimApiServer } from './apiserver.ts';
 export type { KubeObject } from './apiserver-store.ts';
+export { startChartRepo, type ChartRepo, type ChartRepoOptions, type ChartSource } from './chart-repo.ts';
+export { renderKubeconfig, writeKubeconfigFile, type KubeconfigInput } from './kubeconfig.ts';
 
 export interface SimClusterOptions {
   /** Namespace and name of the SveltosCluster this simulates (`civo`, `cluster1`). */
