@@ -25,7 +25,6 @@ RUN npm ci --omit=dev \
 COPY bin ./bin
 COPY src ./src
 COPY schemas ./schemas
-COPY example-repo ./example-repo
 COPY tsconfig.json ./
 
 # --- runtime -------------------------------------------------------------------------------

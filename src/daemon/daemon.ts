@@ -60,8 +60,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         },
       );
       last = report;
-      if (report.outcome === 'success') failingSince = undefined;
-      else failingSince ??= now();
+      // An invalid head is the repository's problem, shown in status and metrics; the daemon
+      // itself is fine (it keeps the last good revision in force), so it stays ready.
+      if (report.outcome === 'failure') failingSince ??= now();
+      else failingSince = undefined;
       resolveFirst(report);
     },
     (err) => logger.error({ err }, 'cycle queue error'),
