@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon, type CycleReport } from '../../src/daemon/daemon.ts';
+import { createMetrics } from '../../src/daemon/metrics.ts';
+import { silentLogger } from '../../src/daemon/logger.ts';
+
+const config = {
+  listen: { host: '127.0.0.1', port: 0 },
+  probeIntervalMs: 3_600_000,
+  pollIntervalMs: 3_600_000,
+  shutdownGraceMs: 50,
+  unreadyAfterMs: 60_000,
+  branch: 'main',
+  statusBranch: 'main',
+  secrets: {},
+};
+
+test('readiness: not before the first cycle; failing cycles make it unready only after a while', async () => {
+  let clock = 1_000_000;
+  let outcome: CycleReport['outcome'] = 'success';
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const daemon = await startDaemon({
+    config,
+    runCycle: async () => {
+      await gate;
+      return { outcome, failures: outcome === 'failure' ? ['git server unreachable'] : [], committed: false };
+    },
+    logger: silentLogger(),
+    metrics: createMetrics(),
+    now: () => clock,
+  });
+  try {
+    const ready = async () => (await fetch(`${daemon.url}/readyz`)).status;
+    assert.equal(await ready(), 503);
+    release();
+    await daemon.firstCycle;
+    assert.equal(await ready(), 200);
+    outcome = 'failure';
+    daemon.trigger('manual');
+    await daemon.queue.idle();
+    assert.equal(await ready(), 200, 'one failed cycle is not enough');
+    clock += 61_000;
+    const res = await fetch(`${daemon.url}/readyz`);
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /git server unreachable/);
+    outcome = 'success';
+    daemon.trigger('manual');
+    await daemon.queue.idle();
+    assert.equal(await ready(), 200);
+  } finally {
+    await daemon.stop();
+  }
+});
+
+test('stop waits for the running cycle and aborts its helm calls after the grace period', async () => {
+  let sawAbort = false;
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const daemon = await startDaemon({
+    config,
+    runCycle: async (_req, helmSignal) => {
+      started();
+      await new Promise<void>((resolve) => helmSignal.addEventListener('abort', () => resolve(), { once: true }));
+      sawAbort = true;
+      return { outcome: 'failure', failures: ['aborted'], committed: true };
+    },
+    logger: silentLogger(),
+    metrics: createMetrics(),
+  });
+  await running;
+  await daemon.stop('SIGTERM');
+  assert.equal(sawAbort, true);
+  assert.equal(daemon.lastReport()?.committed, true, 'the cycle ran to its end (its commit) before stop returned');
+  await assert.rejects(fetch(`${daemon.url}/healthz`), 'the endpoint is closed');
+});
