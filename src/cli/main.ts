@@ -8,6 +8,8 @@ type Registrar = (program: Command, io: CliIO) => void;
 const commands: Array<() => Promise<{ register: Registrar }>> = [
   // (commands are added here, one line each)
   () => import('./validate.ts'),
+  () => import('./plan.ts'),
+  () => import('./show.ts'),
   () => import('./probe.ts'),
   () => import('./simulate.ts'),
   () => import('./run.ts'),

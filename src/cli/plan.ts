@@ -1,0 +1,188 @@
+// `gitset plan [dir]`: what a reconcile of this revision would do against the committed status
+// (readiness, previous selections, applied releases), without probing or touching any cluster.
+// Text for a terminal, Markdown for a pull-request comment, JSON for tools. Exit 1 on errors.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { DEFAULT_STATUS_DIR, loadRepository } from '../load/index.ts';
+import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
+import { computeCycle } from '../plan/cycle.ts';
+import { planReport, type PlanReport } from '../plan/report.ts';
+import { readStatusDir } from '../status/status-dir.ts';
+import { parseFormat, type CliIO } from './io.ts';
+
+interface PlanOptions {
+  statusDir: string;
+  format: string;
+}
+
+export function register(program: Command, io: CliIO): void {
+  program
+    .command('plan')
+    .description('show what a reconcile would change (selections, installs, upgrades, uninstalls) against the committed status')
+    .argument('[dir]', 'repository folder', '.')
+    .option('--status-dir <dir>', 'status folder inside the repository', DEFAULT_STATUS_DIR)
+    .option('--format <format>', 'output format: text, markdown or json', 'text')
+    .action(async (dir: string, opts: PlanOptions) => {
+      io.exitCode = await plan(dir, opts, io);
+    });
+}
+
+async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> {
+  let format;
+  try {
+    format = parseFormat(opts.format, ['text', 'markdown', 'json']);
+  } catch (err) {
+    io.stderr.write(`gitset plan: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const root = resolve(io.cwd, dir);
+  const repo = await loadRepository(root, { statusDir: opts.statusDir });
+  const previous = await readStatusDir(resolve(root, opts.statusDir));
+  const cycle = computeCycle({ repo, previous, now: new Date() });
+  const report = planReport(cycle, previous, repo.diagnostics);
+  for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${p.path}: ${p.message}\n`);
+  switch (format) {
+    case 'json':
+      io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      break;
+    case 'markdown':
+      io.stdout.write(markdown(report));
+      break;
+    case 'text':
+      io.stdout.write(text(report));
+      break;
+  }
+  return hasErrors(repo.diagnostics) ? 1 : 0;
+}
+
+function counts(r: PlanReport): string {
+  const n = (a: string) => r.actions.filter((x) => x.action === a).length;
+  const s = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
+  const waiting = r.notRun.length > 0 ? `, ${r.notRun.length} not run now` : '';
+  return `${s(n('install'), 'install')}, ${s(n('upgrade'), 'upgrade')}, ${s(n('uninstall'), 'uninstall')}${waiting}`;
+}
+
+const LISTED = 5;
+function list(keys: readonly string[]): string {
+  if (keys.length === 0) return '-';
+  return keys.length <= LISTED ? keys.join(', ') : `${keys.slice(0, LISTED).join(', ')} (+${keys.length - LISTED} more)`;
+}
+
+const ASCII = {
+  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
+  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
+  left: '|', 'left-mid': '', mid: '', 'mid-mid': '', right: '|', 'right-mid': '', middle: '|',
+};
+
+function table(head: string[], rows: string[][]): string {
+  const t = new Table({ head, chars: ASCII, style: { head: [], border: [] } });
+  t.push(...rows);
+  return `${withHeaderRule(t.toString())}\n`;
+}
+
+function text(r: PlanReport): string {
+  let out = `Plan: ${counts(r)}\n\n`;
+  if (r.changes.length > 0) out += `Changes against the committed status:\n${r.changes.map((c) => `  ${c}\n`).join('')}\n`;
+  if (r.sets.length > 0) {
+    out += 'Sets:\n';
+    out += table(
+      ['SET', 'MAX', 'SELECTED', 'MATCHING', 'NOT SELECTED'],
+      r.sets.map((s) => [
+        id(s),
+        String(s.maxReplicas),
+        list(s.selected),
+        list(s.matching),
+        [...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`), ...(s.message ? [s.message] : [])].join('\n') || '-',
+      ]),
+    );
+    out += '\n';
+  }
+  if (r.profiles.length > 0) {
+    out += 'Profiles:\n';
+    for (const p of r.profiles) {
+      out += `  ${id(p)} matches ${list(p.matchingClusters)}\n`;
+      for (const e of p.errors) out += `    error: ${e}\n`;
+      for (const c of p.conflicts) out += `    conflict: ${c}\n`;
+      if (p.unsupported.length > 0) out += `    not supported (validated, not acted on): ${p.unsupported.join(', ')}\n`;
+    }
+    out += '\n';
+  }
+  out += r.actions.length > 0 ? 'Actions:\n' : 'Actions: none, the fleet is in sync.\n';
+  if (r.actions.length > 0) {
+    out += table(
+      ['ACTION', 'CLUSTER', 'RELEASE', 'CHART', 'VERSION', 'PROFILE', 'WHY'],
+      r.actions.map((a) => [a.action, a.cluster, `${a.releaseNamespace}/${a.releaseName}`, a.chart, a.version, a.profile, a.reason]),
+    );
+  }
+  if (r.notRun.length > 0) {
+    out += '\nNot run now:\n';
+    for (const w of r.notRun) out += `  ${w.decision} ${w.release} on ${w.cluster} (${w.profile}): ${w.reason}\n`;
+  }
+  if (r.diagnostics.length > 0) out += `\nDiagnostics:\n${r.diagnostics.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
+  return out;
+}
+
+function id(o: { kind: string; namespace: string | null; name: string }): string {
+  return o.namespace ? `${o.kind}/${o.namespace}/${o.name}` : `${o.kind}/${o.name}`;
+}
+
+/** Markdown table cell: pipes escaped, line breaks as <br>. */
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
+}
+
+function mdTable(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') + '\n';
+}
+
+function markdown(r: PlanReport): string {
+  const code = (s: string) => `\`${s}\``;
+  let out = `### gitset plan\n\n**${counts(r)}**\n\n`;
+  if (r.changes.length > 0) out += `#### Changes\n\n${r.changes.map((c) => `- ${c}`).join('\n')}\n\n`;
+  if (r.sets.length > 0) {
+    out += '#### Sets\n\n';
+    out += mdTable(
+      ['Set', 'Max', 'Selected', 'Matching', 'Not selected'],
+      r.sets.map((s) => [
+        code(id(s)),
+        String(s.maxReplicas),
+        list(s.selected),
+        list(s.matching),
+        [...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`), ...(s.message ? [s.message] : [])].join('\n') || '-',
+      ]),
+    );
+    out += '\n';
+  }
+  out += '#### Actions\n\n';
+  out +=
+    r.actions.length > 0
+      ? mdTable(
+          ['Action', 'Cluster', 'Release', 'Chart', 'Version', 'Profile', 'Why'],
+          r.actions.map((a) => [`**${a.action}**`, a.cluster, `${a.releaseNamespace}/${a.releaseName}`, a.chart, a.version, code(a.profile), a.reason]),
+        )
+      : 'None: the fleet is in sync.\n';
+  if (r.notRun.length > 0) {
+    out += `\n#### Not run now\n\n${r.notRun.map((w) => `- ${w.decision} ${code(w.release)} on ${w.cluster} (${code(w.profile)}): ${w.reason}`).join('\n')}\n`;
+  }
+  const problems = r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0);
+  if (problems.length > 0) {
+    out += '\n#### Profiles\n\n';
+    for (const p of problems) {
+      out += `- ${code(id(p))}\n`;
+      for (const e of p.errors) out += `  - error: ${e}\n`;
+      for (const c of p.conflicts) out += `  - conflict: ${c}\n`;
+      if (p.unsupported.length > 0) out += `  - not supported (validated, not acted on): ${p.unsupported.map(code).join(', ')}\n`;
+    }
+  }
+  if (r.diagnostics.length > 0) {
+    out += `\n#### Diagnostics\n\n${r.diagnostics.map((d) => `- ${code(`${d.file}:${d.line}:${d.col}`)} ${d.severity}: ${d.message}`).join('\n')}\n`;
+  }
+  return out;
+}
+
+/** sveltosctl's look: a rule under the header, none between rows. */
+function withHeaderRule(table: string): string {
+  const lines = table.split('\n');
+  return lines.length > 2 ? [lines[0], lines[1], lines[0], ...lines.slice(2)].join('\n') : table;
+}

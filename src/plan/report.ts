@@ -1,0 +1,93 @@
+// What `gitset plan` reports, as plain data: the selection of every set, what every profile
+// matches, the helm actions a reconcile would run, the work that waits, and the diagnostics.
+// The JSON form is this object; text and Markdown are renderings of it (src/cli/plan.ts).
+import type { Diagnostic } from '../model/diagnostics.ts';
+import type { NotSelected } from '../model/status.ts';
+import { describeChanges } from '../status/describe.ts';
+import { refKey, type PreviousStatus } from '../status/snapshot.ts';
+import type { CycleResult } from './cycle.ts';
+import type { ActionKind, DecisionKind } from './decide.ts';
+
+export interface PlanReport {
+  sets: Array<{
+    kind: string;
+    namespace: string | null;
+    name: string;
+    maxReplicas: number;
+    matching: string[];
+    selected: string[];
+    notSelected: NotSelected[];
+    message?: string;
+  }>;
+  profiles: Array<{
+    kind: string;
+    namespace: string | null;
+    name: string;
+    matchingClusters: string[];
+    errors: string[];
+    unsupported: string[];
+    conflicts: string[];
+  }>;
+  actions: Array<{
+    action: ActionKind;
+    cluster: string;
+    profile: string;
+    releaseNamespace: string;
+    releaseName: string;
+    chart: string;
+    version: string;
+    reason: string;
+  }>;
+  /** Releases with work that does not run now: waiting for a cluster, backing off, dry run, conflict, error. */
+  notRun: Array<{ decision: DecisionKind; cluster: string; profile: string; release: string; reason: string }>;
+  /** Health and selection changes against the committed status (`ClusterSet/prod selected …`). */
+  changes: string[];
+  diagnostics: Diagnostic[];
+}
+
+const NOT_RUN: ReadonlySet<DecisionKind> = new Set(['wait', 'backoff', 'dry-run', 'conflict', 'error']);
+
+export function planReport(cycle: CycleResult, previous: PreviousStatus, diagnostics: readonly Diagnostic[]): PlanReport {
+  const next = cycle.snapshot;
+  // Release changes are the actions below; the change list is about clusters and sets.
+  const changes = describeChanges(
+    { clusters: previous.clusters, sets: previous.sets, profiles: new Map() },
+    { clusters: next.clusters, sets: next.sets, profiles: new Map() },
+  ).changes.filter((c) => !c.startsWith('new cluster ')); // a cluster without status simply counts as ready
+  return {
+    sets: [...next.sets.values()].map(({ object, status }) => ({
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? null,
+      name: object.metadata.name,
+      maxReplicas: typeof object.spec.maxReplicas === 'number' ? object.spec.maxReplicas : 0,
+      matching: status.matchingClusterRefs.map(refKey),
+      selected: status.selectedClusterRefs.map(refKey),
+      notSelected: status.notSelected ?? [],
+      ...(status.message !== undefined ? { message: status.message } : {}),
+    })),
+    profiles: [...next.profiles.values()].map(({ object, status }) => ({
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? null,
+      name: object.metadata.name,
+      matchingClusters: status.matchingClusters.map(refKey),
+      errors: status.errors ?? [],
+      unsupported: status.unsupported ?? [],
+      conflicts: status.conflicts ?? [],
+    })),
+    actions: cycle.actions.map((a) => ({
+      action: a.action,
+      cluster: a.cluster,
+      profile: a.profile,
+      releaseNamespace: a.release.releaseNamespace,
+      releaseName: a.release.releaseName,
+      chart: a.release.chartName,
+      version: a.release.chartVersion,
+      reason: a.reason,
+    })),
+    notRun: cycle.decisions
+      .filter((d) => NOT_RUN.has(d.decision))
+      .map((d) => ({ decision: d.decision, cluster: d.cluster, profile: d.profile, release: d.release, reason: d.reason })),
+    changes,
+    diagnostics: [...diagnostics],
+  };
+}
