@@ -105,13 +105,17 @@ export async function pushStatus(input: PushStatusInput): Promise<CommitStatusRe
   let retries = 0;
   let rerenders = 0;
   for (;;) {
+    const started = input.clock.now();
     const base = await git.resolveRef({ fs, gitdir: store.gitdir, ref: trackingRef }).catch(() => undefined);
     const { commit, changed } = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
     if (!commit) return { changed: false, committed: false, pushed: false, retries, rerenders };
+    const built = input.clock.now();
     if ((await pushOnce(input, commit)) === 'pushed') {
+      const pushed = input.clock.now();
       if (!input.separate) await input.adoptOwnCommit(commit, files, changed);
       else await git.writeRef({ fs, gitdir: store.gitdir, ref: trackingRef, value: commit, force: true });
-      log.info({ repo: input.access.url, branch: input.target, revision: commit, retries, rerenders }, `pushed status: ${input.message.subject}`);
+      const timing = { files: changed.length, buildMs: built - started, pushMs: pushed - built, workTreeMs: input.clock.now() - pushed };
+      log.info({ repo: input.access.url, branch: input.target, revision: commit, retries, rerenders, ...timing }, `pushed status: ${input.message.subject}`);
       return { changed: true, committed: true, revision: commit, pushed: true, retries, rerenders };
     }
     retries++;

