@@ -47,6 +47,18 @@ export function asApiError(err: unknown, rt: ResourceType, name?: string): unkno
   return err;
 }
 
+/** The autoscaling/v1 Scale view of a workload (the `scale` subresource). */
+function scaleOf(o: KubeObject): KubeObject {
+  const replicas = (o.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+    spec: { replicas },
+    status: { replicas },
+  };
+}
+
 export class ResourceApi {
   /** What each field manager last applied, per object uid: server-side apply removes what it drops. */
   private readonly applied = new Map<string, Json>();
@@ -112,20 +124,9 @@ export class ResourceApi {
   }
 
   private view(rt: ResourceType, o: KubeObject, subresource: string | undefined): KubeObject {
-    if (subresource === 'scale' && rt.subresources?.includes('scale')) return this.scaleOf(rt, o);
+    if (subresource === 'scale' && rt.subresources?.includes('scale')) return scaleOf(o);
     if (subresource !== undefined && subresource !== 'status') throw new ApiError('NotFound', `the server could not find the requested resource`);
     return this.typed(rt, o);
-  }
-
-  private scaleOf(rt: ResourceType, o: KubeObject): KubeObject {
-    const replicas = (o.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-    return {
-      apiVersion: 'autoscaling/v1',
-      kind: 'Scale',
-      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
-      spec: { replicas },
-      status: { replicas },
-    };
   }
 
   list(rt: ResourceType, namespace: string | undefined, query: URLSearchParams): object {
@@ -186,7 +187,7 @@ export class ResourceApi {
     if (subresource === 'scale') {
       const replicas = (next.spec as { replicas?: number } | undefined)?.replicas;
       const updated = { ...live, spec: { ...(live.spec as object), replicas }, metadata: { ...live.metadata } };
-      return this.scaleOf(rt, this.store.update(rt, updated, { dryRun }));
+      return scaleOf(this.store.update(rt, updated, { dryRun }));
     }
     if (subresource !== undefined) throw new ApiError('NotFound', 'the server could not find the requested resource');
     // Writes to the object itself never change its status: that is the controllers' part.
@@ -211,7 +212,7 @@ export class ResourceApi {
       return this.apply(rt, namespace, name, subresource, live, YAML.parse(text) as Json, query);
     }
     if (!live) throw new ApiError('NotFound', `${qualified(rt)} "${name}" not found`, { name, group: rt.group || undefined, kind: rt.resource });
-    const current = (subresource === 'scale' ? this.scaleOf(rt, live) : this.typed(rt, live)) as unknown as Json;
+    const current = (subresource === 'scale' ? scaleOf(live) : this.typed(rt, live)) as unknown as Json;
     let patched: Json;
     switch (type) {
       case 'application/merge-patch+json':

@@ -126,6 +126,9 @@ describe('simulated API server', () => {
     });
     assert.deepEqual(strategic.json.spec.template.spec.containers, [{ name: 'a', image: 'x:1' }, { name: 'b', image: 'y:2' }]);
     assert.equal(strategic.json.status.readyReplicas, 4, 'the simulated controller reports the workload ready');
+    const scaled = await api(`${path}/web/scale`, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { replicas: 5 } } });
+    assert.deepEqual([scaled.status, scaled.json.kind, scaled.json.spec.replicas], [200, 'Scale', 5]);
+    assert.equal((await api(`${path}/web`)).json.spec.replicas, 5);
   });
 
   test('server-side apply creates, then removes what the same manager stops applying', async () => {
