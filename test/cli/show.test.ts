@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.ts';
+import { renderShow } from '../../src/cli/show.ts';
+import type { CliIO } from '../../src/cli/io.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (d) => (out += d));
+  const io: CliIO = { stdout, stderr: new PassThrough(), env: {}, cwd: ROOT, exitCode: 0 };
+  return { code: await main(args, io), out };
+}
+
+test('show addons: the sveltosctl table from the committed status', async () => {
+  const r = await run(['show', 'addons', 'example-repo']);
+  assert.equal(r.code, 0);
+  const lines = r.out.trimEnd().split('\n');
+  assert.match(lines[1]!, /^\| CLUSTER +\| RESOURCE TYPE \| NAMESPACE \| NAME +\| VERSION \| TIME +\| PROFILES +\| STATE +\|$/);
+  assert.match(lines[3]!, /^\| civo\/cluster2 \| helm chart +\| hello +\| hello \| 0\.1\.0 +\| 2024-03-13 09:27:46 \+0000 UTC \| ClusterProfile\/hello \| Deployed \|$/);
+  assert.equal(lines.length, 5, 'one release, framed');
+});
+
+test('show clusters and show sets, as JSON', async () => {
+  const clusters = JSON.parse((await run(['show', 'clusters', 'example-repo', '--format', 'json'])).out);
+  assert.deepEqual(clusters, [
+    { namespace: 'civo', name: 'cluster1', ready: true, version: 'v1.29.2+k3s1', message: '' },
+    { namespace: 'civo', name: 'cluster2', ready: true, version: 'v1.28.7+k3s1', message: '' },
+  ]);
+  const sets = JSON.parse((await run(['show', 'sets', 'example-repo', '--format', 'json'])).out);
+  assert.deepEqual(sets, [{ name: 'ClusterSet/prod', matching: ['civo/cluster1', 'civo/cluster2'], selected: ['civo/cluster2'], max: 1 }]);
+});
+
+test('tables come from a list of files, e.g. those of any commit; a down cluster says why', () => {
+  const files = [
+    {
+      path: 'SveltosCluster/civo/cluster1.yaml',
+      text: 'kind: SveltosCluster\nmetadata: {name: cluster1, namespace: civo}\nspec: {}\nstatus: {ready: false, connectionFailures: 3, failureMessage: "401 Unauthorized", version: v1.29.2}\n',
+    },
+    { path: 'SveltosCluster/civo/cluster3.yaml', text: 'kind: SveltosCluster\nmetadata: {name: cluster3, namespace: civo}\nspec: {paused: true}\nstatus: {ready: false}\n' },
+  ];
+  const out = renderShow('clusters', files, 'text');
+  assert.match(out, /\| civo +\| cluster1 \| false \| v1\.29\.2 \| 3 failed probes: 401 Unauthorized \|/);
+  assert.match(out, /\| civo +\| cluster3 \| false \| +\| paused +\|/);
+});
+
+test('no status folder yet: empty tables, not an error', async () => {
+  const r = await run(['show', 'addons', 'test', '--format', 'json']);
+  assert.equal(r.code, 0);
+  assert.equal(r.out, '[]\n');
+});
