@@ -13,7 +13,8 @@ export function register(program: Command, io: CliIO): void {
     .action(async (options: { keepRunning?: boolean }) => {
       let onSignal!: () => void;
       const interrupted = new Promise<void>((resolve) => (onSignal = resolve));
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      // SIGHUP too: closing the terminal must not leave servers and temp files behind.
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal).once('SIGHUP', onSignal);
       try {
         await runDemo({
           out: io.stdout,
@@ -33,7 +34,7 @@ export function register(program: Command, io: CliIO): void {
           io.exitCode = 1;
         }
       } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal);
       }
     });
 }

@@ -95,8 +95,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const snap = await sb.readSnapshot();
         const pick = pickSet(snap);
         if (!pick) return undefined;
-        const rows = addonRows(snap).filter((r) => r.cluster === pick.selected);
-        return rows.length > 0 ? { ...pick, rows } : undefined;
+        const rows = addonRows(snap);
+        return rows.some((r) => r.cluster === pick.selected) ? { ...pick, rows } : undefined;
       },
       'the daemon did not select a cluster and deploy the chart; see the log',
     );
@@ -124,8 +124,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const rows = await wait(
       `waiting for the chart to be installed on ${to}`,
       async () => {
-        const r = addonRows(await sb.readSnapshot()).filter((row: AddonRow) => row.cluster === to);
-        return r.length > 0 ? r : undefined;
+        const r = addonRows(await sb.readSnapshot());
+        return r.some((row: AddonRow) => row.cluster === first.selected) ? undefined : r.some((row) => row.cluster === to) ? r : undefined;
       },
       `the chart was not installed on ${to}`,
     );
@@ -173,6 +173,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       say.say(`   curl ${d.url}/metrics   ·   curl ${d.url}/readyz`);
       say.say(`   log: ${logPath}`);
       await opts.interrupted;
+      say.say('\nStopping and removing everything the demo started…');
     }
     return summary;
   } finally {
