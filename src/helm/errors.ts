@@ -86,6 +86,7 @@ const RULES: ReadonlyArray<readonly [HelmErrorCode, RegExp]> = [
   ['CLUSTER_UNREACHABLE', /cluster unreachable|the server could not find the requested resource \(get version\)/i],
   ['CHART_NOT_FOUND', /chart "[^"]*"( version "[^"]*")? not found|no chart (name|version) found|not found in .* (index|repository)|failed to fetch .*: 404|manifest unknown|: not found$/im],
   ['REPOSITORY_UNREACHABLE', /is not a valid chart repository or cannot be reached|failed to (fetch|do request)|looks like ".*" is not a valid|could not find protocol handler|server gave HTTP response to HTTPS client|oci.*(connection refused|no such host)/i],
+  ['INVALID_REQUEST', /failed to parse <values>|failed to parse .*values.*(yaml|json)/i],
   ['CLUSTER_UNAUTHORIZED', /\bUnauthorized\b|provide credentials|\bforbidden\b/i],
   ['CLUSTER_UNREACHABLE', /connection refused|no such host|i\/o timeout|TLS handshake timeout|dial tcp|connection reset by peer|EOF$/im],
 ];

@@ -150,6 +150,16 @@ describe('failures', () => {
     await assert.rejects(runner.upgradeInstall(target, request({ chartVersion: '9.9.9', releaseName: 'ghost' })), { code: 'CHART_NOT_FOUND' });
   });
 
+  test('values that are not YAML: INVALID_REQUEST, naming <values> instead of the temporary file, which is gone', async () => {
+    await assert.rejects(runner.upgradeInstall(target, request({ releaseName: 'badvalues', values: 'message: [unclosed\npassword: s3cret\n' })), (err: HelmError) => {
+      assert.equal(err.code, 'INVALID_REQUEST');
+      assert.match(err.message, /^failed to parse <values>: .*YAML/);
+      assert.ok(!err.message.includes(join(work, 'runner')) && !err.message.includes('s3cret'), err.message);
+      return true;
+    });
+    assert.deepEqual(valuesDirs(), []);
+  });
+
   test('credentials the cluster refuses: CLUSTER_UNAUTHORIZED, and the token is not in the message', async () => {
     const wrongToken = 'not-the-token-0123456789abcdef';
     const bad = { cluster: cluster.key, kubeconfigPath: join(work, 'creds', 'bad.kubeconfig') };
