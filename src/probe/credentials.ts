@@ -7,7 +7,7 @@
 //   spec.kubeconfigName: N                    DIR/<namespace>/N
 //   spec.kubeconfigName: N, kubeconfigKeyName: K   DIR/<namespace>/N/K   (Secret N, key K)
 //   spec.kubeconfigKeyName: K alone           DIR/<namespace>/<name>/K
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { SveltosCluster } from '../model/objects.ts';
 import { CredentialsError } from './errors.ts';
@@ -26,6 +26,18 @@ export function kubeconfigRelativePath(cluster: SveltosCluster): string {
  * rotate a kubeconfig by replacing the file (or the symlink a Kubernetes Secret mount swaps).
  */
 export function kubeconfigPathFor(credentialsDir: string, cluster: SveltosCluster): string {
+  return locateKubeconfig(credentialsDir, cluster).path;
+}
+
+export interface KubeconfigLocation {
+  /** Absolute, symlinks resolved. */
+  path: string;
+  /** Changes whenever the file may have (mtime, ctime, size, inode): lets a caller skip re-reading it. */
+  stamp: string;
+}
+
+/** `kubeconfigPathFor`, with a stamp of the file from the same `stat` that checked it is a file. */
+export function locateKubeconfig(credentialsDir: string, cluster: SveltosCluster): KubeconfigLocation {
   const segments = kubeconfigSegments(cluster);
   for (const s of segments) checkSegment(s.value, s.field);
   const shown = segments.map((s) => s.value).join('/');
@@ -37,14 +49,14 @@ export function kubeconfigPathFor(credentialsDir: string, cluster: SveltosCluste
   if (!realPath.startsWith(realRoot + sep)) {
     throw new CredentialsError('path-escape', `kubeconfig ${shown} resolves to a file outside the credentials directory`);
   }
-  let isFile: boolean;
+  let stats: Stats;
   try {
-    isFile = statSync(realPath).isFile();
+    stats = statSync(realPath);
   } catch {
     throw new CredentialsError('kubeconfig-unreadable', `kubeconfig unreadable: ${shown}`);
   }
-  if (!isFile) throw new CredentialsError('kubeconfig-unreadable', `kubeconfig is not a file: ${shown}`);
-  return realPath;
+  if (!stats.isFile()) throw new CredentialsError('kubeconfig-unreadable', `kubeconfig is not a file: ${shown}`);
+  return { path: realPath, stamp: `${stats.mtimeMs}:${stats.ctimeMs}:${stats.size}:${stats.ino}` };
 }
 
 interface Segment {

@@ -9,7 +9,7 @@ import type http from 'node:http';
 import { clusterKey, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
 import type { ProbeResult, Prober } from '../model/ports.ts';
 import { createAgent, describeConnectionError, describeStatus, getFromAPIServer } from './apiserver.ts';
-import { kubeconfigPathFor, kubeconfigRelativePath } from './credentials.ts';
+import { kubeconfigRelativePath, locateKubeconfig, type KubeconfigLocation } from './credentials.ts';
 import { CredentialsError, KubeconfigError } from './errors.ts';
 import { loadClusterEndpoint, type ClusterEndpoint } from './kubeconfig.ts';
 
@@ -52,6 +52,8 @@ export const DEFAULT_PROBE_CONCURRENCY = 64;
 /** A cluster's parsed kubeconfig (or why it is unusable) and its agent, valid while the files are unchanged. */
 interface Connection {
   kubeconfigPath: string;
+  /** From `stat`: while it is unchanged the file is not even read. */
+  kubeconfigStamp: string;
   contentHash: string;
   /** `mtime:size` of each file the kubeconfig refers to, to notice a rotated CA or token file. */
   referencedStamps: Map<string, string>;
@@ -76,12 +78,18 @@ export function createProber(options: ProberOptions): ClusterProber {
   let round = 0;
 
   async function connectionFor(key: ClusterKey, cluster: SveltosCluster): Promise<Connection> {
-    let kubeconfigPath: string;
+    let location: KubeconfigLocation;
     try {
-      kubeconfigPath = kubeconfigPathFor(options.credentialsDir, cluster);
+      location = locateKubeconfig(options.credentialsDir, cluster);
     } catch (err) {
       if (err instanceof CredentialsError) throw new ProbeFailure(err.message);
       throw err;
+    }
+    const kubeconfigPath = location.path;
+    const cached = connections.get(key);
+    const sameFile = cached?.kubeconfigPath === kubeconfigPath && cached.contentHash !== '';
+    if (cached && sameFile && cached.kubeconfigStamp === location.stamp && (await stampsUnchanged(cached.referencedStamps))) {
+      return cached;
     }
     let content: Buffer;
     try {
@@ -90,13 +98,15 @@ export function createProber(options: ProberOptions): ClusterProber {
       throw new ProbeFailure(`kubeconfig unreadable: ${kubeconfigRelativePath(cluster)}`);
     }
     const contentHash = createHash('sha256').update(content).digest('hex');
-    const cached = connections.get(key);
-    if (cached && cached.kubeconfigPath === kubeconfigPath && cached.contentHash === contentHash) {
-      if (await stampsUnchanged(cached.referencedStamps)) return cached;
+    if (cached && sameFile && cached.contentHash === contentHash && (await stampsUnchanged(cached.referencedStamps))) {
+      // Touched or rewritten with the same content: keep the parsed kubeconfig and its connection.
+      cached.kubeconfigStamp = location.stamp;
+      return cached;
     }
     closeConnection(cached);
     const fresh: Connection = {
       kubeconfigPath,
+      kubeconfigStamp: location.stamp,
       contentHash,
       referencedStamps: new Map(),
       timedOut: cached?.timedOut ?? false,
