@@ -28,7 +28,7 @@ function fixture(name: string): { root: string; fakeDir: string; fake: string } 
 
 describe('resolveHelm', () => {
   test('--helm-binary wins over $HELM_BINARY, the bundled copy and PATH', async () => {
-    const { root, fake, fakeDir } = fixture('flag');
+    const { fake, fakeDir } = fixture('flag');
     const other = join(fakeDir, 'other-helm');
     writeFileSync(other, '#!/bin/sh\n');
     chmodSync(other, 0o755);

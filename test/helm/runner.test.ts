@@ -160,6 +160,15 @@ describe('failures', () => {
     assert.deepEqual(valuesDirs(), []);
   });
 
+  test('an oci:// repository is asked for <url>/<chart>; a registry that is not there: REPOSITORY_UNREACHABLE', async () => {
+    const registry = repo.url.replace(/^http:/, 'oci:');
+    await assert.rejects(runner.upgradeInstall(target, request({ releaseName: 'oci', repositoryURL: `${registry}/charts`, chartName: 'hello' })), (err: HelmError) => {
+      assert.equal(err.code, 'REPOSITORY_UNREACHABLE');
+      assert.match(err.message, new RegExp(`${repo.url.replace(/^http:/, 'https:')}/v2/charts/hello/`));
+      return true;
+    });
+  });
+
   test('credentials the cluster refuses: CLUSTER_UNAUTHORIZED, and the token is not in the message', async () => {
     const wrongToken = 'not-the-token-0123456789abcdef';
     const bad = { cluster: cluster.key, kubeconfigPath: join(work, 'creds', 'bad.kubeconfig') };
