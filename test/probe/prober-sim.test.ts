@@ -176,7 +176,7 @@ describe('probing simulated clusters', () => {
     );
   });
 
-  test('no result carries a token, certificate material or the credentials path', async () => {
+  test('no result or log line carries a token, certificate material or the credentials path', async () => {
     writeCredential(credentials, 'leak/token.kubeconfig', kubeconfigYaml({ server: cluster1.url, caPem: cluster1.caPem, token: cluster2.token }));
     writeCredential(credentials, 'leak/ca.kubeconfig', kubeconfigYaml({ server: cluster1.url, caPem: cluster3.caPem, token: cluster1.token }));
     writeCredential(credentials, 'leak/yaml.kubeconfig', `users:\n- name: u\n  user: {token: ${cluster1.token}\n`);
@@ -184,8 +184,11 @@ describe('probing simulated clusters', () => {
     await cluster2.stop();
     try {
       const clusters = [ref(cluster1), ref(cluster2), ref(cluster3), ...['token', 'ca', 'yaml', 'none'].map((n) => sveltosCluster('leak', n))];
-      const results = await prober({ timeoutMs: 300 }).probeAll(clusters);
-      const text = JSON.stringify([...results.values()]);
+      const logged: unknown[] = [];
+      const logger = { debug: (f: object, m: string) => logged.push(f, m), warn: (f: object, m: string) => logged.push(f, m) };
+      const results = await prober({ timeoutMs: 300, logger }).probeAll(clusters);
+      assert.ok(logged.length > 0);
+      const text = JSON.stringify([...results.values(), ...logged]);
       for (const sim of [cluster1, cluster2, cluster3]) {
         assert.ok(!text.includes(sim.token), 'a token leaked');
         const caData = Buffer.from(sim.caPem).toString('base64');
