@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -95,6 +95,19 @@ describe('prober details, against a minimal TLS API server', () => {
       assert.equal((await probeOnce(prober({ timeoutMs: 300 }), clusterFor(api, 'civo', 'stall'))).message, 'timeout after 300ms');
     } finally {
       api.mode = 'ok';
+    }
+  });
+
+  test('a server that accepts the connection but never starts TLS costs one timeout', async () => {
+    const silent = net.createServer(() => {}); // holds every socket, says nothing
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const r = await probeOnce(prober({ timeoutMs: 300 }), clusterFor(api, 'civo', 'silent', { server: url }));
+      assert.equal(r.message, 'timeout after 300ms');
+    } finally {
+      silent.close();
     }
   });
 
