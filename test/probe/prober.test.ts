@@ -10,7 +10,7 @@ import type { SveltosCluster } from '../../src/model/objects.ts';
 import type { ProbeResult } from '../../src/model/ports.ts';
 import { createProber, type ClusterProber, type ProberOptions } from '../../src/probe/prober.ts';
 import { kubeconfigYaml, sveltosCluster, writeCredential } from './kubeconfigs.ts';
-import { createClientCertificate, startTestAPIServer, type TestAPIServer } from './test-apiserver.ts';
+import { createClientCertificate, hasOpenssl, startTestAPIServer, type TestAPIServer } from './test-apiserver.ts';
 
 const credentials = realpathSync(mkdtempSync(join(tmpdir(), 'gitset-prober-')));
 const servers: TestAPIServer[] = [];
@@ -168,7 +168,7 @@ describe('prober details, against a minimal TLS API server', () => {
     assert.equal((await probeOnce(p, cluster)).ok, true);
   });
 
-  test('client certificates are presented when the kubeconfig has them', async () => {
+  test('client certificates are presented when the kubeconfig has them', { skip: !hasOpenssl() && 'needs the openssl CLI' }, async () => {
     const cert = createClientCertificate();
     const mtls = await server({ clientCA: cert });
     const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -100,6 +100,16 @@ export async function startTestAPIServer(options: TestServerOptions = {}): Promi
   return state;
 }
 
+/** Whether the openssl CLI can be run (it makes the client certificates). */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A client CA and a certificate it signed (extKeyUsage clientAuth), made by the openssl CLI so
  * the test does not depend on how the simulator builds its own certificates.
