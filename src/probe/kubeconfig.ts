@@ -4,7 +4,7 @@
 // which a reconciler that commits its findings to Git should not do, so they are rejected
 // with a message that says so. Messages name kubeconfig fields, never their values.
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { parseDocument } from 'yaml';
 import { KubeconfigError } from './errors.ts';
@@ -103,7 +103,9 @@ export async function loadClusterEndpoint(text: string, baseDir: string): Promis
       return await readFile(path, 'utf8');
     } catch (err) {
       const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'unreadable';
-      throw new KubeconfigError('referenced-file-unreadable', `kubeconfig ${field} file ${why}: ${name}`);
+      // Messages are committed to Git: an absolute path would show the host's layout, so only its file name.
+      const shown = isAbsolute(name) ? `${basename(name)} (absolute path)` : name;
+      throw new KubeconfigError('referenced-file-unreadable', `kubeconfig ${field} file ${why}: ${shown}`);
     }
   };
 

@@ -103,6 +103,8 @@ describe('loadClusterEndpoint', () => {
   test('names a missing referenced file as the kubeconfig wrote it', async () => {
     const message = await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'certificate-authority': 'nope/ca.crt' } }), 'referenced-file-unreadable');
     assert.equal(message, 'kubeconfig certificate-authority file not found: nope/ca.crt');
+    const absolute = await rejects(kubeconfigYaml({ server: 'https://h', user: { tokenFile: join(dir, 'secret', 'tok') } }), 'referenced-file-unreadable');
+    assert.equal(absolute, 'kubeconfig tokenFile file not found: tok (absolute path)');
   });
 
   test('rejects broken TLS material without quoting it', async () => {
