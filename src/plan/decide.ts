@@ -72,25 +72,23 @@ export function decideInstall(x: ReleaseContext, d: DesiredRelease): ReleaseDeci
   const r = x.record;
   const installed = mayBeInstalled(r);
   const verb: ActionKind = installed ? 'upgrade' : 'install';
-  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction) =>
-    decided(x, decision, reason, record, action);
 
-  if (d.error !== undefined) return done('error', d.error, carry(r, d, installed, 'Failed', undefined, d.error));
-  if (installed && r.hash === d.hash) return done('in-sync', 'applied state equals desired state', settled(r));
+  if (d.error !== undefined) return decided(x, 'error', d.error, carry(r, d, installed, 'Failed', undefined, d.error));
+  if (installed && r.hash === d.hash) return decided(x, 'in-sync', 'applied state equals desired state', settled(r));
   if (x.syncMode === 'OneTime' && installed && r.hash !== undefined) {
-    return done('in-sync', 'syncMode OneTime: applied once, never upgraded', settled(r));
+    return decided(x, 'in-sync', 'syncMode OneTime: applied once, never upgraded', settled(r));
   }
   if (x.syncMode === 'DryRun') {
     const reason = `dry run: would ${verb} ${d.request.chartName} ${d.request.chartVersion}`;
-    return done('dry-run', reason, carry(r, d, installed, 'DryRun', reason));
+    return decided(x, 'dry-run', reason, carry(r, d, installed, 'DryRun', reason));
   }
   if (!x.state.reachable) {
     const reason = `waiting for ${x.cluster} (${x.state.detail}) to ${verb}`;
-    return done('wait', reason, carry(r, d, installed, 'Pending', reason));
+    return decided(x, 'wait', reason, carry(r, d, installed, 'Pending', reason));
   }
   const retryAt = r && sameAttempt(r, d.hash) ? retryTime(r) : undefined;
   if (retryAt !== undefined && retryAt > x.now.getTime()) {
-    return done('backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
+    return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
   const reason = !installed
     ? `not installed on ${x.cluster}`
@@ -100,7 +98,7 @@ export function decideInstall(x: ReleaseContext, d: DesiredRelease): ReleaseDeci
         ? `chart version ${r.chartVersion} → ${d.request.chartVersion}`
         : 'values or options changed';
   const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason };
-  return done(verb, reason, carry(r, d, installed, 'Pending', `${verb} planned: ${reason}`), action);
+  return decided(x, verb, reason, carry(r, d, installed, 'Pending', `${verb} planned: ${reason}`), action);
 }
 
 /** The release lost a conflict to another profile: nothing runs, the status names the winner. */
@@ -129,24 +127,22 @@ export function decideWithdraw(
 ): ReleaseDecision | undefined {
   const r = x.record;
   if (r === undefined) return undefined;
-  const done = (decision: DecisionKind, reason: string, record: ReleaseStatus | undefined, action?: PlannedAction) =>
-    decided(x, decision, reason, record, action);
-  if (!mayBeInstalled(r)) return done('forget', `${w.why}; never installed`, undefined);
-  if (w.owner !== undefined && w.owner !== x.profile) return done('forget', `${w.why}; now owned by ${w.owner}`, undefined);
+  if (!mayBeInstalled(r)) return decided(x, 'forget', `${w.why}; never installed`, undefined);
+  if (w.owner !== undefined && w.owner !== x.profile) return decided(x, 'forget', `${w.why}; now owned by ${w.owner}`, undefined);
   const stopped = w.cause === 'stop-matching' || w.cause === 'profile-deleted';
-  if (stopped && w.leave) return done('forget', `${w.why}; stopMatchingBehavior LeavePolicies leaves it in place`, undefined);
-  if (!x.state.exists) return done('forget', `${w.why}; ${x.cluster} is no longer in the repository`, undefined);
+  if (stopped && w.leave) return decided(x, 'forget', `${w.why}; stopMatchingBehavior LeavePolicies leaves it in place`, undefined);
+  if (!x.state.exists) return decided(x, 'forget', `${w.why}; ${x.cluster} is no longer in the repository`, undefined);
   if (x.syncMode === 'DryRun') {
     const reason = `dry run: would uninstall (${w.why})`;
-    return done('dry-run', reason, { ...r, state: 'DryRun', reason });
+    return decided(x, 'dry-run', reason, { ...r, state: 'DryRun', reason });
   }
   if (!x.state.reachable) {
     const reason = `waiting for ${x.cluster} (${x.state.detail}) to uninstall: ${w.why}`;
-    return done('wait', reason, { ...r, state: 'Pending', reason });
+    return decided(x, 'wait', reason, { ...r, state: 'Pending', reason });
   }
   const retryAt = r.state === 'Failed' ? retryTime(r) : undefined;
   if (retryAt !== undefined && retryAt > x.now.getTime()) {
-    return done('backoff', `failed ${r.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
+    return decided(x, 'backoff', `failed ${r.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
   const action: PlannedAction = {
     action: 'uninstall',
@@ -156,7 +152,7 @@ export function decideWithdraw(
     hash: r.hash ?? '',
     reason: w.why,
   };
-  return done('uninstall', w.why, { ...r, state: 'Pending', reason: `uninstall planned: ${w.why}` }, action);
+  return decided(x, 'uninstall', w.why, { ...r, state: 'Pending', reason: `uninstall planned: ${w.why}` }, action);
 }
 
 /** The record while work is pending: what is installed stays described as installed. */
@@ -201,6 +197,17 @@ function decided(
 
 /** An applied release with nothing to do: Deployed, failure bookkeeping cleared. */
 function settled(r: ReleaseStatus): ReleaseStatus {
+  // The steady state of a quiet fleet: nothing to clear, so the record itself is reused.
+  if (
+    r.state === 'Deployed' &&
+    r.failures === undefined &&
+    r.lastError === undefined &&
+    r.lastAttemptTime === undefined &&
+    r.attemptedHash === undefined &&
+    r.reason === undefined
+  ) {
+    return r;
+  }
   const { failures: _f, lastError: _e, lastAttemptTime: _t, attemptedHash: _a, reason: _r, ...rest } = r;
   return { ...rest, state: 'Deployed' };
 }

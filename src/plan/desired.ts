@@ -33,7 +33,8 @@ export function tierOf(profile: ProfileLike): number {
   return typeof t === 'number' && Number.isFinite(t) ? t : DEFAULT_TIER;
 }
 
-type Renderer = (cluster: TemplateCluster) => { request: ReleaseRequest; hash: string; error?: string };
+type Rendered = { request: ReleaseRequest; key: string; hash: string; error?: string };
+type Renderer = (cluster: TemplateCluster) => Rendered;
 
 /** Every (cluster, chart) pair of one profile, in cluster order then chart order. */
 export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredRelease[] {
@@ -41,20 +42,14 @@ export function desiredReleases(profileId: string, profile: ProfileLike, cluster
   const tier = tierOf(profile);
   const renderers = charts.map((chart) => chartRenderer(chart));
   const out: DesiredRelease[] = [];
+  const actions = charts.map((chart): HelmChartAction => (chart.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install'));
   for (const c of clusters) {
-    charts.forEach((chart, i) => {
+    for (let i = 0; i < charts.length; i++) {
       const r = renderers[i]!(c.object);
-      out.push({
-        profile: profileId,
-        cluster: c.key,
-        key: releaseKey(r.request),
-        action: chart.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install',
-        request: r.request,
-        hash: r.hash,
-        ...(r.error !== undefined ? { error: r.error } : {}),
-        tier,
-      });
-    });
+      const d: DesiredRelease = { profile: profileId, cluster: c.key, key: r.key, action: actions[i]!, request: r.request, hash: r.hash, tier };
+      if (r.error !== undefined) d.error = r.error;
+      out.push(d);
+    }
   }
   return out;
 }
@@ -78,14 +73,14 @@ function chartRenderer(chart: HelmChart): Renderer {
     try {
       compiled.push([f, compileTemplate(raw[f])]);
     } catch (err) {
-      const failed = { request: raw, hash: releaseHash(raw), error: templateMessage(f, err) };
+      const failed = { request: raw, key: releaseKey(raw), hash: releaseHash(raw), error: templateMessage(f, err) };
       return () => failed;
     }
   }
   if (!compiled.some(([, t]) => t.usesCluster)) {
     const request = { ...raw };
     for (const [f, t] of compiled) request[f] = t.render({ apiVersion: '', kind: '', metadata: { name: '' } });
-    const once = { request, hash: releaseHash(request) };
+    const once = { request, key: releaseKey(request), hash: releaseHash(request) };
     return () => once;
   }
   return (cluster) => {
@@ -94,10 +89,10 @@ function chartRenderer(chart: HelmChart): Renderer {
       try {
         request[f] = t.render(cluster);
       } catch (err) {
-        return { request: raw, hash: releaseHash(raw), error: templateMessage(f, err) };
+        return { request: raw, key: releaseKey(raw), hash: releaseHash(raw), error: templateMessage(f, err) };
       }
     }
-    return { request, hash: releaseHash(request) };
+    return { request, key: releaseKey(request), hash: releaseHash(request) };
   };
 }
 

@@ -99,7 +99,7 @@ export function planReleases(input: {
           continue;
         }
         seen.push(d.key);
-        const x: ReleaseContext = { profile: id, cluster, release: d.key, record: find(had, d.key), state: stateOf(cluster), syncMode: ctx.syncMode, now };
+        const x: ReleaseContext = { profile: id, cluster, release: d.key, record: find(had, d.request), state: stateOf(cluster), syncMode: ctx.syncMode, now };
         const lostMessage = d.action === 'Install' ? resolution.lost.get(d) : undefined;
         if (lostMessage !== undefined) {
           lostHere.push(lostMessage);
@@ -141,8 +141,8 @@ export function planReleases(input: {
 
 const NONE: readonly ReleaseStatus[] = [];
 
-function find(records: readonly ReleaseStatus[], key: string): ReleaseStatus | undefined {
-  for (const r of records) if (releaseKey(r) === key) return r;
+function find(records: readonly ReleaseStatus[], want: { releaseNamespace: string; releaseName: string }): ReleaseStatus | undefined {
+  for (const r of records) if (r.releaseName === want.releaseName && r.releaseNamespace === want.releaseNamespace) return r;
   return undefined;
 }
 

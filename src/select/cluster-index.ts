@@ -69,42 +69,65 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
 
   const compiled = new Map<string, CompiledSelector>();
   const results = new Map<string, readonly IndexedCluster[]>();
+  const bitsCache = new Map<string, Uint32Array>();
   const NONE: readonly number[] = [];
 
-  /** Posting lists of which at least one must contain every match; the smallest one wins. */
-  function candidateLists(requirements: readonly Requirement[]): Array<() => readonly number[]> {
-    const out: Array<() => readonly number[]> = [];
-    for (const r of requirements) {
+  /** Membership bitmap of a posting list (or a union of them), built once per index. */
+  function bits(cacheKey: string, lists: () => ReadonlyArray<readonly number[]>): Uint32Array {
+    let b = bitsCache.get(cacheKey);
+    if (!b) {
+      b = new Uint32Array((clusters.length >>> 5) + 1);
+      for (const list of lists()) for (const i of list) b[i >>> 5]! |= 1 << (i & 31);
+      bitsCache.set(cacheKey, b);
+    }
+    return b;
+  }
+  const labelBits = (key: string, values: readonly string[]): Uint32Array =>
+    bits(`v${key}${SEP}${values.join(SEP)}`, () => values.map((v) => byLabel.get(key + SEP + v) ?? NONE));
+  const keyBits = (key: string): Uint32Array => bits(`k${key}`, () => [byLabelKey.get(key) ?? NONE]);
+
+  /**
+   * Each requirement as a bitmap test (`negate` for NotIn, DoesNotExist, !=), plus the smallest
+   * posting list every match must be in. Undefined when a requirement needs the compiled
+   * selector (Gt/Lt compare numbers).
+   */
+  function plan(reqs: readonly Requirement[]): { tests: Array<{ b: Uint32Array; negate: boolean }>; smallest?: readonly number[] } | undefined {
+    const tests: Array<{ b: Uint32Array; negate: boolean }> = [];
+    let smallest: readonly number[] | undefined;
+    const consider = (list: () => readonly number[], size: number): void => {
+      if (smallest === undefined || size < smallest.length) smallest = list();
+    };
+    for (const r of reqs) {
       switch (r.op) {
         case 'Equals':
-          out.push(() => byLabel.get(r.key + SEP + (r.values[0] ?? '')) ?? NONE);
+        case 'NotEquals': {
+          const v = [r.values[0] ?? ''];
+          tests.push({ b: labelBits(r.key, v), negate: r.op === 'NotEquals' });
+          const list = byLabel.get(r.key + SEP + v[0]) ?? NONE;
+          if (r.op === 'Equals') consider(() => list, list.length);
           break;
+        }
         case 'In':
-          out.push(() => union(r.values.map((v) => byLabel.get(r.key + SEP + v) ?? NONE)));
+        case 'NotIn':
+          tests.push({ b: labelBits(r.key, r.values), negate: r.op === 'NotIn' });
+          if (r.op === 'In') {
+            const lists = r.values.map((v) => byLabel.get(r.key + SEP + v) ?? NONE);
+            consider(() => union(lists), lists.reduce((n, l) => n + l.length, 0));
+          }
           break;
         case 'Exists':
+        case 'DoesNotExist': {
+          tests.push({ b: keyBits(r.key), negate: r.op === 'DoesNotExist' });
+          const list = byLabelKey.get(r.key) ?? NONE;
+          if (r.op === 'Exists') consider(() => list, list.length);
+          break;
+        }
         case 'Gt':
         case 'Lt':
-          out.push(() => byLabelKey.get(r.key) ?? NONE);
-          break;
-        case 'NotEquals':
-        case 'NotIn':
-        case 'DoesNotExist':
-          break; // satisfied by clusters without the label: no narrowing
+          return undefined;
       }
     }
-    return out;
-  }
-
-  function sizeOf(r: Requirement): number {
-    switch (r.op) {
-      case 'Equals':
-        return byLabel.get(r.key + SEP + (r.values[0] ?? ''))?.length ?? 0;
-      case 'In':
-        return r.values.reduce((n, v) => n + (byLabel.get(r.key + SEP + v)?.length ?? 0), 0);
-      default:
-        return byLabelKey.get(r.key)?.length ?? 0;
-    }
+    return { tests, ...(smallest !== undefined ? { smallest } : {}) };
   }
 
   function matchSelector(selector: ClusterSelector | undefined, namespace?: string): readonly IndexedCluster[] {
@@ -115,33 +138,28 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     if (cached) return cached;
     let sel = compiled.get(selKey);
     if (!sel) {
-      sel = compileSelector(selector); // throws SelectorSyntaxError: nothing is cached then
+      sel = compileSelector(selector); // validates; throws SelectorSyntaxError, and nothing is cached then
       compiled.set(selKey, sel);
     }
-    let found: IndexedCluster[] = [];
+    const found: IndexedCluster[] = [];
     if (!sel.empty) {
-      const reqs = requirementsOf(selector).filter((r) => narrows(r));
-      let best: readonly number[] | undefined = namespace === undefined ? undefined : (byNamespace.get(namespace) ?? NONE);
-      let bestSize = best?.length ?? clusters.length;
-      let bestReq: Requirement | undefined;
-      for (const r of reqs) {
-        const n = sizeOf(r);
-        if (n < bestSize) {
-          bestSize = n;
-          bestReq = r;
-        }
-      }
-      if (bestReq) best = candidateLists([bestReq])[0]!();
+      const p = plan(requirementsOf(selector));
+      const inNamespace = namespace === undefined ? undefined : (byNamespace.get(namespace) ?? NONE);
+      let candidates: readonly number[] | undefined = p?.smallest;
+      if (inNamespace && (candidates === undefined || inNamespace.length < candidates.length)) candidates = inNamespace;
       const check = sel;
-      if (best === undefined) {
-        found = clusters.filter((c) => check.matches(c.object.metadata.labels));
-      } else {
-        for (const i of best) {
-          const c = clusters[i]!;
-          if (namespace !== undefined && c.namespace !== namespace) continue;
-          if (check.matches(c.object.metadata.labels)) found.push(c);
-        }
-      }
+      const test = p
+        ? (i: number): boolean => {
+            for (const t of p.tests) if ((((t.b[i >>> 5]! >>> (i & 31)) & 1) === 1) === t.negate) return false;
+            return true;
+          }
+        : (i: number): boolean => check.matches(clusters[i]!.object.metadata.labels);
+      const visit = (i: number): void => {
+        const c = clusters[i]!;
+        if ((namespace === undefined || c.namespace === namespace) && test(i)) found.push(c);
+      };
+      if (candidates) for (const i of candidates) visit(i);
+      else for (let i = 0; i < clusters.length; i++) visit(i);
     }
     results.set(resultKey, found);
     return found;
@@ -154,19 +172,12 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
   return { clusters, byKey: (key) => byKey.get(key), refOf, matchSelector };
 }
 
-function narrows(r: Requirement): boolean {
-  return r.op === 'Equals' || r.op === 'In' || r.op === 'Exists' || r.op === 'Gt' || r.op === 'Lt';
-}
-
-/** Requirements of either selector form, only to narrow candidates; matching uses the compiled selector. */
+/** Requirements of either selector form (the selector was validated by compileSelector first). */
 function requirementsOf(selector: ClusterSelector): Requirement[] {
   if (typeof selector === 'string') return parseSelectorString(selector);
   const sel: LabelSelector = selector;
   const out: Requirement[] = Object.entries(sel.matchLabels ?? {}).map(([key, v]) => ({ key, op: 'Equals', values: [v] }));
-  for (const e of sel.matchExpressions ?? []) {
-    if (e.operator === 'In') out.push({ key: e.key, op: 'In', values: e.values ?? [] });
-    else if (e.operator === 'Exists') out.push({ key: e.key, op: 'Exists', values: [] });
-  }
+  for (const e of sel.matchExpressions ?? []) out.push({ key: e.key, op: e.operator, values: e.values ?? [] });
   return out;
 }
 

@@ -35,7 +35,7 @@ const fleetArb = fc
 
 const selectorArb: fc.Arbitrary<ClusterSelector | undefined> = fc.oneof(
   fc.constant(undefined),
-  fc.constantFrom<ClusterSelector>('env=prod', 'env!=dev', 'tier in (1,2)', '!tier', 'env=prod,tier'),
+  fc.constantFrom<ClusterSelector>('env=prod', 'env!=dev', 'tier in (1,2)', '!tier', 'env=prod,tier', 'tier>1', 'env notin (dev),tier'),
   fc.record({ matchLabels: fc.constantFrom<Record<string, string>>({ env: 'prod' }, { tier: '1' }, { env: 'dev', tier: '2' }) }),
   fc.record({
     matchExpressions: fc.constantFrom<LabelSelectorRequirement[]>(
