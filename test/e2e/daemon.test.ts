@@ -50,7 +50,7 @@ test('an invalid revision is not applied: the last good one stays in force and t
   const recorded = await waitFor('status/gitset.yaml records the failed revision', async () => {
     const s = await f.status('gitset.yaml');
     return s?.lastFailedRevision === bad ? s : undefined;
-  }, 20_000);
+  }, 60_000);
   assert.ok(recorded.errors.some((e: string) => e.startsWith('broken.yaml:')), `errors name the file: ${recorded.errors}`);
   assert.notEqual(recorded.lastAppliedRevision, bad);
   await daemon.queue.idle();
@@ -67,7 +67,7 @@ test('an invalid revision is not applied: the last good one stays in force and t
   const cleared = await waitFor('gitset.yaml applies the fixed revision', async () => {
     const s = await f.status('gitset.yaml');
     return s?.lastAppliedRevision === good ? s : undefined;
-  }, 20_000);
+  }, 60_000);
   assert.equal(cleared.lastFailedRevision, undefined);
   await waitFor('the renamed release replaces the old one', async () => (await f.releases('civo/cluster1')).map((r) => r.name).join() === 'renamed', 30_000);
 });
