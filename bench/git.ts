@@ -83,7 +83,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     );
     ctx.log(`cloned: iso ${isoClone.ms.toFixed(0)} ms, cli ${cliClone.ms.toFixed(0)} ms`);
 
-    const reps = ctx.reps(7, 3);
+    const reps = ctx.reps(5, 3);
     const isoQuiet: number[] = [];
     const cliQuiet: number[] = [];
     for (let i = 0; i < reps; i++) {
@@ -99,7 +99,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
       single(BENCH, 'pull, nothing changed: ratio gitset/CLI', 'x', ratio(isoQuiet, cliQuiet)),
     );
 
-    const changeReps = ctx.reps(3, 2);
+    const changeReps = ctx.reps(2, 2);
     const isoNew: number[] = [];
     const cliNew: number[] = [];
     for (let i = 0; i < changeReps; i++) {
@@ -117,7 +117,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     );
     ctx.log(`pulls: quiet ${isoQuiet.map((x) => x.toFixed(0)).join('/')} vs ${cliQuiet.map((x) => x.toFixed(0)).join('/')} ms`);
 
-    const pushReps = ctx.reps(3, 2);
+    const pushReps = ctx.reps(2, 2);
     const isoPush: number[] = [];
     const cliPush: number[] = [];
     for (let round = 1; round <= pushReps; round++) {

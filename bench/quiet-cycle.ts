@@ -155,7 +155,7 @@ export async function quietCycleStep(arg: QuietArg): Promise<QuietResult> {
 
 async function run(ctx: BenchContext): Promise<Measure[]> {
   const clusters = ctx.quick ? 2000 : 10000;
-  const reps = ctx.reps(5, 3);
+  const reps = ctx.reps(3, 3);
   const { result: r, maxRssMB } = await runInChild<QuietArg, QuietResult>(
     new URL('./quiet-cycle.ts', import.meta.url).href,
     'quietCycleStep',

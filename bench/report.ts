@@ -129,7 +129,7 @@ export function renderTable(run: BenchRun): string {
   const table = new Table({
     head: ['benchmark', 'measure', 'median', 'min', 'max', 'unit', 'runs', 'target', 'ok', 'note'],
     style: { head: [], border: [], compact: true },
-    colWidths: [13, 46, 9, 9, 9, 7, 6, 9, 4, 46],
+    colWidths: [13, 46, 9, 9, 9, 7, 6, 9, 5, 46],
     wordWrap: true,
   });
   for (const m of run.measures) {
