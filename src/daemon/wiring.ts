@@ -39,9 +39,18 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function buildRuntime(config: DaemonConfig, deps: { logger: Logger; metrics: DaemonMetrics; env: NodeJS.ProcessEnv; cwd: string }): Promise<Runtime> {
+export interface RuntimeDeps {
+  logger: Logger;
+  metrics: DaemonMetrics;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Failure injection for tests (a push that never lands, …); the real repository otherwise. */
+  wrapRepo?: (repo: Repo) => Repo;
+}
+
+export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Promise<Runtime> {
   const { logger } = deps;
-  const repo = openRepo({
+  const opened = openRepo({
     url: config.repo,
     branch: config.branch,
     path: config.path === '.' ? '' : config.path,
@@ -58,6 +67,7 @@ export async function buildRuntime(config: DaemonConfig, deps: { logger: Logger;
     author: config.author,
     logger: logger.child({ component: 'git' }),
   });
+  const repo = deps.wrapRepo ? deps.wrapRepo(opened) : opened;
   const helm = await resolveHelm({ ...(config.helmBinary ? { flag: config.helmBinary } : {}), env: deps.env, projectRoot: PROJECT_ROOT });
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }) });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
