@@ -66,7 +66,7 @@ export async function statusCommit(
   return { commit, tree, changed };
 }
 
-type PushOutcome = 'pushed' | 'conflict';
+type PushOutcome = { outcome: 'pushed' } | { outcome: 'conflict'; reason: string };
 
 async function pushOnce(input: PushStatusInput, commit: string): Promise<PushOutcome> {
   const { store, access } = input;
@@ -76,14 +76,16 @@ async function pushOnce(input: PushStatusInput, commit: string): Promise<PushOut
       fs, http: access.http, dir: input.workDir, url: access.url, remote: 'origin', ref: OUTGOING_REF, remoteRef: `refs/heads/${input.target}`,
       onAuth: access.onAuth, headers: access.headers(), cache: store.cache,
     });
-    return 'pushed';
+    return { outcome: 'pushed' };
   } catch (err) {
     const e = err as { code?: string; data?: { reason?: string; prettyDetails?: string } };
-    if (e.code === Errors.PushRejectedError.code && e.data?.reason === 'not-fast-forward') return 'conflict';
+    if (e.code === Errors.PushRejectedError.code && e.data?.reason === 'not-fast-forward') return { outcome: 'conflict', reason: 'upstream moved since the last fetch' };
     if (e.code === Errors.GitPushError.code) {
       const details = e.data?.prettyDetails ?? '';
       // What git's receive-pack says when the ref moved between our ref listing and its update.
-      if (/non-fast-forward|fetch first|failed to (update|lock)|cannot lock|stale info|incorrect old value|reference already exists/i.test(details)) return 'conflict';
+      if (/non-fast-forward|fetch first|failed to (update|lock)|cannot lock|stale info|incorrect old value|reference already exists/i.test(details)) {
+        return { outcome: 'conflict', reason: `server: ${details.trim().replace(/^- /, '')}` };
+      }
       throw new GitError('push-rejected', `${access.url}: the server refused the status push to ${input.target}:${details}`);
     }
     return input.fail(err);
@@ -110,7 +112,8 @@ export async function pushStatus(input: PushStatusInput): Promise<CommitStatusRe
     const { commit, changed } = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
     if (!commit) return { changed: false, committed: false, pushed: false, retries, rerenders };
     const built = input.clock.now();
-    if ((await pushOnce(input, commit)) === 'pushed') {
+    const pushedOrNot = await pushOnce(input, commit);
+    if (pushedOrNot.outcome === 'pushed') {
       const pushed = input.clock.now();
       if (!input.separate) await input.adoptOwnCommit(commit, files, changed);
       else await git.writeRef({ fs, gitdir: store.gitdir, ref: trackingRef, value: commit, force: true });
@@ -123,7 +126,7 @@ export async function pushStatus(input: PushStatusInput): Promise<CommitStatusRe
       throw new GitError('push-conflict', `${input.access.url}: status push to ${input.target} rejected ${retries} times because upstream kept moving; will try again next cycle`);
     }
     const delay = backoff(input, retries);
-    log.info({ repo: input.access.url, branch: input.target, attempt: retries, delayMs: delay }, 'status push rejected (upstream moved); re-applying on top of the new upstream');
+    log.info({ repo: input.access.url, branch: input.target, attempt: retries, delayMs: delay, reason: pushedOrNot.reason }, 'status push rejected (upstream moved); re-applying on top of the new upstream');
     await input.clock.sleep(delay);
     const upstream = await input.fetchBranch(input.target);
     if (input.separate) continue;

@@ -30,6 +30,8 @@ export interface RemoteRepoOptions {
   pushBackoffMs?: number;
   /** Socket idle timeout per HTTP request. Default 30 s. */
   timeoutMs?: number;
+  /** The HTTP client under isomorphic-git; tests wrap it to inject races. Default: isomorphic-git's Node client. */
+  http?: typeof nodeHttp;
 }
 
 /** What the HTTP layer needs for every request; the Authorization header is sent up front (one request per poll, not two). */
@@ -45,7 +47,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   const access: RemoteAccess = {
     url: opts.url,
     // A server that accepts and then hangs must not stall the daemon's cycle forever.
-    http: { request: (req) => nodeHttp.request({ ...req, fetchOptions: { timeout: opts.timeoutMs ?? 30_000, ...req.fetchOptions } }) },
+    http: { request: (req) => (opts.http ?? nodeHttp).request({ ...req, fetchOptions: { timeout: opts.timeoutMs ?? 30_000, ...req.fetchOptions } }) },
     onAuth: () => creds,
     headers: (): Record<string, string> =>
       creds ? { Authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : {},
@@ -147,7 +149,11 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     workTreeAt = commit;
   }
 
-  async function pullNow(): Promise<PullResult> {
+  /**
+   * Brings the clone to the remote tip. `record` is false when commitStatus needs a clone before
+   * the daemon's first pull: that must not swallow the "changed" the daemon's pull will report.
+   */
+  async function pullNow(record = true): Promise<PullResult> {
     const heads = await remoteHeads();
     const tip = heads.get(`refs/heads/${opts.branch}`);
     if (!tip) throw new GitError('branch-not-found', `${opts.url}: branch "${opts.branch}" does not exist on the remote`);
@@ -156,12 +162,13 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
       const statusTip = heads.get(`refs/heads/${separateStatus}`);
       if (statusTip && statusTip !== (await localRef(`refs/remotes/origin/${separateStatus}`))) await fetchBranch(separateStatus);
     }
-    if (loaded && loaded.revision === tip) {
+    // The cheap path of a quiet fleet: one ref listing, nothing read from disk.
+    if (loaded && loaded.revision === tip && workTreeAt === tip) {
       return { revision: tip, revisionChanged: false, changed: false, inputsId: loaded.inputs, dir, forced: false };
     }
     const local = await localRef(`refs/heads/${opts.branch}`);
     let forced = false;
-    if (tip !== local || !loaded) {
+    if (tip !== local || workTreeAt !== tip) {
       if (!(await hasCommit(tip))) await fetchBranch(opts.branch);
       if (local && tip !== local && !(await git.isDescendent({ fs, ...store, oid: tip, ancestor: local, depth: -1 }))) {
         forced = true;
@@ -172,7 +179,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     const inputs = await inputsTreeOid(store, tip, opts.rootSegs, opts.statusSegs);
     const changed = !loaded || loaded.inputs !== inputs;
     const revisionChanged = !loaded || loaded.revision !== tip;
-    loaded = { revision: tip, inputs };
+    if (record) loaded = { revision: tip, inputs };
     log.debug({ repo: opts.url, revision: tip, changed, forced }, 'pulled');
     return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced };
   }
@@ -194,7 +201,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
 
     commitStatus: (files: ReadonlyMap<string, string>, message: CommitMessage, rerender?: Rerender): Promise<CommitStatusResult> =>
       serial(async () => {
-        if (!cloned || !(await localRef(`refs/heads/${opts.branch}`))) await pullNow();
+        if (!cloned || !workTreeAt) await pullNow(false);
         return pushStatus({
           store, access, workDir: opts.workDir, dir, branch: opts.branch, target: separateStatus ?? opts.branch, separate: !!separateStatus,
           rootSegs: opts.rootSegs, statusSegs: opts.statusSegs, author: opts.author ?? DEFAULT_AUTHOR, clock, log,

@@ -4,7 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import nodeHttp from 'isomorphic-git/http/node';
 import { openRepo } from '../../src/git/open.ts';
+import { openRemoteRepo } from '../../src/git/remote.ts';
 import { captureLogger, cliClone, fixture, history, USER, userPush, type Fixture } from './helpers.ts';
 
 const ROUNDS = 20;
@@ -58,4 +60,30 @@ test(`${ROUNDS} rounds of user pushes racing with status pushes`, async () => {
   assert.equal(await readFile(join(fx.tmp, 'check', 'status', 'rounds.yaml'), 'utf8'), `round: ${ROUNDS - 1}\n`);
   // Not asserted (timing-dependent), shown for the curious: how often the race actually happened.
   console.log(`# status pushes retried ${retries} times, re-rendered ${rerenders} times over ${ROUNDS} rounds`);
+});
+
+test('a push that loses the race on the server (ref moved after our ref listing) is retried on top', async () => {
+  const url = await fx.seed('server-race', { 'sets/prod.yaml': 'kind: ClusterSet\n' });
+  const user = await cliClone(url, join(fx.tmp, 'user-server-race'));
+  let injected = false;
+  // Failure injection: just before our pack reaches receive-pack, the user's push lands.
+  const racing: typeof nodeHttp = {
+    request: async (req) => {
+      if (!injected && req.method === 'POST' && req.url.endsWith('/git-receive-pack')) {
+        injected = true;
+        await userPush(user, { 'clusters/c9.yaml': 'kind: SveltosCluster\n' }, 'user push during ours');
+      }
+      return nodeHttp.request(req);
+    },
+  };
+  const logger = captureLogger();
+  const repo = openRemoteRepo({ url, branch: 'main', rootSegs: [], statusSegs: ['status'], workDir: join(fx.tmp, 'work-server-race'), auth: USER, logger, http: racing, pushBackoffMs: 5 });
+  await repo.pull();
+  const res = await repo.commitStatus(new Map([['a.yaml', 'a\n']]), { subject: 'status' });
+  assert.ok(injected);
+  assert.deepEqual([res.pushed, res.retries], [true, 1]);
+  const rejected = logger.lines.find((l) => /rejected/.test(l.msg ?? ''));
+  assert.match(String((rejected?.obj as { reason?: string })?.reason), /^server: /, 'rejected by receive-pack itself, not by the local check');
+  const log = await history(url, join(fx.tmp, 'check-server-race'));
+  assert.deepEqual(log.map((c) => c.subject), ['status', 'user push during ours', 'Initial commit']);
 });

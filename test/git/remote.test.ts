@@ -156,6 +156,11 @@ describe('remote repository over smart HTTP', () => {
     assert.equal(pulled.revision, first.revision);
     assert.equal(pulled.changed, true, 'a new process has loaded nothing yet');
     assert.equal(fx.server.stats.uploadPacks, before, 'no clone, no fetch');
+
+    // A status commit before the first pull of a process does not hide that pull's change.
+    const third = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    assert.equal((await third.commitStatus(new Map([['x.yaml', 'x\n']]), { subject: 's' })).pushed, true);
+    assert.equal((await third.pull()).changed, true);
   });
 
   test('separate status branch: created on first push, holds only the status folder; main untouched', async () => {
