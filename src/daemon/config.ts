@@ -152,6 +152,8 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
   const { secrets, ...rest } = config;
   return {
     ...rest,
+    // A URL may carry user:token@; only the host and path are printable.
+    repo: config.repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, '$1'),
     gitAuth: secrets.gitToken ? 'token' : secrets.gitPassword ? 'password' : 'none',
     webhookSecret: secrets.webhookSecret ? 'set' : 'unset',
   };

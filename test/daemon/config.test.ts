@@ -70,6 +70,8 @@ describe('daemon configuration', () => {
     const printed = JSON.stringify(describeConfig(c));
     assert.doesNotMatch(printed, /supersecret|hook-secret/);
     assert.match(printed, /"gitAuth":"token"/);
+    const withUserinfo = resolveConfig({ flags: { repo: 'https://bot:ghp_inurl@git.example/fleet.git' }, env: {}, cwd: '/' });
+    assert.equal(describeConfig(withUserinfo).repo, 'https://git.example/fleet.git');
   });
 
   test('durations', () => {
