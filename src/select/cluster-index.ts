@@ -181,11 +181,31 @@ function requirementsOf(selector: ClusterSelector): Requirement[] {
   return out;
 }
 
-/** Union of ascending ordinal lists, ascending. */
-function union(lists: ReadonlyArray<readonly number[]>): number[] {
-  const nonEmpty = lists.filter((l) => l.length > 0);
-  if (nonEmpty.length === 1) return [...nonEmpty[0]!];
-  const seen = new Set<number>();
-  for (const l of nonEmpty) for (const i of l) seen.add(i);
-  return [...seen].sort((a, b) => a - b);
+/** Union of ascending ordinal lists, ascending: pairwise merges (In lists are short). */
+function union(lists: ReadonlyArray<readonly number[]>): readonly number[] {
+  let acc: readonly number[] = [];
+  for (const l of lists) {
+    if (l.length === 0) continue;
+    if (acc.length === 0) {
+      acc = l;
+      continue;
+    }
+    const out: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < acc.length || j < l.length) {
+      const a = i < acc.length ? acc[i]! : Infinity;
+      const b = j < l.length ? l[j]! : Infinity;
+      if (a <= b) {
+        out.push(a);
+        i++;
+        if (a === b) j++;
+      } else {
+        out.push(b);
+        j++;
+      }
+    }
+    acc = out;
+  }
+  return acc;
 }
