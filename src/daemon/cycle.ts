@@ -12,6 +12,7 @@ import type { HelmRunner, Prober } from '../model/ports.ts';
 import { computeCycle, recordResults } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { CycleReport, RunCycle } from './daemon.ts';
+import type { CycleRequest } from './triggers.ts';
 import { runActions } from './execute.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { observeChanges } from './observe.ts';
@@ -59,99 +60,119 @@ export function createCycle(deps: CycleDeps): RunCycle {
   let revisionStatus: RevisionStatus = {};
   let count = 0;
 
+  /** Fetches when asked (probe-only rounds reuse the last fetched revision). A failed fetch after a good one is not fatal. */
+  async function pull(wanted: boolean, log: Logger, failures: string[]): Promise<PullResult> {
+    if (!wanted && lastPull) return lastPull;
+    try {
+      lastPull = await deps.repo.pull();
+      if (lastPull.changed) log.info({ revision: lastPull.revision }, 'new revision of the manifests');
+    } catch (err) {
+      if (!lastPull) throw err;
+      failures.push(`pull: ${messageOf(err)}`);
+      log.warn({ err: messageOf(err), revision: lastPull.revision }, 'pull failed; continuing with the last fetched revision');
+    }
+    return lastPull;
+  }
+
+  /** Once per process: the committed status is the previous state; afterwards the last rendered one is. */
+  async function readCommitted(): Promise<{ previous: PreviousStatus; committed: Map<string, string> }> {
+    if (!committed || !previous) {
+      const files = await deps.repo.readStatusFiles();
+      committed = new Map(files.map((f) => [f.path, f.text]));
+      previous = deps.codec.read(files.filter((f) => f.path !== REVISION_STATUS_FILE));
+      revisionStatus = readRevisionStatus(committed.get(REVISION_STATUS_FILE));
+    }
+    return { previous, committed };
+  }
+
+  /** Loads when the inputs changed; returns the errors of an invalid head (and keeps the last good one in force). */
+  async function load(pulled: PullResult, log: Logger): Promise<string[] | undefined> {
+    let errors: string[] | undefined;
+    if (inForce?.inputs === pulled.inputsId) errors = undefined;
+    else if (failedInputs?.inputs === pulled.inputsId) errors = failedInputs.errors;
+    else {
+      const loaded = await loadRepository(pulled.dir, { statusDir: deps.statusDir, cache });
+      const verdict = validate(loaded);
+      if (verdict.ok) {
+        inForce = { repo: loaded, revision: pulled.revision, inputs: pulled.inputsId };
+        failedInputs = undefined;
+        for (const d of loaded.diagnostics) log.warn({ file: d.file, line: d.line, object: d.object, code: d.code }, formatDiagnostic(d));
+      } else {
+        errors = verdict.errors;
+        failedInputs = { inputs: pulled.inputsId, errors };
+        log.error({ revision: pulled.revision, errors: errors.slice(0, 5) }, 'revision does not validate: not applied; the last good revision stays in force');
+      }
+    }
+    if (errors && !inForce && revisionStatus.applied) {
+      inForce = await lastGoodRepository(deps.repo, revisionStatus.applied, deps.statusDir, log);
+    }
+    revisionStatus = nextRevisionStatus(revisionStatus, { revision: pulled.revision, inputs: pulled.inputsId }, errors);
+    deps.metrics.invalidRevision.set(errors ? 1 : 0);
+    return errors;
+  }
+
+  /** Probe → select and plan → helm → record: the next status of every object. */
+  async function reconcile(loaded: LoadedRepository, prev: PreviousStatus, helmSignal: AbortSignal, log: Logger, failures: string[]): Promise<StatusSnapshot> {
+    const repo = withDefaultThreshold(loaded, deps.failureThreshold);
+    const probes = await deps.prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
+    for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
+    const planned = computeCycle({ repo, previous: prev, probes, now: now() });
+    observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
+    const outcomes = await runActions(planned.actions, {
+      helm: deps.helm,
+      clusters: repo.clusters,
+      credentialsDir: deps.credentialsDir,
+      parallelism: deps.helmParallelism,
+      signal: helmSignal,
+      metrics: deps.metrics,
+      logger: log,
+    });
+    for (const o of outcomes) {
+      if (!o.ok) failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
+    }
+    return recordResults(planned, outcomes, now());
+  }
+
+  /** Commits and pushes when a status file differs from what was committed; a failure is retried next cycle. */
+  async function commit(files: Map<string, string>, describe: () => CommitMessage, log: Logger, failures: string[]): Promise<boolean> {
+    if (committed && sameFiles(files, committed)) return false;
+    const message = describe();
+    try {
+      const result = await deps.repo.commitStatus(files, message);
+      committed = files;
+      if (result.committed) deps.metrics.statusCommits.inc();
+      if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
+      log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');
+      return result.committed;
+    } catch (err) {
+      failures.push(`commit status: ${messageOf(err)}`);
+      log.error({ err: messageOf(err) }, 'status commit failed; retried next cycle');
+      return false;
+    }
+  }
+
+  async function cycle(request: CycleRequest, helmSignal: AbortSignal, log: Logger, failures: string[]): Promise<CycleReport> {
+    const pulled = await pull(request.pull, log, failures);
+    const before = await readCommitted();
+    const errors = await load(pulled, log);
+    const next = inForce ? await reconcile(inForce.repo, before.previous, helmSignal, log, failures) : undefined;
+    // Without any good revision, everything but gitset.yaml stays as committed.
+    const files = next ? deps.codec.render(next) : new Map([...before.committed].filter(([p]) => p !== REVISION_STATUS_FILE));
+    files.set(REVISION_STATUS_FILE, renderRevisionStatus(revisionStatus));
+    const describe = (): CommitMessage => commitMessage(next ? deps.codec.describe(before.previous, next) : undefined, errors, pulled.revision);
+    const didCommit = await commit(files, describe, log, failures);
+    if (next) previous = next;
+    const outcome = errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success';
+    return { outcome, revision: pulled.revision, failures: [...(errors ?? []), ...failures], committed: didCommit };
+  }
+
   return async (request, helmSignal) => {
     const started = performance.now();
     const log = deps.logger.child({ cycle: ++count });
     const failures: string[] = [];
     let report: CycleReport;
     try {
-      // Pull (probe-only rounds reuse the last fetched revision).
-      if (request.pull || !lastPull) {
-        try {
-          lastPull = await deps.repo.pull();
-          if (lastPull.changed) log.info({ revision: lastPull.revision }, 'new revision of the manifests');
-        } catch (err) {
-          if (!lastPull) throw err;
-          failures.push(`pull: ${messageOf(err)}`);
-          log.warn({ err: messageOf(err), revision: lastPull.revision }, 'pull failed; continuing with the last fetched revision');
-        }
-      }
-      const pulled = lastPull;
-
-      // What was committed before (once per process; afterwards the last rendered state).
-      if (!committed || !previous) {
-        const files = await deps.repo.readStatusFiles();
-        committed = new Map(files.map((f) => [f.path, f.text]));
-        previous = deps.codec.read(files.filter((f) => f.path !== REVISION_STATUS_FILE));
-        revisionStatus = readRevisionStatus(committed.get(REVISION_STATUS_FILE));
-      }
-
-      // Load and validate when the inputs changed.
-      let errors: string[] | undefined;
-      if (inForce?.inputs !== pulled.inputsId) {
-        if (failedInputs?.inputs === pulled.inputsId) {
-          errors = failedInputs.errors;
-        } else {
-          const loaded = await loadRepository(pulled.dir, { statusDir: deps.statusDir, cache });
-          const verdict = validate(loaded);
-          if (verdict.ok) {
-            inForce = { repo: loaded, revision: pulled.revision, inputs: pulled.inputsId };
-            failedInputs = undefined;
-            for (const d of loaded.diagnostics) log.warn({ file: d.file, line: d.line, object: d.object, code: d.code }, formatDiagnostic(d));
-          } else {
-            errors = verdict.errors;
-            failedInputs = { inputs: pulled.inputsId, errors };
-            log.error({ revision: pulled.revision, errors: errors.slice(0, 5) }, 'revision does not validate: not applied; the last good revision stays in force');
-          }
-        }
-      }
-      if (errors && !inForce && revisionStatus.applied) {
-        inForce = await lastGoodRepository(deps.repo, revisionStatus.applied, deps.statusDir, log);
-      }
-      revisionStatus = nextRevisionStatus(revisionStatus, { revision: pulled.revision, inputs: pulled.inputsId }, errors);
-      deps.metrics.invalidRevision.set(errors ? 1 : 0);
-
-      let next: StatusSnapshot | undefined;
-      if (inForce) {
-        const repo = withDefaultThreshold(inForce.repo, deps.failureThreshold);
-        const probed = repo.clusters.filter((c) => c.spec.paused !== true);
-        const probes = await deps.prober.probeAll(probed);
-        for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
-        const planned = computeCycle({ repo, previous, probes, now: now() });
-        observeChanges(previous, planned.snapshot, { logger: log, metrics: deps.metrics });
-        const outcomes = await runActions(planned.actions, {
-          helm: deps.helm,
-          clusters: repo.clusters,
-          credentialsDir: deps.credentialsDir,
-          parallelism: deps.helmParallelism,
-          signal: helmSignal,
-          metrics: deps.metrics,
-          logger: log,
-        });
-        for (const o of outcomes) if (!o.ok) failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
-        next = recordResults(planned, outcomes, now());
-      }
-
-      // Render; without any good revision, everything but gitset.yaml stays as committed.
-      const files = next ? deps.codec.render(next) : new Map([...committed].filter(([p]) => p !== REVISION_STATUS_FILE));
-      files.set(REVISION_STATUS_FILE, renderRevisionStatus(revisionStatus));
-      let didCommit = false;
-      if (!sameFiles(files, committed)) {
-        const message = commitMessage(next ? deps.codec.describe(previous, next) : undefined, errors, pulled.revision);
-        try {
-          const result = await deps.repo.commitStatus(files, message);
-          committed = files;
-          didCommit = result.committed;
-          if (result.committed) deps.metrics.statusCommits.inc();
-          if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
-          log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');
-        } catch (err) {
-          failures.push(`commit status: ${messageOf(err)}`);
-          log.error({ err: messageOf(err) }, 'status commit failed; retried next cycle');
-        }
-      }
-      if (next) previous = next;
-      report = { outcome: errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success', revision: pulled.revision, failures: errors ? [...errors, ...failures] : failures, committed: didCommit };
+      report = await cycle(request, helmSignal, log, failures);
     } catch (err) {
       log.error({ err: messageOf(err) }, 'cycle failed');
       report = { outcome: 'failure', failures: [...failures, messageOf(err)], committed: false };
