@@ -1,6 +1,4 @@
-// The `sveltosctl show addons` table from a status snapshot: one row per release gitset has
-// deployed, on which cluster, from which profile. Used by the demo to show where things run.
-import Table from 'cli-table3';
+// Which releases are deployed where, from a status snapshot: what the demo waits for.
 import type { StatusSnapshot } from '../status/snapshot.ts';
 
 export interface AddonRow {
@@ -24,13 +22,4 @@ export function addonRows(snapshot: StatusSnapshot): AddonRow[] {
     }
   }
   return rows.sort((a, b) => (a.cluster + a.namespace + a.name < b.cluster + b.namespace + b.name ? -1 : 1));
-}
-
-export function renderAddonsTable(rows: readonly AddonRow[]): string {
-  const table = new Table({
-    head: ['CLUSTER', 'RESOURCE TYPE', 'NAMESPACE', 'NAME', 'VERSION', 'TIME', 'PROFILES'],
-    style: { head: [], border: [] },
-  });
-  for (const r of rows) table.push([r.cluster, 'helm chart', r.namespace, r.name, r.version, r.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'), r.profile]);
-  return table.toString();
 }

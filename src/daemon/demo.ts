@@ -7,7 +7,9 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { resolveHelm } from '../helm/binary.ts';
 import { refKey, type StatusSnapshot } from '../status/snapshot.ts';
-import { addonRows, renderAddonsTable, type AddonRow } from './addons-table.ts';
+// The same table `gitset show addons` prints, from the same status files.
+import { renderShow } from '../cli/show.ts';
+import { addonRows, type AddonRow } from './addons-table.ts';
 import { resolveConfig } from './config.ts';
 import { startDaemon, type Daemon } from './daemon.ts';
 import { createLogger } from './logger.ts';
@@ -95,14 +97,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const snap = await sb.readSnapshot();
         const pick = pickSet(snap);
         if (!pick) return undefined;
-        const rows = addonRows(snap);
-        return rows.some((r) => r.cluster === pick.selected) ? { ...pick, rows } : undefined;
+        return addonRows(snap).some((r) => r.cluster === pick.selected) ? pick : undefined;
       },
       'the daemon did not select a cluster and deploy the chart; see the log',
     );
     say.say(`   ${first.set} matches ${first.matching.join(' and ')}, and selects ${first.selected} (maxReplicas caps it at ${first.selectedCount}).`);
     say.say('   gitset show addons:');
-    say.say(indent(renderAddonsTable(first.rows)));
+    say.say(indent(renderShow('addons', await sb.readStatusFileList(), 'text').trimEnd()));
 
     say.step(`Making ${first.selected} hang: its API server stops answering.`);
     const hungAt = Date.now();
@@ -121,7 +122,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       },
       `${first.set} did not select another cluster`,
     );
-    const rows = await wait(
+    await wait(
       `waiting for the chart to be installed on ${to}`,
       async () => {
         const r = addonRows(await sb.readSnapshot());
@@ -132,7 +133,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const failoverMs = Date.now() - hungAt;
     say.say(`   Failover done in ${(failoverMs / 1000).toFixed(1)} s: ${first.set} now selects ${to}.`);
     say.say('   gitset show addons:');
-    say.say(indent(renderAddonsTable(rows)));
+    say.say(indent(renderShow('addons', await sb.readStatusFileList(), 'text').trimEnd()));
+    say.say(`   Releases still recorded on ${first.selected} stay Pending: gitset removes them once it answers again.`);
 
     say.step('Every change is a commit: git log on the Git server (newest first):');
     const log = await sb.gitLog();

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { startChartRepo, type ChartRepo } from '../sim/chart-repo.ts';
 import { createBareRepo, gitCliEnv, startGitServer, type GitServer } from '../sim/git-server.ts';
 import { startSimCluster, type SimCluster } from '../sim/index.ts';
-import { readStatusFiles } from '../status/read.ts';
+import { readStatusFiles, type StatusFile } from '../status/read.ts';
 import type { StatusSnapshot } from '../status/snapshot.ts';
 import { REVISION_STATUS_FILE } from './revision-status.ts';
 import { PROJECT_ROOT } from './wiring.ts';
@@ -44,6 +44,8 @@ export interface Sandbox {
   workDir: string;
   /** A status file (relative to the status folder) as committed on main, read through the Git server. */
   readStatus(path: string): Promise<any>;
+  /** Every status file on main (paths relative to the status folder). */
+  readStatusFileList(): Promise<StatusFile[]>;
   /** Every status file on main, read back as a snapshot. */
   readSnapshot(): Promise<StatusSnapshot>;
   /** Commits on main, newest first, read through the Git server. */
@@ -119,27 +121,29 @@ async function rewriteChartUrl(dir: string, from: string, to: string): Promise<v
 }
 
 /** Reads main the way a user would: a clone fetched from the Git server before every look. */
-async function gitReader(url: string, dir: string, auth?: { username: string; password: string }): Promise<Pick<Sandbox, 'readStatus' | 'readSnapshot' | 'gitLog'>> {
+async function gitReader(url: string, dir: string, auth?: { username: string; password: string }): Promise<Pick<Sandbox, 'readStatus' | 'readStatusFileList' | 'readSnapshot' | 'gitLog'>> {
   const env = gitCliEnv();
   const remote = auth ? url.replace('http://', `http://${encodeURIComponent(auth.username)}:${encodeURIComponent(auth.password)}@`) : url;
   await execa('git', ['clone', '--quiet', remote, dir], { env });
   const fetch = () => execa('git', ['fetch', '--quiet', 'origin'], { cwd: dir, env });
+  const readStatusFileList = async (): Promise<StatusFile[]> => {
+    await fetch();
+    const ls = await execa('git', ['ls-tree', '-r', '--name-only', 'origin/main', 'status/'], { cwd: dir, env });
+    const files: StatusFile[] = [];
+    for (const path of ls.stdout.split('\n').filter((p) => p.endsWith('.yaml') && p !== `status/${REVISION_STATUS_FILE}`)) {
+      const r = await execa('git', ['show', `origin/main:${path}`], { cwd: dir, env });
+      files.push({ path: path.slice('status/'.length), text: r.stdout });
+    }
+    return files;
+  };
   return {
     async readStatus(path) {
       await fetch();
       const r = await execa('git', ['show', `origin/main:status/${path}`], { cwd: dir, env, reject: false });
       return r.exitCode === 0 ? parse(r.stdout) : undefined;
     },
-    async readSnapshot() {
-      await fetch();
-      const ls = await execa('git', ['ls-tree', '-r', '--name-only', 'origin/main', 'status/'], { cwd: dir, env });
-      const files = [];
-      for (const path of ls.stdout.split('\n').filter((p) => p.endsWith('.yaml') && p !== `status/${REVISION_STATUS_FILE}`)) {
-        const r = await execa('git', ['show', `origin/main:${path}`], { cwd: dir, env });
-        files.push({ path: path.slice('status/'.length), text: r.stdout });
-      }
-      return readStatusFiles(files);
-    },
+    readStatusFileList,
+    readSnapshot: async () => readStatusFiles(await readStatusFileList()),
     async gitLog() {
       await fetch();
       const r = await execa('git', ['log', '--format=%H %s%n%b%x00', 'origin/main'], { cwd: dir, env });
