@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
 import { loadRepository, ManifestCache, type LoadedRepository } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
+import { clusterKey } from '../model/objects.ts';
 import type { HelmRunner, Prober } from '../model/ports.ts';
 import { computeCycle, recordResults } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
@@ -117,6 +118,7 @@ export function createCycle(deps: CycleDeps): RunCycle {
     const probes = await deps.prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
     for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
     const planned = computeCycle({ repo, previous: prev, probes, now: now() });
+    if (repo !== loaded) mirrorSpecsAsWritten(planned.snapshot, loaded);
     observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
     const outcomes = await runActions(planned.actions, {
       helm: deps.helm,
@@ -202,6 +204,15 @@ function withDefaultThreshold(repo: LoadedRepository, threshold: number | undefi
     c.spec.consecutiveFailureThreshold === undefined ? { ...c, spec: { ...c.spec, consecutiveFailureThreshold: threshold } } : c,
   );
   return { ...repo, clusters };
+}
+
+/** The status mirrors each cluster as the repository has it, not with the daemon-wide default filled in. */
+function mirrorSpecsAsWritten(snapshot: StatusSnapshot, loaded: LoadedRepository): void {
+  for (const c of loaded.clusters) {
+    const key = clusterKey(c.metadata);
+    const entry = snapshot.clusters.get(key);
+    if (entry) snapshot.clusters.set(key, { ...entry, object: { ...entry.object, spec: c.spec } });
+  }
 }
 
 function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

@@ -15,7 +15,8 @@ const deployedOn = async (f: Fleet, cluster: string): Promise<boolean> =>
 test('failover of the seed: hang the selected cluster, the spare takes over, no move back', { timeout: 120_000 }, async () => {
   fleet = await startFleet();
   const f = fleet;
-  const daemon = await f.startDaemon();
+  // A daemon-wide failure threshold (the seed's clusters set none of their own).
+  const daemon = await f.startDaemon({ failureThreshold: '2' });
 
   // 1. Both clusters match; one is selected and has the release.
   const set = await waitFor('ClusterSet/prod selects a cluster', async () => {
@@ -66,6 +67,8 @@ test('failover of the seed: hang the selected cluster, the spare takes over, no 
   assert.deepEqual(names(p2.status.matchingClusters), [spare]);
   const cluster1 = await f.status(`SveltosCluster/${first}.yaml`);
   assert.equal(cluster1.status.ready, false);
+  assert.equal(cluster1.status.connectionFailures, 2, 'the daemon-wide threshold applied');
+  assert.equal(cluster1.spec.consecutiveFailureThreshold, undefined, 'the status mirrors the spec as written');
   console.log(`# failover time (hang → release deployed on ${spare}): ${failoverMs} ms`);
   const messages = (await f.log()).map((c) => `${c.subject}\n${c.body}`);
   assert.ok(
