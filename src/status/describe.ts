@@ -4,7 +4,7 @@
 import type { ClusterKey } from '../model/objects.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import { notReadyDetail } from './cluster-health.ts';
-import { renderStatusFiles } from './render.ts';
+import { sortKeys } from './render.ts';
 import { refKey, type ProfileEntry, type StatusSnapshot } from './snapshot.ts';
 
 export interface ChangeSummary {
@@ -20,9 +20,8 @@ const SUBJECT_MAX = 100;
 export function describeChanges(prev: StatusSnapshot, next: StatusSnapshot): ChangeSummary {
   const changes = [...clusterChanges(prev, next), ...setChanges(prev, next), ...releaseChanges(prev, next)];
   if (changes.length === 0) {
-    const a = renderStatusFiles(prev);
-    const b = renderStatusFiles(next);
-    const same = a.size === b.size && [...a].every(([p, t]) => b.get(p) === t);
+    // Nothing worth a sentence; still a commit when a detail moved (a reason, a message).
+    const same = sameEntries(prev.clusters, next.clusters) && sameEntries(prev.sets, next.sets) && sameEntries(prev.profiles, next.profiles);
     return same ? { subject: '', body: '', changes } : { subject: 'status: update details', body: '', changes };
   }
   const all = `status: ${changes.join('; ')}`;
@@ -154,4 +153,14 @@ function firstLine(s: string): string {
 
 function union(a: Iterable<string>, b: Iterable<string>): string[] {
   return [...new Set([...a, ...b])].sort();
+}
+
+/** Same objects with the same status, whatever the key order (as the files would render them). */
+function sameEntries(a: ReadonlyMap<string, object>, b: ReadonlyMap<string, object>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (y === undefined || (x !== y && JSON.stringify(sortKeys(x)) !== JSON.stringify(sortKeys(y)))) return false;
+  }
+  return true;
 }

@@ -14,6 +14,7 @@ import type {
   ReleaseStatus,
   SetStatus,
 } from '../model/status.ts';
+import { parseStatusYaml } from './fast-yaml.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
 
 export interface StatusFile {
@@ -30,7 +31,7 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
     if (!/\.ya?ml$/.test(file.path)) continue;
     let doc: unknown;
     try {
-      doc = parse(file.text);
+      doc = parseStatusYaml(file.text) ?? parse(file.text);
     } catch (err) {
       problems.push({ path: file.path, message: `not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
       continue;

@@ -53,7 +53,7 @@ export function renderDocument(doc: object): string {
 }
 
 /** Keys sorted at every level (apiVersion, kind, metadata, spec, status comes out naturally); undefined dropped. */
-function sortKeys(value: unknown): unknown {
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};

@@ -103,6 +103,14 @@ describe('status files', () => {
     assert.deepEqual(describeChanges(s2, s3).changes, ['civo/cluster1 ready again', 'uninstalled kyverno-latest from civo/cluster1']);
   });
 
+  test('describeChanges: a detail that moved without a describable change still makes a (plain) commit', () => {
+    const copy = readStatusFiles([...renderStatusFiles(s1)].map(([path, text]) => ({ path, text })));
+    assert.deepEqual(describeChanges(s1, copy).subject, '', 'key order and identity do not matter');
+    const r = copy.profiles.get('ClusterProfile/kyverno')!.status.clusters![0]!.releases[0]!;
+    r.lastAppliedTime = '2030-01-01T00:00:00.000Z';
+    assert.deepEqual(describeChanges(s1, copy), { subject: 'status: update details', body: '', changes: [] });
+  });
+
   test('describeChanges for a first cycle lists selections and deployments', () => {
     const d = describeChanges(emptySnapshot(), s1);
     assert.ok(d.changes.includes('ClusterSet/prod selected civo/cluster1'));

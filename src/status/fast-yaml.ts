@@ -1,0 +1,158 @@
+// A strict reader for the YAML the status renderer writes (the `yaml` package's block style:
+// two-space indents, `- ` items under their key, plain/quoted scalars, `|` literals). Reading a
+// large fleet's status with the full parser costs about half a second per megabyte; this costs
+// a few milliseconds. Anything outside that narrow subset (hand edits with flow style, anchors,
+// comments, odd scalars, tabs) makes it return undefined, and the caller uses the full parser:
+// it may decline, it must never read a document differently from `yaml`.
+
+class Decline extends Error {}
+const decline = (): never => {
+  throw new Decline();
+};
+
+/** The document as `yaml.parse` would give it, or undefined when outside the subset. */
+export function parseStatusYaml(text: string): unknown {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  let pos = 0;
+  while (pos < lines.length && lines[pos]!.startsWith('#')) pos++;
+  if (pos >= lines.length) return undefined;
+  try {
+    const r = new Reader(lines, pos);
+    const doc = r.block(0);
+    if (r.pos !== lines.length) decline();
+    return doc;
+  } catch (err) {
+    if (err instanceof Decline) return undefined;
+    throw err;
+  }
+}
+
+const KEY = /^([A-Za-z0-9_][A-Za-z0-9_./-]*): ?(.*)$/;
+
+class Reader {
+  constructor(
+    readonly lines: string[],
+    public pos: number,
+  ) {}
+
+  indentOf(line: string): number {
+    let i = 0;
+    while (line.charCodeAt(i) === 32) i++;
+    if (line.charCodeAt(i) === 9) decline(); // tabs: leave it to the full parser
+    return i;
+  }
+
+  /** A mapping or sequence whose lines start at exactly `indent`. */
+  block(indent: number): unknown {
+    const line = this.lines[this.pos];
+    if (line === undefined || this.indentOf(line) !== indent) return decline();
+    return line.startsWith('- ', indent) ? this.sequence(indent) : this.mapping(indent, line.slice(indent));
+  }
+
+  mapping(indent: number, first: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    let rest: string | undefined = first;
+    for (;;) {
+      const m = KEY.exec(rest);
+      if (!m) return decline();
+      const key = m[1]!;
+      if (Object.hasOwn(out, key) || key === '__proto__') decline();
+      this.pos++;
+      out[key] = this.value(m[2]!, indent, rest.length > key.length + 1 && rest[key.length + 1] !== ' ');
+      const next = this.lines[this.pos];
+      if (next === undefined || this.indentOf(next) !== indent || next.startsWith('- ', indent)) return out;
+      rest = next.slice(indent);
+    }
+  }
+
+  sequence(indent: number): unknown[] {
+    const out: unknown[] = [];
+    for (;;) {
+      const line = this.lines[this.pos]!;
+      const item = line.slice(indent + 2);
+      if (item.startsWith('- ') || item === '-' || item === '') decline();
+      out.push(KEY.test(item) ? this.mapping(indent + 2, item) : (this.pos++, this.scalar(item)));
+      const next = this.lines[this.pos];
+      if (next === undefined || this.indentOf(next) !== indent || !next.startsWith('- ', indent)) return out;
+    }
+  }
+
+  /** What follows `key:`; the key's line has been consumed. */
+  value(text: string, indent: number, glued: boolean): unknown {
+    if (glued) decline(); // `key:value` is a plain scalar key, not a pair
+    if (text === '') {
+      const next = this.lines[this.pos];
+      if (next === undefined) return decline();
+      const n = this.indentOf(next);
+      // `key:` followed by its block: items at indent+2 (indentSeq) or a deeper mapping.
+      if (n === indent + 2) return this.block(indent + 2);
+      if (n === indent && next.startsWith('- ', indent)) return decline(); // compact sequences: not ours
+      return decline();
+    }
+    if (text === '|' || text === '|-' || text === '|+') return this.literal(indent + 2, text);
+    return this.scalar(text);
+  }
+
+  literal(contentIndent: number, header: string): string {
+    const body: string[] = [];
+    while (this.pos < this.lines.length) {
+      const line = this.lines[this.pos]!;
+      if (line === '') {
+        if (body.length === 0) decline(); // leading blank lines: indentation detection, not ours
+        body.push('');
+      } else if (line.trim() === '') {
+        decline(); // whitespace-only lines: content or not depends on indentation rules, not ours
+      } else {
+        const n = this.indentOf(line);
+        if (n < contentIndent) break;
+        if (body.length === 0 && n !== contentIndent) decline();
+        body.push(line.slice(contentIndent));
+      }
+      this.pos++;
+    }
+    if (body.length === 0) decline();
+    let trailing = 0;
+    while (trailing < body.length && body[body.length - 1 - trailing] === '') trailing++;
+    // Blank lines that stop a literal before a less-indented line belong to it only as newlines.
+    const content = body.slice(0, body.length - trailing).join('\n');
+    switch (header) {
+      case '|-':
+        return content;
+      case '|':
+        return `${content}\n`;
+      default:
+        return `${content}\n${'\n'.repeat(trailing)}`;
+    }
+  }
+
+  scalar(text: string): unknown {
+    if (text.endsWith(' ')) decline();
+    const c = text[0]!;
+    if (c === '"') {
+      if (text.length < 2 || !text.endsWith('"')) decline();
+      try {
+        return JSON.parse(text) as string; // JSON escapes are YAML escapes; anything else throws → full parser
+      } catch {
+        return decline();
+      }
+    }
+    if (c === "'") {
+      const inner = text.slice(1, -1);
+      if (text.length < 2 || !text.endsWith("'") || inner.replaceAll("''", '').includes("'")) decline();
+      return inner.replaceAll("''", "'");
+    }
+    if (text === '{}') return {};
+    if (text === '[]') return [];
+    if ('[]{},&*!|>%@`#?:-'.includes(c) && !/^-[0-9]/.test(text)) decline();
+    if (text.includes(': ') || text.includes(' #') || text.endsWith(':')) decline();
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    if (text === 'null') return null;
+    if (/^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+    // Everything else the core schema would not read as a string: leave it to the full parser.
+    if (/^[-+]?[0-9]/.test(text) && /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text)) decline();
+    if (/^(~|Null|NULL|True|TRUE|False|FALSE|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|0x[0-9a-fA-F]+|0o[0-7]+|[-+][0-9]+)$/.test(text)) decline();
+    return text;
+  }
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parse, stringify } from 'yaml';
+import { parseStatusYaml } from '../../src/status/fast-yaml.ts';
+import { renderDocument } from '../../src/status/render.ts';
+
+/** Either declines (undefined) or reads exactly what the full parser reads. */
+function agrees(text: string): boolean {
+  const fast = parseStatusYaml(text);
+  if (fast === undefined) return false;
+  let full: unknown;
+  try {
+    full = parse(text);
+  } catch {
+    assert.fail(`fast reader accepted what yaml rejects:\n${text}`);
+  }
+  assert.deepEqual(fast, full, text);
+  return true;
+}
+
+const key = fc.oneof(fc.constantFrom('name', 'k8s.io/tier', 'a_b', '1', 'true', 'x-y.z'), fc.string({ maxLength: 6 }));
+const scalar = fc.oneof(
+  fc.string(),
+  fc.constantFrom('', 'true', 'True', 'null', '~', '0', '007', '1.5', '-1', '0x1F', '.inf', 'a: b', 'a #b', '- x', '0.1.0', 'sha256:ab', 'http://127.0.0.1:18080', "it's", 'line\n', 'a\n\nb\n\n', ' lead', 'trail ', '"q"'),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.double(),
+);
+const value = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
+})).node;
+
+test('property: on any document the renderer can write, the fast reader agrees with yaml or declines', () => {
+  let accepted = 0;
+  fc.assert(
+    fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), (doc) => {
+      if (agrees(renderDocument(doc))) accepted++;
+      if (agrees(stringify(doc))) accepted++;
+    }),
+    { numRuns: 600 },
+  );
+  assert.ok(accepted > 30, `the fast path should take plenty of random documents too (took ${accepted})`);
+});
+
+test('status-shaped documents are read by the fast path', () => {
+  const doc = {
+    apiVersion: 'config.projectsveltos.io/v1beta1',
+    kind: 'ClusterProfile',
+    metadata: { name: 'hello', labels: { 'app.kubernetes.io/name': 'x', zone: '1' } },
+    spec: { helmCharts: [{ chartVersion: '0.1.0', values: 'message: "Hello {{ .Cluster.metadata.name }}"\nlist:\n  - a\n\n  - b\n' }], tier: 50, setRefs: ['prod'], emptyList: [], emptyMap: {} },
+    status: {
+      clusters: [{ cluster: 'civo/cluster2', releases: [{ hash: 'sha256:00', revision: 2, state: 'Deployed', lastAppliedTime: '2024-03-13T09:27:46.000Z', lastError: 'error: "quoted": x # y' }] }],
+      matchingClusters: [{ apiVersion: 'lib.projectsveltos.io/v1beta1', kind: 'SveltosCluster', name: 'cluster2', namespace: 'civo' }],
+    },
+  };
+  assert.ok(agrees(renderDocument(doc)));
+});
+
+test('hand edits outside the subset are declined, never misread', () => {
+  const declined = [
+    'a: {b: 1}\n',
+    'a: &x 1\nb: *x\n',
+    'a: 1 # note\n',
+    'a:\n\tb: 1\n',
+    'a: 1\n---\nb: 2\n',
+    'a: plain\n  continued\n',
+    'a: >\n  folded\n',
+    'a: |2\n    indented\n',
+    'a: 1.0\n',
+    'a: 0x10\n',
+    '? complex\n: key\n',
+  ];
+  for (const text of declined) assert.equal(parseStatusYaml(text), undefined, text);
+  assert.deepEqual(parseStatusYaml('# header\na: 1\nb:\n  - x\n  - y: 2\n    z: "q\\n"\n'), { a: 1, b: ['x', { y: 2, z: 'q\n' }] });
+});
