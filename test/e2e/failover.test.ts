@@ -82,6 +82,7 @@ test('failover of the seed: hang the selected cluster, the spare takes over, no 
     const s = await f.status('ClusterSet/prod.yaml');
     return s?.status?.matchingClusterRefs?.length === 2 ? s : undefined;
   });
+  assert.deepEqual(names(back.status.matchingClusterRefs), ['civo/cluster1', 'civo/cluster2']);
   assert.deepEqual(names(back.status.selectedClusterRefs), [spare], 'selection is sticky');
   await waitFor(`the release is withdrawn from ${first}`, async () => (await f.releases(first)).length === 0, 60_000);
   assert.equal(await deployedOn(f, spare), true);
