@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
 import { GitError, classifyRemoteError } from './errors.ts';
+import { gitHttpClient, type GitHttpClient } from './http.ts';
 import { writeChangedStatusFiles } from './local.ts';
 import { basicCredentials, type GitAuth } from './location.ts';
 import { pushStatus } from './push.ts';
@@ -31,13 +31,13 @@ export interface RemoteRepoOptions {
   /** Socket idle timeout per HTTP request. Default 30 s. */
   timeoutMs?: number;
   /** The HTTP client under isomorphic-git; tests wrap it to inject races. Default: isomorphic-git's Node client. */
-  http?: typeof nodeHttp;
+  http?: GitHttpClient;
 }
 
 /** What the HTTP layer needs for every request; the Authorization header is sent up front (one request per poll, not two). */
 export interface RemoteAccess {
   url: string;
-  http: typeof nodeHttp;
+  http: GitHttpClient;
   onAuth: () => { username: string; password: string } | undefined;
   headers: () => Record<string, string>;
 }
@@ -47,7 +47,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   const access: RemoteAccess = {
     url: opts.url,
     // A server that accepts and then hangs must not stall the daemon's cycle forever.
-    http: { request: (req) => (opts.http ?? nodeHttp).request({ ...req, fetchOptions: { timeout: opts.timeoutMs ?? 30_000, ...req.fetchOptions } }) },
+    http: gitHttpClient({ timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.http ? { base: opts.http } : {}) }),
     onAuth: () => creds,
     headers: (): Record<string, string> =>
       creds ? { Authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : {},

@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import nodeHttp from 'isomorphic-git/http/node';
 import { openRepo } from '../../src/git/open.ts';
+import { openRemoteRepo } from '../../src/git/remote.ts';
 import { GitError } from '../../src/git/errors.ts';
 import { startGitServer } from '../../src/sim/git-server.ts';
 import { captureLogger, fixture, USER, type Fixture } from './helpers.ts';
@@ -32,7 +34,7 @@ describe('remote repository failures', () => {
     const first = await repo.pull();
     await server.close();
     await assert.rejects(repo.pull(), (e: GitError) => isGitError('unreachable')(e) && e.transient && /cannot reach/.test(e.message));
-    await assert.rejects(repo.commitStatus(new Map([['a.yaml', 'a\n']]), { subject: 's' }), isGitError('unreachable'));
+    await assert.rejects(repo.commitStatus(new Map([['reset.yaml', 'never lands\n']]), { subject: 's' }), isGitError('unreachable'));
     const back = await startGitServer({ root, auth: USER, port });
     try {
       const pulled = await repo.pull();
@@ -99,6 +101,26 @@ describe('remote repository failures', () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => hung.close(resolve));
     }
+  });
+
+  test('a connection reset on a read is retried once; on a push it is reported, never re-sent', async () => {
+    let resets = 0;
+    let pushes = 0;
+    const flaky: typeof nodeHttp = {
+      request: async (req) => {
+        const isPush = req.url.endsWith('/git-receive-pack');
+        if (isPush) pushes++;
+        if (resets < 1 || isPush) {
+          resets++;
+          throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+        }
+        return nodeHttp.request(req);
+      },
+    };
+    const repo = openRemoteRepo({ url, branch: 'main', rootSegs: [], statusSegs: ['status'], workDir: join(fx.tmp, 'work-reset'), auth: USER, logger: captureLogger(), http: flaky });
+    assert.equal((await repo.pull()).changed, true);
+    await assert.rejects(repo.commitStatus(new Map([['reset.yaml', 'never lands\n']]), { subject: 's' }), isGitError('unreachable'));
+    assert.equal(pushes, 1);
   });
 
   test('unknown branch: branch-not-found naming the branch', async () => {

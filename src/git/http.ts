@@ -1,0 +1,30 @@
+// The HTTP client under isomorphic-git: its Node client plus a socket timeout and one retry of
+// read-only requests that hit a connection the server had just closed (keep-alive race).
+import nodeHttp from 'isomorphic-git/http/node';
+
+export type GitHttpClient = typeof nodeHttp;
+type Request = Parameters<GitHttpClient['request']>[0];
+
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+
+/** Ref listings and fetches change nothing on the server, so sending them twice is harmless. */
+function readOnly(req: Request): boolean {
+  if ((req.method ?? 'GET').toUpperCase() === 'GET') return true;
+  return req.url.endsWith('/git-upload-pack') && (req.body === undefined || Array.isArray(req.body));
+}
+
+export function gitHttpClient(opts: { timeoutMs: number; base?: GitHttpClient }): GitHttpClient {
+  const base = opts.base ?? nodeHttp;
+  const send = (req: Request) => base.request({ ...req, fetchOptions: { timeout: opts.timeoutMs, ...req.fetchOptions } });
+  return {
+    request: async (req) => {
+      try {
+        return await send(req);
+      } catch (err) {
+        // A pushed pack is never re-sent: it may have landed before the reset.
+        if (!STALE_SOCKET.has((err as { code?: string }).code ?? '') || !readOnly(req)) throw err;
+        return send(req);
+      }
+    },
+  };
+}
