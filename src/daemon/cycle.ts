@@ -38,6 +38,8 @@ export interface CycleDeps {
   helmParallelism: number;
   /** Applied to clusters without their own consecutiveFailureThreshold. */
   failureThreshold?: number;
+  /** The commit the tip's inputs came with (below gitset's own status commits); the tip when absent. */
+  introducedAt?: (tip: string) => Promise<string>;
   logger: Logger;
   metrics: DaemonMetrics;
   now?: () => Date;
@@ -118,7 +120,9 @@ export function createCycle(deps: CycleDeps): RunCycle {
     if (errors && !inForce && revisionStatus.applied) {
       inForce = await lastGoodRepository(deps.repo, revisionStatus.applied, deps.statusDir, log);
     }
-    revisionStatus = nextRevisionStatus(revisionStatus, { revision: pulled.revision, inputs: pulled.inputsId }, errors);
+    const recorded = errors ? revisionStatus.failed : revisionStatus.applied;
+    const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;
+    revisionStatus = nextRevisionStatus(revisionStatus, { revision, inputs: pulled.inputsId }, errors);
     deps.metrics.invalidRevision.set(errors ? 1 : 0);
     return errors;
   }

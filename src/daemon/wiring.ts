@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openRepo } from '../git/open.ts';
 import type { Repo } from '../git/repo.ts';
+import { folderSegments } from '../git/tree.ts';
 import { watchRepo } from '../git/watch.ts';
 import { resolveHelm } from '../helm/binary.ts';
 import { createHelmRunner } from '../helm/runner.ts';
@@ -15,6 +16,7 @@ import { readStatusFiles } from '../status/read.ts';
 import { renderStatusFiles } from '../status/render.ts';
 import type { DaemonConfig } from './config.ts';
 import { createCycle, type StatusCodec } from './cycle.ts';
+import { introducedAtFinder } from './introduced-at.ts';
 import type { RunCycle } from './daemon.ts';
 import type { DaemonMetrics } from './metrics.ts';
 
@@ -81,6 +83,9 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     statusDir: config.statusDir,
     helmParallelism: config.helmParallelism,
     failureThreshold: config.failureThreshold,
+    ...(repo.kind === 'remote'
+      ? { introducedAt: introducedAtFinder(join(config.workDir, 'repo', '.git'), folderSegments(config.path), folderSegments(config.statusDir)) }
+      : {}),
     logger,
     metrics: deps.metrics,
   });
