@@ -35,7 +35,12 @@ export function openLocalRepo(opts: LocalRepoOptions): Repo {
   // Only the folder itself counts as a repository root: a folder inside some other repository
   // (say, an example shipped inside a checkout) is treated as a plain folder, so gitset never
   // commits into a repository it was not pointed at.
-  const isGit = fs.existsSync(join(opts.path, '.git'));
+  // A `.git` *file* (linked worktree, submodule) points elsewhere; isomorphic-git cannot commit
+  // there safely, so such a checkout is handled like a plain folder (files written, no commit).
+  const isGit = fs.statSync(join(opts.path, '.git'), { throwIfNoEntry: false })?.isDirectory() === true;
+  if (!isGit && fs.existsSync(join(opts.path, '.git'))) {
+    opts.logger.warn({ repo: opts.path }, 'linked worktree or submodule: status files are written but not committed');
+  }
   const store: ObjectStore = { gitdir: join(opts.path, '.git'), cache: {} };
   const dir = join(opts.path, ...opts.rootSegs);
   const statusSegs = [...opts.rootSegs, ...opts.statusSegs];
