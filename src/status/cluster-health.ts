@@ -24,6 +24,17 @@ export function nextClusterStatus(
       : now.toISOString();
 
   if (probe.ok) {
+    // The steady state: a healthy cluster that stays healthy keeps its status object as it is.
+    if (
+      prev?.ready === true &&
+      prev.connectionStatus === 'Healthy' &&
+      prev.connectionFailures === 0 &&
+      prev.failureMessage === undefined &&
+      prev.lastTransitionTime !== undefined &&
+      (probe.version === undefined || probe.version === prev.version)
+    ) {
+      return prev;
+    }
     return compact({
       ready: true,
       version: probe.version ?? prev?.version,
@@ -41,6 +52,8 @@ export function nextClusterStatus(
     connectionFailures: failures,
     failureMessage: probe.message ?? 'probe failed',
     lastTransitionTime: since(ready),
+    // When the trouble began: what a failover's total time counts from.
+    firstFailureTime: prev?.firstFailureTime ?? now.toISOString(),
   });
 }
 
@@ -52,7 +65,11 @@ export function notReadyDetail(status: ClusterStatus): string {
 }
 
 function compact(s: ClusterStatus): ClusterStatus {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) if (v !== undefined) out[k] = v;
-  return out as unknown as ClusterStatus;
+  const out: ClusterStatus = { ready: s.ready };
+  if (s.version !== undefined) out.version = s.version;
+  if (s.connectionStatus !== undefined) out.connectionStatus = s.connectionStatus;
+  if (s.connectionFailures !== undefined) out.connectionFailures = s.connectionFailures;
+  if (s.failureMessage !== undefined) out.failureMessage = s.failureMessage;
+  if (s.lastTransitionTime !== undefined) out.lastTransitionTime = s.lastTransitionTime;
+  return out;
 }

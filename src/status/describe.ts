@@ -64,7 +64,8 @@ function setChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
       const matching = new Set(b.matchingClusterRefs.map(refKey));
       const why = (k: ClusterKey): string => {
         const n = b.notSelected?.find((x) => x.cluster === k);
-        return n ? n.message : matching.has(k) ? 'over cap' : 'no longer matching';
+        if (!n) return matching.has(k) ? 'over cap' : 'no longer matching';
+        return n.message.replace(/^not ready \((.*)\)$/, 'not ready: $1');
       };
       parts.push(`dropped ${dropped.map((k) => `${k} (${why(k)})`).join(', ')}`);
     }

@@ -15,6 +15,7 @@ import type {
   SetStatus,
 } from '../model/status.ts';
 import { parseStatusYaml } from './fast-yaml.ts';
+import { readSetPolicyStatus } from './read-failovers.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
 
 export interface StatusFile {
@@ -100,10 +101,11 @@ function readClusterStatus(s: Json): ClusterStatus {
   set(out, 'connectionFailures', int(s.connectionFailures));
   set(out, 'failureMessage', str(s.failureMessage));
   set(out, 'lastTransitionTime', str(s.lastTransitionTime));
+  set(out, 'firstFailureTime', str(s.firstFailureTime));
   return out;
 }
 
-const REASONS: readonly NotSelectedReason[] = ['not-ready', 'paused', 'other-namespace', 'over-cap', 'not-matching'];
+const REASONS: readonly NotSelectedReason[] = ['not-ready', 'paused', 'other-namespace', 'over-cap', 'not-matching', 'cordoned'];
 
 function readSetStatus(s: Json): SetStatus {
   const out: SetStatus = { matchingClusterRefs: refs(s.matchingClusterRefs), selectedClusterRefs: refs(s.selectedClusterRefs) };
@@ -114,6 +116,7 @@ function readSetStatus(s: Json): SetStatus {
   );
   if (notSelected.length > 0) out.notSelected = notSelected;
   set(out, 'message', str(s.message));
+  readSetPolicyStatus(s, out);
   return out;
 }
 

@@ -85,7 +85,7 @@ describe('gitset plan', () => {
     assert.deepEqual(j.sets.find((s: { name: string }) => s.name === 'prod').selected, ['civo/cluster1']);
     assert.deepEqual(j.actions.map((a: { action: string; cluster: string; releaseName: string }) => `${a.action} ${a.releaseName} ${a.cluster}`), ['install hello civo/cluster1']);
     assert.deepEqual(j.notRun.map((w: { decision: string; cluster: string }) => `${w.decision} ${w.cluster}`), ['wait civo/cluster2']);
-    assert.ok(j.changes.includes('ClusterSet/prod selected civo/cluster1, dropped civo/cluster2 (not ready (3 failed probes: timeout after 5s))'), j.changes.join('\n'));
+    assert.ok(j.changes.includes('ClusterSet/prod selected civo/cluster1, dropped civo/cluster2 (not ready: 3 failed probes: timeout after 5s)'), j.changes.join('\n'));
     assert.equal(r.err, '');
   });
 

@@ -93,7 +93,7 @@ describe('status files', () => {
     const d = describeChanges(s1, s2);
     assert.deepEqual(d.changes, [
       'civo/cluster1 not ready (3 failed probes: connection refused)',
-      'ClusterSet/prod selected civo/cluster2, dropped civo/cluster1 (not ready (3 failed probes: connection refused))',
+      'ClusterSet/prod selected civo/cluster2, dropped civo/cluster1 (not ready: 3 failed probes: connection refused)',
       'kyverno-latest on civo/cluster1 pending: waiting for civo/cluster1 (not ready: 3 failed probes: connection refused) to uninstall: civo/cluster1 no longer matches ClusterProfile/kyverno',
       'deployed kyverno-latest on civo/cluster2',
     ]);
