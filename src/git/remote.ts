@@ -30,6 +30,8 @@ export interface RemoteRepoOptions {
   pushBackoffMs?: number;
   /** Socket idle timeout per HTTP request. Default 30 s. */
   timeoutMs?: number;
+  /** Re-clone when the clone holds more packs than this (one per fetch). Default 100. */
+  maxPacks?: number;
   /** The HTTP client under isomorphic-git; tests wrap it to inject races. Default: isomorphic-git's Node client. */
   http?: GitHttpClient;
 }
@@ -87,23 +89,39 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     }
     const existing = await readdir(opts.workDir).catch(() => [] as string[]);
     if (existing.length > 0) throw new GitError('work-dir-conflict', `work dir ${opts.workDir} is not empty and is not a gitset clone; pass another --work-dir`);
-    // Clone beside the target and rename: a crash mid-clone never leaves a half clone to reuse.
+    await cloneFresh('cloned repository');
+  }
+
+  /** Clones beside the work dir, then swaps it in: a crash mid-clone never leaves a half clone to reuse. */
+  async function cloneFresh(why: string): Promise<void> {
     const partial = `${opts.workDir}.partial-${process.pid}`;
+    const old = `${opts.workDir}.old-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
     await mkdir(dirname(opts.workDir), { recursive: true });
     const started = clock.now();
     await git
-      .clone({ fs, http: access.http, dir: partial, url: access.url, ref: opts.branch, singleBranch: true, noTags: true, onAuth: access.onAuth, headers: access.headers(), cache: store.cache })
+      .clone({ fs, http: access.http, dir: partial, url: access.url, ref: opts.branch, singleBranch: true, noTags: true, onAuth: access.onAuth, headers: access.headers(), cache: {} })
       .catch(async (err) => {
         await rm(partial, { recursive: true, force: true });
         fail(err);
       });
-    await rm(opts.workDir, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
+    if (fs.existsSync(opts.workDir)) await rename(opts.workDir, old);
     await rename(partial, opts.workDir);
+    await rm(old, { recursive: true, force: true });
     store.cache = {};
     cloned = true;
     workTreeAt = await localRef(`refs/heads/${opts.branch}`);
-    log.info({ repo: opts.url, branch: opts.branch, workDir: opts.workDir, ms: clock.now() - started }, 'cloned repository');
+    log.info({ repo: opts.url, branch: opts.branch, workDir: opts.workDir, ms: clock.now() - started }, why);
+  }
+
+  /**
+   * isomorphic-git writes one pack per fetch and never repacks; every object lookup then scans
+   * them all. Past `maxPacks` a fresh clone (a single pack) is cheaper than living with that.
+   */
+  async function compactIfNeeded(): Promise<void> {
+    const packs = (await readdir(join(store.gitdir, 'objects', 'pack')).catch(() => [] as string[])).filter((f) => f.endsWith('.pack'));
+    if (packs.length > (opts.maxPacks ?? 100)) await cloneFresh(`re-cloned to compact ${packs.length} packs`);
   }
 
   async function fetchBranch(branch: string): Promise<string> {
@@ -158,6 +176,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     const tip = heads.get(`refs/heads/${opts.branch}`);
     if (!tip) throw new GitError('branch-not-found', `${opts.url}: branch "${opts.branch}" does not exist on the remote`);
     await ensureClone();
+    await compactIfNeeded();
     if (separateStatus) {
       const statusTip = heads.get(`refs/heads/${separateStatus}`);
       if (statusTip && statusTip !== (await localRef(`refs/remotes/origin/${separateStatus}`))) await fetchBranch(separateStatus);

@@ -2,9 +2,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openRepo } from '../../src/git/open.ts';
+import { openRemoteRepo } from '../../src/git/remote.ts';
 import type { Repo } from '../../src/git/repo.ts';
 import { GitError } from '../../src/git/errors.ts';
 import { captureLogger, cliClone, fixture, gitCli, history, USER, userPush, writeFiles, type Fixture } from './helpers.ts';
@@ -161,6 +162,27 @@ describe('remote repository over smart HTTP', () => {
     const third = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
     assert.equal((await third.commitStatus(new Map([['x.yaml', 'x\n']]), { subject: 's' })).pushed, true);
     assert.equal((await third.pull()).changed, true);
+  });
+
+  test('a clone that piles up packs (one per fetch) is replaced by a fresh clone', async () => {
+    const name = `r${++n}`;
+    const url = await fx.seed(name, INPUTS);
+    const logger = captureLogger();
+    const workDir = join(fx.tmp, 'work', name);
+    const repo = openRemoteRepo({ url, branch: 'main', rootSegs: [], statusSegs: ['status'], workDir, auth: USER, logger, maxPacks: 2 });
+    await repo.pull();
+    const user = await cliClone(url, join(fx.tmp, 'user-packs'));
+    for (let i = 0; i < 3; i++) {
+      await userPush(user, { [`clusters/p${i}.yaml`]: 'kind: SveltosCluster\n' }, `p${i}`);
+      const pulled = await repo.pull();
+      assert.equal(pulled.revision, await gitCli(user, ['rev-parse', 'HEAD']));
+      assert.ok(existsSync(join(pulled.dir, `clusters/p${i}.yaml`)));
+    }
+    await repo.pull();
+    assert.ok(logger.lines.some((l) => /compact/.test(l.msg ?? '')), 're-cloned');
+    const packs = (await readdir(join(workDir, '.git/objects/pack'))).filter((f) => f.endsWith('.pack'));
+    assert.ok(packs.length <= 2, `${packs.length} packs`);
+    assert.equal((await repo.commitStatus(new Map([['x.yaml', 'x\n']]), { subject: 's' })).pushed, true);
   });
 
   test('separate status branch: created on first push, holds only the status folder; main untouched', async () => {
