@@ -14,10 +14,41 @@ export interface ClusterStatus {
   failureMessage?: string;
   /** Changes only when `ready` flips. RFC 3339. */
   lastTransitionTime?: string;
+  /** gitset: RFC 3339 time of the first failed probe of the current streak; cleared by a success. */
+  firstFailureTime?: string;
 }
 
 /** Why a set considered a cluster and did not select it. */
-export type NotSelectedReason = 'not-ready' | 'paused' | 'other-namespace' | 'over-cap' | 'not-matching';
+export type NotSelectedReason = 'not-ready' | 'paused' | 'other-namespace' | 'over-cap' | 'not-matching' | 'cordoned';
+
+/** Why a cluster left a set's selection and another took its place. */
+export type FailoverReason = 'not-ready' | 'cordoned' | 'pinned' | 'paused' | 'not-matching' | 'over-cap';
+
+/** gitset: one replacement in a set, with the timings of each step (RFC 3339). */
+export interface FailoverRecord {
+  from: ClusterKey;
+  to: ClusterKey;
+  reason: FailoverReason;
+  /** First failed probe of the streak that made `from` not ready (not-ready failovers). */
+  firstFailedProbe?: string;
+  /** When `from` was declared not ready (its lastTransitionTime). */
+  declaredNotReady?: string;
+  /** When `to` was selected. */
+  selected: string;
+  /** When every release of the set's profiles was Deployed on `to`. */
+  deployed?: string;
+  /** From the first sign of trouble (first failed probe, else not ready, else selection) to deployed. */
+  totalSeconds?: number;
+}
+
+/** gitset: a not-ready selected cluster kept in the selection on purpose, and until when. */
+export interface HeldBack {
+  cluster: ClusterKey;
+  reason: 'failover-grace' | 'failover-budget' | 'breaker-open';
+  message: string;
+  /** RFC 3339: the earliest time the failover may happen (absent: when the breaker closes). */
+  until?: string;
+}
 
 export interface NotSelected {
   cluster: ClusterKey;
@@ -34,6 +65,16 @@ export interface SetStatus {
   notSelected?: NotSelected[];
   /** gitset: why `selectedClusterRefs` is empty, when it is. */
   message?: string;
+  /**
+   * gitset: clusters leaving the selection by a planned move (cordon, pin, cap, selector) whose
+   * releases stay until the replacement's releases are Deployed (make-before-break). Not counted
+   * against maxReplicas.
+   */
+  drainingClusterRefs?: ObjectRef[];
+  /** gitset: not-ready selected clusters not (yet) replaced: failover grace, budget or breaker. */
+  heldBack?: HeldBack[];
+  /** gitset: the last replacements, oldest first (the last 20 are kept). */
+  failovers?: FailoverRecord[];
 }
 
 export type ReleaseState = 'Deployed' | 'Failed' | 'Pending' | 'Uninstalled' | 'DryRun' | 'Conflict';
