@@ -1,6 +1,7 @@
 // Checks that need the whole repository: duplicates, and references to sets and clusters that
 // must exist (in the right namespace). Pure: takes the parsed objects, returns diagnostics.
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostics.ts';
+import { parsePin, PIN } from './annotations.ts';
 import {
   clusterKey,
   objectId,
@@ -97,7 +98,17 @@ export function crossCheck(repo: CrossCheckInput): Diagnostic[] {
     });
   };
 
-  for (const set of repo.sets) checkClusterRefs(set);
+  for (const set of repo.sets) {
+    checkClusterRefs(set);
+    const pin = set.metadata.annotations?.[PIN];
+    if (pin === undefined) continue;
+    const parsed = parsePin(pin, set.kind === 'Set' ? (set.metadata.namespace ?? 'default') : undefined);
+    if (parsed.error) continue; // the loader already reported the value itself
+    const field = `metadata.annotations.${PIN}`;
+    for (const key of parsed.keys) {
+      if (!clusters.has(key)) out.push(diag(set, 'bad-annotation', field, `annotation ${PIN} names ${key}: no SveltosCluster ${key} in the repository`));
+    }
+  }
   for (const profile of repo.profiles) {
     checkClusterRefs(profile);
     const setKind = profile.kind === 'ClusterProfile' ? 'ClusterSet' : 'Set';

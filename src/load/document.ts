@@ -11,7 +11,7 @@ import {
   type SourcePos,
 } from '../model/objects.ts';
 import { compileSelector, SelectorSyntaxError } from '../select/selector.ts';
-import { annotationProblems } from './annotations.ts';
+import { annotationProblems, GITSET_ANNOTATION_PREFIX } from './annotations.ts';
 import type { FieldPath, Locator } from './positions.ts';
 import { dottedPath, schemaViolations } from './schemas.ts';
 import { unsupportedFields } from './unsupported.ts';
@@ -113,8 +113,8 @@ export function checkDocument(raw: unknown, loc: Locator): DocumentResult {
     ...(meta.labels ? { labels: meta.labels as Record<string, string> } : {}),
     ...(meta.annotations ? { annotations: meta.annotations as Record<string, string> } : {}),
   };
-  for (const p of annotationProblems(metadata.annotations)) {
-    report('error', 'bad-annotation', `${id}: ${p.message}`, loc.at(['metadata', 'annotations', p.key]), `metadata.annotations.${p.key}`, id);
+  for (const p of annotationProblems(metadata.annotations, undefined, { kind, ...(namespace !== undefined ? { namespace } : {}) })) {
+    report(p.warning ? 'warning' : 'error', 'bad-annotation', `${id}: ${p.message}`, loc.at(['metadata', 'annotations', p.key]), `metadata.annotations.${p.key}`, id);
   }
   const object = {
     apiVersion: apiVersion as string,
@@ -122,7 +122,7 @@ export function checkDocument(raw: unknown, loc: Locator): DocumentResult {
     metadata,
     spec,
     source: objectSource,
-    fieldSources: fieldSources(spec, loc),
+    fieldSources: { ...fieldSources(spec, loc), ...annotationSources(metadata.annotations, loc) },
   } as GitsetObject;
   if (kind === 'ClusterProfile' || kind === 'Profile') {
     for (const field of unsupportedFields({ spec })) {
@@ -209,6 +209,15 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
   for (const list of ['setRefs', 'clusterRefs', 'helmCharts'] as const) {
     const items = spec[list];
     if (Array.isArray(items)) items.forEach((_, i) => at(['spec', list, i]));
+  }
+  return out;
+}
+
+/** Positions of gitset's annotation values (`metadata.annotations.gitset.dev/pin`), for checks that need the whole repository. */
+function annotationSources(annotations: Record<string, string> | undefined, loc: Locator): Record<string, SourcePos> {
+  const out: Record<string, SourcePos> = {};
+  for (const key of Object.keys(annotations ?? {})) {
+    if (key.startsWith(GITSET_ANNOTATION_PREFIX)) out[`metadata.annotations.${key}`] = loc.at(['metadata', 'annotations', key]);
   }
   return out;
 }
