@@ -3,8 +3,8 @@
 // short list of named checks (Pepr's filter style) each return null or why it cannot be chosen.
 // Sveltos' set_utils.go in spirit, minus its cap-shrink defect (it keeps maxReplicas - 1).
 import { SelectorSyntaxError } from './selector.ts';
-import type { ClusterIndex, IndexedCluster } from './cluster-index.ts';
-import type { ClusterKey, ObjectMeta, SetKind, SetSpec } from '../model/objects.ts';
+import { indexClusters, type ClusterIndex, type IndexedCluster } from './cluster-index.ts';
+import type { ClusterKey, ObjectMeta, SetKind, SetSpec, SveltosCluster } from '../model/objects.ts';
 import type { ClusterStatus, NotSelected, NotSelectedReason, SetStatus } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import { refKey } from '../status/snapshot.ts';
@@ -64,7 +64,13 @@ export function whyNotEligible(c: IndexedCluster, ctx: Context): Verdict | null 
  * shortfall is filled, in (namespace, name) order. The result lists the selection in the same
  * longest-first order, so feeding it back changes nothing.
  */
-export function selectClusters(set: SetLike, index: ClusterIndex, health: HealthMap, previous: SetStatus | undefined): SetStatus {
+export function selectClusters(
+  set: SetLike,
+  fleet: ClusterIndex | readonly SveltosCluster[],
+  health: HealthMap,
+  previous: SetStatus | undefined,
+): SetStatus {
+  const index = isIndex(fleet) ? fleet : indexClusters(fleet);
   const ctx: Context = { namespace: set.kind === 'Set' ? (set.metadata.namespace ?? '') : undefined, health };
   const problems: string[] = [];
   const considered = consider(set, index, ctx, problems);
@@ -110,6 +116,10 @@ export function selectClusters(set: SetLike, index: ClusterIndex, health: Health
   const message = explain(cap, selected.length, considered.length, notSelected, problems);
   if (message) status.message = message;
   return status;
+}
+
+function isIndex(x: ClusterIndex | readonly SveltosCluster[]): x is ClusterIndex {
+  return !Array.isArray(x);
 }
 
 /** Whether `c` is in `list`, sorted by ordinal. */

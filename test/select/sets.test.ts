@@ -103,6 +103,11 @@ describe('set selection rules', () => {
     assert.match(bad.message ?? '', /clusterSelector is invalid/);
   });
 
+  test('a plain list of clusters works as well as an index', () => {
+    const s = selectClusters(clusterSet('x', { clusterSelector: 'env=prod', maxReplicas: 1 }), [cluster('b/c1', { env: 'prod' }), cluster('a/c9', { env: 'prod' })], new Map(), undefined);
+    assert.deepEqual(keys(s.selectedClusterRefs), ['a/c9']);
+  });
+
   test('matchExpressions, and a label index that agrees with a full scan', () => {
     const fleet = indexClusters([
       cluster('a/c1', { env: 'prod', region: 'eu' }),
