@@ -45,7 +45,28 @@ function writeStatus(dir: string, files: ReadonlyMap<string, string>): void {
   }
 }
 
+/**
+ * git's automatic gc: off for every git process of this benchmark (createBareRepo's included,
+ * through the inherited environment). With 10k+ loose objects a commit starts a detached
+ * `git gc --auto`, which would run in the middle of the next measurement, and races with the
+ * removal of createBareRepo's seed folder (ENOTEMPTY). isomorphic-git never collects garbage.
+ */
+const NO_AUTO_GC = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.auto', GIT_CONFIG_VALUE_0: '0' };
+
 async function run(ctx: BenchContext): Promise<Measure[]> {
+  const saved = Object.fromEntries(Object.keys(NO_AUTO_GC).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, NO_AUTO_GC);
+  try {
+    return await measure(ctx);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+async function measure(ctx: BenchContext): Promise<Measure[]> {
   const { startGitServer, createBareRepo, gitCliEnv } = await importPart<GitServerModule>(ctx.root, 'src/sim/git-server.ts');
   const { openRemoteRepo } = await importPart<RemoteModule>(ctx.root, 'src/git/remote.ts');
   const clusters = ctx.quick ? 2000 : 10000;
@@ -55,11 +76,15 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
   writeStatus(seed, clusterStatusFiles(fleet.clusters, 0));
   const files = fleet.files.length + clusters;
   const serverRoot = join(ctx.workDir, 'server');
-  await createBareRepo(serverRoot, 'iso.git', seed);
-  await createBareRepo(serverRoot, 'cli.git', seed);
-  const server = await startGitServer({ root: serverRoot });
-  const env = gitCliEnv();
+  const env = gitCliEnv(NO_AUTO_GC);
   const git = (args: string[], cwd: string) => execa('git', args, { cwd, env });
+  for (const name of ['iso.git', 'cli.git']) {
+    const bare = await createBareRepo(serverRoot, name, seed);
+    // The server side too: no gc after a received push, in either repository.
+    await git(['config', 'receive.autogc', 'false'], bare);
+    await git(['config', 'gc.auto', '0'], bare);
+  }
+  const server = await startGitServer({ root: serverRoot });
   const measures: Measure[] = [];
   try {
     // Someone else's clone, to push "merged pull requests" to each bare repository.
