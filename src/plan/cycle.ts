@@ -10,7 +10,9 @@ import type { ClusterStatus, ProfileStatus, ReleaseStatus, SetStatus } from '../
 import { unsupportedFields } from '../load/unsupported.ts';
 import { indexClusters } from '../select/cluster-index.ts';
 import { matchingClusters } from '../select/profiles.ts';
-import { selectClusters } from '../select/sets.ts';
+import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
+import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
+import { deployedAtBySet, settleFailovers } from '../select/failovers.ts';
 import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
 import { clusterRef, emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
 import type { PlannedAction, ReleaseDecision } from './decide.ts';
@@ -31,6 +33,8 @@ export interface CycleInput {
   /** This cycle's probe results; without them (gitset plan) the committed health is used as is. */
   probes?: ReadonlyMap<ClusterKey, ProbeResult>;
   now: Date;
+  /** The mass-failure breaker (daemon only: it judges this cycle's probes). */
+  breaker?: { options: BreakerOptions; previous?: BreakerStatus };
 }
 
 export interface CycleResult {
@@ -42,6 +46,8 @@ export interface CycleResult {
   decisions: ReleaseDecision[];
   /** Profiles deleted from the repository whose status stays until their releases are withdrawn. */
   withdrawing: ReadonlySet<string>;
+  /** The breaker after this cycle's probes, when the input asked for one; open means frozen. */
+  breaker?: BreakerStatus;
 }
 
 export type ActionOutcome =
@@ -66,12 +72,17 @@ export function computeCycle(input: CycleInput): CycleResult {
     snapshot.clusters.set(c.key, { object: toDoc(c.object), status });
   }
 
+  const breaker = input.probes && input.breaker ? nextBreaker(input.breaker.previous, input.probes, input.breaker.options, now) : undefined;
+  const frozen = breaker?.state === 'open';
+  const cordons = cordonedClusters(index, now);
+  const deployedAt = deployedAtBySet(repo.profiles.map((p) => ({ profile: p, status: previous.profiles.get(objectId(p))?.status })));
   const setStatuses = new Map<string, SetStatus>();
   for (const set of [...repo.sets].sort(byId)) {
     const id = objectId(set);
     if (setStatuses.has(id)) continue; // duplicates are the loader's diagnostic; the first counts
-    const status = selectClusters(set, index, health, previous.sets.get(id)?.status);
-    setStatuses.set(id, status);
+    const status = selectWithPolicy({ set, index, health, previous: previous.sets.get(id)?.status, cordons, now, frozen, deployedAt: deployedAt(id) });
+    // Profiles keep the releases of draining clusters until the replacement is deployed.
+    setStatuses.set(id, status.drainingClusterRefs ? { ...status, selectedClusterRefs: [...status.selectedClusterRefs, ...status.drainingClusterRefs] } : status);
     snapshot.sets.set(id, { object: toDoc(set), status });
   }
 
@@ -101,7 +112,20 @@ export function computeCycle(input: CycleInput): CycleResult {
     snapshot.profiles.set(id, { object: entry.object, status });
     withdrawing.add(id);
   }
-  return { snapshot, actions: sortActions(plan.actions), decisions: plan.decisions, withdrawing };
+  if (frozen) holdWithdrawals(plan);
+  return { snapshot, actions: sortActions(plan.actions), decisions: plan.decisions, withdrawing, ...(breaker ? { breaker } : {}) };
+}
+
+/** While the breaker is open nothing is withdrawn: uninstalls wait, and say why. */
+function holdWithdrawals(plan: { actions: PlannedAction[]; decisions: ReleaseDecision[] }): void {
+  plan.actions = plan.actions.filter((a) => a.action !== 'uninstall');
+  for (const d of plan.decisions) {
+    if (d.decision !== 'uninstall' || !d.record) continue;
+    delete d.action;
+    d.decision = 'wait';
+    d.reason = `uninstall held back while the mass-failure breaker is open: ${d.reason}`;
+    d.record.reason = d.reason;
+  }
 }
 
 /**
@@ -137,7 +161,21 @@ export function recordResults(cycle: CycleResult, outcomes: readonly ActionOutco
     if (cycle.withdrawing.has(id) && kept.length === 0) continue;
     profiles.set(id, { object: entry.object, status });
   }
-  return { clusters: cycle.snapshot.clusters, sets: cycle.snapshot.sets, profiles };
+  return { clusters: cycle.snapshot.clusters, sets: settleSets(cycle.snapshot.sets, profiles, cycle.withdrawing), profiles };
+}
+
+/** Failover records whose replacement just got all its releases: completed in the same commit. */
+function settleSets(sets: StatusSnapshot['sets'], profiles: ReadonlyMap<string, ProfileEntry>, withdrawing: ReadonlySet<string>): StatusSnapshot['sets'] {
+  if (![...sets.values()].some((e) => e.status.failovers?.some((f) => f.deployed === undefined))) return sets;
+  const current = [...profiles].filter(([id]) => !withdrawing.has(id)); // deleted profiles deploy nothing
+  const deployedAt = deployedAtBySet(current.map(([, e]) => ({ profile: e.object, status: e.status })));
+  const out = new Map(sets);
+  for (const [id, entry] of sets) {
+    const fs = entry.status.failovers;
+    if (!fs?.some((f) => f.deployed === undefined)) continue;
+    out.set(id, { object: entry.object, status: { ...entry.status, failovers: settleFailovers(fs, deployedAt(id)) } });
+  }
+  return out;
 }
 
 function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string): ReleaseStatus | undefined {

@@ -71,5 +71,6 @@ function compact(s: ClusterStatus): ClusterStatus {
   if (s.connectionFailures !== undefined) out.connectionFailures = s.connectionFailures;
   if (s.failureMessage !== undefined) out.failureMessage = s.failureMessage;
   if (s.lastTransitionTime !== undefined) out.lastTransitionTime = s.lastTransitionTime;
+  if (s.firstFailureTime !== undefined) out.firstFailureTime = s.firstFailureTime;
   return out;
 }

@@ -27,12 +27,13 @@ test('a cluster without status counts as ready; three failures in a row make it 
     connectionFailures: 3,
     failureMessage: 'timeout after 5s',
     lastTransitionTime: at(90).toISOString(),
+    firstFailureTime: at(30).toISOString(),
   });
   assert.equal(notReadyDetail(s), '3 failed probes: timeout after 5s');
   const still = nextClusterStatus(s, fail(), undefined, at(120));
   assert.deepEqual(still, s, 'a long outage does not rewrite the status on every probe');
   s = nextClusterStatus(still, ok('v1.30.0'), undefined, at(150));
-  assert.deepEqual(s, { ready: true, version: 'v1.30.0', connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: at(150).toISOString() });
+  assert.deepEqual(s, { ready: true, version: 'v1.30.0', connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: at(150).toISOString() }, 'a success clears firstFailureTime');
 });
 
 test('consecutiveFailureThreshold is honoured, and a success in between resets the count', () => {

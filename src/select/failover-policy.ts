@@ -1,0 +1,191 @@
+// Set selection with gitset's failover policies around Sveltos' sticky, capped selection:
+// cordoned clusters are never newly selected, pinned ones come first, a not-ready selected cluster
+// is replaced only after the set's failover grace and within its failover budget, clusters left
+// by a planned move keep their releases (draining) until the replacement is deployed, and while
+// the mass-failure breaker is open nothing moves at all. Pure: every input, the clock included,
+// is passed in; the same input gives the same status, and no timestamp ticks.
+import type { ClusterKey, ObjectRef } from '../model/objects.ts';
+import type { ClusterStatus, FailoverReason, FailoverRecord, HeldBack, SetStatus } from '../model/status.ts';
+import { CORDON, CORDON_UNTIL, FAILOVER_BUDGET, FAILOVER_GRACE, parseBudget, parseDurationMs, parsePin, parseTime, PIN, type FailoverBudget } from '../load/annotations.ts';
+import { refKey } from '../status/snapshot.ts';
+import type { ClusterIndex } from './cluster-index.ts';
+import { settleFailovers, type DeployedAt } from './failovers.ts';
+import { selectClusters, type HealthMap, type SetLike } from './sets.ts';
+
+/** Failovers kept in a set's status (more when the budget needs more history). */
+export const FAILOVER_HISTORY = 20;
+
+export interface SetPolicy {
+  pins: ClusterKey[];
+  graceMs: number;
+  grace?: string;
+  budget?: FailoverBudget;
+}
+
+/** The set's `gitset.dev/` annotations, parsed; invalid values count as absent (the loader reported them). */
+export function setPolicy(set: SetLike): SetPolicy {
+  const a = set.metadata.annotations ?? {};
+  const pinText = a[PIN];
+  const parsed = pinText === undefined ? undefined : parsePin(pinText, set.kind === 'Set' ? (set.metadata.namespace ?? 'default') : undefined);
+  const graceMs = a[FAILOVER_GRACE] !== undefined ? (parseDurationMs(a[FAILOVER_GRACE]) ?? 0) : 0;
+  const budget = a[FAILOVER_BUDGET] !== undefined ? parseBudget(a[FAILOVER_BUDGET]) : undefined;
+  return {
+    pins: parsed && !parsed.error ? parsed.keys : [],
+    graceMs,
+    ...(graceMs > 0 ? { grace: a[FAILOVER_GRACE]!.trim() } : {}),
+    ...(budget ? { budget } : {}),
+  };
+}
+
+/** Clusters cordoned at `now`, with the reason to show. A cordon whose cordon-until has passed has lapsed. */
+export function cordonedClusters(index: ClusterIndex, now: Date): Map<ClusterKey, string> {
+  const out = new Map<ClusterKey, string>();
+  for (const c of index.clusters) {
+    const a = c.object.metadata.annotations;
+    if (!a || (a[CORDON] === undefined && a[CORDON_UNTIL] === undefined)) continue;
+    const until = a[CORDON_UNTIL] !== undefined ? parseTime(a[CORDON_UNTIL]) : undefined;
+    if (until !== undefined && now.getTime() >= until) continue;
+    const why = a[CORDON]?.trim() || 'cordoned';
+    out.set(c.key, until !== undefined ? `${why} (until ${new Date(until).toISOString()})` : why);
+  }
+  return out;
+}
+
+export interface PolicyInput {
+  set: SetLike;
+  index: ClusterIndex;
+  health: HealthMap;
+  previous: SetStatus | undefined;
+  cordons: ReadonlyMap<ClusterKey, string>;
+  now: Date;
+  /** The mass-failure breaker is open: the selection stays exactly as it was. */
+  frozen: boolean;
+  /** When the set's releases were all Deployed on a cluster (see failovers.ts). */
+  deployedAt: DeployedAt;
+}
+
+export function selectWithPolicy(input: PolicyInput): SetStatus {
+  const { set, index, health, previous, cordons, now } = input;
+  const policy = setPolicy(set);
+  const prevSelected = (previous?.selectedClusterRefs ?? []).map(refKey).filter((k) => index.byKey(k) !== undefined);
+  const isReady = (k: ClusterKey): boolean => health.get(k)?.ready !== false;
+
+  if (input.frozen && previous) return frozen(input, prevSelected);
+
+  // Not-ready selected clusters kept on purpose: within the grace period, or past the budget.
+  const held: HeldBack[] = [];
+  const keep = new Set<ClusterKey>();
+  const recent = recentFailovers(previous?.failovers, policy.budget, now);
+  let allowed = policy.budget ? Math.max(0, policy.budget.count - recent.length) : Infinity;
+  for (const k of prevSelected) {
+    const h = health.get(k);
+    if (!h || h.ready || cordons.has(k) || index.byKey(k)!.paused) continue;
+    const since = h.lastTransitionTime !== undefined ? Date.parse(h.lastTransitionTime) : NaN;
+    if (policy.graceMs > 0 && !Number.isNaN(since) && now.getTime() - since < policy.graceMs) {
+      const until = new Date(since + policy.graceMs).toISOString();
+      held.push({ cluster: k, reason: 'failover-grace', until, message: `not ready since ${h.lastTransitionTime}: within failover grace ${policy.grace}; replaced from ${until} if still not ready` });
+      keep.add(k);
+    } else if (allowed > 0) {
+      allowed--;
+    } else {
+      const until = recent.length > 0 ? new Date(Date.parse(recent[0]!.selected) + policy.budget!.windowMs).toISOString() : undefined;
+      const at = recent.map((f) => f.selected).join(', ');
+      held.push({
+        cluster: k,
+        reason: 'failover-budget',
+        ...(until ? { until } : {}),
+        message: `not ready since ${h.lastTransitionTime ?? 'unknown'}: failover held back, budget ${policy.budget!.text} spent${at ? ` (failovers at ${at})` : ''}${until ? `; possible again from ${until}` : ''}`,
+      });
+      keep.add(k);
+    }
+  }
+
+  const view = new Map<ClusterKey, ClusterStatus>(health);
+  for (const k of keep) view.set(k, { ...health.get(k)!, ready: true });
+  for (const [k, why] of cordons) view.set(k, { ready: false, failureMessage: `cordoned: ${why}` });
+  const pinned = policy.pins.filter((k) => index.byKey(k) !== undefined);
+  const order = [...pinned, ...prevSelected.filter((k) => !pinned.includes(k))];
+  const base = selectClusters(set, index, view, { matchingClusterRefs: [], selectedClusterRefs: order.map((k) => index.refOf(index.byKey(k)!)) });
+  const status: SetStatus = { ...base };
+  if (base.notSelected) {
+    status.notSelected = base.notSelected.map((n) => (cordons.has(n.cluster) ? { cluster: n.cluster, reason: 'cordoned', message: `cordoned: ${cordons.get(n.cluster)}` } : n));
+  }
+
+  const selected = base.selectedClusterRefs.map(refKey);
+  const left = prevSelected.filter((k) => !selected.includes(k));
+  const joined = selected.filter((k) => !prevSelected.includes(k));
+  const reasonOf = (k: ClusterKey): FailoverReason => {
+    if (cordons.has(k)) return 'cordoned';
+    if (index.byKey(k)!.paused) return 'paused';
+    if (!isReady(k)) return 'not-ready';
+    const n = status.notSelected?.find((x) => x.cluster === k);
+    if (!n) return 'not-matching';
+    return joined.some((j) => pinned.includes(j)) ? 'pinned' : 'over-cap';
+  };
+  const records: FailoverRecord[] = [];
+  left.forEach((from, i) => {
+    const to = joined[i];
+    if (to === undefined) return;
+    const reason = reasonOf(from);
+    const r: FailoverRecord = { from, to, reason, selected: now.toISOString() };
+    const h = health.get(from);
+    if (reason === 'not-ready' && h) {
+      if (h.firstFailureTime) r.firstFailedProbe = h.firstFailureTime;
+      if (h.lastTransitionTime) r.declaredNotReady = h.lastTransitionTime;
+    }
+    records.push(r);
+  });
+
+  // Make-before-break: a cluster leaving by a planned move while it still answers keeps its releases
+  // until every answering selected cluster has all of the set's releases Deployed.
+  const settled = selected.every((k) => !isReady(k) || input.deployedAt(k) !== undefined);
+  // Only a cluster that has the set's releases up is worth keeping: nothing new is installed on a leaving one.
+  const leaving = records.filter((r) => r.reason !== 'not-ready' && r.reason !== 'paused' && typeof input.deployedAt(r.from) === 'string');
+  const candidates = [...(previous?.drainingClusterRefs ?? []).map(refKey), ...leaving.map((r) => r.from)];
+  const draining: ObjectRef[] = [];
+  for (const k of new Set(candidates)) {
+    const c = index.byKey(k);
+    if (!c || c.paused || !isReady(k) || selected.includes(k) || settled) continue;
+    draining.push(index.refOf(c));
+  }
+  if (draining.length > 0) status.drainingClusterRefs = draining;
+  const stillHeld = held.filter((h) => selected.includes(h.cluster));
+  if (stillHeld.length > 0) status.heldBack = stillHeld;
+  const history = keepHistory([...(previous?.failovers ?? []), ...records], policy.budget);
+  const done = settleFailovers(history, input.deployedAt);
+  if (done.length > 0) status.failovers = done;
+  return status;
+}
+
+/** While the breaker is open: the previous selection and draining, as they were; readiness still shows. */
+function frozen(input: PolicyInput, prevSelected: ClusterKey[]): SetStatus {
+  const { set, index, health, previous } = input;
+  const base = selectClusters(set, index, health, previous);
+  const status: SetStatus = {
+    ...base,
+    selectedClusterRefs: prevSelected.map((k) => index.refOf(index.byKey(k)!)),
+    message: 'selection frozen: the mass-failure breaker is open (see status/gitset.yaml); nothing is deselected or withdrawn',
+  };
+  const notSelected = base.notSelected?.filter((n) => !prevSelected.includes(n.cluster));
+  if (notSelected && notSelected.length > 0) status.notSelected = notSelected;
+  else delete status.notSelected;
+  if (previous!.drainingClusterRefs) status.drainingClusterRefs = previous!.drainingClusterRefs;
+  const held = prevSelected
+    .filter((k) => health.get(k)?.ready === false)
+    .map((k): HeldBack => ({ cluster: k, reason: 'breaker-open', message: `not ready since ${health.get(k)!.lastTransitionTime ?? 'unknown'}: failover held back while the breaker is open` }));
+  if (held.length > 0) status.heldBack = held;
+  if (previous!.failovers) status.failovers = settleFailovers(previous!.failovers, input.deployedAt);
+  return status;
+}
+
+/** Not-ready failovers inside the budget's window, oldest first. */
+function recentFailovers(history: readonly FailoverRecord[] | undefined, budget: FailoverBudget | undefined, now: Date): FailoverRecord[] {
+  if (!budget || !history) return [];
+  const from = now.getTime() - budget.windowMs;
+  return history.filter((f) => f.reason === 'not-ready' && Date.parse(f.selected) > from).sort((a, b) => (a.selected < b.selected ? -1 : a.selected > b.selected ? 1 : 0));
+}
+
+function keepHistory(history: FailoverRecord[], budget: FailoverBudget | undefined): FailoverRecord[] {
+  const keepN = Math.max(FAILOVER_HISTORY, budget?.count ?? 0);
+  return history.length > keepN ? history.slice(history.length - keepN) : history;
+}
