@@ -67,15 +67,21 @@ export async function userPush(dir: string, files: Record<string, string>, subje
   await writeFiles(dir, files);
   await gitCli(dir, ['add', '-A']);
   await gitCli(dir, ['commit', '-q', '-m', subject]);
+  let last = '';
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
       await gitCli(dir, ['push', '-q', 'origin', 'HEAD']);
       return;
-    } catch {
+    } catch (err) {
+      last = (err as { stderr?: string }).stderr ?? String(err);
+    }
+    try {
       await gitCli(dir, ['pull', '-q', '--rebase']);
+    } catch (err) {
+      last = (err as { stderr?: string }).stderr ?? String(err);
     }
   }
-  throw new Error(`user push of "${subject}" kept failing`);
+  throw new Error(`user push of "${subject}" kept failing; last error: ${last}`);
 }
 
 export interface CapturedLogger extends GitLogger {
