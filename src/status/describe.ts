@@ -2,7 +2,7 @@
 // person scanning `git log` wants (`ClusterSet/prod selected civo/cluster1, dropped civo/cluster2
 // (not ready …)`, `deployed kyverno-latest on civo/cluster1`). Empty when nothing changed.
 import type { ClusterKey } from '../model/objects.ts';
-import type { ReleaseStatus } from '../model/status.ts';
+import type { ReleaseStatus, SetStatus } from '../model/status.ts';
 import { notReadyDetail } from './cluster-health.ts';
 import { sortKeys } from './render.ts';
 import { refKey, type ProfileEntry, type StatusSnapshot } from './snapshot.ts';
@@ -18,7 +18,10 @@ export interface ChangeSummary {
 const SUBJECT_MAX = 100;
 
 export function describeChanges(prev: StatusSnapshot, next: StatusSnapshot): ChangeSummary {
-  const changes = [...clusterChanges(prev, next), ...setChanges(prev, next), ...releaseChanges(prev, next)];
+  const sets = setChanges(prev, next);
+  // A completed failover, with its total time, is what the subject should lead with.
+  const done = (c: string): boolean => / (failed over|moved \([a-z-]+\)) .* in \d+s$/.test(c);
+  const changes = [...sets.filter(done), ...clusterChanges(prev, next), ...sets.filter((c) => !done(c)), ...releaseChanges(prev, next)];
   if (changes.length === 0) {
     // Nothing worth a sentence; still a commit when a detail moved (a reason, a message).
     const same = sameEntries(prev.clusters, next.clusters) && sameEntries(prev.sets, next.sets) && sameEntries(prev.profiles, next.profiles);
@@ -72,6 +75,27 @@ function setChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
     if (parts.length === 0 && before.length > 0 && after.length === 0) parts.push('selects nothing');
     if (parts.length > 0) out.push(`${id} ${parts.join(', ')}`);
     else if (a && a.message !== b.message && b.selectedClusterRefs.length === 0 && b.message) out.push(`${id}: ${b.message}`);
+    out.push(...failoverChanges(id, a, b));
+  }
+  return out;
+}
+
+/** `ClusterSet/prod failed over civo/cluster2 → civo/cluster1 in 37s`, held-back failovers, finished drains. */
+function failoverChanges(id: string, a: SetStatus | undefined, b: SetStatus): string[] {
+  const out: string[] = [];
+  const wasDone = new Set((a?.failovers ?? []).filter((f) => f.deployed !== undefined).map((f) => `${f.from}>${f.to}@${f.selected}`));
+  for (const f of b.failovers ?? []) {
+    if (f.deployed === undefined || wasDone.has(`${f.from}>${f.to}@${f.selected}`)) continue;
+    const verb = f.reason === 'not-ready' ? 'failed over' : `moved (${f.reason})`;
+    out.push(`${id} ${verb} ${f.from} → ${f.to} in ${f.totalSeconds ?? 0}s`);
+  }
+  const heldBefore = new Set((a?.heldBack ?? []).map((h) => `${h.cluster}:${h.reason}`));
+  for (const h of b.heldBack ?? []) {
+    if (!heldBefore.has(`${h.cluster}:${h.reason}`)) out.push(`${id} held back the failover of ${h.cluster} (${h.reason})`);
+  }
+  const drainingNow = new Set((b.drainingClusterRefs ?? []).map(refKey));
+  for (const k of (a?.drainingClusterRefs ?? []).map(refKey)) {
+    if (!drainingNow.has(k)) out.push(`${id} finished draining ${k}`);
   }
   return out;
 }
