@@ -200,6 +200,10 @@ export async function createBareRepo(root: string, name: string, fromDir?: strin
   const env = gitCliEnv();
   await execa('git', ['init', '--quiet', '--bare', `--initial-branch=${branch}`, bare], { env });
   await execa('git', ['config', 'http.receivepack', 'true'], { cwd: bare, env });
+  // No background `git gc --auto` after pushes: it would race with tests deleting the folder
+  // and run inside measurements.
+  await execa('git', ['config', 'receive.autogc', 'false'], { cwd: bare, env });
+  await execa('git', ['config', 'gc.auto', '0'], { cwd: bare, env });
   if (!fromDir) return bare;
   const work = await mkdtemp(join(tmpdir(), 'gitset-seed-'));
   try {
