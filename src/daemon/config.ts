@@ -27,6 +27,8 @@ export interface DaemonConfig {
   probeTimeoutMs: number;
   pollIntervalMs: number;
   failureThreshold: number;
+  /** Mass-failure breaker: open when more than `share` of the probed clusters (and at least `minFailures`) fail. */
+  breaker: { share: number; minFailures: number };
   helmParallelism: number;
   helmTimeoutMs: number;
   listen: ListenAddress;
@@ -95,6 +97,12 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not an integer >= ${min}`);
     return n;
   };
+  const share = (key: OptionKey): number => {
+    const text = str(key).trim();
+    const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+    if (text === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not a share in [0, 1) such as 0.5 or 50%`);
+    return n;
+  };
   const oneOf = <T extends string>(key: OptionKey, allowed: readonly T[]): T => {
     const text = str(key);
     if (!(allowed as readonly string[]).includes(text)) {
@@ -130,6 +138,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     probeTimeoutMs: duration('probeTimeout'),
     pollIntervalMs: duration('pollInterval'),
     failureThreshold: integer('failureThreshold', 1),
+    breaker: { share: share('breakerShare'), minFailures: integer('breakerMinFailures', 1) },
     helmParallelism: integer('helmParallelism', 1),
     helmTimeoutMs: duration('helmTimeout'),
     listen: parseListen(str('listen')),

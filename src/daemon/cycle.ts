@@ -12,6 +12,7 @@ import { clusterKey } from '../model/objects.ts';
 import type { HelmRunner, Prober } from '../model/ports.ts';
 import { computeCycle, recordResults } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
+import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import type { CycleReport, RunCycle } from './daemon.ts';
 import type { CycleRequest } from './triggers.ts';
 import { runActions } from './execute.ts';
@@ -38,6 +39,8 @@ export interface CycleDeps {
   helmParallelism: number;
   /** Applied to clusters without their own consecutiveFailureThreshold. */
   failureThreshold?: number;
+  /** Mass-failure breaker thresholds (default: more than half, and at least 3). */
+  breaker?: BreakerOptions;
   /** The commit the tip's inputs came with (below gitset's own status commits); the tip when absent. */
   introducedAt?: (tip: string) => Promise<string>;
   logger: Logger;
@@ -63,6 +66,8 @@ export function createCycle(deps: CycleDeps): RunCycle {
   let revisionStatus: RevisionStatus = {};
   let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
   let count = 0;
+  /** Said in the next status commit: the breaker opened or closed in this cycle. */
+  let breakerNote: string | undefined;
 
   /**
    * Status files of a snapshot. Rendering YAML costs far more than comparing JSON (1.6 s against
@@ -132,7 +137,8 @@ export function createCycle(deps: CycleDeps): RunCycle {
     const repo = withDefaultThreshold(loaded, deps.failureThreshold);
     const probes = await deps.prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
     for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
-    const planned = computeCycle({ repo, previous: prev, probes, now: now() });
+    const planned = computeCycle({ repo, previous: prev, probes, now: now(), breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: revisionStatus.breaker } });
+    if (planned.breaker) applyBreaker(planned.breaker, log);
     if (repo !== loaded) mirrorSpecsAsWritten(planned.snapshot, loaded);
     observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
     const outcomes = await runActions(planned.actions, {
@@ -148,6 +154,23 @@ export function createCycle(deps: CycleDeps): RunCycle {
       if (!o.ok) failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
     }
     return recordResults(planned, outcomes, now());
+  }
+
+  /** Records the breaker in status/gitset.yaml, says so in the log and the metrics when it flips. */
+  function applyBreaker(next: BreakerStatus, log: Logger): void {
+    const was = revisionStatus.breaker?.state ?? 'closed';
+    if (next.state === 'open' && was !== 'open') {
+      deps.metrics.breakerTrips.inc();
+      breakerNote = `mass-failure breaker open, selections frozen: ${next.reason}`;
+      log.warn({ breaker: 'open', reason: next.reason }, 'mass-failure breaker open: selections frozen, nothing withdrawn until probes recover');
+    } else if (next.state === 'closed' && was === 'open') {
+      log.info({ breaker: 'closed', openSince: revisionStatus.breaker?.since }, 'mass-failure breaker closed: probes answer again');
+      breakerNote = `mass-failure breaker closed (open since ${revisionStatus.breaker?.since ?? 'unknown'}): probes answer again`;
+    } else if (next.state === 'open') {
+      log.debug({ breaker: 'open', since: next.since }, 'mass-failure breaker still open');
+    }
+    deps.metrics.breakerOpen.set(next.state === 'open' ? 1 : 0);
+    if (next.since !== undefined) revisionStatus = { ...revisionStatus, breaker: next };
   }
 
   /** Commits and pushes when a status file differs from what was committed; a failure is retried next cycle. */
@@ -176,7 +199,9 @@ export function createCycle(deps: CycleDeps): RunCycle {
     // Without any good revision, everything but gitset.yaml stays as committed.
     const files = next ? render(next) : new Map([...before.committed].filter(([p]) => p !== REVISION_STATUS_FILE));
     files.set(REVISION_STATUS_FILE, renderRevisionStatus(revisionStatus));
-    const describe = (): CommitMessage => commitMessage(next ? deps.codec.describe(before.previous, next) : undefined, errors, pulled.revision);
+    const note = breakerNote;
+    breakerNote = undefined;
+    const describe = (): CommitMessage => withNote(commitMessage(next ? deps.codec.describe(before.previous, next) : undefined, errors, pulled.revision), note);
     const didCommit = await commit(files, describe, log, failures);
     if (next) previous = next;
     const outcome = errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success';
@@ -210,6 +235,11 @@ function commitMessage(described: CommitMessage | undefined, errors: string[] | 
   const note = `revision ${revision.slice(0, 12)} does not validate; the last good revision stays in force:\n${errors.slice(0, 5).map((e) => `  ${e}`).join('\n')}`;
   if (!described) return { subject: `gitset: revision ${revision.slice(0, 12)} not applied (invalid)`, body: note };
   return { subject: described.subject, body: [described.body, note].filter(Boolean).join('\n\n') };
+}
+
+function withNote(message: CommitMessage, note: string | undefined): CommitMessage {
+  if (!note) return message;
+  return { subject: `gitset: ${note.split(':')[0]}`, body: [note, message.subject, message.body].filter(Boolean).join('\n\n') };
 }
 
 function withDefaultThreshold(repo: LoadedRepository, threshold: number | undefined): LoadedRepository {

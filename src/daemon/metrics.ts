@@ -20,6 +20,8 @@ export interface DaemonMetrics {
   pushRetries: Counter;
   lastSuccessfulCycle: Gauge;
   invalidRevision: Gauge;
+  breakerOpen: Gauge;
+  breakerTrips: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): DaemonMetrics {
@@ -68,5 +70,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
       help: '1 while the branch head does not validate and the last good revision stays in force',
       registers,
     }),
+    breakerOpen: new Gauge({
+      name: 'gitset_breaker_open',
+      help: '1 while the mass-failure breaker is open: selections frozen, nothing withdrawn',
+      registers,
+    }),
+    breakerTrips: new Counter({ name: 'gitset_breaker_trips_total', help: 'Times the mass-failure breaker opened', registers }),
   };
 }

@@ -1,7 +1,7 @@
 // The daemon's options as one table: flag, environment variable, config-file key, default and
 // description come from the same entry, so `gitset run --help`, the README and the parser agree.
 
-export type OptionKind = 'string' | 'duration' | 'integer' | 'listen' | 'log-level' | 'log-format';
+export type OptionKind = 'string' | 'duration' | 'integer' | 'share' | 'listen' | 'log-level' | 'log-format';
 
 export interface OptionSpec {
   /** camelCase key in DaemonConfig and in the config file (kebab-case accepted there too). */
@@ -34,6 +34,8 @@ export type OptionKey =
   | 'probeTimeout'
   | 'pollInterval'
   | 'failureThreshold'
+  | 'breakerShare'
+  | 'breakerMinFailures'
   | 'helmParallelism'
   | 'helmTimeout'
   | 'listen'
@@ -61,6 +63,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'probeTimeout', flag: 'probe-timeout', arg: 'DURATION', kind: 'duration', default: '5s', description: 'time a cluster API server has to answer a probe' },
   { key: 'pollInterval', flag: 'poll-interval', arg: 'DURATION', kind: 'duration', default: '30s', description: 'how often the Git branch is fetched' },
   { key: 'failureThreshold', flag: 'failure-threshold', arg: 'N', kind: 'integer', default: '3', description: 'failed probes in a row before a cluster is not ready (a cluster\'s consecutiveFailureThreshold overrides it)' },
+  { key: 'breakerShare', flag: 'breaker-share', arg: 'SHARE', kind: 'share', default: '0.5', description: 'mass-failure breaker: when more than this share of the probed clusters fail in one round (or none answers), selections freeze and nothing is withdrawn (0.5 or 50%)' },
+  { key: 'breakerMinFailures', flag: 'breaker-min-failures', arg: 'N', kind: 'integer', default: '3', description: 'mass-failure breaker: failed clusters needed (besides the share) to open it' },
   { key: 'helmParallelism', flag: 'helm-parallelism', arg: 'N', kind: 'integer', default: '8', description: 'clusters worked on at the same time (one helm call at a time per cluster)' },
   { key: 'helmTimeout', flag: 'helm-timeout', arg: 'DURATION', kind: 'duration', default: '5m', description: 'time one helm call may take before it is aborted' },
   { key: 'listen', flag: 'listen', arg: 'HOST:PORT', kind: 'listen', default: '127.0.0.1:9090', description: 'address of /healthz, /readyz, /metrics and /hooks/git (port 0 picks a free one)' },

@@ -3,6 +3,7 @@
 // manifests without the status folder), so gitset's own status commits never change it and a
 // restart rewrites nothing.
 import { parse as parseYaml, stringify } from 'yaml';
+import type { BreakerStatus } from '../select/breaker.ts';
 
 export const REVISION_STATUS_FILE = 'gitset.yaml';
 /** Diagnostics kept in the file: enough to act on, short enough to read in a diff. */
@@ -18,6 +19,8 @@ export interface RevisionRecord {
 export interface RevisionStatus {
   applied?: RevisionRecord;
   failed?: RevisionRecord & { errors: string[] };
+  /** The mass-failure breaker; recorded once it has opened at least once. */
+  breaker?: BreakerStatus;
 }
 
 export function renderRevisionStatus(status: RevisionStatus): string {
@@ -34,6 +37,7 @@ export function renderRevisionStatus(status: RevisionStatus): string {
     doc.lastFailedInputs = status.failed.inputs;
     doc.errors = status.failed.errors.slice(0, MAX_RECORDED_ERRORS);
   }
+  if (status.breaker?.since !== undefined) doc.breaker = { ...status.breaker };
   return '# Written by gitset: the revision of the manifests in force, and the one that failed validation.\n' + stringify(doc, { lineWidth: 0 });
 }
 
@@ -58,6 +62,15 @@ export function readRevisionStatus(text: string | undefined): RevisionStatus {
     const errors = Array.isArray(doc.errors) ? doc.errors.filter((e): e is string => typeof e === 'string') : [];
     out.failed = { revision: fr, inputs: fi, errors };
   }
+  const b = doc.breaker;
+  if (b && typeof b === 'object' && !Array.isArray(b)) {
+    const r = b as Record<string, unknown>;
+    if (r.state === 'open' || r.state === 'closed') {
+      out.breaker = { state: r.state };
+      if (typeof r.since === 'string') out.breaker.since = r.since;
+      if (typeof r.reason === 'string') out.breaker.reason = r.reason;
+    }
+  }
   return out;
 }
 
@@ -67,13 +80,15 @@ export function nextRevisionStatus(
   pulled: { revision: string; inputs: string },
   errors: readonly string[] | undefined,
 ): RevisionStatus {
+  const breaker = prev.breaker ? { breaker: prev.breaker } : {};
   if (errors && errors.length > 0) {
     const sameFailure = prev.failed?.inputs === pulled.inputs;
     return {
       applied: prev.applied,
       failed: sameFailure && prev.failed ? prev.failed : { revision: pulled.revision, inputs: pulled.inputs, errors: [...errors] },
+      ...breaker,
     };
   }
   const applied = prev.applied?.inputs === pulled.inputs ? prev.applied : { revision: pulled.revision, inputs: pulled.inputs };
-  return { applied };
+  return { applied, ...breaker };
 }

@@ -83,6 +83,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     statusDir: config.statusDir,
     helmParallelism: config.helmParallelism,
     failureThreshold: config.failureThreshold,
+    breaker: config.breaker,
     ...(repo.kind === 'remote'
       ? { introducedAt: introducedAtFinder(join(config.workDir, 'repo', '.git'), folderSegments(config.path), folderSegments(config.statusDir)) }
       : {}),
