@@ -86,15 +86,25 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     const bare: number[] = [];
     // Warm both helm homes (repository index cache) before measuring.
     await runner.upgradeInstall(target, request('warm-runner'));
-    await execa(helmPath, upgradeInstallArgs(target, request('warm-bare'), valuesFile, dialect), { env });
-    for (let i = 0; i < ctx.reps(7, 3); i++) {
-      viaRunner.push((await timed(() => runner.upgradeInstall(target, request(`o-runner-${i}`)))).ms);
-      bare.push((await timed(() => execa(helmPath, upgradeInstallArgs(target, request(`o-bare-${i}`), valuesFile, dialect), { env }))).ms);
+    // The runner's exact environment (extendEnv: false), so only gitset's wrapper differs.
+    const bareCall = (name: string) => execa(helmPath, upgradeInstallArgs(target, request(name), valuesFile, dialect), { env, extendEnv: false });
+    await bareCall('warm-bare');
+    for (let i = 0; i < ctx.reps(9, 3); i++) {
+      // Alternate which goes first, so neither always runs on the heels of the other.
+      const r = () => timed(() => runner.upgradeInstall(target, request(`o-runner-${i}`)));
+      const b = () => timed(() => bareCall(`o-bare-${i}`));
+      if (i % 2 === 0) {
+        viaRunner.push((await r()).ms);
+        bare.push((await b()).ms);
+      } else {
+        bare.push((await b()).ms);
+        viaRunner.push((await r()).ms);
+      }
     }
     const overhead = median(viaRunner) - median(bare);
     measures.push(
       summarize(BENCH, 'one install through gitset HelmRunner', 'ms', viaRunner),
-      summarize(BENCH, 'one install, bare helm upgrade --install', 'ms', bare, { note: 'same arguments and helm homes, execa only' }),
+      summarize(BENCH, 'one install, bare helm upgrade --install', 'ms', bare, { note: 'same arguments, environment and helm homes; execa only' }),
       single(BENCH, 'gitset overhead per helm call', 'ms', overhead, {
         note: `${((overhead / median(bare)) * 100).toFixed(1)}% of a call: values temp file, env, JSON parsing, logging`,
       }),
