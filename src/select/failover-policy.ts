@@ -161,16 +161,21 @@ export function selectWithPolicy(input: PolicyInput): SetStatus {
 function frozen(input: PolicyInput, prevSelected: ClusterKey[]): SetStatus {
   const { set, index, health, previous } = input;
   const base = selectClusters(set, index, health, previous);
+  // The cap still holds (a shrink merged during the outage); what it cuts off drains instead of leaving.
+  const max = set.spec.maxReplicas;
+  const cap = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.floor(max) : 0;
+  const kept = prevSelected.slice(0, cap);
   const status: SetStatus = {
     ...base,
-    selectedClusterRefs: prevSelected.map((k) => index.refOf(index.byKey(k)!)),
+    selectedClusterRefs: kept.map((k) => index.refOf(index.byKey(k)!)),
     message: 'selection frozen: the mass-failure breaker is open (see status/gitset.yaml); nothing is deselected or withdrawn',
   };
   const notSelected = base.notSelected?.filter((n) => !prevSelected.includes(n.cluster));
   if (notSelected && notSelected.length > 0) status.notSelected = notSelected;
   else delete status.notSelected;
-  if (previous!.drainingClusterRefs) status.drainingClusterRefs = previous!.drainingClusterRefs;
-  const held = prevSelected
+  const draining = [...new Set([...(previous!.drainingClusterRefs ?? []).map(refKey), ...prevSelected.slice(cap)])].filter((k) => index.byKey(k) !== undefined);
+  if (draining.length > 0) status.drainingClusterRefs = draining.map((k) => index.refOf(index.byKey(k)!));
+  const held = kept
     .filter((k) => health.get(k)?.ready === false)
     .map((k): HeldBack => ({ cluster: k, reason: 'breaker-open', message: `not ready since ${health.get(k)!.lastTransitionTime ?? 'unknown'}: failover held back while the breaker is open` }));
   if (held.length > 0) status.heldBack = held;
