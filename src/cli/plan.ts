@@ -93,7 +93,12 @@ function text(r: PlanReport): string {
         String(s.maxReplicas),
         list(s.selected),
         list(s.matching),
-        [...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`), ...(s.message ? [s.message] : [])].join('\n') || '-',
+        [
+          ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed)`),
+          ...(s.heldBack ?? []),
+          ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
+          ...(s.message ? [s.message] : []),
+        ].join('\n') || '-',
       ]),
     );
     out += '\n';
@@ -149,7 +154,12 @@ function markdown(r: PlanReport): string {
         String(s.maxReplicas),
         list(s.selected),
         list(s.matching),
-        [...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`), ...(s.message ? [s.message] : [])].join('\n') || '-',
+        [
+          ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed)`),
+          ...(s.heldBack ?? []),
+          ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
+          ...(s.message ? [s.message] : []),
+        ].join('\n') || '-',
       ]),
     );
     out += '\n';

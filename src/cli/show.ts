@@ -10,6 +10,7 @@ import { readStatusFiles, type StatusFile } from '../status/read.ts';
 import { refKey, type StatusSnapshot } from '../status/snapshot.ts';
 import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
+import { registerFailovers } from './show-failovers.ts';
 
 export type ShowWhat = 'addons' | 'clusters' | 'sets';
 
@@ -46,6 +47,7 @@ export function register(program: Command, io: CliIO): void {
         io.exitCode = 0;
       });
   }
+  registerFailovers(show, io);
 }
 
 /** The table (or JSON rows) of `what`, from status files. */
@@ -130,14 +132,14 @@ function cellText(v: Row[string]): string {
   return v === null ? '' : String(v);
 }
 
-const ASCII = {
+export const ASCII = {
   top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
   bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
   left: '|', 'left-mid': '', mid: '', 'mid-mid': '', right: '|', 'right-mid': '', middle: '|',
 };
 
 /** sveltosctl's look: a rule under the header, none between rows. */
-function withHeaderRule(table: string): string {
+export function withHeaderRule(table: string): string {
   const lines = table.split('\n');
   return lines.length > 2 ? [lines[0], lines[1], lines[0], ...lines.slice(2)].join('\n') : table;
 }

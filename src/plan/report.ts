@@ -17,6 +17,10 @@ export interface PlanReport {
     matching: string[];
     selected: string[];
     notSelected: NotSelected[];
+    /** Leaving by a planned move; keeps its releases until the replacement's are deployed. */
+    draining?: string[];
+    /** Not-ready selected clusters not replaced yet (grace, budget, breaker), with why. */
+    heldBack?: string[];
     message?: string;
   }>;
   profiles: Array<{
@@ -63,6 +67,8 @@ export function planReport(cycle: CycleResult, previous: PreviousStatus, diagnos
       matching: status.matchingClusterRefs.map(refKey),
       selected: status.selectedClusterRefs.map(refKey),
       notSelected: status.notSelected ?? [],
+      ...(status.drainingClusterRefs ? { draining: status.drainingClusterRefs.map(refKey) } : {}),
+      ...(status.heldBack ? { heldBack: status.heldBack.map((h) => `${h.cluster}: ${h.message}`) } : {}),
       ...(status.message !== undefined ? { message: status.message } : {}),
     })),
     profiles: [...next.profiles.values()].map(({ object, status }) => ({
