@@ -66,6 +66,35 @@ export interface PolicyInput {
 
 export function selectWithPolicy(input: PolicyInput): SetStatus {
   const { set, index, health, previous, cordons, now } = input;
+  // The steady path of a large fleet: no policy, nothing cordoned, no history, every selected cluster ready.
+  if (
+    !input.frozen &&
+    cordons.size === 0 &&
+    !hasPolicy(set) &&
+    !previous?.drainingClusterRefs &&
+    !previous?.failovers &&
+    (previous?.selectedClusterRefs ?? []).every((r) => health.get(refKey(r))?.ready !== false)
+  ) {
+    const status = selectClusters(set, index, health, previous);
+    // Nothing left the selection: no failover to record, nothing to drain.
+    return keepsAll(status.selectedClusterRefs, previous?.selectedClusterRefs) ? status : selectWithPolicyFull(input);
+  }
+  return selectWithPolicyFull(input);
+}
+
+function hasPolicy(set: SetLike): boolean {
+  const a = set.metadata.annotations;
+  return a !== undefined && (a[PIN] !== undefined || a[FAILOVER_GRACE] !== undefined || a[FAILOVER_BUDGET] !== undefined);
+}
+
+function keepsAll(now: readonly ObjectRef[], before: readonly ObjectRef[] | undefined): boolean {
+  if (!before || before.length === 0) return true;
+  const kept = new Set(now.map(refKey));
+  return before.every((r) => kept.has(refKey(r)));
+}
+
+function selectWithPolicyFull(input: PolicyInput): SetStatus {
+  const { set, index, health, previous, cordons, now } = input;
   const policy = setPolicy(set);
   const prevSelected = (previous?.selectedClusterRefs ?? []).map(refKey).filter((k) => index.byKey(k) !== undefined);
   const isReady = (k: ClusterKey): boolean => health.get(k)?.ready !== false;
@@ -100,9 +129,11 @@ export function selectWithPolicy(input: PolicyInput): SetStatus {
     }
   }
 
-  const view = new Map<ClusterKey, ClusterStatus>(health);
-  for (const k of keep) view.set(k, { ...health.get(k)!, ready: true });
-  for (const [k, why] of cordons) view.set(k, { ready: false, failureMessage: `cordoned: ${why}` });
+  // An overlay, not a copy: a copy of the fleet's health per set is O(sets × clusters).
+  const overrides = new Map<ClusterKey, ClusterStatus>();
+  for (const k of keep) overrides.set(k, { ...health.get(k)!, ready: true });
+  for (const [k, why] of cordons) overrides.set(k, { ready: false, failureMessage: `cordoned: ${why}` });
+  const view: HealthMap = overrides.size === 0 ? health : { get: (k) => overrides.get(k) ?? health.get(k) };
   const pinned = policy.pins.filter((k) => index.byKey(k) !== undefined);
   const order = [...pinned, ...prevSelected.filter((k) => !pinned.includes(k))];
   const base = selectClusters(set, index, view, { matchingClusterRefs: [], selectedClusterRefs: order.map((k) => index.refOf(index.byKey(k)!)) });
@@ -138,10 +169,10 @@ export function selectWithPolicy(input: PolicyInput): SetStatus {
 
   // Make-before-break: a cluster leaving by a planned move while it still answers keeps its releases
   // until every answering selected cluster has all of the set's releases Deployed.
-  const settled = selected.every((k) => !isReady(k) || input.deployedAt(k) !== undefined);
   // Only a cluster that has the set's releases up is worth keeping: nothing new is installed on a leaving one.
   const leaving = records.filter((r) => r.reason !== 'not-ready' && r.reason !== 'paused' && typeof input.deployedAt(r.from) === 'string');
   const candidates = [...(previous?.drainingClusterRefs ?? []).map(refKey), ...leaving.map((r) => r.from)];
+  const settled = candidates.length === 0 || selected.every((k) => !isReady(k) || input.deployedAt(k) !== undefined);
   const draining: ObjectRef[] = [];
   for (const k of new Set(candidates)) {
     const c = index.byKey(k);

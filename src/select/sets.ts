@@ -16,7 +16,8 @@ export interface SetLike {
   spec: SetSpec;
 }
 
-export type HealthMap = ReadonlyMap<ClusterKey, ClusterStatus>;
+/** Only lookups: callers may pass an overlay over the fleet's health instead of a copy. */
+export type HealthMap = Pick<ReadonlyMap<ClusterKey, ClusterStatus>, 'get'>;
 
 export interface Verdict {
   reason: NotSelectedReason;
