@@ -185,7 +185,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
       );
     }
     if (r.cachedLoadMs) measures.push(summarize(BENCH, `reload, nothing changed (${label})`, 'ms', r.cachedLoadMs, { note: 'loadRepository with the ManifestCache of the previous load' }));
-    if (r.renderMs) measures.push(summarize(BENCH, `render status files (${label})`, 'ms', r.renderMs, { note: `renderStatusFiles: ${r.statusFiles} files, ${r.statusMB?.toFixed(1)} MB; every daemon cycle does this` }));
+    if (r.renderMs) measures.push(summarize(BENCH, `render status files (${label})`, 'ms', r.renderMs, { note: `renderStatusFiles: ${r.statusFiles} files, ${r.statusMB?.toFixed(1)} MB; a daemon cycle renders when the snapshot changed` }));
     if (r.readBackMs) measures.push(summarize(BENCH, `read status back (${label})`, 'ms', r.readBackMs, { note: 'readStatusFiles: once per daemon start (10k: see quiet-cycle restart)' }));
     if (big) ctx.skip(label, 'cached reload, status rendering and read-back not run at this size (minutes; see the 1k→10k growth)');
     if (rss !== undefined) measures.push(single(BENCH, `peak RSS (${label})`, 'MB', rss, { note: 'child process running the rows above' }));
