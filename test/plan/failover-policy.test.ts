@@ -191,6 +191,20 @@ describe('cordon, pin and make-before-break', () => {
     assert.deepEqual(selected(w), ['civo/cluster3']);
   });
 
+  test('a selector edit that swaps the cluster: make-before-break too', () => {
+    let repo = fleet();
+    let w = started(repo);
+    const moved = { ...repo.sets[0]!, spec: { ...repo.sets[0]!.spec, clusterSelector: undefined, clusterRefs: [{ kind: 'SveltosCluster', namespace: 'civo', name: 'cluster3' }] } };
+    repo = { ...repo, sets: [moved] };
+    w = cycle(w, repo, 10);
+    assert.deepEqual(selected(w), ['civo/cluster3']);
+    assert.deepEqual(draining(w), ['civo/cluster1']);
+    assert.deepEqual(actions(w), ['install civo/cluster3']);
+    assert.equal(set(w).failovers?.[0]?.reason, 'not-matching');
+    w = cycle(w, repo, 20);
+    assert.deepEqual(actions(w), ['uninstall civo/cluster1']);
+  });
+
   test('a cap shrink without replacement withdraws directly', () => {
     let repo = fleet({ cap: 2 });
     let w = cycle({ status: emptySnapshot() }, repo, 0);
