@@ -54,7 +54,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'statusDir', flag: 'status-dir', arg: 'DIR', kind: 'string', default: 'status', description: 'folder (relative to --path) the status files are written to' },
   { key: 'statusBranch', flag: 'status-branch', arg: 'NAME', kind: 'string', description: 'branch the status is committed to (default: the --branch)' },
   { key: 'workDir', flag: 'work-dir', arg: 'DIR', kind: 'string', default: '.gitset', description: 'working directory for the clone, helm caches and temporary files' },
-  { key: 'credentials', flag: 'credentials', arg: 'DIR', kind: 'string', default: 'credentials', description: 'folder of kubeconfig files, <namespace>/<name>.kubeconfig or <name>.kubeconfig' },
+  { key: 'credentials', flag: 'credentials', arg: 'DIR', kind: 'string', default: 'credentials', description: 'folder of kubeconfig files: <namespace>/<name>.kubeconfig, or the file spec.kubeconfigName names in <namespace>/' },
   { key: 'gitUsername', flag: 'git-username', arg: 'NAME', kind: 'string', description: 'user name for Git over HTTP (with a token, any non-empty name works)' },
   { key: 'gitTokenFile', flag: 'git-token-file', arg: 'FILE', kind: 'string', description: 'file holding the Git token (or set GITSET_GIT_TOKEN)' },
   { key: 'gitPasswordFile', flag: 'git-password-file', arg: 'FILE', kind: 'string', description: 'file holding the Git password (or set GITSET_GIT_PASSWORD)' },
