@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import git from 'isomorphic-git';
 import { folderSegments, readTextFiles, subtreeAt, commitTree, type ObjectStore } from '../git/tree.ts';
-import { parseDurationMs, parseTime } from '../load/annotations.ts';
+import { parseTime } from '../load/annotations.ts';
+import { parseDuration } from '../model/duration.ts';
 import { DEFAULT_STATUS_DIR } from '../load/index.ts';
 import type { FailoverRecord } from '../model/status.ts';
 import { readStatusFiles, type StatusFile } from '../status/read.ts';
@@ -70,7 +71,7 @@ export function parseSince(text: string, now: Date): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : undefined;
   const at = day ?? parseTime(text);
   if (at !== undefined && !Number.isNaN(at)) return at;
-  const ms = parseDurationMs(text);
+  const ms = parseDuration(text);
   if (ms !== undefined) return now.getTime() - ms;
   throw new Error(`--since "${text}" is neither a date (2026-05-01, RFC 3339) nor a duration (7d, 24h)`);
 }

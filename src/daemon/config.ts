@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { envName, OPTIONS, parseDuration, SECRET_ENV, type OptionKey, type OptionSpec } from './options.ts';
+import { parseDuration } from '../model/duration.ts';
+import { envName, OPTIONS, SECRET_ENV, type OptionKey, type OptionSpec } from './options.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type LogFormat = 'auto' | 'json' | 'pretty';

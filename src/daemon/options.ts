@@ -89,23 +89,6 @@ export const SECRET_ENV = {
   webhookSecret: 'GITSET_WEBHOOK_SECRET',
 } as const;
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `250ms`, `10s`, `1m30s`, `2h` → milliseconds; undefined when the text is not a duration. */
-export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return undefined; // a bare number is ambiguous: ask for a unit
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (const m of trimmed.matchAll(re)) {
-    total += Number(m[1]) * (UNITS[m[2]!] ?? 0);
-    matched += m[0].length;
-  }
-  if (matched === 0 || matched !== trimmed.length) return undefined;
-  return Math.round(total);
-}
-
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0 && ms >= 3_600_000) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;

@@ -160,17 +160,3 @@ export function listArgs(target: ClusterTarget): string[] {
   ];
 }
 
-/** Milliseconds in a Go duration such as `5m0s`, `90s`, `1h30m`, `500ms`; undefined if unparsable. */
-export function parseGoDuration(text: string): number | undefined {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-  const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
-  let total = 0;
-  let end = 0;
-  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    total += Number(m[1]) * (units[m[2] ?? ''] ?? 0);
-    end = re.lastIndex;
-  }
-  return end === s.length && end > 0 ? total : undefined;
-}

@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterTarget, ReleaseRequest, ReleaseResult } from '../model/ports.ts';
-import { parseGoDuration, replaceInstallArgs, upgradeInstallArgs, type HelmDialect } from './args.ts';
+import { parseDuration } from '../model/duration.ts';
+import { replaceInstallArgs, upgradeInstallArgs, type HelmDialect } from './args.ts';
 import { HelmError } from './errors.ts';
 import { runHelm, type HelmExecContext } from './exec.ts';
 import { recoverStuckRelease } from './recover.ts';
@@ -74,7 +75,7 @@ export async function upgradeInstall(
 
 /** The per-call deadline: the runner's default, or helm's own --timeout plus grace when longer. */
 export function callDeadline(defaultMs: number, helmTimeout: string | undefined): number {
-  const helmMs = helmTimeout ? parseGoDuration(helmTimeout) : undefined;
+  const helmMs = helmTimeout ? parseDuration(helmTimeout) : undefined;
   return helmMs !== undefined && helmMs + DEADLINE_GRACE_MS > defaultMs ? helmMs + DEADLINE_GRACE_MS : defaultMs;
 }
 

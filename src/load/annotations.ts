@@ -2,6 +2,7 @@
 // entry of `annotationChecks`; adding an annotation means adding one line here. The parsers
 // below are pure and shared: the loader validates with them, selection reads values with them.
 import type { Kind } from '../model/objects.ts';
+import { parseDuration } from '../model/duration.ts';
 
 export const GITSET_ANNOTATION_PREFIX = 'gitset.dev/';
 
@@ -32,7 +33,7 @@ export const annotationChecks: readonly AnnotationCheck[] = [
   { key: CORDON, kinds: ['SveltosCluster'], problem: () => undefined },
   { key: CORDON_UNTIL, kinds: ['SveltosCluster'], problem: (v) => (parseTime(v) === undefined ? `"${v}" is not an RFC 3339 time such as 2026-05-01T06:00:00Z` : undefined) },
   { key: PIN, kinds: SETS, problem: (v, t) => parsePin(v, t?.kind === 'Set' ? (t.namespace ?? 'default') : undefined).error },
-  { key: FAILOVER_GRACE, kinds: SETS, problem: (v) => (parseDurationMs(v) === undefined ? `"${v}" is not a duration such as 30s, 5m or 1h30m` : undefined) },
+  { key: FAILOVER_GRACE, kinds: SETS, problem: (v) => (parseDuration(v) === undefined ? `"${v}" is not a duration such as 30s, 5m or 1h30m` : undefined) },
   { key: FAILOVER_BUDGET, kinds: SETS, problem: (v) => (parseBudget(v) === undefined ? `"${v}" is not a budget such as 2/1h (at most 2 failovers per hour)` : undefined) },
 ];
 
@@ -71,18 +72,6 @@ export function annotationProblems(
   return out;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `30s`, `1m30s`, `2h`, `1d` → milliseconds; `0` is accepted as zero. Undefined when not a duration. */
-export function parseDurationMs(text: string): number | undefined {
-  const t = text.trim();
-  if (t === '0') return 0;
-  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(t)) return undefined;
-  let total = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
-  return Math.round(total);
-}
-
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** RFC 3339 time → epoch milliseconds; undefined when not one. */
@@ -105,7 +94,7 @@ export interface FailoverBudget {
 export function parseBudget(text: string): FailoverBudget | undefined {
   const m = /^\s*(\d+)\s*\/\s*(\S+)\s*$/.exec(text);
   if (!m) return undefined;
-  const windowMs = parseDurationMs(m[2]!);
+  const windowMs = parseDuration(m[2]!);
   if (windowMs === undefined || windowMs <= 0) return undefined;
   return { count: Number(m[1]), windowMs, text: `${m[1]}/${m[2]}` };
 }

@@ -6,7 +6,8 @@
 // is passed in; the same input gives the same status, and no timestamp ticks.
 import type { ClusterKey, ObjectRef } from '../model/objects.ts';
 import type { ClusterStatus, FailoverReason, FailoverRecord, HeldBack, SetStatus } from '../model/status.ts';
-import { CORDON, CORDON_UNTIL, FAILOVER_BUDGET, FAILOVER_GRACE, parseBudget, parseDurationMs, parsePin, parseTime, PIN, type FailoverBudget } from '../load/annotations.ts';
+import { CORDON, CORDON_UNTIL, FAILOVER_BUDGET, FAILOVER_GRACE, parseBudget, parsePin, parseTime, PIN, type FailoverBudget } from '../load/annotations.ts';
+import { parseDuration } from '../model/duration.ts';
 import { refKey } from '../status/snapshot.ts';
 import type { ClusterIndex } from './cluster-index.ts';
 import { settleFailovers, type DeployedAt } from './failovers.ts';
@@ -27,7 +28,7 @@ export function setPolicy(set: SetLike): SetPolicy {
   const a = set.metadata.annotations ?? {};
   const pinText = a[PIN];
   const parsed = pinText === undefined ? undefined : parsePin(pinText, set.kind === 'Set' ? (set.metadata.namespace ?? 'default') : undefined);
-  const graceMs = a[FAILOVER_GRACE] !== undefined ? (parseDurationMs(a[FAILOVER_GRACE]) ?? 0) : 0;
+  const graceMs = a[FAILOVER_GRACE] !== undefined ? (parseDuration(a[FAILOVER_GRACE]) ?? 0) : 0;
   const budget = a[FAILOVER_BUDGET] !== undefined ? parseBudget(a[FAILOVER_BUDGET]) : undefined;
   return {
     pins: parsed && !parsed.error ? parsed.keys : [],

@@ -1,7 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, describeConfig, resolveConfig } from '../../src/daemon/config.ts';
-import { parseDuration } from '../../src/daemon/options.ts';
 
 const files = (map: Record<string, string>) => (p: string): string => {
   const hit = Object.entries(map).find(([k]) => p.endsWith(k));
@@ -72,16 +71,6 @@ describe('daemon configuration', () => {
     assert.match(printed, /"gitAuth":"token"/);
     const withUserinfo = resolveConfig({ flags: { repo: 'https://bot:ghp_inurl@git.example/fleet.git' }, env: {}, cwd: '/' });
     assert.equal(describeConfig(withUserinfo).repo, 'https://git.example/fleet.git');
-  });
-
-  test('durations', () => {
-    assert.equal(parseDuration('250ms'), 250);
-    assert.equal(parseDuration('1m30s'), 90_000);
-    assert.equal(parseDuration('2h'), 7_200_000);
-    assert.equal(parseDuration('1.5s'), 1500);
-    assert.equal(parseDuration('10'), undefined);
-    assert.equal(parseDuration('10 s'), undefined);
-    assert.equal(parseDuration('abc'), undefined);
   });
 });
 

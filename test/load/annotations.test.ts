@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifests } from '../../src/load/index.ts';
-import { parseBudget, parseDurationMs, parsePin, parseTime } from '../../src/load/annotations.ts';
+import { parseBudget, parsePin, parseTime } from '../../src/load/annotations.ts';
 
 const load = (text: string) => parseManifests([{ path: 'fleet.yaml', text }]);
 const where = (d: { file: string; line: number; col: number; severity: string; code: string }): string => `${d.file}:${d.line}:${d.col} ${d.severity} ${d.code}`;
@@ -70,9 +70,6 @@ describe('gitset.dev/ annotations in the loader', () => {
   });
 
   test('value parsers', () => {
-    assert.equal(parseDurationMs('1m30s'), 90_000);
-    assert.equal(parseDurationMs('0'), 0);
-    assert.equal(parseDurationMs('30'), undefined);
     assert.deepEqual(parseBudget('2/1h'), { count: 2, windowMs: 3_600_000, text: '2/1h' });
     assert.equal(parseBudget('2/0s'), undefined);
     assert.equal(parseTime('2026-05-01T06:00:00+02:00'), Date.parse('2026-05-01T04:00:00Z'));
