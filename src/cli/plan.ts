@@ -81,6 +81,17 @@ function table(head: string[], rows: string[][]): string {
   return `${withHeaderRule(t.toString())}\n`;
 }
 
+/** One row of the sets table: the same cells in text and Markdown, only the name differs. */
+function setRow(s: PlanReport['sets'][number], name: string): string[] {
+  const notSelected = [
+    ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed)`),
+    ...(s.heldBack ?? []),
+    ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
+    ...(s.message ? [s.message] : []),
+  ];
+  return [name, String(s.maxReplicas), list(s.selected), list(s.matching), notSelected.join('\n') || '-'];
+}
+
 function text(r: PlanReport): string {
   let out = `Plan: ${counts(r)}\n\n`;
   if (r.changes.length > 0) out += `Changes against the committed status:\n${r.changes.map((c) => `  ${c}\n`).join('')}\n`;
@@ -88,18 +99,7 @@ function text(r: PlanReport): string {
     out += 'Sets:\n';
     out += table(
       ['SET', 'MAX', 'SELECTED', 'MATCHING', 'NOT SELECTED'],
-      r.sets.map((s) => [
-        id(s),
-        String(s.maxReplicas),
-        list(s.selected),
-        list(s.matching),
-        [
-          ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed)`),
-          ...(s.heldBack ?? []),
-          ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
-          ...(s.message ? [s.message] : []),
-        ].join('\n') || '-',
-      ]),
+      r.sets.map((s) => setRow(s, id(s))),
     );
     out += '\n';
   }
@@ -149,18 +149,7 @@ function markdown(r: PlanReport): string {
     out += '#### Sets\n\n';
     out += mdTable(
       ['Set', 'Max', 'Selected', 'Matching', 'Not selected'],
-      r.sets.map((s) => [
-        code(id(s)),
-        String(s.maxReplicas),
-        list(s.selected),
-        list(s.matching),
-        [
-          ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed)`),
-          ...(s.heldBack ?? []),
-          ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
-          ...(s.message ? [s.message] : []),
-        ].join('\n') || '-',
-      ]),
+      r.sets.map((s) => setRow(s, code(id(s)))),
     );
     out += '\n';
   }
