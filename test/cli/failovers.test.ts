@@ -6,27 +6,16 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
-import { main } from '../../src/cli/main.ts';
-import type { CliIO } from '../../src/cli/io.ts';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
+
+import { runCli, type CliRun } from './run-cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'gitset-failovers-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io: CliIO = { stdout, stderr, env: {}, cwd: ROOT, exitCode: 0 };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args, { cwd: ROOT });
 
 describe('gitset plan of a cordon pull request', () => {
   test('the replacement is selected and installed; the cordoned cluster drains, nothing is uninstalled yet', async () => {

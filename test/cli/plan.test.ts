@@ -3,25 +3,14 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.ts';
-import type { CliIO } from '../../src/cli/io.ts';
 import { parse, stringify } from 'yaml';
+
+import { runCli, type CliRun } from './run-cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'example-repo');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const io: CliIO = { stdout, stderr, env: {}, cwd: ROOT, exitCode: 0 };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args, { cwd: ROOT });
 
 const tmp = mkdtempSync(join(tmpdir(), 'gitset-plan-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.ts';
 import { renderShow } from '../../src/cli/show.ts';
-import type { CliIO } from '../../src/cli/io.ts';
+
+import { runCli, type CliRun } from './run-cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (d) => (out += d));
-  const io: CliIO = { stdout, stderr: new PassThrough(), env: {}, cwd: ROOT, exitCode: 0 };
-  return { code: await main(args, io), out };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args, { cwd: ROOT });
 
 test('show addons: the sveltosctl table from the committed status', async () => {
   const r = await run(['show', 'addons', 'example-repo']);

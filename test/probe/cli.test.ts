@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../../src/cli/main.ts';
-import type { CliIO } from '../../src/cli/io.ts';
+import { runCli } from '../cli/run-cli.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'gitset-probe-cli-'));
@@ -38,15 +36,8 @@ after(async () => {
 });
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c.toString()));
-  stderr.on('data', (c: Buffer) => err.push(c.toString()));
-  const io: CliIO = { stdout, stderr, env: {}, cwd: base, exitCode: 0 };
-  const code = await main(argv, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  const r = await runCli(argv, { cwd: base });
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 describe('gitset probe', () => {
@@ -77,12 +68,9 @@ describe('gitset probe', () => {
   });
 
   test('takes the credentials directory from GITSET_CREDENTIALS', async () => {
-    const stdout = new PassThrough();
-    const chunks: Buffer[] = [];
-    stdout.on('data', (c: Buffer) => chunks.push(c));
-    const io: CliIO = { stdout, stderr: new PassThrough(), env: { GITSET_CREDENTIALS: credentials }, cwd: repo, exitCode: 0 };
-    assert.equal(await main(['probe', '--format', 'json'], io), 0);
-    assert.equal((JSON.parse(Buffer.concat(chunks).toString()) as Array<{ ready?: boolean }>)[0]?.ready, true);
+    const r = await runCli(['probe', '--format', 'json'], { cwd: repo, env: { GITSET_CREDENTIALS: credentials } });
+    assert.equal(r.code, 0);
+    assert.equal((JSON.parse(r.out) as Array<{ ready?: boolean }>)[0]?.ready, true);
   });
 
   test('a repository that cannot be read is an error; so are bad flags', async () => {
