@@ -5,8 +5,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { createCertificateAuthority, issueServingCertificate } from './certs.ts';
+import { listenOnLoopback } from './listen.ts';
 import { ResourceRegistry } from './apiserver-discovery.ts';
 import { ApiError, reasonForCode, sendJson, sendStatus } from './apiserver-http.ts';
 import { crdTypes, convergedStatus, serverDefaults } from './apiserver-controllers.ts';
@@ -107,14 +107,7 @@ export class SimApiServer {
       this.serve(req, res).catch((err) => this.fail(res, err));
     });
     server.keepAliveTimeout = 120_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(server, this.port);
     this.server = server;
   }
 

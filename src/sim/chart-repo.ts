@@ -3,11 +3,11 @@
 // so that `repositoryURL` goes through helm's real repository code.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
+import { listenOnLoopback } from './listen.ts';
 
 /** A chart source folder, optionally packaged under another version than its Chart.yaml says. */
 export type ChartSource = string | { dir: string; version?: string; appVersion?: string };
@@ -65,8 +65,8 @@ export async function startChartRepo(opts: ChartRepoOptions): Promise<ChartRepo>
       () => res.writeHead(404).end('not found\n'),
     );
   });
-  await listen(server, opts.port ?? 0);
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = await listenOnLoopback(server, opts.port ?? 0);
+  const url = `http://127.0.0.1:${port}`;
 
   const add = async (...charts: ChartSource[]): Promise<void> => {
     for (const chart of charts) {
@@ -95,14 +95,4 @@ export async function startChartRepo(opts: ChartRepoOptions): Promise<ChartRepo>
     throw err;
   }
   return { url, dir, add, requests: () => [...requested], close };
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

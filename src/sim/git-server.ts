@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { listenOnLoopback } from './listen.ts';
 
 export const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
 
@@ -55,8 +55,7 @@ export async function startGitServer(opts: GitServerOptions): Promise<GitServer>
     if (url.pathname.endsWith('/git-receive-pack')) stats.receivePacks++;
     runBackend(req, res, url, opts);
   });
-  await listen(server, opts.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, opts.port ?? 0);
   return {
     port,
     url: (name) => `http://127.0.0.1:${port}/${name}`,
@@ -152,16 +151,6 @@ function parseCgiHeaders(text: string): { status: number; headers: Record<string
     else headers[name] = value;
   }
   return { status, headers };
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function closeServer(server: Server): Promise<void> {
