@@ -8,7 +8,7 @@ import { objectId } from '../model/objects.ts';
 import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
 import type { ClusterStatus, ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
-import { indexClusters } from '../select/cluster-index.ts';
+import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
 import { matchingClusters } from '../select/profiles.ts';
 import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
@@ -56,7 +56,7 @@ export type ActionOutcome =
 
 export function computeCycle(input: CycleInput): CycleResult {
   const { repo, previous, now } = input;
-  const index = indexClusters(repo.clusters);
+  const index = indexOf(repo.clusters);
   const snapshot = emptySnapshot();
 
   const health = new Map<ClusterKey, ClusterStatus>();
@@ -114,6 +114,20 @@ export function computeCycle(input: CycleInput): CycleResult {
   }
   if (frozen) holdWithdrawals(plan);
   return { snapshot, actions: sortActions(plan.actions), decisions: plan.decisions, withdrawing, ...(breaker ? { breaker } : {}) };
+}
+
+// The daemon keeps one loaded repository until its inputs change, so the index (and the selector
+// results it caches) is built once per loaded revision, not once per cycle. Keyed by the clusters
+// array: loaded objects are never mutated, a reload brings a new array.
+const indexes = new WeakMap<readonly SveltosCluster[], ClusterIndex>();
+
+function indexOf(clusters: readonly SveltosCluster[]): ClusterIndex {
+  let index = indexes.get(clusters);
+  if (!index) {
+    index = indexClusters(clusters);
+    indexes.set(clusters, index);
+  }
+  return index;
 }
 
 /** While the breaker is open nothing is withdrawn: uninstalls wait, and say why. */

@@ -36,8 +36,28 @@ export function tierOf(profile: ProfileLike): number {
 type Rendered = { request: ReleaseRequest; key: string; hash: string; error?: string };
 type Renderer = (cluster: TemplateCluster) => Rendered;
 
+// Rendering and hashing every release is the bulk of a cycle's own work, and a quiet fleet asks
+// the same question every cycle: the same loaded profile over the same indexed clusters (the
+// index lives as long as the loaded repository). The answer is kept per profile object and
+// reused while the matched clusters are the same objects; callers never mutate it.
+const remembered = new WeakMap<ProfileLike, { id: string; clusters: readonly IndexedCluster[]; releases: readonly DesiredRelease[] }>();
+
 /** Every (cluster, chart) pair of one profile, in cluster order then chart order. */
-export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredRelease[] {
+export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): readonly DesiredRelease[] {
+  const last = remembered.get(profile);
+  if (last && last.id === profileId && sameClusters(last.clusters, clusters)) return last.releases;
+  const releases = renderAll(profileId, profile, clusters);
+  remembered.set(profile, { id: profileId, clusters: [...clusters], releases });
+  return releases;
+}
+
+function sameClusters(a: readonly IndexedCluster[], b: readonly IndexedCluster[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredRelease[] {
   const charts = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const tier = tierOf(profile);
   const renderers = charts.map((chart) => chartRenderer(chart));
