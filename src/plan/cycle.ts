@@ -234,7 +234,26 @@ function byId(a: { kind: string; metadata: { name: string; namespace?: string } 
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/**
+ * Orders actions by cluster, uninstalls first, then profile and release: the order of the string
+ * key below. Grouping by cluster first gives the same order (cluster keys hold no NUL) while only
+ * the few actions of one cluster build keys and compare them: the first cycle of a 10k fleet has
+ * 80k actions, and one key per action sorted as a whole took longer than planning them.
+ */
 function sortActions(actions: PlannedAction[]): PlannedAction[] {
-  const key = (a: PlannedAction): string => `${a.cluster}\u0000${a.action === 'uninstall' ? 0 : 1}\u0000${a.profile}\u0000${releaseKey(a.release)}`;
-  return actions.map((a) => [key(a), a] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([, a]) => a);
+  if (actions.length < 2) return actions;
+  const byCluster = new Map<ClusterKey, PlannedAction[]>();
+  for (const a of actions) {
+    const list = byCluster.get(a.cluster);
+    if (list) list.push(a);
+    else byCluster.set(a.cluster, [a]);
+  }
+  const key = (a: PlannedAction): string => `${a.action === 'uninstall' ? 0 : 1}\u0000${a.profile}\u0000${releaseKey(a.release)}`;
+  const out: PlannedAction[] = [];
+  for (const cluster of [...byCluster.keys()].sort()) {
+    const list = byCluster.get(cluster)!;
+    if (list.length === 1) out.push(list[0]!);
+    else for (const [, a] of list.map((x) => [key(x), x] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) out.push(a);
+  }
+  return out;
 }
