@@ -72,8 +72,8 @@ export function planReleases(input: {
     const spec = (cur?.profile ?? prev?.object)!.spec;
     const charts = spec.helmCharts;
     const ctx = { id, syncMode: (spec.syncMode ?? 'Continuous') as SyncMode, leave: spec.stopMatchingBehavior === 'LeavePolicies' };
-    const recorded = new Map<ClusterKey, ReleaseStatus[]>();
-    for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
+    const recorded = new Map<ClusterKey, ProfileClusterStatus>();
+    for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc);
     const matched = recorded.size > 0 ? new Set(cur?.matched.map((c) => c.key)) : undefined;
     const lostHere: string[] = [];
     const out: ProfileClusterStatus[] = [];
@@ -89,9 +89,11 @@ export function planReleases(input: {
     let i = 0;
     while (i < wanted.length) {
       const cluster = wanted[i]!.cluster;
-      const had = recorded.get(cluster) ?? NONE;
+      const before = recorded.get(cluster);
+      const had = before?.releases ?? NONE;
       const records: ReleaseStatus[] = [];
       const seen: string[] = [];
+      const used: ReleaseStatus[] = [];
       for (; i < wanted.length && wanted[i]!.cluster === cluster; i++) {
         const d = wanted[i]!;
         if (seen.includes(d.key)) {
@@ -99,7 +101,9 @@ export function planReleases(input: {
           continue;
         }
         seen.push(d.key);
-        const x: ReleaseContext = { profile: id, cluster, release: d.key, record: find(had, d.request), state: stateOf(cluster), syncMode: ctx.syncMode, now };
+        const record = find(had, d.request);
+        if (record) used.push(record);
+        const x: ReleaseContext = { profile: id, cluster, release: d.key, record, state: stateOf(cluster), syncMode: ctx.syncMode, now };
         const lostMessage = d.action === 'Install' ? resolution.lost.get(d) : undefined;
         if (lostMessage !== undefined) {
           lostHere.push(lostMessage);
@@ -111,18 +115,19 @@ export function planReleases(input: {
         }
       }
       for (const r of had) {
+        if (used.includes(r)) continue; // a desired release found it, so its key was seen
         const key = releaseKey(r);
         if (seen.includes(key)) continue;
         const x: ReleaseContext = { profile: id, cluster, release: key, record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
         decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
       recorded.delete(cluster);
-      if (records.length > 0) out.push({ cluster, releases: records.length > 1 ? records.sort(byReleaseKey) : records });
+      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: records.length > 1 ? records.sort(byReleaseKey) : records });
     }
 
     // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
     if (recorded.size > 0) {
-      for (const [cluster, had] of recorded) {
+      for (const [cluster, { releases: had }] of recorded) {
         const cause: WithdrawCause = !cur ? 'profile-deleted' : matched!.has(cluster) ? 'chart-removed' : 'stop-matching';
         const records: ReleaseStatus[] = [];
         for (const r of had) {
@@ -146,10 +151,26 @@ function find(records: readonly ReleaseStatus[], want: { releaseNamespace: strin
   return undefined;
 }
 
+/** Orders as releaseKey strings compare; the usual case (same namespace) builds no string. */
 function byReleaseKey(a: ReleaseStatus, b: ReleaseStatus): number {
+  if (a.releaseNamespace === b.releaseNamespace) return a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0;
   const x = releaseKey(a);
   const y = releaseKey(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The previous record list when this cycle decided exactly the same records (in-sync releases
+ * keep their record objects): a quiet fleet then allocates nothing per cluster. The records are
+ * in decision order, so they must also be in sorted order for the reuse to hold.
+ */
+function unchanged(before: ProfileClusterStatus | undefined, records: readonly ReleaseStatus[]): ProfileClusterStatus | undefined {
+  if (!before || before.releases.length !== records.length) return undefined;
+  for (let i = 0; i < records.length; i++) {
+    if (records[i] !== before.releases[i]) return undefined;
+    if (i > 0 && byReleaseKey(records[i - 1]!, records[i]!) > 0) return undefined;
+  }
+  return before;
 }
 
 function withdraw(
