@@ -4,7 +4,7 @@
 // Sveltos' set_utils.go in spirit, minus its cap-shrink defect (it keeps maxReplicas - 1).
 import { SelectorSyntaxError } from './selector.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from './cluster-index.ts';
-import type { ClusterKey, ObjectMeta, SetKind, SetSpec, SveltosCluster } from '../model/objects.ts';
+import type { ClusterKey, ObjectMeta, ObjectRef, SetKind, SetSpec, SveltosCluster } from '../model/objects.ts';
 import type { ClusterStatus, NotSelected, NotSelectedReason, SetStatus } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import { refKey } from '../status/snapshot.ts';
@@ -75,6 +75,11 @@ export function selectClusters(
   const ctx: Context = { namespace: set.kind === 'Set' ? (set.metadata.namespace ?? '') : undefined, health };
   const problems: string[] = [];
   const considered = consider(set, index, ctx, problems);
+  const seenHealth = considered.map((c) => health.get(c.key));
+  const last = remembered.get(set);
+  if (last && last.index === index && sameObjects(last.health, seenHealth) && sameRefs(last.previous, previous?.selectedClusterRefs ?? NO_REFS)) {
+    return last.status;
+  }
   const matching: IndexedCluster[] = [];
   const verdicts = new Map<ClusterKey, Verdict>();
   for (const c of considered) {
@@ -116,7 +121,39 @@ export function selectClusters(
   if (notSelected.length > 0) status.notSelected = notSelected;
   const message = explain(cap, selected.length, considered.length, notSelected, problems);
   if (message) status.message = message;
+  remembered.set(set, { index, health: seenHealth, previous: previous?.selectedClusterRefs ?? NO_REFS, status });
   return status;
+}
+
+// A quiet fleet asks every set the same question each cycle: the same loaded set over the same
+// index (kept per loaded repository), the same health objects (an unchanged cluster keeps its
+// status object) and the same previous selection. The answer is a function of exactly these, so
+// it is kept per set object and handed out again; nobody mutates a returned status. At 10k
+// clusters this skips ~130k notSelected entries and as many refs per cycle.
+interface Remembered {
+  index: ClusterIndex;
+  health: readonly (ClusterStatus | undefined)[];
+  previous: readonly ObjectRef[];
+  status: SetStatus;
+}
+const remembered = new WeakMap<SetLike, Remembered>();
+const NO_REFS: readonly ObjectRef[] = [];
+
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Same clusters in the same order (refKey equality, without building the keys). */
+function sameRefs(a: readonly ObjectRef[], b: readonly ObjectRef[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && ((x.namespace ?? '') !== (y.namespace ?? '') || x.name !== y.name)) return false;
+  }
+  return true;
 }
 
 function isIndex(x: ClusterIndex | readonly SveltosCluster[]): x is ClusterIndex {
