@@ -3,9 +3,11 @@
 // is always a fast-forward of what others pushed: no force, no merge commit, nobody's work lost.
 import fs from 'node:fs';
 import git, { Errors } from 'isomorphic-git';
-import { GitError } from './errors.ts';
+import { GitError, redactText } from './errors.ts';
 import type { RemoteAccess } from './remote.ts';
 import { commitMessageText, type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type Rerender } from './repo.ts';
+import { ObjectBatch, buildPack, encodeCommit, storeObjects, type Pack } from './pack.ts';
+import { ReceivePackError, ZERO_OID, advertisedRefs, sendPack } from './send-pack.ts';
 import { commitTree, inputsTreeOid, listBlobs, replaceSubtree, subtreeAt, writeFilesTree, type ObjectStore } from './tree.ts';
 
 /** The outgoing commit sits here while it is pushed; the branch moves only once the push landed. */
@@ -39,6 +41,10 @@ export interface PushStatusInput {
 export interface StatusCommit {
   /** Undefined when the tree did not change (nothing to commit). */
   commit?: string;
+  /** The objects the commit added, already stored in the repository; what a push must send. */
+  objects?: ObjectBatch;
+  /** Their pack, when they were stored as one (a large batch). */
+  pack?: Pack;
   tree: string;
   /** Status files added, modified or removed, relative to the status folder. */
   changed: string[];
@@ -54,21 +60,51 @@ export async function statusCommit(
 ): Promise<StatusCommit> {
   const baseTree = base ? await commitTree(store, base) : undefined;
   const current = baseTree ? await listBlobs(store, await subtreeAt(store, baseTree, statusSegs)) : new Map<string, string>();
-  const written = await writeFilesTree(store, files, current);
-  const tree = await replaceSubtree(store, baseTree, statusSegs, written.tree);
+  const objects = new ObjectBatch();
+  const written = writeFilesTree(objects, files, current);
+  const tree = await replaceSubtree(store, objects, baseTree, statusSegs, written.tree);
   const changed = written.changed;
   if (tree === baseTree || (!base && !written.tree)) return { tree, changed: [] };
-  const who = { name: author.name, email: author.email, timestamp: Math.floor(nowMs / 1000), timezoneOffset: 0 };
-  const commit = await git.writeCommit({
-    fs, gitdir: store.gitdir,
-    commit: { tree, parent: base ? [base] : [], author: who, committer: who, message: commitMessageText(message) },
-  });
-  return { commit, tree, changed };
+  const commit = objects.add('commit', encodeCommit({
+    tree, parents: base ? [base] : [], author, timestamp: Math.floor(nowMs / 1000), message: commitMessageText(message),
+  }));
+  const pack = storeObjects(store.gitdir, objects);
+  return { commit, objects, tree, changed, ...(pack ? { pack } : {}) };
 }
 
 type PushOutcome = { outcome: 'pushed' } | { outcome: 'conflict'; reason: string };
 
-async function pushOnce(input: PushStatusInput, commit: string): Promise<PushOutcome> {
+/** What git's receive-pack says when the ref moved between our ref listing and its update. */
+const MOVED = /non-fast-forward|fetch first|failed to (update|lock)|cannot lock|stale info|incorrect old value|reference already exists/i;
+
+/**
+ * One push attempt, sent by gitset itself: a receive-pack ref listing, then our commit's pack
+ * with an update of the branch from exactly the commit we built on. When the branch moved, that
+ * is a conflict before anything is sent (or the server's `ng` when it moved in between).
+ */
+async function pushOnce(input: PushStatusInput, built: StatusCommit & { commit: string }, base: string | undefined): Promise<PushOutcome> {
+  const { access } = input;
+  const ref = `refs/heads/${input.target}`;
+  try {
+    const adv = await advertisedRefs(access);
+    const remote = adv.refs.get(ref);
+    // Branch gone while we hold a base: which objects the server lacks is unknown, let isomorphic-git work it out.
+    if (remote === undefined && base !== undefined) return await pushWithIsomorphicGit(input, built.commit);
+    if (remote !== base) return { outcome: 'conflict', reason: 'upstream moved since the last fetch' };
+    const pack = built.pack ?? buildPack(built.objects ?? new ObjectBatch());
+    const result = await sendPack(access, adv.capabilities, { ref, old: remote ?? ZERO_OID, new: built.commit }, pack.bytes);
+    if (result.ok) return { outcome: 'pushed' };
+    if (MOVED.test(result.reason)) return { outcome: 'conflict', reason: `server: ${result.reason}` };
+    throw new GitError('push-rejected', `${access.url}: the server refused the status push to ${input.target}: ${redactText(result.reason)}`);
+  } catch (err) {
+    if (err instanceof ReceivePackError) {
+      throw new GitError('push-rejected', `${access.url}: the server refused the status push to ${input.target}: ${redactText(err.message)}`);
+    }
+    return input.fail(err);
+  }
+}
+
+async function pushWithIsomorphicGit(input: PushStatusInput, commit: string): Promise<PushOutcome> {
   const { store, access } = input;
   await git.writeRef({ fs, gitdir: store.gitdir, ref: OUTGOING_REF, value: commit, force: true });
   try {
@@ -82,10 +118,7 @@ async function pushOnce(input: PushStatusInput, commit: string): Promise<PushOut
     if (e.code === Errors.PushRejectedError.code && e.data?.reason === 'not-fast-forward') return { outcome: 'conflict', reason: 'upstream moved since the last fetch' };
     if (e.code === Errors.GitPushError.code) {
       const details = e.data?.prettyDetails ?? '';
-      // What git's receive-pack says when the ref moved between our ref listing and its update.
-      if (/non-fast-forward|fetch first|failed to (update|lock)|cannot lock|stale info|incorrect old value|reference already exists/i.test(details)) {
-        return { outcome: 'conflict', reason: `server: ${details.trim().replace(/^- /, '')}` };
-      }
+      if (MOVED.test(details)) return { outcome: 'conflict', reason: `server: ${details.trim().replace(/^- /, '')}` };
       throw new GitError('push-rejected', `${access.url}: the server refused the status push to ${input.target}:${details}`);
     }
     return input.fail(err);
@@ -109,10 +142,11 @@ export async function pushStatus(input: PushStatusInput): Promise<CommitStatusRe
   for (;;) {
     const started = input.clock.now();
     const base = await git.resolveRef({ fs, gitdir: store.gitdir, ref: trackingRef }).catch(() => undefined);
-    const { commit, changed } = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
+    const made = await statusCommit(store, base, statusSegs, files, input.author, input.message, input.clock.now());
+    const { commit, changed } = made;
     if (!commit) return { changed: false, committed: false, pushed: false, retries, rerenders };
     const built = input.clock.now();
-    const pushedOrNot = await pushOnce(input, commit);
+    const pushedOrNot = await pushOnce(input, { ...made, commit }, base);
     if (pushedOrNot.outcome === 'pushed') {
       const pushed = input.clock.now();
       if (!input.separate) await input.adoptOwnCommit(commit, files, changed);
