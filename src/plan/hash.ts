@@ -1,7 +1,7 @@
 // The desired-state hash of one release on one cluster: sha256 over canonical JSON (sorted keys,
 // no undefined) of the chart coordinates, the rendered values and the options. Equal hash with
 // what the status says was applied means there is nothing to do: a quiet fleet runs no helm.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { ReleaseRequest } from '../model/ports.ts';
 
 export function canonicalJson(value: unknown): string {
@@ -14,16 +14,37 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(',')}}`;
 }
 
+// The material's keys in the order canonicalJson sorts them, so the hash text is written
+// directly: no material object and no key sort per release (820k releases at 100k clusters).
+const MATERIAL_KEYS = [
+  'chartName',
+  'chartVersion',
+  'options',
+  'releaseName',
+  'releaseNamespace',
+  'repositoryName',
+  'repositoryURL',
+  'values',
+] as const satisfies ReadonlyArray<keyof ReleaseRequest>;
+
+/** canonicalJson of the release's hashed fields, written without building and sorting an object. */
+export function releaseMaterial(release: ReleaseRequest): string {
+  const parts: string[] = [];
+  for (const k of MATERIAL_KEYS) {
+    const v = release[k];
+    if (v === undefined) continue;
+    parts.push(`${JSON.stringify(k)}:${typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+// crypto.hash (Node ≥ 20.12) skips the Hash object createHash builds per call: the same digest at
+// about half the cost. package.json accepts Node ≥ 20.5, hence the fallback.
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 export function releaseHash(release: ReleaseRequest): string {
-  const material = {
-    repositoryURL: release.repositoryURL,
-    repositoryName: release.repositoryName,
-    chartName: release.chartName,
-    chartVersion: release.chartVersion,
-    releaseNamespace: release.releaseNamespace,
-    releaseName: release.releaseName,
-    values: release.values,
-    options: release.options,
-  };
-  return `sha256:${createHash('sha256').update(canonicalJson(material)).digest('hex')}`;
+  return `sha256:${sha256Hex(releaseMaterial(release))}`;
 }
