@@ -16,33 +16,52 @@ export interface ConflictResolution {
 interface Bucket {
   profiles: Set<string>;
   releases: DesiredRelease[];
-  /** Winner per cluster, built on first question (withdrawals and contested keys only). */
+  /** Uncontested keys only: who declares it where, built on first question (withdrawals). */
   owners?: Map<ClusterKey, string>;
 }
 
+// Bucketing is a function of the desired lists alone, and those are kept per loaded profile
+// (desired.ts): a quiet fleet buckets its 80k releases (10k clusters) once, not every cycle.
+// Keyed by the first list; the rest are compared by identity.
+const remembered = new WeakMap<readonly DesiredRelease[], { lists: ReadonlyArray<readonly DesiredRelease[]>; buckets: Map<string, Bucket> }>();
+
+function bucketsOf(lists: ReadonlyArray<readonly DesiredRelease[]>): Map<string, Bucket> {
+  const first = lists[0];
+  const last = first && remembered.get(first);
+  if (last && last.lists.length === lists.length && last.lists.every((l, i) => l === lists[i])) return last.buckets;
+  const buckets = new Map<string, Bucket>();
+  for (const list of lists) {
+    for (const d of list) {
+      if (d.action !== 'Install') continue;
+      let b = buckets.get(d.key);
+      if (!b) {
+        b = { profiles: new Set(), releases: [] };
+        buckets.set(d.key, b);
+      }
+      b.profiles.add(d.profile);
+      b.releases.push(d);
+    }
+  }
+  if (first) remembered.set(first, { lists: [...lists], buckets });
+  return buckets;
+}
+
 /**
- * `currentOwner` answers which profile the previous status records as having the release
- * installed on that cluster (undefined when none).
+ * `desired` holds each profile's desired releases. `currentOwner` answers which profile the
+ * previous status records as having the release installed on that cluster (undefined when none).
  */
 export function resolveConflicts(
-  desired: Iterable<DesiredRelease>,
+  desired: ReadonlyArray<readonly DesiredRelease[]>,
   currentOwner: (cluster: ClusterKey, releaseKey: string) => string | undefined,
 ): ConflictResolution {
-  const buckets = new Map<string, Bucket>();
-  for (const d of desired) {
-    if (d.action !== 'Install') continue;
-    let b = buckets.get(d.key);
-    if (!b) {
-      b = { profiles: new Set(), releases: [] };
-      buckets.set(d.key, b);
-    }
-    b.profiles.add(d.profile);
-    b.releases.push(d);
-  }
+  const buckets = bucketsOf(desired);
   const lost = new Map<DesiredRelease, string>();
+  // Winners of contested keys depend on the previous status: this call's own, never remembered.
+  const contested = new Map<string, Map<ClusterKey, string>>();
   for (const [key, b] of buckets) {
     if (b.profiles.size < 2) continue;
-    b.owners = new Map();
+    const owners = new Map<ClusterKey, string>();
+    contested.set(key, owners);
     const byCluster = new Map<ClusterKey, DesiredRelease[]>();
     for (const d of b.releases) {
       const list = byCluster.get(d.cluster);
@@ -51,7 +70,7 @@ export function resolveConflicts(
     }
     for (const [cluster, candidates] of byCluster) {
       const winner = candidates.length === 1 ? candidates[0]! : pickWinner(candidates, currentOwner(cluster, key));
-      b.owners.set(cluster, winner.profile);
+      owners.set(cluster, winner.profile);
       for (const d of candidates) {
         if (d === winner || d.profile === winner.profile) continue;
         lost.set(
@@ -66,6 +85,8 @@ export function resolveConflicts(
   return {
     lost,
     ownerOf(cluster, releaseKey) {
+      const won = contested.get(releaseKey);
+      if (won) return won.get(cluster);
       const b = buckets.get(releaseKey);
       if (!b) return undefined;
       if (!b.owners) {

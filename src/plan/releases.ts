@@ -50,7 +50,7 @@ export function planReleases(input: {
   const current = new Map(input.profiles.map((p) => [p.id, p]));
   const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched)]));
   const resolution = resolveConflicts(
-    [...desired.values()].flat(),
+    [...desired.values()],
     (cluster, key) => currentOwner(input.previous, cluster, key),
   );
 
@@ -74,7 +74,6 @@ export function planReleases(input: {
     const ctx = { id, syncMode: (spec.syncMode ?? 'Continuous') as SyncMode, leave: spec.stopMatchingBehavior === 'LeavePolicies' };
     const recorded = new Map<ClusterKey, ProfileClusterStatus>();
     for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc);
-    const matched = recorded.size > 0 ? new Set(cur?.matched.map((c) => c.key)) : undefined;
     const lostHere: string[] = [];
     const out: ProfileClusterStatus[] = [];
     const decide = (decision: ReleaseDecision | undefined, records: ReleaseStatus[]): void => {
@@ -127,8 +126,10 @@ export function planReleases(input: {
 
     // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
     if (recorded.size > 0) {
+      // Built only here: a quiet profile has no record left over, and 40k keys per cycle add up.
+      const matched = new Set(cur?.matched.map((c) => c.key));
       for (const [cluster, { releases: had }] of recorded) {
-        const cause: WithdrawCause = !cur ? 'profile-deleted' : matched!.has(cluster) ? 'chart-removed' : 'stop-matching';
+        const cause: WithdrawCause = !cur ? 'profile-deleted' : matched.has(cluster) ? 'chart-removed' : 'stop-matching';
         const records: ReleaseStatus[] = [];
         for (const r of had) {
           const x: ReleaseContext = { profile: id, cluster, release: releaseKey(r), record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
