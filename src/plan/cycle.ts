@@ -14,7 +14,7 @@ import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/
 import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
 import { deployedAtBySet, settleFailovers } from '../select/failovers.ts';
 import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
-import { clusterRef, emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
+import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
 import type { PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile } from './releases.ts';
@@ -99,7 +99,7 @@ export function computeCycle(input: CycleInput): CycleResult {
   const withdrawing = new Set<string>();
 
   for (const { id, profile, matched } of current) {
-    const status: ProfileStatus = { matchingClusters: matched.map((c) => clusterRef(c.object.apiVersion, c.namespace, c.name)) };
+    const status: ProfileStatus = { matchingClusters: matched.map((c) => index.refOf(c)) };
     fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupportedFields(profile), errors.get(id));
     snapshot.profiles.set(id, { object: toDoc(profile), status });
   }
@@ -235,10 +235,10 @@ function byId(a: { kind: string; metadata: { name: string; namespace?: string } 
 }
 
 /**
- * Orders actions by cluster, uninstalls first, then profile and release: the order of the string
- * key below. Grouping by cluster first gives the same order (cluster keys hold no NUL) while only
- * the few actions of one cluster build keys and compare them: the first cycle of a 10k fleet has
- * 80k actions, and one key per action sorted as a whole took longer than planning them.
+ * Orders actions by cluster, uninstalls first, then profile, then release key: the order of the
+ * key `cluster NUL 0|1 NUL profile NUL namespace/name`. Cluster keys and profile ids hold no NUL,
+ * so comparing field by field gives the same order without building a key per action (780k
+ * actions in the first cycle of a 100k fleet); grouping by cluster keeps each sort a few items.
  */
 function sortActions(actions: PlannedAction[]): PlannedAction[] {
   if (actions.length < 2) return actions;
@@ -248,12 +248,24 @@ function sortActions(actions: PlannedAction[]): PlannedAction[] {
     if (list) list.push(a);
     else byCluster.set(a.cluster, [a]);
   }
-  const key = (a: PlannedAction): string => `${a.action === 'uninstall' ? 0 : 1}\u0000${a.profile}\u0000${releaseKey(a.release)}`;
   const out: PlannedAction[] = [];
   for (const cluster of [...byCluster.keys()].sort()) {
     const list = byCluster.get(cluster)!;
-    if (list.length === 1) out.push(list[0]!);
-    else for (const [, a] of list.map((x) => [key(x), x] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) out.push(a);
+    if (list.length > 1) list.sort(byActionOrder);
+    for (const a of list) out.push(a);
   }
   return out;
+}
+
+function byActionOrder(a: PlannedAction, b: PlannedAction): number {
+  const x = a.action === 'uninstall' ? 0 : 1;
+  const y = b.action === 'uninstall' ? 0 : 1;
+  if (x !== y) return x - y;
+  if (a.profile !== b.profile) return a.profile < b.profile ? -1 : 1;
+  const p = a.release;
+  const q = b.release;
+  if (p.releaseNamespace === q.releaseNamespace) return p.releaseName < q.releaseName ? -1 : p.releaseName > q.releaseName ? 1 : 0;
+  const k = releaseKey(p);
+  const l = releaseKey(q);
+  return k < l ? -1 : k > l ? 1 : 0;
 }
