@@ -9,11 +9,12 @@ import { gitHttpClient, type GitHttpClient } from './http.ts';
 import { writeChangedStatusFiles } from './local.ts';
 import { basicCredentials, type GitAuth } from './location.ts';
 import { pushStatus } from './push.ts';
+import { applyTreeChange } from './worktree.ts';
 import {
   DEFAULT_AUTHOR, realClock, serialized,
   type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type PullResult, type Repo, type Rerender, type StatusFile,
 } from './repo.ts';
-import { changedPaths, commitTree, folderSegments, inputsTreeOid, readTextFiles, resolveRevision, type ObjectStore } from './tree.ts';
+import { commitTree, folderSegments, inputsTreeOid, readTextFiles, resolveRevision, type ObjectStore } from './tree.ts';
 
 export interface RemoteRepoOptions {
   url: string;
@@ -146,12 +147,10 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     const from = workTreeAt;
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${opts.branch}`, value: tip, force: true });
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${opts.branch}`, value: tip, force: true });
-    // A full checkout walks and stats every file; once we know what the work tree holds, check
-    // out only what differs (a merged pull request touches a few files of thousands).
-    const filepaths = from ? await changedPaths(store, await commitTree(store, from), await commitTree(store, tip)) : undefined;
-    if (!filepaths || filepaths.length > 0) {
-      await git.checkout({ fs, dir: opts.workDir, ref: opts.branch, force: true, cache: store.cache, ...(filepaths ? { filepaths } : {}) });
-    }
+    // A full checkout walks and stats every file; once we know what the work tree holds, write
+    // only what differs (a merged pull request touches a few files of thousands).
+    if (from) await applyTreeChange(store, opts.workDir, await commitTree(store, from), await commitTree(store, tip));
+    else await git.checkout({ fs, dir: opts.workDir, ref: opts.branch, force: true, cache: store.cache });
     workTreeAt = tip;
   }
 

@@ -1,0 +1,70 @@
+// A pull of a new upstream revision writes only what changed; the work tree must still end up
+// exactly as git itself would check it out (modes, symlinks, folders appearing and vanishing).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, lstat, readFile, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { openRepo } from '../../src/git/open.ts';
+import { captureLogger, cliClone, fixture, gitCli, USER, writeFiles, type Fixture } from './helpers.ts';
+
+/** Every path below `dir` (not .git) with what a user would see: kind, exec bit, content or link target. */
+async function snapshot(dir: string, at = dir): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(at)).sort()) {
+    if (at === dir && name === '.git') continue;
+    const p = join(at, name);
+    const rel = relative(dir, p);
+    const st = await lstat(p);
+    if (st.isSymbolicLink()) out[rel] = `link -> ${await readlink(p)}`;
+    else if (st.isDirectory()) Object.assign(out, { [rel]: 'dir' }, await snapshot(dir, p));
+    else out[rel] = `${st.mode & 0o100 ? 'exec' : 'file'}: ${await readFile(p, 'utf8')}`;
+  }
+  return out;
+}
+
+describe('work tree after a pull of a new revision', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await fixture();
+  });
+  after(async () => {
+    await fx.close();
+  });
+
+  test('matches a git CLI checkout of the same commit after files, folders, modes and symlinks change', async () => {
+    const url = await fx.seed('w1', {
+      'clusters/a.yaml': 'a: 1\n', 'clusters/b.yaml': 'b: 1\n', 'old/x.yaml': 'x\n', 'thing': 'a file\n', 'tools/run.sh': 'echo hi\n',
+    });
+    const workDir = join(fx.tmp, 'work', 'w1');
+    const repo = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    await repo.pull();
+
+    const user = await cliClone(url, join(fx.tmp, 'user-w1'));
+    await writeFiles(user, { 'clusters/a.yaml': 'a: 2\n', 'new/deep/y.yaml': 'y\n' });
+    await unlink(join(user, 'clusters/b.yaml'));
+    await rm(join(user, 'old'), { recursive: true });
+    await unlink(join(user, 'thing'));
+    await writeFiles(user, { 'thing/inside.yaml': 'now a folder\n' });
+    await chmod(join(user, 'tools/run.sh'), 0o755);
+    await symlink('clusters/a.yaml', join(user, 'current'));
+    await gitCli(user, ['add', '-A']);
+    await gitCli(user, ['commit', '-q', '-m', 'reshape']);
+    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+
+    const pulled = await repo.pull();
+    assert.equal(pulled.changed, true);
+    const reference = await cliClone(url, join(fx.tmp, 'reference-w1'));
+    assert.deepEqual(await snapshot(workDir), await snapshot(reference));
+
+    // And back: the folder turns into a file again, the symlink goes.
+    await rm(join(user, 'thing'), { recursive: true });
+    await writeFiles(user, { 'thing': 'a file again\n' });
+    await unlink(join(user, 'current'));
+    await gitCli(user, ['add', '-A']);
+    await gitCli(user, ['commit', '-q', '-m', 'reshape back']);
+    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await repo.pull();
+    await gitCli(reference, ['pull', '-q']);
+    assert.deepEqual(await snapshot(workDir), await snapshot(reference));
+  });
+});
