@@ -73,4 +73,18 @@ describe('status push sent as one pack', () => {
     assert.deepEqual(log.map((c) => c.oid), [base]);
     assert.equal((await repo.pull()).revision, base);
   });
+
+  test('a status branch deleted on the server meanwhile is created again on the next push', async () => {
+    const name = `p${++n}`;
+    const url = await fx.seed(name, INPUTS);
+    const repo = openRepo({ url, branch: 'main', statusBranch: 'status', workDir: join(fx.tmp, 'work', name), auth: USER, logger: captureLogger(), pushBackoffMs: 5 });
+    await repo.pull();
+    assert.equal((await repo.commitStatus(manyStatusFiles(1), { subject: 'first' })).pushed, true);
+    await gitCli(join(fx.root, `${name}.git`), ['update-ref', '-d', 'refs/heads/status']);
+    const res = await repo.commitStatus(manyStatusFiles(2), { subject: 'second' });
+    assert.equal(res.pushed, true);
+    const bare = join(fx.root, `${name}.git`);
+    assert.deepEqual((await gitCli(bare, ['log', '--format=%s', 'refs/heads/status', '--'])).split('\n'), ['second', 'first']);
+    await gitCli(bare, ['fsck', '--strict', '--no-dangling']);
+  });
 });
