@@ -30,7 +30,8 @@ interface Context {
   health: HealthMap;
 }
 
-type Check = (c: IndexedCluster, ctx: Context) => Verdict | null;
+/** `h` is the cluster's health (looked up once per cluster by the caller). */
+type Check = (c: IndexedCluster, ctx: Context, h: ClusterStatus | undefined) => Verdict | null;
 
 const isPaused: Check = (c) => (c.paused ? { reason: 'paused', message: 'paused (spec.paused: true)' } : null);
 
@@ -39,8 +40,7 @@ const outsideNamespace: Check = (c, ctx) =>
     ? { reason: 'other-namespace', message: `in namespace ${c.namespace}; a Set only selects clusters of ${ctx.namespace}` }
     : null;
 
-const notReady: Check = (c, ctx) => {
-  const h = ctx.health.get(c.key);
+const notReady: Check = (_c, _ctx, h) => {
   return h !== undefined && !h.ready ? { reason: 'not-ready', message: `not ready (${notReadyDetail(h)})` } : null;
 };
 
@@ -51,9 +51,9 @@ export const selectionChecks: ReadonlyArray<readonly [string, Check]> = [
   ['not-ready', notReady],
 ];
 
-export function whyNotEligible(c: IndexedCluster, ctx: Context): Verdict | null {
+export function whyNotEligible(c: IndexedCluster, ctx: Context, h: ClusterStatus | undefined = ctx.health.get(c.key)): Verdict | null {
   for (const [, check] of selectionChecks) {
-    const v = check(c, ctx);
+    const v = check(c, ctx, h);
     if (v) return v;
   }
   return null;
@@ -75,15 +75,17 @@ export function selectClusters(
   const ctx: Context = { namespace: set.kind === 'Set' ? (set.metadata.namespace ?? '') : undefined, health };
   const problems: string[] = [];
   const considered = consider(set, index, ctx, problems);
-  const seenHealth = considered.map((c) => health.get(c.key));
+  const seenHealth: (ClusterStatus | undefined)[] = new Array(considered.length);
+  for (let i = 0; i < considered.length; i++) seenHealth[i] = health.get(considered[i]!.key);
   const last = remembered.get(set);
   if (last && last.index === index && sameObjects(last.health, seenHealth) && sameRefs(last.previous, previous?.selectedClusterRefs ?? NO_REFS)) {
     return last.status;
   }
   const matching: IndexedCluster[] = [];
   const verdicts = new Map<ClusterKey, Verdict>();
-  for (const c of considered) {
-    const v = whyNotEligible(c, ctx);
+  for (let i = 0; i < considered.length; i++) {
+    const c = considered[i]!;
+    const v = whyNotEligible(c, ctx, seenHealth[i]);
     if (v) verdicts.set(c.key, v);
     else matching.push(c);
   }
