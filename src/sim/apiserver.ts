@@ -36,6 +36,9 @@ export interface RequestRecord {
   status: number;
   contentType?: string;
   userAgent?: string;
+  /** When the request arrived and when its answer was sent (epoch ms), to order events across clusters. */
+  at: number;
+  finishedAt?: number;
 }
 
 const REQUEST_LOG_SIZE = 5000;
@@ -164,10 +167,14 @@ export class SimApiServer {
       status: 0,
       contentType: req.headers['content-type'],
       userAgent: req.headers['user-agent'],
+      at: Date.now(),
     };
     this.log.push(entry);
     if (this.log.length > REQUEST_LOG_SIZE) this.log.shift();
-    res.on('finish', () => (entry.status = res.statusCode));
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+      entry.finishedAt = Date.now();
+    });
   }
 
   private authorized(req: IncomingMessage): boolean {

@@ -155,16 +155,25 @@ test('cordon, cordon-until and pin by pull request: make-before-break on every m
     await writeFile(path, lines ? text.replace(/(  name: \S+\n)/, `$1  annotations:\n${lines}`) : text);
   };
 
-  /** Polls helm on both clusters until `done`; fails if the release was ever on neither. */
-  async function moveWatched(from: string, to: string): Promise<void> {
-    let sawBoth = false;
+  /**
+   * Polls helm on both clusters until the move is done (failing if the release was ever on
+   * neither), then orders the two events from the simulated API servers' request logs: helm's
+   * last write of the release record on `to` (marking it deployed) came before its first
+   * deletion of a release record on `from`. Polling alone can miss a short overlap.
+   */
+  async function moveWatched(from: string, to: string, since: number): Promise<void> {
     await waitFor(`the release moved ${from} → ${to}`, async () => {
       const [a, b] = [await deployedOn(f, from), await deployedOn(f, to)];
       assert.ok(a || b, `make-before-break: at some moment the release was on neither ${from} nor ${to}`);
-      if (a && b) sawBoth = true;
       return !a && b;
     }, 60_000);
-    assert.ok(sawBoth, 'the replacement was deployed while the old release was still there');
+    const record = new RegExp(`/secrets/sh\\.helm\\.release\\.v1\\.${RELEASE}\\.v\\d+$`);
+    const writes = (cluster: string, method: string) =>
+      f.sandbox.clusters.get(cluster)!.requests().filter((r) => r.at >= since && r.method === method && record.test(r.path) && r.status < 300);
+    const deployedAt = Math.max(...writes(to, 'PUT').map((r) => r.finishedAt ?? Infinity));
+    const withdrawnAt = Math.min(...writes(from, 'DELETE').map((r) => r.at));
+    assert.ok(Number.isFinite(deployedAt) && Number.isFinite(withdrawnAt), `helm wrote the release on ${to} and deleted it on ${from}`);
+    assert.ok(deployedAt <= withdrawnAt, `the replacement on ${to} was deployed ${deployedAt - withdrawnAt} ms after the release on ${from} was withdrawn`);
   }
 
   // An invalid value is not applied: nothing moves, nothing is withdrawn.
@@ -179,8 +188,9 @@ test('cordon, cordon-until and pin by pull request: make-before-break on every m
 
   // Cordon cluster1: cluster2 gets the release first, then cluster1 loses it.
   await annotate('clusters/cluster1.yaml', { 'gitset.dev/cordon': 'kernel upgrade' });
+  const cordonAt = Date.now();
   await f.push(work, 'Cordon cluster1');
-  await moveWatched(C1, C2);
+  await moveWatched(C1, C2, cordonAt);
   const cordoned = await waitFor('the move recorded', async () => {
     const s = await f.status('ClusterSet/prod.yaml');
     return s?.status?.failovers?.[0]?.deployed && !s.status.drainingClusterRefs ? s : undefined;
@@ -193,8 +203,9 @@ test('cordon, cordon-until and pin by pull request: make-before-break on every m
   await annotate('clusters/cluster1.yaml', {});
   const until = new Date(Date.now() + 6000).toISOString();
   await annotate('clusters/cluster2.yaml', { 'gitset.dev/cordon': 'maintenance', 'gitset.dev/cordon-until': until });
+  const moveOffAt = Date.now();
   await f.push(work, 'Move off cluster2 until the maintenance is over');
-  await moveWatched(C2, C1);
+  await moveWatched(C2, C1, moveOffAt);
   await waitFor('the cordon on cluster2 lapses', async () => {
     const s = await f.status('ClusterSet/prod.yaml');
     return s?.status?.notSelected?.[0]?.reason === 'over-cap' ? s : undefined;
@@ -203,8 +214,9 @@ test('cordon, cordon-until and pin by pull request: make-before-break on every m
 
   // Pin cluster2: it takes the place of the sticky cluster1, make-before-break again.
   await annotate('sets/prod.yaml', { 'gitset.dev/pin': C2 });
+  const pinAt = Date.now();
   await f.push(work, 'Pin cluster2');
-  await moveWatched(C1, C2);
+  await moveWatched(C1, C2, pinAt);
   await daemon.queue.idle();
   const pinned = await waitFor('three moves recorded', async () => {
     const s = await f.status('ClusterSet/prod.yaml');
