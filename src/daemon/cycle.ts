@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
 import { loadRepository, ManifestCache, type LoadedRepository } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
-import { clusterKey } from '../model/objects.ts';
 import type { HelmRunner, Prober } from '../model/ports.ts';
 import { computeCycle, recordResults } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
@@ -133,13 +132,11 @@ export function createCycle(deps: CycleDeps): RunCycle {
   }
 
   /** Probe → select and plan → helm → record: the next status of every object. */
-  async function reconcile(loaded: LoadedRepository, prev: PreviousStatus, helmSignal: AbortSignal, log: Logger, failures: string[]): Promise<StatusSnapshot> {
-    const repo = withDefaultThreshold(loaded, deps.failureThreshold);
+  async function reconcile(repo: LoadedRepository, prev: PreviousStatus, helmSignal: AbortSignal, log: Logger, failures: string[]): Promise<StatusSnapshot> {
     const probes = await deps.prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
     for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
-    const planned = computeCycle({ repo, previous: prev, probes, now: now(), breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: revisionStatus.breaker } });
+    const planned = computeCycle({ repo, previous: prev, probes, now: now(), defaultFailureThreshold: deps.failureThreshold, breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: revisionStatus.breaker } });
     if (planned.breaker) applyBreaker(planned.breaker, log);
-    if (repo !== loaded) mirrorSpecsAsWritten(planned.snapshot, loaded);
     observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
     const outcomes = await runActions(planned.actions, {
       helm: deps.helm,
@@ -240,24 +237,6 @@ function commitMessage(described: CommitMessage | undefined, errors: string[] | 
 function withNote(message: CommitMessage, note: string | undefined): CommitMessage {
   if (!note) return message;
   return { subject: `gitset: ${note.split(':')[0]}`, body: [note, message.subject, message.body].filter(Boolean).join('\n\n') };
-}
-
-function withDefaultThreshold(repo: LoadedRepository, threshold: number | undefined): LoadedRepository {
-  // The core's default is 3; only a different daemon-wide default needs to reach each cluster.
-  if (threshold === undefined || threshold === 3) return repo;
-  const clusters = repo.clusters.map((c) =>
-    c.spec.consecutiveFailureThreshold === undefined ? { ...c, spec: { ...c.spec, consecutiveFailureThreshold: threshold } } : c,
-  );
-  return { ...repo, clusters };
-}
-
-/** The status mirrors each cluster as the repository has it, not with the daemon-wide default filled in. */
-function mirrorSpecsAsWritten(snapshot: StatusSnapshot, loaded: LoadedRepository): void {
-  for (const c of loaded.clusters) {
-    const key = clusterKey(c.metadata);
-    const entry = snapshot.clusters.get(key);
-    if (entry) snapshot.clusters.set(key, { ...entry, object: { ...entry.object, spec: c.spec } });
-  }
 }
 
 function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

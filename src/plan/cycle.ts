@@ -35,6 +35,8 @@ export interface CycleInput {
   now: Date;
   /** The mass-failure breaker (daemon only: it judges this cycle's probes). */
   breaker?: { options: BreakerOptions; previous?: BreakerStatus };
+  /** Failed probes in a row before not ready, for clusters without their own `consecutiveFailureThreshold` (default 3). */
+  defaultFailureThreshold?: number;
 }
 
 export interface CycleResult {
@@ -66,7 +68,7 @@ export function computeCycle(input: CycleInput): CycleResult {
     const status = c.paused
       ? (prev ?? { ready: false, failureMessage: 'paused: never probed' })
       : probe
-        ? nextClusterStatus(prev, probe, c.object.spec.consecutiveFailureThreshold, now)
+        ? nextClusterStatus(prev, probe, c.object.spec.consecutiveFailureThreshold ?? input.defaultFailureThreshold, now)
         : (prev ?? UNKNOWN_HEALTH);
     health.set(c.key, status);
     snapshot.clusters.set(c.key, { object: toDoc(c.object), status });

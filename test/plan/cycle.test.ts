@@ -4,7 +4,7 @@ import type { RepositoryObjects } from '../../src/plan/cycle.ts';
 import { computeCycle } from '../../src/plan/cycle.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
-import { later, record, step, summary } from './cycle-helpers.ts';
+import { later, probes, record, step, summary } from './cycle-helpers.ts';
 
 const civo = [cluster('civo/cluster1', { env: 'prod' }), cluster('civo/cluster2', { env: 'prod' })];
 
@@ -214,5 +214,24 @@ describe('failures, waiting and failover', () => {
     const s = step(repo);
     assert.deepEqual(s.cycle.actions.map((a) => a.release.values), ['name: cluster1\nenv: prod\n', 'name: cluster2\nenv: prod\n']);
     assert.notEqual(s.cycle.actions[0]!.hash, s.cycle.actions[1]!.hash);
+  });
+});
+
+describe('the daemon-wide failure threshold', () => {
+  test('applies to clusters without their own consecutiveFailureThreshold; a cluster\'s own wins; the spec is mirrored as written', () => {
+    const repo: RepositoryObjects = {
+      clusters: [cluster('civo/cluster1', { env: 'prod' }), cluster('civo/cluster2', { env: 'prod' }, { consecutiveFailureThreshold: 3 })],
+      sets: [],
+      profiles: [],
+    };
+    const down = probes(repo, ['civo/cluster1', 'civo/cluster2']);
+    let previous = emptySnapshot();
+    for (let round = 1; round <= 2; round++) {
+      const cycle = computeCycle({ repo, previous, probes: down, now: later(round), defaultFailureThreshold: 2 });
+      previous = { ...previous, clusters: cycle.snapshot.clusters };
+    }
+    assert.equal(previous.clusters.get('civo/cluster1')?.status.ready, false, 'two failures reach the default of 2');
+    assert.equal(previous.clusters.get('civo/cluster2')?.status.ready, true, 'its own threshold of 3 is not reached');
+    assert.equal(previous.clusters.get('civo/cluster1')?.object.spec.consecutiveFailureThreshold, undefined);
   });
 });
