@@ -113,6 +113,18 @@ describe('status files', () => {
     assert.deepEqual(describeChanges(s1, copy), { subject: 'status: update details', body: '', changes: [] });
   });
 
+  test('describeChanges names failed probes below the threshold, and the recovery', () => {
+    const once = copyOf(s1);
+    const c1 = once.clusters.get('civo/cluster1')!;
+    once.clusters.set('civo/cluster1', { ...c1, status: { ...c1.status, connectionFailures: 1, failureMessage: 'timeout after 5s' } });
+    assert.deepEqual(describeChanges(s1, once).changes, ['civo/cluster1 failed 1 probe in a row (timeout after 5s), still ready']);
+    const twice = copyOf(once);
+    const c1b = twice.clusters.get('civo/cluster1')!;
+    twice.clusters.set('civo/cluster1', { ...c1b, status: { ...c1b.status, connectionFailures: 2 } });
+    assert.deepEqual(describeChanges(once, twice).changes, ['civo/cluster1 failed 2 probes in a row (timeout after 5s), still ready']);
+    assert.deepEqual(describeChanges(twice, s1).changes, ['civo/cluster1 answered again after 2 failed probes']);
+  });
+
   test('describeChanges for a first cycle lists selections and deployments', () => {
     const d = describeChanges(emptySnapshot(), s1);
     assert.ok(d.changes.includes('ClusterSet/prod selected civo/cluster1'));
@@ -140,3 +152,7 @@ describe('status folder on disk', () => {
     assert.deepEqual(await readStatusDir(join(dir, 'missing')), emptySnapshot());
   });
 });
+
+function copyOf(s: ReturnType<typeof emptySnapshot>) {
+  return readStatusFiles([...renderStatusFiles(s)].map(([path, text]) => ({ path, text })));
+}
