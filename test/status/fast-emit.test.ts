@@ -34,9 +34,11 @@ test('property: the fast writer writes byte for byte what yaml writes, or declin
       if (same(doc)) taken++;
       if (same(sortKeys(doc) as Record<string, unknown>)) taken++;
     }),
-    { numRuns: 1500 },
+    { numRuns: 3000 },
   );
-  assert.ok(taken > 100, `took ${taken}`);
+  // The writer must take a fair share of random documents (mean about 255 of 6,000 here,
+  // standard deviation about 14); 1,500 runs and a bound of 100 sat 3 deviations from the mean.
+  assert.ok(taken > 200, `took ${taken}`);
 });
 
 test('status documents go through the fast writer, and renderDocument matches yaml exactly', () => {
