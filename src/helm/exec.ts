@@ -29,7 +29,9 @@ export function helmEnvironment(workDir: string, parent: NodeJS.ProcessEnv, pass
     const value = parent[name];
     if (value !== undefined) env[name] = value;
   }
-  const homes = { HELM_CACHE_HOME: 'cache', HELM_CONFIG_HOME: 'config', HELM_DATA_HOME: 'data' } as const;
+  // KUBECACHEDIR: helm's Kubernetes client caches discovery under $HOME/.kube/cache, or under
+  // the working directory when HOME is unset (a bare service environment); keep it ours too.
+  const homes = { HELM_CACHE_HOME: 'cache', HELM_CONFIG_HOME: 'config', HELM_DATA_HOME: 'data', KUBECACHEDIR: 'kube-cache' } as const;
   for (const [name, dir] of Object.entries(homes)) {
     const path = join(workDir, 'helm', dir);
     mkdirSync(path, { recursive: true, mode: 0o700 });

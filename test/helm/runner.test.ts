@@ -210,7 +210,7 @@ describe('failures', () => {
     assert.equal((await runner.upgradeInstall(target, req)).revision, 1);
     // Kill a real helm upgrade outright once it has written its pending revision.
     cluster.setLatency(100);
-    const env = { HELM_CACHE_HOME: join(work, 'killed', 'cache'), HELM_CONFIG_HOME: join(work, 'killed', 'config'), HELM_DATA_HOME: join(work, 'killed', 'data') };
+    const env = { HELM_CACHE_HOME: join(work, 'killed', 'cache'), HELM_CONFIG_HOME: join(work, 'killed', 'config'), HELM_DATA_HOME: join(work, 'killed', 'data'), KUBECACHEDIR: join(work, 'killed', 'kube-cache') };
     const killed = execa(helmPath, ['upgrade', 'stuck', 'hello', '--repo', repo.url, '-n', 'apps', '--kubeconfig', target.kubeconfigPath], { env, extendEnv: false, reject: false });
     const pending = () => cluster.get('/api/v1/namespaces/apps/secrets/sh.helm.release.v1.stuck.v2')?.metadata.labels?.status;
     for (let i = 0; i < 300 && pending() === undefined; i++) await sleep(50);
@@ -268,6 +268,9 @@ test('helm sees a private environment: its own homes, no parent secrets, a 0600 
   const env = readFileSync(join(spyDir, 'env'), 'utf8');
   assert.match(env, new RegExp(`HELM_CACHE_HOME=${join(work, 'spied', 'helm', 'cache')}`));
   assert.match(env, /HOME=\/home\/x/);
+  // The Kubernetes client's discovery cache is gitset's too, not $HOME/.kube/cache (or ./.kube without HOME).
+  assert.match(env, new RegExp(`KUBECACHEDIR=${join(work, 'spied', 'helm', 'kube-cache')}`));
+  assert.ok(readdirSync(join(work, 'spied', 'helm', 'kube-cache')).includes('discovery'), 'helm cached discovery under the work dir');
   assert.doesNotMatch(env, /AWS_SECRET_ACCESS_KEY|KUBECONFIG=/);
   assert.equal(readFileSync(join(spyDir, 'mode'), 'utf8').trim(), '600');
   assert.deepEqual(readdirSync(join(work, 'spied', 'tmp')), []);
