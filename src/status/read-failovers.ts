@@ -3,8 +3,7 @@
 // is dropped, the others stay.
 import type { ObjectRef } from '../model/objects.ts';
 import type { FailoverReason, FailoverRecord, HeldBack, SetStatus } from '../model/status.ts';
-
-type Json = Record<string, unknown>;
+import { isObject, list, str, type Json } from './tolerant.ts';
 
 const FAILOVER_REASONS: readonly FailoverReason[] = ['not-ready', 'cordoned', 'pinned', 'paused', 'not-matching', 'over-cap'];
 const HELD_REASONS: ReadonlyArray<HeldBack['reason']> = ['failover-grace', 'failover-budget', 'breaker-open'];
@@ -38,12 +37,3 @@ export function readFailover(f: unknown): FailoverRecord[] {
   return [out];
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}

@@ -15,6 +15,7 @@ import type {
   SetStatus,
 } from '../model/status.ts';
 import { parseStatusYaml } from './fast-yaml.ts';
+import { isObject, list, str, type Json } from './tolerant.ts';
 import { readSetPolicyStatus } from './read-failovers.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
 
@@ -22,8 +23,6 @@ export interface StatusFile {
   path: string;
   text: string;
 }
-
-type Json = Record<string, unknown>;
 
 export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
   const snapshot = emptySnapshot();
@@ -171,15 +170,6 @@ function set<T extends object, K extends keyof T>(o: T, key: K, value: T[K] | un
   if (value !== undefined) o[key] = value;
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
 function int(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
