@@ -115,7 +115,7 @@ export function computeCycle(input: CycleInput): CycleResult {
     withdrawing.add(id);
   }
   if (frozen) holdWithdrawals(plan);
-  return { snapshot, actions: sortActions(plan.actions), decisions: plan.decisions, withdrawing, ...(breaker ? { breaker } : {}) };
+  return { snapshot, actions: sortActions(plan.actions, index), decisions: plan.decisions, withdrawing, ...(breaker ? { breaker } : {}) };
 }
 
 // The daemon keeps one loaded repository until its inputs change, so the index (and the selector
@@ -240,10 +240,51 @@ function byId(a: { kind: string; metadata: { name: string; namespace?: string } 
  * Orders actions by cluster, uninstalls first, then profile, then release key: the order of the
  * key `cluster NUL 0|1 NUL profile NUL namespace/name`. Cluster keys and profile ids hold no NUL,
  * so comparing field by field gives the same order without building a key per action (780k
- * actions in the first cycle of a 100k fleet); grouping by cluster keeps each sort a few items.
+ * actions in the first cycle of a 100k fleet). Clusters are placed by their rank in the index
+ * (a counting sort) rather than by sorting 100k keys; each cluster's few actions are then sorted.
  */
-function sortActions(actions: PlannedAction[]): PlannedAction[] {
+function sortActions(actions: PlannedAction[], index: ClusterIndex): PlannedAction[] {
   if (actions.length < 2) return actions;
+  if (!keyOrdered(index)) return sortByKeys(actions);
+  const n = index.clusters.length;
+  const counts = new Uint32Array(n + 1);
+  const rankOf = new Uint32Array(actions.length);
+  for (let i = 0; i < actions.length; i++) {
+    const c = index.byKey(actions[i]!.cluster);
+    if (!c) return sortByKeys(actions); // a cluster outside the index: rank by key strings
+    rankOf[i] = c.ordinal;
+    counts[c.ordinal + 1]!++;
+  }
+  for (let r = 0; r < n; r++) counts[r + 1]! += counts[r]!;
+  const starts = counts.slice();
+  const out = new Array<PlannedAction>(actions.length);
+  for (let i = 0; i < actions.length; i++) out[counts[rankOf[i]!]!++] = actions[i]!;
+  for (let r = 0; r < n; r++) {
+    const from = starts[r]!;
+    const to = starts[r + 1]!;
+    if (to - from < 2) continue;
+    const list = out.slice(from, to).sort(byActionOrder);
+    for (let j = 0; j < list.length; j++) out[from + j] = list[j]!;
+  }
+  return out;
+}
+
+// Whether the index's (namespace, name) order is also the order of the key strings (it is unless
+// a namespace is a prefix of another followed by a character below '/'); checked once per index.
+const keyOrder = new WeakMap<ClusterIndex, boolean>();
+
+function keyOrdered(index: ClusterIndex): boolean {
+  let ok = keyOrder.get(index);
+  if (ok === undefined) {
+    ok = true;
+    const cs = index.clusters;
+    for (let i = 1; i < cs.length && ok; i++) if (!(cs[i - 1]!.key < cs[i]!.key)) ok = false;
+    keyOrder.set(index, ok);
+  }
+  return ok;
+}
+
+function sortByKeys(actions: PlannedAction[]): PlannedAction[] {
   const byCluster = new Map<ClusterKey, PlannedAction[]>();
   for (const a of actions) {
     const list = byCluster.get(a.cluster);
