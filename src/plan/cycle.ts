@@ -249,11 +249,19 @@ function sortActions(actions: PlannedAction[], index: ClusterIndex): PlannedActi
   const n = index.clusters.length;
   const counts = new Uint32Array(n + 1);
   const rankOf = new Uint32Array(actions.length);
+  // A profile's actions come cluster by cluster, so most lookups repeat the previous cluster.
+  let lastKey: ClusterKey | undefined;
+  let rank = 0;
   for (let i = 0; i < actions.length; i++) {
-    const c = index.byKey(actions[i]!.cluster);
-    if (!c) return sortByKeys(actions); // a cluster outside the index: rank by key strings
-    rankOf[i] = c.ordinal;
-    counts[c.ordinal + 1]!++;
+    const key = actions[i]!.cluster;
+    if (key !== lastKey) {
+      const c = index.byKey(key);
+      if (!c) return sortByKeys(actions); // a cluster outside the index: rank by key strings
+      lastKey = key;
+      rank = c.ordinal;
+    }
+    rankOf[i] = rank;
+    counts[rank + 1]!++;
   }
   for (let r = 0; r < n; r++) counts[r + 1]! += counts[r]!;
   const starts = counts.slice();
@@ -262,11 +270,17 @@ function sortActions(actions: PlannedAction[], index: ClusterIndex): PlannedActi
   for (let r = 0; r < n; r++) {
     const from = starts[r]!;
     const to = starts[r + 1]!;
-    if (to - from < 2) continue;
+    if (to - from < 2 || inOrder(out, from, to)) continue;
     const list = out.slice(from, to).sort(byActionOrder);
     for (let j = 0; j < list.length; j++) out[from + j] = list[j]!;
   }
   return out;
+}
+
+/** Already sorted (the usual case: planned profile by profile, chart by chart): sorting would keep it. */
+function inOrder(list: readonly PlannedAction[], from: number, to: number): boolean {
+  for (let j = from + 1; j < to; j++) if (byActionOrder(list[j - 1]!, list[j]!) > 0) return false;
+  return true;
 }
 
 // Whether the index's (namespace, name) order is also the order of the key strings (it is unless
