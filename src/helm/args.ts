@@ -41,6 +41,11 @@ export function chartReference(req: Pick<ReleaseRequest, 'repositoryURL' | 'repo
   );
 }
 
+/** Where the chart comes from and where the release goes: `--repo`, `--namespace`, `--kubeconfig`. */
+function whereArgs(ref: ChartReference, req: ReleaseRequest, target: ClusterTarget): string[] {
+  return [...(ref.repo !== undefined ? ['--repo', ref.repo] : []), '--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
+}
+
 /** `upgrade --install …` for one release. `valuesFile` is undefined when there are no values. */
 export function upgradeInstallArgs(
   target: ClusterTarget,
@@ -51,9 +56,7 @@ export function upgradeInstallArgs(
   const o: HelmOptions = req.options ?? {};
   const up = o.upgradeOptions ?? {};
   const ref = chartReference(req);
-  const args = ['upgrade', '--install', req.releaseName, ref.chart];
-  if (ref.repo !== undefined) args.push('--repo', ref.repo);
-  args.push('--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath);
+  const args = ['upgrade', '--install', req.releaseName, ref.chart, ...whereArgs(ref, req, target)];
   if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
   if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
   args.push('--history-max', String(up.maxHistory ?? DEFAULT_HISTORY_MAX));
@@ -90,9 +93,7 @@ export function replaceInstallArgs(
 ): string[] {
   const o: HelmOptions = req.options ?? {};
   const ref = chartReference(req);
-  const args = ['install', req.releaseName, ref.chart, '--replace'];
-  if (ref.repo !== undefined) args.push('--repo', ref.repo);
-  args.push('--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath);
+  const args = ['install', req.releaseName, ref.chart, '--replace', ...whereArgs(ref, req, target)];
   if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
   if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
   if (valuesFile !== undefined) args.push('--values', valuesFile);
