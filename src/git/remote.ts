@@ -7,30 +7,21 @@ import git from 'isomorphic-git';
 import { GitError, classifyRemoteError } from './errors.ts';
 import { gitHttpClient, type GitHttpClient } from './http.ts';
 import { writeChangedStatusFiles } from './local.ts';
-import { basicCredentials, type GitAuth } from './location.ts';
+import { basicCredentials } from './location.ts';
 import { pushStatus } from './push.ts';
 import { applyTreeChange } from './worktree.ts';
 import {
   DEFAULT_AUTHOR, realClock, serialized,
-  type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type PullResult, type Repo, type Rerender, type StatusFile,
+  type CommitMessage, type CommitStatusResult, type GitLogger, type OpenRepoOptions, type PullResult, type Repo, type Rerender, type StatusFile,
 } from './repo.ts';
 import { commitTree, folderSegments, inputsTreeOid, readTextFiles, resolveRevision, type ObjectStore } from './tree.ts';
 
-export interface RemoteRepoOptions {
-  url: string;
-  branch: string;
+/** `openRepo`'s options for a remote, with the folders resolved to path segments and the work dir chosen. */
+export interface RemoteRepoOptions
+  extends Pick<OpenRepoOptions, 'url' | 'branch' | 'statusBranch' | 'auth' | 'author' | 'logger' | 'clock' | 'maxPushAttempts' | 'pushBackoffMs' | 'timeoutMs'> {
   rootSegs: string[];
   statusSegs: string[];
-  statusBranch?: string;
   workDir: string;
-  auth?: GitAuth;
-  author?: { name: string; email: string };
-  logger: GitLogger;
-  clock?: GitClock;
-  maxPushAttempts?: number;
-  pushBackoffMs?: number;
-  /** Socket idle timeout per HTTP request. Default 30 s. */
-  timeoutMs?: number;
   /** Re-clone when the clone holds more packs than this (one per fetch). Default 100. */
   maxPacks?: number;
   /** The HTTP client under isomorphic-git; tests wrap it to inject races. Default: isomorphic-git's Node client. */
