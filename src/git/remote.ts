@@ -12,7 +12,7 @@ import { pushStatus } from './push.ts';
 import { applyTreeChange } from './worktree.ts';
 import {
   DEFAULT_AUTHOR, realClock, serialized,
-  type CommitMessage, type CommitStatusResult, type GitLogger, type OpenRepoOptions, type PullResult, type Repo, type Rerender, type StatusFile,
+  type CommitMessage, type CommitStatusResult, type OpenRepoOptions, type PullResult, type Repo, type Rerender, type StatusFile,
 } from './repo.ts';
 import { commitTree, folderSegments, inputsTreeOid, readTextFiles, resolveRevision, type ObjectStore } from './tree.ts';
 
