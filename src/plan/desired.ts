@@ -28,6 +28,25 @@ export function releaseKey(r: { releaseNamespace: string; releaseName: string })
   return `${r.releaseNamespace}/${r.releaseName}`;
 }
 
+/**
+ * Orders two releases as their releaseKey strings compare, without building the keys: sorting
+ * the releases and actions of a large first cycle compares hundreds of thousands of pairs.
+ */
+export function compareReleaseKeys(a: { releaseNamespace: string; releaseName: string }, b: typeof a): number {
+  const p = a.releaseNamespace;
+  const q = b.releaseNamespace;
+  if (p === q) return a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0;
+  const n = Math.min(p.length, q.length);
+  for (let i = 0; i < n; i++) {
+    const d = p.charCodeAt(i) - q.charCodeAt(i);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  // One namespace is a prefix of the other: the '/' after it decides, or the rest of the key.
+  const x = releaseKey(a);
+  const y = releaseKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 export function tierOf(profile: ProfileLike): number {
   const t = profile.spec.tier;
   return typeof t === 'number' && Number.isFinite(t) ? t : DEFAULT_TIER;
