@@ -30,47 +30,68 @@ export interface ClusterIndex {
 }
 
 const SEP = '\u0000';
+const NONE: readonly number[] = [];
+
+/** (namespace, name) order; the loader reads files in path order, so the fleet usually comes sorted. */
+function byNamespaceThenName(a: SveltosCluster, b: SveltosCluster): number {
+  const p = a.metadata.namespace ?? '';
+  const q = b.metadata.namespace ?? '';
+  if (p !== q) return p < q ? -1 : 1;
+  const x = a.metadata.name;
+  const y = b.metadata.name;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function isSorted(objects: readonly SveltosCluster[]): boolean {
+  for (let i = 1; i < objects.length; i++) if (byNamespaceThenName(objects[i - 1]!, objects[i]!) > 0) return false;
+  return true;
+}
 
 export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex {
-  const sorted = objects
-    .map((object) => ({ object, namespace: object.metadata.namespace ?? '', name: object.metadata.name }))
-    .sort((a, b) =>
-      a.namespace !== b.namespace ? (a.namespace < b.namespace ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
+  const sorted = isSorted(objects) ? objects : [...objects].sort(byNamespaceThenName);
   const clusters: IndexedCluster[] = [];
   const byKey = new Map<ClusterKey, IndexedCluster>();
-  const byLabel = new Map<string, number[]>();
+  // label name → value → ordinals, and label name → ordinals: no key string per label per cluster.
+  const byLabel = new Map<string, Map<string, number[]>>();
   const byLabelKey = new Map<string, number[]>();
   const byNamespace = new Map<string, number[]>();
-  const push = (m: Map<string, number[]>, k: string, i: number): void => {
-    const list = m.get(k);
-    if (list) list.push(i);
-    else m.set(k, [i]);
-  };
-  for (const s of sorted) {
-    const key = `${s.namespace}/${s.name}`;
+  let lastNamespace: string | undefined;
+  let inNamespace: number[] = [];
+  for (const object of sorted) {
+    const namespace = object.metadata.namespace ?? '';
+    const name = object.metadata.name;
+    const key = `${namespace}/${name}`;
     if (byKey.has(key)) continue; // the loader reports duplicates; the first one counts
-    const c: IndexedCluster = {
-      key,
-      namespace: s.namespace,
-      name: s.name,
-      ordinal: clusters.length,
-      paused: s.object.spec?.paused === true,
-      object: s.object,
-    };
+    const c: IndexedCluster = { key, namespace, name, ordinal: clusters.length, paused: object.spec?.paused === true, object };
     clusters.push(c);
     byKey.set(key, c);
-    push(byNamespace, s.namespace, c.ordinal);
-    for (const [k, v] of Object.entries(s.object.metadata.labels ?? {})) {
-      push(byLabel, k + SEP + v, c.ordinal);
-      push(byLabelKey, k, c.ordinal);
+    if (namespace !== lastNamespace) {
+      lastNamespace = namespace;
+      inNamespace = [];
+      byNamespace.set(namespace, inNamespace); // sorted input: each namespace is one run
+    }
+    inNamespace.push(c.ordinal);
+    const labels = object.metadata.labels;
+    if (!labels) continue;
+    for (const k in labels) {
+      const v = labels[k]!;
+      let values = byLabel.get(k);
+      if (!values) {
+        values = new Map();
+        byLabel.set(k, values);
+        byLabelKey.set(k, []);
+      }
+      const list = values.get(v);
+      if (list) list.push(c.ordinal);
+      else values.set(v, [c.ordinal]);
+      byLabelKey.get(k)!.push(c.ordinal);
     }
   }
+  const withLabel = (key: string, value: string): readonly number[] => byLabel.get(key)?.get(value) ?? NONE;
 
   const compiled = new Map<string, CompiledSelector>();
   const results = new Map<string, readonly IndexedCluster[]>();
   const bitsCache = new Map<string, Uint32Array>();
-  const NONE: readonly number[] = [];
 
   /** Membership bitmap of a posting list (or a union of them), built once per index. */
   function bits(cacheKey: string, lists: () => ReadonlyArray<readonly number[]>): Uint32Array {
@@ -83,7 +104,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     return b;
   }
   const labelBits = (key: string, values: readonly string[]): Uint32Array =>
-    bits(`v${key}${SEP}${values.join(SEP)}`, () => values.map((v) => byLabel.get(key + SEP + v) ?? NONE));
+    bits(`v${key}${SEP}${values.join(SEP)}`, () => values.map((v) => withLabel(key, v)));
   const keyBits = (key: string): Uint32Array => bits(`k${key}`, () => [byLabelKey.get(key) ?? NONE]);
 
   /**
@@ -103,7 +124,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
         case 'NotEquals': {
           const v = [r.values[0] ?? ''];
           tests.push({ b: labelBits(r.key, v), negate: r.op === 'NotEquals' });
-          const list = byLabel.get(r.key + SEP + v[0]) ?? NONE;
+          const list = withLabel(r.key, v[0]!);
           if (r.op === 'Equals') consider(() => list, list.length);
           break;
         }
@@ -111,7 +132,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
         case 'NotIn':
           tests.push({ b: labelBits(r.key, r.values), negate: r.op === 'NotIn' });
           if (r.op === 'In') {
-            const lists = r.values.map((v) => byLabel.get(r.key + SEP + v) ?? NONE);
+            const lists = r.values.map((v) => withLabel(r.key, v));
             consider(() => union(lists), lists.reduce((n, l) => n + l.length, 0));
           }
           break;

@@ -38,13 +38,19 @@ export function matchingClusters(profile: ProfileLike, index: ClusterIndex, sets
     if (c && !c.paused && (namespace === undefined || c.namespace === namespace)) found.set(c.ordinal, c);
   };
 
+  let bySelector: readonly IndexedCluster[] = [];
   try {
-    for (const c of index.matchSelector(profile.spec.clusterSelector, namespace)) add(c);
+    bySelector = index.matchSelector(profile.spec.clusterSelector, namespace);
   } catch (err) {
     if (!(err instanceof SelectorSyntaxError)) throw err;
     errors.push(`clusterSelector is invalid: ${err.message}`);
   }
-  for (const ref of Array.isArray(profile.spec.clusterRefs) ? profile.spec.clusterRefs : []) {
+  const clusterRefs = Array.isArray(profile.spec.clusterRefs) ? profile.spec.clusterRefs : [];
+  const setRefs = Array.isArray(profile.spec.setRefs) ? profile.spec.setRefs : [];
+  // The selector alone: its matches are already in selection order, once each, in the namespace.
+  if (clusterRefs.length === 0 && setRefs.length === 0) return { clusters: bySelector.filter((c) => !c.paused), errors };
+  for (const c of bySelector) add(c);
+  for (const ref of clusterRefs) {
     if (!ref || typeof ref.name !== 'string') continue;
     const key = `${ref.namespace ?? namespace ?? ''}/${ref.name}`;
     if (namespace !== undefined && (ref.namespace ?? namespace) !== namespace) {
@@ -56,7 +62,7 @@ export function matchingClusters(profile: ProfileLike, index: ClusterIndex, sets
     add(c);
   }
   const setKind = profile.kind === 'Profile' ? 'Set' : 'ClusterSet';
-  for (const name of Array.isArray(profile.spec.setRefs) ? profile.spec.setRefs : []) {
+  for (const name of setRefs) {
     const id = setRefId(profile, String(name));
     const set = sets.get(id);
     if (!set) {
