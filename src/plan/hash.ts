@@ -27,15 +27,32 @@ const MATERIAL_KEYS = [
   'values',
 ] as const satisfies ReadonlyArray<keyof ReleaseRequest>;
 
+const QUOTED_KEYS = MATERIAL_KEYS.map((k) => `${JSON.stringify(k)}:`);
+
+// The fields of one chart entry repeat for every cluster it is rendered for (only a templated field
+// differs), so each field's JSON text is kept for the last value seen: a repeat is a string compare.
+const lastValue: unknown[] = MATERIAL_KEYS.map(() => undefined);
+const lastJson: string[] = MATERIAL_KEYS.map(() => '');
+
 /** canonicalJson of the release's hashed fields, written without building and sorting an object. */
 export function releaseMaterial(release: ReleaseRequest): string {
-  const parts: string[] = [];
-  for (const k of MATERIAL_KEYS) {
-    const v = release[k];
+  let out = '{';
+  for (let i = 0; i < MATERIAL_KEYS.length; i++) {
+    const v = release[MATERIAL_KEYS[i]!];
     if (v === undefined) continue;
-    parts.push(`${JSON.stringify(k)}:${typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v)}`);
+    let json: string;
+    if (typeof v === 'string') {
+      if (v !== lastValue[i]) {
+        lastValue[i] = v;
+        lastJson[i] = JSON.stringify(v);
+      }
+      json = lastJson[i]!;
+    } else {
+      json = canonicalJson(v);
+    }
+    out += out.length === 1 ? QUOTED_KEYS[i]! + json : `,${QUOTED_KEYS[i]!}${json}`;
   }
-  return `{${parts.join(',')}}`;
+  return `${out}}`;
 }
 
 // crypto.hash (Node ≥ 20.12) skips the Hash object createHash builds per call: the same digest at

@@ -21,7 +21,7 @@ export function nextClusterStatus(
   const since = (ready: boolean): string | undefined =>
     prev !== undefined && ready === wasReady && prev.lastTransitionTime !== undefined
       ? prev.lastTransitionTime
-      : now.toISOString();
+      : isoTime(now);
 
   if (probe.ok) {
     // The steady state: a healthy cluster that stays healthy keeps its status object as it is.
@@ -35,13 +35,10 @@ export function nextClusterStatus(
     ) {
       return prev;
     }
-    return compact({
-      ready: true,
-      version: probe.version ?? prev?.version,
-      connectionStatus: 'Healthy',
-      connectionFailures: 0,
-      lastTransitionTime: since(true),
-    });
+    const version = probe.version ?? prev?.version;
+    return version === undefined
+      ? { ready: true, connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: since(true) }
+      : { ready: true, version, connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: since(true) };
   }
   const failures = Math.min((prev?.connectionFailures ?? 0) + 1, limit);
   const ready = wasReady && failures < limit;
@@ -53,8 +50,18 @@ export function nextClusterStatus(
     failureMessage: probe.message ?? 'probe failed',
     lastTransitionTime: since(ready),
     // When the trouble began: what a failover's total time counts from.
-    firstFailureTime: prev?.firstFailureTime ?? now.toISOString(),
+    firstFailureTime: prev?.firstFailureTime ?? isoTime(now),
   });
+}
+
+// One cycle asks for the same instant for every cluster it sees for the first time (10k at once
+// when a fleet starts): the text is kept for the last Date asked about.
+let lastIso: { time: number; text: string } = { time: NaN, text: '' };
+
+function isoTime(now: Date): string {
+  const time = now.getTime();
+  if (time !== lastIso.time) lastIso = { time, text: now.toISOString() };
+  return lastIso.text;
 }
 
 /** `3 failed probes: timeout after 5s`: the detail a not-ready cluster is explained with. */
