@@ -90,15 +90,34 @@ export function decideInstall(x: ReleaseContext, d: DesiredRelease): ReleaseDeci
   if (retryAt !== undefined && retryAt > x.now.getTime()) {
     return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
-  const reason = !installed
-    ? `not installed on ${x.cluster}`
-    : r.hash === undefined
+  const texts = installed ? upgradeTexts(r, d) : installTexts(x);
+  const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: texts.reason };
+  return decided(x, verb, texts.reason, carry(r, d, installed, 'Pending', texts.record), action);
+}
+
+/** Why an installed release is upgraded, and what its record says meanwhile. */
+function upgradeTexts(r: ReleaseStatus, d: DesiredRelease): { reason: string; record: string } {
+  const reason =
+    r.hash === undefined
       ? `retrying after ${r.failures ?? 0} failed attempt${r.failures === 1 ? '' : 's'}`
       : r.chartVersion !== d.request.chartVersion
         ? `chart version ${r.chartVersion} → ${d.request.chartVersion}`
         : 'values or options changed';
-  const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason };
-  return decided(x, verb, reason, carry(r, d, installed, 'Pending', `${verb} planned: ${reason}`), action);
+  return { reason, record: `upgrade planned: ${reason}` };
+}
+
+// A first install says the same for every release on a cluster (80k releases over 10k clusters in
+// a new fleet's first cycle): the sentences are built once per cluster state, not per release.
+const installTextsOf = new WeakMap<ClusterState, { cluster: ClusterKey; reason: string; record: string }>();
+
+function installTexts(x: ReleaseContext): { reason: string; record: string } {
+  let t = installTextsOf.get(x.state);
+  if (t === undefined || t.cluster !== x.cluster) {
+    const reason = `not installed on ${x.cluster}`;
+    t = { cluster: x.cluster, reason, record: `install planned: ${reason}` };
+    installTextsOf.set(x.state, t);
+  }
+  return t;
 }
 
 /** The release lost a conflict to another profile: nothing runs, the status names the winner. */
@@ -164,6 +183,11 @@ function carry(
   reason?: string,
   error?: string,
 ): ReleaseStatus {
+  // A release never applied (a new fleet's every release): one literal, all fields in place.
+  if (r === undefined && reason !== undefined && error === undefined) {
+    const q = d.request;
+    return { releaseNamespace: q.releaseNamespace, releaseName: q.releaseName, chart: q.chartName, chartVersion: q.chartVersion, state, reason };
+  }
   const out: ReleaseStatus = {
     releaseNamespace: d.request.releaseNamespace,
     releaseName: d.request.releaseName,
@@ -190,9 +214,9 @@ function decided(
   record: ReleaseStatus | undefined,
   action?: PlannedAction,
 ): ReleaseDecision {
-  const out: ReleaseDecision = { decision, profile: x.profile, cluster: x.cluster, release: x.release, reason, record };
-  if (action) out.action = action;
-  return out;
+  return action
+    ? { decision, profile: x.profile, cluster: x.cluster, release: x.release, reason, record, action }
+    : { decision, profile: x.profile, cluster: x.cluster, release: x.release, reason, record };
 }
 
 /** An applied release with nothing to do: Deployed, failure bookkeeping cleared. */

@@ -22,7 +22,7 @@ import {
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
-import { desiredReleases, releaseKey } from './desired.ts';
+import { compareReleaseKeys, desiredReleases, releaseKey } from './desired.ts';
 
 export interface CurrentProfile {
   id: string;
@@ -54,17 +54,20 @@ export function planReleases(input: {
     (cluster, key) => currentOwner(input.previous, cluster, key),
   );
 
-  const clusterStates = new Map<ClusterKey, ClusterState>();
+  // One state per cluster and cycle: by position in the index for matched clusters, by key for
+  // clusters only a record names (possibly gone from the repository).
+  const statesAt: ClusterState[] = [];
+  const stateAt = (c: IndexedCluster): ClusterState => (statesAt[c.ordinal] ??= clusterState(c, health));
   const stateOf = (key: ClusterKey): ClusterState => {
-    let s = clusterStates.get(key);
-    if (!s) {
-      s = clusterState(index.byKey(key), health);
-      clusterStates.set(key, s);
-    }
-    return s;
+    const c = index.byKey(key);
+    return c ? stateAt(c) : (unknownStates[key] ??= clusterState(undefined, health));
   };
+  const unknownStates: Record<ClusterKey, ClusterState> = Object.create(null);
 
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [] };
+  // One profile's actions on one cluster, handed on in release-key order when the cluster is done:
+  // with profiles taken in id order, the actions then only need placing cluster by cluster.
+  const group: PlannedAction[] = [];
   const ids = [...new Set([...current.keys(), ...input.previous.keys()])].sort();
   for (const id of ids) {
     const cur = current.get(id);
@@ -79,20 +82,23 @@ export function planReleases(input: {
     const decide = (decision: ReleaseDecision | undefined, records: ReleaseStatus[]): void => {
       if (!decision) return;
       plan.decisions.push(decision);
-      if (decision.action) plan.actions.push(decision.action);
+      if (decision.action) group.push(decision.action);
       if (decision.record) records.push(decision.record);
     };
 
     // Matched clusters, in order: desired lists are cluster-major, chart order within a cluster.
     const wanted = desired.get(id) ?? [];
+    const matched = cur?.matched ?? [];
     let i = 0;
-    while (i < wanted.length) {
+    // Desired lists follow the matched clusters, so the k-th cluster group is matched[k].
+    for (let k = 0; i < wanted.length; k++) {
       const cluster = wanted[i]!.cluster;
       const before = recorded.get(cluster);
       const had = before?.releases ?? NONE;
       const records: ReleaseStatus[] = [];
       const seen: string[] = [];
       const used: ReleaseStatus[] = [];
+      const state = matched[k]?.key === cluster ? stateAt(matched[k]!) : stateOf(cluster);
       for (; i < wanted.length && wanted[i]!.cluster === cluster; i++) {
         const d = wanted[i]!;
         if (seen.includes(d.key)) {
@@ -102,8 +108,8 @@ export function planReleases(input: {
         seen.push(d.key);
         const record = find(had, d.request);
         if (record) used.push(record);
-        const x: ReleaseContext = { profile: id, cluster, release: d.key, record, state: stateOf(cluster), syncMode: ctx.syncMode, now };
-        const lostMessage = d.action === 'Install' ? resolution.lost.get(d) : undefined;
+        const x: ReleaseContext = { profile: id, cluster, release: d.key, record, state, syncMode: ctx.syncMode, now };
+        const lostMessage = d.action === 'Install' && resolution.lost.size > 0 ? resolution.lost.get(d) : undefined;
         if (lostMessage !== undefined) {
           lostHere.push(lostMessage);
           decide(decideConflict(x, d, lostMessage), records);
@@ -117,25 +123,27 @@ export function planReleases(input: {
         if (used.includes(r)) continue; // a desired release found it, so its key was seen
         const key = releaseKey(r);
         if (seen.includes(key)) continue;
-        const x: ReleaseContext = { profile: id, cluster, release: key, record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
+        const x: ReleaseContext = { profile: id, cluster, release: key, record: r, state, syncMode: ctx.syncMode, now };
         decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
       recorded.delete(cluster);
-      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: records.length > 1 ? records.sort(byReleaseKey) : records });
+      flush(group, plan.actions);
+      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: records.length > 1 ? records.sort(compareReleaseKeys) : records });
     }
 
     // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
     if (recorded.size > 0) {
       // Built only here: a quiet profile has no record left over, and 40k keys per cycle add up.
-      const matched = new Set(cur?.matched.map((c) => c.key));
+      const matchedKeys = new Set(matched.map((c) => c.key));
       for (const [cluster, { releases: had }] of recorded) {
-        const cause: WithdrawCause = !cur ? 'profile-deleted' : matched.has(cluster) ? 'chart-removed' : 'stop-matching';
+        const cause: WithdrawCause = !cur ? 'profile-deleted' : matchedKeys.has(cluster) ? 'chart-removed' : 'stop-matching';
         const records: ReleaseStatus[] = [];
         for (const r of had) {
           const x: ReleaseContext = { profile: id, cluster, release: releaseKey(r), record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
           decide(withdraw(x, cause, ctx, resolution, () => uninstallRequest(r, charts)), records);
         }
-        if (records.length > 0) out.push({ cluster, releases: records.length > 1 ? records.sort(byReleaseKey) : records });
+        flush(group, plan.actions);
+        if (records.length > 0) out.push({ cluster, releases: records.length > 1 ? records.sort(compareReleaseKeys) : records });
       }
       out.sort((a, b) => compareClusterKeys(a.cluster, b.cluster));
     }
@@ -147,17 +155,19 @@ export function planReleases(input: {
 
 const NONE: readonly ReleaseStatus[] = [];
 
+const byRelease = (a: PlannedAction, b: PlannedAction): number => compareReleaseKeys(a.release, b.release);
+
+/** Moves one (profile, cluster) group of actions to `out`, in release-key order. */
+function flush(group: PlannedAction[], out: PlannedAction[]): void {
+  if (group.length === 0) return;
+  if (group.length > 1) group.sort(byRelease);
+  for (const a of group) out.push(a);
+  group.length = 0;
+}
+
 function find(records: readonly ReleaseStatus[], want: { releaseNamespace: string; releaseName: string }): ReleaseStatus | undefined {
   for (const r of records) if (r.releaseName === want.releaseName && r.releaseNamespace === want.releaseNamespace) return r;
   return undefined;
-}
-
-/** Orders as releaseKey strings compare; the usual case (same namespace) builds no string. */
-function byReleaseKey(a: ReleaseStatus, b: ReleaseStatus): number {
-  if (a.releaseNamespace === b.releaseNamespace) return a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0;
-  const x = releaseKey(a);
-  const y = releaseKey(b);
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
@@ -169,7 +179,7 @@ function unchanged(before: ProfileClusterStatus | undefined, records: readonly R
   if (!before || before.releases.length !== records.length) return undefined;
   for (let i = 0; i < records.length; i++) {
     if (records[i] !== before.releases[i]) return undefined;
-    if (i > 0 && byReleaseKey(records[i - 1]!, records[i]!) > 0) return undefined;
+    if (i > 0 && compareReleaseKeys(records[i - 1]!, records[i]!) > 0) return undefined;
   }
   return before;
 }
@@ -206,7 +216,7 @@ function withdrawWhy(cause: WithdrawCause, profile: string, cluster: ClusterKey)
 function clusterState(c: IndexedCluster | undefined, health: HealthMap): ClusterState {
   if (!c) return { exists: false, reachable: false, detail: 'not in the repository' };
   if (c.paused) return { exists: true, reachable: false, detail: 'paused' };
-  const h = health.get(c.key);
+  const h = health.at ? health.at(c) : health.get(c.key);
   if (h && !h.ready) return { exists: true, reachable: false, detail: `not ready: ${notReadyDetail(h)}` };
   return { exists: true, reachable: true, detail: 'ready' };
 }

@@ -17,7 +17,32 @@ export interface SetLike {
 }
 
 /** Only lookups: callers may pass an overlay over the fleet's health instead of a copy. */
-export type HealthMap = Pick<ReadonlyMap<ClusterKey, ClusterStatus>, 'get'>;
+export interface HealthMap {
+  get(key: ClusterKey): ClusterStatus | undefined;
+  /**
+   * The same answer by the cluster's position in the index the caller selects over (see
+   * FleetHealth): an array read instead of a hash lookup per cluster considered by every set.
+   */
+  at?(c: IndexedCluster): ClusterStatus | undefined;
+}
+
+/** A cycle's health of the whole fleet, kept in index order. Only valid with clusters of `index`. */
+export class FleetHealth implements HealthMap {
+  private readonly statuses: (ClusterStatus | undefined)[];
+  constructor(private readonly index: ClusterIndex) {
+    this.statuses = new Array(index.clusters.length);
+  }
+  set(c: IndexedCluster, status: ClusterStatus): void {
+    this.statuses[c.ordinal] = status;
+  }
+  at(c: IndexedCluster): ClusterStatus | undefined {
+    return this.statuses[c.ordinal];
+  }
+  get(key: ClusterKey): ClusterStatus | undefined {
+    const c = this.index.byKey(key);
+    return c === undefined ? undefined : this.statuses[c.ordinal];
+  }
+}
 
 export interface Verdict {
   reason: NotSelectedReason;
@@ -76,44 +101,50 @@ export function selectClusters(
   const problems: string[] = [];
   const considered = consider(set, index, ctx, problems);
   const seenHealth: (ClusterStatus | undefined)[] = new Array(considered.length);
-  for (let i = 0; i < considered.length; i++) seenHealth[i] = health.get(considered[i]!.key);
+  if (health.at) for (let i = 0; i < considered.length; i++) seenHealth[i] = health.at(considered[i]!);
+  else for (let i = 0; i < considered.length; i++) seenHealth[i] = health.get(considered[i]!.key);
   const last = remembered.get(set);
   if (last && last.index === index && sameObjects(last.health, seenHealth) && sameRefs(last.previous, previous?.selectedClusterRefs ?? NO_REFS)) {
     return last.status;
   }
   const matching: IndexedCluster[] = [];
-  const verdicts = new Map<ClusterKey, Verdict>();
+  // Verdicts by position in `considered` (most clusters have none); chosen likewise.
+  const verdicts: (Verdict | undefined)[] = new Array(considered.length);
   for (let i = 0; i < considered.length; i++) {
     const c = considered[i]!;
     const v = whyNotEligible(c, ctx, seenHealth[i]);
-    if (v) verdicts.set(c.key, v);
+    if (v) verdicts[i] = v;
     else matching.push(c);
   }
 
   const cap = capOf(set.spec.maxReplicas);
   const selected: IndexedCluster[] = [];
-  const chosen = new Set<ClusterKey>();
+  const chosen = new Uint8Array(considered.length);
   for (const ref of previous?.selectedClusterRefs ?? []) {
     if (selected.length >= cap) break;
     const c = index.byKey(refKey(ref));
-    if (c && !chosen.has(c.key) && !verdicts.has(c.key) && contains(considered, c)) {
-      selected.push(c);
-      chosen.add(c.key);
+    const at = c ? positionOf(considered, c) : -1;
+    if (at >= 0 && chosen[at] === 0 && verdicts[at] === undefined) {
+      selected.push(c!);
+      chosen[at] = 1;
     }
   }
-  for (const c of matching) {
-    if (selected.length >= cap) break;
-    if (!chosen.has(c.key)) {
-      selected.push(c);
-      chosen.add(c.key);
+  // The shortfall, in selection order: `matching` is `considered` without the clusters with a verdict.
+  for (let i = 0, m = 0; i < considered.length && selected.length < cap; i++) {
+    if (verdicts[i] !== undefined) continue;
+    if (chosen[i] === 0) {
+      selected.push(matching[m]!);
+      chosen[i] = 1;
     }
+    m++;
   }
   const overCap = overCapEntries(index, cap);
   const notSelected: NotSelected[] = [];
-  for (const c of considered) {
-    if (chosen.has(c.key)) continue;
-    const v = verdicts.get(c.key);
-    notSelected.push(v ? { cluster: c.key, reason: v.reason, message: v.message } : (overCap[c.ordinal] ??= { cluster: c.key, reason: 'over-cap', message: `over cap (maxReplicas ${cap})` }));
+  for (let i = 0; i < considered.length; i++) {
+    if (chosen[i] === 1) continue;
+    const c = considered[i]!;
+    const v = verdicts[i];
+    notSelected.push(v ? { cluster: c.key, reason: v.reason, message: v.message } : (overCap.entries[c.ordinal] ??= { cluster: c.key, reason: 'over-cap', message: overCap.message }));
   }
 
   const status: SetStatus = {
@@ -144,9 +175,14 @@ const NO_REFS: readonly ObjectRef[] = [];
 // Most of what a set lists as not selected is over its cap, with the same entry for every set of
 // that cap: 1.3M entries in the first cycle of a 100k fleet. One shared (never mutated) entry per
 // cluster and cap, for as long as the index lives.
-const overCapByIndex = new WeakMap<ClusterIndex, Map<number, NotSelected[]>>();
+interface OverCap {
+  message: string;
+  /** By cluster ordinal. */
+  entries: NotSelected[];
+}
+const overCapByIndex = new WeakMap<ClusterIndex, Map<number, OverCap>>();
 
-function overCapEntries(index: ClusterIndex, cap: number): NotSelected[] {
+function overCapEntries(index: ClusterIndex, cap: number): OverCap {
   let byCap = overCapByIndex.get(index);
   if (!byCap) {
     byCap = new Map();
@@ -154,7 +190,7 @@ function overCapEntries(index: ClusterIndex, cap: number): NotSelected[] {
   }
   let entries = byCap.get(cap);
   if (!entries) {
-    entries = [];
+    entries = { message: `over cap (maxReplicas ${cap})`, entries: [] };
     byCap.set(cap, entries);
   }
   return entries;
@@ -181,18 +217,18 @@ function isIndex(x: ClusterIndex | readonly SveltosCluster[]): x is ClusterIndex
   return !Array.isArray(x);
 }
 
-/** Whether `c` is in `list`, sorted by ordinal. */
-function contains(list: readonly IndexedCluster[], c: IndexedCluster): boolean {
+/** Where `c` is in `list` (sorted by ordinal), or -1. */
+function positionOf(list: readonly IndexedCluster[], c: IndexedCluster): number {
   let lo = 0;
   let hi = list.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const o = list[mid]!.ordinal;
-    if (o === c.ordinal) return true;
+    if (o === c.ordinal) return mid;
     if (o < c.ordinal) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
 }
 
 function capOf(maxReplicas: unknown): number {

@@ -26,6 +26,8 @@ const repoArb = fc
         tier: fc.option(fc.constantFrom(10, 100), { nil: undefined }),
         syncMode: fc.constantFrom<SyncMode>('Continuous', 'Continuous', 'OneTime', 'DryRun'),
         leave: fc.boolean(),
+        // A second chart whose release key sorts before or after the first one's (apps/x, apps/y).
+        second: fc.constantFrom(undefined, 'aaa', 'zzz'),
       }),
       { maxLength: 4 },
     ),
@@ -35,7 +37,10 @@ const repoArb = fc
     sets: [clusterSet('prod', { clusterSelector: 'env=prod', maxReplicas: r.cap })],
     profiles: r.profiles.map((p, i): ProfileObject => {
       const spec = {
-        helmCharts: [chart(p.release, { chartVersion: p.version, values: 'n: {{ .Cluster.metadata.name }}' })],
+        helmCharts: [
+          chart(p.release, { chartVersion: p.version, values: 'n: {{ .Cluster.metadata.name }}' }),
+          ...(p.second ? [chart('extra', { releaseNamespace: p.second })] : []),
+        ],
         ...(p.tier !== undefined ? { tier: p.tier } : {}),
         syncMode: p.syncMode,
         stopMatchingBehavior: p.leave ? ('LeavePolicies' as const) : ('WithdrawPolicies' as const),
@@ -77,6 +82,11 @@ test('cycles over random repositories and health histories converge, never act o
         let cycle = computeCycle({ repo, previous, probes: probes(repo, step.down), now });
         for (let i = 0; i < 2; i++) cycle = computeCycle({ repo, previous: { ...previous, clusters: cycle.snapshot.clusters }, probes: probes(repo, step.down), now });
 
+        // Helm runs cluster by cluster, withdrawals first, then by profile and release key.
+        const orderKey = (a: ActionOutcome['action']): string =>
+          [a.cluster.replace('/', '\u0000'), a.action === 'uninstall' ? 0 : 1, a.profile, `${a.release.releaseNamespace}/${a.release.releaseName}`].join('\u0001');
+        const keys = cycle.actions.map(orderKey);
+        assert.deepEqual(keys, [...keys].sort(), 'actions in cluster, withdrawal-first, profile, release order');
         const slots = new Set<string>();
         for (const a of cycle.actions) {
           assert.ok(reachable(repo, cycle.snapshot, a.cluster), `no helm on an unreachable cluster: ${a.action} on ${a.cluster}`);
