@@ -6,7 +6,7 @@ import type { Diagnostic } from '../model/diagnostics.ts';
 import type { ClusterKey, ClusterSetObject, ProfileObject, SveltosCluster } from '../model/objects.ts';
 import { objectId } from '../model/objects.ts';
 import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
-import type { ClusterStatus, ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
+import type { ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
 import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
 import { matchingClusters } from '../select/profiles.ts';
@@ -17,7 +17,7 @@ import { deployedAtBySet, settleFailovers } from '../select/failovers.ts';
 import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
 import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
 import type { PlannedAction, ReleaseDecision } from './decide.ts';
-import { compareReleaseKeys, releaseKey } from './desired.ts';
+import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile } from './releases.ts';
 
 /** What the loader hands on (LoadedRepository fits). */
@@ -116,7 +116,7 @@ export function computeCycle(input: CycleInput): CycleResult {
     withdrawing.add(id);
   }
   if (frozen) holdWithdrawals(plan);
-  return { snapshot, actions: sortActions(plan.actions, index), decisions: plan.decisions, withdrawing, ...(breaker ? { breaker } : {}) };
+  return { snapshot, actions: plan.actions, decisions: plan.decisions, withdrawing, ...(breaker ? { breaker } : {}) };
 }
 
 // The daemon keeps one loaded repository until its inputs change, so the index (and the selector
@@ -235,93 +235,4 @@ function byId(a: { kind: string; metadata: { name: string; namespace?: string } 
   const x = objectId(a);
   const y = objectId(b);
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/**
- * Orders actions by cluster, uninstalls first, then profile, then release key: the order of the
- * key `cluster NUL 0|1 NUL profile NUL namespace/name`, compared field by field. planReleases
- * hands actions on profile by profile (in id order), each profile's actions on a cluster in
- * release-key order, so a stable counting sort on (cluster rank in the index, uninstall first)
- * gives the whole order without comparing: 780k actions in the first cycle of a 100k fleet. Each
- * cluster's run is still checked, and sorted should a caller hand actions on in another order.
- */
-function sortActions(actions: PlannedAction[], index: ClusterIndex): PlannedAction[] {
-  if (actions.length < 2) return actions;
-  if (!keyOrdered(index)) return sortByKeys(actions);
-  const n = index.clusters.length;
-  // Bucket 2r holds cluster r's uninstalls, bucket 2r + 1 the rest.
-  const counts = new Uint32Array(2 * n + 1);
-  const bucketOf = new Uint32Array(actions.length);
-  // A profile's actions come cluster by cluster, so most lookups repeat the previous cluster.
-  let lastKey: ClusterKey | undefined;
-  let rank = 0;
-  for (let i = 0; i < actions.length; i++) {
-    const a = actions[i]!;
-    if (a.cluster !== lastKey) {
-      const c = index.byKey(a.cluster);
-      if (!c) return sortByKeys(actions); // a cluster outside the index: rank by key strings
-      lastKey = a.cluster;
-      rank = c.ordinal;
-    }
-    const b = 2 * rank + (a.action === 'uninstall' ? 0 : 1);
-    bucketOf[i] = b;
-    counts[b + 1]!++;
-  }
-  for (let b = 0; b < 2 * n; b++) counts[b + 1]! += counts[b]!;
-  const starts = counts.slice();
-  const out = new Array<PlannedAction>(actions.length);
-  for (let i = 0; i < actions.length; i++) out[counts[bucketOf[i]!]!++] = actions[i]!;
-  for (let r = 0; r < n; r++) {
-    const from = starts[2 * r]!;
-    const to = starts[2 * r + 2]!;
-    if (to - from < 2 || inOrder(out, from, to)) continue;
-    const list = out.slice(from, to).sort(byActionOrder);
-    for (let j = 0; j < list.length; j++) out[from + j] = list[j]!;
-  }
-  return out;
-}
-
-/** Already sorted (the usual case: planned profile by profile, chart by chart): sorting would keep it. */
-function inOrder(list: readonly PlannedAction[], from: number, to: number): boolean {
-  for (let j = from + 1; j < to; j++) if (byActionOrder(list[j - 1]!, list[j]!) > 0) return false;
-  return true;
-}
-
-// Whether the index's (namespace, name) order is also the order of the key strings (it is unless
-// a namespace is a prefix of another followed by a character below '/'); checked once per index.
-const keyOrder = new WeakMap<ClusterIndex, boolean>();
-
-function keyOrdered(index: ClusterIndex): boolean {
-  let ok = keyOrder.get(index);
-  if (ok === undefined) {
-    ok = true;
-    const cs = index.clusters;
-    for (let i = 1; i < cs.length && ok; i++) if (!(cs[i - 1]!.key < cs[i]!.key)) ok = false;
-    keyOrder.set(index, ok);
-  }
-  return ok;
-}
-
-function sortByKeys(actions: PlannedAction[]): PlannedAction[] {
-  const byCluster = new Map<ClusterKey, PlannedAction[]>();
-  for (const a of actions) {
-    const list = byCluster.get(a.cluster);
-    if (list) list.push(a);
-    else byCluster.set(a.cluster, [a]);
-  }
-  const out: PlannedAction[] = [];
-  for (const cluster of [...byCluster.keys()].sort()) {
-    const list = byCluster.get(cluster)!;
-    if (list.length > 1) list.sort(byActionOrder);
-    for (const a of list) out.push(a);
-  }
-  return out;
-}
-
-function byActionOrder(a: PlannedAction, b: PlannedAction): number {
-  const x = a.action === 'uninstall' ? 0 : 1;
-  const y = b.action === 'uninstall' ? 0 : 1;
-  if (x !== y) return x - y;
-  if (a.profile !== b.profile) return a.profile < b.profile ? -1 : 1;
-  return compareReleaseKeys(a.release, b.release);
 }

@@ -22,7 +22,8 @@ import {
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
-import { compareReleaseKeys, desiredReleases, releaseKey } from './desired.ts';
+import { compareReleaseKeys, desiredReleases, releaseKey, type DesiredRelease } from './desired.ts';
+import { ActionOrder } from './order.ts';
 
 export interface CurrentProfile {
   id: string;
@@ -65,9 +66,9 @@ export function planReleases(input: {
   const unknownStates: Record<ClusterKey, ClusterState> = Object.create(null);
 
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [] };
-  // One profile's actions on one cluster, handed on in release-key order when the cluster is done:
-  // with profiles taken in id order, the actions then only need placing cluster by cluster.
+  // One profile's actions on one cluster, placed in execution order when the cluster is done.
   const group: PlannedAction[] = [];
+  const order = new ActionOrder(index);
   const ids = [...new Set([...current.keys(), ...input.previous.keys()])].sort();
   for (const id of ids) {
     const cur = current.get(id);
@@ -96,18 +97,15 @@ export function planReleases(input: {
       const before = recorded.get(cluster);
       const had = before?.releases ?? NONE;
       const records: ReleaseStatus[] = [];
-      const seen: string[] = [];
-      const used: ReleaseStatus[] = [];
       const state = matched[k]?.key === cluster ? stateAt(matched[k]!) : stateOf(cluster);
+      const start = i;
       for (; i < wanted.length && wanted[i]!.cluster === cluster; i++) {
         const d = wanted[i]!;
-        if (seen.includes(d.key)) {
+        if (declared(wanted, start, i, d.key)) {
           lostHere.push(`${d.key} on ${cluster}: declared twice in this profile; the first helmCharts entry is used`);
           continue;
         }
-        seen.push(d.key);
-        const record = find(had, d.request);
-        if (record) used.push(record);
+        const record = had.length > 0 ? find(had, d.request) : undefined;
         const x: ReleaseContext = { profile: id, cluster, release: d.key, record, state, syncMode: ctx.syncMode, now };
         const lostMessage = d.action === 'Install' && resolution.lost.size > 0 ? resolution.lost.get(d) : undefined;
         if (lostMessage !== undefined) {
@@ -120,14 +118,13 @@ export function planReleases(input: {
         }
       }
       for (const r of had) {
-        if (used.includes(r)) continue; // a desired release found it, so its key was seen
         const key = releaseKey(r);
-        if (seen.includes(key)) continue;
+        if (declared(wanted, start, i, key)) continue; // a desired release took the record over
         const x: ReleaseContext = { profile: id, cluster, release: key, record: r, state, syncMode: ctx.syncMode, now };
         decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
       recorded.delete(cluster);
-      flush(group, plan.actions);
+      order.add(matched[k]?.key === cluster ? matched[k] : index.byKey(cluster), group);
       if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: records.length > 1 ? records.sort(compareReleaseKeys) : records });
     }
 
@@ -142,7 +139,7 @@ export function planReleases(input: {
           const x: ReleaseContext = { profile: id, cluster, release: releaseKey(r), record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
           decide(withdraw(x, cause, ctx, resolution, () => uninstallRequest(r, charts)), records);
         }
-        flush(group, plan.actions);
+        order.add(index.byKey(cluster), group);
         if (records.length > 0) out.push({ cluster, releases: records.length > 1 ? records.sort(compareReleaseKeys) : records });
       }
       out.sort((a, b) => compareClusterKeys(a.cluster, b.cluster));
@@ -150,19 +147,16 @@ export function planReleases(input: {
     plan.clusters.set(id, out);
     if (lostHere.length > 0) plan.conflicts.set(id, [...new Set(lostHere)].sort());
   }
+  plan.actions = order.list();
   return plan;
 }
 
 const NONE: readonly ReleaseStatus[] = [];
 
-const byRelease = (a: PlannedAction, b: PlannedAction): number => compareReleaseKeys(a.release, b.release);
-
-/** Moves one (profile, cluster) group of actions to `out`, in release-key order. */
-function flush(group: PlannedAction[], out: PlannedAction[]): void {
-  if (group.length === 0) return;
-  if (group.length > 1) group.sort(byRelease);
-  for (const a of group) out.push(a);
-  group.length = 0;
+/** Whether one of `wanted[from..to)` (one cluster's group, a few charts) has release key `key`. */
+function declared(wanted: readonly DesiredRelease[], from: number, to: number, key: string): boolean {
+  for (let j = from; j < to; j++) if (wanted[j]!.key === key) return true;
+  return false;
 }
 
 function find(records: readonly ReleaseStatus[], want: { releaseNamespace: string; releaseName: string }): ReleaseStatus | undefined {

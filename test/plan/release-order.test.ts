@@ -4,7 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { computeCycle } from '../../src/plan/cycle.ts';
 import { compareReleaseKeys, releaseKey } from '../../src/plan/desired.ts';
+import { emptySnapshot } from '../../src/status/snapshot.ts';
+import { chart, cluster, clusterProfile } from '../select/fleet.ts';
+import { probes, T0 } from './cycle-helpers.ts';
 
 const part = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a', 'a-b', 'a.b', 'a/b', 'ab', 'a0', 'kyverno', 'é', '\u{1F600}'));
 const release = fc.record({ releaseNamespace: part, releaseName: part });
@@ -29,4 +33,25 @@ test('a namespace that is a prefix of another sorts by the character after it', 
     { releaseNamespace: 'ab', releaseName: 'a' },
   ];
   assert.deepEqual(list.sort(compareReleaseKeys).map(releaseKey), ['a-b/z', 'a/b', 'a/z', 'ab/a']);
+});
+
+test('a cycle lists its actions in key order even when namespaces are prefixes of each other', () => {
+  // Namespace order puts a before a-b; key order puts a-b/… before a/… ('-' sorts below '/').
+  const repo = {
+    clusters: ['a/c2', 'a-b/c1', 'a/c1', 'b/c1'].map((k) => cluster(k, { env: 'prod' })),
+    sets: [],
+    profiles: [
+      clusterProfile('z', { clusterSelector: 'env=prod', helmCharts: [chart('one'), chart('two', { releaseNamespace: 'aaa' })] }),
+      clusterProfile('m', { clusterSelector: 'env=prod', helmCharts: [chart('three')] }),
+    ],
+  };
+  const cycle = computeCycle({ repo, previous: emptySnapshot(), probes: probes(repo), now: T0 });
+  assert.deepEqual(
+    cycle.actions.map((a) => `${a.cluster} ${a.profile} ${releaseKey(a.release)}`),
+    ['a-b/c1', 'a/c1', 'a/c2', 'b/c1'].flatMap((c) => [
+      `${c} ClusterProfile/m apps/three`,
+      `${c} ClusterProfile/z aaa/two`,
+      `${c} ClusterProfile/z apps/one`,
+    ]),
+  );
 });
