@@ -168,6 +168,13 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
       const inNamespace = namespace === undefined ? undefined : (byNamespace.get(namespace) ?? NONE);
       let candidates: readonly number[] | undefined = p?.smallest;
       if (inNamespace && (candidates === undefined || inNamespace.length < candidates.length)) candidates = inNamespace;
+      if (p && !(candidates && candidates.length * 8 < words)) {
+        // Many candidates: AND the requirements' bitmaps word by word and read the matches off,
+        // in ordinal order; cost by fleet size / 32, not by candidates tested one by one.
+        intersect(p.tests, namespace, found);
+        results.set(resultKey, found);
+        return found;
+      }
       const check = sel;
       const test = p
         ? (i: number): boolean => {
@@ -184,6 +191,30 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     }
     results.set(resultKey, found);
     return found;
+  }
+
+  const words = (clusters.length >>> 5) + 1;
+  /** Clusters in every test's bitmap (outside it for a negated test) and in `namespace` if given. */
+  function intersect(tests: ReadonlyArray<{ b: Uint32Array; negate: boolean }>, namespace: string | undefined, found: IndexedCluster[]): void {
+    const acc = new Uint32Array(words);
+    if (namespace !== undefined) acc.set(bits(`n${namespace}`, () => [byNamespace.get(namespace) ?? NONE]));
+    else {
+      acc.fill(0xffffffff);
+      acc[words - 1] = (1 << (clusters.length & 31)) - 1; // no bits past the last cluster
+    }
+    for (const t of tests) {
+      const b = t.b;
+      if (t.negate) for (let w = 0; w < words; w++) acc[w]! &= ~b[w]!;
+      else for (let w = 0; w < words; w++) acc[w]! &= b[w]!;
+    }
+    for (let w = 0; w < words; w++) {
+      let x = acc[w]!;
+      while (x !== 0) {
+        const low = x & -x;
+        found.push(clusters[(w << 5) + 31 - Math.clz32(low)]!);
+        x ^= low;
+      }
+    }
   }
 
   const refs: ObjectRef[] = [];
