@@ -12,13 +12,11 @@ import { compareReleaseKeys } from './desired.ts';
 export class ActionOrder {
   /** Bucket 2·ordinal holds that cluster's uninstalls, 2·ordinal + 1 the rest. */
   private readonly buckets: (PlannedAction[] | undefined)[] = [];
-  /** Every action as added, for the fallback sort. */
-  private readonly added: PlannedAction[] = [];
-  private placed: boolean;
-  count = 0;
+  /** Actions that could not be placed (index not in key order, or a cluster outside it). */
+  private loose: PlannedAction[] | undefined;
 
   constructor(index: ClusterIndex) {
-    this.placed = keyOrdered(index);
+    if (!keyOrdered(index)) this.loose = [];
   }
 
   /**
@@ -27,27 +25,46 @@ export class ActionOrder {
    */
   add(c: IndexedCluster | undefined, group: PlannedAction[]): void {
     if (group.length === 0) return;
-    if (group.length > 1) group.sort(byRelease);
-    if (c === undefined) this.placed = false;
-    for (const a of group) {
-      this.added.push(a);
-      if (!this.placed) continue;
-      const b = 2 * c!.ordinal + (a.action === 'uninstall' ? 0 : 1);
-      const list = this.buckets[b];
-      if (list) list.push(a);
-      else this.buckets[b] = [a];
+    if (c === undefined && this.loose === undefined) this.loose = this.buckets.flatMap((list) => list ?? []);
+    if (this.loose) {
+      for (const a of group) this.loose.push(a);
+    } else {
+      sortSmall(group, byRelease);
+      for (const a of group) {
+        const b = 2 * c!.ordinal + (a.action === 'uninstall' ? 0 : 1);
+        const list = this.buckets[b];
+        if (list) list.push(a);
+        else this.buckets[b] = [a];
+      }
     }
-    this.count += group.length;
     group.length = 0;
   }
 
   /** Every action added, in execution order. */
   list(): PlannedAction[] {
-    if (!this.placed) return sortByKeys(this.added);
+    if (this.loose) return sortByKeys(this.loose);
     const out: PlannedAction[] = [];
     for (const list of this.buckets) if (list) for (const a of list) out.push(a);
     return out;
   }
+}
+
+/**
+ * Sorts in place; insertion sort for the few entries of one cluster's group (two charts, mostly),
+ * where Array.prototype.sort's set-up costs more than the comparisons.
+ */
+export function sortSmall<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  if (list.length > 16) return list.sort(compare);
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(list[j]!, x) > 0) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = x;
+  }
+  return list;
 }
 
 const byRelease = (a: PlannedAction, b: PlannedAction): number => compareReleaseKeys(a.release, b.release);

@@ -23,7 +23,7 @@ import {
   type WithdrawCause,
 } from './decide.ts';
 import { compareReleaseKeys, desiredReleases, releaseKey, type DesiredRelease } from './desired.ts';
-import { ActionOrder } from './order.ts';
+import { ActionOrder, sortSmall } from './order.ts';
 
 export interface CurrentProfile {
   id: string;
@@ -125,7 +125,7 @@ export function planReleases(input: {
       }
       recorded.delete(cluster);
       order.add(matched[k]?.key === cluster ? matched[k] : index.byKey(cluster), group);
-      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: records.length > 1 ? records.sort(compareReleaseKeys) : records });
+      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: sortSmall(records, compareReleaseKeys) });
     }
 
     // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
@@ -140,7 +140,7 @@ export function planReleases(input: {
           decide(withdraw(x, cause, ctx, resolution, () => uninstallRequest(r, charts)), records);
         }
         order.add(index.byKey(cluster), group);
-        if (records.length > 0) out.push({ cluster, releases: records.length > 1 ? records.sort(compareReleaseKeys) : records });
+        if (records.length > 0) out.push({ cluster, releases: sortSmall(records, compareReleaseKeys) });
       }
       out.sort((a, b) => compareClusterKeys(a.cluster, b.cluster));
     }

@@ -49,7 +49,7 @@ export interface Verdict {
   message: string;
 }
 
-interface Context {
+export interface Context {
   /** A Set's own namespace; undefined for a ClusterSet, which reaches every namespace. */
   namespace: string | undefined;
   health: HealthMap;
@@ -75,6 +75,15 @@ export const selectionChecks: ReadonlyArray<readonly [string, Check]> = [
   ['other-namespace', outsideNamespace],
   ['not-ready', notReady],
 ];
+
+/**
+ * True exactly when every selection check passes (whyNotEligible gives null), without calling
+ * them: the common case of a healthy cluster, asked about 135k times in a 10k fleet's first cycle.
+ * A new check must be added here too; a property test holds the two together.
+ */
+export function plainlyEligible(c: IndexedCluster, ctx: Context, h: ClusterStatus | undefined): boolean {
+  return !c.paused && (ctx.namespace === undefined || c.namespace === ctx.namespace) && (h === undefined || h.ready);
+}
 
 export function whyNotEligible(c: IndexedCluster, ctx: Context, h: ClusterStatus | undefined = ctx.health.get(c.key)): Verdict | null {
   for (const [, check] of selectionChecks) {
@@ -112,7 +121,8 @@ export function selectClusters(
   const verdicts: (Verdict | undefined)[] = new Array(considered.length);
   for (let i = 0; i < considered.length; i++) {
     const c = considered[i]!;
-    const v = whyNotEligible(c, ctx, seenHealth[i]);
+    const h = seenHealth[i];
+    const v = plainlyEligible(c, ctx, h) ? null : whyNotEligible(c, ctx, h);
     if (v) verdicts[i] = v;
     else matching.push(c);
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { indexClusters } from '../../src/select/cluster-index.ts';
 import { compileSelector } from '../../src/select/selector.ts';
-import { selectClusters } from '../../src/select/sets.ts';
+import { plainlyEligible, selectClusters, whyNotEligible } from '../../src/select/sets.ts';
 import type { ClusterSelector, ClusterSetObject, LabelSelectorRequirement, SveltosCluster } from '../../src/model/objects.ts';
 import type { ClusterStatus, SetStatus } from '../../src/model/status.ts';
 import { refKey } from '../../src/status/snapshot.ts';
@@ -161,5 +161,21 @@ test('on large fleets too, both ways the index matches (word-wise bitmaps, or fe
       }
     }),
     { numRuns: 60 },
+  );
+});
+
+test('the shortcut for a plainly eligible cluster agrees with the named selection checks', () => {
+  const status = fc.option(
+    fc.record({ ready: fc.boolean(), connectionFailures: fc.nat(5), failureMessage: fc.option(fc.string(), { nil: undefined }) }),
+    { nil: undefined },
+  );
+  fc.assert(
+    fc.property(clusterArb, fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }), status, (c, namespace, h) => {
+      const index = indexClusters([cluster(`${c.ns}/${c.name}`, {}, c.paused ? { paused: true } : {})]);
+      const ctx = { namespace, health: new Map() };
+      const one = index.clusters[0]!;
+      assert.equal(plainlyEligible(one, ctx, h), whyNotEligible(one, ctx, h) === null);
+    }),
+    { numRuns: 500 },
   );
 });
