@@ -11,11 +11,13 @@ import { compareReleaseKeys } from './desired.ts';
 
 export class ActionOrder {
   /** Bucket 2·ordinal holds that cluster's uninstalls, 2·ordinal + 1 the rest. */
-  private readonly buckets: (PlannedAction[] | undefined)[] = [];
+  private readonly buckets: (PlannedAction[] | undefined)[];
   /** Actions that could not be placed (index not in key order, or a cluster outside it). */
   private loose: PlannedAction[] | undefined;
 
   constructor(index: ClusterIndex) {
+    // Sized up front: filled out of order, a growing array would turn into a slow dictionary.
+    this.buckets = new Array(2 * index.clusters.length);
     if (!keyOrdered(index)) this.loose = [];
   }
 

@@ -57,7 +57,7 @@ export function planReleases(input: {
 
   // One state per cluster and cycle: by position in the index for matched clusters, by key for
   // clusters only a record names (possibly gone from the repository).
-  const statesAt: ClusterState[] = [];
+  const statesAt: ClusterState[] = new Array(index.clusters.length); // sized: filled out of order
   const stateAt = (c: IndexedCluster): ClusterState => (statesAt[c.ordinal] ??= clusterState(c, health));
   const stateOf = (key: ClusterKey): ClusterState => {
     const c = index.byKey(key);

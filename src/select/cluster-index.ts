@@ -217,7 +217,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     }
   }
 
-  const refs: ObjectRef[] = [];
+  const refs: ObjectRef[] = new Array(clusters.length); // sized: filled out of order
   const refOf = (c: IndexedCluster): ObjectRef =>
     (refs[c.ordinal] ??= Object.freeze(clusterRef(c.object.apiVersion, c.namespace, c.name)));
 

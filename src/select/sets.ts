@@ -200,7 +200,7 @@ function overCapEntries(index: ClusterIndex, cap: number): OverCap {
   }
   let entries = byCap.get(cap);
   if (!entries) {
-    entries = { message: `over cap (maxReplicas ${cap})`, entries: [] };
+    entries = { message: `over cap (maxReplicas ${cap})`, entries: new Array(index.clusters.length) }; // sized: filled out of order
     byCap.set(cap, entries);
   }
   return entries;
