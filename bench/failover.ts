@@ -81,8 +81,8 @@ const seconds = (ms: number) => ms / 1000;
 
 async function run(ctx: BenchContext): Promise<Measure[]> {
   const variants: Array<{ name: string; flags: Record<string, string>; intervalMs: number; timeoutMs: number; runs: number }> = [
-    { name: 'defaults (interval 10 s, timeout 5 s)', flags: { probeInterval: '10s', probeTimeout: '5s', pollInterval: '30s' }, intervalMs: 10_000, timeoutMs: 5000, runs: ctx.reps(3, 0) },
-    { name: 'interval 1 s (timeout 5 s)', flags: { probeInterval: '1s', probeTimeout: '5s', pollInterval: '30s' }, intervalMs: 1000, timeoutMs: 5000, runs: ctx.reps(3, 0) },
+    { name: 'defaults (interval 10 s, timeout 5 s)', flags: { probeInterval: '10s', probeTimeout: '5s', pollInterval: '30s' }, intervalMs: 10_000, timeoutMs: 5000, runs: ctx.reps(5, 0) },
+    { name: 'interval 1 s (timeout 5 s)', flags: { probeInterval: '1s', probeTimeout: '5s', pollInterval: '30s' }, intervalMs: 1000, timeoutMs: 5000, runs: ctx.reps(5, 0) },
     { name: 'interval 1 s, timeout 500 ms', flags: { probeInterval: '1s', probeTimeout: '500ms', pollInterval: '30s' }, intervalMs: 1000, timeoutMs: 500, runs: ctx.reps(5, 2) },
   ];
   const measures: Measure[] = [];

@@ -160,7 +160,7 @@ async function measure(ctx: BenchContext): Promise<Measure[]> {
       ctx.log(`commit+push ${clusters} files: iso ${r.ms.toFixed(0)} ms, cli ${c.ms.toFixed(0)} ms`);
     }
     measures.push(
-      summarize(BENCH, `commit+push ${clusters} changed status files: gitset`, 'ms', isoPush, { note: 'Repo.commitStatus (objects written directly, no work tree)' }),
+      summarize(BENCH, `commit+push ${clusters} changed status files: gitset`, 'ms', isoPush, { note: 'Repo.commitStatus (objects and one pack built directly, no index or checkout; the changed status files are then written into the clone)' }),
       summarize(BENCH, `commit+push ${clusters} changed status files: git CLI`, 'ms', cliPush, { note: 'write files + add + commit + push' }),
       single(BENCH, `commit+push ${clusters} files: ratio gitset/CLI`, 'x', ratio(isoPush, cliPush)),
     );

@@ -176,7 +176,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     const arg: PlanScaleArg = {
       dir,
       loadReps: big ? 1 : ctx.reps(3, 2),
-      planReps: big ? 1 : ctx.reps(5, 3),
+      planReps: big ? ctx.reps(3, 1) : ctx.reps(5, 3),
       // Rendering 100k clusters' status takes minutes (see the 1k→10k growth): not run there.
       renderReps: big ? 0 : clusters > 1000 ? 1 : 2,
       readBack: clusters <= 1000,
