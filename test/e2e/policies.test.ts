@@ -59,10 +59,11 @@ test('a partition freezes every selection: nothing withdrawn, the freeze is visi
   assert.ok(f.logs.some((l) => l.includes('mass-failure breaker open')), 'the log says so');
   // Readiness is still recorded while frozen; the selection stays and says why.
   const frozen = await waitFor('both clusters recorded as not ready', async () => {
-    const s = await f.status('ClusterSet/prod.yaml');
+    // The set's file is read last: status commits only move forward, so it is at least as new as
+    // the commit that recorded both clusters not ready (read first, it could be a commit older).
     const a = await f.status(`SveltosCluster/${C1}.yaml`);
     const b = await f.status(`SveltosCluster/${C2}.yaml`);
-    return a?.status?.ready === false && b?.status?.ready === false ? s : undefined;
+    return a?.status?.ready === false && b?.status?.ready === false ? f.status('ClusterSet/prod.yaml') : undefined;
   });
   assert.deepEqual(names(frozen.status.selectedClusterRefs), [C1]);
   assert.match(frozen.status.message, /selection frozen: the mass-failure breaker is open/);
