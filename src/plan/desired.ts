@@ -80,14 +80,16 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
   const charts = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const tier = tierOf(profile);
   const renderers = charts.map((chart) => chartRenderer(chart));
-  const out: DesiredRelease[] = [];
+  // Sized up front: kept for as long as the revision, so no slack from growing by push.
+  const out = new Array<DesiredRelease>(clusters.length * charts.length);
   const actions = charts.map((chart): HelmChartAction => (chart.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install'));
+  let n = 0;
   for (const c of clusters) {
     for (let i = 0; i < charts.length; i++) {
       const r = renderers[i]!(c.object);
       const d: DesiredRelease = { profile: profileId, cluster: c.key, key: r.key, action: actions[i]!, request: r.request, hash: r.hash, tier };
       if (r.error !== undefined) d.error = r.error;
-      out.push(d);
+      out[n++] = d;
     }
   }
   return out;

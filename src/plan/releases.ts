@@ -69,6 +69,9 @@ export function planReleases(input: {
   // One profile's actions on one cluster, placed in execution order when the cluster is done.
   const group: PlannedAction[] = [];
   const order = new ActionOrder(index);
+  // One cluster's records collect here and are copied out at their exact size: 40k record lists
+  // in a 10k fleet's first cycle, each grown by push to 17 slots, would all be kept and copied by GC.
+  const scratch: ReleaseStatus[] = [];
   const ids = [...new Set([...current.keys(), ...input.previous.keys()])].sort();
   for (const id of ids) {
     const cur = current.get(id);
@@ -96,7 +99,8 @@ export function planReleases(input: {
       const cluster = wanted[i]!.cluster;
       const before = recorded.get(cluster);
       const had = before?.releases ?? NONE;
-      const records: ReleaseStatus[] = [];
+      const records = scratch;
+      records.length = 0;
       const state = matched[k]?.key === cluster ? stateAt(matched[k]!) : stateOf(cluster);
       const start = i;
       for (; i < wanted.length && wanted[i]!.cluster === cluster; i++) {
@@ -125,7 +129,7 @@ export function planReleases(input: {
       }
       recorded.delete(cluster);
       order.add(matched[k]?.key === cluster ? matched[k] : index.byKey(cluster), group);
-      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: sortSmall(records, compareReleaseKeys) });
+      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: sortSmall(exactCopy(records), compareReleaseKeys) });
     }
 
     // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
@@ -157,6 +161,10 @@ const NONE: readonly ReleaseStatus[] = [];
 function declared(wanted: readonly DesiredRelease[], from: number, to: number, key: string): boolean {
   for (let j = from; j < to; j++) if (wanted[j]!.key === key) return true;
   return false;
+}
+
+function exactCopy<T>(list: readonly T[]): T[] {
+  return list.length === 1 ? [list[0]!] : list.slice();
 }
 
 function find(records: readonly ReleaseStatus[], want: { releaseNamespace: string; releaseName: string }): ReleaseStatus | undefined {
