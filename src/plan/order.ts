@@ -87,7 +87,7 @@ function keyOrdered(index: ClusterIndex): boolean {
 }
 
 /** The same order by comparing: for fleets whose index order is not the key order. */
-export function sortByKeys(actions: readonly PlannedAction[]): PlannedAction[] {
+function sortByKeys(actions: readonly PlannedAction[]): PlannedAction[] {
   const byCluster = new Map<ClusterKey, PlannedAction[]>();
   for (const a of actions) {
     const list = byCluster.get(a.cluster);

@@ -7,7 +7,7 @@ import type { ReleaseRequest } from '../model/ports.ts';
 import type { ProfileClusterStatus, ReleaseStatus } from '../model/status.ts';
 import type { ClusterIndex, IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
-import type { HealthMap } from '../select/sets.ts';
+import { healthOf, type HealthMap } from '../select/sets.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import type { ProfileEntry } from '../status/snapshot.ts';
 import { resolveConflicts, type ConflictResolution } from './conflicts.ts';
@@ -58,12 +58,9 @@ export function planReleases(input: {
   // One state per cluster and cycle: by position in the index for matched clusters, by key for
   // clusters only a record names (possibly gone from the repository).
   const statesAt: ClusterState[] = new Array(index.clusters.length); // sized: filled out of order
-  const stateAt = (c: IndexedCluster): ClusterState => (statesAt[c.ordinal] ??= clusterState(c, health));
-  const stateOf = (key: ClusterKey): ClusterState => {
-    const c = index.byKey(key);
-    return c ? stateAt(c) : (unknownStates[key] ??= clusterState(undefined, health));
-  };
   const unknownStates: Record<ClusterKey, ClusterState> = Object.create(null);
+  const stateOf = (c: IndexedCluster | undefined, key: ClusterKey): ClusterState =>
+    c ? (statesAt[c.ordinal] ??= clusterState(c, health)) : (unknownStates[key] ??= clusterState(undefined, health));
 
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [] };
   // One profile's actions on one cluster, placed in execution order when the cluster is done.
@@ -101,7 +98,8 @@ export function planReleases(input: {
       const had = before?.releases ?? NONE;
       const records = scratch;
       records.length = 0;
-      const state = matched[k]?.key === cluster ? stateAt(matched[k]!) : stateOf(cluster);
+      const at = matched[k]?.key === cluster ? matched[k] : index.byKey(cluster);
+      const state = stateOf(at, cluster);
       const start = i;
       for (; i < wanted.length && wanted[i]!.cluster === cluster; i++) {
         const d = wanted[i]!;
@@ -128,7 +126,7 @@ export function planReleases(input: {
         decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
       recorded.delete(cluster);
-      order.add(matched[k]?.key === cluster ? matched[k] : index.byKey(cluster), group);
+      order.add(at, group);
       if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: sortSmall(exactCopy(records), compareReleaseKeys) });
     }
 
@@ -138,12 +136,14 @@ export function planReleases(input: {
       const matchedKeys = new Set(matched.map((c) => c.key));
       for (const [cluster, { releases: had }] of recorded) {
         const cause: WithdrawCause = !cur ? 'profile-deleted' : matchedKeys.has(cluster) ? 'chart-removed' : 'stop-matching';
+        const at = index.byKey(cluster);
+        const state = stateOf(at, cluster);
         const records: ReleaseStatus[] = [];
         for (const r of had) {
-          const x: ReleaseContext = { profile: id, cluster, release: releaseKey(r), record: r, state: stateOf(cluster), syncMode: ctx.syncMode, now };
+          const x: ReleaseContext = { profile: id, cluster, release: releaseKey(r), record: r, state, syncMode: ctx.syncMode, now };
           decide(withdraw(x, cause, ctx, resolution, () => uninstallRequest(r, charts)), records);
         }
-        order.add(index.byKey(cluster), group);
+        order.add(at, group);
         if (records.length > 0) out.push({ cluster, releases: sortSmall(records, compareReleaseKeys) });
       }
       out.sort((a, b) => compareClusterKeys(a.cluster, b.cluster));
@@ -218,7 +218,7 @@ function withdrawWhy(cause: WithdrawCause, profile: string, cluster: ClusterKey)
 function clusterState(c: IndexedCluster | undefined, health: HealthMap): ClusterState {
   if (!c) return { exists: false, reachable: false, detail: 'not in the repository' };
   if (c.paused) return { exists: true, reachable: false, detail: 'paused' };
-  const h = health.at ? health.at(c) : health.get(c.key);
+  const h = healthOf(health, c);
   if (h && !h.ready) return { exists: true, reachable: false, detail: `not ready: ${notReadyDetail(h)}` };
   return { exists: true, reachable: true, detail: 'ready' };
 }

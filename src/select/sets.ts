@@ -26,6 +26,11 @@ export interface HealthMap {
   at?(c: IndexedCluster): ClusterStatus | undefined;
 }
 
+/** A cluster's health: by index position when the map offers it, else by key. */
+export function healthOf(health: HealthMap, c: IndexedCluster): ClusterStatus | undefined {
+  return health.at ? health.at(c) : health.get(c.key);
+}
+
 /** A cycle's health of the whole fleet, kept in index order. Only valid with clusters of `index`. */
 export class FleetHealth implements HealthMap {
   private readonly statuses: (ClusterStatus | undefined)[];
@@ -110,8 +115,7 @@ export function selectClusters(
   const problems: string[] = [];
   const considered = consider(set, index, ctx, problems);
   const seenHealth: (ClusterStatus | undefined)[] = new Array(considered.length);
-  if (health.at) for (let i = 0; i < considered.length; i++) seenHealth[i] = health.at(considered[i]!);
-  else for (let i = 0; i < considered.length; i++) seenHealth[i] = health.get(considered[i]!.key);
+  for (let i = 0; i < considered.length; i++) seenHealth[i] = healthOf(health, considered[i]!);
   const last = remembered.get(set);
   if (last && last.index === index && sameObjects(last.health, seenHealth) && sameRefs(last.previous, previous?.selectedClusterRefs ?? NO_REFS)) {
     return last.status;
