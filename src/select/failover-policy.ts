@@ -66,7 +66,7 @@ export interface PolicyInput {
 }
 
 export function selectWithPolicy(input: PolicyInput): SetStatus {
-  const { set, index, health, previous, cordons, now } = input;
+  const { set, index, health, previous, cordons } = input;
   // The steady path of a large fleet: no policy, nothing cordoned, no history, every selected cluster ready.
   if (
     !input.frozen &&
