@@ -132,7 +132,7 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
   for (const e of applied.profiles.values()) pairs += e.status.matchingClusters.length;
   let selected = 0;
   for (const e of applied.sets.values()) selected += e.status.selectedClusterRefs.length;
-  r.workload = { pairs, releases: cycle.decisions.length, actionsFirst: cycle.actions.length, selected };
+  r.workload = { pairs, releases: Object.values(cycle.tally).reduce((a, b) => a + b, 0), actionsFirst: cycle.actions.length, selected };
   progress(r);
   const steady = await repeat(arg.planReps, () => computeCycle({ repo: repo!, previous: applied, probes: probes!, now }));
   r.planSteadyMs = steady.ms;

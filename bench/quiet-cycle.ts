@@ -13,7 +13,7 @@ import { createMetrics } from '../src/daemon/metrics.ts';
 import { statusCodec } from '../src/daemon/wiring.ts';
 import { openRepo } from '../src/git/open.ts';
 import type { CommitStatusResult, Repo } from '../src/git/repo.ts';
-import { clusterKey, type SveltosCluster } from '../src/model/objects.ts';
+import { clusterKey } from '../src/model/objects.ts';
 import type { HelmRunner, Prober, ProbeResult } from '../src/model/ports.ts';
 import { createBareRepo, startGitServer } from '../src/sim/git-server.ts';
 import type { Benchmark, BenchContext } from './context.ts';

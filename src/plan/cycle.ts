@@ -16,7 +16,7 @@ import { FleetHealth } from '../select/sets.ts';
 import { deployedAtBySet, settleFailovers } from '../select/failovers.ts';
 import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
 import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
-import type { PlannedAction, ReleaseDecision } from './decide.ts';
+import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile } from './releases.ts';
 
@@ -45,8 +45,10 @@ export interface CycleResult {
   snapshot: StatusSnapshot;
   /** Helm work to do now, ordered by cluster, then profile, then release. */
   actions: PlannedAction[];
-  /** One entry per release considered (including waits, conflicts, dry runs), for plan output and logs. */
+  /** Every decision but installs, upgrades and releases in sync (those are `actions`, or nothing to do). */
   decisions: ReleaseDecision[];
+  /** How many releases got each decision. */
+  tally: Record<DecisionKind, number>;
   /** Profiles deleted from the repository whose status stays until their releases are withdrawn. */
   withdrawing: ReadonlySet<string>;
   /** The breaker after this cycle's probes, when the input asked for one; open means frozen. */
@@ -116,7 +118,7 @@ export function computeCycle(input: CycleInput): CycleResult {
     withdrawing.add(id);
   }
   if (frozen) holdWithdrawals(plan);
-  return { snapshot, actions: plan.actions, decisions: plan.decisions, withdrawing, ...(breaker ? { breaker } : {}) };
+  return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
 }
 
 // The daemon keeps one loaded repository until its inputs change, so the index (and the selector
@@ -134,12 +136,14 @@ function indexOf(clusters: readonly SveltosCluster[]): ClusterIndex {
 }
 
 /** While the breaker is open nothing is withdrawn: uninstalls wait, and say why. */
-function holdWithdrawals(plan: { actions: PlannedAction[]; decisions: ReleaseDecision[] }): void {
+function holdWithdrawals(plan: { actions: PlannedAction[]; decisions: ReleaseDecision[]; tally: Record<DecisionKind, number> }): void {
   plan.actions = plan.actions.filter((a) => a.action !== 'uninstall');
   for (const d of plan.decisions) {
     if (d.decision !== 'uninstall' || !d.record) continue;
     delete d.action;
     d.decision = 'wait';
+    plan.tally.uninstall--;
+    plan.tally.wait++;
     d.reason = `uninstall held back while the mass-failure breaker is open: ${d.reason}`;
     d.record.reason = d.reason;
   }

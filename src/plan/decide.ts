@@ -4,7 +4,7 @@
 import type { ClusterKey, SyncMode } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
-import type { DesiredRelease } from './desired.ts';
+import type { Rendering } from './desired.ts';
 
 export type ActionKind = 'install' | 'upgrade' | 'uninstall';
 
@@ -68,7 +68,7 @@ export interface ReleaseContext {
 }
 
 /** The profile wants the release installed on this cluster (and won any conflict). */
-export function decideInstall(x: ReleaseContext, d: DesiredRelease): ReleaseDecision {
+export function decideInstall(x: ReleaseContext, d: Rendering): ReleaseDecision {
   const r = x.record;
   const installed = mayBeInstalled(r);
   const verb: ActionKind = installed ? 'upgrade' : 'install';
@@ -90,13 +90,17 @@ export function decideInstall(x: ReleaseContext, d: DesiredRelease): ReleaseDeci
   if (retryAt !== undefined && retryAt > x.now.getTime()) {
     return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
-  const texts = installed ? upgradeTexts(r, d) : installTexts(x);
+  if (!installed) {
+    const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: NOT_INSTALLED };
+    return decided(x, verb, NOT_INSTALLED, x.record?.lastAppliedTime === undefined ? plannedInstall(d) : carry(r, d, false, 'Pending', PLANNED_INSTALL), action);
+  }
+  const texts = upgradeTexts(r, d);
   const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: texts.reason };
   return decided(x, verb, texts.reason, carry(r, d, installed, 'Pending', texts.record), action);
 }
 
 /** Why an installed release is upgraded, and what its record says meanwhile. */
-function upgradeTexts(r: ReleaseStatus, d: DesiredRelease): { reason: string; record: string } {
+function upgradeTexts(r: ReleaseStatus, d: Rendering): { reason: string; record: string } {
   const reason =
     r.hash === undefined
       ? `retrying after ${r.failures ?? 0} failed attempt${r.failures === 1 ? '' : 's'}`
@@ -106,22 +110,33 @@ function upgradeTexts(r: ReleaseStatus, d: DesiredRelease): { reason: string; re
   return { reason, record: `upgrade planned: ${reason}` };
 }
 
-// A first install says the same for every release on a cluster (80k releases over 10k clusters in
-// a new fleet's first cycle): the sentences are built once per cluster state, not per release.
-const installTextsOf = new WeakMap<ClusterState, { cluster: ClusterKey; reason: string; record: string }>();
+const NOT_INSTALLED = 'not installed';
+const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
 
-function installTexts(x: ReleaseContext): { reason: string; record: string } {
-  let t = installTextsOf.get(x.state);
-  if (t === undefined || t.cluster !== x.cluster) {
-    const reason = `not installed on ${x.cluster}`;
-    t = { cluster: x.cluster, reason, record: `install planned: ${reason}` };
-    installTextsOf.set(x.state, t);
+// A release never applied says the same on every cluster it is planned for: one record per
+// rendering, and a chart entry that reads nothing of the cluster has one rendering for all of them
+// (a new 10k fleet's 80k first installs hold a few thousand records). Frozen: shared, never edited.
+const installRecords = new WeakMap<Rendering, ReleaseStatus>();
+
+function plannedInstall(d: Rendering): ReleaseStatus {
+  let record = installRecords.get(d);
+  if (record === undefined) {
+    const q = d.request;
+    record = Object.freeze({
+      releaseNamespace: q.releaseNamespace,
+      releaseName: q.releaseName,
+      chart: q.chartName,
+      chartVersion: q.chartVersion,
+      state: 'Pending',
+      reason: PLANNED_INSTALL,
+    } satisfies ReleaseStatus);
+    installRecords.set(d, record);
   }
-  return t;
+  return record;
 }
 
 /** The release lost a conflict to another profile: nothing runs, the status names the winner. */
-export function decideConflict(x: ReleaseContext, desired: DesiredRelease, message: string): ReleaseDecision {
+export function decideConflict(x: ReleaseContext, desired: Rendering, message: string): ReleaseDecision {
   const d = desired.request;
   return decided(x, 'conflict', message, {
     releaseNamespace: d.releaseNamespace,
@@ -177,7 +192,7 @@ export function decideWithdraw(
 /** The record while work is pending: what is installed stays described as installed. */
 function carry(
   r: ReleaseStatus | undefined,
-  d: DesiredRelease,
+  d: Rendering,
   installed: boolean,
   state: ReleaseStatus['state'],
   reason?: string,

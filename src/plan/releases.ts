@@ -17,12 +17,13 @@ import {
   decideWithdraw,
   mayBeInstalled,
   type ClusterState,
+  type DecisionKind,
   type PlannedAction,
   type ReleaseContext,
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
-import { compareReleaseKeys, desiredReleases, releaseKey, type DesiredRelease } from './desired.ts';
+import { compareReleaseKeys, desiredReleases, releaseKey, renderingAt } from './desired.ts';
 import { ActionOrder, sortSmall } from './order.ts';
 
 export interface CurrentProfile {
@@ -36,8 +37,18 @@ export interface ReleasePlan {
   clusters: Map<string, ProfileClusterStatus[]>;
   /** Per profile id, the conflicts it lost (sorted). */
   conflicts: Map<string, string[]>;
+  /**
+   * Every decision but installs, upgrades and releases in sync: uninstalls, waits, backoffs, dry
+   * runs, conflicts, errors, and records dropped (forget). `tally` counts every kind.
+   */
   decisions: ReleaseDecision[];
   actions: PlannedAction[];
+  /** How many releases got each decision. */
+  tally: Record<DecisionKind, number>;
+}
+
+export function emptyTally(): Record<DecisionKind, number> {
+  return { install: 0, upgrade: 0, uninstall: 0, 'in-sync': 0, wait: 0, backoff: 0, 'dry-run': 0, conflict: 0, error: 0, forget: 0 };
 }
 
 export function planReleases(input: {
@@ -62,13 +73,23 @@ export function planReleases(input: {
   const stateOf = (c: IndexedCluster | undefined, key: ClusterKey): ClusterState =>
     c ? (statesAt[c.ordinal] ??= clusterState(c, health)) : (unknownStates[key] ??= clusterState(undefined, health));
 
-  const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [] };
+  const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() };
   // One profile's actions on one cluster, placed in execution order when the cluster is done.
   const group: PlannedAction[] = [];
   const order = new ActionOrder(index);
   // One cluster's records collect here and are copied out at their exact size: 40k record lists
   // in a 10k fleet's first cycle, each grown by push to 17 slots, would all be kept and copied by GC.
   const scratch: ReleaseStatus[] = [];
+  // Installs, upgrades and releases in sync are counted, not kept as decisions: they are most of
+  // a cycle's releases (all 80k of a new 10k fleet's), and their actions and records say it all.
+  const decide = (decision: ReleaseDecision | undefined, records: ReleaseStatus[]): void => {
+    if (!decision) return;
+    const kind = decision.decision;
+    plan.tally[kind]++;
+    if (kind !== 'install' && kind !== 'upgrade' && kind !== 'in-sync') plan.decisions.push(decision);
+    if (decision.action) group.push(decision.action);
+    if (decision.record) records.push(decision.record);
+  };
   const ids = [...new Set([...current.keys(), ...input.previous.keys()])].sort();
   for (const id of ids) {
     const cur = current.get(id);
@@ -80,40 +101,36 @@ export function planReleases(input: {
     for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc);
     const lostHere: string[] = [];
     const out: ProfileClusterStatus[] = [];
-    const decide = (decision: ReleaseDecision | undefined, records: ReleaseStatus[]): void => {
-      if (!decision) return;
-      plan.decisions.push(decision);
-      if (decision.action) group.push(decision.action);
-      if (decision.record) records.push(decision.record);
-    };
 
-    // Matched clusters, in order: desired lists are cluster-major, chart order within a cluster.
-    const wanted = desired.get(id) ?? [];
-    const matched = cur?.matched ?? [];
-    let i = 0;
-    // Desired lists follow the matched clusters, so the k-th cluster group is matched[k].
-    for (let k = 0; i < wanted.length; k++) {
-      const cluster = wanted[i]!.cluster;
+    // Matched clusters, in order, each with every helmCharts entry in order.
+    const wanted = desired.get(id);
+    const entries = wanted?.charts ?? [];
+    const keys: string[] = [];
+    for (let k = 0; entries.length > 0 && k < wanted!.clusters.length; k++) {
+      const at = wanted!.clusters[k]!;
+      const cluster = at.key;
       const before = recorded.get(cluster);
       const had = before?.releases ?? NONE;
       const records = scratch;
       records.length = 0;
-      const at = matched[k]?.key === cluster ? matched[k] : index.byKey(cluster);
-      const state = stateOf(at, cluster);
-      const start = i;
-      for (; i < wanted.length && wanted[i]!.cluster === cluster; i++) {
-        const d = wanted[i]!;
-        if (declared(wanted, start, i, d.key)) {
+      keys.length = 0;
+      // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
+      const x: ReleaseContext = { profile: id, cluster, release: '', record: undefined, state: stateOf(at, cluster), syncMode: ctx.syncMode, now };
+      for (let i = 0; i < entries.length; i++) {
+        const chart = entries[i]!;
+        const d = renderingAt(chart, k);
+        keys.push(d.key);
+        if (keys.indexOf(d.key) < i) {
           lostHere.push(`${d.key} on ${cluster}: declared twice in this profile; the first helmCharts entry is used`);
           continue;
         }
-        const record = had.length > 0 ? find(had, d.request) : undefined;
-        const x: ReleaseContext = { profile: id, cluster, release: d.key, record, state, syncMode: ctx.syncMode, now };
-        const lostMessage = d.action === 'Install' && resolution.lost.size > 0 ? resolution.lost.get(d) : undefined;
+        x.release = d.key;
+        x.record = had.length > 0 ? find(had, d.request) : undefined;
+        const lostMessage = chart.action === 'Install' && resolution.anyLost ? resolution.lostBy(id, cluster, i) : undefined;
         if (lostMessage !== undefined) {
           lostHere.push(lostMessage);
           decide(decideConflict(x, d, lostMessage), records);
-        } else if (d.action === 'Install') {
+        } else if (chart.action === 'Install') {
           decide(decideInstall(x, d), records);
         } else {
           decide(withdraw(x, 'uninstall-action', ctx, resolution, () => d.request), records);
@@ -121,8 +138,9 @@ export function planReleases(input: {
       }
       for (const r of had) {
         const key = releaseKey(r);
-        if (declared(wanted, start, i, key)) continue; // a desired release took the record over
-        const x: ReleaseContext = { profile: id, cluster, release: key, record: r, state, syncMode: ctx.syncMode, now };
+        if (keys.includes(key)) continue; // a desired release took the record over
+        x.release = key;
+        x.record = r;
         decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
       recorded.delete(cluster);
@@ -133,7 +151,7 @@ export function planReleases(input: {
     // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
     if (recorded.size > 0) {
       // Built only here: a quiet profile has no record left over, and 40k keys per cycle add up.
-      const matchedKeys = new Set(matched.map((c) => c.key));
+      const matchedKeys = new Set((cur?.matched ?? []).map((c) => c.key));
       for (const [cluster, { releases: had }] of recorded) {
         const cause: WithdrawCause = !cur ? 'profile-deleted' : matchedKeys.has(cluster) ? 'chart-removed' : 'stop-matching';
         const at = index.byKey(cluster);
@@ -156,12 +174,6 @@ export function planReleases(input: {
 }
 
 const NONE: readonly ReleaseStatus[] = [];
-
-/** Whether one of `wanted[from..to)` (one cluster's group, a few charts) has release key `key`. */
-function declared(wanted: readonly DesiredRelease[], from: number, to: number, key: string): boolean {
-  for (let j = from; j < to; j++) if (wanted[j]!.key === key) return true;
-  return false;
-}
 
 function exactCopy<T>(list: readonly T[]): T[] {
   return list.length === 1 ? [list[0]!] : list.slice();

@@ -6,6 +6,8 @@ import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
 import { later, probes, record, step, summary } from './cycle-helpers.ts';
 
+const none = { install: 0, upgrade: 0, uninstall: 0, 'in-sync': 0, wait: 0, backoff: 0, 'dry-run': 0, conflict: 0, error: 0, forget: 0 };
+
 const civo = [cluster('civo/cluster1', { env: 'prod' }), cluster('civo/cluster2', { env: 'prod' })];
 
 function repoWith(profileSpec: Parameters<typeof clusterProfile>[1], extra: Partial<RepositoryObjects> = {}): RepositoryObjects {
@@ -129,6 +131,27 @@ describe('conflicts between profiles', () => {
     assert.ok(fresh.cycle.actions.every((a) => a.profile === 'ClusterProfile/aaa'));
   });
 
+  test('a templated release name is a release of its own on each cluster: conflicts are judged cluster by cluster', () => {
+    const perCluster = clusterProfile('alpha', { clusterSelector: 'env=prod', helmCharts: [chart('hello', { releaseName: 'hello-{{ .Cluster.metadata.name }}' })] });
+    const pinned = clusterProfile('zeta', { clusterSelector: 'env=prod', tier: 50, helmCharts: [chart('hello', { releaseName: 'hello-cluster1', chartVersion: '2.0.0' })] });
+    const s = step({ clusters: civo, sets: [], profiles: [perCluster, pinned] });
+    assert.deepEqual(s.cycle.actions.map((a) => `${a.action} ${a.release.releaseName} on ${a.cluster} for ${a.profile}`), [
+      'install hello-cluster1 on civo/cluster1 for ClusterProfile/zeta',
+      'install hello-cluster2 on civo/cluster2 for ClusterProfile/alpha',
+      'install hello-cluster1 on civo/cluster2 for ClusterProfile/zeta',
+    ]);
+    assert.deepEqual(s.after.profiles.get('ClusterProfile/alpha')!.status.conflicts, [
+      'apps/hello-cluster1 on civo/cluster1: conflict, owned by ClusterProfile/zeta (tier 50)',
+    ]);
+    assert.equal(record(s.after, 'ClusterProfile/alpha', 'civo/cluster2', 'hello-cluster2')?.state, 'Deployed');
+    // Once zeta lets go of it, alpha's release on cluster1 is handed over, not uninstalled.
+    const next = step({ clusters: civo, sets: [], profiles: [perCluster] }, s.after);
+    assert.deepEqual(next.cycle.actions.map((a) => `${a.action} ${a.release.releaseName} on ${a.cluster} for ${a.profile}`), [
+      'install hello-cluster1 on civo/cluster1 for ClusterProfile/alpha',
+      'uninstall hello-cluster1 on civo/cluster2 for ClusterProfile/zeta',
+    ]);
+  });
+
   test('a release handed over from a deleted profile to a new one is not uninstalled', () => {
     const old = step({ clusters: civo, sets: [], profiles: [defaultTier] });
     const next = step({ clusters: civo, sets: [], profiles: [lowTier] }, old.after);
@@ -214,6 +237,27 @@ describe('failures, waiting and failover', () => {
     const s = step(repo);
     assert.deepEqual(s.cycle.actions.map((a) => a.release.values), ['name: cluster1\nenv: prod\n', 'name: cluster2\nenv: prod\n']);
     assert.notEqual(s.cycle.actions[0]!.hash, s.cycle.actions[1]!.hash);
+  });
+});
+
+describe('what a cycle reports', () => {
+  test('every release is counted by decision; only those not run or not in sync are listed one by one', () => {
+    const repo = repoWith({ clusterSelector: 'env=prod', helmCharts: [chart('hello'), chart('world')] });
+    const first = step(repo, undefined, { down: ['civo/cluster2'] });
+    assert.deepEqual(first.cycle.tally, { ...none, install: 2, wait: 2 });
+    assert.deepEqual(first.cycle.decisions.map((d) => `${d.decision} ${d.release} on ${d.cluster}`), ['wait apps/hello on civo/cluster2', 'wait apps/world on civo/cluster2']);
+    assert.deepEqual(record(first.cycle.snapshot, 'ClusterProfile/apps', 'civo/cluster1', 'hello'), {
+      releaseNamespace: 'apps',
+      releaseName: 'hello',
+      chart: 'local/hello',
+      chartVersion: '0.1.0',
+      state: 'Pending',
+      reason: 'install planned: not installed',
+    });
+    assert.deepEqual(first.cycle.actions.map((a) => a.reason), ['not installed', 'not installed']);
+    const second = step(repo, first.after, { now: later(60) });
+    assert.deepEqual(second.cycle.tally, { ...none, 'in-sync': 2, install: 2 });
+    assert.deepEqual(second.cycle.decisions, []);
   });
 });
 
