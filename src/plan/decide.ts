@@ -116,13 +116,10 @@ const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
 // A release never applied says the same on every cluster it is planned for: one record per
 // rendering, and a chart entry that reads nothing of the cluster has one rendering for all of them
 // (a new 10k fleet's 80k first installs hold a few thousand records). Frozen: shared, never edited.
-const installRecords = new WeakMap<Rendering, ReleaseStatus>();
-
 function plannedInstall(d: Rendering): ReleaseStatus {
-  let record = installRecords.get(d);
-  if (record === undefined) {
+  if (d.installRecord === undefined) {
     const q = d.request;
-    record = Object.freeze({
+    d.installRecord = Object.freeze({
       releaseNamespace: q.releaseNamespace,
       releaseName: q.releaseName,
       chart: q.chartName,
@@ -130,9 +127,8 @@ function plannedInstall(d: Rendering): ReleaseStatus {
       state: 'Pending',
       reason: PLANNED_INSTALL,
     } satisfies ReleaseStatus);
-    installRecords.set(d, record);
   }
-  return record;
+  return d.installRecord;
 }
 
 /** The release lost a conflict to another profile: nothing runs, the status names the winner. */

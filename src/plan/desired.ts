@@ -4,6 +4,7 @@
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
 import type { HelmChart, HelmChartAction } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
+import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { releaseHash } from './hash.ts';
@@ -18,7 +19,9 @@ export interface Rendering {
   request: ReleaseRequest;
   hash: string;
   /** Why this release cannot be rendered for this cluster (template error); nothing runs then. */
-  error?: string;
+  error: string | undefined;
+  /** The record of its install while pending, made once by the planner (decide.ts) and shared. */
+  installRecord: ReleaseStatus | undefined;
 }
 
 export interface DesiredChart {
@@ -127,13 +130,13 @@ function chartRenderer(chart: HelmChart): Renderer {
     try {
       compiled.push([f, compileTemplate(raw[f])]);
     } catch (err) {
-      return { shared: { request: raw, key: releaseKey(raw), hash: releaseHash(raw), error: templateMessage(f, err) } };
+      return { shared: rendering(raw, templateMessage(f, err)) };
     }
   }
   if (!compiled.some(([, t]) => t.usesCluster)) {
     const request = { ...raw };
     for (const [f, t] of compiled) request[f] = t.render({ apiVersion: '', kind: '', metadata: { name: '' } });
-    return { shared: { request, key: releaseKey(request), hash: releaseHash(request) } };
+    return { shared: rendering(request) };
   }
   const render = (cluster: TemplateCluster): Rendering => {
     const request = { ...raw };
@@ -141,12 +144,17 @@ function chartRenderer(chart: HelmChart): Renderer {
       try {
         request[f] = t.render(cluster);
       } catch (err) {
-        return { request: raw, key: releaseKey(raw), hash: releaseHash(raw), error: templateMessage(f, err) };
+        return rendering(raw, templateMessage(f, err));
       }
     }
-    return { request, key: releaseKey(request), hash: releaseHash(request) };
+    return rendering(request);
   };
   return { render };
+}
+
+/** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
+function rendering(request: ReleaseRequest, error?: string): Rendering {
+  return { key: releaseKey(request), request, hash: releaseHash(request), error, installRecord: undefined };
 }
 
 function templateMessage(field: string, err: unknown): string {

@@ -11,16 +11,21 @@ import type { PlannedAction } from './decide.ts';
 import { compareReleaseKeys } from './desired.ts';
 
 export class ActionOrder {
-  /** Actions as added, and the bucket of each: 2·ordinal for that cluster's uninstalls, 2·ordinal + 1 the rest. */
-  private readonly added: PlannedAction[] = [];
-  private readonly bucketOf: number[] = [];
+  /** Actions as added (the first `count`), and the bucket of each: 2·ordinal for that cluster's uninstalls, 2·ordinal + 1 the rest. */
+  private added: PlannedAction[];
+  private bucketOf: Int32Array;
+  private count = 0;
   private readonly buckets: number;
   /** Set when an action cannot be placed (index not in key order, or a cluster outside it). */
   private unplaced: boolean;
 
-  constructor(index: ClusterIndex) {
+  /** `expected`: about how many actions will come (a first cycle's are its desired releases); grows past it. */
+  constructor(index: ClusterIndex, expected = 0) {
     this.buckets = 2 * index.clusters.length;
     this.unplaced = !keyOrdered(index);
+    const size = Math.max(16, expected);
+    this.added = new Array(size);
+    this.bucketOf = new Int32Array(size);
   }
 
   /**
@@ -30,23 +35,35 @@ export class ActionOrder {
   add(c: IndexedCluster | undefined, group: PlannedAction[]): void {
     if (group.length === 0) return;
     if (c === undefined) this.unplaced = true;
-    sortSmall(group, byRelease);
+    if (group.length > 1) sortSmall(group, byRelease);
+    if (this.count + group.length > this.bucketOf.length) this.grow(this.count + group.length);
     for (const a of group) {
-      this.added.push(a);
-      if (c !== undefined) this.bucketOf.push(2 * c.ordinal + (a.action === 'uninstall' ? 0 : 1));
+      this.added[this.count] = a;
+      if (c !== undefined) this.bucketOf[this.count] = 2 * c.ordinal + (a.action === 'uninstall' ? 0 : 1);
+      this.count++;
     }
     group.length = 0;
   }
 
+  private grow(needed: number): void {
+    const size = Math.max(needed, 2 * this.bucketOf.length);
+    const bucketOf = new Int32Array(size);
+    bucketOf.set(this.bucketOf);
+    this.bucketOf = bucketOf;
+    this.added.length = size;
+  }
+
   /** Every action added, in execution order: a stable counting sort by bucket (no small arrays per cluster). */
   list(): PlannedAction[] {
+    const n = this.count;
     const added = this.added;
-    if (this.unplaced) return sortByKeys(added);
+    if (this.unplaced) return sortByKeys(added.slice(0, n));
     const starts = new Uint32Array(this.buckets + 1);
-    for (const b of this.bucketOf) starts[b + 1]!++;
+    const bucketOf = this.bucketOf;
+    for (let i = 0; i < n; i++) starts[bucketOf[i]! + 1]!++;
     for (let b = 0; b < this.buckets; b++) starts[b + 1]! += starts[b]!;
-    const out = new Array<PlannedAction>(added.length);
-    for (let i = 0; i < added.length; i++) out[starts[this.bucketOf[i]!]!++] = added[i]!;
+    const out = new Array<PlannedAction>(n);
+    for (let i = 0; i < n; i++) out[starts[bucketOf[i]!]!++] = added[i]!;
     return out;
   }
 }

@@ -23,7 +23,7 @@ import {
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
-import { compareReleaseKeys, desiredReleases, releaseKey, renderingAt } from './desired.ts';
+import { compareReleaseKeys, desiredReleases, releaseKey, renderingAt, type DesiredChart } from './desired.ts';
 import { ActionOrder, sortSmall } from './order.ts';
 
 export interface CurrentProfile {
@@ -76,7 +76,10 @@ export function planReleases(input: {
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() };
   // One profile's actions on one cluster, placed in execution order when the cluster is done.
   const group: PlannedAction[] = [];
-  const order = new ActionOrder(index);
+  // A first cycle installs every desired release: about that many actions.
+  let expected = 0;
+  for (const d of desired.values()) expected += d.clusters.length * d.charts.length;
+  const order = new ActionOrder(index, input.previous.size === 0 ? expected : 0);
   // One cluster's records collect here and are copied out at their exact size: 40k record lists
   // in a 10k fleet's first cycle, each grown by push to 17 slots, would all be kept and copied by GC.
   const scratch: ReleaseStatus[] = [];
@@ -105,22 +108,19 @@ export function planReleases(input: {
     // Matched clusters, in order, each with every helmCharts entry in order.
     const wanted = desired.get(id);
     const entries = wanted?.charts ?? [];
-    const keys: string[] = [];
     for (let k = 0; entries.length > 0 && k < wanted!.clusters.length; k++) {
       const at = wanted!.clusters[k]!;
       const cluster = at.key;
-      const before = recorded.get(cluster);
+      const before = recorded.size > 0 ? recorded.get(cluster) : undefined;
       const had = before?.releases ?? NONE;
       const records = scratch;
       records.length = 0;
-      keys.length = 0;
       // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
       const x: ReleaseContext = { profile: id, cluster, release: '', record: undefined, state: stateOf(at, cluster), syncMode: ctx.syncMode, now };
       for (let i = 0; i < entries.length; i++) {
         const chart = entries[i]!;
         const d = renderingAt(chart, k);
-        keys.push(d.key);
-        if (keys.indexOf(d.key) < i) {
+        if (i > 0 && declaredBefore(entries, k, i, d.key)) {
           lostHere.push(`${d.key} on ${cluster}: declared twice in this profile; the first helmCharts entry is used`);
           continue;
         }
@@ -138,12 +138,12 @@ export function planReleases(input: {
       }
       for (const r of had) {
         const key = releaseKey(r);
-        if (keys.includes(key)) continue; // a desired release took the record over
+        if (declaredBefore(entries, k, entries.length, key)) continue; // a desired release took the record over
         x.release = key;
         x.record = r;
         decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
-      recorded.delete(cluster);
+      if (before) recorded.delete(cluster);
       order.add(at, group);
       if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: sortSmall(exactCopy(records), compareReleaseKeys) });
     }
@@ -174,6 +174,12 @@ export function planReleases(input: {
 }
 
 const NONE: readonly ReleaseStatus[] = [];
+
+/** Whether one of the first `n` helmCharts entries renders release key `key` on the profile's k-th cluster. */
+function declaredBefore(entries: readonly DesiredChart[], k: number, n: number, key: string): boolean {
+  for (let j = 0; j < n; j++) if (renderingAt(entries[j]!, k).key === key) return true;
+  return false;
+}
 
 function exactCopy<T>(list: readonly T[]): T[] {
   return list.length === 1 ? [list[0]!] : list.slice();

@@ -16,7 +16,7 @@ export interface ProfileLike {
 
 export interface ProfileMatch {
   /** In selection order (namespace, then name). */
-  clusters: IndexedCluster[];
+  clusters: readonly IndexedCluster[];
   /** Problems a person must fix (unknown setRefs, bad selector); shown in the profile's status. */
   errors: string[];
 }
@@ -48,7 +48,8 @@ export function matchingClusters(profile: ProfileLike, index: ClusterIndex, sets
   const clusterRefs = Array.isArray(profile.spec.clusterRefs) ? profile.spec.clusterRefs : [];
   const setRefs = Array.isArray(profile.spec.setRefs) ? profile.spec.setRefs : [];
   // The selector alone: its matches are already in selection order, once each, in the namespace.
-  if (clusterRefs.length === 0 && setRefs.length === 0) return { clusters: bySelector.filter((c) => !c.paused), errors };
+  // The index's own list when nothing in it is paused (the usual case): no copy per profile and cycle.
+  if (clusterRefs.length === 0 && setRefs.length === 0) return { clusters: bySelector.some((c) => c.paused) ? bySelector.filter((c) => !c.paused) : bySelector, errors };
   for (const c of bySelector) add(c);
   for (const ref of clusterRefs) {
     if (!ref || typeof ref.name !== 'string') continue;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { indexClusters } from '../../src/select/cluster-index.ts';
 import { compileSelector } from '../../src/select/selector.ts';
-import { plainlyEligible, selectClusters, whyNotEligible } from '../../src/select/sets.ts';
+import { FleetHealth, plainlyEligible, selectClusters, whyNotEligible } from '../../src/select/sets.ts';
 import type { ClusterSelector, ClusterSetObject, LabelSelectorRequirement, SveltosCluster } from '../../src/model/objects.ts';
 import type { ClusterStatus, SetStatus } from '../../src/model/status.ts';
 import { refKey } from '../../src/status/snapshot.ts';
@@ -170,11 +170,20 @@ test('the shortcut for a plainly eligible cluster agrees with the named selectio
     { nil: undefined },
   );
   fc.assert(
-    fc.property(clusterArb, fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }), status, (c, namespace, h) => {
-      const index = indexClusters([cluster(`${c.ns}/${c.name}`, {}, c.paused ? { paused: true } : {})]);
-      const ctx = { namespace, health: new Map() };
-      const one = index.clusters[0]!;
-      assert.equal(plainlyEligible(one, ctx, h), whyNotEligible(one, ctx, h) === null);
+    fc.property(fleetArb, fc.option(fc.constantFrom(...NAMESPACES, 'elsewhere'), { nil: undefined }), fc.array(status, { minLength: 14, maxLength: 14 }), (fleet, namespace, statuses) => {
+      const index = indexClusters(fleet);
+      const health = new FleetHealth(index);
+      index.clusters.forEach((c, i) => {
+        if (statuses[i]) health.set(c, statuses[i]!);
+      });
+      const ctx = { namespace, health };
+      const number = namespace === undefined ? undefined : index.namespaceNumber(namespace);
+      for (const c of index.clusters) {
+        const h = health.at(c);
+        const expected = whyNotEligible(c, ctx, h) === null;
+        assert.equal(plainlyEligible(index, c.ordinal, number, h), expected, `${c.key} by its status`);
+        assert.equal(plainlyEligible(index, c.ordinal, number, h, health.notReady), expected, `${c.key} by the fleet's column`);
+      }
     }),
     { numRuns: 500 },
   );
