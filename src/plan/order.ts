@@ -28,21 +28,39 @@ export class ActionOrder {
     this.bucketOf = new Int32Array(size);
   }
 
+  /** How many actions were added: where the next group starts (see place). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** One action of the group being planned; place() puts the group where it belongs. */
+  push(a: PlannedAction): void {
+    if (this.count === this.bucketOf.length) this.grow(this.count + 1);
+    this.added[this.count++] = a;
+  }
+
   /**
-   * One profile's actions on cluster `c` (undefined: not in the index), in any order; the group is
-   * emptied. Groups must come in profile id order.
+   * The actions pushed since `from` are one profile's on cluster `c` (undefined: not in the
+   * index), in any order. Groups must come in profile id order.
    */
-  add(c: IndexedCluster | undefined, group: PlannedAction[]): void {
-    if (group.length === 0) return;
-    if (c === undefined) this.unplaced = true;
-    if (group.length > 1) sortSmall(group, byRelease);
-    if (this.count + group.length > this.bucketOf.length) this.grow(this.count + group.length);
-    for (const a of group) {
-      this.added[this.count] = a;
-      if (c !== undefined) this.bucketOf[this.count] = 2 * c.ordinal + (a.action === 'uninstall' ? 0 : 1);
-      this.count++;
+  place(c: IndexedCluster | undefined, from: number): void {
+    if (from === this.count) return;
+    if (c === undefined) {
+      this.unplaced = true;
+      return;
     }
-    group.length = 0;
+    const added = this.added;
+    // Insertion sort of the group by release key (two charts, mostly).
+    for (let i = from + 1; i < this.count; i++) {
+      const x = added[i]!;
+      let j = i - 1;
+      while (j >= from && byRelease(added[j]!, x) > 0) {
+        added[j + 1] = added[j]!;
+        j--;
+      }
+      added[j + 1] = x;
+    }
+    for (let i = from; i < this.count; i++) this.bucketOf[i] = 2 * c.ordinal + (added[i]!.action === 'uninstall' ? 0 : 1);
   }
 
   private grow(needed: number): void {

@@ -74,24 +74,23 @@ export function planReleases(input: {
     c ? (statesAt[c.ordinal] ??= clusterState(c, health)) : (unknownStates[key] ??= clusterState(undefined, health));
 
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() };
-  // One profile's actions on one cluster, placed in execution order when the cluster is done.
-  const group: PlannedAction[] = [];
   // A first cycle installs every desired release: about that many actions.
   let expected = 0;
   for (const d of desired.values()) expected += d.clusters.length * d.charts.length;
   const order = new ActionOrder(index, input.previous.size === 0 ? expected : 0);
   // One cluster's records collect here and are copied out at their exact size: 40k record lists
   // in a 10k fleet's first cycle, each grown by push to 17 slots, would all be kept and copied by GC.
-  const scratch: ReleaseStatus[] = [];
+  const scratch = new RecordList();
   // Installs, upgrades and releases in sync are counted, not kept as decisions: they are most of
   // a cycle's releases (all 80k of a new 10k fleet's), and their actions and records say it all.
-  const decide = (decision: ReleaseDecision | undefined, records: ReleaseStatus[]): void => {
+  // One profile's actions on one cluster go straight into the order, which places them when the cluster is done.
+  const decide = (decision: ReleaseDecision | undefined, records: RecordList): void => {
     if (!decision) return;
     const kind = decision.decision;
     plan.tally[kind]++;
     if (kind !== 'install' && kind !== 'upgrade' && kind !== 'in-sync') plan.decisions.push(decision);
-    if (decision.action) group.push(decision.action);
-    if (decision.record) records.push(decision.record);
+    if (decision.action) order.push(decision.action);
+    if (decision.record) records.add(decision.record);
   };
   const ids = [...new Set([...current.keys(), ...input.previous.keys()])].sort();
   for (const id of ids) {
@@ -114,7 +113,8 @@ export function planReleases(input: {
       const before = recorded.size > 0 ? recorded.get(cluster) : undefined;
       const had = before?.releases ?? NONE;
       const records = scratch;
-      records.length = 0;
+      records.n = 0;
+      const from = order.size;
       // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
       const x: ReleaseContext = { profile: id, cluster, release: '', record: undefined, state: stateOf(at, cluster), syncMode: ctx.syncMode, now };
       for (let i = 0; i < entries.length; i++) {
@@ -144,8 +144,8 @@ export function planReleases(input: {
         decide(withdraw(x, 'chart-removed', ctx, resolution, () => uninstallRequest(r, charts)), records);
       }
       if (before) recorded.delete(cluster);
-      order.add(at, group);
-      if (records.length > 0) out.push(unchanged(before, records) ?? { cluster, releases: sortSmall(exactCopy(records), compareReleaseKeys) });
+      order.place(at, from);
+      if (records.n > 0) out.push(unchanged(before, records) ?? { cluster, releases: sortSmall(records.copy(), compareReleaseKeys) });
     }
 
     // Clusters with records and no desired release: left the profile, profile deleted, or no charts.
@@ -156,13 +156,14 @@ export function planReleases(input: {
         const cause: WithdrawCause = !cur ? 'profile-deleted' : matchedKeys.has(cluster) ? 'chart-removed' : 'stop-matching';
         const at = index.byKey(cluster);
         const state = stateOf(at, cluster);
-        const records: ReleaseStatus[] = [];
+        const records = new RecordList();
+        const from = order.size;
         for (const r of had) {
           const x: ReleaseContext = { profile: id, cluster, release: releaseKey(r), record: r, state, syncMode: ctx.syncMode, now };
           decide(withdraw(x, cause, ctx, resolution, () => uninstallRequest(r, charts)), records);
         }
-        order.add(at, group);
-        if (records.length > 0) out.push({ cluster, releases: sortSmall(records, compareReleaseKeys) });
+        order.place(at, from);
+        if (records.n > 0) out.push({ cluster, releases: sortSmall(records.copy(), compareReleaseKeys) });
       }
       out.sort((a, b) => compareClusterKeys(a.cluster, b.cluster));
     }
@@ -181,8 +182,17 @@ function declaredBefore(entries: readonly DesiredChart[], k: number, n: number, 
   return false;
 }
 
-function exactCopy<T>(list: readonly T[]): T[] {
-  return list.length === 1 ? [list[0]!] : list.slice();
+/** The records decided on one cluster: a list reused from cluster to cluster, and how much of it is this cluster's. */
+class RecordList {
+  readonly list: ReleaseStatus[] = [];
+  n = 0;
+  add(r: ReleaseStatus): void {
+    this.list[this.n++] = r;
+  }
+  /** This cluster's records, in a list of exactly their size. */
+  copy(): ReleaseStatus[] {
+    return this.n === 1 ? [this.list[0]!] : this.list.slice(0, this.n);
+  }
 }
 
 function find(records: readonly ReleaseStatus[], want: { releaseNamespace: string; releaseName: string }): ReleaseStatus | undefined {
@@ -195,11 +205,11 @@ function find(records: readonly ReleaseStatus[], want: { releaseNamespace: strin
  * keep their record objects): a quiet fleet then allocates nothing per cluster. The records are
  * in decision order, so they must also be in sorted order for the reuse to hold.
  */
-function unchanged(before: ProfileClusterStatus | undefined, records: readonly ReleaseStatus[]): ProfileClusterStatus | undefined {
-  if (!before || before.releases.length !== records.length) return undefined;
-  for (let i = 0; i < records.length; i++) {
-    if (records[i] !== before.releases[i]) return undefined;
-    if (i > 0 && compareReleaseKeys(records[i - 1]!, records[i]!) > 0) return undefined;
+function unchanged(before: ProfileClusterStatus | undefined, { list, n }: RecordList): ProfileClusterStatus | undefined {
+  if (!before || before.releases.length !== n) return undefined;
+  for (let i = 0; i < n; i++) {
+    if (list[i] !== before.releases[i]) return undefined;
+    if (i > 0 && compareReleaseKeys(list[i - 1]!, list[i]!) > 0) return undefined;
   }
   return before;
 }

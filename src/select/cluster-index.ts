@@ -144,11 +144,12 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
    * posting list every match must be in. Undefined when a requirement needs the compiled
    * selector (Gt/Lt compare numbers).
    */
-  function plan(reqs: readonly Requirement[]): { tests: Array<{ b: Uint32Array; negate: boolean }>; smallest?: readonly number[] } | undefined {
+  function plan(reqs: readonly Requirement[]): { tests: Array<{ b: Uint32Array; negate: boolean }>; smallest?: { size: number; list: () => readonly number[] } } | undefined {
     const tests: Array<{ b: Uint32Array; negate: boolean }> = [];
-    let smallest: readonly number[] | undefined;
+    // Only its size until the candidates are tested one by one (an In list is a merge to build).
+    let smallest: { size: number; list: () => readonly number[] } | undefined;
     const consider = (list: () => readonly number[], size: number): void => {
-      if (smallest === undefined || size < smallest.length) smallest = list();
+      if (smallest === undefined || size < smallest.size) smallest = { size, list };
     };
     for (const r of reqs) {
       switch (r.op) {
@@ -214,11 +215,12 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
   function find(sel: CompiledSelector, reqs: readonly Requirement[], namespace: string | undefined): Int32Array {
     const p = plan(reqs);
     const inNamespace = namespace === undefined ? undefined : (byNamespace.get(namespace) ?? NONE);
-    let candidates: readonly number[] | undefined = p?.smallest;
-    if (inNamespace && (candidates === undefined || inNamespace.length < candidates.length)) candidates = inNamespace;
+    let size = p?.smallest?.size;
+    if (inNamespace && (size === undefined || inNamespace.length < size)) size = inNamespace.length;
     // Many candidates: AND the requirements' bitmaps word by word and read the matches off, in
     // ordinal order; cost by fleet size / 32, not by candidates tested one by one.
-    if (p && !(candidates && candidates.length * 8 < words)) return intersect(p.tests, namespace);
+    if (p && !(size !== undefined && size * 8 < words)) return intersect(p.tests, namespace);
+    const candidates = inNamespace && inNamespace.length === size ? inNamespace : p?.smallest?.list();
     const found: number[] = [];
     const test = p
       ? (i: number): boolean => {
