@@ -91,12 +91,25 @@ export function decideInstall(x: ReleaseContext, d: Rendering): ReleaseDecision 
     return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
   if (!installed) {
-    const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: NOT_INSTALLED };
-    return decided(x, verb, NOT_INSTALLED, x.record?.lastAppliedTime === undefined ? plannedInstall(d) : carry(r, d, false, 'Pending', PLANNED_INSTALL), action);
+    return decided(x, verb, NOT_INSTALLED, x.record?.lastAppliedTime === undefined ? plannedInstall(d) : carry(r, d, false, 'Pending', PLANNED_INSTALL), installAction(x, d));
   }
   const texts = upgradeTexts(r, d);
   const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: texts.reason };
   return decided(x, verb, texts.reason, carry(r, d, installed, 'Pending', texts.record), action);
+}
+
+/**
+ * Whether decideInstall's answer is simply "install, record pending": a release with no record on
+ * a cluster that answers (every release of a new fleet). The planner then takes installAction and
+ * plannedInstall without building a decision; decideInstall gives the same for it.
+ */
+export function isFreshInstall(x: ReleaseContext, d: Rendering): boolean {
+  return x.record === undefined && d.error === undefined && x.syncMode !== 'DryRun' && x.state.reachable;
+}
+
+/** The helm install of a release never applied. */
+export function installAction(x: ReleaseContext, d: Rendering): PlannedAction {
+  return { action: 'install', cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: NOT_INSTALLED };
 }
 
 /** Why an installed release is upgraded, and what its record says meanwhile. */
@@ -116,7 +129,7 @@ const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
 // A release never applied says the same on every cluster it is planned for: one record per
 // rendering, and a chart entry that reads nothing of the cluster has one rendering for all of them
 // (a new 10k fleet's 80k first installs hold a few thousand records). Frozen: shared, never edited.
-function plannedInstall(d: Rendering): ReleaseStatus {
+export function plannedInstall(d: Rendering): ReleaseStatus {
   if (d.installRecord === undefined) {
     const q = d.request;
     d.installRecord = Object.freeze({

@@ -7,7 +7,7 @@ import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
-import { releaseHash } from './hash.ts';
+import { releaseHash, releaseHasher } from './hash.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
 
 export const DEFAULT_TIER = 100;
@@ -138,6 +138,7 @@ function chartRenderer(chart: HelmChart): Renderer {
     for (const [f, t] of compiled) request[f] = t.render({ apiVersion: '', kind: '', metadata: { name: '' } });
     return { shared: rendering(request) };
   }
+  const hash = releaseHasher(raw, compiled.map(([f]) => f));
   const render = (cluster: TemplateCluster): Rendering => {
     const request = { ...raw };
     for (const [f, t] of compiled) {
@@ -147,7 +148,7 @@ function chartRenderer(chart: HelmChart): Renderer {
         return rendering(raw, templateMessage(f, err));
       }
     }
-    return rendering(request);
+    return { key: releaseKey(request), request, hash: hash(request), error: undefined, installRecord: undefined };
   };
   return { render };
 }

@@ -65,3 +65,41 @@ const sha256Hex: (text: string) => string =
 export function releaseHash(release: ReleaseRequest): string {
   return `sha256:${sha256Hex(releaseMaterial(release))}`;
 }
+
+/**
+ * releaseHash for releases that differ from `base` only in the string fields `varying` (one chart
+ * entry rendered per cluster differs in its templated fields): the JSON of every other field is
+ * written once, here, instead of once per cluster.
+ */
+export function releaseHasher(base: ReleaseRequest, varying: ReadonlyArray<keyof ReleaseRequest>): (release: ReleaseRequest) => string {
+  // The material is texts[0] + JSON(varying 0) + texts[1] + … + texts[n].
+  const texts: string[] = [];
+  const keys: Array<keyof ReleaseRequest> = [];
+  let text = '{';
+  let first = true;
+  for (let i = 0; i < MATERIAL_KEYS.length; i++) {
+    const k = MATERIAL_KEYS[i]!;
+    const sep = first ? '' : ',';
+    if (varying.includes(k)) {
+      texts.push(text + sep + QUOTED_KEYS[i]!);
+      keys.push(k);
+      text = '';
+      first = false;
+      continue;
+    }
+    const v = base[k];
+    if (v === undefined) continue;
+    text += sep + QUOTED_KEYS[i]! + (typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v));
+    first = false;
+  }
+  texts.push(`${text}}`);
+  return (release) => {
+    let out = texts[0]!;
+    for (let j = 0; j < keys.length; j++) {
+      const v = release[keys[j]!];
+      if (typeof v !== 'string') return releaseHash(release);
+      out += JSON.stringify(v) + texts[j + 1]!;
+    }
+    return `sha256:${sha256Hex(out)}`;
+  };
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { ReleaseRequest } from '../../src/model/ports.ts';
-import { canonicalJson, releaseHash } from '../../src/plan/hash.ts';
+import { canonicalJson, releaseHash, releaseHasher } from '../../src/plan/hash.ts';
 
 /** The definition: sha256 over the canonical JSON of the chart coordinates, values and options. */
 function definition(r: ReleaseRequest): string {
@@ -54,6 +54,31 @@ describe('releaseHash', () => {
       fc.property(release, (r) => {
         const req = r as ReleaseRequest;
         assert.equal(releaseHash(req), definition(req));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a chart entry\'s hasher (its fields written once, the templated ones per cluster) gives the same hash', () => {
+    const release = fc.record({
+      releaseNamespace: fc.string(),
+      releaseName: fc.string({ unit: 'grapheme' }),
+      repositoryURL: fc.string(),
+      repositoryName: fc.string(),
+      chartName: fc.string(),
+      chartVersion: fc.string(),
+      values: fc.string({ unit: 'grapheme' }),
+      options: fc.option(fc.jsonValue(), { nil: undefined }),
+    });
+    const templatable = fc.subarray(['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const);
+    const rendered = fc.array(fc.string({ unit: 'grapheme' }), { minLength: 4, maxLength: 4 });
+    fc.assert(
+      fc.property(release, templatable, rendered, (r, varying, texts) => {
+        const base = r as ReleaseRequest;
+        const hash = releaseHasher(base, varying);
+        const forCluster: ReleaseRequest = { ...base };
+        varying.forEach((f, i) => (forCluster[f] = texts[i]!));
+        assert.equal(hash(forCluster), definition(forCluster));
       }),
       { numRuns: 300 },
     );
