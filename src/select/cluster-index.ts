@@ -28,7 +28,7 @@ export interface ClusterIndex {
    */
   matchSelector(selector: ClusterSelector | undefined, namespace?: string): readonly IndexedCluster[];
   /** The same matches as ordinals, ascending (what set selection walks). */
-  matchOrdinals(selector: ClusterSelector | undefined, namespace?: string): Int32Array;
+  matchOrdinals(selector: ClusterSelector | undefined, namespace?: string): readonly number[];
   // Columns by ordinal: what set selection reads of every cluster it considers, kept together
   // rather than in 10k scattered objects (135k reads per cycle at 10k clusters, 1k sets).
   /** 1 where the cluster is paused. */
@@ -43,11 +43,19 @@ export interface ClusterIndex {
 
 const SEP = '\u0000';
 const NONE: readonly number[] = [];
-const NO_ORDINALS = new Int32Array(0);
+const NO_ORDINALS: readonly number[] = [];
+
+interface Postings {
+  values: Map<string, number[]>;
+  all: number[];
+}
+const NO_POSTINGS: Postings = { values: new Map(), all: [] };
 
 /** A selector's matches: ordinals, and the clusters once someone asks for them. */
 interface Match {
-  ordinals: Int32Array;
+  // A plain array of small integers: on the JS heap, where a typed array's own buffer costs an
+  // allocation outside it and bookkeeping by the GC for each of ~1k selectors per revision.
+  ordinals: readonly number[];
   clusters?: readonly IndexedCluster[];
 }
 
@@ -73,6 +81,10 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
   const byNamespace = new Map<string, number[]>();
   let lastNamespace: string | undefined;
   let inNamespace: number[] = [];
+  // Label name → value → ordinals, and label name → ordinals: no key string per label per cluster.
+  const byLabel = new Map<string, Postings>();
+  const lastNames: string[] = [];
+  const lastPostings: Postings[] = [];
   for (const object of sorted) {
     const namespace = object.metadata.namespace ?? '';
     const name = object.metadata.name;
@@ -87,30 +99,34 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
       byNamespace.set(namespace, inNamespace); // sorted input: each namespace is one run
     }
     inNamespace.push(c.ordinal);
-  }
-
-  // Label name → value → ordinals, and label name → ordinals, built for a label the first time a
-  // selector asks about it: selectors read a few of the labels clusters carry (4 of 6 in the
-  // benchmark fleet), and a new revision's index is built in its first cycle.
-  const byLabel = new Map<string, { values: Map<string, number[]>; all: number[] }>();
-  function labelIndex(key: string): { values: Map<string, number[]>; all: number[] } {
-    let index = byLabel.get(key);
-    if (index === undefined) {
-      index = { values: new Map(), all: [] };
-      for (const c of clusters) {
-        const labels = c.object.metadata.labels;
-        if (!labels || !Object.hasOwn(labels, key)) continue;
-        const v = labels[key]!;
-        const list = index.values.get(v);
-        if (list) list.push(c.ordinal);
-        else index.values.set(v, [c.ordinal]);
-        index.all.push(c.ordinal);
+    // Labels are read here, while the object is at hand: a pass per label later would fetch
+    // 10k objects from memory again for every label a selector names.
+    const labels = object.metadata.labels;
+    if (!labels) continue;
+    let j = 0;
+    for (const k in labels) {
+      // Clusters mostly carry the same label names in the same order: the previous cluster's
+      // j-th label usually is this one's, and its postings need no lookup by name.
+      let postings = j < lastNames.length && lastNames[j] === k ? lastPostings[j]! : undefined;
+      if (postings === undefined) {
+        postings = byLabel.get(k);
+        if (postings === undefined) {
+          postings = { values: new Map(), all: [] };
+          byLabel.set(k, postings);
+        }
+        lastNames[j] = k;
+        lastPostings[j] = postings;
       }
-      byLabel.set(key, index);
+      j++;
+      const v = labels[k]!;
+      const list = postings.values.get(v);
+      if (list) list.push(c.ordinal);
+      else postings.values.set(v, [c.ordinal]);
+      postings.all.push(c.ordinal);
     }
-    return index;
   }
-  const withLabel = (key: string, value: string): readonly number[] => labelIndex(key).values.get(value) ?? NONE;
+  const withLabel = (key: string, value: string): readonly number[] => byLabel.get(key)?.values.get(value) ?? NONE;
+  const labelIndex = (key: string): Postings => byLabel.get(key) ?? NO_POSTINGS;
   const paused = new Uint8Array(clusters.length);
   const namespaces = new Int32Array(clusters.length);
   const namespaceNumbers = new Map<string, number>();
@@ -212,7 +228,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     return result;
   }
 
-  function find(sel: CompiledSelector, reqs: readonly Requirement[], namespace: string | undefined): Int32Array {
+  function find(sel: CompiledSelector, reqs: readonly Requirement[], namespace: string | undefined): readonly number[] {
     const p = plan(reqs);
     const inNamespace = namespace === undefined ? undefined : (byNamespace.get(namespace) ?? NONE);
     let size = p?.smallest?.size;
@@ -233,7 +249,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     };
     if (candidates) for (const i of candidates) visit(i);
     else for (let i = 0; i < clusters.length; i++) visit(i);
-    return Int32Array.from(found);
+    return found;
   }
 
   function matchSelector(selector: ClusterSelector | undefined, namespace?: string): readonly IndexedCluster[] {
@@ -247,9 +263,9 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
   }
 
   const words = (clusters.length >>> 5) + 1;
+  const acc = new Uint32Array(words); // intersect's scratch: one per index, not one per selector
   /** Ordinals in every test's bitmap (outside it for a negated test) and in `namespace` if given. */
-  function intersect(tests: ReadonlyArray<{ b: Uint32Array; negate: boolean }>, namespace: string | undefined): Int32Array {
-    const acc = new Uint32Array(words);
+  function intersect(tests: ReadonlyArray<{ b: Uint32Array; negate: boolean }>, namespace: string | undefined): readonly number[] {
     if (namespace !== undefined) acc.set(bits(`n${namespace}`, () => [byNamespace.get(namespace) ?? NONE]));
     else {
       acc.fill(0xffffffff);
@@ -262,7 +278,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     }
     let count = 0;
     for (let w = 0; w < words; w++) count += popcount(acc[w]!);
-    const found = new Int32Array(count);
+    const found = new Array<number>(count);
     let n = 0;
     for (let w = 0; w < words; w++) {
       let x = acc[w]!;

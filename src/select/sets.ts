@@ -278,11 +278,11 @@ function capOf(maxReplicas: unknown): number {
   return typeof maxReplicas === 'number' && Number.isFinite(maxReplicas) && maxReplicas > 0 ? Math.floor(maxReplicas) : 0;
 }
 
-const NO_ORDINALS = new Int32Array(0);
+const NO_ORDINALS: readonly number[] = [];
 
 /** Ordinals of the clusters the selector or clusterRefs name, once each, in selection order. */
-function consider(set: SetLike, index: ClusterIndex, ctx: Context, problems: string[]): Int32Array {
-  let bySelector: Int32Array = NO_ORDINALS;
+function consider(set: SetLike, index: ClusterIndex, ctx: Context, problems: string[]): readonly number[] {
+  let bySelector = NO_ORDINALS;
   try {
     bySelector = index.matchOrdinals(set.spec.clusterSelector, ctx.namespace);
   } catch (err) {
@@ -299,7 +299,7 @@ function consider(set: SetLike, index: ClusterIndex, ctx: Context, problems: str
     if (c) found.add(c.ordinal);
     else problems.push(`clusterRefs names ${key}, which is not in the repository`);
   }
-  return Int32Array.from(found).sort();
+  return [...found].sort((a, b) => a - b);
 }
 
 const MAX_LISTED = 5;
