@@ -108,7 +108,7 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
     for (let k = 0; k < clusters.length; k++) perCluster[k] = renderer.render(clusters[k]!.object);
     return { action, perCluster };
   });
-  return { profile: profileId, tier: tierOf(profile), clusters: [...clusters], charts };
+  return { profile: profileId, tier: tierOf(profile), clusters, charts }; // matched lists are never mutated
 }
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;

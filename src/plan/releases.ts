@@ -253,12 +253,17 @@ function withdrawWhy(cause: WithdrawCause, profile: string, cluster: ClusterKey)
   }
 }
 
+// The states every cluster in one of these conditions shares (a healthy fleet's 10k are READY).
+const GONE: ClusterState = Object.freeze({ exists: false, reachable: false, detail: 'not in the repository' });
+const PAUSED: ClusterState = Object.freeze({ exists: true, reachable: false, detail: 'paused' });
+const READY: ClusterState = Object.freeze({ exists: true, reachable: true, detail: 'ready' });
+
 function clusterState(c: IndexedCluster | undefined, health: HealthMap): ClusterState {
-  if (!c) return { exists: false, reachable: false, detail: 'not in the repository' };
-  if (c.paused) return { exists: true, reachable: false, detail: 'paused' };
+  if (!c) return GONE;
+  if (c.paused) return PAUSED;
   const h = healthOf(health, c);
   if (h && !h.ready) return { exists: true, reachable: false, detail: `not ready: ${notReadyDetail(h)}` };
-  return { exists: true, reachable: true, detail: 'ready' };
+  return READY;
 }
 
 /** The profile the previous status records as having the release installed on the cluster. */
