@@ -9,7 +9,7 @@ import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
 import type { ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
 import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
-import { matchingClusters } from '../select/profiles.ts';
+import { matchingClusters, type ProfileLike } from '../select/profiles.ts';
 import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
 import { FleetHealth } from '../select/sets.ts';
@@ -105,7 +105,7 @@ export function computeCycle(input: CycleInput): CycleResult {
 
   for (const { id, profile, matched } of current) {
     const status: ProfileStatus = { matchingClusters: matched.map((c) => index.refOf(c)) };
-    fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupportedFields(profile), errors.get(id));
+    fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupportedOf(profile), errors.get(id));
     snapshot.profiles.set(id, { object: toDoc(profile), status });
   }
   for (const [id, entry] of previous.profiles) {
@@ -133,6 +133,18 @@ function indexOf(clusters: readonly SveltosCluster[]): ClusterIndex {
     indexes.set(clusters, index);
   }
   return index;
+}
+
+// What a profile asks for that gitset does not do depends on its spec alone: kept per loaded profile.
+const unsupported = new WeakMap<ProfileLike, readonly string[]>();
+
+function unsupportedOf(profile: ProfileLike): readonly string[] {
+  let fields = unsupported.get(profile);
+  if (!fields) {
+    fields = unsupportedFields(profile);
+    unsupported.set(profile, fields);
+  }
+  return fields;
 }
 
 /** While the breaker is open nothing is withdrawn: uninstalls wait, and say why. */
@@ -228,10 +240,10 @@ function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string): ReleaseSt
   };
 }
 
-function fill(status: ProfileStatus, clusters?: ProfileStatus['clusters'], conflicts?: string[], unsupported?: string[], errors?: string[]): void {
+function fill(status: ProfileStatus, clusters?: ProfileStatus['clusters'], conflicts?: string[], unsupported?: readonly string[], errors?: string[]): void {
   if (clusters && clusters.length > 0) status.clusters = clusters;
   if (conflicts && conflicts.length > 0) status.conflicts = conflicts;
-  if (unsupported && unsupported.length > 0) status.unsupported = unsupported;
+  if (unsupported && unsupported.length > 0) status.unsupported = [...unsupported];
   if (errors && errors.length > 0) status.errors = errors;
 }
 
