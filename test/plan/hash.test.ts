@@ -22,6 +22,17 @@ function definition(r: ReleaseRequest): string {
   return `sha256:${createHash('sha256').update(canonicalJson(material)).digest('hex')}`;
 }
 
+const releaseArb = fc.record({
+  releaseNamespace: fc.string(),
+  releaseName: fc.string({ unit: 'grapheme' }),
+  repositoryURL: fc.string(),
+  repositoryName: fc.string(),
+  chartName: fc.string(),
+  chartVersion: fc.string(),
+  values: fc.string({ unit: 'grapheme' }),
+  options: fc.option(fc.jsonValue(), { nil: undefined }),
+});
+
 describe('releaseHash', () => {
   test('is the value earlier versions recorded for the same release', () => {
     const kyverno: ReleaseRequest = {
@@ -40,18 +51,8 @@ describe('releaseHash', () => {
   });
 
   test('equals sha256 of the canonical JSON for any release', () => {
-    const release = fc.record({
-      releaseNamespace: fc.string(),
-      releaseName: fc.string({ unit: 'grapheme' }),
-      repositoryURL: fc.string(),
-      repositoryName: fc.string(),
-      chartName: fc.string(),
-      chartVersion: fc.string(),
-      values: fc.string({ unit: 'grapheme' }),
-      options: fc.option(fc.jsonValue(), { nil: undefined }),
-    });
     fc.assert(
-      fc.property(release, (r) => {
+      fc.property(releaseArb, (r) => {
         const req = r as ReleaseRequest;
         assert.equal(releaseHash(req), definition(req));
       }),
@@ -60,20 +61,10 @@ describe('releaseHash', () => {
   });
 
   test('a chart entry\'s hasher (its fields written once, the templated ones per cluster) gives the same hash', () => {
-    const release = fc.record({
-      releaseNamespace: fc.string(),
-      releaseName: fc.string({ unit: 'grapheme' }),
-      repositoryURL: fc.string(),
-      repositoryName: fc.string(),
-      chartName: fc.string(),
-      chartVersion: fc.string(),
-      values: fc.string({ unit: 'grapheme' }),
-      options: fc.option(fc.jsonValue(), { nil: undefined }),
-    });
     const templatable = fc.subarray(['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const);
     const rendered = fc.array(fc.string({ unit: 'grapheme' }), { minLength: 4, maxLength: 4 });
     fc.assert(
-      fc.property(release, templatable, rendered, (r, varying, texts) => {
+      fc.property(releaseArb, templatable, rendered, (r, varying, texts) => {
         const base = r as ReleaseRequest;
         const hash = releaseHasher(base, varying);
         const forCluster: ReleaseRequest = { ...base };
