@@ -162,7 +162,7 @@ export function selectClusters(
 
   const cap = capOf(set.spec.maxReplicas);
   const selected: number[] = [];
-  const chosen = new Uint8Array(n);
+  const chosen = chosenScratch(n);
   for (const ref of previous?.selectedClusterRefs ?? []) {
     if (selected.length >= cap) break;
     const c = index.byKey(refKey(ref));
@@ -213,6 +213,16 @@ interface Remembered {
   status: SetStatus;
 }
 const remembered = new WeakMap<SetLike, Remembered>();
+
+// Which considered clusters a selection chose: one buffer for every call (selection never nests),
+// not a typed array and its buffer outside the heap per set and cycle.
+let chosenBuffer = new Uint8Array(1024);
+
+function chosenScratch(n: number): Uint8Array {
+  if (chosenBuffer.length < n) chosenBuffer = new Uint8Array(Math.max(n, 2 * chosenBuffer.length));
+  chosenBuffer.fill(0, 0, n);
+  return chosenBuffer;
+}
 const NO_REFS: readonly ObjectRef[] = [];
 
 // Most of what a set lists as not selected is over its cap, with the same entry for every set of

@@ -199,7 +199,9 @@ export async function createBareRepo(root: string, name: string, fromDir?: strin
     await cp(fromDir, work, { recursive: true, filter: (src) => !src.split('/').includes('.git') });
     await execa('git', ['init', '--quiet', `--initial-branch=${branch}`], { cwd: work, env });
     await execa('git', ['add', '-A'], { cwd: work, env });
-    await execa('git', ['commit', '--quiet', '--allow-empty', '-m', opts.message ?? 'Initial commit'], { cwd: work, env });
+    // gc.auto=0: a commit of thousands of loose objects otherwise starts a detached `git gc`, which
+    // writes into .git while the folder is being removed below (ENOTEMPTY).
+    await execa('git', ['-c', 'gc.auto=0', 'commit', '--quiet', '--allow-empty', '-m', opts.message ?? 'Initial commit'], { cwd: work, env });
     await execa('git', ['push', '--quiet', bare, `HEAD:refs/heads/${branch}`], { cwd: work, env });
   } finally {
     await rm(work, { recursive: true, force: true });
