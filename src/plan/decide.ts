@@ -91,7 +91,7 @@ export function decideInstall(x: ReleaseContext, d: Rendering): ReleaseDecision 
     return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
   if (!installed) {
-    return decided(x, verb, NOT_INSTALLED, x.record?.lastAppliedTime === undefined ? plannedInstall(d) : carry(r, d, false, 'Pending', PLANNED_INSTALL), installAction(x, d));
+    return decided(x, verb, NOT_INSTALLED, x.record?.lastAppliedTime === undefined ? plannedInstall(d) : carry(r, d, false, 'Pending', PLANNED_INSTALL), installAction(x.profile, x.cluster, d));
   }
   const texts = upgradeTexts(r, d);
   const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: texts.reason };
@@ -108,8 +108,8 @@ export function isFreshInstall(x: ReleaseContext, d: Rendering): boolean {
 }
 
 /** The helm install of a release never applied. */
-export function installAction(x: ReleaseContext, d: Rendering): PlannedAction {
-  return { action: 'install', cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: NOT_INSTALLED };
+export function installAction(profile: string, cluster: ClusterKey, d: Rendering): PlannedAction {
+  return { action: 'install', cluster, profile, release: d.request, hash: d.hash, reason: NOT_INSTALLED };
 }
 
 /** Why an installed release is upgraded, and what its record says meanwhile. */

@@ -26,7 +26,7 @@ import {
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
-import { compareReleaseKeys, desiredReleases, releaseKey, renderingAt, type DesiredChart } from './desired.ts';
+import { compareReleaseKeys, desiredReleases, releaseKey, renderingAt, type DesiredChart, type DesiredReleases, type Rendering } from './desired.ts';
 import { ActionOrder, sortSmall } from './order.ts';
 
 export interface CurrentProfile {
@@ -110,10 +110,25 @@ export function planReleases(input: {
     // Matched clusters, in order, each with every helmCharts entry in order.
     const wanted = desired.get(id);
     const entries = wanted?.charts ?? [];
+    // A profile whose entries are the same for every cluster: on a cluster with nothing recorded
+    // that answers, its releases are all fresh installs, the same ones in the same order each time.
+    const fresh = wanted && !resolution.anyLost && ctx.syncMode !== 'DryRun' ? freshInstalls(wanted) : undefined;
     for (let k = 0; entries.length > 0 && k < wanted!.clusters.length; k++) {
       const at = wanted!.clusters[k]!;
       const cluster = at.key;
       const before = recorded.size > 0 ? recorded.get(cluster) : undefined;
+      if (fresh && before === undefined) {
+        const state = stateOf(at, cluster);
+        if (state.reachable) {
+          // What the loop below decides for each release (isFreshInstall holds for every one).
+          const from = order.size;
+          for (const d of fresh.renderings) order.push(installAction(id, cluster, d));
+          order.place(at, from);
+          plan.tally.install += fresh.renderings.length;
+          out.push({ cluster, releases: fresh.records });
+          continue;
+        }
+      }
       const had = before?.releases ?? NONE;
       const records = scratch;
       records.n = 0;
@@ -137,7 +152,7 @@ export function planReleases(input: {
           if (isFreshInstall(x, d)) {
             // decideInstall's answer, without the decision object (80k of them in a new 10k fleet).
             plan.tally.install++;
-            order.push(installAction(x, d));
+            order.push(installAction(id, cluster, d));
             records.add(plannedInstall(d));
           } else {
             decide(decideInstall(x, d), records);
@@ -185,6 +200,35 @@ export function planReleases(input: {
 }
 
 const NONE: readonly ReleaseStatus[] = [];
+
+interface FreshInstalls {
+  /** The profile's renderings in release key order: the order of a cluster's actions and records. */
+  renderings: readonly Rendering[];
+  /** Their pending-install records, in that order: one frozen list shared by every such cluster. */
+  records: ReleaseStatus[];
+}
+
+const freshByDesired = new WeakMap<DesiredReleases, FreshInstalls | null>();
+
+/**
+ * When every helmCharts entry of the profile installs one rendering shared by all its clusters,
+ * without error and under distinct release keys: the actions and records of a cluster where all of
+ * them are fresh installs. Kept per desired releases (that is, per loaded profile and matches).
+ */
+function freshInstalls(desired: DesiredReleases): FreshInstalls | undefined {
+  let fresh = freshByDesired.get(desired);
+  if (fresh === undefined) {
+    const shared = desired.charts.map((c) => (c.action === 'Install' && c.shared?.error === undefined ? c.shared : undefined));
+    const keys = new Set(shared.map((d) => d?.key));
+    if (shared.length === 0 || shared.some((d) => d === undefined) || keys.size < shared.length) fresh = null;
+    else {
+      const renderings = (shared as Rendering[]).sort((a, b) => compareReleaseKeys(a.request, b.request));
+      fresh = { renderings, records: Object.freeze(renderings.map((d) => plannedInstall(d))) as ReleaseStatus[] };
+    }
+    freshByDesired.set(desired, fresh);
+  }
+  return fresh ?? undefined;
+}
 
 /** Whether one of the first `n` helmCharts entries renders release key `key` on the profile's k-th cluster. */
 function declaredBefore(entries: readonly DesiredChart[], k: number, n: number, key: string): boolean {

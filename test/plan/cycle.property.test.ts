@@ -28,6 +28,8 @@ const repoArb = fc
         leave: fc.boolean(),
         // A second chart whose release key sorts before or after the first one's (apps/x, apps/y).
         second: fc.constantFrom(undefined, 'aaa', 'zzz'),
+        // Values read the cluster (one rendering per cluster) or not (one for all: the planner's shortcut).
+        templated: fc.boolean(),
       }),
       { maxLength: 4 },
     ),
@@ -38,7 +40,7 @@ const repoArb = fc
     profiles: r.profiles.map((p, i): ProfileObject => {
       const spec = {
         helmCharts: [
-          chart(p.release, { chartVersion: p.version, values: 'n: {{ .Cluster.metadata.name }}' }),
+          chart(p.release, { chartVersion: p.version, values: p.templated ? 'n: {{ .Cluster.metadata.name }}' : 'n: 1' }),
           ...(p.second ? [chart('extra', { releaseNamespace: p.second })] : []),
         ],
         ...(p.tier !== undefined ? { tier: p.tier } : {}),

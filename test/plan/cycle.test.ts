@@ -4,7 +4,7 @@ import type { RepositoryObjects } from '../../src/plan/cycle.ts';
 import { computeCycle } from '../../src/plan/cycle.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
-import { later, probes, record, step, summary } from './cycle-helpers.ts';
+import { later, probes, record, step, summary, type Step } from './cycle-helpers.ts';
 
 const none = { install: 0, upgrade: 0, uninstall: 0, 'in-sync': 0, wait: 0, backoff: 0, 'dry-run': 0, conflict: 0, error: 0, forget: 0 };
 
@@ -258,6 +258,40 @@ describe('what a cycle reports', () => {
     const second = step(repo, first.after, { now: later(60) });
     assert.deepEqual(second.cycle.tally, { ...none, 'in-sync': 2, install: 2 });
     assert.deepEqual(second.cycle.decisions, []);
+  });
+});
+
+describe('the shortcut for clusters where every release is a fresh install', () => {
+  test('plans exactly what deciding release by release plans', () => {
+    // The same charts twice: values written out (one rendering for every cluster: the shortcut)
+    // and values read from a label all clusters share (one rendering per cluster: release by release).
+    const fleet = [
+      cluster('civo/cluster1', { env: 'prod' }),
+      cluster('civo/cluster2', { env: 'prod' }),
+      cluster('civo/cluster3', { env: 'prod' }),
+      cluster('civo/cluster4', { env: 'prod' }, { paused: true }),
+    ];
+    const charts = (values: string) => [chart('zeta', { values }), chart('alpha', { values }), chart('mid', { releaseNamespace: 'aaa', values })];
+    const literal = clusterProfile('apps', { clusterSelector: 'env=prod', helmCharts: charts('env: prod\n') });
+    const templated = clusterProfile('apps', { clusterSelector: 'env=prod', helmCharts: charts('env: {{ index .Cluster.metadata.labels "env" }}\n') });
+    // cluster2 already has one release recorded (not the shortcut's case), cluster3 is down.
+    const seeded = step({ clusters: [fleet[1]!], sets: [], profiles: [clusterProfile('apps', { clusterSelector: 'env=prod', helmCharts: [chart('alpha', { values: 'env: prod\n' })] })] });
+    const run = (profile: typeof literal) =>
+      step({ clusters: fleet, sets: [], profiles: [profile] }, { ...seeded.after, clusters: new Map() }, { down: ['civo/cluster3'], now: later(60) });
+    const fast = run(literal);
+    const slow = run(templated);
+    assert.deepEqual(fast.cycle.actions, slow.cycle.actions);
+    assert.deepEqual(fast.cycle.tally, slow.cycle.tally);
+    const statuses = (s: Step['cycle']['snapshot']) => [...s.profiles].map(([id, e]) => [id, e.status]);
+    assert.deepEqual(statuses(fast.cycle.snapshot), statuses(slow.cycle.snapshot));
+    assert.deepEqual(summary(fast.cycle), [
+      'install mid on civo/cluster1 for ClusterProfile/apps',
+      'install alpha on civo/cluster1 for ClusterProfile/apps',
+      'install zeta on civo/cluster1 for ClusterProfile/apps',
+      'install mid on civo/cluster2 for ClusterProfile/apps',
+      'install zeta on civo/cluster2 for ClusterProfile/apps',
+    ]);
+    assert.equal(fast.cycle.tally.wait, 3, 'the down cluster waits');
   });
 });
 

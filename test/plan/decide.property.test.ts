@@ -49,7 +49,7 @@ test('a fresh install taken by the shortcut is what decideInstall decides', () =
       if (!isFreshInstall(x, d)) return;
       shortcuts++;
       assert.equal(full.decision, 'install');
-      assert.deepEqual(full.action, installAction(x, d));
+      assert.deepEqual(full.action, installAction(x.profile, x.cluster, d));
       assert.equal(full.record, plannedInstall(d));
     }),
     { numRuns: 400 },
