@@ -207,11 +207,6 @@ function carry(
   reason?: string,
   error?: string,
 ): ReleaseStatus {
-  // A release never applied (a new fleet's every release): one literal, all fields in place.
-  if (r === undefined && reason !== undefined && error === undefined) {
-    const q = d.request;
-    return { releaseNamespace: q.releaseNamespace, releaseName: q.releaseName, chart: q.chartName, chartVersion: q.chartVersion, state, reason };
-  }
   const out: ReleaseStatus = {
     releaseNamespace: d.request.releaseNamespace,
     releaseName: d.request.releaseName,

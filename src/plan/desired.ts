@@ -130,13 +130,13 @@ function chartRenderer(chart: HelmChart): Renderer {
     try {
       compiled.push([f, compileTemplate(raw[f])]);
     } catch (err) {
-      return { shared: rendering(raw, templateMessage(f, err)) };
+      return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }
   }
   if (!compiled.some(([, t]) => t.usesCluster)) {
     const request = { ...raw };
     for (const [f, t] of compiled) request[f] = t.render({ apiVersion: '', kind: '', metadata: { name: '' } });
-    return { shared: rendering(request) };
+    return { shared: rendering(request, releaseHash) };
   }
   const hash = releaseHasher(raw, compiled.map(([f]) => f));
   const render = (cluster: TemplateCluster): Rendering => {
@@ -145,17 +145,17 @@ function chartRenderer(chart: HelmChart): Renderer {
       try {
         request[f] = t.render(cluster);
       } catch (err) {
-        return rendering(raw, templateMessage(f, err));
+        return rendering(raw, releaseHash, templateMessage(f, err));
       }
     }
-    return { key: releaseKey(request), request, hash: hash(request), error: undefined, installRecord: undefined };
+    return rendering(request, hash);
   };
   return { render };
 }
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
-function rendering(request: ReleaseRequest, error?: string): Rendering {
-  return { key: releaseKey(request), request, hash: releaseHash(request), error, installRecord: undefined };
+function rendering(request: ReleaseRequest, hash: (request: ReleaseRequest) => string, error?: string): Rendering {
+  return { key: releaseKey(request), request, hash: hash(request), error, installRecord: undefined };
 }
 
 function templateMessage(field: string, err: unknown): string {

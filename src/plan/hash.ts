@@ -28,51 +28,14 @@ const MATERIAL_KEYS = [
 ] as const satisfies ReadonlyArray<keyof ReleaseRequest>;
 
 const QUOTED_KEYS = MATERIAL_KEYS.map((k) => `${JSON.stringify(k)}:`);
-
-// The fields of one chart entry repeat for every cluster it is rendered for (only a templated field
-// differs), so each field's JSON text is kept for the last value seen: a repeat is a string compare.
-const lastValue: unknown[] = MATERIAL_KEYS.map(() => undefined);
-const lastJson: string[] = MATERIAL_KEYS.map(() => '');
-
-/** canonicalJson of the release's hashed fields, written without building and sorting an object. */
-export function releaseMaterial(release: ReleaseRequest): string {
-  let out = '{';
-  for (let i = 0; i < MATERIAL_KEYS.length; i++) {
-    const v = release[MATERIAL_KEYS[i]!];
-    if (v === undefined) continue;
-    let json: string;
-    if (typeof v === 'string') {
-      if (v !== lastValue[i]) {
-        lastValue[i] = v;
-        lastJson[i] = JSON.stringify(v);
-      }
-      json = lastJson[i]!;
-    } else {
-      json = canonicalJson(v);
-    }
-    out += out.length === 1 ? QUOTED_KEYS[i]! + json : `,${QUOTED_KEYS[i]!}${json}`;
-  }
-  return `${out}}`;
-}
-
-// crypto.hash (Node ≥ 20.12) skips the Hash object createHash builds per call: the same digest at
-// about half the cost. package.json accepts Node ≥ 20.5, hence the fallback.
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => crypto.createHash('sha256').update(text).digest('hex');
-
-export function releaseHash(release: ReleaseRequest): string {
-  return `sha256:${sha256Hex(releaseMaterial(release))}`;
-}
+const NO_FIELDS: ReadonlyArray<keyof ReleaseRequest> = [];
 
 /**
- * releaseHash for releases that differ from `base` only in the string fields `varying` (one chart
- * entry rendered per cluster differs in its templated fields): the JSON of every other field is
- * written once, here, instead of once per cluster.
+ * canonicalJson of the release's hashed fields, written without building and sorting an object,
+ * as fixed texts around the string fields in `varying`: texts[0] + JSON(varying field 0) +
+ * texts[1] + … + texts[n]. With no field varying, texts[0] is the whole material.
  */
-export function releaseHasher(base: ReleaseRequest, varying: ReadonlyArray<keyof ReleaseRequest>): (release: ReleaseRequest) => string {
-  // The material is texts[0] + JSON(varying 0) + texts[1] + … + texts[n].
+function materialTexts(base: ReleaseRequest, varying: ReadonlyArray<keyof ReleaseRequest>): { texts: string[]; keys: Array<keyof ReleaseRequest> } {
   const texts: string[] = [];
   const keys: Array<keyof ReleaseRequest> = [];
   let text = '{';
@@ -93,6 +56,27 @@ export function releaseHasher(base: ReleaseRequest, varying: ReadonlyArray<keyof
     first = false;
   }
   texts.push(`${text}}`);
+  return { texts, keys };
+}
+
+// crypto.hash (Node ≥ 20.12) skips the Hash object createHash builds per call: the same digest at
+// about half the cost. package.json accepts Node ≥ 20.5, hence the fallback.
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+export function releaseHash(release: ReleaseRequest): string {
+  return `sha256:${sha256Hex(materialTexts(release, NO_FIELDS).texts[0]!)}`;
+}
+
+/**
+ * releaseHash for releases that differ from `base` only in the string fields `varying` (one chart
+ * entry rendered per cluster differs in its templated fields): the JSON of every other field is
+ * written once, here, instead of once per cluster.
+ */
+export function releaseHasher(base: ReleaseRequest, varying: ReadonlyArray<keyof ReleaseRequest>): (release: ReleaseRequest) => string {
+  const { texts, keys } = materialTexts(base, varying);
   return (release) => {
     let out = texts[0]!;
     for (let j = 0; j < keys.length; j++) {

@@ -50,16 +50,7 @@ export class ActionOrder {
       return;
     }
     const added = this.added;
-    // Insertion sort of the group by release key (two charts, mostly).
-    for (let i = from + 1; i < this.count; i++) {
-      const x = added[i]!;
-      let j = i - 1;
-      while (j >= from && byRelease(added[j]!, x) > 0) {
-        added[j + 1] = added[j]!;
-        j--;
-      }
-      added[j + 1] = x;
-    }
+    insertionSort(added, from, this.count, byRelease);
     for (let i = from; i < this.count; i++) this.bucketOf[i] = 2 * c.ordinal + (added[i]!.action === 'uninstall' ? 0 : 1);
   }
 
@@ -92,16 +83,21 @@ export class ActionOrder {
  */
 export function sortSmall<T>(list: T[], compare: (a: T, b: T) => number): T[] {
   if (list.length > 16) return list.sort(compare);
-  for (let i = 1; i < list.length; i++) {
+  insertionSort(list, 0, list.length, compare);
+  return list;
+}
+
+/** Stable in-place insertion sort of list[from..to). */
+function insertionSort<T>(list: T[], from: number, to: number, compare: (a: T, b: T) => number): void {
+  for (let i = from + 1; i < to; i++) {
     const x = list[i]!;
     let j = i - 1;
-    while (j >= 0 && compare(list[j]!, x) > 0) {
+    while (j >= from && compare(list[j]!, x) > 0) {
       list[j + 1] = list[j]!;
       j--;
     }
     list[j + 1] = x;
   }
-  return list;
 }
 
 const byRelease = (a: PlannedAction, b: PlannedAction): number => compareReleaseKeys(a.release, b.release);

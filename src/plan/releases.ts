@@ -86,7 +86,7 @@ export function planReleases(input: {
   const scratch = new RecordList();
   // Installs, upgrades and releases in sync are counted, not kept as decisions: they are most of
   // a cycle's releases (all 80k of a new 10k fleet's), and their actions and records say it all.
-  // One profile's actions on one cluster go straight into the order, which places them when the cluster is done.
+  // Actions go straight into the order, which places a cluster's group when the cluster is done.
   const decide = (decision: ReleaseDecision | undefined, records: RecordList): void => {
     if (!decision) return;
     const kind = decision.decision;

@@ -43,7 +43,6 @@ export interface ClusterIndex {
 
 const SEP = '\u0000';
 const NONE: readonly number[] = [];
-const NO_ORDINALS: readonly number[] = [];
 
 interface Postings {
   values: Map<string, number[]>;
@@ -125,8 +124,8 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
       postings.all.push(c.ordinal);
     }
   }
-  const withLabel = (key: string, value: string): readonly number[] => byLabel.get(key)?.values.get(value) ?? NONE;
   const labelIndex = (key: string): Postings => byLabel.get(key) ?? NO_POSTINGS;
+  const withLabel = (key: string, value: string): readonly number[] => labelIndex(key).values.get(value) ?? NONE;
   const paused = new Uint8Array(clusters.length);
   const namespaces = new Int32Array(clusters.length);
   const namespaceNumbers = new Map<string, number>();
@@ -204,7 +203,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
   // or profile asks about the same selector object every cycle.
   const keyOf = new WeakMap<object, string>();
   function match(selector: ClusterSelector | undefined, namespace: string | undefined): Match {
-    if (selector === undefined || selector === null) return { ordinals: NO_ORDINALS };
+    if (selector === undefined || selector === null) return { ordinals: NONE };
     let selKey: string;
     if (typeof selector === 'string') selKey = `s${selector}`;
     else {
@@ -223,7 +222,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
       sel = compileSelector(selector); // validates; throws SelectorSyntaxError, and nothing is cached then
       compiled.set(selKey, sel);
     }
-    const result = { ordinals: sel.empty ? NO_ORDINALS : find(sel, requirementsOf(selector), namespace) };
+    const result = { ordinals: sel.empty ? NONE : find(sel, requirementsOf(selector), namespace) };
     results.set(resultKey, result);
     return result;
   }
@@ -292,16 +291,14 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
   }
 
   const refs: ObjectRef[] = new Array(clusters.length); // sized: filled out of order
-  const refAt = (o: number): ObjectRef => {
-    const c = clusters[o]!;
-    return (refs[o] ??= Object.freeze(clusterRef(c.object.apiVersion, c.namespace, c.name)));
-  };
+  const newRef = (c: IndexedCluster): ObjectRef => Object.freeze(clusterRef(c.object.apiVersion, c.namespace, c.name));
+  const refAt = (o: number): ObjectRef => (refs[o] ??= newRef(clusters[o]!));
 
   return {
     clusters,
     byKey: (key) => byKey.get(key),
-    refOf: (c) => refs[c.ordinal] ?? refAt(c.ordinal),
-    refAt: (o) => refs[o] ?? refAt(o),
+    refOf: (c) => refAt(c.ordinal),
+    refAt,
     matchSelector,
     matchOrdinals: (selector, namespace) => match(selector, namespace).ordinals,
     paused,

@@ -45,7 +45,7 @@ export class FleetHealth implements HealthMap {
     this.notReady[c.ordinal] = status.ready ? 0 : 1;
   }
   at(c: IndexedCluster): ClusterStatus | undefined {
-    return this.statuses[c.ordinal];
+    return this.atOrdinal(c.ordinal);
   }
   atOrdinal(o: number): ClusterStatus | undefined {
     return this.statuses[o];
@@ -213,6 +213,7 @@ interface Remembered {
   status: SetStatus;
 }
 const remembered = new WeakMap<SetLike, Remembered>();
+const NO_REFS: readonly ObjectRef[] = [];
 
 // Which considered clusters a selection chose: one buffer for every call (selection never nests),
 // not a typed array and its buffer outside the heap per set and cycle.
@@ -223,7 +224,6 @@ function chosenScratch(n: number): Uint8Array {
   chosenBuffer.fill(0, 0, n);
   return chosenBuffer;
 }
-const NO_REFS: readonly ObjectRef[] = [];
 
 // Most of what a set lists as not selected is over its cap, with the same entry for every set of
 // that cap: 1.3M entries in the first cycle of a 100k fleet. One shared (never mutated) entry per
