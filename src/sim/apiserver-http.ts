@@ -1,12 +1,17 @@
 // HTTP plumbing shared by the simulated API server's handlers: JSON answers, Kubernetes
 // `Status` errors shaped like the real ones, and request bodies.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceType } from './apiserver-discovery.ts';
+import { PatchError } from './apiserver-patch.ts';
+import { SelectorError } from './apiserver-select.ts';
+import { StoreError } from './apiserver-store.ts';
 
 export type StatusReason =
   | 'BadRequest'
   | 'Unauthorized'
   | 'NotFound'
   | 'MethodNotAllowed'
+  | 'NotAcceptable'
   | 'AlreadyExists'
   | 'Conflict'
   | 'Expired'
@@ -21,6 +26,7 @@ const CODES: Record<StatusReason, number> = {
   Unauthorized: 401,
   NotFound: 404,
   MethodNotAllowed: 405,
+  NotAcceptable: 406,
   AlreadyExists: 409,
   Conflict: 409,
   Expired: 410,
@@ -89,4 +95,27 @@ export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): 
 
 export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Translates storage errors into the Status the real server would answer. */
+export function asApiError(err: unknown, rt: ResourceType, name?: string): unknown {
+  const details = { name, group: rt.group || undefined, kind: rt.resource };
+  if (err instanceof StoreError) {
+    switch (err.code) {
+      case 'NotFound':
+      case 'AlreadyExists':
+      case 'Conflict':
+      case 'Invalid':
+      case 'Expired':
+        return new ApiError(err.code, err.message, details);
+      default: {
+        const never: never = err.code;
+        return never;
+      }
+    }
+  }
+  if (err instanceof PatchError || err instanceof SelectorError || err instanceof SyntaxError) {
+    return new ApiError('BadRequest', err.message, details);
+  }
+  return err;
 }

@@ -1,18 +1,21 @@
 // The REST verbs on resource types: get, list, watch, create, update, patch, delete and
 // deletecollection, with the status and scale subresources, answering in JSON as the real
-// API server does (Status objects on errors, lists with a resourceVersion).
+// API server does (Status objects on errors, lists with a resourceVersion, metadata-only
+// and Table answers when the Accept header asks for them).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import type { ResourceRegistry, ResourceType } from './apiserver-discovery.ts';
+import { managedFieldsOf, previousApply, recordApply } from './apiserver-apply.ts';
 import { crdTypes } from './apiserver-controllers.ts';
-import { ApiError, mediaType, readBody, sendJson, successStatus } from './apiserver-http.ts';
+import { ApiError, asApiError, mediaType, readBody, sendJson, successStatus } from './apiserver-http.ts';
 import { decodeKubernetesProtobuf } from './apiserver-protobuf.ts';
-import { jsonPatch, mergePatch, PatchError, serverSideApply, strategicMergePatch } from './apiserver-patch.ts';
+import { jsonPatch, mergePatch, serverSideApply, strategicMergePatch } from './apiserver-patch.ts';
 import type { ResourceRoute } from './apiserver-routes.ts';
 import { validateObject } from './apiserver-validate.ts';
-import { SelectorError, selectorFilter } from './apiserver-select.ts';
-import { StoreError, typeKey, type KubeObject, type ObjectStore } from './apiserver-store.ts';
+import { selectorFilter } from './apiserver-select.ts';
+import { typeKey, type KubeObject, type ObjectStore } from './apiserver-store.ts';
 import { serveWatch } from './apiserver-watch.ts';
+import { contentTypeOf, partialMetadata, partialMetadataList, representationOf, scaleOf, table } from './apiserver-views.ts';
 
 type Json = Parameters<typeof mergePatch>[0];
 
@@ -24,48 +27,11 @@ function qualified(rt: ResourceType): string {
   return rt.group ? `${rt.resource}.${rt.group}` : rt.resource;
 }
 
-/** Translates storage errors into the Status the real server would answer. */
-export function asApiError(err: unknown, rt: ResourceType, name?: string): unknown {
-  const details = { name, group: rt.group || undefined, kind: rt.resource };
-  if (err instanceof StoreError) {
-    switch (err.code) {
-      case 'NotFound':
-      case 'AlreadyExists':
-      case 'Conflict':
-      case 'Invalid':
-      case 'Expired':
-        return new ApiError(err.code, err.message, details);
-      default: {
-        const never: never = err.code;
-        return never;
-      }
-    }
-  }
-  if (err instanceof PatchError || err instanceof SelectorError || err instanceof SyntaxError) {
-    return new ApiError('BadRequest', err.message, details);
-  }
-  return err;
-}
-
-/** The autoscaling/v1 Scale view of a workload (the `scale` subresource). */
-function scaleOf(o: KubeObject): KubeObject {
-  const replicas = (o.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-  return {
-    apiVersion: 'autoscaling/v1',
-    kind: 'Scale',
-    metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
-    spec: { replicas },
-    status: { replicas },
-  };
-}
-
 export class ResourceApi {
-  /** What each field manager last applied, per object uid: server-side apply removes what it drops. */
-  private readonly applied = new Map<string, Json>();
-
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly store: ObjectStore,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   private typed(rt: ResourceType, o: KubeObject): KubeObject {
@@ -79,8 +45,7 @@ export class ResourceApi {
       switch (req.method) {
         case 'GET':
           if (watch) return serveWatch(req, res, { rt, namespace: route.namespace, name, query, store: this.store, typed: (o) => this.typed(rt, o) });
-          if (name === undefined) return sendJson(res, 200, this.list(rt, route.namespace, query));
-          return sendJson(res, 200, this.view(rt, this.mustGet(rt, route.namespace, name), subresource));
+          return this.read(req, res, route, query);
         case 'POST':
           if (name !== undefined) throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource`, undefined, 405);
           return sendJson(res, 201, this.create(rt, route.namespace, await this.body(req), query));
@@ -123,16 +88,38 @@ export class ResourceApi {
     return o;
   }
 
+  /** GET of one object or a list, in the representation the Accept header asks for. */
+  private read(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, query: URLSearchParams): void {
+    const { rt, name, subresource } = route;
+    const list = name === undefined;
+    const representation = subresource === 'scale' ? 'object' : representationOf(req.headers.accept, list);
+    const found = list ? this.store.list(rt, route.namespace).filter(selectorFilter(query)) : [this.mustGet(rt, route.namespace, name)];
+    const resourceVersion = this.store.resourceVersion();
+    let body: object;
+    switch (representation) {
+      case 'object':
+        body = list
+          ? { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion }, items: found.map((o) => this.typed(rt, o)) }
+          : this.view(rt, found[0]!, subresource);
+        break;
+      case 'metadata':
+        body = list ? partialMetadataList(found, resourceVersion) : partialMetadata(found[0]!);
+        break;
+      case 'table':
+        body = table(rt, found, (o) => this.typed(rt, o), query, this.clock(), resourceVersion);
+        break;
+      default: {
+        const never: never = representation;
+        return never;
+      }
+    }
+    sendJson(res, 200, body, contentTypeOf(representation, list));
+  }
+
   private view(rt: ResourceType, o: KubeObject, subresource: string | undefined): KubeObject {
     if (subresource === 'scale' && rt.subresources?.includes('scale')) return scaleOf(o);
     if (subresource !== undefined && subresource !== 'status') throw new ApiError('NotFound', `the server could not find the requested resource`);
     return this.typed(rt, o);
-  }
-
-  list(rt: ResourceType, namespace: string | undefined, query: URLSearchParams): object {
-    const keep = selectorFilter(query);
-    const items = this.store.list(rt, namespace).filter(keep).map((o) => this.typed(rt, o));
-    return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: this.store.resourceVersion() }, items };
   }
 
   private checkNamespace(rt: ResourceType, namespace: string | undefined, obj: KubeObject): void {
@@ -159,11 +146,14 @@ export class ResourceApi {
     return rest as KubeObject;
   }
 
-  private create(rt: ResourceType, namespace: string | undefined, obj: KubeObject, query: URLSearchParams): KubeObject {
+  private create(rt: ResourceType, namespace: string | undefined, obj: KubeObject, query: URLSearchParams, managedFields?: unknown[]): KubeObject {
     this.checkKind(rt, obj);
     this.checkNamespace(rt, namespace, obj);
     const dryRun = query.get('dryRun') === 'All';
     if (obj.metadata.name !== undefined || !obj.metadata.generateName) validateObject(rt, obj);
+    // The server keeps managedFields itself (apply passes them in): a client's own are dropped.
+    if (managedFields === undefined) delete obj.metadata.managedFields;
+    else obj.metadata.managedFields = managedFields;
     return this.typed(rt, this.store.create(rt, this.strip(obj), { dryRun }));
   }
 
@@ -178,7 +168,7 @@ export class ResourceApi {
   }
 
   /** Stores `next` as the new state of `live`, honouring what a subresource may change. */
-  private write(rt: ResourceType, live: KubeObject, next: KubeObject, subresource: string | undefined, query: URLSearchParams): KubeObject {
+  private write(rt: ResourceType, live: KubeObject, next: KubeObject, subresource: string | undefined, query: URLSearchParams, managedFields = live.metadata.managedFields): KubeObject {
     const dryRun = query.get('dryRun') === 'All';
     if (subresource === 'status') {
       const updated = { ...live, status: next.status, metadata: { ...live.metadata, resourceVersion: next.metadata.resourceVersion } };
@@ -191,8 +181,9 @@ export class ResourceApi {
     }
     if (subresource !== undefined) throw new ApiError('NotFound', 'the server could not find the requested resource');
     // Writes to the object itself never change its status: that is the controllers' part.
-    const updated = { ...next, status: live.status, metadata: { ...next.metadata, namespace: live.metadata.namespace } };
+    const updated = { ...next, status: live.status, metadata: { ...next.metadata, namespace: live.metadata.namespace, managedFields } };
     if (updated.status === undefined) delete updated.status;
+    if (managedFields === undefined) delete updated.metadata.managedFields;
     validateObject(rt, updated);
     return this.typed(rt, this.store.update(rt, updated, { dryRun }));
   }
@@ -250,20 +241,16 @@ export class ResourceApi {
     config.metadata.name = name;
     this.checkKind(rt, config);
     if (rt.namespaced) config.metadata.namespace ??= namespace;
-    const dryRun = query.get('dryRun') === 'All';
+    const entries = managedFieldsOf(live?.metadata ?? {});
+    const managedFields = recordApply(entries, manager, apiVersionOf(rt), config, this.clock());
     if (!live) {
       if (subresource !== undefined) throw new ApiError('NotFound', `${qualified(rt)} "${name}" not found`);
-      const object = this.create(rt, namespace, structuredClone(config), query);
-      if (!dryRun) this.applied.set(`${object.metadata.uid}/${manager}`, config as unknown as Json);
-      return { code: 201, object };
+      return { code: 201, object: this.create(rt, namespace, structuredClone(config), query, managedFields) };
     }
-    const key = `${live.metadata.uid}/${manager}`;
-    const merged = serverSideApply(this.typed(rt, live) as unknown as Json, config as unknown as Json, this.applied.get(key)) as unknown as KubeObject;
+    const merged = serverSideApply(this.typed(rt, live) as unknown as Json, config as unknown as Json, previousApply(entries, manager)) as unknown as KubeObject;
     delete merged.metadata.resourceVersion; // apply does not do optimistic concurrency unless the config says so
     if (config.metadata.resourceVersion) merged.metadata.resourceVersion = config.metadata.resourceVersion;
-    const object = this.write(rt, live, this.strip(merged), subresource, query);
-    if (!dryRun) this.applied.set(key, config as unknown as Json);
-    return { code: 200, object };
+    return { code: 200, object: this.write(rt, live, this.strip(merged), subresource, query, managedFields) };
   }
 
   private delete(rt: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams): object {
@@ -286,7 +273,6 @@ export class ResourceApi {
 
   /** What the namespace controller and the garbage collector do after a deletion, at once. */
   private collectGarbage(rt: ResourceType, gone: KubeObject): void {
-    for (const key of [...this.applied.keys()]) if (key.startsWith(`${gone.metadata.uid}/`)) this.applied.delete(key);
     if (rt.kind === 'Namespace' && rt.group === '') this.store.deleteNamespaceContents(this.registry.all(), gone.metadata.name!);
     if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') {
       const custom = crdTypes(gone)[0];
