@@ -1,104 +1,58 @@
 // What the controllers of a real cluster would write into `status` right after an object is
-// stored, so that waiting clients (helm --wait, kstatus) see workloads become ready at once.
-// There are no pods and no scheduler: every workload is instantly healthy.
+// stored, so that waiting clients (helm --wait, kstatus) see workloads become ready at once
+// (workloads: apiserver-workload-status.ts); the defaults the API server fills in itself; and
+// the types a CustomResourceDefinition serves.
 import type { ResourceType } from './apiserver-discovery.ts';
 import type { KubeObject } from './apiserver-store.ts';
 
+import { condition, daemonSetStatus, deploymentStatus, jobStatus, podStatus, replicaSetStatus, statefulSetStatus } from './apiserver-workload-status.ts';
+
 type Status = Record<string, unknown>;
 
-function condition(type: string, reason: string, now: string): object {
-  return { type, status: 'True', lastTransitionTime: now, lastUpdateTime: now, reason, message: reason };
-}
-
-function replicas(obj: KubeObject): number {
-  const spec = obj.spec as { replicas?: number } | undefined;
-  return typeof spec?.replicas === 'number' ? spec.replicas : 1;
-}
-
-function isHook(obj: KubeObject): boolean {
-  return obj.metadata.annotations?.['helm.sh/hook'] !== undefined;
-}
-
-/** The status a healthy cluster would converge to, or undefined to leave the object alone. */
+/** The status a cluster's controllers converge to, or undefined to leave the object alone. */
 export function convergedStatus(rt: ResourceType, obj: KubeObject, now: string): Status | undefined {
-  const generation = obj.metadata.generation ?? 1;
   const old = (obj.status ?? {}) as Status;
   switch (rt.kind) {
     case 'Namespace':
       return { ...old, phase: 'Active' };
-    case 'Deployment': {
-      const n = replicas(obj);
-      return {
-        observedGeneration: generation,
-        replicas: n,
-        updatedReplicas: n,
-        readyReplicas: n,
-        availableReplicas: n,
-        conditions: [condition('Available', 'MinimumReplicasAvailable', now), condition('Progressing', 'NewReplicaSetAvailable', now)],
-      };
-    }
+    case 'Deployment':
+      return deploymentStatus(obj, now);
     case 'ReplicaSet':
-    case 'ReplicationController': {
-      const n = replicas(obj);
-      return { observedGeneration: generation, replicas: n, fullyLabeledReplicas: n, readyReplicas: n, availableReplicas: n };
-    }
-    case 'StatefulSet': {
-      const n = replicas(obj);
-      const revision = `${obj.metadata.name}-${generation}`;
-      return {
-        observedGeneration: generation,
-        replicas: n,
-        readyReplicas: n,
-        currentReplicas: n,
-        updatedReplicas: n,
-        availableReplicas: n,
-        currentRevision: revision,
-        updateRevision: revision,
-        collisionCount: 0,
-      };
-    }
+    case 'ReplicationController':
+      return replicaSetStatus(obj);
+    case 'StatefulSet':
+      return statefulSetStatus(obj);
     case 'DaemonSet':
-      return {
-        observedGeneration: generation,
-        desiredNumberScheduled: 1,
-        currentNumberScheduled: 1,
-        numberReady: 1,
-        numberAvailable: 1,
-        updatedNumberScheduled: 1,
-        numberMisscheduled: 0,
-      };
+      return daemonSetStatus(obj);
     case 'Job':
-      return {
-        startTime: now,
-        completionTime: now,
-        succeeded: 1,
-        ready: 0,
-        active: 0,
-        conditions: [condition('SuccessCriteriaMet', 'CompletionsReached', now), condition('Complete', 'CompletionsReached', now)],
-      };
+      return jobStatus(obj, now);
     case 'Pod':
-      return isHook(obj)
-        ? { phase: 'Succeeded', startTime: now }
-        : { phase: 'Running', startTime: now, conditions: [condition('Ready', 'Ready', now), condition('ContainersReady', 'Ready', now)] };
+      return podStatus(obj, now);
     case 'PersistentVolumeClaim':
-      return { phase: 'Bound' };
     case 'PersistentVolume':
       return { phase: 'Bound' };
     case 'Service': {
       const type = (obj.spec as { type?: string } | undefined)?.type;
       return type === 'LoadBalancer' ? { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } } : { loadBalancer: {} };
     }
-    case 'CustomResourceDefinition': {
-      const names = (obj.spec as { names?: unknown } | undefined)?.names;
-      return {
-        acceptedNames: names ?? {},
-        storedVersions: storedVersions(obj),
-        conditions: [condition('NamesAccepted', 'NoConflicts', now), condition('Established', 'InitialNamesAccepted', now)],
-      };
-    }
+    case 'CustomResourceDefinition':
+      return crdStatus(obj, now);
     default:
       return undefined;
   }
+}
+
+function crdStatus(crd: KubeObject, now: string): Status {
+  const old = (crd.status ?? {}) as Status;
+  const names = (crd.spec as { names?: unknown } | undefined)?.names;
+  return {
+    acceptedNames: names ?? {},
+    storedVersions: storedVersions(crd),
+    conditions: [
+      condition(old, 'NamesAccepted', true, 'NoConflicts', 'no conflicts found', now),
+      condition(old, 'Established', true, 'InitialNamesAccepted', 'the initial names have been accepted', now),
+    ],
+  };
 }
 
 function storedVersions(crd: KubeObject): string[] {

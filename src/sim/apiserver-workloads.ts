@@ -2,15 +2,11 @@
 // template (named `<deployment>-<template hash>`, labelled `pod-template-hash`), the current
 // one scaled to the Deployment's replicas and older ones to 0. helm's legacy readiness check
 // (`--wait=legacy`) and kubectl rollout look for exactly that ReplicaSet.
-import { createHash } from 'node:crypto';
 import type { ResourceRegistry } from './apiserver-discovery.ts';
 import type { KubeObject, ObjectStore, WatchEvent } from './apiserver-store.ts';
+import { templateHash } from './apiserver-workload-status.ts';
 
 type Template = { metadata?: { labels?: Record<string, string>; [k: string]: unknown }; [k: string]: unknown };
-
-function templateHash(template: unknown): string {
-  return createHash('sha256').update(JSON.stringify(template ?? {})).digest('hex').slice(0, 10);
-}
 
 /** Subscribes the controller to `store`; returns the unsubscribe function. */
 export function runDeploymentController(store: ObjectStore, registry: ResourceRegistry): () => void {

@@ -1,7 +1,8 @@
 // A simulated Kubernetes API server on loopback: HTTPS with its own CA, bearer-token auth,
 // health and version endpoints, discovery and generic CRUD over in-memory objects. Real
 // clients (helm, kubectl, gitset's prober) talk to it as to any cluster. Failure injection
-// (latency, error answers, hanging, stop/start on the same port) serves the failure tests.
+// (latency, error answers, hanging, stop/start on the same port, a rebuild that comes back
+// empty) serves the failure tests.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -45,10 +46,9 @@ const REQUEST_LOG_SIZE = 5000;
 
 export class SimApiServer {
   readonly caPem: string;
-  readonly store: ObjectStore;
-  readonly registry = new ResourceRegistry();
   private readonly cert: { certPem: string; keyPem: string };
-  private readonly resources: ResourceApi;
+  private readonly now: () => Date;
+  private contents!: { store: ObjectStore; registry: ResourceRegistry; resources: ResourceApi };
   private server: Server | undefined;
   private port: number;
   private latencyMs = 0;
@@ -64,24 +64,36 @@ export class SimApiServer {
     this.caPem = ca.certPem;
     this.cert = issueServingCertificate(ca);
     this.port = opts.port ?? 0;
-    const clock = opts.clock ?? (() => new Date());
-    this.store = new ObjectStore(clock, (rt, obj) => this.converge(rt, obj));
-    this.resources = new ResourceApi(this.registry, this.store);
-    runDeploymentController(this.store, this.registry);
-    this.bootstrap();
+    this.now = opts.clock ?? (() => new Date());
+    this.contents = this.emptyCluster();
   }
 
-  /** Objects every cluster has from the start. */
-  private bootstrap(): void {
-    const ns = this.registry.find('', 'v1', 'namespaces')!;
+  /** A fresh store with only what every cluster has from the start (its namespaces), and its controllers. */
+  private emptyCluster(): { store: ObjectStore; registry: ResourceRegistry; resources: ResourceApi } {
+    const registry = new ResourceRegistry();
+    const store = new ObjectStore(this.now, (rt, obj) => this.converge(rt, obj));
+    runDeploymentController(store, registry);
+    const ns = registry.find('', 'v1', 'namespaces')!;
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-      this.store.create(ns, { metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+      store.create(ns, { metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
     }
+    this.nextServiceIp = 10;
+    return { store, registry, resources: new ResourceApi(registry, store, this.now) };
+  }
+
+  /** The objects stored; replaced by `rebuild()`. */
+  get store(): ObjectStore {
+    return this.contents.store;
+  }
+
+  /** The served types (built-in and from CRDs); replaced by `rebuild()`. */
+  get registry(): ResourceRegistry {
+    return this.contents.registry;
   }
 
   private converge(rt: Parameters<typeof convergedStatus>[0], obj: KubeObject): void {
     serverDefaults(rt, obj, () => `10.43.${Math.floor(this.nextServiceIp / 250)}.${(this.nextServiceIp++ % 250) + 1}`);
-    const status = convergedStatus(rt, obj, obj.metadata.creationTimestamp ?? new Date().toISOString());
+    const status = convergedStatus(rt, obj, this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'));
     if (status) obj.status = status;
     if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') {
       const types = crdTypes(obj);
@@ -123,6 +135,17 @@ export class SimApiServer {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
+  }
+
+  /**
+   * A cluster rebuilt behind the same kubeconfig: stops (dropping every connection and watch),
+   * then listens again on the same port with the same CA and token, and nothing stored but
+   * the namespaces a new cluster has. Failure injection settings and the request log are kept.
+   */
+  async rebuild(): Promise<void> {
+    await this.stop();
+    this.contents = this.emptyCluster();
+    await this.start();
   }
 
   /** Delay before each answer, in ms (0 = none). */
@@ -209,7 +232,7 @@ export class SimApiServer {
       case 'version':
         return sendJson(res, 200, versionInfo(this.opts.version ?? 'v1.29.2'));
       case 'resource':
-        return this.resources.handle(req, res, route.route, url.searchParams);
+        return this.contents.resources.handle(req, res, route.route, url.searchParams);
       case 'openapi':
         return serveOpenApi(res, route.path);
       case 'coreVersions':

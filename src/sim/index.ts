@@ -7,6 +7,7 @@ import { renderKubeconfig, writeKubeconfigFile } from './kubeconfig.ts';
 
 export type { RequestRecord, SimApiServer } from './apiserver.ts';
 export type { KubeObject } from './apiserver-store.ts';
+export { NEVER_READY_IMAGE_MARKER } from './apiserver-workload-status.ts';
 export { startChartRepo, type ChartRepo, type ChartRepoOptions, type ChartSource } from './chart-repo.ts';
 export { renderKubeconfig, writeKubeconfigFile, type KubeconfigInput } from './kubeconfig.ts';
 
@@ -28,7 +29,11 @@ export interface SimCluster {
   readonly url: string;
   readonly caPem: string;
   readonly token: string;
-  /** The API server itself, for failure injection: setLatency, setFailing, hang, requests. */
+  /**
+   * The API server itself, for failure injection: setLatency, setFailing, hang, requests.
+   * Workloads whose container image contains `never-ready` never become ready (see
+   * apiserver-workload-status.ts).
+   */
   readonly server: SimApiServer;
   kubeconfig(): string;
   /** Writes the kubeconfig with mode 0600 (folders 0700). */
@@ -41,6 +46,12 @@ export interface SimCluster {
   stop(): Promise<void>;
   /** Listens again on the same port with the same CA. */
   start(): Promise<void>;
+  /**
+   * The cluster rebuilt empty behind the same kubeconfig: stops, then serves again on the same
+   * port, CA and token with nothing stored but a new cluster's namespaces (no releases, no
+   * CRDs). Latency, failing and hang settings are kept.
+   */
+  rebuild(): Promise<void>;
   /** Stops for good. */
   close(): Promise<void>;
   setLatency(ms: number): void;
@@ -69,6 +80,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     get: (apiPath) => getByPath(server, apiPath),
     stop: () => server.stop(),
     start: () => server.start(),
+    rebuild: () => server.rebuild(),
     close: () => server.stop(),
     setLatency: (ms) => server.setLatency(ms),
     setFailing: (code) => server.setFailing(code),
