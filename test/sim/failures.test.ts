@@ -1,6 +1,6 @@
 // Failure injection on the simulated API server, as the prober, helm runner and daemon tests
-// use it: error answers, a server that never answers, slowness, and stop/start on the same
-// port with the same CA and the same objects.
+// use it: error answers, a server that never answers, slowness, stop/start on the same
+// port with the same CA and the same objects, and a rebuild that comes back empty.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,37 @@ describe('failure injection', () => {
     assert.equal(cluster.url, url);
     const kept = await api('/api/v1/namespaces/default/configmaps/kept');
     assert.deepEqual([kept.status, kept.json.data, kept.json.metadata.uid], [200, { a: 'b' }, created.json.metadata.uid]);
+  });
+
+  test('rebuild comes back empty on the same port, CA and token, and helm starts over', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const helmPath = (await resolveHelm({ env: process.env, projectRoot: root })).path;
+    const kubeconfig = join(work, 'rebuilt.kubeconfig');
+    await cluster.writeKubeconfig(kubeconfig);
+    const env = { HELM_CACHE_HOME: join(work, 'cache'), HELM_CONFIG_HOME: join(work, 'config'), HELM_DATA_HOME: join(work, 'data') };
+    const helm = (...args: string[]) => execa(helmPath, [...args, '--kubeconfig', kubeconfig], { env, reject: false, timeout: 60_000 });
+    const install = () => helm('upgrade', '--install', 'greet', join(root, 'charts', 'hello'), '-n', 'apps', '--create-namespace', '--wait', '--timeout', '30s');
+    const records = async () => (await api('/api/v1/secrets?labelSelector=owner%3Dhelm', { accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' })).json.items;
+    assert.equal((await install()).exitCode, 0);
+    const crd = { metadata: { name: 'gadgets.example.com' }, spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'gadgets', kind: 'Gadget' }, versions: [{ name: 'v1', served: true, storage: true }] } };
+    assert.equal((await api('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { method: 'POST', body: crd })).status, 201);
+    assert.equal((await records()).length, 1);
+    const url = cluster.url;
+
+    await cluster.rebuild();
+    assert.equal(cluster.url, url);
+    assert.equal((await api('/version')).status, 200, 'same CA and token');
+    assert.deepEqual(await records(), []);
+    assert.equal((await api('/api/v1/namespaces/apps')).status, 404);
+    assert.equal((await api('/api/v1/namespaces/default')).status, 200, "a new cluster's namespaces are there");
+    assert.equal((await api('/apis/example.com/v1/namespaces/default/gadgets')).status, 404, 'types from CRDs are gone');
+    assert.equal(cluster.get('/apis/apps/v1/namespaces/apps/deployments/greet-hello'), undefined);
+    const list = await helm('list', '-A', '-o', 'json');
+    assert.deepEqual([list.exitCode, JSON.parse(list.stdout)], [0, []]);
+
+    const again = await install();
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.deepEqual((await records()).map((r: { metadata: { labels: Record<string, string> } }) => [r.metadata.labels.name, r.metadata.labels.version]), [['greet', '1']]);
   });
 
   test('the request log records method, path and answer', async () => {
