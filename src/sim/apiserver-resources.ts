@@ -15,7 +15,7 @@ import { validateObject } from './apiserver-validate.ts';
 import { selectorFilter } from './apiserver-select.ts';
 import { typeKey, type KubeObject, type ObjectStore } from './apiserver-store.ts';
 import { serveWatch } from './apiserver-watch.ts';
-import { contentTypeOf, partialMetadata, partialMetadataList, representationOf, scaleOf, table } from './apiserver-views.ts';
+import { contentTypeOf, partialMetadata, partialMetadataList, representationOf, scaleOf, table, watchRepresentation } from './apiserver-views.ts';
 
 type Json = Parameters<typeof mergePatch>[0];
 
@@ -44,7 +44,10 @@ export class ResourceApi {
     try {
       switch (req.method) {
         case 'GET':
-          if (watch) return serveWatch(req, res, { rt, namespace: route.namespace, name, query, store: this.store, typed: (o) => this.typed(rt, o) });
+          if (watch) {
+            const typed = watchRepresentation(req.headers.accept) === 'metadata' ? partialMetadata : (o: KubeObject) => this.typed(rt, o);
+            return serveWatch(req, res, { rt, namespace: route.namespace, name, query, store: this.store, typed });
+          }
           return this.read(req, res, route, query);
         case 'POST':
           if (name !== undefined) throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource`, undefined, 405);

@@ -35,6 +35,21 @@ export function representationOf(accept: string | undefined, list: boolean): Rep
   throw new ApiError('NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io`);
 }
 
+/**
+ * Watch events carry single objects: metadata-only when asked for (a metadata informer),
+ * otherwise whole objects; a Table watch (`kubectl get -w`) is answered with objects too.
+ */
+export function watchRepresentation(accept: string | undefined): 'object' | 'metadata' {
+  for (const list of [false, true]) {
+    try {
+      if (representationOf(accept, list) === 'metadata') return 'metadata';
+    } catch {
+      // nothing acceptable in this form; the other may be
+    }
+  }
+  return 'object';
+}
+
 /** The Content-Type of an answer in that representation. */
 export function contentTypeOf(representation: Representation, list: boolean): string {
   switch (representation) {

@@ -84,6 +84,20 @@ describe('observing a simulated cluster', () => {
     assert.deepEqual([refused.status, refused.json.reason], [406, 'NotAcceptable']);
   });
 
+  test('a metadata-only watch of the release records', async () => {
+    const r = await api('/api/v1/namespaces/apps/secrets?watch=true&labelSelector=owner%3Dhelm&timeoutSeconds=1', {
+      accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+    });
+    const events = r.text.trim().split('\n').map((line) => JSON.parse(line) as { type: string; object: { kind: string; metadata: { name: string }; data?: unknown } });
+    assert.deepEqual(
+      events.map((e) => [e.type, e.object.kind, e.object.metadata.name, e.object.data]),
+      [
+        ['ADDED', 'PartialObjectMetadata', 'sh.helm.release.v1.greet.v1', undefined],
+        ['ADDED', 'PartialObjectMetadata', 'sh.helm.release.v1.greet.v2', undefined],
+      ],
+    );
+  });
+
   test('workload status as controllers write it, recomputed when the spec changes', async () => {
     const template = (image: string) => ({ metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image }] } });
     const sts = await post('/apis/apps/v1/namespaces/apps/statefulsets', { metadata: { name: 'db' }, spec: { replicas: 3, selector: { matchLabels: { app: 'x' } }, template: template('pg:16') } });
