@@ -1,8 +1,9 @@
 // What server-side apply records in `metadata.managedFields`: one `Apply` entry per field
 // manager with the fields it applied (FieldsV1: `{"f:data":{"f:one":{}}}`). The entry is
 // also what the next apply by that manager compares against, to remove the fields it no
-// longer applies. Simplified: lists are owned whole (atomic), and other writers' `Update`
-// entries are not recorded; the server keeps managedFields across every other write.
+// longer applies. Simplified: lists are owned whole (atomic), other writers' `Update`
+// entries are not recorded (the server keeps managedFields across every other write), and
+// conflicts between managers are never reported: every apply behaves as with --force-conflicts.
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
