@@ -19,19 +19,23 @@ function offerOf(text: string): { type: string; params: Map<string, string> } {
 
 /**
  * The first offer of the Accept header this server can answer, in the client's order.
- * Protobuf offers are skipped (answers are JSON); none acceptable is 406, as on a real server.
+ * Other offers (protobuf, YAML) are passed over and, when nothing else is offered, answered
+ * with the objects in JSON, as before content negotiation; a client that asked only for
+ * representations this server does not know (`as=Unknown`) gets 406, as on a real server.
  */
 export function representationOf(accept: string | undefined, list: boolean): Representation {
-  if (!accept) return 'object';
-  for (const text of accept.split(',')) {
+  let askedAs = false;
+  for (const text of (accept ?? '').split(',')) {
     const { type, params } = offerOf(text);
-    if (type !== 'application/json' && type !== '*/*' && type !== 'application/*') continue;
     const as = params.get('as');
+    askedAs ||= as !== undefined;
+    if (type !== 'application/json' && type !== '*/*' && type !== 'application/*') continue;
     if (as === undefined) return 'object';
     if (params.get('g') !== 'meta.k8s.io' || !META_GROUP_VERSIONS.has(params.get('v') ?? '')) continue;
     if (as === 'Table') return 'table';
     if (as === (list ? 'PartialObjectMetadataList' : 'PartialObjectMetadata')) return 'metadata';
   }
+  if (!askedAs) return 'object';
   throw new ApiError('NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io`);
 }
 

@@ -68,7 +68,7 @@ describe('observing a simulated cluster', () => {
     assert.deepEqual([bad.status, bad.json.reason], [400, 'BadRequest']);
   });
 
-  test("Accept negotiation: client-go's offers, one object's metadata, Table, and 406", async () => {
+  test("Accept negotiation: client-go's offers, one object's metadata, Table, fallbacks and 406", async () => {
     const clientGo = `application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,${METADATA_LIST},application/json`;
     assert.equal((await api('/api/v1/secrets?labelSelector=owner%3Dhelm', { accept: clientGo })).json.kind, 'PartialObjectMetadataList');
     const one = await api('/api/v1/namespaces/apps/secrets/sh.helm.release.v1.greet.v2', { accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1' });
@@ -80,6 +80,7 @@ describe('observing a simulated cluster', () => {
       ['sh.helm.release.v1.greet.v1', 'helm.sh/release.v1', 1],
       ['sh.helm.release.v1.greet.v2', 'helm.sh/release.v1', 1],
     ]);
+    assert.equal((await api('/api/v1/secrets', { accept: 'application/vnd.kubernetes.protobuf' })).json.kind, 'SecretList', 'protobuf alone: JSON objects');
     const refused = await api('/api/v1/secrets', { accept: 'application/json;as=Unknown;g=meta.k8s.io;v=v1' });
     assert.deepEqual([refused.status, refused.json.reason], [406, 'NotAcceptable']);
   });
