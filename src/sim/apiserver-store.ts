@@ -65,6 +65,19 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/**
+ * Types whose objects carry no `metadata.generation` on a real server: plain data and
+ * bookkeeping (ConfigMaps, Secrets, Services, RBAC, …), as opposed to specs that
+ * controllers roll out (workloads, CRDs, custom resources), which do.
+ */
+const WITHOUT_GENERATION = new Set([
+  ...['namespaces', 'nodes', 'pods', 'services', 'endpoints', 'configmaps', 'secrets', 'serviceaccounts'].map((r) => `/${r}`),
+  ...['persistentvolumes', 'persistentvolumeclaims', 'events', 'limitranges', 'resourcequotas'].map((r) => `/${r}`),
+  ...['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'].map((r) => `rbac.authorization.k8s.io/${r}`),
+  'coordination.k8s.io/leases',
+  'discovery.k8s.io/endpointslices',
+]);
+
 /** Everything but metadata and status: a change there bumps `metadata.generation`. */
 function specPart(obj: KubeObject): string {
   const { metadata: _m, status: _s, ...rest } = obj;
@@ -129,7 +142,8 @@ export class ObjectStore {
     if (b.has(key)) throw new StoreError('AlreadyExists', `${rt.resource}${rt.group ? '.' + rt.group : ''} "${meta.name}" already exists`);
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.clock());
-    meta.generation = 1;
+    if (WITHOUT_GENERATION.has(typeKey(rt))) delete meta.generation;
+    else meta.generation = 1;
     delete meta.resourceVersion;
     this.converge(rt, obj);
     if (dryRun) return { ...obj, metadata: { ...meta, resourceVersion: String(this.rv) } };
@@ -156,7 +170,8 @@ export class ObjectStore {
     }
     meta.uid = old.metadata.uid;
     meta.creationTimestamp = old.metadata.creationTimestamp;
-    meta.generation = (old.metadata.generation ?? 1) + (specPart(obj) === specPart(old) ? 0 : 1);
+    if (WITHOUT_GENERATION.has(typeKey(rt))) delete meta.generation;
+    else meta.generation = (old.metadata.generation ?? 1) + (specPart(obj) === specPart(old) ? 0 : 1);
     if (!statusOnly) this.converge(rt, obj);
     if (JSON.stringify({ ...obj, metadata: { ...meta, resourceVersion: undefined } }) === JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: undefined } })) {
       return clone(old); // a no-op write keeps the resourceVersion, as on a real server

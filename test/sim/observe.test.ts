@@ -52,6 +52,7 @@ describe('observing a simulated cluster', () => {
       assert.deepEqual(Object.keys(item).sort(), ['apiVersion', 'kind', 'metadata']);
       assert.deepEqual([item.kind, item.apiVersion], ['PartialObjectMetadata', 'meta.k8s.io/v1']);
       assert.ok(item.metadata.uid && item.metadata.resourceVersion && item.metadata.labels.status);
+      assert.equal(item.metadata.generation, undefined, 'Secrets carry no generation, as on a real server');
     }
     assert.ok(r.text.length < 2000, `no release payloads in the answer (${r.text.length} bytes)`);
   });
