@@ -85,6 +85,32 @@ describe('real kubectl against a simulated cluster', () => {
     assert.equal(await ok('get', 'secrets', '-n', 'apps', '-l', 'owner=helm,status notin (deployed)', '-o', 'name'), '');
   });
 
+  test("helm's own server-side apply is recorded in managedFields", async () => {
+    const managers = (await deployment()).metadata.managedFields?.map((m) => [m.manager, m.operation]);
+    assert.deepEqual(managers, [['helm', 'Apply']]);
+  });
+
+  test("kubectl diff under gitset's field manager: nothing as installed, then exactly a change by hand, repaired by apply", async () => {
+    const file = join(work, 'greet-manifest.yaml');
+    const manifest = await helm('get', 'manifest', 'greet', '-n', 'apps');
+    assert.equal(manifest.exitCode, 0, manifest.stderr);
+    await writeFile(file, manifest.stdout);
+    const diff = () => kubectl('diff', '--server-side', '--field-manager=gitset', '--force-conflicts', '-n', 'apps', '-f', file);
+    const clean = await diff();
+    assert.deepEqual([clean.exitCode, clean.stdout], [0, ''], clean.stderr);
+
+    await ok('patch', 'cm', 'greet-hello', '-n', 'apps', '--type', 'merge', '-p', '{"data":{"message":"by hand"}}');
+    const drift = await diff();
+    assert.equal(drift.exitCode, 1, drift.stderr);
+    assert.deepEqual(drift.stdout.match(/^diff .*$/gm)?.map((l) => l.split('/').at(-1)), ['v1.ConfigMap.apps.greet-hello'], 'only the ConfigMap drifted');
+    assert.match(drift.stdout, /^-  message: by hand$/m);
+    assert.match(drift.stdout, /^\+  message: Hello from gitset$/m);
+
+    await ok('apply', '--server-side', '--field-manager=gitset', '--force-conflicts', '-n', 'apps', '-f', file);
+    assert.equal((await diff()).exitCode, 0, 'repaired');
+    assert.deepEqual((await deployment()).metadata.managedFields?.map((m) => m.manager), ['helm', 'gitset']);
+  });
+
   test('scale changes the spec and, at once, the status and the ReplicaSet', async () => {
     assert.match(await ok('scale', 'deploy/greet-hello', '-n', 'apps', '--replicas=5'), /scaled/);
     const d = await deployment();
@@ -110,11 +136,6 @@ describe('real kubectl against a simulated cluster', () => {
     assert.deepEqual([container?.name, container?.image, container?.env?.map((e) => e.name)], ['hello', 'nginx:1.28', ['MESSAGE', 'EXTRA']]);
     assert.equal(d.metadata.labels?.patched, 'merge');
     assert.deepEqual([d.spec.replicas, d.status.readyReplicas], [2, 2]);
-  });
-
-  test("helm's own server-side apply is recorded in managedFields", async () => {
-    const managers = (await deployment()).metadata.managedFields?.map((m) => [m.manager, m.operation]);
-    assert.deepEqual(managers, [['helm', 'Apply']]);
   });
 
   test("server-side apply under gitset's field manager creates, records, is idempotent and prunes", async () => {
