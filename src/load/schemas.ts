@@ -3,6 +3,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Kind } from '../model/objects.ts';
+import { HELM_FORMATS } from './helm-fields.ts';
 import type { PointAt } from './positions.ts';
 import common from '../../schemas/common.json' with { type: 'json' };
 import sveltoscluster from '../../schemas/sveltoscluster.json' with { type: 'json' };
@@ -32,6 +33,7 @@ export function kindValidators(): KindValidators {
   const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
     addFormatsModule) as unknown as (a: Ajv) => Ajv;
   addFormats(ajv);
+  for (const [name, validate] of Object.entries(HELM_FORMATS)) ajv.addFormat(name, { type: 'string', validate });
   ajv.addSchema(common);
   compiled = {
     SveltosCluster: ajv.compile(sveltoscluster),
@@ -138,6 +140,7 @@ function describeError(err: ErrorObject): SchemaViolation | undefined {
     case 'const':
       return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${show(p.allowedValue)} (got ${show(err.data)})` };
     case 'pattern':
+    case 'format':
     case 'maxLength':
       if (description) return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${description} (got ${show(err.data)})` };
       break;
