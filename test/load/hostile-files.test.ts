@@ -86,6 +86,16 @@ describe('file size', () => {
   });
 });
 
+describe('many keys in one mapping', () => {
+  test('every diagnostic about one of thousands of annotations points at its own line', () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `    gitset.dev/unknown-${i}: x`);
+    const text = `apiVersion: lib.projectsveltos.io/v1beta1\nkind: ClusterSet\nmetadata:\n  name: prod\n  annotations:\n${keys.join('\n')}\nspec: {maxReplicas: 1, clusterSelector: {matchLabels: {a: b}}}\n`;
+    const warnings = parseFile('a.yaml', text).diagnostics.filter((d) => d.code === 'bad-annotation').sort((a, b) => a.line - b.line);
+    assert.equal(warnings.length, keys.length);
+    warnings.forEach((d, i) => assert.deepEqual([d.line, d.col, d.field], [i + 6, `    gitset.dev/unknown-${i}: `.length + 1, `metadata.annotations.gitset.dev/unknown-${i}`]));
+  });
+});
+
 describe('encoding', () => {
   test('bytes that are not UTF-8 are an error naming the file and the line, not silently U+FFFD', async () => {
     const bad = Buffer.concat([Buffer.from(`${cluster('bad')}metadata2:\n  x: caf`), Buffer.from([0xe9]), Buffer.from('\n')]);
