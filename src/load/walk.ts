@@ -105,10 +105,12 @@ async function listFiles(root: string, rel: string, statusDir: string): Promise<
   const out: Listing = { files: [], links: [] };
   for (const e of entries) {
     const p = rel === '' ? e.name : `${rel}/${e.name}`;
+    const skippedDir = e.name.startsWith('.') || e.name === 'node_modules' || p === statusDir;
     if (e.isSymbolicLink()) {
-      if (!e.name.startsWith('.') && e.name !== 'node_modules' && p !== statusDir) out.links.push(p);
+      // Reported where a file or a folder of that name would have been read.
+      if (!skippedDir || isManifestPath(p, statusDir)) out.links.push(p);
     } else if (e.isDirectory()) {
-      if (e.name.startsWith('.') || e.name === 'node_modules' || p === statusDir) continue;
+      if (skippedDir) continue;
       const inner = await listFiles(root, p, statusDir);
       out.files.push(...inner.files);
       out.links.push(...inner.links);

@@ -51,7 +51,11 @@ describe('symbolic links', () => {
     const { repo, outside } = repository('skipped-link', { 'a.yaml': cluster('a'), '.github/x': '', 'status/s.yaml': '' });
     symlinkSync(outside, join(repo, '.github', 'o'));
     symlinkSync(outside, join(repo, 'status', 'o'));
+    symlinkSync(outside, join(repo, '.hidden'));
     assert.deepEqual((await loadRepository(repo)).diagnostics, []);
+    // A hidden file is still read as a manifest: a hidden link of that name is still reported.
+    symlinkSync(join(outside, 'secret.yaml'), join(repo, '.b.yaml'));
+    assert.deepEqual((await loadRepository(repo)).diagnostics.map((d) => d.file), ['.b.yaml']);
   });
 });
 
