@@ -11,6 +11,9 @@ import { readWebhook } from './webhook.ts';
 /** Largest webhook body accepted; GitHub caps payloads at 25 MB, but a push we care about is small. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** How long a client has to send a whole request, headers and body. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 export interface Readiness {
   ready: boolean;
   reason: string;
@@ -22,6 +25,8 @@ export interface HttpOptions {
   readiness: () => Readiness;
   webhook: { secret?: string; branches: readonly string[]; onPush: (info: { provider: string; branch: string; after?: string }) => void };
   logger: Logger;
+  /** Default REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
 }
 
 export interface HttpEndpoint {
@@ -31,13 +36,20 @@ export interface HttpEndpoint {
 }
 
 export async function startHttpEndpoint(options: HttpOptions): Promise<HttpEndpoint> {
-  const server = createServer((req, res) => {
-    route(req, res, options).catch((err: unknown) => {
+  const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node enforces requestTimeout only when it checks its connections (every 30 s by default).
+  const limits = { requestTimeout: timeoutMs, headersTimeout: timeoutMs, connectionsCheckingInterval: Math.min(1000, timeoutMs) };
+  const server = createServer(limits, (req, res) => {
+    // A response sent before the body is read (every route but the webhook) would otherwise have
+    // Node drain whatever the client still sends, for as long as it sends it.
+    res.once('finish', () => {
+      if (!req.complete) req.socket.destroy();
+    });
+    route(req, res, options, timeoutMs).catch((err: unknown) => {
       options.logger.error({ err, path: req.url }, 'http handler failed');
       if (!res.headersSent) send(res, 500, 'internal error\n');
     });
   });
-  server.requestTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.listen.port, options.listen.host, () => resolve());
@@ -47,7 +59,7 @@ export async function startHttpEndpoint(options: HttpOptions): Promise<HttpEndpo
   return { url: `http://${host}:${addr.port}`, close: () => closeServer(server) };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, options: HttpOptions): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, options: HttpOptions, timeoutMs: number): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   switch (path) {
     case '/healthz':
@@ -64,17 +76,22 @@ async function route(req: IncomingMessage, res: ServerResponse, options: HttpOpt
         res.setHeader('allow', 'POST');
         return send(res, 405, 'POST only\n');
       }
-      return webhook(req, res, options);
+      return webhook(req, res, options, timeoutMs);
     default:
       return send(res, 404, 'not found\n');
   }
 }
 
-async function webhook(req: IncomingMessage, res: ServerResponse, options: HttpOptions): Promise<void> {
-  const body = await readBody(req, MAX_BODY_BYTES);
+async function webhook(req: IncomingMessage, res: ServerResponse, options: HttpOptions, timeoutMs: number): Promise<void> {
+  const body = await readBody(req, MAX_BODY_BYTES, timeoutMs);
   if (body === 'too-large') {
     res.setHeader('connection', 'close');
     return send(res, 413, `body over ${MAX_BODY_BYTES} bytes\n`);
+  }
+  if (body === 'too-slow') {
+    options.logger.warn({ remote: req.socket.remoteAddress }, 'webhook body not received in time');
+    res.setHeader('connection', 'close');
+    return send(res, 408, `body not received within ${timeoutMs} ms\n`);
   }
   const verdict = readWebhook(req.headers, body, options.webhook.secret);
   switch (verdict.kind) {
@@ -100,7 +117,8 @@ async function webhook(req: IncomingMessage, res: ServerResponse, options: HttpO
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+/** The body, unless it is over `limit` bytes or has not all arrived `deadlineMs` after the headers. */
+function readBody(req: IncomingMessage, limit: number, deadlineMs: number): Promise<Buffer | 'too-large' | 'too-slow'> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -111,13 +129,21 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    const deadline = setTimeout(() => resolve('too-slow'), deadlineMs);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) over = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => {
+      clearTimeout(deadline);
+      resolve(over ? 'too-large' : Buffer.concat(chunks));
+    });
+    req.on('close', () => clearTimeout(deadline));
+    req.on('error', (err) => {
+      clearTimeout(deadline);
+      reject(err);
+    });
   });
 }
 

@@ -15,6 +15,30 @@ export class InvalidReleaseRequestError extends Error {
   readonly code = 'INVALID_REQUEST';
 }
 
+/**
+ * The end of helm's argument list: `--`, then the positionals, so no value is ever read as a flag.
+ * The loader already refuses names starting with `-`; refusing them here again covers values that
+ * reach helm another way (a rendered template, a status file) and gives a typed error, not helm's.
+ */
+export function positionals(named: Readonly<Record<string, string>>): string[] {
+  for (const [what, value] of Object.entries(named)) {
+    if (value.startsWith('-')) {
+      throw new InvalidReleaseRequestError(`${what} ${JSON.stringify(value)} starts with "-": no helm name does, and before "--" helm would take it for a flag`);
+    }
+  }
+  return ['--', ...Object.values(named)];
+}
+
+/** A chart name helm would read as a path on this machine: absolute, `..`, a backslash, or a `-` segment. */
+function localPathProblem(chart: string): string | undefined {
+  if (chart.startsWith('/')) return 'is an absolute path';
+  if (chart.includes('\\')) return 'holds a backslash';
+  const segments = chart.split('/');
+  if (segments.includes('..')) return 'holds a ".." segment';
+  if (segments.some((s) => s.startsWith('-'))) return 'has a segment starting with "-"';
+  return undefined;
+}
+
 export interface ChartReference {
   /** Positional CHART argument. */
   chart: string;
@@ -30,6 +54,8 @@ export function chartReference(req: Pick<ReleaseRequest, 'repositoryURL' | 'repo
   const url = req.repositoryURL.trim();
   const name = req.chartName.trim();
   if (name === '') throw new InvalidReleaseRequestError('chartName is empty');
+  const problem = localPathProblem(name);
+  if (problem) throw new InvalidReleaseRequestError(`chartName ${JSON.stringify(name)} ${problem}: helm would look for it on this machine`);
   if (name.startsWith('oci://')) return { chart: name };
   if (/^oci:\/\//i.test(url)) return { chart: `${url.replace(/\/+$/, '')}/${name.replace(/^\/+/, '')}` };
   if (/^https?:\/\//i.test(url)) {
@@ -56,7 +82,7 @@ export function upgradeInstallArgs(
   const o: HelmOptions = req.options ?? {};
   const up = o.upgradeOptions ?? {};
   const ref = chartReference(req);
-  const args = ['upgrade', '--install', req.releaseName, ref.chart, ...whereArgs(ref, req, target)];
+  const args = ['upgrade', '--install', ...whereArgs(ref, req, target)];
   if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
   if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
   args.push('--history-max', String(up.maxHistory ?? DEFAULT_HISTORY_MAX));
@@ -78,7 +104,7 @@ export function upgradeInstallArgs(
   const description = o.description ?? up.description;
   if (description) args.push('--description', description);
   args.push('--output', 'json');
-  return args;
+  return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
 }
 
 /**
@@ -93,7 +119,7 @@ export function replaceInstallArgs(
 ): string[] {
   const o: HelmOptions = req.options ?? {};
   const ref = chartReference(req);
-  const args = ['install', req.releaseName, ref.chart, '--replace', ...whereArgs(ref, req, target)];
+  const args = ['install', '--replace', ...whereArgs(ref, req, target)];
   if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
   if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
   if (valuesFile !== undefined) args.push('--values', valuesFile);
@@ -101,7 +127,7 @@ export function replaceInstallArgs(
   const description = o.description ?? o.upgradeOptions?.description;
   if (description) args.push('--description', description);
   args.push('--output', 'json');
-  return args;
+  return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
 }
 
 function commonApplyFlags(o: HelmOptions, dialect: HelmDialect): string[] {
@@ -134,7 +160,7 @@ export function uninstallArgs(
 ): string[] {
   const o: HelmOptions = release.options ?? {};
   const un = o.uninstallOptions ?? {};
-  const args = ['uninstall', release.releaseName, '--namespace', release.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
+  const args = ['uninstall', '--namespace', release.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
   if (un.keepHistory) args.push('--keep-history');
   if (un.deletionPropagation) {
     const cascade = PROPAGATION[un.deletionPropagation.toLowerCase()];
@@ -149,7 +175,7 @@ export function uninstallArgs(
   if (o.disableHooks) args.push('--no-hooks');
   if (o.timeout) args.push('--timeout', o.timeout);
   if (o.wait) args.push(dialect === 'v4' ? '--wait=watcher' : '--wait');
-  return args;
+  return [...args, ...positionals({ 'release name': release.releaseName })];
 }
 
 export function listArgs(target: ClusterTarget): string[] {

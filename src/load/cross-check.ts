@@ -61,10 +61,15 @@ export function findDuplicates(objects: readonly GitsetObject[]): { diagnostics:
   return { diagnostics, ids };
 }
 
+/** What references are checked against: cluster keys, set ids, and Sets by name (for hints). */
+interface Known {
+  clusters: ReadonlySet<string>;
+  setIds: ReadonlySet<string>;
+  setsByName: ReadonlyMap<string, string[]>;
+}
+
 /** Dangling and cross-namespace `setRefs` / `clusterRefs` of sets and profiles. */
 export function crossCheck(repo: CrossCheckInput): Diagnostic[] {
-  const clusters = new Set(repo.clusters.map((c) => clusterKey(c.metadata)));
-  const setIds = new Set(repo.sets.map((s) => objectId(s)));
   const setsByName = new Map<string, string[]>();
   for (const s of repo.sets) {
     if (s.kind !== 'Set') continue;
@@ -72,73 +77,82 @@ export function crossCheck(repo: CrossCheckInput): Diagnostic[] {
     if (list) list.push(objectId(s));
     else setsByName.set(s.metadata.name, [objectId(s)]);
   }
-  const out: Diagnostic[] = [];
-
-  const checkClusterRefs = (obj: ClusterSetObject | ProfileObject): void => {
-    const ownNs = obj.metadata.namespace; // undefined for the cluster-wide kinds
-    (obj.spec.clusterRefs ?? []).forEach((ref, i) => {
-      const field = `spec.clusterRefs[${i}]`;
-      if (!ref.name) {
-        out.push(diag(obj, 'dangling-cluster-ref', field, `${field} has no name`));
-        return;
-      }
-      if (ref.kind && ref.kind !== 'SveltosCluster') {
-        out.push(diag(obj, 'dangling-cluster-ref', field, `${field} refers to a ${ref.kind}; gitset only knows SveltosCluster`));
-        return;
-      }
-      // A ref without namespace means the object's own namespace (kubectl's `default` for cluster-wide kinds).
-      const ns = ref.namespace || ownNs || 'default';
-      if (ownNs !== undefined && ns !== ownNs) {
-        out.push(diag(obj, 'cross-namespace-ref', field, `${field} refers to SveltosCluster ${ns}/${ref.name} in another namespace; a ${obj.kind} only reaches clusters of its own namespace (${ownNs})`));
-        return;
-      }
-      if (!clusters.has(clusterKey({ namespace: ns, name: ref.name }))) {
-        out.push(diag(obj, 'dangling-cluster-ref', field, `${field}: no SveltosCluster ${ns}/${ref.name} in the repository`));
-      }
-    });
+  const known: Known = {
+    clusters: new Set(repo.clusters.map((c) => clusterKey(c.metadata))),
+    setIds: new Set(repo.sets.map((s) => objectId(s))),
+    setsByName,
   };
+  const out: Diagnostic[] = [];
+  for (const set of repo.sets) out.push(...clusterRefProblems(set, known), ...pinProblems(set, known));
+  for (const profile of repo.profiles) out.push(...clusterRefProblems(profile, known), ...setRefProblems(profile, known));
+  return out;
+}
 
-  for (const set of repo.sets) {
-    checkClusterRefs(set);
-    const pin = set.metadata.annotations?.[PIN];
-    if (pin === undefined) continue;
-    const parsed = parsePin(pin, set.kind === 'Set' ? (set.metadata.namespace ?? 'default') : undefined);
-    if (parsed.error) continue; // the loader already reported the value itself
-    const field = `metadata.annotations.${PIN}`;
-    for (const key of parsed.keys) {
-      if (!clusters.has(key)) out.push(diag(set, 'bad-annotation', field, `annotation ${PIN} names ${key}: no SveltosCluster ${key} in the repository`));
+function clusterRefProblems(obj: ClusterSetObject | ProfileObject, known: Known): Diagnostic[] {
+  const ownNs = obj.metadata.namespace; // undefined for the cluster-wide kinds
+  const out: Diagnostic[] = [];
+  (obj.spec.clusterRefs ?? []).forEach((ref, i) => {
+    const field = `spec.clusterRefs[${i}]`;
+    if (!ref.name) {
+      out.push(diag(obj, 'dangling-cluster-ref', field, `${field} has no name`));
+      return;
     }
-  }
-  for (const profile of repo.profiles) {
-    checkClusterRefs(profile);
-    const setKind = profile.kind === 'ClusterProfile' ? 'ClusterSet' : 'Set';
-    const ownNs = profile.metadata.namespace;
-    (profile.spec.setRefs ?? []).forEach((ref, i) => {
-      const field = `spec.setRefs[${i}]`;
-      // `ns/name` is not Sveltos syntax, but it is how someone would try to reach another namespace.
-      const slash = ref.indexOf('/');
-      if (slash >= 0) {
-        const ns = ref.slice(0, slash);
-        const msg =
-          profile.kind === 'Profile' && ns !== ownNs
-            ? `${field} "${ref}" refers to a Set in another namespace; a Profile only reaches Sets of its own namespace (${ownNs})`
-            : `${field} "${ref}" must be the plain name of a ${setKind}`;
-        out.push(diag(profile, profile.kind === 'Profile' && ns !== ownNs ? 'cross-namespace-ref' : 'dangling-set-ref', field, msg));
-        return;
-      }
-      const id = objectId({ kind: setKind, metadata: { name: ref, namespace: ownNs } });
-      if (setIds.has(id)) return;
-      // Sets of that name elsewhere: the likely intent, named in the message.
-      const elsewhere = setsByName.get(ref) ?? [];
-      const hint =
-        elsewhere.length === 0
-          ? ''
-          : profile.kind === 'Profile'
-            ? ` (${elsewhere.join(', ')} is in another namespace; a Profile only reaches Sets of its own namespace)`
-            : ` (${elsewhere.join(', ')} is a Set; a ClusterProfile refers to ClusterSets)`;
-      const code: DiagnosticCode = profile.kind === 'Profile' && elsewhere.length > 0 ? 'cross-namespace-ref' : 'dangling-set-ref';
-      out.push(diag(profile, code, field, `${field}: no ${setKind} ${ownNs ? `${ownNs}/` : ''}${ref} in the repository${hint}`));
-    });
-  }
+    if (ref.kind && ref.kind !== 'SveltosCluster') {
+      out.push(diag(obj, 'dangling-cluster-ref', field, `${field} refers to a ${ref.kind}; gitset only knows SveltosCluster`));
+      return;
+    }
+    // A ref without namespace means the object's own namespace (kubectl's `default` for cluster-wide kinds).
+    const ns = ref.namespace || ownNs || 'default';
+    if (ownNs !== undefined && ns !== ownNs) {
+      out.push(diag(obj, 'cross-namespace-ref', field, `${field} refers to SveltosCluster ${ns}/${ref.name} in another namespace; a ${obj.kind} only reaches clusters of its own namespace (${ownNs})`));
+      return;
+    }
+    if (!known.clusters.has(clusterKey({ namespace: ns, name: ref.name }))) {
+      out.push(diag(obj, 'dangling-cluster-ref', field, `${field}: no SveltosCluster ${ns}/${ref.name} in the repository`));
+    }
+  });
+  return out;
+}
+
+/** Clusters a set's pin annotation names that the repository does not define. */
+function pinProblems(set: ClusterSetObject, known: Known): Diagnostic[] {
+  const pin = set.metadata.annotations?.[PIN];
+  if (pin === undefined) return [];
+  const parsed = parsePin(pin, set.kind === 'Set' ? (set.metadata.namespace ?? 'default') : undefined);
+  if (parsed.error) return []; // the loader already reported the value itself
+  const field = `metadata.annotations.${PIN}`;
+  return parsed.keys
+    .filter((key) => !known.clusters.has(key))
+    .map((key) => diag(set, 'bad-annotation', field, `annotation ${PIN} names ${key}: no SveltosCluster ${key} in the repository`));
+}
+
+function setRefProblems(profile: ProfileObject, known: Known): Diagnostic[] {
+  const setKind = profile.kind === 'ClusterProfile' ? 'ClusterSet' : 'Set';
+  const ownNs = profile.metadata.namespace;
+  const out: Diagnostic[] = [];
+  (profile.spec.setRefs ?? []).forEach((ref, i) => {
+    const field = `spec.setRefs[${i}]`;
+    // `ns/name` is not Sveltos syntax, but it is how someone would try to reach another namespace.
+    const slash = ref.indexOf('/');
+    if (slash >= 0) {
+      const other = profile.kind === 'Profile' && ref.slice(0, slash) !== ownNs;
+      const msg = other
+        ? `${field} "${ref}" refers to a Set in another namespace; a Profile only reaches Sets of its own namespace (${ownNs})`
+        : `${field} "${ref}" must be the plain name of a ${setKind}`;
+      out.push(diag(profile, other ? 'cross-namespace-ref' : 'dangling-set-ref', field, msg));
+      return;
+    }
+    if (known.setIds.has(objectId({ kind: setKind, metadata: { name: ref, namespace: ownNs } }))) return;
+    // Sets of that name elsewhere: the likely intent, named in the message.
+    const elsewhere = known.setsByName.get(ref) ?? [];
+    const hint =
+      elsewhere.length === 0
+        ? ''
+        : profile.kind === 'Profile'
+          ? ` (${elsewhere.join(', ')} is in another namespace; a Profile only reaches Sets of its own namespace)`
+          : ` (${elsewhere.join(', ')} is a Set; a ClusterProfile refers to ClusterSets)`;
+    const code: DiagnosticCode = profile.kind === 'Profile' && elsewhere.length > 0 ? 'cross-namespace-ref' : 'dangling-set-ref';
+    out.push(diag(profile, code, field, `${field}: no ${setKind} ${ownNs ? `${ownNs}/` : ''}${ref} in the repository${hint}`));
+  });
   return out;
 }

@@ -12,6 +12,7 @@ import {
 } from '../model/objects.ts';
 import { compileSelector, SelectorSyntaxError } from '../select/selector.ts';
 import { annotationProblems, GITSET_ANNOTATION_PREFIX } from './annotations.ts';
+import { unfetchableCharts } from './helm-fields.ts';
 import type { FieldPath, Locator } from './positions.ts';
 import { dottedPath, schemaViolations } from './schemas.ts';
 import { unsupportedFields } from './unsupported.ts';
@@ -56,48 +57,23 @@ function claimsOurKind(apiVersion: unknown, kind: unknown): kind is Kind {
   return group === '' || group.endsWith('projectsveltos.io');
 }
 
+type Report = (s: Severity, c: DiagnosticCode, m: string, p: SourcePos, f?: string, o?: string) => void;
+
 export function checkDocument(raw: unknown, loc: Locator): DocumentResult {
   const diagnostics: Diagnostic[] = [];
-  const report = (
-    severity: Severity,
-    code: DiagnosticCode,
-    message: string,
-    pos: SourcePos,
-    field?: string,
-    object?: string,
-  ): void => {
+  const report: Report = (severity, code, message, pos, field, object) => {
     diagnostics.push({ ...pos, severity, code, message, ...(field ? { field } : {}), ...(object ? { object } : {}) });
   };
-
-  if (raw === null || raw === undefined) return { diagnostics }; // empty document (`---` at the end)
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    report('info', 'unknown-kind', 'document is not a Kubernetes object (not a mapping): ignored', loc.at([]));
-    return { diagnostics };
-  }
-  const doc = withoutNulls(raw) as Record<string, unknown>;
-  const { apiVersion, kind } = doc;
-  if (!claimsOurKind(apiVersion, kind)) {
-    const what =
-      typeof kind === 'string'
-        ? `kind ${kind}${typeof apiVersion === 'string' ? ` (${apiVersion})` : ''} is not one gitset reads`
-        : 'document has no kind';
-    report('info', 'unknown-kind', `${what}: ignored`, loc.at(['kind'], 'key'), 'kind');
-    return { diagnostics };
-  }
-
-  const meta = (doc.metadata ?? {}) as Record<string, unknown>;
-  const name = typeof meta.name === 'string' ? meta.name : undefined;
-  const namespaced = isNamespacedKind(kind);
-  const namespace = namespaced ? (typeof meta.namespace === 'string' ? meta.namespace : 'default') : undefined;
-  const id = name ? objectId({ kind, metadata: { name, namespace } }) : undefined;
-
+  const doc = ourDocument(raw, loc, report);
+  if (!doc) return { diagnostics };
+  const { kind, apiVersion } = doc;
+  const { meta, namespace, id } = identity(doc);
   for (const v of schemaViolations(kind, doc)) {
     report('error', 'schema', `${id ? `${id}: ` : `${kind}: `}${v.message}`, loc.at(v.path, v.pointAt), dottedPath(v.path), id);
   }
   if (diagnostics.length > 0) return { diagnostics };
 
   const spec = (doc.spec ?? {}) as Record<string, unknown>;
-  const objectSource = loc.at(['kind'], 'key');
   if (kind !== 'SveltosCluster') {
     const selectorError = checkSelector(spec.clusterSelector, loc);
     if (selectorError) {
@@ -108,7 +84,7 @@ export function checkDocument(raw: unknown, loc: Locator): DocumentResult {
   }
 
   const metadata = {
-    name: name!,
+    name: meta.name as string,
     ...(namespace !== undefined ? { namespace } : {}),
     ...(meta.labels ? { labels: meta.labels as Record<string, string> } : {}),
     ...(meta.annotations ? { annotations: meta.annotations as Record<string, string> } : {}),
@@ -116,21 +92,56 @@ export function checkDocument(raw: unknown, loc: Locator): DocumentResult {
   for (const p of annotationProblems(metadata.annotations, undefined, { kind, ...(namespace !== undefined ? { namespace } : {}) })) {
     report(p.warning ? 'warning' : 'error', 'bad-annotation', `${id}: ${p.message}`, loc.at(['metadata', 'annotations', p.key]), `metadata.annotations.${p.key}`, id);
   }
+  if (kind === 'ClusterProfile' || kind === 'Profile') profileNotes(spec, id!, loc, report);
   const object = {
     apiVersion: apiVersion as string,
     kind,
     metadata,
     spec,
-    source: objectSource,
+    source: loc.at(['kind'], 'key'),
     fieldSources: { ...fieldSources(spec, loc), ...annotationSources(metadata.annotations, loc) },
   } as GitsetObject;
-  if (kind === 'ClusterProfile' || kind === 'Profile') {
-    for (const field of unsupportedFields({ spec })) {
-      const path = field.split('=')[0]!;
-      report('info', 'unsupported-field', `${id}: ${field} is not supported by gitset yet: validated, not acted on`, loc.at(parseDotted(path), 'key'), field, id);
-    }
-  }
   return { object, diagnostics };
+}
+
+/** The document as a mapping of one of our kinds, or undefined (with an info saying why it is ignored). */
+function ourDocument(raw: unknown, loc: Locator, report: Report): (Record<string, unknown> & { kind: Kind }) | undefined {
+  if (raw === null || raw === undefined) return undefined; // empty document (`---` at the end)
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    report('info', 'unknown-kind', 'document is not a Kubernetes object (not a mapping): ignored', loc.at([]));
+    return undefined;
+  }
+  const doc = withoutNulls(raw) as Record<string, unknown>;
+  const { apiVersion, kind } = doc;
+  if (claimsOurKind(apiVersion, kind)) return doc as Record<string, unknown> & { kind: Kind };
+  const what =
+    typeof kind === 'string'
+      ? `kind ${kind}${typeof apiVersion === 'string' ? ` (${apiVersion})` : ''} is not one gitset reads`
+      : 'document has no kind';
+  report('info', 'unknown-kind', `${what}: ignored`, loc.at(['kind'], 'key'), 'kind');
+  return undefined;
+}
+
+/** Metadata as written, the namespace it lives in (`default` when absent) and its id when it has a name. */
+function identity(doc: Record<string, unknown> & { kind: Kind }): { meta: Record<string, unknown>; namespace?: string; id?: string } {
+  const meta = (doc.metadata ?? {}) as Record<string, unknown>;
+  const name = typeof meta.name === 'string' ? meta.name : undefined;
+  const namespace = isNamespacedKind(doc.kind) ? (typeof meta.namespace === 'string' ? meta.namespace : 'default') : undefined;
+  const id = name ? objectId({ kind: doc.kind, metadata: { name, namespace } }) : undefined;
+  return { meta, ...(namespace !== undefined ? { namespace } : {}), ...(id !== undefined ? { id } : {}) };
+}
+
+/** A profile's fields gitset does not act on, and charts it cannot fetch. */
+function profileNotes(spec: Record<string, unknown>, id: string, loc: Locator, report: Report): void {
+  for (const field of unsupportedFields({ spec })) {
+    const path = field.split('=')[0]!;
+    report('info', 'unsupported-field', `${id}: ${field} is not supported by gitset yet: validated, not acted on`, loc.at(parseDotted(path), 'key'), field, id);
+  }
+  for (const { path, url } of unfetchableCharts(spec.helmCharts)) {
+    const field = dottedPath(path);
+    const message = `${id}: ${field} ${JSON.stringify(url)} is not an https://, http:// or oci:// URL: gitset cannot install this chart`;
+    report('warning', 'schema', message, loc.at(path), field, id);
+  }
 }
 
 function warnSelectsNothing(
@@ -138,7 +149,7 @@ function warnSelectsNothing(
   spec: Record<string, unknown>,
   id: string,
   loc: Locator,
-  report: (s: Severity, c: DiagnosticCode, m: string, p: SourcePos, f?: string, o?: string) => void,
+  report: Report,
 ): void {
   const selectorEmpty = compileSelector(spec.clusterSelector as never).empty;
   const refs = (spec.clusterRefs as unknown[] | undefined)?.length ?? 0;

@@ -1,10 +1,16 @@
 // One file's text → the objects it defines and what is wrong with it. Pure and keyed by the
 // text alone, so a caller can keep results for unchanged files (see ManifestCache).
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { GitsetObject } from '../model/objects.ts';
 import { checkDocument } from './document.ts';
 import { createLocator } from './positions.ts';
+
+/**
+ * The largest manifest file read (1 MiB): far above any real one, and a bound on what a pull
+ * request can make every validate run and daemon cycle parse.
+ */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 export interface FileParse {
   objects: GitsetObject[];
@@ -15,9 +21,16 @@ export function parseFile(path: string, text: string): FileParse {
   const lc = new LineCounter();
   const objects: GitsetObject[] = [];
   const diagnostics: Diagnostic[] = [];
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_MANIFEST_BYTES) {
+    diagnostics.push(tooLarge(path, bytes));
+    return { objects, diagnostics };
+  }
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+    // The parser's own duplicate-key check compares each key with every earlier one of its
+    // mapping (quadratic: 1.3 MB of flat keys took seconds); duplicateKeys does it with a Set.
+    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     // The parser reports problems as document errors; this is for the unforeseen, still without a stack.
     diagnostics.push({ file: path, line: 1, col: 1, severity: 'error', code: 'yaml-syntax', message: `cannot parse YAML: ${String(err)}` });
@@ -28,8 +41,9 @@ export function parseFile(path: string, text: string): FileParse {
   const streamErrors = Array.isArray(docs) ? [] : ((docs as { errors?: Array<{ message: string; pos: [number, number] }> }).errors ?? []);
   for (const e of streamErrors) diagnostics.push(yamlError(path, lc, e));
   for (const doc of list) {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) diagnostics.push(yamlError(path, lc, e));
+    const errors = [...doc.errors, ...duplicateKeys(doc)];
+    if (errors.length > 0) {
+      for (const e of errors) diagnostics.push(yamlError(path, lc, e));
       continue;
     }
     let raw: unknown;
@@ -52,4 +66,25 @@ function yamlError(path: string, lc: LineCounter, e: { message: string; pos: [nu
   // The parser's message can carry a code excerpt on later lines; keep the sentence.
   const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   return { file: path, line, col, severity: 'error', code: 'yaml-syntax', message: `YAML syntax error: ${message}` };
+}
+
+/** What the parser's `uniqueKeys` reports (scalar keys of equal value in one mapping), in linear time. */
+function duplicateKeys(doc: Document): Array<{ message: string; pos: [number, number] }> {
+  const out: Array<{ message: string; pos: [number, number] }> = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || Number.isNaN(pair.key.value)) continue; // NaN !== NaN, as the parser compares
+        if (!seen.has(pair.key.value)) seen.add(pair.key.value);
+        else out.push({ message: 'Map keys must be unique', pos: [pair.key.range?.[0] ?? 0, pair.key.range?.[1] ?? 0] });
+      }
+    },
+  });
+  return out;
+}
+
+export function tooLarge(path: string, bytes: number): Diagnostic {
+  const size = `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  return { file: path, line: 1, col: 1, severity: 'error', code: 'read-error', message: `${path} is ${size}, over the ${MAX_MANIFEST_BYTES / (1024 * 1024)} MiB limit for a manifest file: not read` };
 }

@@ -1,5 +1,5 @@
 // Source positions inside a parsed YAML document: from a field path to file:line:col.
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, Scalar } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, Scalar, type YAMLMap } from 'yaml';
 import type { SourcePos } from '../model/objects.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
@@ -19,39 +19,21 @@ export interface Locator {
   fromOffset(offset: number): SourcePos;
 }
 
+interface Walked {
+  node?: Node;
+  key?: Node;
+  parent?: Node;
+  parentKey?: Node;
+  complete: boolean;
+}
+
 export function createLocator(file: string, doc: Document, lc: LineCounter): Locator {
   const fromOffset = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
     return { file, line, col };
   };
   const docStart = (): number => doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0;
-
-  function walk(path: FieldPath): { node?: Node; key?: Node; parent?: Node; parentKey?: Node; complete: boolean } {
-    let node: Node | null | undefined = doc.contents as Node | null | undefined;
-    let key: Node | undefined;
-    let parent: Node | undefined;
-    let parentKey: Node | undefined;
-    for (const seg of path) {
-      if (!node) return { parent, parentKey, complete: false };
-      parent = node;
-      parentKey = key;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) return { node: undefined, key: undefined, parent, parentKey, complete: false };
-        key = pair.key as Node;
-        node = pair.value as Node | null;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg] as Node | undefined;
-        if (!item) return { parent, parentKey, complete: false };
-        key = item;
-        node = item;
-      } else {
-        return { parent, parentKey, complete: false };
-      }
-    }
-    return { node: node ?? undefined, key, parent, parentKey, complete: true };
-  }
-
+  const walk = walker(doc);
   return {
     file,
     fromOffset,
@@ -68,8 +50,7 @@ export function createLocator(file: string, doc: Document, lc: LineCounter): Loc
       return fromOffset(target?.range?.[0] ?? w.key?.range?.[0] ?? docStart());
     },
     inString(path, index) {
-      const w = walk(path);
-      const node = w.node;
+      const node = walk(path).node;
       if (!node || !isScalar(node) || !node.range) return this.at(path);
       const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
       const single = node.type === Scalar.PLAIN || quoted;
@@ -79,5 +60,47 @@ export function createLocator(file: string, doc: Document, lc: LineCounter): Loc
       }
       return fromOffset(node.range[0] + (quoted ? 1 : 0) + index);
     },
+  };
+}
+
+/**
+ * Follows a field path through the document. Each mapping's keys are indexed on first use, so
+ * a thousand lookups in a mapping of a thousand keys cost a thousand, not a million, steps.
+ */
+function walker(doc: Document): (path: FieldPath) => Walked {
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, seg: string | number): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = isPair(p) && isScalar(p.key) ? String(p.key.value) : undefined;
+        if (k !== undefined && !index.has(k)) index.set(k, p); // the first, as a search would find
+      }
+      indexes.set(map, index);
+    }
+    return index.get(String(seg));
+  };
+  return (path) => {
+    let node: Node | null | undefined = doc.contents as Node | null | undefined;
+    let key: Node | undefined;
+    let parent: Node | undefined;
+    let parentKey: Node | undefined;
+    for (const seg of path) {
+      if (!node) return { parent, parentKey, complete: false };
+      parent = node;
+      parentKey = key;
+      if (isMap(node)) {
+        const pair = pairOf(node, seg);
+        if (!pair) return { parent, parentKey, complete: false };
+        key = pair.key as Node;
+        node = pair.value as Node | null;
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+        key = node = node.items[seg] as Node;
+      } else {
+        return { parent, parentKey, complete: false };
+      }
+    }
+    return { node: node ?? undefined, key, parent, parentKey, complete: true };
   };
 }

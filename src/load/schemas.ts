@@ -3,6 +3,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Kind } from '../model/objects.ts';
+import { HELM_FORMATS } from './helm-fields.ts';
 import type { PointAt } from './positions.ts';
 import common from '../../schemas/common.json' with { type: 'json' };
 import sveltoscluster from '../../schemas/sveltoscluster.json' with { type: 'json' };
@@ -32,6 +33,7 @@ export function kindValidators(): KindValidators {
   const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
     addFormatsModule) as unknown as (a: Ajv) => Ajv;
   addFormats(ajv);
+  for (const [name, validate] of Object.entries(HELM_FORMATS)) ajv.addFormat(name, { type: 'string', validate });
   ajv.addSchema(common);
   compiled = {
     SveltosCluster: ajv.compile(sveltoscluster),
@@ -94,7 +96,6 @@ function typeName(t: unknown): string {
 
 function describeError(err: ErrorObject): SchemaViolation | undefined {
   const path = pointerToPath(err.instancePath);
-  const p = err.params as Record<string, unknown>;
   const description = (err.parentSchema as { description?: string } | undefined)?.description;
   if (err.propertyName !== undefined) {
     // Raised inside `propertyNames`: the key itself is bad; say which and point at it.
@@ -107,9 +108,10 @@ function describeError(err: ErrorObject): SchemaViolation | undefined {
   switch (err.keyword) {
     case 'if':
     case 'allOf':
-      return undefined; // the branch's own errors say what is wrong
+    case 'propertyNames':
+      return undefined; // the branch's own errors, or the one raised inside, say what is wrong
     case 'required': {
-      const field = String(p.missingProperty);
+      const field = String(err.params.missingProperty);
       const where = dottedPath(path);
       return {
         path: [...path, field],
@@ -118,40 +120,43 @@ function describeError(err: ErrorObject): SchemaViolation | undefined {
       };
     }
     case 'additionalProperties': {
-      const field = String(p.additionalProperty);
+      const field = String(err.params.additionalProperty);
       const hint = path.length === 0 ? ' (only apiVersion, kind, metadata, spec and status; is it indented wrongly?)' : '';
       return { path: [...path, field], pointAt: 'key', message: `unknown field "${dottedPath([...path, field])}"${hint}` };
     }
-    case 'propertyNames':
-      return undefined; // reported by the error raised inside it, which names the key
+    default:
+      return { path, pointAt: 'value', message: `${dottedPath(path) || 'document'} ${valueProblem(err, path, description)}` };
+  }
+}
+
+/** What is wrong with a value, after its field's name: `must be an integer (got "3")`. */
+function valueProblem(err: ErrorObject, path: Array<string | number>, description: string | undefined): string {
+  const p = err.params as Record<string, unknown>;
+  const got = `(got ${show(err.data)})`;
+  switch (err.keyword) {
     case 'type': {
       const hint =
         path[path.length - 1] === 'clusterSelector' && typeof err.data === 'string'
           ? ' (a selector string such as env=prod needs apiVersion .../v1alpha1)'
           : '';
-      return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${typeName(p.type)} (got ${show(err.data)})${hint}` };
+      return `must be ${typeName(p.type)} ${got}${hint}`;
     }
-    case 'enum': {
-      const allowed = (p.allowedValues as unknown[]).map(String).join(', ');
-      return { path, pointAt: 'value', message: `${dottedPath(path)} must be one of ${allowed} (got ${show(err.data)})` };
-    }
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')} ${got}`;
     case 'const':
-      return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${show(p.allowedValue)} (got ${show(err.data)})` };
+      return `must be ${show(p.allowedValue)} ${got}`;
     case 'pattern':
+    case 'format':
     case 'maxLength':
-      if (description) return { path, pointAt: 'value', message: `${dottedPath(path)} must be ${description} (got ${show(err.data)})` };
+      if (description) return `must be ${description} ${got}`;
       break;
     case 'minLength':
-      if (p.limit === 1) return { path, pointAt: 'value', message: `${dottedPath(path)} must not be empty` };
+      if (p.limit === 1) return 'must not be empty';
       break;
     case 'minimum':
     case 'maximum':
-      return {
-        path,
-        pointAt: 'value',
-        message: `${dottedPath(path)} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p.limit)} (got ${show(err.data)})`,
-      };
+      return `must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p.limit)} ${got}`;
   }
-  // Any other keyword: ajv's own words, prefixed with the field.
-  return { path, pointAt: 'value', message: `${dottedPath(path) || 'document'} ${err.message ?? 'is invalid'}` };
+  // Any other keyword: ajv's own words.
+  return err.message ?? 'is invalid';
 }

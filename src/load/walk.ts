@@ -1,8 +1,11 @@
 // Finding and reading the manifests of a repository folder. The only I/O of the loader.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { ManifestFile } from './index.ts';
+import { MAX_MANIFEST_BYTES, tooLarge } from './parse-file.ts';
+import { decodeUtf8 } from './utf8.ts';
 
 export const DEFAULT_STATUS_DIR = 'status';
 
@@ -23,53 +26,96 @@ export function isManifestPath(path: string, statusDir?: string): boolean {
   return !dirs.some((d) => d.startsWith('.') || d === 'node_modules');
 }
 
-/** Reads every manifest under `dir` (paths relative to it, sorted); unreadable files become diagnostics. */
+/**
+ * Reads every manifest under `dir` (paths relative to it, sorted). What cannot be read as one
+ * becomes a diagnostic: an unreadable file, a symbolic link (never followed: it could point out of
+ * the repository), a file over MAX_MANIFEST_BYTES, bytes that are not UTF-8.
+ */
 export async function readManifests(
   dir: string,
   opts: { statusDir?: string } = {},
 ): Promise<{ files: ManifestFile[]; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
-  let entries: string[];
+  let single: boolean;
+  let listing: Listing;
   try {
-    // A single file (`gitset validate profile.yaml`) is a repository of one manifest.
-    if ((await stat(dir)).isFile()) return { files: [{ path: basename(dir), text: await readFile(dir, 'utf8') }], diagnostics };
-    entries = await listFiles(dir, '', normalizeDir(opts.statusDir));
+    // A single file (`gitset validate profile.yaml`) is a repository of one manifest, named by its user.
+    single = (await stat(dir)).isFile();
+    listing = single ? { files: [basename(dir)], links: [] } : await listFiles(dir, '', normalizeDir(opts.statusDir));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    return { files: [], diagnostics: [{ file: '.', line: 1, col: 1, severity: 'error', code: 'read-error', message: `cannot read folder ${dir}: ${code}` }] };
+    return { files: [], diagnostics: [readError('.', `cannot read folder ${dir}: ${code}`)] };
   }
-  const paths = entries.filter((p) => isManifestPath(p, opts.statusDir)).sort();
+  for (const p of listing.links) diagnostics.push(readError(p, linkMessage(p)));
+  const paths = single ? listing.files : listing.files.filter((p) => isManifestPath(p, opts.statusDir)).sort();
   const files: ManifestFile[] = [];
   // Bounded batches: thousands of files without thousands of open descriptors at once.
   for (let i = 0; i < paths.length; i += 64) {
     const batch = paths.slice(i, i + 64);
-    const texts = await Promise.all(
-      batch.map((p) =>
-        readFile(join(dir, p), 'utf8').catch((err: NodeJS.ErrnoException) => {
-          diagnostics.push({ file: p, line: 1, col: 1, severity: 'error', code: 'read-error', message: `cannot read ${p}: ${err.code ?? 'error'}` });
-          return undefined;
-        }),
-      ),
-    );
-    batch.forEach((p, j) => {
-      const text = texts[j];
-      if (text !== undefined) files.push({ path: p, text });
-    });
+    const read = await Promise.all(batch.map((p) => (single ? readManifest(dir, p, { follow: true }) : readManifest(join(dir, p), p))));
+    for (const r of read) {
+      if ('text' in r) files.push(r);
+      else diagnostics.push(r);
+    }
   }
   return { files, diagnostics };
 }
 
+function readError(path: string, message: string, line = 1, col = 1): Diagnostic {
+  return { file: path, line, col, severity: 'error', code: 'read-error', message };
+}
+
+const linkMessage = (path: string): string => `${path} is a symbolic link: gitset never follows links in the repository; not read`;
+
+/**
+ * One manifest's text. Opened without following a link (a file swapped for one after the listing
+ * is refused too), its size checked before reading, its bytes decoded strictly.
+ */
+async function readManifest(abs: string, path: string, opts: { follow?: boolean } = {}): Promise<ManifestFile | Diagnostic> {
+  let handle;
+  try {
+    handle = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK | (opts.follow ? 0 : constants.O_NOFOLLOW));
+    const info = await handle.stat();
+    if (!info.isFile()) return readError(path, `${path} is not a regular file: not read`);
+    if (info.size > MAX_MANIFEST_BYTES) return tooLarge(path, info.size);
+    const bytes = await handle.readFile();
+    if (bytes.length > MAX_MANIFEST_BYTES) return tooLarge(path, bytes.length);
+    const text = decodeUtf8(bytes);
+    if (typeof text === 'string') return { path, text };
+    return readError(path, `${path} is not UTF-8 text (byte 0x${text.byte.toString(16)} at line ${text.line}, column ${text.col}): not read`, text.line, text.col);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    // O_NOFOLLOW on a link fails with ELOOP: a link that was not one when the folder was listed.
+    if (code === 'ELOOP') return readError(path, linkMessage(path));
+    return readError(path, `cannot read ${path}: ${code}`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+interface Listing {
+  files: string[];
+  /** Symbolic links met outside the folders skipped: reported, never followed. */
+  links: string[];
+}
+
 /** Repo-relative paths of the files under `dir`, not descending into skipped folders. */
-async function listFiles(root: string, rel: string, statusDir: string): Promise<string[]> {
+async function listFiles(root: string, rel: string, statusDir: string): Promise<Listing> {
   const entries = await readdir(rel === '' ? root : join(root, rel), { withFileTypes: true });
-  const out: string[] = [];
+  const out: Listing = { files: [], links: [] };
   for (const e of entries) {
     const p = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) {
-      if (e.name.startsWith('.') || e.name === 'node_modules' || p === statusDir) continue;
-      out.push(...(await listFiles(root, p, statusDir)));
+    const skippedDir = e.name.startsWith('.') || e.name === 'node_modules' || p === statusDir;
+    if (e.isSymbolicLink()) {
+      // Reported where a file or a folder of that name would have been read.
+      if (!skippedDir || isManifestPath(p, statusDir)) out.links.push(p);
+    } else if (e.isDirectory()) {
+      if (skippedDir) continue;
+      const inner = await listFiles(root, p, statusDir);
+      out.files.push(...inner.files);
+      out.links.push(...inner.links);
     } else if (e.isFile()) {
-      out.push(p);
+      out.files.push(p);
     }
   }
   return out;

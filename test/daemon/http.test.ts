@@ -1,6 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { startHttpEndpoint, MAX_BODY_BYTES, type HttpEndpoint } from '../../src/daemon/http.ts';
 import { createMetrics } from '../../src/daemon/metrics.ts';
 import { silentLogger } from '../../src/daemon/logger.ts';
@@ -80,5 +81,71 @@ describe('daemon HTTP endpoint', () => {
     assert.match(text, /^gitset_probes_total\{result="ok"\} 3$/m);
     assert.match(text, /^gitset_helm_calls_total\{action="install",outcome="success"\} 1$/m);
     assert.match(text, /^# TYPE gitset_cycle_duration_seconds histogram$/m);
+  });
+});
+
+/**
+ * Sends the start of a request, then one byte at a time, never finishing: what a client holding
+ * connections open does. Resolves with what the server answered (status line or nothing) once it
+ * closes the connection, or with `still open` once the client has sent `maxBytes`.
+ */
+function trickle(url: string, head: string, maxBytes: number): Promise<{ answer: string; outcome: 'closed' | 'reset' | 'still open' }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (outcome: 'closed' | 'reset' | 'still open'): void => {
+      clearInterval(timer);
+      socket.destroy();
+      resolve({ answer: answer.split('\r\n')[0] ?? '', outcome });
+    };
+    socket.on('data', (d) => (answer += d.toString()));
+    socket.on('end', () => finish('closed'));
+    socket.on('close', () => finish('closed'));
+    socket.on('error', () => finish('reset'));
+    socket.on('connect', () => {
+      socket.write(head);
+      timer = setInterval(() => {
+        if (sent++ >= maxBytes) finish('still open');
+        else socket.write('x');
+      }, 100);
+    });
+  });
+}
+
+describe('slow clients', () => {
+  let endpoint: HttpEndpoint;
+  before(async () => {
+    endpoint = await startHttpEndpoint({
+      listen: { host: '127.0.0.1', port: 0 },
+      registry: createMetrics().registry,
+      readiness: () => ({ ready: true, reason: 'ok' }),
+      webhook: { secret: SECRET, branches: ['main'], onPush: () => undefined },
+      logger: silentLogger(),
+      requestTimeoutMs: 1000,
+    });
+  });
+  after(() => endpoint.close());
+
+  // The client would need 60 s to send its 600 bytes; the server must not wait for them.
+  test('a webhook body sent a byte at a time is cut off with 408', async () => {
+    const head = 'POST /hooks/git HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-github-event: push\r\ncontent-length: 100000\r\n\r\n';
+    const r = await trickle(endpoint.url, head, 600);
+    assert.notEqual(r.outcome, 'still open');
+    assert.equal(r.answer, 'HTTP/1.1 408 Request Timeout');
+  });
+
+  test('headers sent a byte at a time are cut off too', async () => {
+    const r = await trickle(endpoint.url, 'GET /metrics HTTP/1.1\r\nx-slow: ', 600);
+    assert.notEqual(r.outcome, 'still open');
+    assert.match(r.answer, /^(HTTP\/1\.1 408 Request Timeout)?$/);
+  });
+
+  test('a slow body to a route that reads none is cut off as well', async () => {
+    const head = 'POST /healthz HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n';
+    const r = await trickle(endpoint.url, head, 600);
+    assert.notEqual(r.outcome, 'still open');
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   chartReference,
   listArgs,
+  replaceInstallArgs,
   uninstallArgs,
   upgradeInstallArgs,
 } from '../../src/helm/args.ts';
@@ -45,7 +46,8 @@ describe('chartReference', () => {
 describe('upgradeInstallArgs', () => {
   test('Sveltos defaults: create the namespace, keep 2 revisions, JSON output, reset values when none given', () => {
     const args = upgradeInstallArgs(target, base, undefined, 'v4');
-    assert.deepEqual(args.slice(0, 4), ['upgrade', '--install', 'kyverno-latest', 'kyverno']);
+    assert.deepEqual(args.slice(0, 2), ['upgrade', '--install']);
+    assert.deepEqual(args.slice(-3), ['--', 'kyverno-latest', 'kyverno'], 'options end before the positionals');
     assert.equal(flagValue(args, '--repo'), base.repositoryURL);
     assert.equal(flagValue(args, '--namespace'), 'kyverno');
     assert.equal(flagValue(args, '--kubeconfig'), target.kubeconfigPath);
@@ -94,6 +96,31 @@ describe('upgradeInstallArgs', () => {
   });
 });
 
+describe('flag smuggling', () => {
+  const smuggled = '--post-renderer=/bin/sh';
+  test('a release name starting with "-" never reaches helm: INVALID_REQUEST', () => {
+    assert.throws(() => upgradeInstallArgs(target, { ...base, releaseName: smuggled }, undefined, 'v4'), { code: 'INVALID_REQUEST' });
+    assert.throws(() => replaceInstallArgs(target, { ...base, releaseName: smuggled }, undefined, 'v4'), { code: 'INVALID_REQUEST' });
+    assert.throws(() => uninstallArgs(target, { releaseNamespace: 'ns', releaseName: smuggled }, 'v4'), { code: 'INVALID_REQUEST' });
+  });
+  test('nor does a chart name whose segment after the repository starts with "-"', () => {
+    assert.throws(() => upgradeInstallArgs(target, { ...base, chartName: `kyverno/${smuggled}` }, undefined, 'v4'), { code: 'INVALID_REQUEST' });
+    assert.throws(() => upgradeInstallArgs(target, { ...base, chartName: smuggled }, undefined, 'v4'), { code: 'INVALID_REQUEST' });
+  });
+  test('a chart name helm would read as a local path is refused', () => {
+    for (const chartName of ['kyverno/../../etc/charts/x', '/etc/charts/x', 'kyverno/..', 'kyverno\\x']) {
+      assert.throws(() => chartReference({ ...base, chartName }), { code: 'INVALID_REQUEST' }, chartName);
+    }
+  });
+  test('every argument list ends its options with "--" before the positionals', () => {
+    const upgrade = upgradeInstallArgs(target, base, '/tmp/v.yaml', 'v4');
+    assert.equal(upgrade.indexOf('--'), upgrade.length - 3);
+    const replace = replaceInstallArgs(target, base, undefined, 'v4');
+    assert.deepEqual(replace.slice(0, 2), ['install', '--replace']);
+    assert.deepEqual(replace.slice(-3), ['--', 'kyverno-latest', 'kyverno']);
+  });
+});
+
 describe('uninstallArgs and listArgs', () => {
   test('uninstall maps the uninstall options', () => {
     const args = uninstallArgs(
@@ -101,7 +128,8 @@ describe('uninstallArgs and listArgs', () => {
       { releaseNamespace: 'ns', releaseName: 'r', options: { uninstallOptions: { keepHistory: true, deletionPropagation: 'Foreground', description: 'bye' } } },
       'v4',
     );
-    assert.deepEqual(args.slice(0, 4), ['uninstall', 'r', '--namespace', 'ns']);
+    assert.deepEqual(args.slice(0, 3), ['uninstall', '--namespace', 'ns']);
+    assert.deepEqual(args.slice(-2), ['--', 'r'], 'options end before the positional');
     assert.ok(args.includes('--keep-history'));
     assert.equal(flagValue(args, '--cascade'), 'foreground');
     assert.equal(flagValue(args, '--description'), 'bye');
