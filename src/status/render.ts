@@ -2,8 +2,7 @@
 // Rendering is deterministic (keys sorted at every level, lists already in a fixed order, no
 // clock readings beyond those that mark real changes) so an unchanged state is byte-identical
 // and the daemon commits only when something happened.
-import { stringify } from 'yaml';
-import { emitStatusYaml } from './fast-emit.ts';
+import { writeStatusYaml } from './status-writer.ts';
 import type { StatusSnapshot } from './snapshot.ts';
 
 const HEADER = '# Written by gitset: the observed status of this object. Edit the object itself, not this file.\n';
@@ -50,9 +49,7 @@ function renderWith(snapshot: StatusSnapshot, render: (doc: object, path: string
 }
 
 export function renderDocument(doc: object): string {
-  const sorted = sortKeys(doc) as Record<string, unknown>;
-  // The yaml package is the reference; the fast writer produces the same bytes for plain data.
-  return HEADER + (emitStatusYaml(sorted) ?? stringify(sorted, { lineWidth: 0, minContentWidth: 0 }));
+  return HEADER + writeStatusYaml(sortKeys(doc) as Record<string, unknown>);
 }
 
 /** Keys sorted at every level (apiVersion, kind, metadata, spec, status comes out naturally); undefined dropped. */
