@@ -20,8 +20,8 @@ export interface Rendering {
   hash: string;
   /** Why this release cannot be rendered for this cluster (template error); nothing runs then. */
   error: string | undefined;
-  /** The record of its install while pending, made once by the planner (decide.ts) and shared. */
-  installRecord: ReleaseStatus | undefined;
+  /** Its record while its first install is pending: the same on every cluster, so one shared object. */
+  pendingInstall: ReleaseStatus;
 }
 
 export interface DesiredChart {
@@ -76,18 +76,16 @@ export function tierOf(profile: ProfileLike): number {
 
 type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined; render: (cluster: TemplateCluster) => Rendering };
 
-// Rendering and hashing is the bulk of a first cycle's own work, and a quiet fleet asks the same
-// question every cycle: the same loaded profile over the same indexed clusters (the index lives as
-// long as the loaded repository). The answer is kept per profile object and reused while the
-// matched clusters are the same objects; callers never mutate it.
-const remembered = new WeakMap<ProfileLike, DesiredReleases>();
-
-/** Every (cluster, chart) pair of one profile, in cluster order then chart order. */
-export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredReleases {
-  const last = remembered.get(profile);
-  if (last && last.profile === profileId && sameClusters(last.clusters, clusters)) return last;
+/**
+ * Every (cluster, chart) pair of one profile, in cluster order then chart order. `kept` holds the
+ * answers of earlier cycles of the same revision, by profile id: rendering and hashing is the bulk
+ * of a cycle's own work, and a quiet fleet asks the same question every cycle.
+ */
+export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>): DesiredReleases {
+  const last = kept.get(profileId);
+  if (last && sameClusters(last.clusters, clusters)) return last;
   const desired = renderAll(profileId, profile, clusters);
-  remembered.set(profile, desired);
+  kept.set(profileId, desired);
   return desired;
 }
 
@@ -155,7 +153,22 @@ function chartRenderer(chart: HelmChart): Renderer {
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
 function rendering(request: ReleaseRequest, hash: (request: ReleaseRequest) => string, error?: string): Rendering {
-  return { key: releaseKey(request), request, hash: hash(request), error, installRecord: undefined };
+  return { key: releaseKey(request), request, hash: hash(request), error, pendingInstall: pendingInstall(request) };
+}
+
+export const NOT_INSTALLED = 'not installed';
+export const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
+
+/** Frozen: one record stands for the release on every cluster it is planned for. */
+function pendingInstall(q: ReleaseRequest): ReleaseStatus {
+  return Object.freeze({
+    releaseNamespace: q.releaseNamespace,
+    releaseName: q.releaseName,
+    chart: q.chartName,
+    chartVersion: q.chartVersion,
+    state: 'Pending',
+    reason: PLANNED_INSTALL,
+  } satisfies ReleaseStatus);
 }
 
 function templateMessage(field: string, err: unknown): string {

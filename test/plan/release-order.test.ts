@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { computeCycle } from '../../src/plan/cycle.ts';
+import { computeCycle, prepareRevision } from '../../src/plan/cycle.ts';
 import { compareReleaseKeys, releaseKey } from '../../src/plan/desired.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile } from '../select/fleet.ts';
@@ -45,7 +45,7 @@ test('a cycle lists its actions in key order even when namespaces are prefixes o
       clusterProfile('m', { clusterSelector: 'env=prod', helmCharts: [chart('three')] }),
     ],
   };
-  const cycle = computeCycle({ repo, previous: emptySnapshot(), probes: probes(repo), now: T0 });
+  const cycle = computeCycle({ revision: prepareRevision(repo), previous: emptySnapshot(), probes: probes(repo), now: T0 });
   assert.deepEqual(
     cycle.actions.map((a) => `${a.cluster} ${a.profile} ${releaseKey(a.release)}`),
     ['a-b/c1', 'a/c1', 'a/c2', 'b/c1'].flatMap((c) => [
