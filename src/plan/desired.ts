@@ -4,7 +4,6 @@
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
 import type { HelmChart, HelmChartAction } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
-import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
@@ -20,8 +19,6 @@ export interface Rendering {
   hash: string;
   /** Why this release cannot be rendered for this cluster (template error); nothing runs then. */
   error: string | undefined;
-  /** Its record while its first install is pending: the same on every cluster, so one shared object. */
-  pendingInstall: ReleaseStatus;
 }
 
 export interface DesiredChart {
@@ -50,20 +47,8 @@ export function releaseKey(r: { releaseNamespace: string; releaseName: string })
   return `${r.releaseNamespace}/${r.releaseName}`;
 }
 
-/**
- * Orders two releases as their releaseKey strings compare, without building the keys: sorting
- * the releases and actions of a large first cycle compares hundreds of thousands of pairs.
- */
+/** Orders two releases by their releaseKey: the order of releases in status files and of a cluster's actions. */
 export function compareReleaseKeys(a: { releaseNamespace: string; releaseName: string }, b: typeof a): number {
-  const p = a.releaseNamespace;
-  const q = b.releaseNamespace;
-  if (p === q) return a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0;
-  const n = Math.min(p.length, q.length);
-  for (let i = 0; i < n; i++) {
-    const d = p.charCodeAt(i) - q.charCodeAt(i);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  // One namespace is a prefix of the other: the '/' after it decides, or the rest of the key.
   const x = releaseKey(a);
   const y = releaseKey(b);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -153,22 +138,7 @@ function chartRenderer(chart: HelmChart): Renderer {
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
 function rendering(request: ReleaseRequest, hash: (request: ReleaseRequest) => string, error?: string): Rendering {
-  return { key: releaseKey(request), request, hash: hash(request), error, pendingInstall: pendingInstall(request) };
-}
-
-export const NOT_INSTALLED = 'not installed';
-export const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
-
-/** Frozen: one record stands for the release on every cluster it is planned for. */
-function pendingInstall(q: ReleaseRequest): ReleaseStatus {
-  return Object.freeze({
-    releaseNamespace: q.releaseNamespace,
-    releaseName: q.releaseName,
-    chart: q.chartName,
-    chartVersion: q.chartVersion,
-    state: 'Pending',
-    reason: PLANNED_INSTALL,
-  } satisfies ReleaseStatus);
+  return { key: releaseKey(request), request, hash: hash(request), error };
 }
 
 function templateMessage(field: string, err: unknown): string {
