@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadRepository, ManifestCache, type LoadedRepository } from '../src/load/index.ts';
 import { clusterKey, type ClusterKey } from '../src/model/objects.ts';
 import type { ProbeResult } from '../src/model/ports.ts';
-import { computeCycle, recordResults, type ActionOutcome, type CycleResult } from '../src/plan/cycle.ts';
+import { computeCycle, prepareRevision, recordResults, type ActionOutcome, type CycleResult, type Revision } from '../src/plan/cycle.ts';
 import { readStatusFiles } from '../src/status/read.ts';
 import { renderStatusFiles } from '../src/status/render.ts';
 import { emptySnapshot, type StatusSnapshot } from '../src/status/snapshot.ts';
@@ -99,10 +99,12 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
   const cycleMs: number[] = [];
   let repo: LoadedRepository | undefined;
   let cycle: CycleResult | undefined;
+  let revision: Revision | undefined;
   let probes: Map<ClusterKey, ProbeResult> | undefined;
   const reps = Math.max(arg.loadReps, arg.planReps + 1);
   for (let i = 0; i < reps; i++) {
     repo = undefined;
+    revision = undefined;
     cycle = undefined;
     collect();
     const t = await timed(() => loadRepository(arg.dir));
@@ -111,13 +113,15 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
     if (i > arg.planReps) continue; // more loads than cycles: the load figure wants its repetitions
     probes ??= healthyProbes(repo);
     collect();
-    const c = await timed(() => computeCycle({ repo: repo!, previous: emptySnapshot(), probes, now }));
+    // Preparing the revision (the cluster index) is part of a new revision's first cycle.
+    const c = await timed(() => computeCycle({ revision: (revision = prepareRevision(repo!)), previous: emptySnapshot(), probes, now }));
     cycleMs.push(c.ms);
     cycle = c.value;
   }
   // The last repetition may have been a load alone: plan it for the steady phase (untimed).
   probes ??= healthyProbes(repo!);
-  cycle ??= computeCycle({ repo: repo!, previous: emptySnapshot(), probes, now });
+  revision ??= prepareRevision(repo!);
+  cycle ??= computeCycle({ revision, previous: emptySnapshot(), probes, now });
   const r: PlanScaleResult = {
     files: repo!.clusters.length + repo!.sets.length + repo!.profiles.length,
     loadMs,
@@ -134,7 +138,7 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
   for (const e of applied.sets.values()) selected += e.status.selectedClusterRefs.length;
   r.workload = { pairs, releases: Object.values(cycle.tally).reduce((a, b) => a + b, 0), actionsFirst: cycle.actions.length, selected };
   progress(r);
-  const steady = await repeat(arg.planReps, () => computeCycle({ repo: repo!, previous: applied, probes: probes!, now }));
+  const steady = await repeat(arg.planReps, () => computeCycle({ revision: revision!, previous: applied, probes: probes!, now }));
   r.planSteadyMs = steady.ms;
   r.workload.actionsSteady = steady.last.actions.length;
   progress(r);

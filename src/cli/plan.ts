@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { DEFAULT_STATUS_DIR, loadRepository } from '../load/index.ts';
 import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
-import { computeCycle } from '../plan/cycle.ts';
+import { computeCycle, prepareRevision } from '../plan/cycle.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
 import { readStatusDir } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
@@ -39,7 +39,7 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
   const root = resolve(io.cwd, dir);
   const repo = await loadRepository(root, { statusDir: opts.statusDir });
   const previous = await readStatusDir(resolve(root, opts.statusDir));
-  const cycle = computeCycle({ repo, previous, now: new Date() });
+  const cycle = computeCycle({ revision: prepareRevision(repo), previous, now: new Date() });
   const report = planReport(cycle, previous, repo.diagnostics);
   for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${p.path}: ${p.message}\n`);
   switch (format) {

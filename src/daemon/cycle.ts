@@ -9,7 +9,7 @@ import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
 import { loadRepository, ManifestCache, type LoadedRepository } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import type { HelmRunner, Prober } from '../model/ports.ts';
-import { computeCycle, recordResults } from '../plan/cycle.ts';
+import { computeCycle, prepareRevision, recordResults, type Revision } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import type { CycleReport, RunCycle } from './daemon.ts';
@@ -52,6 +52,8 @@ interface InForce {
   repo: LoadedRepository;
   revision: string;
   inputs: string;
+  /** The repository prepared for planning, on its first cycle; kept (with its caches) while in force. */
+  prepared?: Revision;
 }
 
 export function createCycle(deps: CycleDeps): RunCycle {
@@ -132,10 +134,10 @@ export function createCycle(deps: CycleDeps): RunCycle {
   }
 
   /** Probe → select and plan → helm → record: the next status of every object. */
-  async function reconcile(repo: LoadedRepository, prev: PreviousStatus, helmSignal: AbortSignal, log: Logger, failures: string[]): Promise<StatusSnapshot> {
+  async function reconcile(repo: LoadedRepository, revision: Revision, prev: PreviousStatus, helmSignal: AbortSignal, log: Logger, failures: string[]): Promise<StatusSnapshot> {
     const probes = await deps.prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
     for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
-    const planned = computeCycle({ repo, previous: prev, probes, now: now(), defaultFailureThreshold: deps.failureThreshold, breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: revisionStatus.breaker } });
+    const planned = computeCycle({ revision, previous: prev, probes, now: now(), defaultFailureThreshold: deps.failureThreshold, breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: revisionStatus.breaker } });
     if (planned.breaker) applyBreaker(planned.breaker, log);
     observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
     const outcomes = await runActions(planned.actions, {
@@ -192,7 +194,7 @@ export function createCycle(deps: CycleDeps): RunCycle {
     const pulled = await pull(request.pull, log, failures);
     const before = await readCommitted();
     const errors = await load(pulled, log);
-    const next = inForce ? await reconcile(inForce.repo, before.previous, helmSignal, log, failures) : undefined;
+    const next = inForce ? await reconcile(inForce.repo, (inForce.prepared ??= prepareRevision(inForce.repo)), before.previous, helmSignal, log, failures) : undefined;
     // Without any good revision, everything but gitset.yaml stays as committed.
     const files = next ? render(next) : new Map([...before.committed].filter(([p]) => p !== REVISION_STATUS_FILE));
     files.set(REVISION_STATUS_FILE, renderRevisionStatus(revisionStatus));

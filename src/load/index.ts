@@ -11,6 +11,7 @@ import {
   type SveltosCluster,
 } from '../model/objects.ts';
 import { crossCheck, findDuplicates } from './cross-check.ts';
+import { deepFreeze } from './freeze.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
 
@@ -84,7 +85,8 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   // duplicated ClusterSet is not dangling, the duplicate is the problem (already reported).
   diagnostics.push(...crossCheck(byKind(objects)));
   const repo = byKind(objects.filter((o) => !dup.ids.has(objectId(o))));
-  return { ...repo, diagnostics: sortDiagnostics(diagnostics) };
+  // Read-only from here on, including the objects the cache hands out again on the next load.
+  return deepFreeze({ ...repo, diagnostics: sortDiagnostics(diagnostics) });
 }
 
 function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics'> {
@@ -99,7 +101,7 @@ export async function loadRepository(dir: string, opts: LoadOptions = {}): Promi
   const { files, diagnostics } = await readManifests(dir, opts);
   const repo = parseManifests(files, opts);
   if (diagnostics.length === 0) return repo;
-  return { ...repo, diagnostics: sortDiagnostics([...repo.diagnostics, ...diagnostics]) };
+  return deepFreeze({ ...repo, diagnostics: sortDiagnostics([...repo.diagnostics, ...diagnostics]) });
 }
 
 function byClusterKey(a: GitsetObject, b: GitsetObject): number {

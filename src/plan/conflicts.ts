@@ -14,8 +14,6 @@ export interface ConflictResolution {
    * the cluster to another profile; undefined when it did not lose.
    */
   lostBy(profile: string, cluster: ClusterKey, chart: number): string | undefined;
-  /** Whether anything lost at all (lostBy's answer is then always undefined). */
-  anyLost: boolean;
 }
 
 /** One profile's helmCharts entry that renders a bucket's key (for every cluster, or for some). */
@@ -37,14 +35,17 @@ interface Candidate {
   chart: number;
 }
 
-// Bucketing is a function of the desired lists alone, and those are kept per loaded profile
-// (desired.ts): a quiet fleet buckets its entries once, not every cycle. Keyed by the first
-// profile's desired releases; the rest are compared by identity.
-const remembered = new WeakMap<DesiredReleases, { lists: readonly DesiredReleases[]; buckets: Map<string, Bucket> }>();
+/**
+ * The buckets of the last desired lists bucketed, kept by the revision: bucketing is a function
+ * of the desired lists alone, and those are kept per revision too (desired.ts), so a quiet fleet
+ * buckets its entries once, not every cycle.
+ */
+export interface ConflictMemo {
+  last?: { lists: readonly DesiredReleases[]; buckets: Map<string, Bucket> };
+}
 
-function bucketsOf(lists: readonly DesiredReleases[]): Map<string, Bucket> {
-  const first = lists[0];
-  const last = first && remembered.get(first);
+function bucketsOf(lists: readonly DesiredReleases[], memo: ConflictMemo): Map<string, Bucket> {
+  const last = memo.last;
   if (last && last.lists.length === lists.length && last.lists.every((l, i) => l === lists[i])) return last.buckets;
   const buckets = new Map<string, Bucket>();
   const add = (key: string, desired: DesiredReleases, chart: number): void => {
@@ -67,7 +68,7 @@ function bucketsOf(lists: readonly DesiredReleases[]): Map<string, Bucket> {
       for (const key of keys) add(key, desired, chart);
     });
   }
-  if (first) remembered.set(first, { lists: [...lists], buckets });
+  memo.last = { lists: [...lists], buckets };
   return buckets;
 }
 
@@ -81,13 +82,14 @@ function* clustersWith(entry: Entry, key: string): Generator<ClusterKey> {
 /**
  * `desired` holds each profile's desired releases, in profile id order. `currentOwner` answers
  * which profile the previous status records as having the release installed on that cluster
- * (undefined when none).
+ * (undefined when none). `memo` is the revision's (see ConflictMemo).
  */
 export function resolveConflicts(
   desired: readonly DesiredReleases[],
   currentOwner: (cluster: ClusterKey, releaseKey: string) => string | undefined,
+  memo: ConflictMemo,
 ): ConflictResolution {
-  const buckets = bucketsOf(desired);
+  const buckets = bucketsOf(desired, memo);
   const lost = new Map<string, string>();
   // Winners of contested keys depend on the previous status: this call's own, never remembered.
   const contested = new Map<string, Map<ClusterKey, string>>();
@@ -119,7 +121,6 @@ export function resolveConflicts(
     }
   }
   return {
-    anyLost: lost.size > 0,
     lostBy: (profile, cluster, chart) => (lost.size === 0 ? undefined : lost.get(lostKey(profile, cluster, chart))),
     ownerOf(cluster, releaseKey) {
       const won = contested.get(releaseKey);

@@ -1,15 +1,12 @@
-// The pure heart of a reconcile cycle. `computeCycle` turns the repository, the previous status
+// The pure heart of a reconcile cycle. `computeCycle` turns a prepared revision, the previous status
 // and (in the daemon) this cycle's probe results into every object's new status and the helm
 // actions to run; `recordResults` folds what helm did into the statuses. Running either again on
 // the same input gives the same output, so a cycle killed halfway simply converges next time.
-import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ClusterKey, ClusterSetObject, ProfileObject, SveltosCluster } from '../model/objects.ts';
+import type { ClusterKey } from '../model/objects.ts';
 import { objectId } from '../model/objects.ts';
 import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
 import type { ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
-import { unsupportedFields } from '../load/unsupported.ts';
-import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
-import { matchingClusters, type ProfileLike } from '../select/profiles.ts';
+import { matchingClusters } from '../select/profiles.ts';
 import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
 import { FleetHealth } from '../select/sets.ts';
@@ -18,18 +15,14 @@ import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
 import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
 import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
-import { planReleases, type CurrentProfile } from './releases.ts';
+import { planReleases, type CurrentProfile, type ReleasePlan } from './releases.ts';
+import type { Revision } from './revision.ts';
 
-/** What the loader hands on (LoadedRepository fits). */
-export interface RepositoryObjects {
-  clusters: readonly SveltosCluster[];
-  sets: readonly ClusterSetObject[];
-  profiles: readonly ProfileObject[];
-  diagnostics?: readonly Diagnostic[];
-}
+export { prepareRevision, type RepositoryObjects, type Revision } from './revision.ts';
 
 export interface CycleInput {
-  repo: RepositoryObjects;
+  /** The revision in force, prepared once when it was loaded (prepareRevision) and kept with it. */
+  revision: Revision;
   previous: PreviousStatus;
   /** This cycle's probe results; without them (gitset plan) the committed health is used as is. */
   probes?: ReadonlyMap<ClusterKey, ProbeResult>;
@@ -55,30 +48,51 @@ export interface CycleResult {
   breaker?: BreakerStatus;
 }
 
-export type ActionOutcome =
-  | { action: PlannedAction; ok: true; result?: ReleaseResult }
-  | { action: PlannedAction; ok: false; error: string };
-
 export function computeCycle(input: CycleInput): CycleResult {
-  const { repo, previous, now } = input;
-  const index = indexOf(repo.clusters);
+  const { revision, previous, now } = input;
   const snapshot = emptySnapshot();
+  const health = clusterHealth(input, snapshot);
+  const breaker = input.probes && input.breaker ? nextBreaker(input.breaker.previous, input.probes, input.breaker.options, now) : undefined;
+  const frozen = breaker?.state === 'open';
+  const setStatuses = selectSets(input, health, frozen, snapshot);
 
+  const current: CurrentProfile[] = [];
+  const errors = new Map<string, string[]>();
+  for (const profile of [...revision.repo.profiles].sort(byId)) {
+    const id = objectId(profile);
+    if (errors.has(id)) continue; // duplicates are the loader's diagnostic; the first counts
+    const match = matchingClusters(profile, revision.index, setStatuses);
+    errors.set(id, match.errors);
+    current.push({ id, profile, matched: match.clusters });
+  }
+  const plan = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen });
+  const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
+  return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
+}
+
+/** Every cluster's health after this cycle's probes (paused clusters keep theirs), into the snapshot. */
+function clusterHealth(input: CycleInput, snapshot: StatusSnapshot): FleetHealth {
+  const { index } = input.revision;
+  const at = input.now.toISOString();
   const health = new FleetHealth(index);
   for (const c of index.clusters) {
-    const prev = previous.clusters.get(c.key)?.status;
+    const prev = input.previous.clusters.get(c.key)?.status;
     const probe = input.probes?.get(c.key);
     const status = c.paused
       ? (prev ?? { ready: false, failureMessage: 'paused: never probed' })
       : probe
-        ? nextClusterStatus(prev, probe, c.object.spec.consecutiveFailureThreshold ?? input.defaultFailureThreshold, now)
+        ? nextClusterStatus(prev, probe, c.object.spec.consecutiveFailureThreshold ?? input.defaultFailureThreshold, at)
         : (prev ?? UNKNOWN_HEALTH);
     health.set(c, status);
     snapshot.clusters.set(c.key, { object: toDoc(c.object), status });
   }
+  return health;
+}
 
-  const breaker = input.probes && input.breaker ? nextBreaker(input.breaker.previous, input.probes, input.breaker.options, now) : undefined;
-  const frozen = breaker?.state === 'open';
+/** Every set's selection (frozen while the breaker is open), into the snapshot; what profiles match through setRefs. */
+function selectSets(input: CycleInput, health: FleetHealth, frozen: boolean, snapshot: StatusSnapshot): Map<string, SetStatus> {
+  const { revision, previous, now } = input;
+  const { index, repo } = revision;
   const cordons = cordonedClusters(index, now);
   const deployedAt = deployedAtBySet(repo.profiles.map((p) => ({ profile: p, status: previous.profiles.get(objectId(p))?.status })));
   const setStatuses = new Map<string, SetStatus>();
@@ -90,25 +104,19 @@ export function computeCycle(input: CycleInput): CycleResult {
     setStatuses.set(id, status.drainingClusterRefs ? { ...status, selectedClusterRefs: [...status.selectedClusterRefs, ...status.drainingClusterRefs] } : status);
     snapshot.sets.set(id, { object: toDoc(set), status });
   }
+  return setStatuses;
+}
 
-  const current: CurrentProfile[] = [];
-  const errors = new Map<string, string[]>();
-  for (const profile of [...repo.profiles].sort(byId)) {
-    const id = objectId(profile);
-    if (errors.has(id)) continue;
-    const match = matchingClusters(profile, index, setStatuses);
-    errors.set(id, match.errors);
-    current.push({ id, profile, matched: match.clusters });
-  }
-  const plan = planReleases({ profiles: current, previous: previous.profiles, index, health, now });
-  const withdrawing = new Set<string>();
-
+/** Every profile's status into the snapshot, deleted ones with releases left included; returns those. */
+function profileStatuses(input: CycleInput, current: readonly CurrentProfile[], errors: ReadonlyMap<string, string[]>, plan: ReleasePlan, snapshot: StatusSnapshot): Set<string> {
+  const { index, unsupported } = input.revision;
   for (const { id, profile, matched } of current) {
     const status: ProfileStatus = { matchingClusters: matched.map((c) => index.refOf(c)) };
-    fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupportedOf(profile), errors.get(id));
+    fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupported.get(profile), errors.get(id));
     snapshot.profiles.set(id, { object: toDoc(profile), status });
   }
-  for (const [id, entry] of previous.profiles) {
+  const withdrawing = new Set<string>();
+  for (const [id, entry] of input.previous.profiles) {
     if (snapshot.profiles.has(id)) continue;
     const clusters = plan.clusters.get(id) ?? [];
     if (clusters.length === 0) continue; // deleted and nothing left to withdraw: its file goes
@@ -117,49 +125,12 @@ export function computeCycle(input: CycleInput): CycleResult {
     snapshot.profiles.set(id, { object: entry.object, status });
     withdrawing.add(id);
   }
-  if (frozen) holdWithdrawals(plan);
-  return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
+  return withdrawing;
 }
 
-// The daemon keeps one loaded repository until its inputs change, so the index (and the selector
-// results it caches) is built once per loaded revision, not once per cycle. Keyed by the clusters
-// array: loaded objects are never mutated, a reload brings a new array.
-const indexes = new WeakMap<readonly SveltosCluster[], ClusterIndex>();
-
-function indexOf(clusters: readonly SveltosCluster[]): ClusterIndex {
-  let index = indexes.get(clusters);
-  if (!index) {
-    index = indexClusters(clusters);
-    indexes.set(clusters, index);
-  }
-  return index;
-}
-
-// What a profile asks for that gitset does not do depends on its spec alone: kept per loaded profile.
-const unsupported = new WeakMap<ProfileLike, readonly string[]>();
-
-function unsupportedOf(profile: ProfileLike): readonly string[] {
-  let fields = unsupported.get(profile);
-  if (!fields) {
-    fields = unsupportedFields(profile);
-    unsupported.set(profile, fields);
-  }
-  return fields;
-}
-
-/** While the breaker is open nothing is withdrawn: uninstalls wait, and say why. */
-function holdWithdrawals(plan: { actions: PlannedAction[]; decisions: ReleaseDecision[]; tally: Record<DecisionKind, number> }): void {
-  plan.actions = plan.actions.filter((a) => a.action !== 'uninstall');
-  for (const d of plan.decisions) {
-    if (d.decision !== 'uninstall' || !d.record) continue;
-    delete d.action;
-    d.decision = 'wait';
-    plan.tally.uninstall--;
-    plan.tally.wait++;
-    d.reason = `uninstall held back while the mass-failure breaker is open: ${d.reason}`;
-    d.record.reason = d.reason;
-  }
-}
+export type ActionOutcome =
+  | { action: PlannedAction; ok: true; result?: ReleaseResult }
+  | { action: PlannedAction; ok: false; error: string };
 
 /**
  * Folds helm's outcomes into the planned statuses: success records the applied hash, revision

@@ -91,24 +91,18 @@ export function decideInstall(x: ReleaseContext, d: Rendering): ReleaseDecision 
     return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
   if (!installed) {
-    return decided(x, verb, NOT_INSTALLED, x.record?.lastAppliedTime === undefined ? plannedInstall(d) : carry(r, d, false, 'Pending', PLANNED_INSTALL), installAction(x.profile, x.cluster, d));
+    return decided(x, verb, NOT_INSTALLED, carry(r, d, false, 'Pending', PLANNED_INSTALL), installAction(x.profile, x.cluster, d));
   }
   const texts = upgradeTexts(r, d);
   const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: texts.reason };
   return decided(x, verb, texts.reason, carry(r, d, installed, 'Pending', texts.record), action);
 }
 
-/**
- * Whether decideInstall's answer is simply "install, record pending": a release with no record on
- * a cluster that answers (every release of a new fleet). The planner then takes installAction and
- * plannedInstall without building a decision; decideInstall gives the same for it.
- */
-export function isFreshInstall(x: ReleaseContext, d: Rendering): boolean {
-  return x.record === undefined && d.error === undefined && x.syncMode !== 'DryRun' && x.state.reachable;
-}
+const NOT_INSTALLED = 'not installed';
+const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
 
 /** The helm install of a release never applied. */
-export function installAction(profile: string, cluster: ClusterKey, d: Rendering): PlannedAction {
+function installAction(profile: string, cluster: ClusterKey, d: Rendering): PlannedAction {
   return { action: 'install', cluster, profile, release: d.request, hash: d.hash, reason: NOT_INSTALLED };
 }
 
@@ -121,27 +115,6 @@ function upgradeTexts(r: ReleaseStatus, d: Rendering): { reason: string; record:
         ? `chart version ${r.chartVersion} → ${d.request.chartVersion}`
         : 'values or options changed';
   return { reason, record: `upgrade planned: ${reason}` };
-}
-
-const NOT_INSTALLED = 'not installed';
-const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
-
-// A release never applied says the same on every cluster it is planned for: one record per
-// rendering, and a chart entry that reads nothing of the cluster has one rendering for all of them
-// (a new 10k fleet's 80k first installs hold a few thousand records). Frozen: shared, never edited.
-export function plannedInstall(d: Rendering): ReleaseStatus {
-  if (d.installRecord === undefined) {
-    const q = d.request;
-    d.installRecord = Object.freeze({
-      releaseNamespace: q.releaseNamespace,
-      releaseName: q.releaseName,
-      chart: q.chartName,
-      chartVersion: q.chartVersion,
-      state: 'Pending',
-      reason: PLANNED_INSTALL,
-    } satisfies ReleaseStatus);
-  }
-  return d.installRecord;
 }
 
 /** The release lost a conflict to another profile: nothing runs, the status names the winner. */
@@ -162,11 +135,12 @@ export type WithdrawCause = 'stop-matching' | 'profile-deleted' | 'chart-removed
 /**
  * The profile no longer wants the release on this cluster. `owner` is the profile that now wants
  * it there (a hand-over: uninstalling would remove the new owner's release), `leave` is true for
- * stopMatchingBehavior LeavePolicies, `request` what helm needs to uninstall.
+ * stopMatchingBehavior LeavePolicies, `request` what helm needs to uninstall, `held` true while
+ * the mass-failure breaker is open (nothing is withdrawn then: the uninstall waits, and says why).
  */
 export function decideWithdraw(
   x: ReleaseContext,
-  w: { why: string; cause: WithdrawCause; leave: boolean; owner: string | undefined; request: () => ReleaseRequest },
+  w: { why: string; cause: WithdrawCause; leave: boolean; owner: string | undefined; request: () => ReleaseRequest; held?: boolean },
 ): ReleaseDecision | undefined {
   const r = x.record;
   if (r === undefined) return undefined;
@@ -186,6 +160,10 @@ export function decideWithdraw(
   const retryAt = r.state === 'Failed' ? retryTime(r) : undefined;
   if (retryAt !== undefined && retryAt > x.now.getTime()) {
     return decided(x, 'backoff', `failed ${r.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
+  }
+  if (w.held) {
+    const reason = `uninstall held back while the mass-failure breaker is open: ${w.why}`;
+    return decided(x, 'wait', reason, { ...r, state: 'Pending', reason });
   }
   const action: PlannedAction = {
     action: 'uninstall',

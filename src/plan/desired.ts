@@ -4,7 +4,6 @@
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
 import type { HelmChart, HelmChartAction } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
-import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
@@ -20,8 +19,6 @@ export interface Rendering {
   hash: string;
   /** Why this release cannot be rendered for this cluster (template error); nothing runs then. */
   error: string | undefined;
-  /** The record of its install while pending, made once by the planner (decide.ts) and shared. */
-  installRecord: ReleaseStatus | undefined;
 }
 
 export interface DesiredChart {
@@ -50,20 +47,8 @@ export function releaseKey(r: { releaseNamespace: string; releaseName: string })
   return `${r.releaseNamespace}/${r.releaseName}`;
 }
 
-/**
- * Orders two releases as their releaseKey strings compare, without building the keys: sorting
- * the releases and actions of a large first cycle compares hundreds of thousands of pairs.
- */
+/** Orders two releases by their releaseKey: the order of releases in status files and of a cluster's actions. */
 export function compareReleaseKeys(a: { releaseNamespace: string; releaseName: string }, b: typeof a): number {
-  const p = a.releaseNamespace;
-  const q = b.releaseNamespace;
-  if (p === q) return a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0;
-  const n = Math.min(p.length, q.length);
-  for (let i = 0; i < n; i++) {
-    const d = p.charCodeAt(i) - q.charCodeAt(i);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  // One namespace is a prefix of the other: the '/' after it decides, or the rest of the key.
   const x = releaseKey(a);
   const y = releaseKey(b);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -76,18 +61,16 @@ export function tierOf(profile: ProfileLike): number {
 
 type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined; render: (cluster: TemplateCluster) => Rendering };
 
-// Rendering and hashing is the bulk of a first cycle's own work, and a quiet fleet asks the same
-// question every cycle: the same loaded profile over the same indexed clusters (the index lives as
-// long as the loaded repository). The answer is kept per profile object and reused while the
-// matched clusters are the same objects; callers never mutate it.
-const remembered = new WeakMap<ProfileLike, DesiredReleases>();
-
-/** Every (cluster, chart) pair of one profile, in cluster order then chart order. */
-export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredReleases {
-  const last = remembered.get(profile);
-  if (last && last.profile === profileId && sameClusters(last.clusters, clusters)) return last;
+/**
+ * Every (cluster, chart) pair of one profile, in cluster order then chart order. `kept` holds the
+ * answers of earlier cycles of the same revision, by profile id: rendering and hashing is the bulk
+ * of a cycle's own work, and a quiet fleet asks the same question every cycle.
+ */
+export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>): DesiredReleases {
+  const last = kept.get(profileId);
+  if (last && sameClusters(last.clusters, clusters)) return last;
   const desired = renderAll(profileId, profile, clusters);
-  remembered.set(profile, desired);
+  kept.set(profileId, desired);
   return desired;
 }
 
@@ -155,7 +138,7 @@ function chartRenderer(chart: HelmChart): Renderer {
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
 function rendering(request: ReleaseRequest, hash: (request: ReleaseRequest) => string, error?: string): Rendering {
-  return { key: releaseKey(request), request, hash: hash(request), error, installRecord: undefined };
+  return { key: releaseKey(request), request, hash: hash(request), error };
 }
 
 function templateMessage(field: string, err: unknown): string {

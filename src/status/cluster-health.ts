@@ -1,5 +1,6 @@
 // How a probe moves a cluster's health: a few failures in a row make it not ready, one success
-// makes it ready again. Pure; the clock is passed in. Sveltos' own rules (sveltoscluster
+// makes it ready again. Pure; the time is passed in (the cycle's, as ISO 8601 text: one string
+// for every cluster a cycle sees change). Sveltos' own rules (sveltoscluster
 // controller), with one difference: the failure count stops at the threshold once the cluster is
 // down, so a long outage does not rewrite (and commit) the status file on every probe.
 import type { ProbeResult } from '../model/ports.ts';
@@ -14,14 +15,14 @@ export function nextClusterStatus(
   prev: ClusterStatus | undefined,
   probe: ProbeResult,
   threshold: number | undefined,
-  now: Date,
+  at: string,
 ): ClusterStatus {
   const limit = Math.max(1, Math.floor(threshold ?? DEFAULT_FAILURE_THRESHOLD));
   const wasReady = prev?.ready ?? true;
   const since = (ready: boolean): string | undefined =>
     prev !== undefined && ready === wasReady && prev.lastTransitionTime !== undefined
       ? prev.lastTransitionTime
-      : isoTime(now);
+      : at;
 
   if (probe.ok) {
     // The steady state: a healthy cluster that stays healthy keeps its status object as it is.
@@ -50,18 +51,8 @@ export function nextClusterStatus(
     failureMessage: probe.message ?? 'probe failed',
     lastTransitionTime: since(ready),
     // When the trouble began: what a failover's total time counts from.
-    firstFailureTime: prev?.firstFailureTime ?? isoTime(now),
+    firstFailureTime: prev?.firstFailureTime ?? at,
   });
-}
-
-// One cycle asks for the same instant for every cluster it sees for the first time (10k at once
-// when a fleet starts): the text is kept for the last Date asked about.
-let lastIso: { time: number; text: string } = { time: NaN, text: '' };
-
-function isoTime(now: Date): string {
-  const time = now.getTime();
-  if (time !== lastIso.time) lastIso = { time, text: now.toISOString() };
-  return lastIso.text;
 }
 
 /** `3 failed probes: timeout after 5s`: the detail a not-ready cluster is explained with. */

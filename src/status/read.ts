@@ -14,7 +14,7 @@ import type {
   ReleaseStatus,
   SetStatus,
 } from '../model/status.ts';
-import { parseStatusYaml } from './fast-yaml.ts';
+import { parseStatusYaml } from './status-reader.ts';
 import { isObject, list, str, type Json } from './tolerant.ts';
 import { readSetPolicyStatus } from './read-failovers.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';

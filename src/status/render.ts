@@ -2,8 +2,7 @@
 // Rendering is deterministic (keys sorted at every level, lists already in a fixed order, no
 // clock readings beyond those that mark real changes) so an unchanged state is byte-identical
 // and the daemon commits only when something happened.
-import { stringify } from 'yaml';
-import { emitStatusYaml } from './fast-emit.ts';
+import { writeStatusYaml } from './status-writer.ts';
 import type { StatusSnapshot } from './snapshot.ts';
 
 const HEADER = '# Written by gitset: the observed status of this object. Edit the object itself, not this file.\n';
@@ -14,45 +13,15 @@ export function statusPath(kind: string, metadata: { name: string; namespace?: s
 }
 
 export function renderStatusFiles(snapshot: StatusSnapshot): Map<string, string> {
-  return renderWith(snapshot, (doc) => renderDocument(doc));
-}
-
-/**
- * A renderer that remembers each file's last input and text, for a process that renders every
- * cycle (the daemon): YAML serialisation is the expensive part, and a quiet fleet changes few
- * files, so unchanged documents cost one JSON.stringify. Output is identical to renderStatusFiles.
- */
-export function statusRenderer(): (snapshot: StatusSnapshot) => Map<string, string> {
-  let cache = new Map<string, { json: string; text: string }>();
-  return (snapshot) => {
-    const next = new Map<string, { json: string; text: string }>();
-    const files = renderWith(snapshot, (doc, path) => {
-      const json = JSON.stringify(doc);
-      const hit = cache.get(path);
-      const text = hit && hit.json === json ? hit.text : renderDocument(doc);
-      next.set(path, { json, text });
-      return text;
-    });
-    cache = next;
-    return files;
-  };
-}
-
-function renderWith(snapshot: StatusSnapshot, render: (doc: object, path: string) => string): Map<string, string> {
   const files: Array<[string, string]> = [];
   const entries = [...snapshot.clusters.values(), ...snapshot.sets.values(), ...snapshot.profiles.values()];
-  for (const { object, status } of entries) {
-    const path = statusPath(object.kind, object.metadata);
-    files.push([path, render({ ...object, status }, path)]);
-  }
+  for (const { object, status } of entries) files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status })]);
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return new Map(files);
 }
 
 export function renderDocument(doc: object): string {
-  const sorted = sortKeys(doc) as Record<string, unknown>;
-  // The yaml package is the reference; the fast writer produces the same bytes for plain data.
-  return HEADER + (emitStatusYaml(sorted) ?? stringify(sorted, { lineWidth: 0, minContentWidth: 0 }));
+  return HEADER + writeStatusYaml(sortKeys(doc) as Record<string, unknown>);
 }
 
 /** Keys sorted at every level (apiVersion, kind, metadata, spec, status comes out naturally); undefined dropped. */

@@ -6,7 +6,7 @@ import { generateFleet } from '../../bench/generate.ts';
 import { median, summarize } from '../../bench/report.ts';
 import { parseManifests } from '../../src/load/index.ts';
 import { clusterKey } from '../../src/model/objects.ts';
-import { computeCycle } from '../../src/plan/cycle.ts';
+import { computeCycle, prepareRevision } from '../../src/plan/cycle.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 
 describe('generateFleet', () => {
@@ -35,7 +35,7 @@ describe('generateFleet', () => {
     const repo = parseManifests(fleet.files);
     for (const c of repo.clusters) assert.deepEqual(Object.keys(c.metadata.labels ?? {}).sort(), ['env', 'provider', 'region', 'team', 'tier', 'zone']);
     const probes = new Map(repo.clusters.map((c) => [clusterKey(c.metadata), { cluster: clusterKey(c.metadata), ok: true, version: 'v1.29.2', durationMs: 1 }]));
-    const cycle = computeCycle({ repo, previous: emptySnapshot(), probes, now: new Date('2026-01-01T00:00:00Z') });
+    const cycle = computeCycle({ revision: prepareRevision(repo), previous: emptySnapshot(), probes, now: new Date('2026-01-01T00:00:00Z') });
     const targets = new Set(cycle.actions.map((a) => a.cluster));
     assert.ok(cycle.actions.length > 0);
     assert.ok(targets.size > 10 && targets.size < 300, `releases land on a part of the fleet (${targets.size} of 300 clusters)`);

@@ -3,7 +3,7 @@
 import type { ClusterKey } from '../../src/model/objects.ts';
 import type { ProbeResult } from '../../src/model/ports.ts';
 import type { ReleaseStatus } from '../../src/model/status.ts';
-import { computeCycle, recordResults, type ActionOutcome, type CycleResult, type RepositoryObjects } from '../../src/plan/cycle.ts';
+import { computeCycle, prepareRevision, recordResults, type ActionOutcome, type CycleResult, type RepositoryObjects, type Revision } from '../../src/plan/cycle.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 
 export const T0 = new Date('2026-03-13T10:00:00Z');
@@ -21,6 +21,18 @@ export function probes(repo: RepositoryObjects, down: readonly ClusterKey[] = []
     );
   }
   return out;
+}
+
+const prepared = new WeakMap<RepositoryObjects, Revision>();
+
+/** The repository prepared once, as the daemon does while a revision stays in force: later cycles reuse its caches. */
+export function revisionOf(repo: RepositoryObjects): Revision {
+  let revision = prepared.get(repo);
+  if (!revision) {
+    revision = prepareRevision(repo);
+    prepared.set(repo, revision);
+  }
+  return revision;
 }
 
 export interface Step {
@@ -44,7 +56,7 @@ export function step(
   let cycle: CycleResult | undefined;
   const rounds = opts.down && opts.down.length > 0 ? 3 : 1;
   for (let i = 0; i < rounds; i++) {
-    cycle = computeCycle({ repo, previous: prev, probes: opts.probe === false ? undefined : probes(repo, opts.down), now });
+    cycle = computeCycle({ revision: revisionOf(repo), previous: prev, probes: opts.probe === false ? undefined : probes(repo, opts.down), now });
     // Carry only health between the extra probe rounds; releases are decided on the last one.
     prev = { ...prev, clusters: cycle.snapshot.clusters };
   }

@@ -9,7 +9,7 @@ import { readStatusFiles } from '../../src/status/read.ts';
 import { renderStatusFiles } from '../../src/status/render.ts';
 import { emptySnapshot, refKey, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet, nsProfile } from '../select/fleet.ts';
-import { probes } from './cycle-helpers.ts';
+import { probes, revisionOf } from './cycle-helpers.ts';
 
 const KEYS = ['a/c1', 'a/c2', 'a/c3', 'b/c1', 'b/c2'];
 
@@ -81,8 +81,8 @@ test('cycles over random repositories and health histories converge, never act o
         const repo = repos[step.repo]!;
         t += 3_600_000; // an hour: every backoff has expired
         const now = new Date(t);
-        let cycle = computeCycle({ repo, previous, probes: probes(repo, step.down), now });
-        for (let i = 0; i < 2; i++) cycle = computeCycle({ repo, previous: { ...previous, clusters: cycle.snapshot.clusters }, probes: probes(repo, step.down), now });
+        let cycle = computeCycle({ revision: revisionOf(repo), previous, probes: probes(repo, step.down), now });
+        for (let i = 0; i < 2; i++) cycle = computeCycle({ revision: revisionOf(repo), previous: { ...previous, clusters: cycle.snapshot.clusters }, probes: probes(repo, step.down), now });
 
         // Helm runs cluster by cluster, withdrawals first, then by profile and release key.
         const orderKey = (a: ActionOutcome['action']): string =>
@@ -123,7 +123,7 @@ test('cycles over random repositories and health histories converge, never act o
           // Make-before-break: a cluster left by a planned move is withdrawn one cycle after its replacement is deployed.
           if ([...after.sets.values()].some((e) => e.status.drainingClusterRefs)) {
             const draining = new Set([...after.sets.values()].flatMap((e) => (e.status.drainingClusterRefs ?? []).map(refKey)));
-            const drain = computeCycle({ repo, previous, probes: probes(repo, step.down), now });
+            const drain = computeCycle({ revision: revisionOf(repo), previous, probes: probes(repo, step.down), now });
             for (const a of drain.actions) {
               if (a.action === 'uninstall') continue;
               // The only other work: a profile that lost the release to the draining owner takes it over there.
@@ -135,7 +135,7 @@ test('cycles over random repositories and health histories converge, never act o
             previous = readStatusFiles([...renderStatusFiles(drained)].map(([path, text]) => ({ path, text })));
             files = renderStatusFiles(previous);
           }
-          const again = computeCycle({ repo, previous, probes: probes(repo, step.down), now: new Date(t + 1000) });
+          const again = computeCycle({ revision: revisionOf(repo), previous, probes: probes(repo, step.down), now: new Date(t + 1000) });
           assert.deepEqual(again.actions, [], 'after a successful cycle the fleet is quiet');
           assert.deepEqual(renderStatusFiles(again.snapshot), files, 'and the status does not change');
         }

@@ -4,7 +4,7 @@ import type { RepositoryObjects } from '../../src/plan/cycle.ts';
 import { computeCycle } from '../../src/plan/cycle.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
-import { later, probes, record, step, summary, type Step } from './cycle-helpers.ts';
+import { later, probes, record, revisionOf, step, summary, type Step } from './cycle-helpers.ts';
 
 const none = { install: 0, upgrade: 0, uninstall: 0, 'in-sync': 0, wait: 0, backoff: 0, 'dry-run': 0, conflict: 0, error: 0, forget: 0 };
 
@@ -216,7 +216,7 @@ describe('failures, waiting and failover', () => {
   test('without probes (gitset plan) the committed health is used; unknown clusters count as ready', () => {
     const repo = repoWith({ clusterSelector: 'env=prod', helmCharts: [chart('hello')] });
     const downPrev = step(repo, emptySnapshot(), { down: ['civo/cluster2'] }).after;
-    const plan = computeCycle({ repo, previous: downPrev, now: later(10) });
+    const plan = computeCycle({ revision: revisionOf(repo), previous: downPrev, now: later(10) });
     assert.deepEqual(plan.actions, []);
     assert.equal(plan.decisions.find((d) => d.cluster === 'civo/cluster2')!.decision, 'wait');
   });
@@ -305,7 +305,7 @@ describe('the daemon-wide failure threshold', () => {
     const down = probes(repo, ['civo/cluster1', 'civo/cluster2']);
     let previous = emptySnapshot();
     for (let round = 1; round <= 2; round++) {
-      const cycle = computeCycle({ repo, previous, probes: down, now: later(round), defaultFailureThreshold: 2 });
+      const cycle = computeCycle({ revision: revisionOf(repo), previous, probes: down, now: later(round), defaultFailureThreshold: 2 });
       previous = { ...previous, clusters: cycle.snapshot.clusters };
     }
     assert.equal(previous.clusters.get('civo/cluster1')?.status.ready, false, 'two failures reach the default of 2');

@@ -10,7 +10,7 @@ import { readStatusFiles } from '../../src/status/read.ts';
 import { renderStatusFiles } from '../../src/status/render.ts';
 import { emptySnapshot, refKey, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
-import { probes } from './cycle-helpers.ts';
+import { probes, revisionOf } from './cycle-helpers.ts';
 
 const T0 = Date.parse('2026-03-13T10:00:00Z');
 const at = (s: number): Date => new Date(T0 + s * 1000);
@@ -37,7 +37,7 @@ interface World {
 /** One daemon cycle at `second`, clusters in `down` failing their probe. */
 function cycle(w: World, repo: RepositoryObjects, second: number, down: ClusterKey[] = []): World {
   const now = at(second);
-  const c = computeCycle({ repo, previous: w.status, probes: probes(repo, down), now, breaker: { options: DEFAULT_BREAKER, ...(w.breaker ? { previous: w.breaker } : {}) } });
+  const c = computeCycle({ revision: revisionOf(repo), previous: w.status, probes: probes(repo, down), now, breaker: { options: DEFAULT_BREAKER, ...(w.breaker ? { previous: w.breaker } : {}) } });
   const after = recordResults(c, c.actions.map((action) => ({ action, ok: true, result: { revision: 1, status: 'deployed' } })), now);
   const status = readStatusFiles([...renderStatusFiles(after)].map(([path, text]) => ({ path, text })));
   return { status, ...(c.breaker ? { breaker: c.breaker } : {}), cycle: c };
@@ -89,7 +89,7 @@ describe('mass-failure breaker', () => {
     let w = started(repo);
     repo = { ...repo, profiles: [] };
     // Two of three fail (the minimum lowered to 2): open, though cluster1 itself answers.
-    const c = computeCycle({ repo, previous: w.status, probes: probes(repo, ['civo/cluster2', 'civo/cluster3']), now: at(10), breaker: { options: { share: 0.5, minFailures: 2 } } });
+    const c = computeCycle({ revision: revisionOf(repo), previous: w.status, probes: probes(repo, ['civo/cluster2', 'civo/cluster3']), now: at(10), breaker: { options: { share: 0.5, minFailures: 2 } } });
     assert.equal(c.breaker?.state, 'open');
     assert.deepEqual(c.actions, []);
     const r = c.snapshot.profiles.get('ClusterProfile/kyverno')!.status.clusters![0]!.releases[0]!;

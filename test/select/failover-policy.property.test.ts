@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { SveltosCluster } from '../../src/model/objects.ts';
-import { computeCycle, recordResults, type RepositoryObjects } from '../../src/plan/cycle.ts';
+import { computeCycle, prepareRevision, recordResults, type RepositoryObjects } from '../../src/plan/cycle.ts';
 import type { BreakerStatus } from '../../src/select/breaker.ts';
 import { cordonedClusters } from '../../src/select/failover-policy.ts';
 import { indexClusters } from '../../src/select/cluster-index.ts';
@@ -58,7 +58,7 @@ test('failover policies keep the cap, never newly select a cordoned cluster, and
         t += s.advance * 1000;
         const now = new Date(t);
         const repo = repoOf(s, t);
-        const c = computeCycle({ repo, previous, probes: probes(repo, s.down), now, breaker: { options: { share: 0.5, minFailures: s.minFailures }, ...(breaker ? { previous: breaker } : {}) } });
+        const c = computeCycle({ revision: prepareRevision(repo), previous, probes: probes(repo, s.down), now, breaker: { options: { share: 0.5, minFailures: s.minFailures }, ...(breaker ? { previous: breaker } : {}) } });
         const before = previous.sets.get('ClusterSet/prod')?.status;
         const st = c.snapshot.sets.get('ClusterSet/prod')!.status;
         const sel = st.selectedClusterRefs.map(refKey);

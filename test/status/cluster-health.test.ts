@@ -6,19 +6,19 @@ import type { ClusterStatus } from '../../src/model/status.ts';
 import type { ProbeResult } from '../../src/model/ports.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
-const at = (s: number) => new Date(t0.getTime() + s * 1000);
+const at = (s: number) => new Date(t0.getTime() + s * 1000).toISOString();
 const ok = (version = 'v1.29.2+k3s1'): ProbeResult => ({ cluster: 'civo/cluster1', ok: true, version, durationMs: 5 });
 const fail = (message = 'timeout after 5s'): ProbeResult => ({ cluster: 'civo/cluster1', ok: false, message, durationMs: 5000 });
 
 test('a cluster without status counts as ready; three failures in a row make it not ready; one success makes it ready', () => {
   let s: ClusterStatus | undefined;
   s = nextClusterStatus(s, ok(), undefined, at(0));
-  assert.deepEqual(s, { ready: true, version: 'v1.29.2+k3s1', connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: at(0).toISOString() });
+  assert.deepEqual(s, { ready: true, version: 'v1.29.2+k3s1', connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: at(0) });
   s = nextClusterStatus(s, fail(), undefined, at(30));
   s = nextClusterStatus(s, fail(), undefined, at(60));
   assert.equal(s.ready, true);
   assert.equal(s.connectionFailures, 2);
-  assert.equal(s.lastTransitionTime, at(0).toISOString(), 'no flip, no new transition time');
+  assert.equal(s.lastTransitionTime, at(0), 'no flip, no new transition time');
   s = nextClusterStatus(s, fail(), undefined, at(90));
   assert.deepEqual(s, {
     ready: false,
@@ -26,14 +26,14 @@ test('a cluster without status counts as ready; three failures in a row make it 
     connectionStatus: 'Down',
     connectionFailures: 3,
     failureMessage: 'timeout after 5s',
-    lastTransitionTime: at(90).toISOString(),
-    firstFailureTime: at(30).toISOString(),
+    lastTransitionTime: at(90),
+    firstFailureTime: at(30),
   });
   assert.equal(notReadyDetail(s), '3 failed probes: timeout after 5s');
   const still = nextClusterStatus(s, fail(), undefined, at(120));
   assert.deepEqual(still, s, 'a long outage does not rewrite the status on every probe');
   s = nextClusterStatus(still, ok('v1.30.0'), undefined, at(150));
-  assert.deepEqual(s, { ready: true, version: 'v1.30.0', connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: at(150).toISOString() }, 'a success clears firstFailureTime');
+  assert.deepEqual(s, { ready: true, version: 'v1.30.0', connectionStatus: 'Healthy', connectionFailures: 0, lastTransitionTime: at(150) }, 'a success clears firstFailureTime');
 });
 
 test('consecutiveFailureThreshold is honoured, and a success in between resets the count', () => {
@@ -59,7 +59,7 @@ test('property: ready is false exactly when the last `threshold` probes all fail
         run = good ? 0 : run + 1;
         assert.equal(s.ready, run < threshold);
         assert.equal(s.connectionStatus, s.ready ? 'Healthy' : 'Down');
-        if (before !== undefined && before === s.ready && i > 0) assert.notEqual(s.lastTransitionTime, at(i).toISOString());
+        if (before !== undefined && before === s.ready && i > 0) assert.notEqual(s.lastTransitionTime, at(i));
       });
     }),
   );

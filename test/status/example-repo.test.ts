@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadRepository, type LoadedRepository } from '../../src/load/index.ts';
 import type { ClusterKey } from '../../src/model/objects.ts';
 import type { ProbeResult } from '../../src/model/ports.ts';
-import { computeCycle, recordResults } from '../../src/plan/cycle.ts';
+import { computeCycle, prepareRevision, recordResults } from '../../src/plan/cycle.ts';
 import { renderStatusFiles } from '../../src/status/render.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import { listStatusFiles, writeStatusDir } from '../../src/status/status-dir.ts';
@@ -33,6 +33,7 @@ function probes(down: ClusterKey[]): Map<ClusterKey, ProbeResult> {
 function history(repo: LoadedRepository): StatusSnapshot {
   let revision = 0;
   let status = emptySnapshot();
+  const prepared = prepareRevision(repo);
   const steps: Array<[string, ClusterKey[]]> = [
     ['2024-03-13T09:19:06Z', []],
     ['2024-03-13T09:26:46Z', ['civo/cluster1']],
@@ -42,7 +43,7 @@ function history(repo: LoadedRepository): StatusSnapshot {
   ];
   for (const [at, down] of steps) {
     const now = new Date(at);
-    const cycle = computeCycle({ repo, previous: status, probes: probes(down), now });
+    const cycle = computeCycle({ revision: prepared, previous: status, probes: probes(down), now });
     status = recordResults(cycle, cycle.actions.map((action) => ({ action, ok: true, result: { revision: ++revision, status: 'deployed', chartVersion: '0.1.0' } })), now);
   }
   return status;

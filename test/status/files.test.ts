@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import type { RepositoryObjects } from '../../src/plan/cycle.ts';
 import { describeChanges } from '../../src/status/describe.ts';
 import { readStatusFiles } from '../../src/status/read.ts';
-import { renderStatusFiles, statusRenderer } from '../../src/status/render.ts';
+import { renderStatusFiles } from '../../src/status/render.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { readStatusDir, writeStatusDir } from '../../src/status/status-dir.ts';
 import { chart, cluster, clusterProfile, clusterSet, nsProfile, nsSet } from '../select/fleet.ts';
@@ -60,12 +60,6 @@ describe('status files', () => {
     const s2 = step(repo, s1, { now: later(300) }).after;
     assert.deepEqual(renderStatusFiles(s2), renderStatusFiles(s1));
     assert.deepEqual(describeChanges(s1, s2), { subject: '', body: '', changes: [] });
-  });
-
-  test('the caching renderer (for the daemon) writes exactly what renderStatusFiles writes, cycle after cycle', () => {
-    const render = statusRenderer();
-    const s2 = step(repo, s1, { down: ['civo/cluster1'], now: later(90) }).after;
-    for (const snap of [s1, s2, s2, s1]) assert.deepEqual(render(snap), renderStatusFiles(snap));
   });
 
   test('reading is tolerant: missing and unknown fields, bad YAML, other kinds', () => {

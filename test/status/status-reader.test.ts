@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { parseStatusYaml } from '../../src/status/fast-yaml.ts';
+import { parseStatusYaml } from '../../src/status/status-reader.ts';
 import { renderDocument } from '../../src/status/render.ts';
 
 /** Either declines (undefined) or reads exactly what the full parser reads. */
@@ -32,7 +32,7 @@ const value = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
 })).node;
 
-test('property: on any document the renderer can write, the fast reader agrees with yaml or declines', () => {
+test('property: on any document the renderer can write, the status reader agrees with yaml or declines', () => {
   let accepted = 0;
   fc.assert(
     fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), (doc) => {
@@ -41,10 +41,10 @@ test('property: on any document the renderer can write, the fast reader agrees w
     }),
     { numRuns: 600 },
   );
-  assert.ok(accepted > 30, `the fast path should take plenty of random documents too (took ${accepted})`);
+  assert.ok(accepted > 30, `the reader should take plenty of random documents too (took ${accepted})`);
 });
 
-test('status-shaped documents are read by the fast path', () => {
+test('status-shaped documents are read by the status reader', () => {
   const doc = {
     apiVersion: 'config.projectsveltos.io/v1beta1',
     kind: 'ClusterProfile',

@@ -1,0 +1,52 @@
+// One loaded revision of the repository, prepared for planning: its objects (frozen), the cluster
+// index, and the work the planner keeps for as long as the revision is in force. A daemon plans
+// the same revision every probe round; what depends only on the revision is done once, here or on
+// first use, and lives in this object rather than in module state. Drop it with the revision.
+import type { Diagnostic } from '../model/diagnostics.ts';
+import type { ClusterSetObject, ProfileObject, SveltosCluster } from '../model/objects.ts';
+import { deepFreeze } from '../load/freeze.ts';
+import { unsupportedFields } from '../load/unsupported.ts';
+import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
+import type { ProfileLike } from '../select/profiles.ts';
+import type { ConflictMemo } from './conflicts.ts';
+import type { DesiredReleases } from './desired.ts';
+import { keyRanks } from './order.ts';
+
+/** What the loader hands on (LoadedRepository fits). */
+export interface RepositoryObjects {
+  clusters: readonly SveltosCluster[];
+  sets: readonly ClusterSetObject[];
+  profiles: readonly ProfileObject[];
+  diagnostics?: readonly Diagnostic[];
+}
+
+export interface Revision {
+  /** Frozen: everything kept below assumes these objects never change. */
+  readonly repo: RepositoryObjects;
+  /** The fleet indexed (select/ keeps its own per-revision work, such as selector results, inside). */
+  readonly index: ClusterIndex;
+  /** Each indexed cluster's rank in `namespace/name` key order, by ordinal: the order helm runs in. */
+  readonly keyRanks: Uint32Array;
+  /** What each profile asks for that gitset does not do. */
+  readonly unsupported: ReadonlyMap<ProfileLike, readonly string[]>;
+  /**
+   * Each profile's rendered and hashed releases, by profile id, for the clusters it matched when
+   * they were rendered: reused while it matches the same clusters (the bulk of a cycle's own work).
+   */
+  readonly desired: Map<string, DesiredReleases>;
+  /** Conflict buckets of the last desired lists (see conflicts.ts). */
+  readonly conflicts: ConflictMemo;
+}
+
+export function prepareRevision(repo: RepositoryObjects): Revision {
+  const frozen = deepFreeze(repo);
+  const index = indexClusters(frozen.clusters);
+  return {
+    repo: frozen,
+    index,
+    keyRanks: keyRanks(index),
+    unsupported: new Map(frozen.profiles.map((p) => [p, unsupportedFields(p)])),
+    desired: new Map(),
+    conflicts: {},
+  };
+}
