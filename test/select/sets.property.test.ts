@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { indexClusters } from '../../src/select/cluster-index.ts';
 import { compileSelector } from '../../src/select/selector.ts';
-import { FleetHealth, plainlyEligible, selectClusters, whyNotEligible } from '../../src/select/sets.ts';
+import { selectClusters } from '../../src/select/sets.ts';
 import type { ClusterSelector, ClusterSetObject, LabelSelectorRequirement, SveltosCluster } from '../../src/model/objects.ts';
 import type { ClusterStatus, SetStatus } from '../../src/model/status.ts';
 import { refKey } from '../../src/status/snapshot.ts';
@@ -126,65 +126,5 @@ test('the label index finds exactly what a full scan with the compiled selector 
       assert.deepEqual(index.matchSelector(selector, ns).map((c) => c.key), expected);
     }),
     { numRuns: 300 },
-  );
-});
-
-test('on large fleets too, both ways the index matches (word-wise bitmaps, or few candidates tested) agree with a full scan', () => {
-  // Hundreds to thousands of clusters: a rare label value leaves a handful of candidates, which
-  // are tested one by one; broad selectors AND whole bitmaps. Both must give the scan's answer.
-  const bigFleetArb = fc.record({ size: fc.integer({ min: 33, max: 3000 }), seed: fc.integer() }).map(({ size, seed }) => {
-    let x = seed | 1;
-    const next = (n: number): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) % n;
-    };
-    return Array.from({ length: size }, (_, i) => {
-      const labels: Record<string, string> = { env: ['prod', 'dev', 'stage'][next(3)]!, id: `i${next(size)}` };
-      if (next(4) > 0) labels.tier = String(next(3));
-      return cluster(`${NAMESPACES[next(3)]}/c${i}`, labels, next(50) === 0 ? { paused: true } : {});
-    });
-  });
-  const bigSelectorArb = fc.oneof(
-    fc.constantFrom<ClusterSelector>('env=prod', 'env!=dev', 'tier in (1,2)', '!tier', 'env=prod,tier', 'tier>1', 'env notin (dev),tier', 'env=stage,tier notin (0)'),
-    fc.integer({ min: 0, max: 3000 }).map((n): ClusterSelector => ({ matchLabels: { id: `i${n}` } })),
-    fc.integer({ min: 0, max: 3000 }).map((n): ClusterSelector => ({ matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'id', operator: 'In', values: [`i${n}`, `i${n + 1}`] }] })),
-  );
-  fc.assert(
-    fc.property(bigFleetArb, fc.array(bigSelectorArb, { minLength: 1, maxLength: 6 }), fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }), (fleet, selectors, ns) => {
-      const index = indexClusters(fleet);
-      for (const selector of selectors) {
-        const compiled = compileSelector(selector);
-        const expected = index.clusters.filter((c) => (ns === undefined || c.namespace === ns) && compiled.matches(c.object.metadata.labels)).map((c) => c.key);
-        assert.deepEqual(index.matchSelector(selector, ns).map((c) => c.key), expected);
-      }
-    }),
-    { numRuns: 60 },
-  );
-});
-
-test('the shortcut for a plainly eligible cluster agrees with the named selection checks', () => {
-  const status = fc.option(
-    fc.record({ ready: fc.boolean(), connectionFailures: fc.nat(5), failureMessage: fc.option(fc.string(), { nil: undefined }) }),
-    { nil: undefined },
-  );
-  fc.assert(
-    fc.property(fleetArb, fc.option(fc.constantFrom(...NAMESPACES, 'elsewhere'), { nil: undefined }), fc.array(status, { minLength: 14, maxLength: 14 }), (fleet, namespace, statuses) => {
-      const index = indexClusters(fleet);
-      const health = new FleetHealth(index);
-      index.clusters.forEach((c, i) => {
-        if (statuses[i]) health.set(c, statuses[i]!);
-      });
-      const ctx = { namespace, health };
-      const number = namespace === undefined ? undefined : index.namespaceNumber(namespace);
-      for (const c of index.clusters) {
-        const h = health.at(c);
-        const expected = whyNotEligible(c, ctx, h) === null;
-        assert.equal(plainlyEligible(index, c.ordinal, number, h), expected, `${c.key} by its status`);
-        assert.equal(plainlyEligible(index, c.ordinal, number, h, health.notReady), expected, `${c.key} by the fleet's column`);
-      }
-    }),
-    { numRuns: 500 },
   );
 });
