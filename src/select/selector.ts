@@ -25,7 +25,7 @@ export function compileSelector(selector: ClusterSelector | undefined): Compiled
   if (selector === undefined || selector === null) return NOTHING;
   const requirements = typeof selector === 'string' ? parseSelectorString(selector) : fromLabelSelector(selector);
   if (requirements.length === 0) return NOTHING;
-  const preds = requirements.map(predicate);
+  const preds = requirements.map(requirementTest);
   return {
     empty: false,
     requirements,
@@ -86,14 +86,14 @@ function fromLabelSelector(sel: LabelSelector): Requirement[] {
 
 // ---- matching ----
 
-type Predicate = (labels: Labels) => boolean;
+export type Predicate = (labels: Labels) => boolean;
 const NO_LABELS: Labels = Object.freeze({});
 
 /**
  * One closure per requirement. `typeof v === 'string'` rather than `Object.hasOwn`: label values
  * are strings, and inherited members (`constructor`, `toString`) are not, so they never count.
  */
-function predicate(r: Requirement): Predicate {
+export function requirementTest(r: Requirement): Predicate {
   const { key, values } = r;
   const first = values[0] ?? '';
   switch (r.op) {

@@ -128,3 +128,37 @@ test('the label index finds exactly what a full scan with the compiled selector 
     { numRuns: 300 },
   );
 });
+
+test('on fleets of many bitmap words too, the index finds what a full scan finds', () => {
+  // Hundreds to thousands of clusters, rare and common label values, every operator.
+  const bigFleetArb = fc.record({ size: fc.integer({ min: 33, max: 3000 }), seed: fc.integer() }).map(({ size, seed }) => {
+    let x = seed | 1;
+    const next = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    return Array.from({ length: size }, (_, i) => {
+      const labels: Record<string, string> = { env: ['prod', 'dev', 'stage'][next(3)]!, id: `i${next(size)}` };
+      if (next(4) > 0) labels.tier = String(next(3));
+      return cluster(`${NAMESPACES[next(3)]}/c${i}`, labels, next(50) === 0 ? { paused: true } : {});
+    });
+  });
+  const bigSelectorArb = fc.oneof(
+    fc.constantFrom<ClusterSelector>('env=prod', 'env!=dev', 'tier in (1,2)', '!tier', 'env=prod,tier', 'tier>1', 'env notin (dev),tier', 'env=stage,tier notin (0)'),
+    fc.integer({ min: 0, max: 3000 }).map((n): ClusterSelector => ({ matchLabels: { id: `i${n}` } })),
+    fc.integer({ min: 0, max: 3000 }).map((n): ClusterSelector => ({ matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'id', operator: 'In', values: [`i${n}`, `i${n + 1}`] }] })),
+  );
+  fc.assert(
+    fc.property(bigFleetArb, fc.array(bigSelectorArb, { minLength: 1, maxLength: 6 }), fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }), (fleet, selectors, ns) => {
+      const index = indexClusters(fleet);
+      for (const selector of selectors) {
+        const compiled = compileSelector(selector);
+        const expected = index.clusters.filter((c) => (ns === undefined || c.namespace === ns) && compiled.matches(c.object.metadata.labels)).map((c) => c.key);
+        assert.deepEqual(index.matchSelector(selector, ns).map((c) => c.key), expected);
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
