@@ -90,23 +90,18 @@ export function selectClusters(
   const ctx: Context = { namespace: set.kind === 'Set' ? (set.metadata.namespace ?? '') : undefined, health, ...policy };
   const problems: string[] = [];
   const considered = consider(set, index, ctx.namespace, problems);
-  const verdicts = new Map<IndexedCluster, Verdict>();
-  const matching: IndexedCluster[] = [];
-  for (const c of considered) {
-    const v = whyNotEligible(c, ctx);
-    if (v) verdicts.set(c, v);
-    else matching.push(c);
-  }
+  const verdicts = considered.map((c) => whyNotEligible(c, ctx));
+  const matching = considered.filter((_, i) => verdicts[i] === null);
   const cap = capOf(set.spec.maxReplicas);
   const before = (previous?.selectedClusterRefs ?? []).map((r) => index.byKey(refKey(r)));
   const selected = choose(matching, before, cap);
   const overCap: Verdict = { reason: 'over-cap', message: `over cap (maxReplicas ${cap})` };
   const notSelected: NotSelected[] = [];
-  for (const c of considered) {
-    if (selected.has(c)) continue;
-    const { reason, message } = verdicts.get(c) ?? overCap;
+  considered.forEach((c, i) => {
+    if (selected.has(c)) return;
+    const { reason, message } = verdicts[i] ?? overCap;
     notSelected.push({ cluster: c.key, reason, message });
-  }
+  });
   const status: SetStatus = { matchingClusterRefs: matching.map(index.refOf), selectedClusterRefs: [...selected].map(index.refOf) };
   if (notSelected.length > 0) status.notSelected = notSelected;
   const message = explain(cap, selected.size, considered.length, notSelected, problems);
