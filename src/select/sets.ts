@@ -4,8 +4,8 @@
 // Sveltos' set_utils.go in spirit, minus its cap-shrink defect (it keeps maxReplicas - 1).
 import { SelectorSyntaxError } from './selector.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from './cluster-index.ts';
-import type { ClusterKey, ObjectMeta, ObjectRef, SetKind, SetSpec, SveltosCluster } from '../model/objects.ts';
-import type { ClusterStatus, NotSelected, NotSelectedReason, SetStatus } from '../model/status.ts';
+import type { ClusterKey, ObjectMeta, SetKind, SetSpec, SveltosCluster } from '../model/objects.ts';
+import type { NotSelected, NotSelectedReason, SetStatus } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import { refKey } from '../status/snapshot.ts';
 import { healthOf, type HealthMap } from './health.ts';
