@@ -5,13 +5,13 @@
 // the mass-failure breaker is open nothing moves at all. Pure: every input, the clock included,
 // is passed in; the same input gives the same status, and no timestamp ticks.
 import type { ClusterKey, ObjectRef } from '../model/objects.ts';
-import type { ClusterStatus, FailoverReason, FailoverRecord, HeldBack, SetStatus } from '../model/status.ts';
+import type { FailoverReason, FailoverRecord, HeldBack, SetStatus } from '../model/status.ts';
 import { CORDON, CORDON_UNTIL, FAILOVER_BUDGET, FAILOVER_GRACE, parseBudget, parsePin, parseTime, PIN, type FailoverBudget } from '../load/annotations.ts';
 import { parseDuration } from '../model/duration.ts';
 import { refKey } from '../status/snapshot.ts';
 import type { ClusterIndex } from './cluster-index.ts';
 import { settleFailovers, type DeployedAt } from './failovers.ts';
-import { selectClusters, type HealthMap, type SetLike } from './sets.ts';
+import { capOf, selectClusters, type HealthMap, type SetLike } from './sets.ts';
 
 /** Failovers kept in a set's status (more when the budget needs more history). */
 export const FAILOVER_HISTORY = 20;
@@ -65,47 +65,39 @@ export interface PolicyInput {
   deployedAt: DeployedAt;
 }
 
+/**
+ * The plain selection (sets.ts), sticky over pins first and then the previous selection, with
+ * cordoned clusters refused and the held-back ones kept; then what changed is recorded as
+ * failovers, and clusters left by a planned move drain.
+ */
 export function selectWithPolicy(input: PolicyInput): SetStatus {
-  const { set, index, health, previous, cordons } = input;
-  // The steady path of a large fleet: no policy, nothing cordoned, no history, every selected cluster ready.
-  if (
-    !input.frozen &&
-    cordons.size === 0 &&
-    !hasPolicy(set) &&
-    !previous?.drainingClusterRefs &&
-    !previous?.failovers &&
-    (previous?.selectedClusterRefs ?? []).every((r) => health.get(refKey(r))?.ready !== false)
-  ) {
-    const status = selectClusters(set, index, health, previous);
-    // Nothing left the selection: no failover to record, nothing to drain.
-    return keepsAll(status.selectedClusterRefs, previous?.selectedClusterRefs) ? status : selectWithPolicyFull(input);
-  }
-  return selectWithPolicyFull(input);
-}
-
-function hasPolicy(set: SetLike): boolean {
-  const a = set.metadata.annotations;
-  return a !== undefined && (a[PIN] !== undefined || a[FAILOVER_GRACE] !== undefined || a[FAILOVER_BUDGET] !== undefined);
-}
-
-function keepsAll(now: readonly ObjectRef[], before: readonly ObjectRef[] | undefined): boolean {
-  if (!before || before.length === 0) return true;
-  const kept = new Set(now.map(refKey));
-  return before.every((r) => kept.has(refKey(r)));
-}
-
-function selectWithPolicyFull(input: PolicyInput): SetStatus {
-  const { set, index, health, previous, cordons, now } = input;
-  const policy = setPolicy(set);
+  const { set, index, previous, cordons } = input;
   const prevSelected = (previous?.selectedClusterRefs ?? []).map(refKey).filter((k) => index.byKey(k) !== undefined);
-  const isReady = (k: ClusterKey): boolean => health.get(k)?.ready !== false;
-
   if (input.frozen && previous) return frozen(input, prevSelected);
+  const policy = setPolicy(set);
+  const held = holdBack(input, policy, prevSelected);
+  const pinned = policy.pins.filter((k) => index.byKey(k) !== undefined);
+  const order = [...new Set([...pinned, ...prevSelected])];
+  const sticky: SetStatus = { matchingClusterRefs: [], selectedClusterRefs: order.map((k) => index.refOf(index.byKey(k)!)) };
+  const status = selectClusters(set, index, input.health, sticky, { cordons, keptNotReady: new Set(held.map((h) => h.cluster)) });
 
-  // Not-ready selected clusters kept on purpose: within the grace period, or past the budget.
+  const selected = status.selectedClusterRefs.map(refKey);
+  const records = failoverRecords(input, status, prevSelected, selected, pinned);
+  const draining = drainingClusters(input, records, new Set(selected));
+  if (draining.length > 0) status.drainingClusterRefs = draining;
+  const stillHeld = held.filter((h) => selected.includes(h.cluster));
+  if (stillHeld.length > 0) status.heldBack = stillHeld;
+  const history = keepHistory([...(previous?.failovers ?? []), ...records], policy.budget);
+  const done = settleFailovers(history, input.deployedAt);
+  if (done.length > 0) status.failovers = done;
+  return status;
+}
+
+/** Not-ready selected clusters the set keeps on purpose: within the failover grace, or past the budget. */
+function holdBack(input: PolicyInput, policy: SetPolicy, prevSelected: readonly ClusterKey[]): HeldBack[] {
+  const { index, health, cordons, now } = input;
   const held: HeldBack[] = [];
-  const keep = new Set<ClusterKey>();
-  const recent = recentFailovers(previous?.failovers, policy.budget, now);
+  const recent = recentFailovers(input.previous?.failovers, policy.budget, now);
   let allowed = policy.budget ? Math.max(0, policy.budget.count - recent.length) : Infinity;
   for (const k of prevSelected) {
     const h = health.get(k);
@@ -114,7 +106,6 @@ function selectWithPolicyFull(input: PolicyInput): SetStatus {
     if (policy.graceMs > 0 && !Number.isNaN(since) && now.getTime() - since < policy.graceMs) {
       const until = new Date(since + policy.graceMs).toISOString();
       held.push({ cluster: k, reason: 'failover-grace', until, message: `not ready since ${h.lastTransitionTime}: within failover grace ${policy.grace}; replaced from ${until} if still not ready` });
-      keep.add(k);
     } else if (allowed > 0) {
       allowed--;
     } else {
@@ -126,67 +117,57 @@ function selectWithPolicyFull(input: PolicyInput): SetStatus {
         ...(until ? { until } : {}),
         message: `not ready since ${h.lastTransitionTime ?? 'unknown'}: failover held back, budget ${policy.budget!.text} spent${at ? ` (failovers at ${at})` : ''}${until ? `; possible again from ${until}` : ''}`,
       });
-      keep.add(k);
     }
   }
+  return held;
+}
 
-  // An overlay, not a copy: a copy of the fleet's health per set is O(sets × clusters).
-  const overrides = new Map<ClusterKey, ClusterStatus>();
-  for (const k of keep) overrides.set(k, { ...health.get(k)!, ready: true });
-  for (const [k, why] of cordons) overrides.set(k, { ready: false, failureMessage: `cordoned: ${why}` });
-  const view: HealthMap = overrides.size === 0 ? health : { get: (k) => overrides.get(k) ?? health.get(k) };
-  const pinned = policy.pins.filter((k) => index.byKey(k) !== undefined);
-  const order = [...pinned, ...prevSelected.filter((k) => !pinned.includes(k))];
-  const base = selectClusters(set, index, view, { matchingClusterRefs: [], selectedClusterRefs: order.map((k) => index.refOf(index.byKey(k)!)) });
-  const status: SetStatus = { ...base };
-  if (base.notSelected) {
-    status.notSelected = base.notSelected.map((n) => (cordons.has(n.cluster) ? { cluster: n.cluster, reason: 'cordoned', message: `cordoned: ${cordons.get(n.cluster)}` } : n));
-  }
-
-  const selected = base.selectedClusterRefs.map(refKey);
-  const left = prevSelected.filter((k) => !selected.includes(k));
-  const joined = selected.filter((k) => !prevSelected.includes(k));
+/** One record per cluster that left the selection and the cluster that took its place, in order. */
+function failoverRecords(input: PolicyInput, status: SetStatus, prevSelected: readonly ClusterKey[], selected: readonly ClusterKey[], pinned: readonly ClusterKey[]): FailoverRecord[] {
+  const { index, health, cordons } = input;
+  const after = new Set(selected);
+  const before = new Set(prevSelected);
+  const left = prevSelected.filter((k) => !after.has(k));
+  const joined = selected.filter((k) => !before.has(k));
   const reasonOf = (k: ClusterKey): FailoverReason => {
     if (cordons.has(k)) return 'cordoned';
     if (index.byKey(k)!.paused) return 'paused';
-    if (!isReady(k)) return 'not-ready';
-    const n = status.notSelected?.find((x) => x.cluster === k);
-    if (!n) return 'not-matching';
+    if (health.get(k)?.ready === false) return 'not-ready';
+    if (!status.notSelected?.some((x) => x.cluster === k)) return 'not-matching';
     return joined.some((j) => pinned.includes(j)) ? 'pinned' : 'over-cap';
   };
   const records: FailoverRecord[] = [];
   left.forEach((from, i) => {
     const to = joined[i];
     if (to === undefined) return;
-    const reason = reasonOf(from);
-    const r: FailoverRecord = { from, to, reason, selected: now.toISOString() };
+    const r: FailoverRecord = { from, to, reason: reasonOf(from), selected: input.now.toISOString() };
     const h = health.get(from);
-    if (reason === 'not-ready' && h) {
+    if (r.reason === 'not-ready' && h) {
       if (h.firstFailureTime) r.firstFailedProbe = h.firstFailureTime;
       if (h.lastTransitionTime) r.declaredNotReady = h.lastTransitionTime;
     }
     records.push(r);
   });
+  return records;
+}
 
-  // Make-before-break: a cluster leaving by a planned move while it still answers keeps its releases
-  // until every answering selected cluster has all of the set's releases Deployed.
-  // Only a cluster that has the set's releases up is worth keeping: nothing new is installed on a leaving one.
-  const leaving = records.filter((r) => r.reason !== 'not-ready' && r.reason !== 'paused' && typeof input.deployedAt(r.from) === 'string');
+/**
+ * Make-before-break: a cluster leaving by a planned move while it still answers keeps its releases
+ * until every answering selected cluster has all of the set's releases Deployed. Only a cluster
+ * that has the set's releases up is worth keeping: nothing new is installed on a leaving one.
+ */
+function drainingClusters(input: PolicyInput, records: readonly FailoverRecord[], selected: ReadonlySet<ClusterKey>): ObjectRef[] {
+  const { index, health, previous, deployedAt } = input;
+  const isReady = (k: ClusterKey): boolean => health.get(k)?.ready !== false;
+  const leaving = records.filter((r) => r.reason !== 'not-ready' && r.reason !== 'paused' && typeof deployedAt(r.from) === 'string');
   const candidates = [...(previous?.drainingClusterRefs ?? []).map(refKey), ...leaving.map((r) => r.from)];
-  const settled = candidates.length === 0 || selected.every((k) => !isReady(k) || input.deployedAt(k) !== undefined);
+  if (candidates.length === 0 || [...selected].every((k) => !isReady(k) || deployedAt(k) !== undefined)) return [];
   const draining: ObjectRef[] = [];
   for (const k of new Set(candidates)) {
     const c = index.byKey(k);
-    if (!c || c.paused || !isReady(k) || selected.includes(k) || settled) continue;
-    draining.push(index.refOf(c));
+    if (c && !c.paused && isReady(k) && !selected.has(k)) draining.push(index.refOf(c));
   }
-  if (draining.length > 0) status.drainingClusterRefs = draining;
-  const stillHeld = held.filter((h) => selected.includes(h.cluster));
-  if (stillHeld.length > 0) status.heldBack = stillHeld;
-  const history = keepHistory([...(previous?.failovers ?? []), ...records], policy.budget);
-  const done = settleFailovers(history, input.deployedAt);
-  if (done.length > 0) status.failovers = done;
-  return status;
+  return draining;
 }
 
 /** While the breaker is open: the previous selection and draining, as they were; readiness still shows. */
@@ -194,15 +175,15 @@ function frozen(input: PolicyInput, prevSelected: ClusterKey[]): SetStatus {
   const { set, index, health, previous } = input;
   const base = selectClusters(set, index, health, previous);
   // The cap still holds (a shrink merged during the outage); what it cuts off drains instead of leaving.
-  const max = set.spec.maxReplicas;
-  const cap = typeof max === 'number' && Number.isFinite(max) && max > 0 ? Math.floor(max) : 0;
+  const cap = capOf(set.spec.maxReplicas);
   const kept = prevSelected.slice(0, cap);
   const status: SetStatus = {
     ...base,
     selectedClusterRefs: kept.map((k) => index.refOf(index.byKey(k)!)),
     message: 'selection frozen: the mass-failure breaker is open (see status/gitset.yaml); nothing is deselected or withdrawn',
   };
-  const notSelected = base.notSelected?.filter((n) => !prevSelected.includes(n.cluster));
+  const before = new Set(prevSelected);
+  const notSelected = base.notSelected?.filter((n) => !before.has(n.cluster));
   if (notSelected && notSelected.length > 0) status.notSelected = notSelected;
   else delete status.notSelected;
   const draining = [...new Set([...(previous!.drainingClusterRefs ?? []).map(refKey), ...prevSelected.slice(cap)])].filter((k) => index.byKey(k) !== undefined);

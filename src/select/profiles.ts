@@ -32,47 +32,49 @@ export function setRefId(profile: ProfileLike, name: string): string {
  */
 export function matchingClusters(profile: ProfileLike, index: ClusterIndex, sets: ReadonlyMap<string, SetStatus>): ProfileMatch {
   const namespace = profile.kind === 'Profile' ? (profile.metadata.namespace ?? '') : undefined;
-  const found = new Map<number, IndexedCluster>();
   const errors: string[] = [];
-  const add = (c: IndexedCluster | undefined): void => {
-    if (c && !c.paused && (namespace === undefined || c.namespace === namespace)) found.set(c.ordinal, c);
-  };
+  const found = new Set([...bySelector(profile, index, namespace, errors), ...byClusterRefs(profile, index, namespace, errors), ...bySetRefs(profile, index, sets, errors)]);
+  const clusters = [...found].filter((c) => !c.paused && (namespace === undefined || c.namespace === namespace));
+  return { clusters: clusters.sort((a, b) => a.ordinal - b.ordinal), errors };
+}
 
-  let bySelector: readonly IndexedCluster[] = [];
+function bySelector(profile: ProfileLike, index: ClusterIndex, namespace: string | undefined, errors: string[]): readonly IndexedCluster[] {
   try {
-    bySelector = index.matchSelector(profile.spec.clusterSelector, namespace);
+    return index.matchSelector(profile.spec.clusterSelector, namespace);
   } catch (err) {
     if (!(err instanceof SelectorSyntaxError)) throw err;
     errors.push(`clusterSelector is invalid: ${err.message}`);
+    return [];
   }
-  const clusterRefs = Array.isArray(profile.spec.clusterRefs) ? profile.spec.clusterRefs : [];
-  const setRefs = Array.isArray(profile.spec.setRefs) ? profile.spec.setRefs : [];
-  // The selector alone: its matches are already in selection order, once each, in the namespace.
-  // The index's own list when nothing in it is paused (the usual case): no copy per profile and cycle.
-  if (clusterRefs.length === 0 && setRefs.length === 0) return { clusters: bySelector.some((c) => c.paused) ? bySelector.filter((c) => !c.paused) : bySelector, errors };
-  for (const c of bySelector) add(c);
-  for (const ref of clusterRefs) {
+}
+
+function byClusterRefs(profile: ProfileLike, index: ClusterIndex, namespace: string | undefined, errors: string[]): IndexedCluster[] {
+  const found: IndexedCluster[] = [];
+  for (const ref of Array.isArray(profile.spec.clusterRefs) ? profile.spec.clusterRefs : []) {
     if (!ref || typeof ref.name !== 'string') continue;
     const key = `${ref.namespace ?? namespace ?? ''}/${ref.name}`;
-    if (namespace !== undefined && (ref.namespace ?? namespace) !== namespace) {
-      errors.push(`clusterRefs names ${key}: a Profile only reaches clusters of its own namespace ${namespace}`);
-      continue;
-    }
     const c = index.byKey(key);
-    if (!c) errors.push(`clusterRefs names ${key}, which is not in the repository`);
-    add(c);
+    if (namespace !== undefined && (ref.namespace ?? namespace) !== namespace) errors.push(`clusterRefs names ${key}: a Profile only reaches clusters of its own namespace ${namespace}`);
+    else if (!c) errors.push(`clusterRefs names ${key}, which is not in the repository`);
+    else found.push(c);
   }
-  const setKind = profile.kind === 'Profile' ? 'Set' : 'ClusterSet';
-  for (const name of setRefs) {
-    const id = setRefId(profile, String(name));
-    const set = sets.get(id);
+  return found;
+}
+
+/** The current selection of every set in setRefs (a ClusterProfile names ClusterSets, a Profile Sets of its namespace). */
+function bySetRefs(profile: ProfileLike, index: ClusterIndex, sets: ReadonlyMap<string, SetStatus>, errors: string[]): IndexedCluster[] {
+  const found: IndexedCluster[] = [];
+  for (const name of Array.isArray(profile.spec.setRefs) ? profile.spec.setRefs : []) {
+    const set = sets.get(setRefId(profile, String(name)));
     if (!set) {
-      errors.push(
-        `setRefs names ${setKind} ${String(name)}${namespace !== undefined ? ` in namespace ${namespace}` : ''}, which does not exist`,
-      );
+      const where = profile.kind === 'Profile' ? `Set ${String(name)} in namespace ${profile.metadata.namespace ?? ''}` : `ClusterSet ${String(name)}`;
+      errors.push(`setRefs names ${where}, which does not exist`);
       continue;
     }
-    for (const ref of set.selectedClusterRefs) add(index.byKey(refKey(ref)));
+    for (const ref of set.selectedClusterRefs) {
+      const c = index.byKey(refKey(ref));
+      if (c) found.push(c);
+    }
   }
-  return { clusters: [...found.values()].sort((a, b) => a.ordinal - b.ordinal), errors };
+  return found;
 }
