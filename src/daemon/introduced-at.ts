@@ -4,7 +4,8 @@
 // must name the user's commit, not gitset's. Adapter over the git module's object-level reads.
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { inputsTreeOid, type ObjectStore } from '../git/tree.ts';
+import type { ObjectStore } from '../git/store.ts';
+import { inputsTreeOid } from '../git/tree.ts';
 
 /** Commits walked back at most; a longer run of status-only commits is named by the tip. */
 export const MAX_WALK = 50;
@@ -13,12 +14,12 @@ export function introducedAtFinder(gitdir: string, rootSegs: readonly string[], 
   const store: ObjectStore = { gitdir, cache: {} };
   return async (tip) => {
     try {
-      const inputs = await inputsTreeOid(store, tip, rootSegs, statusSegs);
+      const inputs = await inputsTreeOid(store, tip, { rootSegs, statusSegs });
       let current = tip;
       for (let i = 0; i < MAX_WALK; i++) {
         const { commit } = await git.readCommit({ fs, gitdir, oid: current, cache: store.cache });
         const parent = commit.parent[0];
-        if (!parent || (await inputsTreeOid(store, parent, rootSegs, statusSegs)) !== inputs) return current;
+        if (!parent || (await inputsTreeOid(store, parent, { rootSegs, statusSegs })) !== inputs) return current;
         current = parent;
       }
       return current;

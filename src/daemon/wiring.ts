@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openRepo } from '../git/open.ts';
 import type { Repo } from '../git/repo.ts';
-import { folderSegments } from '../git/tree.ts';
+import { folderSegments } from '../git/paths.ts';
 import { watchRepo } from '../git/watch.ts';
 import { resolveHelm } from '../helm/binary.ts';
 import { createHelmRunner } from '../helm/runner.ts';

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { openLocalRepo } from './local.ts';
 import { defaultWorkDir, mergeAuth, parseRepoLocation } from './location.ts';
 import { openRemoteRepo } from './remote.ts';
+import { folderSegments } from './paths.ts';
 import { DEFAULT_STATUS_DIR, type OpenRepoOptions, type Repo } from './repo.ts';
-import { folderSegments } from './tree.ts';
 
 /**
  * Opens the repository without touching the network: the remote is cloned (or its existing clone

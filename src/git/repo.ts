@@ -1,5 +1,6 @@
 // The Repo port: everything the daemon needs from Git, whether the repository is a remote over
-// smart HTTP (cloned into a work dir) or a local path read in place.
+// smart HTTP (cloned into a work dir) or a local path read in place; how to open one, and what
+// both implementations share (logger, clock, defaults).
 import type { GitAuth } from './location.ts';
 
 /** Structural subset of pino's logger: a pino instance fits as is. */
@@ -20,6 +21,11 @@ export const realClock: GitClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+export interface Author {
+  name: string;
+  email: string;
+}
+
 export interface OpenRepoOptions {
   /** `https://…`/`http://…` URL (userinfo accepted, then redacted everywhere) or a local path. SSH is refused. */
   url: string;
@@ -39,7 +45,7 @@ export interface OpenRepoOptions {
   env?: NodeJS.ProcessEnv;
   auth?: GitAuth;
   /** Author and committer of status commits. Default `gitset <gitset@localhost>`. */
-  author?: { name: string; email: string };
+  author?: Author;
   logger: GitLogger;
   clock?: GitClock;
   /** Push attempts per commitStatus call before giving up with `push-conflict`. Default 10. */
@@ -129,7 +135,7 @@ export interface Repo {
   close(): Promise<void>;
 }
 
-export const DEFAULT_AUTHOR = { name: 'gitset', email: 'gitset@localhost' } as const;
+export const DEFAULT_AUTHOR: Author = { name: 'gitset', email: 'gitset@localhost' };
 export const DEFAULT_STATUS_DIR = 'status';
 
 export function commitMessageText(message: CommitMessage): string {
