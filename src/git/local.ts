@@ -4,12 +4,11 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
+import type { CommitMessage, CommitStatusResult, PullResult, Repo, StatusFile } from '../model/ports.ts';
 import { GitError } from './errors.ts';
+import { historyReader } from './history.ts';
 import { layoutSegs, statusFolderSegs, type RepoLayout } from './paths.ts';
-import {
-  DEFAULT_AUTHOR, realClock, serialized,
-  type Author, type CommitMessage, type CommitStatusResult, type GitClock, type GitLogger, type PullResult, type Repo, type StatusFile,
-} from './repo.ts';
+import { DEFAULT_AUTHOR, realClock, serialized, type Author, type GitClock, type GitLogger } from './repo.ts';
 import { statusCommit } from './status-commit.ts';
 import { fingerprint, readFolder, writeStatusFolder } from './status-folder.ts';
 import { readRef, readTextFiles, resolveRevision, writeRef, type ObjectStore } from './store.ts';
@@ -67,6 +66,15 @@ export function openLocalRepo(opts: LocalRepoOptions): Repo {
     readStatusFiles: () => serial(() => readStatusFiles(local)),
     commitStatus: (files, message) => serial(() => commitStatus(local, files, message)),
     readFilesAt: (revision, sub) => serial(() => readFilesAt(local, revision, layoutSegs(layout, sub))),
+    ...historyReader({
+      store,
+      layout,
+      tip: async () => {
+        const tip = await head(local);
+        if (!tip) throw new GitError('revision-not-found', `${opts.path} ${isGit ? 'has no commit yet' : 'is not a Git repository: it has no history'}`);
+        return tip;
+      },
+    }),
     close: async () => {
       await serial(async () => undefined);
     },

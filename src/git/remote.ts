@@ -1,10 +1,12 @@
 // A repository reached over Git smart HTTP(S): cloned once into a work dir, polled cheaply (one
 // ref listing when nothing moved), status pushed with rebase-style retries.
+import type { PullResult, Repo, StatusFile } from '../model/ports.ts';
 import { workClone, type WorkClone } from './clone.ts';
 import { GitError } from './errors.ts';
+import { historyReader } from './history.ts';
 import type { GitHttpClient } from './http.ts';
 import { layoutSegs, statusFolderSegs, type RepoLayout } from './paths.ts';
-import { DEFAULT_AUTHOR, realClock, serialized, type GitLogger, type OpenRepoOptions, type PullResult, type Repo, type StatusFile } from './repo.ts';
+import { DEFAULT_AUTHOR, realClock, serialized, type GitLogger, type OpenRepoOptions } from './repo.ts';
 import { pushStatus, type PushPolicy } from './status-push.ts';
 import { hasCommit, isDescendent, readTextFiles, resolveRevision } from './store.ts';
 import { remoteTransport, type RemoteTransport } from './transport.ts';
@@ -36,6 +38,16 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   };
   const pull = remotePull(clone, transport, opts.logger, separateStatus);
   const serial = serialized();
+  const history = historyReader({
+    store: clone.store,
+    layout,
+    tip: async () => {
+      await serial(() => clone.ensure());
+      const tip = await clone.local();
+      if (!tip) throw new GitError('revision-not-found', `${opts.url}: nothing pulled yet`);
+      return tip;
+    },
+  });
 
   return {
     kind: 'remote',
@@ -55,6 +67,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
         return pushStatus(clone, policy, { files, message, rerender });
       }),
     readFilesAt: (revision, sub) => serial(() => readFilesFetching(clone, new Set([opts.branch, policy.target]), revision, layoutSegs(layout, sub))),
+    ...history,
     close: async () => {
       await serial(async () => undefined);
     },

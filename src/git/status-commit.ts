@@ -1,8 +1,9 @@
 // The status commit: `base`'s tree with only the status folder replaced by the given files,
 // built from objects (no work tree, no index) and stored in the repository, ready to push.
+import type { CommitMessage } from '../model/ports.ts';
 import { ObjectBatch, encodeCommit } from './objects.ts';
 import type { Pack } from './pack.ts';
-import { commitMessageText, type Author, type CommitMessage } from './repo.ts';
+import { commitMessageText, type Author } from './repo.ts';
 import { commitTree, listBlobs, storeObjects, subtreeAt, type ObjectStore } from './store.ts';
 import { replaceSubtree, writeFilesTree } from './tree.ts';
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { StatusFile } from './repo.ts';
+import type { StatusFile } from '../model/ports.ts';
 import { statusFileSegments } from './paths.ts';
 
 /** Cheap identity of the inputs on disk: paths, sizes and mtimes outside .git and the status folder. */

@@ -1,10 +1,11 @@
 // Commit the status folder on top of upstream and push; when upstream moved meanwhile, take the
 // new upstream, re-apply the status (re-rendered if the inputs changed) and try again. The result
 // is always a fast-forward of what others pushed: no force, no merge commit, nobody's work lost.
+import type { CommitMessage, CommitStatusResult, Rerender } from '../model/ports.ts';
 import type { WorkClone } from './clone.ts';
 import { GitError } from './errors.ts';
 import { statusFolderSegs } from './paths.ts';
-import type { Author, CommitMessage, CommitStatusResult, GitClock, GitLogger, Rerender } from './repo.ts';
+import type { Author, GitClock, GitLogger } from './repo.ts';
 import { statusCommit } from './status-commit.ts';
 import { inputsTreeOid } from './tree.ts';
 

@@ -6,7 +6,7 @@ import fs, { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
-import type { StatusFile } from './repo.ts';
+import type { CommitInfo, StatusFile } from '../model/ports.ts';
 import { GitError } from './errors.ts';
 import type { NewObject, ObjectBatch } from './objects.ts';
 import { buildPack, buildPackIndex, type Pack } from './pack.ts';
@@ -36,6 +36,11 @@ export async function hasCommit(store: ObjectStore, oid: string): Promise<boolea
 /** `oid` has `ancestor` in its history. */
 export async function isDescendent(store: ObjectStore, oid: string, ancestor: string): Promise<boolean> {
   return git.isDescendent({ fs, ...store, oid, ancestor, depth: -1 });
+}
+
+export async function readCommitInfo(store: ObjectStore, oid: string): Promise<CommitInfo> {
+  const { commit } = await git.readCommit({ fs, ...store, oid });
+  return { revision: oid, parents: commit.parent, committedAt: commit.committer.timestamp * 1000 };
 }
 
 export async function commitTree(store: ObjectStore, commitOid: string): Promise<string> {
