@@ -1,13 +1,10 @@
 // `gitset show failovers [dir]`: every replacement the sets recorded, with its timings, as a
 // table or JSON. The status files keep the last 20 per set; `--since` also walks the Git history
-// of the status folder (isomorphic-git, read-only) so older ones are found too, once each.
-import { existsSync } from 'node:fs';
-import fs from 'node:fs';
-import { relative, resolve } from 'node:path';
+// of the status folder (read-only, through the Repo port) so older ones are found too, once each.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import git from 'isomorphic-git';
-import { folderSegments, readTextFiles, subtreeAt, commitTree, type ObjectStore } from '../git/tree.ts';
+import { openEnclosingRepo } from '../git/open.ts';
 import { parseTime } from '../load/annotations.ts';
 import { parseDuration } from '../model/duration.ts';
 import { DEFAULT_STATUS_DIR } from '../load/index.ts';
@@ -96,23 +93,20 @@ function dedupe(rows: readonly FailoverRow[]): FailoverRow[] {
 
 /** Failover records of every commit since `since` that changed the sets' status files. */
 async function failoversInHistory(statusDir: string, since: number): Promise<FailoverRow[]> {
-  const gitRoot = await git.findRoot({ fs, filepath: statusDir });
-  const store: ObjectStore = { gitdir: resolve(gitRoot, '.git'), cache: {} };
-  if (!existsSync(store.gitdir)) return [];
-  const segs = folderSegments(relative(gitRoot, statusDir).split('\\').join('/'));
-  const commits = await git.log({ fs, ...store, depth: MAX_COMMITS });
+  const { repo, dir } = openEnclosingRepo(statusDir);
   const seen = new Set<string>();
   const rows: FailoverRow[] = [];
-  for (const c of commits) {
+  for await (const c of repo.history({ max: MAX_COMMITS })) {
     for (const kind of ['ClusterSet', 'Set']) {
-      const tree = await subtreeAt(store, await commitTree(store, c.oid), [...segs, kind]);
+      const folder = dir ? `${dir}/${kind}` : kind;
+      const tree = await repo.folderIdAt(c.revision, folder);
       if (!tree || seen.has(tree)) continue;
       seen.add(tree);
-      const files = await readTextFiles(store, c.oid, [...segs, kind]);
+      const files = await repo.readFilesAt(c.revision, folder);
       rows.push(...failoverRows(files.map((f) => ({ path: `${kind}/${f.path}`, text: f.text }))));
     }
     // Older commits can only hold older failovers once the commit itself predates the window.
-    if (c.commit.committer.timestamp * 1000 < since) break;
+    if (c.committedAt < since) break;
   }
   return rows;
 }

@@ -1,24 +1,20 @@
 // Which commit brought the current inputs: the tip itself, or, when the tip is one of gitset's
 // own status commits (or several), the commit below them that the inputs first appeared in. The
 // daemon can meet a user's commit first through its own rebased status push, and status/gitset.yaml
-// must name the user's commit, not gitset's. Adapter over the git module's object-level reads.
-import fs from 'node:fs';
-import git from 'isomorphic-git';
-import { inputsTreeOid, type ObjectStore } from '../git/tree.ts';
+// must name the user's commit, not gitset's. Reads the history through the Repo port.
+import type { Repo } from '../model/ports.ts';
 
 /** Commits walked back at most; a longer run of status-only commits is named by the tip. */
 export const MAX_WALK = 50;
 
-export function introducedAtFinder(gitdir: string, rootSegs: readonly string[], statusSegs: readonly string[]): (tip: string) => Promise<string> {
-  const store: ObjectStore = { gitdir, cache: {} };
+export function introducedAtFinder(repo: Pick<Repo, 'history' | 'inputsIdAt'>): (tip: string) => Promise<string> {
   return async (tip) => {
     try {
-      const inputs = await inputsTreeOid(store, tip, rootSegs, statusSegs);
+      const inputs = await repo.inputsIdAt(tip);
       let current = tip;
-      for (let i = 0; i < MAX_WALK; i++) {
-        const { commit } = await git.readCommit({ fs, gitdir, oid: current, cache: store.cache });
-        const parent = commit.parent[0];
-        if (!parent || (await inputsTreeOid(store, parent, rootSegs, statusSegs)) !== inputs) return current;
+      for await (const commit of repo.history({ from: tip, max: MAX_WALK, firstParent: true })) {
+        const parent = commit.parents[0];
+        if (!parent || (await repo.inputsIdAt(parent)) !== inputs) return commit.revision;
         current = parent;
       }
       return current;

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openRepo } from '../git/open.ts';
 import type { Repo } from '../git/repo.ts';
-import { folderSegments } from '../git/tree.ts';
 import { watchRepo } from '../git/watch.ts';
 import { resolveHelm } from '../helm/binary.ts';
 import { createHelmRunner } from '../helm/runner.ts';
@@ -85,7 +84,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     failureThreshold: config.failureThreshold,
     breaker: config.breaker,
     ...(repo.kind === 'remote'
-      ? { introducedAt: introducedAtFinder(join(config.workDir, 'repo', '.git'), folderSegments(config.path), folderSegments(config.statusDir)) }
+      ? { introducedAt: introducedAtFinder(repo) }
       : {}),
     logger,
     metrics: deps.metrics,

@@ -29,13 +29,10 @@ export type GitErrorCode =
 export class GitError extends Error {
   override readonly name = 'GitError';
   readonly code: GitErrorCode;
-  /** Whether trying again later (next cycle) can succeed without anyone changing anything. */
-  readonly transient: boolean;
 
   constructor(code: GitErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.transient = code === 'unreachable' || code === 'push-conflict';
   }
 }
 

@@ -1,10 +1,13 @@
-// openRepo: picks the remote or local implementation of the Repo port from `--repo`.
-import { resolve } from 'node:path';
+// openRepo: picks the remote or local implementation of the Repo port from `--repo`;
+// openEnclosingRepo: the local repository around a folder, for reading its history.
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { GitError } from './errors.ts';
 import { openLocalRepo } from './local.ts';
 import { defaultWorkDir, mergeAuth, parseRepoLocation } from './location.ts';
 import { openRemoteRepo } from './remote.ts';
+import { folderSegments } from './paths.ts';
 import { DEFAULT_STATUS_DIR, type OpenRepoOptions, type Repo } from './repo.ts';
-import { folderSegments } from './tree.ts';
 
 /**
  * Opens the repository without touching the network: the remote is cloned (or its existing clone
@@ -37,4 +40,21 @@ export function openRepo(opts: OpenRepoOptions): Repo {
     ...(opts.pushBackoffMs !== undefined ? { pushBackoffMs: opts.pushBackoffMs } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
+}
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The local repository whose work tree holds `path` (the nearest folder above it with a `.git`),
+ * to read its history from (`gitset show failovers --since`). `dir` is `path` relative to its
+ * root, `/`-separated. Throws GitError `path-not-found` when no folder above has a `.git`.
+ */
+export function openEnclosingRepo(path: string): { repo: Repo; dir: string } {
+  const start = resolve(path);
+  for (let root = start; ; root = dirname(root)) {
+    if (existsSync(join(root, '.git'))) {
+      return { repo: openLocalRepo({ path: root, rootSegs: [], statusSegs: [DEFAULT_STATUS_DIR], logger: SILENT }), dir: relative(root, start).split(sep).join('/') };
+    }
+    if (dirname(root) === root) throw new GitError('path-not-found', `${start}: not inside a Git repository`);
+  }
 }

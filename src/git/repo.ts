@@ -1,6 +1,11 @@
-// The Repo port: everything the daemon needs from Git, whether the repository is a remote over
-// smart HTTP (cloned into a work dir) or a local path read in place.
+// What both implementations of the Repo port (src/model/ports.ts) share: how to open one, its
+// capabilities (logger, clock) and defaults. The port's own types are re-exported for callers.
+import type { CommitMessage } from '../model/ports.ts';
 import type { GitAuth } from './location.ts';
+
+export type {
+  CommitInfo, CommitMessage, CommitStatusResult, HistoryOptions, PullResult, Repo, RepoKind, Rerender, StatusFile,
+} from '../model/ports.ts';
 
 /** Structural subset of pino's logger: a pino instance fits as is. */
 export interface GitLogger {
@@ -19,6 +24,11 @@ export const realClock: GitClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+export interface Author {
+  name: string;
+  email: string;
+}
 
 export interface OpenRepoOptions {
   /** `https://…`/`http://…` URL (userinfo accepted, then redacted everywhere) or a local path. SSH is refused. */
@@ -39,7 +49,7 @@ export interface OpenRepoOptions {
   env?: NodeJS.ProcessEnv;
   auth?: GitAuth;
   /** Author and committer of status commits. Default `gitset <gitset@localhost>`. */
-  author?: { name: string; email: string };
+  author?: Author;
   logger: GitLogger;
   clock?: GitClock;
   /** Push attempts per commitStatus call before giving up with `push-conflict`. Default 10. */
@@ -50,86 +60,7 @@ export interface OpenRepoOptions {
   timeoutMs?: number;
 }
 
-export interface PullResult {
-  /** Commit oid at the tip of the branch, or `working-tree` for a plain (non-git) folder. */
-  revision: string;
-  /** The tip moved since the last pull() of this Repo (always true on the first call). */
-  revisionChanged: boolean;
-  /**
-   * The inputs changed since the last pull() of this Repo: true on the first call, then true only
-   * when something outside the status folder (under `path`) differs. A tip that moved only by
-   * status commits (gitset's own) gives `changed: false`, so there is no reconcile loop.
-   */
-  changed: boolean;
-  /** Content identity of the inputs (tree oid of `path` without the status folder; a stat fingerprint for a plain folder). */
-  inputsId: string;
-  /** Folder to load manifests from (the work tree joined with `path`). */
-  dir: string;
-  /** Upstream was force-pushed (tip no longer descends from what we had); we reset to it. */
-  forced: boolean;
-}
-
-export interface StatusFile {
-  /** Relative to the folder asked for (for status: relative to the status folder), `/`-separated. */
-  path: string;
-  text: string;
-}
-
-export interface CommitMessage {
-  subject: string;
-  body?: string;
-}
-
-/**
- * Called when a push was rejected and the new upstream changed the inputs: re-render the status
- * from the manifests now in `dir` (at `revision`) and return the complete new set of status files.
- */
-export type Rerender = (dir: string, revision: string) => Promise<ReadonlyMap<string, string>>;
-
-export interface CommitStatusResult {
-  /** The status differed from the committed one (plain folder: from the files on disk). */
-  changed: boolean;
-  /** A commit was made (false on a quiet cycle and for a plain folder). */
-  committed: boolean;
-  /** The status commit, when one was made. */
-  revision?: string;
-  /** The commit reached the remote (always false in local mode). */
-  pushed: boolean;
-  /** Non-fast-forward rejections overcome before the push landed. */
-  retries: number;
-  /** How many times `rerender` was called. */
-  rerenders: number;
-}
-
-export type RepoKind = 'remote' | 'local-git' | 'local-folder';
-
-export interface Repo {
-  readonly kind: RepoKind;
-  /** URL without credentials, or the absolute local path: safe to log and to write in status. */
-  readonly displayUrl: string;
-  /** Folder to load manifests from (same as `PullResult.dir`). */
-  readonly dir: string;
-  /** Repository-relative path of the status folder (`path` + `statusDir`). */
-  readonly statusPath: string;
-  /** Brings the repository up to date (clone on first use). Throws GitError. */
-  pull(): Promise<PullResult>;
-  /** Status files as last committed (on the status branch when one is configured). */
-  readStatusFiles(): Promise<StatusFile[]>;
-  /**
-   * Makes the status folder hold exactly `files` (paths relative to the status folder): commits
-   * when the tree changed, pushes, and on a non-fast-forward rejection re-applies the change on
-   * top of the new upstream and retries with backoff. Never force-pushes, never merges.
-   */
-  commitStatus(files: ReadonlyMap<string, string>, message: CommitMessage, rerender?: Rerender): Promise<CommitStatusResult>;
-  /**
-   * Files below `dir` (relative to `path`; default the status folder) at any commit, ref name or
-   * abbreviated oid, e.g. for `gitset show --revision`. Throws GitError `revision-not-found`.
-   */
-  readFilesAt(revision: string, dir?: string): Promise<StatusFile[]>;
-  close(): Promise<void>;
-}
-
-export const DEFAULT_AUTHOR = { name: 'gitset', email: 'gitset@localhost' } as const;
+export const DEFAULT_AUTHOR: Author = { name: 'gitset', email: 'gitset@localhost' };
 export const DEFAULT_STATUS_DIR = 'status';
 
 export function commitMessageText(message: CommitMessage): string {

@@ -31,13 +31,13 @@ export class ReceivePackError extends Error {
   }
 }
 
-export function pktLine(text: string): Buffer {
+function pktLine(text: string): Buffer {
   const body = Buffer.from(text, 'utf8');
   return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body]);
 }
 
 /** Splits pkt-lines; `null` is a flush (or delimiter) packet. */
-export function readPktLines(buf: Buffer): Array<Buffer | null> {
+function readPktLines(buf: Buffer): Array<Buffer | null> {
   const out: Array<Buffer | null> = [];
   let at = 0;
   while (at + 4 <= buf.length) {

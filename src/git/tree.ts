@@ -1,84 +1,13 @@
-// Object-level Git operations: reading files out of a commit and building a new tree where only
-// the status folder differs. Status commits are made here, from trees, never from the working
-// tree or index, so nothing outside the status folder can end up in one by construction.
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import git, { type TreeEntry } from 'isomorphic-git';
+// Trees built and compared without a work tree or index: the status folder made a tree, a root
+// tree with only the status folder replaced, the paths two trees differ in. Status commits are
+// made from these, so nothing outside the status folder can end up in one by construction.
+import type { TreeEntry } from 'isomorphic-git';
 import { GitError } from './errors.ts';
-import { ObjectBatch, encodeTree } from './pack.ts';
+import { ObjectBatch, blobOid, encodeTree } from './objects.ts';
+import { statusFileSegments, type RepoLayout } from './paths.ts';
+import { commitTree, subtreeAt, treeEntries, type ObjectStore } from './store.ts';
 
-export interface ObjectStore {
-  gitdir: string;
-  /** isomorphic-git's cache object, shared between calls for pack-index reuse. */
-  cache: object;
-}
-
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbef4904';
-
-/** Splits and checks a repository-relative folder path (`''` is the root). */
-export function folderSegments(path: string | undefined): string[] {
-  const segs = (path ?? '').split('/').filter((s) => s !== '' && s !== '.');
-  if (segs.some((s) => s === '..')) throw new GitError('invalid-status-path', `path "${path}" must stay inside the repository`);
-  return segs;
-}
-
-/** Checks a status file path relative to the status folder: no escape, no empty segment. */
-export function statusFileSegments(path: string): string[] {
-  const segs = path.split('/');
-  if (path.startsWith('/') || path.includes('\\') || segs.some((s) => s === '' || s === '.' || s === '..' || s === '.git')) {
-    throw new GitError('invalid-status-path', `status file path "${path}" must be a relative path inside the status folder`);
-  }
-  return segs;
-}
-
-export async function commitTree(store: ObjectStore, commitOid: string): Promise<string> {
-  const { commit } = await git.readCommit({ fs, ...store, oid: commitOid });
-  return commit.tree;
-}
-
-async function readEntries(store: ObjectStore, treeOid: string): Promise<TreeEntry[]> {
-  return (await git.readTree({ fs, ...store, oid: treeOid })).tree;
-}
-
-/** The tree at `segs` below `treeOid`, or undefined when that path is absent or not a folder. */
-export async function subtreeAt(store: ObjectStore, treeOid: string, segs: readonly string[]): Promise<string | undefined> {
-  let current = treeOid;
-  for (const seg of segs) {
-    const entry = (await readEntries(store, current)).find((e) => e.path === seg);
-    if (!entry || entry.type !== 'tree') return undefined;
-    current = entry.oid;
-  }
-  return current;
-}
-
-/** Every blob below a tree, as relative path → blob oid. */
-export async function listBlobs(store: ObjectStore, treeOid: string | undefined, prefix = ''): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (!treeOid) return out;
-  for (const e of await readEntries(store, treeOid)) {
-    const p = prefix ? `${prefix}/${e.path}` : e.path;
-    if (e.type === 'tree') for (const [k, v] of await listBlobs(store, e.oid, p)) out.set(k, v);
-    else if (e.type === 'blob') out.set(p, e.oid);
-  }
-  return out;
-}
-
-/** The text of every file below `segs` in a commit, sorted by path (empty when the folder is absent). */
-export async function readTextFiles(store: ObjectStore, commitOid: string, segs: readonly string[]): Promise<Array<{ path: string; text: string }>> {
-  const tree = await subtreeAt(store, await commitTree(store, commitOid), segs);
-  const blobs = await listBlobs(store, tree);
-  const out: Array<{ path: string; text: string }> = [];
-  for (const [path, oid] of [...blobs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const { blob } = await git.readBlob({ fs, ...store, oid });
-    out.push({ path, text: Buffer.from(blob).toString('utf8') });
-  }
-  return out;
-}
-
-/** The oid git gives `content` as a blob. */
-export function blobOid(content: Buffer): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
-}
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbef4904';
 
 export interface FilesTree {
   /** Undefined for no files. */
@@ -139,7 +68,7 @@ export async function replaceSubtree(store: ObjectStore, batch: ObjectBatch, roo
 async function replaceIn(store: ObjectStore, batch: ObjectBatch, tree: string | undefined, segs: readonly string[], subtree: string | undefined): Promise<string | undefined> {
   if (segs.length === 0) return subtree;
   const [head, ...rest] = segs as [string, ...string[]];
-  const entries = tree ? await readEntries(store, tree) : [];
+  const entries = tree ? await treeEntries(store, tree) : [];
   const existing = entries.find((e) => e.path === head);
   if (existing && existing.type !== 'tree') {
     throw new GitError('invalid-status-path', `"${head}" is a file in the repository where the status folder should be; gitset will not replace it`);
@@ -158,8 +87,8 @@ async function replaceIn(store: ObjectStore, batch: ObjectBatch, tree: string | 
  */
 export async function changedPaths(store: ObjectStore, from: string, to: string, prefix = ''): Promise<string[]> {
   if (from === to) return [];
-  const a = new Map((await readEntries(store, from)).map((e) => [e.path, e]));
-  const b = new Map((await readEntries(store, to)).map((e) => [e.path, e]));
+  const a = new Map((await treeEntries(store, from)).map((e) => [e.path, e]));
+  const b = new Map((await treeEntries(store, to)).map((e) => [e.path, e]));
   const out: string[] = [];
   for (const name of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(name);
@@ -177,33 +106,9 @@ export async function changedPaths(store: ObjectStore, from: string, to: string,
  * out. Two commits that differ only inside the status folder get the same value, which is what
  * keeps gitset's own status commits from triggering a reconcile.
  */
-export async function inputsTreeOid(store: ObjectStore, commitOid: string, rootSegs: readonly string[], statusSegs: readonly string[]): Promise<string> {
-  const root = await subtreeAt(store, await commitTree(store, commitOid), rootSegs);
+export async function inputsTreeOid(store: ObjectStore, commitOid: string, layout: RepoLayout): Promise<string> {
+  const root = await subtreeAt(store, await commitTree(store, commitOid), layout.rootSegs);
   if (!root) return EMPTY_TREE;
   // Only the oid is wanted: the trees are hashed, never stored.
-  return replaceSubtree(store, new ObjectBatch(), root, statusSegs, undefined);
-}
-
-/** Resolves a full or abbreviated commit oid, or a branch/tag/ref name, to a commit oid. */
-export async function resolveRevision(store: ObjectStore, revision: string): Promise<string> {
-  try {
-    if (/^[0-9a-f]{40}$/i.test(revision)) return revision.toLowerCase();
-    if (/^[0-9a-f]{4,39}$/i.test(revision)) {
-      try {
-        return await git.expandOid({ fs, ...store, oid: revision.toLowerCase() });
-      } catch {
-        // not an abbreviation of an object we have; maybe a ref name made of hex digits
-      }
-    }
-    for (const ref of [revision, `refs/remotes/origin/${revision}`]) {
-      try {
-        return await git.resolveRef({ fs, gitdir: store.gitdir, ref });
-      } catch {
-        // try the next spelling
-      }
-    }
-  } catch (err) {
-    throw new GitError('revision-not-found', `revision "${revision}" not found`, { cause: err });
-  }
-  throw new GitError('revision-not-found', `revision "${revision}" not found`);
+  return replaceSubtree(store, new ObjectBatch(), root, layout.statusSegs, undefined);
 }

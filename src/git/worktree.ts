@@ -3,11 +3,12 @@
 // (~250 ms for 22,000 files) for a merged pull request that changed one file. The index is
 // left to lag, as for our own status commits: nothing but gitset reads this work tree, and a
 // full checkout (after a restart) rewrites whatever the index no longer describes.
-import fs, { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import git, { type TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
 import { GitError } from './errors.ts';
-import { changedPaths, type ObjectStore } from './tree.ts';
+import { readBlob, treeEntries, type ObjectStore } from './store.ts';
+import { changedPaths } from './tree.ts';
 
 /** Names git itself refuses to check out: nothing may land outside the folder or in `.git`. */
 function safeSegments(path: string): string[] {
@@ -35,7 +36,7 @@ async function entryAt(store: ObjectStore, tree: string, segs: readonly string[]
   let entry: TreeEntry | undefined = { mode: '040000', path: '', oid: tree, type: 'tree' };
   for (const seg of segs) {
     if (entry.type !== 'tree') return undefined;
-    entry = (await git.readTree({ fs, ...store, oid: entry.oid })).tree.find((e) => e.path === seg);
+    entry = (await treeEntries(store, entry.oid)).find((e) => e.path === seg);
     if (!entry) return undefined;
   }
   return entry;
@@ -45,14 +46,14 @@ async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry):
   switch (entry.type) {
     case 'blob': {
       mkdirSync(dirname(target), { recursive: true });
-      const { blob } = await git.readBlob({ fs, ...store, oid: entry.oid });
+      const blob = await readBlob(store, entry.oid);
       if (entry.mode === '120000') symlinkSync(Buffer.from(blob).toString('utf8'), target);
       else writeFileSync(target, blob, { mode: entry.mode === '100755' ? 0o777 : 0o666 });
       return;
     }
     case 'tree': {
       mkdirSync(target, { recursive: true });
-      for (const e of (await git.readTree({ fs, ...store, oid: entry.oid })).tree) {
+      for (const e of await treeEntries(store, entry.oid)) {
         safeSegments(e.path);
         await writeEntry(store, join(target, e.path), e);
       }

@@ -54,3 +54,106 @@ export interface HelmRunner {
   /** Releases present on the cluster (`helm list -A`), to find what was installed but not recorded. */
   list(target: ClusterTarget, signal?: AbortSignal): Promise<Array<{ namespace: string; name: string; revision: number; status: string; chart: string }>>;
 }
+
+/** A file read from the repository: path relative to the folder asked for, `/`-separated. */
+export interface StatusFile {
+  path: string;
+  text: string;
+}
+
+export interface PullResult {
+  /** Commit oid at the tip of the branch, or `working-tree` for a plain (non-git) folder. */
+  revision: string;
+  /** The tip moved since the last pull() of this Repo (always true on the first call). */
+  revisionChanged: boolean;
+  /**
+   * The inputs changed since the last pull() of this Repo: true on the first call, then true only
+   * when something outside the status folder (under `path`) differs. A tip that moved only by
+   * status commits (gitset's own) gives `changed: false`, so there is no reconcile loop.
+   */
+  changed: boolean;
+  /** Content identity of the inputs (tree oid of `path` without the status folder; a stat fingerprint for a plain folder). */
+  inputsId: string;
+  /** Folder to load manifests from (the work tree joined with `path`). */
+  dir: string;
+  /** Upstream was force-pushed (tip no longer descends from what we had); we reset to it. */
+  forced: boolean;
+}
+
+export interface CommitMessage {
+  subject: string;
+  body?: string;
+}
+
+/**
+ * Called when a push was rejected and the new upstream changed the inputs: re-render the status
+ * from the manifests now in `dir` (at `revision`) and return the complete new set of status files.
+ */
+export type Rerender = (dir: string, revision: string) => Promise<ReadonlyMap<string, string>>;
+
+export interface CommitStatusResult {
+  /** The status differed from the committed one (plain folder: from the files on disk). */
+  changed: boolean;
+  /** A commit was made (false on a quiet cycle and for a plain folder). */
+  committed: boolean;
+  /** The status commit, when one was made. */
+  revision?: string;
+  /** The commit reached the remote (always false in local mode). */
+  pushed: boolean;
+  /** Non-fast-forward rejections overcome before the push landed. */
+  retries: number;
+  /** How many times `rerender` was called. */
+  rerenders: number;
+}
+
+/** One commit of the history, as `Repo.history` walks it. */
+export interface CommitInfo {
+  revision: string;
+  /** First parent first; empty for a root commit. */
+  parents: string[];
+  /** Committer time, milliseconds since the epoch. */
+  committedAt: number;
+}
+
+export interface HistoryOptions {
+  /** Commit, ref name or abbreviated oid to start from. Default: the branch tip (local: HEAD). */
+  from?: string;
+  /** Commits read at most. */
+  max: number;
+  /** Follow first parents only (the line the branch moved along); else every parent, newest first. */
+  firstParent?: boolean;
+}
+
+export type RepoKind = 'remote' | 'local-git' | 'local-folder';
+
+export interface Repo {
+  readonly kind: RepoKind;
+  /** URL without credentials, or the absolute local path: safe to log and to write in status. */
+  readonly displayUrl: string;
+  /** Folder to load manifests from (same as `PullResult.dir`). */
+  readonly dir: string;
+  /** Repository-relative path of the status folder (`path` + `statusDir`). */
+  readonly statusPath: string;
+  /** Brings the repository up to date (clone on first use). Throws GitError. */
+  pull(): Promise<PullResult>;
+  /** Status files as last committed (on the status branch when one is configured). */
+  readStatusFiles(): Promise<StatusFile[]>;
+  /**
+   * Makes the status folder hold exactly `files` (paths relative to the status folder): commits
+   * when the tree changed, pushes, and on a non-fast-forward rejection re-applies the change on
+   * top of the new upstream and retries with backoff. Never force-pushes, never merges.
+   */
+  commitStatus(files: ReadonlyMap<string, string>, message: CommitMessage, rerender?: Rerender): Promise<CommitStatusResult>;
+  /**
+   * Files below `dir` (relative to `path`; default the status folder) at any commit, ref name or
+   * abbreviated oid, e.g. for `gitset show --revision`. Throws GitError `revision-not-found`.
+   */
+  readFilesAt(revision: string, dir?: string): Promise<StatusFile[]>;
+  /** Commits back from `from`, read as they are asked for. Throws GitError `revision-not-found` (also for a plain folder). */
+  history(opts: HistoryOptions): AsyncIterable<CommitInfo>;
+  /** `PullResult.inputsId` of any commit: equal ids, equal inputs. */
+  inputsIdAt(revision: string): Promise<string>;
+  /** Identity of the content of `dir` (relative to `path`) at a commit, undefined when absent: equal ids, equal files. */
+  folderIdAt(revision: string, dir: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
 import { introducedAtFinder } from '../../src/daemon/introduced-at.ts';
+import { openRepo } from '../../src/git/open.ts';
 
 let dir: string | undefined;
 after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
@@ -26,7 +27,8 @@ test('the commit that brought the inputs is found below status-only commits', as
   const user = await commit('sets/prod.yaml', 'a: 2\n', 'user change');
   await commit('status/ClusterSet/prod.yaml', 's: 1\n', 'status one');
   const tip = await commit('status/gitset.yaml', 's: 2\n', 'status two');
-  const find = introducedAtFinder(join(dir, '.git'), [], ['status']);
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const find = introducedAtFinder(openRepo({ url: dir, branch: 'main', logger: silent }));
   assert.equal(await find(tip), user);
   assert.equal(await find(user), user);
   const next = await commit('sets/prod.yaml', 'a: 3\n', 'another change');

@@ -33,7 +33,7 @@ describe('remote repository failures', () => {
     const repo = openRepo({ url: server.url('repo.git'), branch: 'main', workDir: join(fx.tmp, 'work-down'), auth: USER, logger: captureLogger() });
     const first = await repo.pull();
     await server.close();
-    await assert.rejects(repo.pull(), (e: GitError) => isGitError('unreachable')(e) && e.transient && /cannot reach/.test(e.message));
+    await assert.rejects(repo.pull(), (e: GitError) => isGitError('unreachable')(e) && /cannot reach/.test(e.message));
     await assert.rejects(repo.commitStatus(new Map([['reset.yaml', 'never lands\n']]), { subject: 's' }), isGitError('unreachable'));
     const back = await startGitServer({ root, auth: USER, port });
     try {

@@ -93,6 +93,27 @@ describe('local repository path', () => {
     assert.equal(await readFile(join(dir, 'sets/prod.yaml'), 'utf8'), 'kind: ClusterSet\n');
   });
 
+  test('history: commits newest first (or first parents only), inputs and folder identities at any commit', async () => {
+    const dir = await localGitRepo('history');
+    const repo = openRepo({ url: dir, branch: 'ignored', logger: captureLogger() });
+    const user = await gitCli(dir, ['rev-parse', 'HEAD']);
+    const status = (await repo.commitStatus(new Map([['sets/prod.yaml', 'selected: []\n']]), { subject: 'status' })).revision!;
+    const all = [];
+    for await (const c of repo.history({ max: 10 })) all.push(c);
+    assert.deepEqual(all.map((c) => [c.revision, c.parents]), [[status, [user]], [user, []]]);
+    assert.ok(all.every((c) => Math.abs(c.committedAt - Date.now()) < 600_000));
+    const walked = [];
+    for await (const c of repo.history({ from: status.slice(0, 8), max: 1, firstParent: true })) walked.push(c.revision);
+    assert.deepEqual(walked, [status]);
+    assert.equal(await repo.inputsIdAt(status), await repo.inputsIdAt(user), 'a status commit leaves the inputs as they were');
+    assert.equal(await repo.folderIdAt(user, 'status'), undefined);
+    assert.equal(await repo.folderIdAt(status, 'status/sets'), await gitCli(dir, ['rev-parse', `${status}:status/sets`]));
+    await assert.rejects(repo.inputsIdAt('no-such-branch'), (e: GitError) => e.code === 'revision-not-found');
+
+    const plain = openRepo({ url: join(dir, 'sets'), branch: 'ignored', logger: captureLogger() });
+    await assert.rejects(plain.history({ max: 1 })[Symbol.asyncIterator]().next(), (e: GitError) => e.code === 'revision-not-found');
+  });
+
   test('a missing path is path-not-found', () => {
     assert.throws(() => openRepo({ url: join(tmp, 'missing'), branch: 'main', logger: captureLogger() }), (e: GitError) => e.code === 'path-not-found');
   });

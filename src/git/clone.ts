@@ -1,0 +1,160 @@
+// The remote's clone in the work dir: made once (beside it, then swapped in), fetched into, and
+// its branch and work tree moved from one commit to the next by writing only what differs.
+import fs, { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import git from 'isomorphic-git';
+import { GitError } from './errors.ts';
+import { statusFolderSegs, type RepoLayout } from './paths.ts';
+import type { GitClock, GitLogger } from './repo.ts';
+import { writeChangedStatusFiles } from './status-folder.ts';
+import { commitTree, readRef, writeRef, type ObjectStore } from './store.ts';
+import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
+import { applyTreeChange } from './worktree.ts';
+
+export interface WorkCloneOptions {
+  transport: RemoteTransport;
+  workDir: string;
+  /** The branch followed: checked out in the work tree. */
+  branch: string;
+  layout: RepoLayout;
+  clock: GitClock;
+  log: GitLogger;
+  /** Re-clone when the clone holds more packs than this (one per fetch). */
+  maxPacks: number;
+}
+
+export interface WorkClone {
+  /** The remote's URL, without credentials. */
+  readonly url: string;
+  readonly store: ObjectStore;
+  readonly branch: string;
+  readonly layout: RepoLayout;
+  /** The manifests folder in the work tree. */
+  readonly dir: string;
+  /** The work tree is known to hold `tip` (unknown after a restart until the next move). */
+  holds(tip: string): boolean;
+  /** Cloned and the work tree's commit known: a status commit can be built. */
+  ready(): boolean;
+  /** Clones on first use, or adopts the clone a previous run left. Throws GitError `work-dir-conflict`. */
+  ensure(): Promise<void>;
+  /** Past `maxPacks` packs, re-clones: a single pack is cheaper to look objects up in. */
+  compactIfNeeded(): Promise<void>;
+  /** Where the clone last saw upstream's `branch`. */
+  tracked(branch: string): Promise<string | undefined>;
+  /** The local followed branch. */
+  local(): Promise<string | undefined>;
+  /** Fetches upstream's `branch` and records its tip as tracked; returns it. */
+  fetch(branch: string): Promise<string>;
+  /** The followed branch (and work tree) to `tip`, which is already in the store. */
+  moveTo(tip: string): Promise<void>;
+  /** Our status commit landed on `branch`: record it, and when it is the followed branch bring the changed status files on disk in line. */
+  landed(branch: string, commit: string, files: ReadonlyMap<string, string>, changed: readonly string[]): Promise<void>;
+  push(out: OutgoingCommit): Promise<PushOutcome>;
+}
+
+interface CloneState extends WorkCloneOptions {
+  store: ObjectStore;
+  cloned: boolean;
+  /** The commit the work tree is known to match; unknown after a restart (then a full checkout). */
+  workTreeAt: string | undefined;
+}
+
+export function workClone(opts: WorkCloneOptions): WorkClone {
+  const state: CloneState = { ...opts, store: { gitdir: join(opts.workDir, '.git'), cache: {} }, cloned: false, workTreeAt: undefined };
+  const { store, branch, layout, transport } = state;
+  return {
+    url: transport.url,
+    store,
+    branch,
+    layout,
+    dir: join(opts.workDir, ...layout.rootSegs),
+    holds: (tip) => state.workTreeAt === tip,
+    ready: () => state.cloned && state.workTreeAt !== undefined,
+    ensure: () => ensureClone(state),
+    // isomorphic-git writes one pack per fetch and never repacks; every object lookup then scans them all.
+    compactIfNeeded: async () => {
+      const packs = (await readdir(join(store.gitdir, 'objects', 'pack')).catch(() => [] as string[])).filter((f) => f.endsWith('.pack'));
+      if (packs.length > opts.maxPacks) await cloneFresh(state, `re-cloned to compact ${packs.length} packs`);
+    },
+    tracked: (b) => readRef(store, `refs/remotes/origin/${b}`),
+    local: () => readRef(store, `refs/heads/${branch}`),
+    fetch: async (b) => {
+      const tip = await transport.fetch(store, b);
+      await writeRef(store, `refs/remotes/origin/${b}`, tip);
+      return tip;
+    },
+    moveTo: (tip) => moveTo(state, tip),
+    landed: (b, commit, files, changed) => landed(state, b, commit, files, changed),
+    push: (out) => transport.push(store, out),
+  };
+}
+
+async function ensureClone(state: CloneState): Promise<void> {
+  const { workDir, transport } = state;
+  if (state.cloned) return;
+  if (existsSync(state.store.gitdir)) {
+    const origin = await git.getConfig({ fs, dir: workDir, path: 'remote.origin.url' }).catch(() => undefined);
+    if (origin !== transport.url) {
+      throw new GitError('work-dir-conflict', `work dir ${workDir} holds a clone of ${origin ?? 'another repository'}, not ${transport.url}; pass another --work-dir`);
+    }
+    state.cloned = true;
+    return;
+  }
+  const existing = await readdir(workDir).catch(() => [] as string[]);
+  if (existing.length > 0) throw new GitError('work-dir-conflict', `work dir ${workDir} is not empty and is not a gitset clone; pass another --work-dir`);
+  await cloneFresh(state, 'cloned repository');
+}
+
+/** Clones beside the work dir, then swaps it in: a crash mid-clone never leaves a half clone to reuse. */
+async function cloneFresh(state: CloneState, why: string): Promise<void> {
+  const { workDir, branch, clock } = state;
+  const partial = `${workDir}.partial-${process.pid}`;
+  const old = `${workDir}.old-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(dirname(workDir), { recursive: true });
+  const started = clock.now();
+  await state.transport.clone(partial, branch).catch(async (err) => {
+    await rm(partial, { recursive: true, force: true });
+    throw err;
+  });
+  await rm(old, { recursive: true, force: true });
+  if (existsSync(workDir)) await rename(workDir, old);
+  await rename(partial, workDir);
+  await rm(old, { recursive: true, force: true });
+  state.store.cache = {};
+  state.cloned = true;
+  state.workTreeAt = await readRef(state.store, `refs/heads/${branch}`);
+  state.log.info({ repo: state.transport.url, branch, workDir, ms: clock.now() - started }, why);
+}
+
+async function moveBranch(state: CloneState, commit: string): Promise<void> {
+  await writeRef(state.store, `refs/heads/${state.branch}`, commit);
+  await writeRef(state.store, `refs/remotes/origin/${state.branch}`, commit);
+}
+
+async function moveTo(state: CloneState, tip: string): Promise<void> {
+  const { store } = state;
+  const from = state.workTreeAt;
+  await moveBranch(state, tip);
+  // A full checkout walks and stats every file; once we know what the work tree holds, write
+  // only what differs (a merged pull request touches a few files of thousands).
+  if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip));
+  else await git.checkout({ fs, dir: state.workDir, ref: state.branch, force: true, cache: store.cache });
+  state.workTreeAt = tip;
+}
+
+/**
+ * After our own status push only status files differ from the work tree, and we hold their
+ * text: write those directly (a checkout of 1,000 files costs ~10× more). The clone's index
+ * lags for them until the next upstream change is checked out; nobody but gitset uses it.
+ */
+async function landed(state: CloneState, branch: string, commit: string, files: ReadonlyMap<string, string>, changed: readonly string[]): Promise<void> {
+  if (branch !== state.branch) {
+    await writeRef(state.store, `refs/remotes/origin/${branch}`, commit);
+    return;
+  }
+  await moveBranch(state, commit);
+  writeChangedStatusFiles(join(state.workDir, ...statusFolderSegs(state.layout)), files, changed);
+  state.workTreeAt = commit;
+}
