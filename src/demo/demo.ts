@@ -10,14 +10,14 @@ import { refKey, type StatusSnapshot } from '../status/snapshot.ts';
 // The same table `gitset show addons` prints, from the same status files.
 import { renderShow } from '../cli/show.ts';
 import { addonRows, type AddonRow } from './addons-table.ts';
-import { resolveConfig } from './config.ts';
-import { startDaemon, type Daemon } from './daemon.ts';
-import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
+import { resolveConfig } from '../daemon/config.ts';
+import { startDaemon, type Daemon } from '../daemon/daemon.ts';
+import { createLogger } from '../daemon/logger.ts';
+import { createMetrics } from '../daemon/metrics.ts';
 import { createNarrator, type Narrator } from './narrator.ts';
 import { EXAMPLE_CHART_URL, startSandbox, type Sandbox } from './sandbox.ts';
 import { SEED_CLUSTERS, seedManifests } from './seed.ts';
-import { buildRuntime, PROJECT_ROOT, type Runtime } from './wiring.ts';
+import { buildRuntime, PROJECT_ROOT, type Runtime } from '../daemon/wiring.ts';
 
 export interface DemoOptions {
   out: NodeJS.WritableStream;
