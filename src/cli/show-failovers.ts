@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import git from 'isomorphic-git';
 import { folderSegments, readTextFiles, subtreeAt, commitTree, type ObjectStore } from '../git/tree.ts';
 import { parseTime } from '../load/annotations.ts';
@@ -15,7 +14,7 @@ import type { FailoverRecord } from '../model/status.ts';
 import { readStatusFiles, type StatusFile } from '../status/read.ts';
 import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
-import { ASCII, withHeaderRule } from './show.ts';
+import { asciiTable } from './tables.ts';
 
 export interface FailoverRow extends FailoverRecord {
   /** objectId of the set: `ClusterSet/prod`, `Set/eng/blue`. */
@@ -119,11 +118,8 @@ async function failoversInHistory(statusDir: string, since: number): Promise<Fai
 
 export function failoverTable(rows: readonly FailoverRow[]): string {
   const head = ['SET', 'FROM', 'TO', 'REASON', 'FIRST FAILED PROBE', 'NOT READY', 'SELECTED', 'DEPLOYED', 'TOTAL'];
-  const t = new Table({ head, chars: ASCII, style: { head: [], border: [] } });
-  for (const r of rows) {
-    t.push([r.set, r.from, r.to, r.reason, time(r.firstFailedProbe), time(r.declaredNotReady), time(r.selected), time(r.deployed), r.totalSeconds === undefined ? '-' : seconds(r.totalSeconds)]);
-  }
-  return `${withHeaderRule(t.toString())}\n`;
+  const cells = rows.map((r) => [r.set, r.from, r.to, r.reason, time(r.firstFailedProbe), time(r.declaredNotReady), time(r.selected), time(r.deployed), r.totalSeconds === undefined ? '-' : seconds(r.totalSeconds)]);
+  return asciiTable(head, cells);
 }
 
 function time(iso: string | undefined): string {

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { resolveHelm } from '../helm/binary.ts';
 import { refKey, type StatusSnapshot } from '../status/snapshot.ts';
 // The same table `gitset show addons` prints, from the same status files.
-import { renderShow } from '../cli/show.ts';
-import { addonRows, type AddonRow } from './addons-table.ts';
+import { addonRows, renderShow } from '../cli/tables.ts';
 import { resolveConfig } from '../daemon/config.ts';
 import { startDaemon, type Daemon } from '../daemon/daemon.ts';
 import { createLogger } from '../daemon/logger.ts';
@@ -97,7 +96,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const snap = await sb.readSnapshot();
         const pick = pickSet(snap);
         if (!pick) return undefined;
-        return addonRows(snap).some((r) => r.cluster === pick.selected) ? pick : undefined;
+        return deployedOn(snap, pick.selected) ? pick : undefined;
       },
       'the daemon did not select a cluster and deploy the chart; see the log',
     );
@@ -125,8 +124,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     await wait(
       `waiting for the chart to be installed on ${to}`,
       async () => {
-        const r = addonRows(await sb.readSnapshot());
-        return r.some((row: AddonRow) => row.cluster === first.selected) ? undefined : r.some((row) => row.cluster === to) ? r : undefined;
+        const snap = await sb.readSnapshot();
+        return !deployedOn(snap, first.selected) && deployedOn(snap, to) ? true : undefined;
       },
       `the chart was not installed on ${to}`,
     );
@@ -153,7 +152,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         const snap = await sb.readSnapshot();
         const sel = (snap.sets.get(first.set)?.status.selectedClusterRefs ?? []).map(refKey);
         const ready = snap.clusters.get(first.selected)?.status.ready === true;
-        const left = addonRows(snap).some((r) => r.cluster === first.selected);
+        const left = deployedOn(snap, first.selected);
         return ready && !left && sel.includes(to) ? true : undefined;
       },
       `${first.selected} came back but its release was not withdrawn`,
@@ -194,6 +193,11 @@ function pickSet(snap: StatusSnapshot): { set: string; selected: string; matchin
     if (selected.length > 0 && matching.length > selected.length) return { set: id, selected: selected[0]!, matching, selectedCount: selected.length };
   }
   return undefined;
+}
+
+/** Whether the status says some release is deployed on `cluster`. */
+function deployedOn(snap: StatusSnapshot, cluster: string): boolean {
+  return addonRows(snap).some((r) => r.cluster === cluster && r.state === 'Deployed');
 }
 
 function hasManifests(dir: string): boolean {
