@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
 import { loadRepository, ManifestCache, type LoadedRepository } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
-import type { HelmRunner, Prober } from '../model/ports.ts';
+import type { HelmRunner, Prober, StatusCodec } from '../model/ports.ts';
 import { computeCycle, recordResults } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
@@ -19,13 +19,6 @@ import type { DaemonMetrics } from './metrics.ts';
 import { observeChanges } from './observe.ts';
 import { lastGoodRepository, validate } from './revision.ts';
 import { nextRevisionStatus, readRevisionStatus, renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
-
-/** How status files are read, rendered and summarised (src/status/, pure). */
-export interface StatusCodec {
-  read(files: ReadonlyArray<{ path: string; text: string }>): PreviousStatus;
-  render(snapshot: StatusSnapshot): Map<string, string>;
-  describe(previous: PreviousStatus, next: StatusSnapshot): CommitMessage;
-}
 
 export interface CycleDeps {
   repo: Repo;
