@@ -53,8 +53,6 @@ export interface HelmRunner {
     release: Pick<ReleaseRequest, 'releaseNamespace' | 'releaseName' | 'options'>,
     signal?: AbortSignal,
   ): Promise<void>;
-  /** Releases present on the cluster (`helm list -A`), to find what was installed but not recorded. */
-  list(target: ClusterTarget, signal?: AbortSignal): Promise<Array<{ namespace: string; name: string; revision: number; status: string; chart: string }>>;
 }
 
 /** How status files are read, rendered and summarised (src/status/, pure). */
