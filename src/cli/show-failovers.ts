@@ -16,7 +16,7 @@ import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
 import { asciiTable } from './tables.ts';
 
-export interface FailoverRow extends FailoverRecord {
+interface FailoverRow extends FailoverRecord {
   /** objectId of the set: `ClusterSet/prod`, `Set/eng/blue`. */
   set: string;
 }
@@ -66,7 +66,7 @@ export function registerFailovers(show: Command, io: CliIO): void {
 }
 
 /** `2026-05-01`, an RFC 3339 time, or a duration back from `now` (`7d`, `24h`, `90m`). */
-export function parseSince(text: string, now: Date): number {
+function parseSince(text: string, now: Date): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : undefined;
   const at = day ?? parseTime(text);
   if (at !== undefined && !Number.isNaN(at)) return at;
@@ -76,7 +76,7 @@ export function parseSince(text: string, now: Date): number {
 }
 
 /** Every failover record in status files, sorted by selection time, then set. */
-export function failoverRows(files: readonly StatusFile[]): FailoverRow[] {
+function failoverRows(files: readonly StatusFile[]): FailoverRow[] {
   const rows: FailoverRow[] = [];
   for (const [set, { status }] of readStatusFiles(files).sets) for (const f of status.failovers ?? []) rows.push({ set, ...f });
   return dedupe(rows);
@@ -116,7 +116,7 @@ async function failoversInHistory(statusDir: string, since: number): Promise<Fai
   return rows;
 }
 
-export function failoverTable(rows: readonly FailoverRow[]): string {
+function failoverTable(rows: readonly FailoverRow[]): string {
   const head = ['SET', 'FROM', 'TO', 'REASON', 'FIRST FAILED PROBE', 'NOT READY', 'SELECTED', 'DEPLOYED', 'TOTAL'];
   const cells = rows.map((r) => [r.set, r.from, r.to, r.reason, time(r.firstFailedProbe), time(r.declaredNotReady), time(r.selected), time(r.deployed), r.totalSeconds === undefined ? '-' : seconds(r.totalSeconds)]);
   return asciiTable(head, cells);

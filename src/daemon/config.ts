@@ -169,14 +169,14 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
   };
 }
 
-export function parseListen(text: string): ListenAddress {
+function parseListen(text: string): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new ConfigError('--listen', `"${text}" is not HOST:PORT (e.g. 127.0.0.1:9090)`);
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-export function looksLikeUrl(repo: string): boolean {
+function looksLikeUrl(repo: string): boolean {
   return /^(https?|git|ssh|file):\/\//.test(repo);
 }
 

@@ -238,6 +238,6 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
   return true;
 }
 
-export function messageOf(err: unknown): string {
+function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

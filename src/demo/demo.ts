@@ -13,7 +13,7 @@ import { resolveConfig } from '../daemon/config.ts';
 import { startDaemon, type Daemon } from '../daemon/daemon.ts';
 import { createLogger } from '../daemon/logger.ts';
 import { createMetrics } from '../daemon/metrics.ts';
-import { createNarrator, type Narrator } from './narrator.ts';
+import { createNarrator } from './narrator.ts';
 import { EXAMPLE_CHART_URL, startSandbox, type Sandbox } from './sandbox.ts';
 import { SEED_CLUSTERS, seedManifests } from './seed.ts';
 import { buildRuntime, PROJECT_ROOT, type Runtime } from '../daemon/wiring.ts';
@@ -223,5 +223,3 @@ function race<T>(p: Promise<T>, interrupted: Promise<void>): Promise<T> {
 export function isInterrupted(err: unknown): boolean {
   return err instanceof Interrupted;
 }
-
-export type { Narrator };

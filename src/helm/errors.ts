@@ -96,7 +96,7 @@ export function stderrSummary(stderr: string, hide: Readonly<Record<string, stri
 }
 
 /** Replaces bearer tokens, JWTs, basic-auth URLs, key=value secrets and long base64 blobs. */
-export function scrubSecrets(text: string): string {
+function scrubSecrets(text: string): string {
   return text
     .replace(/(bearer\s+)[^\s"',]+/gi, '$1[redacted]')
     .replace(/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, '[redacted-jwt]')

@@ -12,7 +12,7 @@ import { helmEnvironment, type HelmExecContext } from './exec.ts';
 import { upgradeInstall } from './install-upgrade.ts';
 import { uninstall } from './uninstall.ts';
 
-export const DEFAULT_HELM_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_HELM_TIMEOUT_MS = 5 * 60_000;
 
 export interface HelmRunnerOptions {
   /** From resolveHelm(). */

@@ -233,7 +233,7 @@ function gitVersionOf(body: string): string | undefined {
 }
 
 /** `5s`, `300ms`, `1.5s`: how the timeout reads in a failure message. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   return `${Number((ms / 1000).toFixed(3))}s`;
 }
