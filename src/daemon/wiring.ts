@@ -53,24 +53,7 @@ export interface RuntimeDeps {
 
 export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Promise<Runtime> {
   const { logger } = deps;
-  const opened = openRepo({
-    url: config.repo,
-    branch: config.branch,
-    path: config.path === '.' ? '' : config.path,
-    statusDir: config.statusDir,
-    ...(config.statusBranch !== config.branch ? { statusBranch: config.statusBranch } : {}),
-    workDir: join(config.workDir, 'repo'),
-    cwd: deps.cwd,
-    env: deps.env,
-    auth: {
-      ...(config.secrets.gitUsername ? { username: config.secrets.gitUsername } : {}),
-      ...(config.secrets.gitToken ? { token: config.secrets.gitToken } : {}),
-      ...(config.secrets.gitPassword ? { password: config.secrets.gitPassword } : {}),
-    },
-    author: config.author,
-    logger: logger.child({ component: 'git' }),
-  });
-  const repo = deps.wrapRepo ? deps.wrapRepo(opened) : opened;
+  const repo = openRepository(config, deps);
   const helm = await resolveHelm({ ...(config.helmBinary ? { flag: config.helmBinary } : {}), env: deps.env, projectRoot: PROJECT_ROOT });
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }) });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
@@ -91,17 +74,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     logger,
     metrics: deps.metrics,
   });
-  const watchRepository =
-    repo.kind === 'remote'
-      ? undefined
-      : async (onChange: () => void) => {
-          const watcher = watchRepo(repo.dir, () => onChange(), {
-            ignore: [join(repo.dir, config.statusDir)],
-            onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'file watcher error'),
-          });
-          await watcher.ready;
-          return () => watcher.close();
-        };
+  const watchRepository = repo.kind === 'remote' ? undefined : fileWatcher(repo.dir, config.statusDir, logger);
   return {
     repo,
     runCycle,
@@ -111,5 +84,38 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
       prober.close();
       await repo.close();
     },
+  };
+}
+
+function openRepository(config: DaemonConfig, deps: RuntimeDeps): Repo {
+  const opened = openRepo({
+    url: config.repo,
+    branch: config.branch,
+    path: config.path === '.' ? '' : config.path,
+    statusDir: config.statusDir,
+    ...(config.statusBranch !== config.branch ? { statusBranch: config.statusBranch } : {}),
+    workDir: join(config.workDir, 'repo'),
+    cwd: deps.cwd,
+    env: deps.env,
+    auth: {
+      ...(config.secrets.gitUsername ? { username: config.secrets.gitUsername } : {}),
+      ...(config.secrets.gitToken ? { token: config.secrets.gitToken } : {}),
+      ...(config.secrets.gitPassword ? { password: config.secrets.gitPassword } : {}),
+    },
+    author: config.author,
+    logger: deps.logger.child({ component: 'git' }),
+  });
+  return deps.wrapRepo ? deps.wrapRepo(opened) : opened;
+}
+
+/** For a local repository: a cycle on every change of its files, its status folder aside. */
+function fileWatcher(dir: string, statusDir: string, logger: Logger): NonNullable<Runtime['watchRepository']> {
+  return async (onChange: () => void) => {
+    const watcher = watchRepo(dir, () => onChange(), {
+      ignore: [join(dir, statusDir)],
+      onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'file watcher error'),
+    });
+    await watcher.ready;
+    return () => watcher.close();
   };
 }
