@@ -38,12 +38,11 @@ export const healthyProber: Prober = {
 export interface HelmCounts {
   upgradeInstall: number;
   uninstall: number;
-  list: number;
 }
 
 /** A helm runner that succeeds at once and counts its calls. */
 export function countingHelm(): { runner: HelmRunner; counts: HelmCounts; total(): number } {
-  const counts: HelmCounts = { upgradeInstall: 0, uninstall: 0, list: 0 };
+  const counts: HelmCounts = { upgradeInstall: 0, uninstall: 0 };
   const runner: HelmRunner = {
     async upgradeInstall(_target, release) {
       counts.upgradeInstall++;
@@ -52,12 +51,8 @@ export function countingHelm(): { runner: HelmRunner; counts: HelmCounts; total(
     async uninstall() {
       counts.uninstall++;
     },
-    async list() {
-      counts.list++;
-      return [];
-    },
   };
-  return { runner, counts, total: () => counts.upgradeInstall + counts.uninstall + counts.list };
+  return { runner, counts, total: () => counts.upgradeInstall + counts.uninstall };
 }
 
 /** Wraps a Repo to count status commits. */

@@ -1,8 +1,8 @@
 // `gitset demo` (what `npm start` runs): simulated clusters, a chart repository and a Git
 // server on loopback, the daemon in-process, and a narrated failover. Exits 0 with a summary.
 import type { Command } from 'commander';
-import { isInterrupted, runDemo } from '../daemon/demo.ts';
-import { WaitTimeoutError } from '../daemon/narrator.ts';
+import { isInterrupted, runDemo } from '../demo/demo.ts';
+import { WaitTimeoutError } from '../demo/narrator.ts';
 import type { CliIO } from './io.ts';
 
 export function register(program: Command, io: CliIO): void {

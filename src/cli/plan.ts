@@ -3,13 +3,13 @@
 // Text for a terminal, Markdown for a pull-request comment, JSON for tools. Exit 1 on errors.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { DEFAULT_STATUS_DIR, loadRepository } from '../load/index.ts';
 import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
 import { computeCycle, prepareRevision } from '../plan/cycle.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
 import { readStatusDir } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
+import { asciiTable } from './tables.ts';
 
 interface PlanOptions {
   statusDir: string;
@@ -69,18 +69,6 @@ function list(keys: readonly string[]): string {
   return keys.length <= LISTED ? keys.join(', ') : `${keys.slice(0, LISTED).join(', ')} (+${keys.length - LISTED} more)`;
 }
 
-const ASCII = {
-  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
-  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
-  left: '|', 'left-mid': '', mid: '', 'mid-mid': '', right: '|', 'right-mid': '', middle: '|',
-};
-
-function table(head: string[], rows: string[][]): string {
-  const t = new Table({ head, chars: ASCII, style: { head: [], border: [] } });
-  t.push(...rows);
-  return `${withHeaderRule(t.toString())}\n`;
-}
-
 /** One row of the sets table: the same cells in text and Markdown, only the name differs. */
 function setRow(s: PlanReport['sets'][number], name: string): string[] {
   const notSelected = [
@@ -97,7 +85,7 @@ function text(r: PlanReport): string {
   if (r.changes.length > 0) out += `Changes against the committed status:\n${r.changes.map((c) => `  ${c}\n`).join('')}\n`;
   if (r.sets.length > 0) {
     out += 'Sets:\n';
-    out += table(
+    out += asciiTable(
       ['SET', 'MAX', 'SELECTED', 'MATCHING', 'NOT SELECTED'],
       r.sets.map((s) => setRow(s, id(s))),
     );
@@ -115,7 +103,7 @@ function text(r: PlanReport): string {
   }
   out += r.actions.length > 0 ? 'Actions:\n' : 'Actions: none, the fleet is in sync.\n';
   if (r.actions.length > 0) {
-    out += table(
+    out += asciiTable(
       ['ACTION', 'CLUSTER', 'RELEASE', 'CHART', 'VERSION', 'PROFILE', 'WHY'],
       r.actions.map((a) => [a.action, a.cluster, `${a.releaseNamespace}/${a.releaseName}`, a.chart, a.version, a.profile, a.reason]),
     );
@@ -178,10 +166,4 @@ function markdown(r: PlanReport): string {
     out += `\n#### Diagnostics\n\n${r.diagnostics.map((d) => `- ${code(`${d.file}:${d.line}:${d.col}`)} ${d.severity}: ${d.message}`).join('\n')}\n`;
   }
   return out;
-}
-
-/** sveltosctl's look: a rule under the header, none between rows. */
-function withHeaderRule(table: string): string {
-  const lines = table.split('\n');
-  return lines.length > 2 ? [lines[0], lines[1], lines[0], ...lines.slice(2)].join('\n') : table;
 }

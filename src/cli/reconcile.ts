@@ -1,7 +1,7 @@
 // `gitset reconcile --once`: exactly one cycle with the daemon's options, for cron, CI and
 // tests. Exits 1 when anything failed (an invalid revision, a helm call, the status push).
 import type { Command } from 'commander';
-import { addDaemonOptions, configFromCommand } from '../daemon/cli-options.ts';
+import { addDaemonOptions, configFromCommand } from './daemon-options.ts';
 import { createLogger } from '../daemon/logger.ts';
 import { createMetrics } from '../daemon/metrics.ts';
 import { buildRuntime } from '../daemon/wiring.ts';

@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT into a clean stop (finish or abandon helm calls, commit what was done) and
 // SIGHUP into an immediate cycle.
 import type { Command } from 'commander';
-import { addDaemonOptions, configFromCommand } from '../daemon/cli-options.ts';
+import { addDaemonOptions, configFromCommand } from './daemon-options.ts';
 import { describeConfig } from '../daemon/config.ts';
 import { startDaemon } from '../daemon/daemon.ts';
 import { createLogger } from '../daemon/logger.ts';

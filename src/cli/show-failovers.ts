@@ -3,7 +3,6 @@
 // of the status folder (read-only, through the Repo port) so older ones are found too, once each.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { openEnclosingRepo } from '../git/open.ts';
 import { parseTime } from '../load/annotations.ts';
 import { parseDuration } from '../model/duration.ts';
@@ -12,9 +11,9 @@ import type { FailoverRecord } from '../model/status.ts';
 import { readStatusFiles, type StatusFile } from '../status/read.ts';
 import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
-import { ASCII, withHeaderRule } from './show.ts';
+import { asciiTable } from './tables.ts';
 
-export interface FailoverRow extends FailoverRecord {
+interface FailoverRow extends FailoverRecord {
   /** objectId of the set: `ClusterSet/prod`, `Set/eng/blue`. */
   set: string;
 }
@@ -64,7 +63,7 @@ export function registerFailovers(show: Command, io: CliIO): void {
 }
 
 /** `2026-05-01`, an RFC 3339 time, or a duration back from `now` (`7d`, `24h`, `90m`). */
-export function parseSince(text: string, now: Date): number {
+function parseSince(text: string, now: Date): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : undefined;
   const at = day ?? parseTime(text);
   if (at !== undefined && !Number.isNaN(at)) return at;
@@ -74,7 +73,7 @@ export function parseSince(text: string, now: Date): number {
 }
 
 /** Every failover record in status files, sorted by selection time, then set. */
-export function failoverRows(files: readonly StatusFile[]): FailoverRow[] {
+function failoverRows(files: readonly StatusFile[]): FailoverRow[] {
   const rows: FailoverRow[] = [];
   for (const [set, { status }] of readStatusFiles(files).sets) for (const f of status.failovers ?? []) rows.push({ set, ...f });
   return dedupe(rows);
@@ -111,13 +110,10 @@ async function failoversInHistory(statusDir: string, since: number): Promise<Fai
   return rows;
 }
 
-export function failoverTable(rows: readonly FailoverRow[]): string {
+function failoverTable(rows: readonly FailoverRow[]): string {
   const head = ['SET', 'FROM', 'TO', 'REASON', 'FIRST FAILED PROBE', 'NOT READY', 'SELECTED', 'DEPLOYED', 'TOTAL'];
-  const t = new Table({ head, chars: ASCII, style: { head: [], border: [] } });
-  for (const r of rows) {
-    t.push([r.set, r.from, r.to, r.reason, time(r.firstFailedProbe), time(r.declaredNotReady), time(r.selected), time(r.deployed), r.totalSeconds === undefined ? '-' : seconds(r.totalSeconds)]);
-  }
-  return `${withHeaderRule(t.toString())}\n`;
+  const cells = rows.map((r) => [r.set, r.from, r.to, r.reason, time(r.firstFailedProbe), time(r.declaredNotReady), time(r.selected), time(r.deployed), r.totalSeconds === undefined ? '-' : seconds(r.totalSeconds)]);
+  return asciiTable(head, cells);
 }
 
 function time(iso: string | undefined): string {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../model/duration.ts';
-import { envName, OPTIONS, SECRET_ENV, type OptionKey, type OptionSpec } from './options.ts';
+import { envName, OPTIONS, SECRET_ENV, type OptionKey } from './options.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -68,93 +68,111 @@ const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
 export function resolveConfig(sources: ConfigSources): DaemonConfig {
   const readFile = sources.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const v: OptionValues = { raw: rawValues(sources, readFile), cwd: sources.cwd, env: sources.env, readFile };
+  const get = (key: OptionKey): string | undefined => v.raw.get(key);
+  const pathOf = (key: OptionKey): string => resolve(sources.cwd, str(v, key));
+  const repo = str(v, 'repo');
+  const branch = str(v, 'branch');
+  return {
+    repo: looksLikeUrl(repo) ? repo : resolve(sources.cwd, repo),
+    branch,
+    path: str(v, 'path'),
+    statusDir: relativeDir(str(v, 'statusDir'), '--status-dir'),
+    statusBranch: get('statusBranch') || branch,
+    workDir: pathOf('workDir'),
+    credentials: pathOf('credentials'),
+    helmBinary: get('helmBinary') ? pathOf('helmBinary') : undefined,
+    probeIntervalMs: duration(v, 'probeInterval'),
+    probeTimeoutMs: duration(v, 'probeTimeout'),
+    pollIntervalMs: duration(v, 'pollInterval'),
+    failureThreshold: integer(v, 'failureThreshold', 1),
+    breaker: { share: share(v, 'breakerShare'), minFailures: integer(v, 'breakerMinFailures', 1) },
+    helmParallelism: integer(v, 'helmParallelism', 1),
+    helmTimeoutMs: duration(v, 'helmTimeout'),
+    listen: parseListen(str(v, 'listen')),
+    logLevel: oneOf(v, 'logLevel', LOG_LEVELS),
+    logFormat: oneOf(v, 'logFormat', LOG_FORMATS),
+    shutdownGraceMs: duration(v, 'shutdownGrace'),
+    unreadyAfterMs: duration(v, 'unreadyAfter'),
+    author: { name: str(v, 'authorName'), email: str(v, 'authorEmail') },
+    secrets: {
+      gitUsername: get('gitUsername'),
+      gitToken: secretFrom(v, 'gitTokenFile', SECRET_ENV.gitToken),
+      gitPassword: secretFrom(v, 'gitPasswordFile', SECRET_ENV.gitPassword),
+      webhookSecret: secretFrom(v, 'webhookSecretFile', SECRET_ENV.webhookSecret),
+    },
+  };
+}
+
+/** Each option's text by precedence: flag, GITSET_* variable, config file, default. */
+function rawValues(sources: ConfigSources, readFile: (path: string) => string): Map<OptionKey, string> {
   const configPath = stringOrUndefined(sources.flags.config) ?? sources.env.GITSET_CONFIG;
   const fileValues = configPath ? readConfigFile(resolve(sources.cwd, configPath), readFile) : {};
-
   const raw = new Map<OptionKey, string>();
   for (const spec of OPTIONS) {
     const value =
       stringOrUndefined(sources.flags[spec.key]) ?? nonEmpty(sources.env[envName(spec)]) ?? fileValues[spec.key] ?? spec.default;
     if (value !== undefined) raw.set(spec.key, value);
   }
-  const get = (key: OptionKey): string | undefined => raw.get(key);
-  const spec = (key: OptionKey): OptionSpec => OPTIONS.find((o) => o.key === key)!;
-  const str = (key: OptionKey): string => {
-    const v = get(key);
-    if (v === undefined || v === '') throw new ConfigError(`--${spec(key).flag}`, 'is required');
-    return v;
-  };
-  const duration = (key: OptionKey): number => {
-    const text = str(key);
-    const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
-      throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not a duration (use e.g. 500ms, 10s, 1m)`);
-    }
-    return ms;
-  };
-  const integer = (key: OptionKey, min: number): number => {
-    const text = str(key);
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not an integer >= ${min}`);
-    return n;
-  };
-  const share = (key: OptionKey): number => {
-    const text = str(key).trim();
-    const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
-    if (text === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not a share in [0, 1) such as 0.5 or 50%`);
-    return n;
-  };
-  const oneOf = <T extends string>(key: OptionKey, allowed: readonly T[]): T => {
-    const text = str(key);
-    if (!(allowed as readonly string[]).includes(text)) {
-      throw new ConfigError(`--${spec(key).flag}`, `"${text}" is not one of ${allowed.join(', ')}`);
-    }
-    return text as T;
-  };
-  const pathOf = (key: OptionKey): string => resolve(sources.cwd, str(key));
-  const secretFrom = (fileKey: OptionKey, envVar: string): string | undefined => {
-    const file = get(fileKey);
-    if (file) {
-      try {
-        return readFile(resolve(sources.cwd, file)).trim();
-      } catch (err) {
-        throw new ConfigError(`--${spec(fileKey).flag}`, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    }
-    return nonEmpty(sources.env[envVar]);
-  };
+  return raw;
+}
 
-  const repo = str('repo');
-  const branch = str('branch');
-  return {
-    repo: looksLikeUrl(repo) ? repo : resolve(sources.cwd, repo),
-    branch,
-    path: str('path'),
-    statusDir: relativeDir(str('statusDir'), '--status-dir'),
-    statusBranch: get('statusBranch') || branch,
-    workDir: pathOf('workDir'),
-    credentials: pathOf('credentials'),
-    helmBinary: get('helmBinary') ? pathOf('helmBinary') : undefined,
-    probeIntervalMs: duration('probeInterval'),
-    probeTimeoutMs: duration('probeTimeout'),
-    pollIntervalMs: duration('pollInterval'),
-    failureThreshold: integer('failureThreshold', 1),
-    breaker: { share: share('breakerShare'), minFailures: integer('breakerMinFailures', 1) },
-    helmParallelism: integer('helmParallelism', 1),
-    helmTimeoutMs: duration('helmTimeout'),
-    listen: parseListen(str('listen')),
-    logLevel: oneOf('logLevel', LOG_LEVELS),
-    logFormat: oneOf('logFormat', LOG_FORMATS),
-    shutdownGraceMs: duration('shutdownGrace'),
-    unreadyAfterMs: duration('unreadyAfter'),
-    author: { name: str('authorName'), email: str('authorEmail') },
-    secrets: {
-      gitUsername: get('gitUsername'),
-      gitToken: secretFrom('gitTokenFile', SECRET_ENV.gitToken),
-      gitPassword: secretFrom('gitPasswordFile', SECRET_ENV.gitPassword),
-      webhookSecret: secretFrom('webhookSecretFile', SECRET_ENV.webhookSecret),
-    },
-  };
+/** The options' texts and what reading them as their kind needs. */
+interface OptionValues {
+  raw: Map<OptionKey, string>;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  readFile: (path: string) => string;
+}
+
+function flagOf(key: OptionKey): string {
+  return `--${OPTIONS.find((o) => o.key === key)!.flag}`;
+}
+
+function str(v: OptionValues, key: OptionKey): string {
+  const text = v.raw.get(key);
+  if (text === undefined || text === '') throw new ConfigError(flagOf(key), 'is required');
+  return text;
+}
+
+function duration(v: OptionValues, key: OptionKey): number {
+  const text = str(v, key);
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new ConfigError(flagOf(key), `"${text}" is not a duration (use e.g. 500ms, 10s, 1m)`);
+  return ms;
+}
+
+function integer(v: OptionValues, key: OptionKey, min: number): number {
+  const text = str(v, key);
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(flagOf(key), `"${text}" is not an integer >= ${min}`);
+  return n;
+}
+
+function share(v: OptionValues, key: OptionKey): number {
+  const text = str(v, key).trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (text === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new ConfigError(flagOf(key), `"${text}" is not a share in [0, 1) such as 0.5 or 50%`);
+  return n;
+}
+
+function oneOf<T extends string>(v: OptionValues, key: OptionKey, allowed: readonly T[]): T {
+  const text = str(v, key);
+  if (!(allowed as readonly string[]).includes(text)) throw new ConfigError(flagOf(key), `"${text}" is not one of ${allowed.join(', ')}`);
+  return text as T;
+}
+
+/** A secret from the file an option names, else from its environment variable; never from a flag's value. */
+function secretFrom(v: OptionValues, fileKey: OptionKey, envVar: string): string | undefined {
+  const file = v.raw.get(fileKey);
+  if (file) {
+    try {
+      return v.readFile(resolve(v.cwd, file)).trim();
+    } catch (err) {
+      throw new ConfigError(flagOf(fileKey), `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return nonEmpty(v.env[envVar]);
 }
 
 /** The configuration as it is safe to log: everything but the secrets, which show as present or not. */
@@ -169,14 +187,14 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
   };
 }
 
-export function parseListen(text: string): ListenAddress {
+function parseListen(text: string): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new ConfigError('--listen', `"${text}" is not HOST:PORT (e.g. 127.0.0.1:9090)`);
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-export function looksLikeUrl(repo: string): boolean {
+function looksLikeUrl(repo: string): boolean {
   return /^(https?|git|ssh|file):\/\//.test(repo);
 }
 

@@ -44,10 +44,8 @@ export interface Daemon {
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger, config } = options;
-  const now = options.now ?? Date.now;
   const helmAbort = new AbortController();
-  let last: CycleReport | undefined;
-  let failingSince: number | undefined;
+  const health = trackHealth(config.unreadyAfterMs, options.now ?? Date.now);
   let resolveFirst!: (r: CycleReport) => void;
   const firstCycle = new Promise<CycleReport>((r) => (resolveFirst = r));
 
@@ -59,28 +57,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           return { outcome: 'failure', failures: [err instanceof Error ? err.message : String(err)], committed: false };
         },
       );
-      last = report;
-      // An invalid head is the repository's problem, shown in status and metrics; the daemon
-      // itself is fine (it keeps the last good revision in force), so it stays ready.
-      if (report.outcome === 'failure') failingSince ??= now();
-      else failingSince = undefined;
+      health.record(report);
       resolveFirst(report);
     },
     (err) => logger.error({ err }, 'cycle queue error'),
   );
 
-  const readiness = (): Readiness => {
-    if (!last) return { ready: false, reason: 'first cycle not finished' };
-    if (failingSince !== undefined && now() - failingSince > config.unreadyAfterMs) {
-      return { ready: false, reason: `cycles failing since ${new Date(failingSince).toISOString()}: ${last.failures[0] ?? last.outcome}` };
-    }
-    return { ready: true, reason: last.outcome === 'success' ? 'ok' : `ok (last cycle: ${last.outcome})` };
-  };
-
   const http: HttpEndpoint = await startHttpEndpoint({
     listen: config.listen,
     registry: options.metrics.registry,
-    readiness,
+    readiness: health.readiness,
     webhook: {
       secret: config.secrets.webhookSecret,
       branches: [config.branch],
@@ -95,27 +81,64 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   logger.info({ url: http.url }, 'gitset is running');
 
   let stopping: Promise<void> | undefined;
-  const stop = (reason = 'stop requested'): Promise<void> =>
-    (stopping ??= (async () => {
-      logger.info({ reason, graceMs: config.shutdownGraceMs }, 'shutting down: taking no new work');
-      intervals.stop();
-      await stopWatch?.();
-      const grace = setTimeout(() => {
-        logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over: aborting running helm calls');
-        helmAbort.abort(new Error('shutdown grace period over'));
-      }, config.shutdownGraceMs);
-      await queue.close();
-      clearTimeout(grace);
-      await http.close();
-      logger.info('stopped');
-    })());
-
+  const stopTriggers = async (): Promise<void> => {
+    intervals.stop();
+    await stopWatch?.();
+  };
+  const running: Running = { logger, graceMs: config.shutdownGraceMs, helmAbort, queue, http, stopTriggers };
   return {
     url: http.url,
     queue,
     trigger: (reason) => queue.enqueue(reason),
     firstCycle,
-    lastReport: () => last,
-    stop,
+    lastReport: health.last,
+    stop: (reason = 'stop requested') => (stopping ??= shutDown(running, reason)),
   };
+}
+
+/** Readiness from the cycles' outcomes: ready after the first cycle, unready once cycles have failed for too long. */
+function trackHealth(unreadyAfterMs: number, now: () => number): { record(report: CycleReport): void; readiness(): Readiness; last(): CycleReport | undefined } {
+  let last: CycleReport | undefined;
+  let failingSince: number | undefined;
+  return {
+    record(report) {
+      last = report;
+      // An invalid head is the repository's problem, shown in status and metrics; the daemon
+      // itself is fine (it keeps the last good revision in force), so it stays ready.
+      if (report.outcome === 'failure') failingSince ??= now();
+      else failingSince = undefined;
+    },
+    readiness() {
+      if (!last) return { ready: false, reason: 'first cycle not finished' };
+      if (failingSince !== undefined && now() - failingSince > unreadyAfterMs) {
+        return { ready: false, reason: `cycles failing since ${new Date(failingSince).toISOString()}: ${last.failures[0] ?? last.outcome}` };
+      }
+      return { ready: true, reason: last.outcome === 'success' ? 'ok' : `ok (last cycle: ${last.outcome})` };
+    },
+    last: () => last,
+  };
+}
+
+/** What a running daemon stops, in order. */
+interface Running {
+  logger: Logger;
+  graceMs: number;
+  helmAbort: AbortController;
+  queue: CycleQueue;
+  http: HttpEndpoint;
+  /** Intervals and the file watcher: no new work. */
+  stopTriggers(): Promise<void>;
+}
+
+async function shutDown(r: Running, reason: string): Promise<void> {
+  r.logger.info({ reason, graceMs: r.graceMs }, 'shutting down: taking no new work');
+  await r.stopTriggers();
+  const grace = setTimeout(() => {
+    r.logger.warn({ graceMs: r.graceMs }, 'grace period over: aborting running helm calls');
+    r.helmAbort.abort(new Error('shutdown grace period over'));
+  }, r.graceMs);
+  await r.queue.close();
+  clearTimeout(grace);
+  await r.http.close();
+  r.logger.info('stopped');
 }

@@ -4,10 +4,8 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from './config.ts';
 
-export type { Logger } from 'pino';
-
 /** Field paths that could carry a secret; pino replaces their values before anything is written. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'token',
   'password',
   'secret',

@@ -2,11 +2,6 @@
 // must not share counters). Names follow Prometheus conventions: a `gitset_` prefix, base units.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type ProbeOutcome = 'ok' | 'failed';
-export type HelmAction = 'install' | 'upgrade' | 'uninstall';
-export type HelmOutcome = 'success' | 'failure' | 'aborted';
-export type CycleOutcome = 'success' | 'failure' | 'invalid-revision';
-
 export interface DaemonMetrics {
   registry: Registry;
   cycleDuration: Histogram<'outcome'>;

@@ -88,10 +88,3 @@ export const SECRET_ENV = {
   gitPassword: 'GITSET_GIT_PASSWORD',
   webhookSecret: 'GITSET_WEBHOOK_SECRET',
 } as const;
-
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms >= 3_600_000) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0 && ms >= 1000) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

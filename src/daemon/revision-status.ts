@@ -7,7 +7,7 @@ import type { BreakerStatus } from '../select/breaker.ts';
 
 export const REVISION_STATUS_FILE = 'gitset.yaml';
 /** Diagnostics kept in the file: enough to act on, short enough to read in a diff. */
-export const MAX_RECORDED_ERRORS = 20;
+const MAX_RECORDED_ERRORS = 20;
 
 export interface RevisionRecord {
   /** Commit the inputs were read at, when first seen. */

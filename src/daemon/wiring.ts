@@ -9,12 +9,13 @@ import type { Repo } from '../git/repo.ts';
 import { watchRepo } from '../git/watch.ts';
 import { resolveHelm } from '../helm/binary.ts';
 import { createHelmRunner } from '../helm/runner.ts';
+import type { StatusCodec } from '../model/ports.ts';
 import { createProber } from '../probe/prober.ts';
 import { describeChanges } from '../status/describe.ts';
 import { readStatusFiles } from '../status/read.ts';
 import { renderStatusFiles } from '../status/render.ts';
 import type { DaemonConfig } from './config.ts';
-import { createCycle, type StatusCodec } from './cycle.ts';
+import { createCycle } from './cycle.ts';
 import { introducedAtFinder } from './introduced-at.ts';
 import type { RunCycle } from './daemon.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -51,24 +52,7 @@ export interface RuntimeDeps {
 
 export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Promise<Runtime> {
   const { logger } = deps;
-  const opened = openRepo({
-    url: config.repo,
-    branch: config.branch,
-    path: config.path === '.' ? '' : config.path,
-    statusDir: config.statusDir,
-    ...(config.statusBranch !== config.branch ? { statusBranch: config.statusBranch } : {}),
-    workDir: join(config.workDir, 'repo'),
-    cwd: deps.cwd,
-    env: deps.env,
-    auth: {
-      ...(config.secrets.gitUsername ? { username: config.secrets.gitUsername } : {}),
-      ...(config.secrets.gitToken ? { token: config.secrets.gitToken } : {}),
-      ...(config.secrets.gitPassword ? { password: config.secrets.gitPassword } : {}),
-    },
-    author: config.author,
-    logger: logger.child({ component: 'git' }),
-  });
-  const repo = deps.wrapRepo ? deps.wrapRepo(opened) : opened;
+  const repo = openRepository(config, deps);
   const helm = await resolveHelm({ ...(config.helmBinary ? { flag: config.helmBinary } : {}), env: deps.env, projectRoot: PROJECT_ROOT });
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }) });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
@@ -89,17 +73,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     logger,
     metrics: deps.metrics,
   });
-  const watchRepository =
-    repo.kind === 'remote'
-      ? undefined
-      : async (onChange: () => void) => {
-          const watcher = watchRepo(repo.dir, () => onChange(), {
-            ignore: [join(repo.dir, config.statusDir)],
-            onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'file watcher error'),
-          });
-          await watcher.ready;
-          return () => watcher.close();
-        };
+  const watchRepository = repo.kind === 'remote' ? undefined : fileWatcher(repo.dir, config.statusDir, logger);
   return {
     repo,
     runCycle,
@@ -109,5 +83,38 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
       prober.close();
       await repo.close();
     },
+  };
+}
+
+function openRepository(config: DaemonConfig, deps: RuntimeDeps): Repo {
+  const opened = openRepo({
+    url: config.repo,
+    branch: config.branch,
+    path: config.path === '.' ? '' : config.path,
+    statusDir: config.statusDir,
+    ...(config.statusBranch !== config.branch ? { statusBranch: config.statusBranch } : {}),
+    workDir: join(config.workDir, 'repo'),
+    cwd: deps.cwd,
+    env: deps.env,
+    auth: {
+      ...(config.secrets.gitUsername ? { username: config.secrets.gitUsername } : {}),
+      ...(config.secrets.gitToken ? { token: config.secrets.gitToken } : {}),
+      ...(config.secrets.gitPassword ? { password: config.secrets.gitPassword } : {}),
+    },
+    author: config.author,
+    logger: deps.logger.child({ component: 'git' }),
+  });
+  return deps.wrapRepo ? deps.wrapRepo(opened) : opened;
+}
+
+/** For a local repository: a cycle on every change of its files, its status folder aside. */
+function fileWatcher(dir: string, statusDir: string, logger: Logger): NonNullable<Runtime['watchRepository']> {
+  return async (onChange: () => void) => {
+    const watcher = watchRepo(dir, () => onChange(), {
+      ignore: [join(dir, statusDir)],
+      onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'file watcher error'),
+    });
+    await watcher.ready;
+    return () => watcher.close();
   };
 }

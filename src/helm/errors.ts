@@ -24,7 +24,7 @@ export type HelmErrorCode =
   /** The request itself cannot be expressed (unsupported repository URL, bad values YAML…). */
   | 'INVALID_REQUEST';
 
-export type HelmAction = 'upgrade-install' | 'uninstall' | 'list' | 'version';
+export type HelmAction = 'upgrade-install' | 'uninstall' | 'version';
 
 export class HelmError extends Error {
   override readonly name = 'HelmError';
@@ -49,31 +49,6 @@ export class HelmError extends Error {
     if (fields.cluster !== undefined) this.cluster = fields.cluster;
     if (fields.release !== undefined) this.release = fields.release;
     if (fields.exitCode !== undefined) this.exitCode = fields.exitCode;
-  }
-}
-
-/**
- * Whether trying again later, unchanged, may succeed. The daemon keeps a release recorded (and
- * never withdraws) while the failure is transient.
- */
-export function isTransient(code: HelmErrorCode): boolean {
-  switch (code) {
-    case 'HELM_TIMEOUT':
-    case 'HELM_ABORTED':
-    case 'CLUSTER_UNREACHABLE':
-    case 'REPOSITORY_UNREACHABLE':
-    case 'RELEASE_LOCKED':
-      return true;
-    case 'HELM_FAILED':
-    case 'HELM_NOT_FOUND':
-    case 'CHART_NOT_FOUND':
-    case 'CLUSTER_UNAUTHORIZED':
-    case 'INVALID_REQUEST':
-      return false;
-    default: {
-      const unreachable: never = code;
-      return unreachable;
-    }
   }
 }
 
@@ -121,7 +96,7 @@ export function stderrSummary(stderr: string, hide: Readonly<Record<string, stri
 }
 
 /** Replaces bearer tokens, JWTs, basic-auth URLs, key=value secrets and long base64 blobs. */
-export function scrubSecrets(text: string): string {
+function scrubSecrets(text: string): string {
   return text
     .replace(/(bearer\s+)[^\s"',]+/gi, '$1[redacted]')
     .replace(/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, '[redacted-jwt]')

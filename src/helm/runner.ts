@@ -10,10 +10,9 @@ import { helmVersion } from './binary.ts';
 import { HelmError, type HelmAction } from './errors.ts';
 import { helmEnvironment, type HelmExecContext } from './exec.ts';
 import { upgradeInstall } from './install-upgrade.ts';
-import { listReleases, type ListedRelease } from './list.ts';
 import { uninstall } from './uninstall.ts';
 
-export const DEFAULT_HELM_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_HELM_TIMEOUT_MS = 5 * 60_000;
 
 export interface HelmRunnerOptions {
   /** From resolveHelm(). */
@@ -85,10 +84,6 @@ export function createHelmRunner(opts: HelmRunnerOptions): HelmRunner {
         const d = await getDialect();
         return uninstall({ ...ctx, dialect: d }, target, release, signal);
       }, (r) => ({ removed: r.removed }));
-    },
-
-    async list(target: ClusterTarget, signal?: AbortSignal): Promise<ListedRelease[]> {
-      return timed('list', { cluster: target.cluster }, () => listReleases(ctx, target, signal), (r) => ({ releases: r.length }));
     },
   };
 }

@@ -1,5 +1,6 @@
 // The narrow interfaces the daemon receives for each kind of I/O. Tests swap the transport
 // (a simulated cluster, a real git server on loopback), never the logic behind these.
+import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { ClusterKey, HelmOptions, SveltosCluster } from './objects.ts';
 
 /** One probe of one cluster: what its API server answered, or why it did not. */
@@ -51,8 +52,13 @@ export interface HelmRunner {
     release: Pick<ReleaseRequest, 'releaseNamespace' | 'releaseName' | 'options'>,
     signal?: AbortSignal,
   ): Promise<void>;
-  /** Releases present on the cluster (`helm list -A`), to find what was installed but not recorded. */
-  list(target: ClusterTarget, signal?: AbortSignal): Promise<Array<{ namespace: string; name: string; revision: number; status: string; chart: string }>>;
+}
+
+/** How status files are read, rendered and summarised (src/status/, pure). */
+export interface StatusCodec {
+  read(files: ReadonlyArray<{ path: string; text: string }>): PreviousStatus;
+  render(snapshot: StatusSnapshot): Map<string, string>;
+  describe(previous: PreviousStatus, next: StatusSnapshot): CommitMessage;
 }
 
 /** A file read from the repository: path relative to the folder asked for, `/`-separated. */

@@ -37,13 +37,13 @@ export interface ClusterEndpoint {
 type YamlMap = Record<string, unknown>;
 
 /** The cluster and user entries the kubeconfig's current context points at. Pure. */
-export interface KubeconfigSelection {
+interface KubeconfigSelection {
   cluster: YamlMap;
   user: YamlMap;
 }
 
 /** Parses kubeconfig text and picks the current context's cluster and user. Throws `KubeconfigError`. */
-export function selectKubeconfigContext(text: string): KubeconfigSelection {
+function selectKubeconfigContext(text: string): KubeconfigSelection {
   const doc = parseDocument(text, { prettyErrors: false });
   const firstError = doc.errors[0];
   if (firstError) {

@@ -2,16 +2,12 @@
 // total timeout, a bounded number at a time. A probe never throws; whatever goes wrong becomes
 // a short message that is safe to commit (no paths outside the credentials directory, no
 // credentials). Paused clusters are the caller's to leave out: every cluster given is probed.
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type http from 'node:http';
 import { clusterKey, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
 import type { ProbeResult, Prober } from '../model/ports.ts';
-import { createAgent, describeConnectionError, describeStatus, getFromAPIServer } from './apiserver.ts';
-import { kubeconfigRelativePath, locateKubeconfig, type KubeconfigLocation } from './credentials.ts';
-import { CredentialsError, KubeconfigError } from './errors.ts';
-import { loadClusterEndpoint, type ClusterEndpoint } from './kubeconfig.ts';
+import { describeConnectionError, describeStatus, getFromAPIServer } from './apiserver.ts';
+import { createConnections, ProbeFailure, type Connection, type Connections } from './connections.ts';
+import type { ClusterEndpoint } from './kubeconfig.ts';
 
 /** The part of a pino logger the prober uses. */
 export interface ProbeLogger {
@@ -49,24 +45,18 @@ export interface ClusterProber extends Prober {
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 export const DEFAULT_PROBE_CONCURRENCY = 64;
 
-/** A cluster's parsed kubeconfig (or why it is unusable) and its agent, valid while the files are unchanged. */
-interface Connection {
-  kubeconfigPath: string;
-  /** From `stat`: while it is unchanged the file is not even read. */
-  kubeconfigStamp: string;
-  contentHash: string;
-  /** `mtime:size` of each file the kubeconfig refers to, to notice a rotated CA or token file. */
-  referencedStamps: Map<string, string>;
-  /** The last probe ran into the timeout: the next one goes to the suspect lane. */
-  timedOut: boolean;
-  target: { endpoint: ClusterEndpoint; agent: http.Agent } | { failure: string };
-  lastUsedRound: number;
-}
-
 /** Connections of clusters absent from this many rounds in a row are closed. */
 const IDLE_ROUNDS_BEFORE_EVICTION = 3;
 
-class ProbeFailure extends Error {}
+/** What probing one cluster needs, the same for a whole round. */
+interface ProbeContext {
+  connections: Connections;
+  timeoutMs: number;
+  clock: ProbeClock;
+  logger?: ProbeLogger;
+  round: number;
+  signal?: AbortSignal;
+}
 
 export function createProber(options: ProberOptions): ClusterProber {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
@@ -74,141 +64,24 @@ export function createProber(options: ProberOptions): ClusterProber {
   const suspectConcurrency = Math.max(1, Math.floor(options.suspectConcurrency ?? concurrency * 4));
   const clock = options.clock ?? { now: () => performance.now() };
   const logger = options.logger;
-  const connections = new Map<ClusterKey, Connection>();
+  const connections = createConnections(options.credentialsDir, (key) => logger?.debug({ cluster: key }, 'kubeconfig loaded'));
   let round = 0;
-
-  async function connectionFor(key: ClusterKey, cluster: SveltosCluster): Promise<Connection> {
-    let location: KubeconfigLocation;
-    try {
-      location = locateKubeconfig(options.credentialsDir, cluster);
-    } catch (err) {
-      if (err instanceof CredentialsError) throw new ProbeFailure(err.message);
-      throw err;
-    }
-    const kubeconfigPath = location.path;
-    const cached = connections.get(key);
-    const sameFile = cached?.kubeconfigPath === kubeconfigPath && cached.contentHash !== '';
-    if (cached && sameFile && cached.kubeconfigStamp === location.stamp && (await stampsUnchanged(cached.referencedStamps))) {
-      return cached;
-    }
-    let content: Buffer;
-    try {
-      content = await readFile(kubeconfigPath);
-    } catch {
-      throw new ProbeFailure(`kubeconfig unreadable: ${kubeconfigRelativePath(cluster)}`);
-    }
-    const contentHash = createHash('sha256').update(content).digest('hex');
-    if (cached && sameFile && cached.contentHash === contentHash && (await stampsUnchanged(cached.referencedStamps))) {
-      // Touched or rewritten with the same content: keep the parsed kubeconfig and its connection.
-      cached.kubeconfigStamp = location.stamp;
-      return cached;
-    }
-    closeConnection(cached);
-    const fresh: Connection = {
-      kubeconfigPath,
-      kubeconfigStamp: location.stamp,
-      contentHash,
-      referencedStamps: new Map(),
-      timedOut: cached?.timedOut ?? false,
-      target: { failure: '' },
-      lastUsedRound: round,
-    };
-    try {
-      const endpoint = await loadClusterEndpoint(content.toString('utf8'), dirname(kubeconfigPath));
-      fresh.referencedStamps = await stampsOf(endpoint.files);
-      fresh.target = { endpoint, agent: createAgent(endpoint) };
-    } catch (err) {
-      if (!(err instanceof KubeconfigError)) throw err;
-      // Remembered like a good kubeconfig: a broken file is parsed again only once it changes.
-      // A missing CA or token file may appear without the kubeconfig changing: look again next time.
-      fresh.target = { failure: err.message };
-      if (err.code === 'referenced-file-unreadable') fresh.contentHash = '';
-    }
-    connections.set(key, fresh);
-    logger?.debug({ cluster: key }, 'kubeconfig loaded');
-    return fresh;
-  }
-
-  async function probeOne(cluster: SveltosCluster, outer: AbortSignal | undefined): Promise<ProbeResult> {
-    const key = clusterKey(cluster.metadata);
-    const started = clock.now();
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const signal = outer ? AbortSignal.any([timeout.signal, outer]) : timeout.signal;
-    const result = (fields: Omit<ProbeResult, 'cluster' | 'durationMs'>): ProbeResult => ({
-      cluster: key,
-      ...fields,
-      durationMs: Math.round(clock.now() - started),
-    });
-    let endpoint: ClusterEndpoint | undefined;
-    let connection: Connection | undefined;
-    try {
-      connection = await connectionFor(key, cluster);
-      connection.lastUsedRound = round;
-      if ('failure' in connection.target) throw new ProbeFailure(connection.target.failure);
-      endpoint = connection.target.endpoint;
-      const agent = connection.target.agent;
-
-      const version = await getFromAPIServer(endpoint, agent, '/version', signal);
-      if (version.status !== 200) throw new ProbeFailure(describeStatus(version.status, '/version'));
-      const gitVersion = gitVersionOf(version.body);
-      if (gitVersion === undefined) throw new ProbeFailure('/version did not answer a Kubernetes version');
-      const readyz = await getFromAPIServer(endpoint, agent, '/readyz', signal);
-      // Servers that do not serve /readyz (older or proxied) are judged on /version alone.
-      if (readyz.status !== 200 && readyz.status !== 404) throw new ProbeFailure(describeStatus(readyz.status, '/readyz'));
-      connection.timedOut = false;
-      return result({ ok: true, version: gitVersion });
-    } catch (err) {
-      if (connection && !(outer?.aborted ?? false)) connection.timedOut = timeout.signal.aborted;
-      const message = failureMessage(err, endpoint, timeout.signal.aborted, outer?.aborted ?? false);
-      if (!(err instanceof ProbeFailure) && endpoint === undefined) {
-        // A defect of ours, not of the cluster: worth a warning (kubeconfig content never reaches here).
-        logger?.warn({ cluster: key, error: String(err) }, 'probe failed unexpectedly');
-      }
-      logger?.debug({ cluster: key, message }, 'probe failed');
-      return result({ ok: false, message });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  function failureMessage(err: unknown, endpoint: ClusterEndpoint | undefined, timedOut: boolean, cancelled: boolean): string {
-    if (timedOut) return `timeout after ${formatDuration(timeoutMs)}`;
-    if (cancelled) return 'probe cancelled';
-    if (err instanceof ProbeFailure) return err.message;
-    if (endpoint) return describeConnectionError(err, endpoint);
-    return 'probe failed: internal error';
-  }
-
-  function closeConnection(connection: Connection | undefined): void {
-    if (connection && 'agent' in connection.target) connection.target.agent.destroy();
-  }
 
   return {
     async probeAll(clusters, signal) {
       round += 1;
+      const ctx: ProbeContext = { connections, timeoutMs, clock, logger, round, signal };
       const results = new Map<ClusterKey, ProbeResult>();
-      const lane = async (queue: readonly SveltosCluster[], width: number) => {
-        let next = 0;
-        const worker = async () => {
-          while (next < queue.length) {
-            const outcome = await probeOne(queue[next++]!, signal);
-            results.set(outcome.cluster, outcome);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
+      const probe = async (c: SveltosCluster) => {
+        const outcome = await probeOne(ctx, c);
+        results.set(outcome.cluster, outcome);
       };
-      const suspect = (c: SveltosCluster) => connections.get(clusterKey(c.metadata))?.timedOut === true;
+      const suspect = (c: SveltosCluster) => connections.timedOut(clusterKey(c.metadata));
       await Promise.all([
-        lane(clusters.filter((c) => !suspect(c)), concurrency),
-        lane(clusters.filter(suspect), suspectConcurrency),
+        inLane(clusters.filter((c) => !suspect(c)), concurrency, probe),
+        inLane(clusters.filter(suspect), suspectConcurrency, probe),
       ]);
-      for (const [key, connection] of connections) {
-        if (round - connection.lastUsedRound >= IDLE_ROUNDS_BEFORE_EVICTION) {
-          closeConnection(connection);
-          connections.delete(key);
-        }
-      }
+      connections.closeIdle(round, IDLE_ROUNDS_BEFORE_EVICTION);
       // Callers iterate the map: give it the order of the input, not of completion.
       return new Map(clusters.map((c) => {
         const key = clusterKey(c.metadata);
@@ -216,10 +89,75 @@ export function createProber(options: ProberOptions): ClusterProber {
       }));
     },
     close() {
-      for (const connection of connections.values()) closeConnection(connection);
-      connections.clear();
+      connections.closeAll();
     },
   };
+}
+
+/** Runs `work` over `queue`, at most `width` at a time. */
+async function inLane(queue: readonly SveltosCluster[], width: number, work: (c: SveltosCluster) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) await work(queue[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
+}
+
+/** GET /version then /readyz within the timeout; never throws. */
+async function probeOne(ctx: ProbeContext, cluster: SveltosCluster): Promise<ProbeResult> {
+  const key = clusterKey(cluster.metadata);
+  const started = ctx.clock.now();
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), ctx.timeoutMs);
+  const outer = ctx.signal;
+  const signal = outer ? AbortSignal.any([timeout.signal, outer]) : timeout.signal;
+  const result = (fields: Omit<ProbeResult, 'cluster' | 'durationMs'>): ProbeResult => ({
+    cluster: key,
+    ...fields,
+    durationMs: Math.round(ctx.clock.now() - started),
+  });
+  let endpoint: ClusterEndpoint | undefined;
+  let connection: Connection | undefined;
+  try {
+    connection = await ctx.connections.connectionFor(key, cluster, ctx.round);
+    connection.lastUsedRound = ctx.round;
+    if ('failure' in connection.target) throw new ProbeFailure(connection.target.failure);
+    endpoint = connection.target.endpoint;
+    const version = await askAPIServer(endpoint, connection.target.agent, signal);
+    connection.timedOut = false;
+    return result({ ok: true, version });
+  } catch (err) {
+    if (connection && !(outer?.aborted ?? false)) connection.timedOut = timeout.signal.aborted;
+    const message = failureMessage(err, endpoint, ctx.timeoutMs, timeout.signal.aborted, outer?.aborted ?? false);
+    if (!(err instanceof ProbeFailure) && endpoint === undefined) {
+      // A defect of ours, not of the cluster: worth a warning (kubeconfig content never reaches here).
+      ctx.logger?.warn({ cluster: key, error: String(err) }, 'probe failed unexpectedly');
+    }
+    ctx.logger?.debug({ cluster: key, message }, 'probe failed');
+    return result({ ok: false, message });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The cluster's gitVersion, once /version and /readyz answered; throws ProbeFailure otherwise. */
+async function askAPIServer(endpoint: ClusterEndpoint, agent: http.Agent, signal: AbortSignal): Promise<string> {
+  const version = await getFromAPIServer(endpoint, agent, '/version', signal);
+  if (version.status !== 200) throw new ProbeFailure(describeStatus(version.status, '/version'));
+  const gitVersion = gitVersionOf(version.body);
+  if (gitVersion === undefined) throw new ProbeFailure('/version did not answer a Kubernetes version');
+  const readyz = await getFromAPIServer(endpoint, agent, '/readyz', signal);
+  // Servers that do not serve /readyz (older or proxied) are judged on /version alone.
+  if (readyz.status !== 200 && readyz.status !== 404) throw new ProbeFailure(describeStatus(readyz.status, '/readyz'));
+  return gitVersion;
+}
+
+function failureMessage(err: unknown, endpoint: ClusterEndpoint | undefined, timeoutMs: number, timedOut: boolean, cancelled: boolean): string {
+  if (timedOut) return `timeout after ${formatDuration(timeoutMs)}`;
+  if (cancelled) return 'probe cancelled';
+  if (err instanceof ProbeFailure) return err.message;
+  if (endpoint) return describeConnectionError(err, endpoint);
+  return 'probe failed: internal error';
 }
 
 function gitVersionOf(body: string): string | undefined {
@@ -233,27 +171,7 @@ function gitVersionOf(body: string): string | undefined {
 }
 
 /** `5s`, `300ms`, `1.5s`: how the timeout reads in a failure message. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   return `${Number((ms / 1000).toFixed(3))}s`;
-}
-
-async function stampsOf(files: readonly string[]): Promise<Map<string, string>> {
-  const stamps = new Map<string, string>();
-  for (const file of files) {
-    try {
-      const s = await stat(file);
-      stamps.set(file, `${s.mtimeMs}:${s.size}:${s.ino}`);
-    } catch {
-      stamps.set(file, 'missing');
-    }
-  }
-  return stamps;
-}
-
-async function stampsUnchanged(stamps: Map<string, string>): Promise<boolean> {
-  if (stamps.size === 0) return true;
-  const now = await stampsOf([...stamps.keys()]);
-  for (const [file, stamp] of stamps) if (now.get(file) !== stamp) return false;
-  return true;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { renderShow } from '../../src/cli/show.ts';
+import { renderShow } from '../../src/cli/tables.ts';
 
 import { runCli, type CliRun } from './run-cli.ts';
 

@@ -11,11 +11,11 @@ import { resolveConfig } from '../../src/daemon/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
 import { createLogger } from '../../src/daemon/logger.ts';
 import { createMetrics, type DaemonMetrics } from '../../src/daemon/metrics.ts';
-import { startSandbox, type CommitInfo, type Sandbox } from '../../src/daemon/sandbox.ts';
+import { startSandbox, type CommitInfo, type Sandbox } from '../../src/demo/sandbox.ts';
 import { buildRuntime, PROJECT_ROOT, type Runtime } from '../../src/daemon/wiring.ts';
 
-export { SEED_CLUSTERS as CLUSTERS, seedManifests } from '../../src/daemon/seed.ts';
-import { SEED_CLUSTERS as CLUSTERS, seedManifests } from '../../src/daemon/seed.ts';
+export { SEED_CLUSTERS as CLUSTERS, seedManifests } from '../../src/demo/seed.ts';
+import { SEED_CLUSTERS as CLUSTERS, seedManifests } from '../../src/demo/seed.ts';
 
 export interface Fleet {
   sandbox: Sandbox;

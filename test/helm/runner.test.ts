@@ -70,6 +70,14 @@ const configMap = () => cluster.get('/api/v1/namespaces/apps/configmaps/greet-he
 const releaseSecrets = () => cluster.objects('Secret').filter((s) => s.metadata.labels?.owner === 'helm' && s.metadata.labels?.name === 'greet');
 const valuesDirs = () => readdirSync(join(work, 'runner', 'tmp'));
 
+/** The releases on the cluster as helm itself lists them: a check from outside the runner. */
+async function listedReleases(): Promise<Array<{ namespace: string; name: string; revision: number; status: string; chart: string }>> {
+  const env = { HELM_CACHE_HOME: join(work, 'lister', 'cache'), HELM_CONFIG_HOME: join(work, 'lister', 'config'), HELM_DATA_HOME: join(work, 'lister', 'data') };
+  const r = await execa(helmPath, ['list', '-A', '--deployed', '--failed', '--pending', '-o', 'json', '--kubeconfig', target.kubeconfigPath], { env, timeout: 60_000 });
+  const listed = JSON.parse(r.stdout) as Array<{ namespace: string; name: string; revision: string; status: string; chart: string }>;
+  return listed.map((l) => ({ namespace: l.namespace, name: l.name, revision: Number(l.revision), status: l.status, chart: l.chart }));
+}
+
 describe('a release through its life', () => {
   test('install: objects appear in a created namespace, helm list shows the release', async () => {
     const result = await runner.upgradeInstall(target, request());
@@ -77,7 +85,7 @@ describe('a release through its life', () => {
     assert.equal(configMap()?.data?.message, 'hi');
     assert.ok(cluster.get('/apis/apps/v1/namespaces/apps/deployments/greet-hello'));
     assert.ok(cluster.get('/api/v1/namespaces/apps'), 'namespace created');
-    assert.deepEqual(await runner.list(target), [{ namespace: 'apps', name: 'greet', revision: 1, status: 'deployed', chart: 'hello-0.1.0' }]);
+    assert.deepEqual(await listedReleases(), [{ namespace: 'apps', name: 'greet', revision: 1, status: 'deployed', chart: 'hello-0.1.0' }]);
     assert.deepEqual(valuesDirs(), [], 'values file removed');
   });
 
@@ -95,7 +103,7 @@ describe('a release through its life', () => {
     await runner.uninstall(target, { releaseNamespace: 'apps', releaseName: 'greet' });
     assert.equal(configMap(), undefined);
     assert.equal(cluster.get('/apis/apps/v1/namespaces/apps/deployments/greet-hello'), undefined);
-    assert.deepEqual(await runner.list(target), []);
+    assert.deepEqual(await listedReleases(), []);
     await runner.uninstall(target, { releaseNamespace: 'apps', releaseName: 'greet' });
     await runner.uninstall(target, { releaseNamespace: 'nowhere', releaseName: 'never-installed' });
   });
@@ -129,7 +137,7 @@ test('every Sveltos HelmOption translates to flags the real helm accepts; kept h
   assert.equal(record?.metadata.labels?.team, 'platform', 'release labels stored with the release');
   await runner.uninstall(target, req);
   assert.equal(cluster.get('/api/v1/namespaces/apps/configmaps/opts-hello'), undefined);
-  assert.deepEqual((await runner.list(target)).filter((r) => r.name === 'opts'), [], 'kept history is not an installed release');
+  assert.deepEqual((await listedReleases()).filter((r) => r.name === 'opts'), [], 'kept history is not an installed release');
   assert.equal((await runner.upgradeInstall(target, req)).revision, 3, 'reinstalled over the kept history');
   await runner.uninstall(target, { ...req, options: {} });
 });
@@ -173,7 +181,7 @@ describe('failures', () => {
     const wrongToken = 'not-the-token-0123456789abcdef';
     const bad = { cluster: cluster.key, kubeconfigPath: join(work, 'creds', 'bad.kubeconfig') };
     await writeKubeconfigFile(bad.kubeconfigPath, renderKubeconfig({ name: 'bad', server: cluster.url, caPem: cluster.caPem, token: wrongToken }));
-    await assert.rejects(runner.list(bad), (err: HelmError) => {
+    await assert.rejects(runner.uninstall(bad, { releaseNamespace: 'apps', releaseName: 'greet' }), (err: HelmError) => {
       assert.equal(err.code, 'CLUSTER_UNAUTHORIZED');
       assert.ok(!err.message.includes(wrongToken) && !err.message.includes(bad.kubeconfigPath), err.message);
       return true;
@@ -186,7 +194,6 @@ describe('failures', () => {
       const calls: Array<[string, () => Promise<unknown>]> = [
         ['install', () => runner.upgradeInstall(target, request({ values: 'password: hunter2\n' }))],
         ['uninstall', () => runner.uninstall(target, { releaseNamespace: 'apps', releaseName: 'greet' })],
-        ['list', () => runner.list(target)],
       ];
       for (const [name, call] of calls) {
         await assert.rejects(call(), (err: HelmError) => {
@@ -237,12 +244,13 @@ describe('failures', () => {
     const quick = createHelmRunner({ helmPath, workDir: join(work, 'quick'), timeoutMs: 1500, dialect: 'v4' });
     cluster.hang(true);
     try {
-      await assert.rejects(quick.list(target), { code: 'HELM_TIMEOUT' });
+      const greet = { releaseNamespace: 'apps', releaseName: 'greet' };
+      await assert.rejects(quick.uninstall(target, greet), { code: 'HELM_TIMEOUT' });
       const controller = new AbortController();
-      const pending = runner.list(target, controller.signal);
+      const pending = runner.uninstall(target, greet, controller.signal);
       setTimeout(() => controller.abort(), 300);
       await assert.rejects(pending, { code: 'HELM_ABORTED' });
-      await assert.rejects(runner.list(target, controller.signal), { code: 'HELM_ABORTED' });
+      await assert.rejects(runner.uninstall(target, greet, controller.signal), { code: 'HELM_ABORTED' });
     } finally {
       cluster.hang(false);
     }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { runDemo } from '../../src/daemon/demo.ts';
+import { runDemo } from '../../src/demo/demo.ts';
 
 test('gitset demo narrates a failover on example-repo and cleans up', { timeout: 180_000 }, async () => {
   const out = new PassThrough();

@@ -11,8 +11,8 @@ import { createBareRepo, gitCliEnv, startGitServer, type GitServer } from '../si
 import { startSimCluster, type SimCluster } from '../sim/index.ts';
 import { readStatusFiles, type StatusFile } from '../status/read.ts';
 import type { StatusSnapshot } from '../status/snapshot.ts';
-import { REVISION_STATUS_FILE } from './revision-status.ts';
-import { PROJECT_ROOT } from './wiring.ts';
+import { REVISION_STATUS_FILE } from '../daemon/revision-status.ts';
+import { PROJECT_ROOT } from '../daemon/wiring.ts';
 
 /** The chart repository URL example-repo/ names; used when the port is free, rewritten otherwise. */
 export const EXAMPLE_CHART_URL = 'http://127.0.0.1:18080';

@@ -1,9 +1,9 @@
 // Registers the daemon's options (the OPTIONS table) on a commander command, with the default
 // and the environment variable in each description, so `gitset run --help` documents them all.
 import { Option, type Command } from 'commander';
-import { envName, OPTIONS } from './options.ts';
-import { resolveConfig, type DaemonConfig } from './config.ts';
-import type { CliIO } from '../cli/io.ts';
+import { envName, OPTIONS } from '../daemon/options.ts';
+import { resolveConfig, type DaemonConfig } from '../daemon/config.ts';
+import type { CliIO } from './io.ts';
 
 export function addDaemonOptions(command: Command): Command {
   command.addOption(new Option('--config <FILE>', 'YAML file of options (keys as the flags, e.g. probe-interval: 10s) [env: GITSET_CONFIG]'));

@@ -1,0 +1,117 @@
+// The tables the CLI prints, in sveltosctl's look, and the rows of `gitset show addons|clusters|sets`
+// read from status files. The rows are built from a list of {path, text}, so the status of any
+// commit (read through git) shows the same way; the demo prints the same table.
+import Table from 'cli-table3';
+import { notReadyDetail } from '../status/cluster-health.ts';
+import { readStatusFiles, type StatusFile } from '../status/read.ts';
+import { refKey, type StatusSnapshot } from '../status/snapshot.ts';
+
+export type ShowWhat = 'addons' | 'clusters' | 'sets';
+
+type Cell = string | number | boolean | string[] | null;
+type Row = Record<string, Cell>;
+
+/** One release on one cluster, as `gitset show addons` lists it. */
+export type AddonRow = {
+  cluster: string;
+  resourceType: 'helm chart';
+  namespace: string;
+  name: string;
+  version: string;
+  time: string;
+  profiles: string[];
+  state: string;
+};
+
+/** The table (or JSON rows) of `what`, from status files. */
+export function renderShow(what: ShowWhat, files: readonly StatusFile[], format: 'text' | 'json'): string {
+  const snapshot = readStatusFiles(files);
+  const { head, rows } = showRows(what, snapshot);
+  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  return asciiTable(head, rows.map((r) => Object.values(r).map(cellText)));
+}
+
+function showRows(what: ShowWhat, s: StatusSnapshot): { head: string[]; rows: Row[] } {
+  switch (what) {
+    case 'addons':
+      return { head: ['CLUSTER', 'RESOURCE TYPE', 'NAMESPACE', 'NAME', 'VERSION', 'TIME', 'PROFILES', 'STATE'], rows: addonRows(s) };
+    case 'clusters':
+      return { head: ['NAMESPACE', 'NAME', 'READY', 'VERSION', 'MESSAGE'], rows: clusterRows(s) };
+    case 'sets':
+      return { head: ['NAME', 'MATCHING', 'SELECTED', 'MAX'], rows: setRows(s) };
+  }
+}
+
+/** One row per release on a cluster; losers of a conflict are not on the cluster and are left out. */
+export function addonRows(s: StatusSnapshot): AddonRow[] {
+  const rows = new Map<string, AddonRow>();
+  for (const [id, { status }] of s.profiles) {
+    for (const pc of status.clusters ?? []) {
+      for (const r of pc.releases) {
+        if (r.state === 'Conflict') continue;
+        const key = `${pc.cluster}\u0000${r.releaseNamespace}\u0000${r.releaseName}`;
+        const row = rows.get(key);
+        if (row) row.profiles.push(id);
+        else {
+          rows.set(key, {
+            cluster: pc.cluster,
+            resourceType: 'helm chart',
+            namespace: r.releaseNamespace,
+            name: r.releaseName,
+            version: r.chartVersion,
+            time: r.lastAppliedTime ? formatTime(r.lastAppliedTime) : '',
+            profiles: [id],
+            state: r.state,
+          });
+        }
+      }
+    }
+  }
+  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}
+
+function clusterRows(s: StatusSnapshot): Row[] {
+  return [...s.clusters.values()].map(({ object, status }) => ({
+    namespace: object.metadata.namespace ?? '',
+    name: object.metadata.name,
+    ready: status.ready,
+    version: status.version ?? '',
+    message: object.spec.paused === true ? 'paused' : status.ready ? '' : notReadyDetail(status),
+  }));
+}
+
+function setRows(s: StatusSnapshot): Row[] {
+  return [...s.sets.entries()].map(([id, { object, status }]) => ({
+    name: id,
+    matching: status.matchingClusterRefs.map(refKey),
+    selected: status.selectedClusterRefs.map(refKey),
+    max: typeof object.spec.maxReplicas === 'number' ? object.spec.maxReplicas : 0,
+  }));
+}
+
+/** `2024-03-13 10:19:06 +0000 UTC`, the shape sveltosctl prints (in UTC, so it reads the same everywhere). */
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+}
+
+function cellText(v: Cell): string {
+  if (Array.isArray(v)) return v.join('\n');
+  return v === null ? '' : String(v);
+}
+
+const ASCII = {
+  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
+  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
+  left: '|', 'left-mid': '', mid: '', 'mid-mid': '', right: '|', 'right-mid': '', middle: '|',
+};
+
+/** sveltosctl's look: ASCII frame, a rule under the header, none between rows. */
+export function asciiTable(head: string[], rows: readonly string[][]): string {
+  const t = new Table({ head, chars: ASCII, style: { head: [], border: [] } });
+  t.push(...rows);
+  const lines = t.toString().split('\n');
+  const ruled = lines.length > 2 ? [lines[0], lines[1], lines[0], ...lines.slice(2)].join('\n') : lines.join('\n');
+  return `${ruled}\n`;
+}

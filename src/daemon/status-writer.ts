@@ -1,0 +1,73 @@
+// The status side of a cycle: reads the committed status once, renders a snapshot's files, and
+// commits them only when one differs from what was committed. A failed commit or push changes
+// nothing that was committed; the next cycle renders the same files and tries again.
+import type { Logger } from 'pino';
+import type { CommitMessage, Repo } from '../git/repo.ts';
+import type { StatusCodec } from '../model/ports.ts';
+import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
+import type { DaemonMetrics } from './metrics.ts';
+import { readRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
+
+export interface CommittedStatus {
+  previous: PreviousStatus;
+  revisionStatus: RevisionStatus;
+}
+
+export interface StatusWriter {
+  /** The status as committed in Git: the previous state of a process's first cycle. */
+  readCommitted(): Promise<CommittedStatus>;
+  /** Every committed file but gitset.yaml: what stays while no revision was ever good. */
+  committedObjectFiles(): Map<string, string>;
+  render(next: StatusSnapshot): Map<string, string>;
+  /** Commits and pushes when a file differs from what was committed; false when nothing was committed. */
+  commit(files: Map<string, string>, describe: () => CommitMessage, log: Logger, failures: string[]): Promise<boolean>;
+}
+
+export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metrics: DaemonMetrics }): StatusWriter {
+  let committed = new Map<string, string>();
+  let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
+  return {
+    async readCommitted() {
+      const files = await deps.repo.readStatusFiles();
+      committed = new Map(files.map((f) => [f.path, f.text]));
+      const previous = deps.codec.read(files.filter((f) => f.path !== REVISION_STATUS_FILE));
+      return { previous, revisionStatus: readRevisionStatus(committed.get(REVISION_STATUS_FILE)) };
+    },
+
+    committedObjectFiles() {
+      return new Map([...committed].filter(([p]) => p !== REVISION_STATUS_FILE));
+    },
+
+    // Rendering YAML costs far more than comparing JSON (1.6 s against 25 ms for 10,000
+    // clusters), and most probe rounds change nothing: equal JSON renders equal files.
+    render(next) {
+      const key = JSON.stringify([[...next.clusters], [...next.sets], [...next.profiles]]);
+      if (lastRender?.key !== key) lastRender = { key, files: deps.codec.render(next) };
+      return new Map(lastRender.files);
+    },
+
+    async commit(files, describe, log, failures) {
+      if (sameFiles(files, committed)) return false;
+      const message = describe();
+      try {
+        const result = await deps.repo.commitStatus(files, message);
+        committed = files;
+        if (result.committed) deps.metrics.statusCommits.inc();
+        if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
+        log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');
+        return result.committed;
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        failures.push(`commit status: ${error}`);
+        log.error({ err: error }, 'status commit failed; retried next cycle');
+        return false;
+      }
+    },
+  };
+}
+
+function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
