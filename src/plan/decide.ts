@@ -4,7 +4,7 @@
 import type { ClusterKey, SyncMode } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
-import type { Rendering } from './desired.ts';
+import { NOT_INSTALLED, PLANNED_INSTALL, type Rendering } from './desired.ts';
 
 export type ActionKind = 'install' | 'upgrade' | 'uninstall';
 
@@ -91,18 +91,24 @@ export function decideInstall(x: ReleaseContext, d: Rendering): ReleaseDecision 
     return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
   if (!installed) {
-    return decided(x, verb, NOT_INSTALLED, carry(r, d, false, 'Pending', PLANNED_INSTALL), installAction(x.profile, x.cluster, d));
+    return decided(x, verb, NOT_INSTALLED, x.record?.lastAppliedTime === undefined ? d.pendingInstall : carry(r, d, false, 'Pending', PLANNED_INSTALL), installAction(x.profile, x.cluster, d));
   }
   const texts = upgradeTexts(r, d);
   const action: PlannedAction = { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: texts.reason };
   return decided(x, verb, texts.reason, carry(r, d, installed, 'Pending', texts.record), action);
 }
 
-const NOT_INSTALLED = 'not installed';
-const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
+/**
+ * Kept for speed (a new 100k fleet's 780k installs, about a third of its first cycle's CPU time
+ * without it): whether decideInstall's answer is simply "install, record pending", which the
+ * planner then takes without building a decision (decide.property.test.ts holds the two equal).
+ */
+export function isFreshInstall(x: ReleaseContext, d: Rendering): boolean {
+  return x.record === undefined && d.error === undefined && x.syncMode !== 'DryRun' && x.state.reachable;
+}
 
 /** The helm install of a release never applied. */
-function installAction(profile: string, cluster: ClusterKey, d: Rendering): PlannedAction {
+export function installAction(profile: string, cluster: ClusterKey, d: Rendering): PlannedAction {
   return { action: 'install', cluster, profile, release: d.request, hash: d.hash, reason: NOT_INSTALLED };
 }
 

@@ -4,6 +4,7 @@
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
 import type { HelmChart, HelmChartAction } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
+import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
@@ -19,6 +20,8 @@ export interface Rendering {
   hash: string;
   /** Why this release cannot be rendered for this cluster (template error); nothing runs then. */
   error: string | undefined;
+  /** Its record while its first install is pending: the same on every cluster, so one shared object. */
+  pendingInstall: ReleaseStatus;
 }
 
 export interface DesiredChart {
@@ -138,7 +141,24 @@ function chartRenderer(chart: HelmChart): Renderer {
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
 function rendering(request: ReleaseRequest, hash: (request: ReleaseRequest) => string, error?: string): Rendering {
-  return { key: releaseKey(request), request, hash: hash(request), error };
+  return { key: releaseKey(request), request, hash: hash(request), error, pendingInstall: pendingInstall(request) };
+}
+
+export const NOT_INSTALLED = 'not installed';
+export const PLANNED_INSTALL = `install planned: ${NOT_INSTALLED}`;
+
+// Kept for speed: one frozen record per rendering instead of one per (cluster, release) — 80k
+// records in a new 10k fleet's first cycle, about 15% of its CPU time when written per release.
+/** Frozen: one record stands for the release on every cluster it is planned for. */
+function pendingInstall(q: ReleaseRequest): ReleaseStatus {
+  return Object.freeze({
+    releaseNamespace: q.releaseNamespace,
+    releaseName: q.releaseName,
+    chart: q.chartName,
+    chartVersion: q.chartVersion,
+    state: 'Pending',
+    reason: PLANNED_INSTALL,
+  } satisfies ReleaseStatus);
 }
 
 function templateMessage(field: string, err: unknown): string {

@@ -13,6 +13,8 @@ import { resolveConflicts, type ConflictResolution } from './conflicts.ts';
 import {
   decideConflict,
   decideInstall,
+  installAction,
+  isFreshInstall,
   mayBeInstalled,
   type ClusterState,
   type DecisionKind,
@@ -144,9 +146,8 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
   const at = wanted.clusters[k]!;
   const entries = wanted.charts;
   const state = clusterState(at, run.health);
-  const context = (release: string, record: ReleaseStatus | undefined): ReleaseContext => ({
-    profile: p.id, cluster: at.key, release, record, state, syncMode: p.syncMode, now: run.now,
-  });
+  // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
+  const x: ReleaseContext = { profile: p.id, cluster: at.key, release: '', record: undefined, state, syncMode: p.syncMode, now: run.now };
   const g: Group = { actions: [], records: [] };
   for (let i = 0; i < entries.length; i++) {
     const chart = entries[i]!;
@@ -155,11 +156,16 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
       p.lost.push(`${d.key} on ${at.key}: declared twice in this profile; the first helmCharts entry is used`);
       continue;
     }
-    const x = context(d.key, find(had, d.request));
+    x.release = d.key;
+    x.record = find(had, d.request);
     const lost = chart.action === 'Install' ? run.resolution.lostBy(p.id, at.key, i) : undefined;
     if (lost !== undefined) {
       p.lost.push(lost);
       take(run, decideConflict(x, d, lost), g);
+    } else if (chart.action === 'Install' && isFreshInstall(x, d)) {
+      run.plan.tally.install++; // decideInstall's answer, without a decision object
+      g.actions.push(installAction(p.id, at.key, d));
+      g.records.push(d.pendingInstall);
     } else if (chart.action === 'Install') {
       take(run, decideInstall(x, d), g);
     } else {
@@ -169,7 +175,9 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
   for (const r of had) {
     const key = releaseKey(r);
     if (declaredBefore(entries, k, entries.length, key)) continue; // a desired release took the record over
-    take(run, withdraw(context(key, r), 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts)), g);
+    x.release = key;
+    x.record = r;
+    take(run, withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts)), g);
   }
   run.order.add(at, g.actions);
   return g.records;
