@@ -1,7 +1,7 @@
 // Helm's release records as one metadata-only list of the Secrets labelled `owner=helm`: name,
 // status and revision are labels, so the list answers "which releases are on this cluster, in
 // which state, and whose are they" without reading a single release body. Pure: parses the answer.
-import { isGitsetMarked, PROFILE_LABEL } from './ownership.ts';
+import { HASH_LABEL, isGitsetMarked, PROFILE_LABEL } from './ownership.ts';
 
 /** One release as its newest record on the cluster says it is. */
 export interface ObservedRelease {
@@ -17,6 +17,8 @@ export interface ObservedRelease {
   marked: boolean;
   /** `gitset.dev/profile` of a marked release. */
   profileLabel?: string;
+  /** `gitset.dev/hash` of a marked release: the desired state it was last applied with. */
+  hashLabel?: string;
 }
 
 /** The releases on one cluster, keyed `namespace/name`. */
@@ -69,5 +71,6 @@ function observedRelease(item: MetadataItem): ObservedRelease | undefined {
     marked,
   };
   if (marked && labels[PROFILE_LABEL]) out.profileLabel = labels[PROFILE_LABEL];
+  if (marked && labels[HASH_LABEL]) out.hashLabel = labels[HASH_LABEL];
   return out;
 }

@@ -8,7 +8,16 @@ export const MANAGED_BY_VALUE = 'gitset';
 /** Which profile installed it, as a label value (see `profileLabelValue`). */
 export const PROFILE_LABEL = 'gitset.dev/profile';
 
+/** The desired-state hash the release was last applied with (its first 32 hex digits). */
+export const HASH_LABEL = 'gitset.dev/hash';
+
 const LABEL_VALUE_MAX = 63;
+const HASH_LABEL_DIGITS = 32;
+
+/** What `gitset.dev/hash` holds for a desired-state hash. */
+export function hashLabelValue(hash: string): string {
+  return hash.slice(0, HASH_LABEL_DIGITS);
+}
 
 /**
  * A profile's id (`ClusterProfile/hello`, `Profile/eng/hello`) as a label value: lower-cased kind
@@ -23,9 +32,9 @@ export function profileLabelValue(profileId: string): string {
   return `${prefix}-${hash}`;
 }
 
-/** The labels helm writes on the release record of a release this profile installs. */
-export function releaseLabels(profileId: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PROFILE_LABEL]: profileLabelValue(profileId) };
+/** The labels helm writes on the release record of a release this profile installs with this hash. */
+export function releaseLabels(profileId: string, hash: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PROFILE_LABEL]: profileLabelValue(profileId), [HASH_LABEL]: hashLabelValue(hash) };
 }
 
 /** Whether a label set carries gitset's mark. */

@@ -17,7 +17,7 @@ test('a profile id becomes a valid, stable label value, hashed only when too lon
   assert.ok(v.length <= 63 && LABEL.test(v), v);
   assert.equal(profileLabelValue(long), v);
   assert.notEqual(profileLabelValue(`ClusterProfile/${'a'.repeat(239)}b`), v);
-  assert.ok(isGitsetMarked(releaseLabels('ClusterProfile/x')));
+  assert.ok(isGitsetMarked(releaseLabels('ClusterProfile/x', 'ff')));
   assert.ok(!isGitsetMarked({ owner: 'helm' }));
 });
 
@@ -29,8 +29,8 @@ test('the inventory keeps the newest record of each release and tells gitset-mar
   const inv = readInventory({
     kind: 'PartialObjectMetadataList',
     items: [
-      secret('hello', 1, 'superseded', releaseLabels('ClusterProfile/hello')),
-      secret('hello', 2, 'deployed', releaseLabels('ClusterProfile/hello')),
+      secret('hello', 1, 'superseded', releaseLabels('ClusterProfile/hello', 'ab'.repeat(32))),
+      secret('hello', 2, 'deployed', releaseLabels('ClusterProfile/hello', 'ab'.repeat(32))),
       secret('victim', 4, 'deployed', {}, 'prod-db'),
       { metadata: { name: 'not-helm', namespace: 'x', labels: { owner: 'someone' } } },
     ],
@@ -38,7 +38,7 @@ test('the inventory keeps the newest record of each release and tells gitset-mar
   assert.deepEqual([...inv.keys()].sort(), ['hello/hello', 'prod-db/victim']);
   assert.deepEqual(inv.get('hello/hello'), {
     releaseNamespace: 'hello', releaseName: 'hello', revision: 2, status: 'deployed',
-    secretName: 'sh.helm.release.v1.hello.v2', marked: true, profileLabel: 'clusterprofile.hello',
+    secretName: 'sh.helm.release.v1.hello.v2', marked: true, profileLabel: 'clusterprofile.hello', hashLabel: 'ab'.repeat(16),
   });
   assert.equal(inv.get('prod-db/victim')!.marked, false);
   assert.throws(() => readInventory({ kind: 'Status' }), InventoryError);
