@@ -1,0 +1,92 @@
+// Observing the fleet for one cycle: every answering cluster's release inventory (one request
+// each), then the closer looks that are due (health until healthy, drift once per interval).
+// What could not be read is said, never guessed: a cluster without an inventory is left out of
+// the result, and the plan then treats it as not observed (nothing is withdrawn there).
+import type { ClusterKey } from '../model/objects.ts';
+import type { KubeGet } from './cluster-reader.ts';
+import { Discovery, readReleaseInventory } from './cluster-reader.ts';
+import type { DriftExclusion } from './drift.ts';
+import type { HealthState } from './health.ts';
+import { inventoryKey, type ObservedRelease } from './inventory.ts';
+import { lookAtRelease, type ReleaseLook } from './look.ts';
+import { dueChecks } from './schedule.ts';
+
+/** What one cluster showed this cycle. */
+export interface ClusterObservation {
+  /** helm's releases on the cluster, keyed `namespace/name`. */
+  releases: ReadonlyMap<string, ObservedRelease>;
+  /** Closer looks taken this cycle, keyed `namespace/name`. */
+  looks: ReadonlyMap<string, ReleaseLook>;
+}
+
+export type Observations = ReadonlyMap<ClusterKey, ClusterObservation>;
+
+/** A release gitset looks after, as the previous status and the revision describe it. */
+export interface Tracked {
+  cluster: ClusterKey;
+  releaseNamespace: string;
+  releaseName: string;
+  health: HealthState | undefined;
+  detectDrift: boolean;
+  exclusions: readonly DriftExclusion[];
+}
+
+export interface ObserveInput {
+  /** Clusters that answered this cycle's probe, with a way to read them. */
+  clusters: ReadonlyArray<{ cluster: ClusterKey; get: KubeGet }>;
+  tracked: readonly Tracked[];
+  /** When each release was last looked at (`cluster ns/name` → ms); updated in place. */
+  lastLook: Map<string, number>;
+  now: number;
+  driftIntervalMs: number;
+  /** Clusters read at once. */
+  parallelism: number;
+  onError(cluster: ClusterKey, what: string, err: unknown): void;
+}
+
+export interface FleetObservation {
+  observations: Map<ClusterKey, ClusterObservation>;
+  /** Requests sent (inventory lists, records, live objects, discovery): what a cycle costs the fleet. */
+  requests: number;
+}
+
+export async function observeFleet(input: ObserveInput): Promise<FleetObservation> {
+  const byCluster = new Map<ClusterKey, Tracked[]>();
+  for (const t of input.tracked) byCluster.set(t.cluster, [...(byCluster.get(t.cluster) ?? []), t]);
+  const observations = new Map<ClusterKey, ClusterObservation>();
+  let requests = 0;
+  const queue = [...input.clusters];
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const counted: KubeGet = (path, accept) => (requests++, next.get(path, accept));
+      const seen = await observeCluster(next.cluster, counted, byCluster.get(next.cluster) ?? [], input);
+      if (seen) observations.set(next.cluster, seen);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.parallelism, queue.length)) }, worker));
+  return { observations, requests };
+}
+
+async function observeCluster(cluster: ClusterKey, get: KubeGet, tracked: readonly Tracked[], input: ObserveInput): Promise<ClusterObservation | undefined> {
+  let releases: Map<string, ObservedRelease>;
+  try {
+    releases = await readReleaseInventory(get);
+  } catch (err) {
+    input.onError(cluster, 'release inventory', err);
+    return undefined;
+  }
+  const looks = new Map<string, ReleaseLook>();
+  const items = tracked.map((t) => ({ ...t, key: `${cluster} ${inventoryKey(t.releaseNamespace, t.releaseName)}` }));
+  const discovery = new Discovery(get);
+  for (const { item, drift } of dueChecks(items, input.lastLook, input.now, input.driftIntervalMs)) {
+    const release = releases.get(inventoryKey(item.releaseNamespace, item.releaseName));
+    input.lastLook.set(item.key, input.now);
+    if (!release?.marked) continue; // absent or not gitset's: the inventory alone decides
+    try {
+      looks.set(inventoryKey(item.releaseNamespace, item.releaseName), await lookAtRelease(get, discovery, release, { drift, exclusions: item.exclusions }));
+    } catch (err) {
+      input.onError(cluster, `release ${item.releaseNamespace}/${item.releaseName}`, err);
+    }
+  }
+  return { releases, looks };
+}
