@@ -99,7 +99,15 @@ export interface ReleaseStatus {
   attemptedHash?: string;
   /** gitset: why the release is in this state (waiting for a cluster, dry run, conflict winner). */
   reason?: string;
+  /** gitset: health of what the release deployed, from its live objects (kstatus rules). */
+  health?: ReleaseHealth;
+  /** gitset: why it is not Healthy: `Deployment hello/hello: 0 of 1 replicas available`. */
+  healthMessage?: string;
+  /** gitset: what the cluster showed that made gitset repair the release (`release hello/hello missing, reinstalled`). */
+  evidence?: string;
 }
+
+export type ReleaseHealth = 'Healthy' | 'Progressing' | 'Degraded' | 'Unknown';
 
 export interface ProfileClusterStatus {
   cluster: ClusterKey;

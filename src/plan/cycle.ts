@@ -4,6 +4,7 @@
 // the same input gives the same output, so a cycle killed halfway simply converges next time.
 import type { ClusterKey } from '../model/objects.ts';
 import { objectId } from '../model/objects.ts';
+import type { Observations } from '../observe/fleet.ts';
 import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
 import type { ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
 import { matchingClusters } from '../select/profiles.ts';
@@ -31,6 +32,12 @@ export interface CycleInput {
   breaker?: { options: BreakerOptions; previous?: BreakerStatus };
   /** Failed probes in a row before not ready, for clusters without their own `consecutiveFailureThreshold` (default 3). */
   defaultFailureThreshold?: number;
+  /**
+   * What the answering clusters showed this cycle (daemon only): helm's release inventory and the
+   * closer looks taken. A cluster without an entry was not observed: its releases are judged from
+   * the status as before, and nothing is withdrawn there on the status' word alone.
+   */
+  observed?: Observations;
 }
 
 export interface CycleResult {

@@ -153,6 +153,10 @@ function readRelease(r: unknown): ReleaseStatus[] {
   set(out, 'lastAttemptTime', str(r.lastAttemptTime));
   set(out, 'attemptedHash', str(r.attemptedHash));
   set(out, 'reason', str(r.reason));
+  const health = str(r.health);
+  if (health === 'Healthy' || health === 'Progressing' || health === 'Degraded' || health === 'Unknown') out.health = health;
+  set(out, 'healthMessage', str(r.healthMessage));
+  set(out, 'evidence', str(r.evidence));
   return [out];
 }
 
