@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
 import { resolveHelm } from '../../src/helm/binary.ts';
+import { resolveKubectl } from '../../src/kubectl/binary.ts';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
 import { resolveConfig } from '../../src/daemon/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.ts';
@@ -35,6 +36,12 @@ export interface Fleet {
   push(dir: string, message: string): Promise<string>;
   /** Releases on a simulated cluster, as `helm list -A` shows them. */
   releases(cluster: string): Promise<Array<{ name: string; namespace: string; status: string; revision: string }>>;
+  /** The kubeconfig a user of a simulated cluster (`civo/cluster1`) has. */
+  kubeconfig(cluster: string): string;
+  /** Runs helm by hand against a simulated cluster (as a person would); rejects on failure. */
+  helm(cluster: string, ...args: string[]): Promise<string>;
+  /** Runs kubectl by hand against a simulated cluster; rejects on failure. */
+  kubectl(cluster: string, ...args: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -45,6 +52,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
   const env = gitCliEnv();
   const logs: string[] = [];
   const metrics = createMetrics();
+  let kubectlPath: string | undefined;
   const fleet: Fleet = {
     sandbox,
     helmPath: helm.path,
@@ -96,14 +104,27 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
       return (await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, env })).stdout.trim();
     },
     async releases(cluster) {
+      return JSON.parse((await fleet.helm(cluster, 'list', '-A', '--deployed', '--failed', '--pending', '-o', 'json')) || '[]');
+    },
+    kubeconfig(cluster) {
       const [ns = '', name = ''] = cluster.split('/');
-      const kubeconfig = join(sandbox.credentialsDir, ns, `${name}.kubeconfig`);
+      return join(sandbox.credentialsDir, ns, `${name}.kubeconfig`);
+    },
+    async helm(cluster, ...args) {
       const home = join(sandbox.root, 'helm-list-home');
-      const r = await execa(helm.path, ['list', '-A', '--deployed', '--failed', '--pending', '-o', 'json', '--kubeconfig', kubeconfig], {
+      const r = await execa(helm.path, [...args, '--kubeconfig', fleet.kubeconfig(cluster)], {
         env: { HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') },
-        timeout: 20_000,
+        timeout: 60_000,
       });
-      return JSON.parse(r.stdout || '[]');
+      return r.stdout;
+    },
+    async kubectl(cluster, ...args) {
+      kubectlPath ??= (await resolveKubectl({ env: process.env, projectRoot: PROJECT_ROOT })).path;
+      const r = await execa(kubectlPath, [...args, '--kubeconfig', fleet.kubeconfig(cluster)], {
+        env: { KUBECACHEDIR: join(sandbox.root, 'kubectl-cache'), HOME: sandbox.root },
+        timeout: 30_000,
+      });
+      return r.stdout;
     },
     async close() {
       await fleet.daemon?.stop('test over').catch(() => undefined);
