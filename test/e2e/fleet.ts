@@ -1,7 +1,7 @@
 // Helpers of the end-to-end tests: the seed scenario's manifests, a daemon started in-process
 // against a sandbox (simulated clusters, chart repository, Git server), and ways to look at the
 // result from the outside: the committed status through the Git server, releases through helm.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
@@ -26,6 +26,11 @@ export interface Fleet {
   metrics: DaemonMetrics;
   logs: string[];
   startDaemon(flags?: Record<string, string>, env?: NodeJS.ProcessEnv): Promise<Daemon>;
+  /**
+   * Stops the daemon and starts a new one with a fresh work dir (a new process, as after a pod
+   * restart: it reads the committed status again). The metrics registry is kept.
+   */
+  restartDaemon(flags?: Record<string, string>): Promise<Daemon>;
   /** Status file (relative to status/) as committed on main, read through the Git server. */
   status(path: string): Promise<any>;
   /** Commits on main, newest first, through the Git server. */
@@ -53,6 +58,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
   const logs: string[] = [];
   const metrics = createMetrics();
   let kubectlPath: string | undefined;
+  let restarts = 0;
   const fleet: Fleet = {
     sandbox,
     helmPath: helm.path,
@@ -83,6 +89,13 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
       const watch = fleet.runtime.watchRepository;
       fleet.daemon = await startDaemon({ config, runCycle: fleet.runtime.runCycle, logger, metrics, ...(watch ? { watchRepository: watch } : {}) });
       return fleet.daemon;
+    },
+    async restartDaemon(flags = {}) {
+      await fleet.daemon?.stop('restart');
+      await fleet.runtime?.close();
+      const workDir = join(sandbox.root, `work-restart-${++restarts}`);
+      await mkdir(workDir, { recursive: true });
+      return fleet.startDaemon({ workDir, ...flags });
     },
     status: (path) => sandbox.readStatus(path),
     log: () => sandbox.gitLog(),
