@@ -9,6 +9,7 @@ import type { PlannedAction } from '../plan/decide.ts';
 import type { ActionOutcome } from '../plan/cycle.ts';
 import { kubeconfigPathFor } from '../probe/credentials.ts';
 import type { DaemonMetrics } from './metrics.ts';
+import { releaseLabels } from '../observe/ownership.ts';
 
 export interface ExecuteOptions {
   helm: HelmRunner;
@@ -34,7 +35,7 @@ export async function runActions(actions: readonly PlannedAction[], opts: Execut
       switch (action.action) {
         case 'install':
         case 'upgrade':
-          return { action, ok: true, result: await opts.helm.upgradeInstall(target, action.release, signal) };
+          return { action, ok: true, result: await opts.helm.upgradeInstall(target, { ...action.release, labels: releaseLabels(action.profile, action.hash) }, signal) };
         case 'uninstall':
           await opts.helm.uninstall(target, action.release, signal);
           return { action, ok: true };

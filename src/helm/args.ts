@@ -103,8 +103,19 @@ export function upgradeInstallArgs(
   if (up.subNotes) args.push('--render-subchart-notes');
   const description = o.description ?? up.description;
   if (description) args.push('--description', description);
-  args.push('--output', 'json');
+  args.push(...labelArgs(req), '--output', 'json');
   return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
+}
+
+/** `--labels k=v,…` for the release record; helm merges them with the labels it already has. */
+function labelArgs(req: ReleaseRequest): string[] {
+  const pairs = Object.entries(req.labels ?? {});
+  for (const [k, v] of pairs) {
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_./]*$/.test(k) || !/^[A-Za-z0-9]?[-A-Za-z0-9_.]*$/.test(v)) {
+      throw new InvalidReleaseRequestError(`release label ${JSON.stringify(`${k}=${v}`)} is not a valid Kubernetes label`);
+    }
+  }
+  return pairs.length > 0 ? ['--labels', pairs.map(([k, v]) => `${k}=${v}`).join(',')] : [];
 }
 
 /**
@@ -126,7 +137,7 @@ export function replaceInstallArgs(
   args.push(...commonApplyFlags(o, dialect));
   const description = o.description ?? o.upgradeOptions?.description;
   if (description) args.push('--description', description);
-  args.push('--output', 'json');
+  args.push(...labelArgs(req), '--output', 'json');
   return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
 }
 

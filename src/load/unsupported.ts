@@ -10,6 +10,7 @@ const SUPPORTED_SPEC = new Set([
   'helmCharts',
   'syncMode',
   'stopMatchingBehavior',
+  'driftExclusions',
   'tier',
 ]);
 
@@ -53,7 +54,7 @@ function asksForSomething(value: unknown): boolean {
 
 /**
  * Dotted paths of the fields of `profile` gitset does not act on, in spec order, e.g.
- * `spec.policyRefs`, `spec.helmCharts[0].valuesFrom`, `spec.syncMode=ContinuousWithDriftDetection`.
+ * `spec.policyRefs`, `spec.helmCharts[0].valuesFrom`.
  */
 export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[] {
   const out: string[] = [];
@@ -61,8 +62,6 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
   for (const [field, value] of Object.entries(spec)) {
     if (!SUPPORTED_SPEC.has(field) && asksForSomething(value)) out.push(`spec.${field}`);
   }
-  // Drift detection inside clusters is a non-goal: gitset runs it as Continuous.
-  if (spec.syncMode === 'ContinuousWithDriftDetection') out.push('spec.syncMode=ContinuousWithDriftDetection');
   (spec.helmCharts ?? []).forEach((chart: HelmChart, i) => {
     for (const [field, value] of Object.entries(chart)) {
       if (!SUPPORTED_CHART.has(field) && asksForSomething(value)) out.push(`spec.helmCharts[${i}].${field}`);

@@ -36,6 +36,8 @@ export interface ReleaseRequest {
   /** Rendered values YAML (templating already applied); empty string for none. */
   values: string;
   options?: HelmOptions;
+  /** Labels on helm's release record (helm 4 `--labels`): gitset's mark, its profile and hash. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 export interface ReleaseResult {

@@ -72,7 +72,7 @@ export function computeCycle(input: CycleInput): CycleResult {
     errors.set(id, match.errors);
     current.push({ id, profile, matched: match.clusters });
   }
-  const plan = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen });
+  const plan = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, ...(input.observed ? { observed: input.observed } : {}) });
   const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
 }
@@ -204,6 +204,7 @@ function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string): ReleaseSt
       lastAppliedTime: at,
     };
     if (o.ok && o.result) out.revision = o.result.revision;
+    if (o.action.evidence !== undefined) out.evidence = o.action.evidence;
     return out;
   }
   const error = o.ok ? `helm reports status ${o.result?.status ?? 'failed'}` : o.error;

@@ -5,6 +5,7 @@ import type { ClusterKey, SyncMode } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import { NOT_INSTALLED, PLANNED_INSTALL, type Rendering } from './desired.ts';
+import { withdrawable, type ReleaseObservation } from './observed.ts';
 
 export type ActionKind = 'install' | 'upgrade' | 'uninstall';
 
@@ -18,6 +19,8 @@ export interface PlannedAction {
   /** Desired-state hash an install/upgrade applies; for an uninstall, the hash last applied. */
   hash: string;
   reason: string;
+  /** What the cluster showed that made this a repair (`release hello/hello missing, reinstalled`). */
+  evidence?: string;
 }
 
 export type DecisionKind = ActionKind | 'in-sync' | 'wait' | 'backoff' | 'dry-run' | 'conflict' | 'error' | 'forget';
@@ -65,6 +68,8 @@ export interface ReleaseContext {
   state: ClusterState;
   syncMode: SyncMode;
   now: Date;
+  /** What the cluster showed of this release this cycle; absent when the cluster was not observed. */
+  observed?: ReleaseObservation;
 }
 
 /** The profile wants the release installed on this cluster (and won any conflict). */
@@ -104,7 +109,7 @@ export function decideInstall(x: ReleaseContext, d: Rendering): ReleaseDecision 
  * planner then takes without building a decision (decide.property.test.ts holds the two equal).
  */
 export function isFreshInstall(x: ReleaseContext, d: Rendering): boolean {
-  return x.record === undefined && d.error === undefined && x.syncMode !== 'DryRun' && x.state.reachable;
+  return x.record === undefined && x.observed?.release === undefined && d.error === undefined && x.syncMode !== 'DryRun' && x.state.reachable;
 }
 
 /** The helm install of a release never applied. */
@@ -146,7 +151,7 @@ export type WithdrawCause = 'stop-matching' | 'profile-deleted' | 'chart-removed
  */
 export function decideWithdraw(
   x: ReleaseContext,
-  w: { why: string; cause: WithdrawCause; leave: boolean; owner: string | undefined; request: () => ReleaseRequest; held?: boolean },
+  w: { why: string; cause: WithdrawCause; leave: boolean; owner: string | undefined; request: () => ReleaseRequest; held?: boolean; waitFor?: string },
 ): ReleaseDecision | undefined {
   const r = x.record;
   if (r === undefined) return undefined;
@@ -155,6 +160,8 @@ export function decideWithdraw(
   const stopped = w.cause === 'stop-matching' || w.cause === 'profile-deleted';
   if (stopped && w.leave) return decided(x, 'forget', `${w.why}; stopMatchingBehavior LeavePolicies leaves it in place`, undefined);
   if (!x.state.exists) return decided(x, 'forget', `${w.why}; ${x.cluster} is no longer in the repository`, undefined);
+  const seen = x.observed === undefined ? undefined : withdrawable(x.observed, x.profile);
+  if (seen !== undefined && seen !== 'ours') return decided(x, 'forget', `${w.why}; ${seen}`, undefined);
   if (x.syncMode === 'DryRun') {
     const reason = `dry run: would uninstall (${w.why})`;
     return decided(x, 'dry-run', reason, { ...r, state: 'DryRun', reason });
@@ -167,8 +174,8 @@ export function decideWithdraw(
   if (retryAt !== undefined && retryAt > x.now.getTime()) {
     return decided(x, 'backoff', `failed ${r.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
   }
-  if (w.held) {
-    const reason = `uninstall held back while the mass-failure breaker is open: ${w.why}`;
+  if (w.held || w.waitFor) {
+    const reason = w.held ? `uninstall held back while the mass-failure breaker is open: ${w.why}` : `uninstall held back until ${w.waitFor}: ${w.why}`;
     return decided(x, 'wait', reason, { ...r, state: 'Pending', reason });
   }
   const action: PlannedAction = {
@@ -183,7 +190,7 @@ export function decideWithdraw(
 }
 
 /** The record while work is pending: what is installed stays described as installed. */
-function carry(
+export function carry(
   r: ReleaseStatus | undefined,
   d: Rendering,
   installed: boolean,
@@ -210,7 +217,7 @@ function carry(
   return out;
 }
 
-function decided(
+export function decided(
   x: ReleaseContext,
   decision: DecisionKind,
   reason: string,
@@ -223,7 +230,7 @@ function decided(
 }
 
 /** An applied release with nothing to do: Deployed, failure bookkeeping cleared. */
-function settled(r: ReleaseStatus): ReleaseStatus {
+export function settled(r: ReleaseStatus): ReleaseStatus {
   // The steady state of a quiet fleet: nothing to clear, so the record itself is reused.
   if (
     r.state === 'Deployed' &&
@@ -239,11 +246,11 @@ function settled(r: ReleaseStatus): ReleaseStatus {
   return { ...rest, state: 'Deployed' };
 }
 
-function sameAttempt(r: ReleaseStatus, hash: string): boolean {
+export function sameAttempt(r: ReleaseStatus, hash: string): boolean {
   return r.state === 'Failed' && (r.failures ?? 0) > 0 && (r.attemptedHash === undefined || r.attemptedHash === hash);
 }
 
-function retryTime(r: ReleaseStatus): number | undefined {
+export function retryTime(r: ReleaseStatus): number | undefined {
   if (!r.failures || r.lastAttemptTime === undefined) return undefined;
   const t = Date.parse(r.lastAttemptTime);
   return Number.isNaN(t) ? undefined : t + backoffDelayMs(r.failures);

@@ -1,10 +1,13 @@
 // What the cluster says about one release, against what gitset recorded and wants: a small closed
-// set of findings (Flux's observe → classify). The record in a status file is a report people can
-// edit; only the release's own record on the cluster, and gitset's mark on it, decide anything.
+// set of findings (Flux's observe → classify), then the decision. The record in a status file is a
+// report people can edit; only the release's own record on the cluster, and gitset's mark on it,
+// decide what runs. Pure.
 import type { ObservedRelease } from '../observe/inventory.ts';
 import type { ReleaseLook } from '../observe/look.ts';
-import { hashLabelValue } from '../observe/ownership.ts';
+import { hashLabelValue, profileLabelValue } from '../observe/ownership.ts';
 import type { ReleaseStatus } from '../model/status.ts';
+import { carry, decided, decideInstall, installAction, retryTime, sameAttempt, settled, type PlannedAction, type ReleaseContext, type ReleaseDecision } from './decide.ts';
+import type { Rendering } from './desired.ts';
 
 /** One release as observed this cycle on an answering cluster. */
 export interface ReleaseObservation {
@@ -47,8 +50,77 @@ export function classifyWanted(o: ReleaseObservation, recorded: ReleaseStatus | 
   return { kind: 'in-sync' };
 }
 
-/** Whether gitset may withdraw the release it finds: only what carries its mark. */
-export function mayWithdraw(o: ReleaseObservation): 'absent' | 'foreign' | 'marked' {
-  if (o.release === undefined) return 'absent';
-  return o.release.marked ? 'marked' : 'foreign';
+/** Whether gitset may withdraw what it finds: `ours`, or why not (the record is then dropped). */
+export function withdrawable(o: ReleaseObservation, profile: string): 'ours' | string {
+  const r = o.release;
+  if (r === undefined) return 'already gone from the cluster';
+  if (!r.marked) return 'not installed by gitset (no gitset.dev/managed-by label): left alone';
+  if (r.profileLabel !== undefined && r.profileLabel !== profileLabelValue(profile)) return `installed by another profile (${r.profileLabel}): left to it`;
+  return 'ours';
+}
+
+/**
+ * A release the profile wants, on a cluster that answered and was observed: the decision follows
+ * what the cluster holds. Falls back to the status-based decision when there is nothing to observe
+ * (a render error, a dry run, a cluster that does not answer).
+ */
+export function decideWanted(x: ReleaseContext, d: Rendering): ReleaseDecision {
+  const o = x.observed;
+  if (o === undefined || d.error !== undefined || x.syncMode === 'DryRun' || !x.state.reachable) return decideInstall(x, d);
+  const f = classifyWanted(o, x.record, d.hash);
+  const name = d.key;
+  switch (f.kind) {
+    case 'in-sync':
+      return decided(x, 'in-sync', 'the cluster holds the desired state', observedRecord(x.record, d, o));
+    case 'stale':
+      if (x.syncMode === 'OneTime') return decided(x, 'in-sync', 'syncMode OneTime: applied once, never upgraded', observedRecord(x.record, d, o));
+      return decideInstall({ ...x, record: x.record ?? observedRecord(undefined, d, o, 'unknown') }, d);
+    case 'absent':
+      if (x.record?.hash === undefined && x.record?.revision === undefined) return decideInstall({ ...x, record: undefined }, d);
+      return repair(x, d, 'install', `release ${name} missing on the cluster, reinstalled`);
+    case 'foreign': {
+      const reason = `release ${name} on ${x.cluster} was not installed by gitset (no gitset.dev/managed-by label): left alone`;
+      return decided(x, 'conflict', reason, { ...carry(undefined, d, false, 'Conflict'), lastError: reason });
+    }
+    case 'adoptable':
+      return repair(x, d, 'upgrade', `release ${name} installed before gitset marked its releases (revision ${o.release!.revision}): adopted`);
+    case 'broken':
+      return repair(x, d, 'upgrade', `release ${name} is ${f.status} on the cluster, reapplied`);
+    case 'changed':
+      return repair(x, d, 'upgrade', `release ${name} is at revision ${f.revision} on the cluster, gitset applied ${f.applied}: reapplied`);
+    case 'drifted':
+      if (x.syncMode !== 'ContinuousWithDriftDetection') return decided(x, 'in-sync', 'the cluster holds the desired state', observedRecord(x.record, d, o));
+      return repair(x, d, 'upgrade', `drift: ${f.evidence.slice(0, 5).join('; ')}${f.evidence.length > 5 ? `; and ${f.evidence.length - 5} more` : ''}, repaired`);
+  }
+}
+
+/** Applies the release again because of what the cluster showed; failed repairs back off as any attempt. */
+function repair(x: ReleaseContext, d: Rendering, verb: 'install' | 'upgrade', evidence: string): ReleaseDecision {
+  const r = x.record;
+  const retryAt = r && sameAttempt(r, d.hash) ? retryTime(r) : undefined;
+  if (retryAt !== undefined && retryAt > x.now.getTime()) {
+    return decided(x, 'backoff', `failed ${r!.failures} times; next attempt after ${new Date(retryAt).toISOString()}`, r);
+  }
+  const action: PlannedAction = verb === 'install' ? { ...installAction(x.profile, x.cluster, d), reason: evidence, evidence } : { action: verb, cluster: x.cluster, profile: x.profile, release: d.request, hash: d.hash, reason: evidence, evidence };
+  const record = { ...carry(r, d, r !== undefined && r.hash !== undefined, 'Pending', `${verb} planned: ${evidence}`), evidence };
+  return decided(x, verb, evidence, record, action);
+}
+
+/** The record of a release the cluster holds as desired: rebuilt from the cluster when the status lost it. */
+function observedRecord(r: ReleaseStatus | undefined, d: Rendering, o: ReleaseObservation, hash: string = d.hash): ReleaseStatus {
+  const base: ReleaseStatus = r
+    ? settled(r)
+    : { releaseNamespace: d.request.releaseNamespace, releaseName: d.request.releaseName, chart: d.request.chartName, chartVersion: d.request.chartVersion, state: 'Deployed', hash };
+  const rev = o.release?.revision;
+  const health = o.look?.health;
+  const changed = base.hash !== hash || (rev !== undefined && base.revision !== rev) || (health !== undefined && (base.health !== health.state || base.healthMessage !== health.message));
+  if (!changed) return base;
+  const out: ReleaseStatus = { ...base, hash };
+  if (rev !== undefined) out.revision = rev;
+  if (health !== undefined) {
+    out.health = health.state;
+    if (health.message !== undefined) out.healthMessage = health.message;
+    else delete out.healthMessage;
+  }
+  return out;
 }

@@ -10,9 +10,9 @@ import { healthOf, type HealthMap } from '../select/sets.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import type { ProfileEntry } from '../status/snapshot.ts';
 import { resolveConflicts, type ConflictResolution } from './conflicts.ts';
+import type { ClusterObservation, Observations } from '../observe/fleet.ts';
 import {
   decideConflict,
-  decideInstall,
   installAction,
   isFreshInstall,
   mayBeInstalled,
@@ -26,6 +26,8 @@ import {
 import { compareReleaseKeys, desiredReleases, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
 import { ActionOrder } from './order.ts';
 import type { Revision } from './revision.ts';
+import { decideWanted, type ReleaseObservation } from './observed.ts';
+import { planOrphans } from './orphans.ts';
 import { uninstallRequest, withdraw, type WithdrawingProfile } from './withdraw.ts';
 
 export interface CurrentProfile {
@@ -62,12 +64,18 @@ interface Run {
   health: HealthMap;
   now: Date;
   holdUninstalls: boolean;
+  /** This cycle's observations; undefined for `gitset plan`, which judges from the status alone. */
+  observed: Observations | undefined;
+  /** Every release planned or recorded on each cluster, by any profile: what is not an orphan. */
+  covered: Map<ClusterKey, Set<string>>;
 }
 
 /** The profile being planned: what its decisions need, and the conflicts it lost so far. */
 interface ProfileRun extends WithdrawingProfile {
   syncMode: SyncMode;
   lost: string[];
+  /** Work left on a matched cluster that answers (not yet deployed and healthy): what a withdrawal waits for. */
+  unsettled: boolean;
 }
 
 /** One cluster's share of a profile's plan: its actions (placed in order later) and its records. */
@@ -84,6 +92,8 @@ export function planReleases(input: {
   now: Date;
   /** The mass-failure breaker is open: uninstalls wait. */
   holdUninstalls?: boolean;
+  /** What the answering clusters showed this cycle (daemon only). */
+  observed?: Observations;
 }): ReleasePlan {
   const { revision, previous } = input;
   const current = new Map(input.profiles.map((p) => [p.id, p]));
@@ -97,15 +107,22 @@ export function planReleases(input: {
     health: input.health,
     now: input.now,
     holdUninstalls: input.holdUninstalls ?? false,
+    observed: input.observed,
+    covered: new Map(),
   };
+  const unsettled = new Set<string>();
   for (const id of [...new Set([...current.keys(), ...previous.keys()])].sort()) {
-    planProfile(run, id, current.get(id), previous.get(id), desired.get(id));
+    if (planProfile(run, id, current.get(id), previous.get(id), desired.get(id))) unsettled.add(id);
+  }
+  if (run.observed) {
+    planOrphans({ plan: run.plan, order: run.order, index: run.index, observed: run.observed, covered: run.covered, profiles: input.profiles, unsettled, holdUninstalls: run.holdUninstalls, now: run.now });
   }
   run.plan.actions = run.order.list();
   return run.plan;
 }
 
-function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): void {
+/** Plans one profile; true when it still has work on a matched cluster that answers. */
+function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): boolean {
   const spec = (cur?.profile ?? prev?.object)!.spec;
   const p: ProfileRun = {
     id,
@@ -114,6 +131,7 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
     charts: spec.helmCharts,
     holdUninstalls: run.holdUninstalls,
     lost: [],
+    unsettled: false,
   };
   const recorded = new Map<ClusterKey, readonly ReleaseStatus[]>();
   for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
@@ -139,6 +157,28 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
   }
   run.plan.clusters.set(id, out);
   if (p.lost.length > 0) run.plan.conflicts.set(id, [...new Set(p.lost)].sort());
+  for (const pc of out) for (const r of pc.releases) cover(run, pc.cluster, releaseKey(r));
+  return p.unsettled;
+}
+
+function cover(run: Run, cluster: ClusterKey, key: string): void {
+  let keys = run.covered.get(cluster);
+  if (!keys) run.covered.set(cluster, (keys = new Set()));
+  keys.add(key);
+}
+
+/** What the cluster showed of one release; undefined when the cluster was not observed. */
+function seen(obs: ClusterObservation | undefined, key: string): ReleaseObservation | undefined {
+  if (!obs) return undefined;
+  const release = obs.releases.get(key);
+  const look = obs.looks.get(key);
+  return { ...(release ? { release } : {}), ...(look ? { look } : {}) };
+}
+
+/** Whether a record on a cluster that answers leaves work to do before a move may break (make-before-break; daemon only). */
+function unsettledRecord(r: ReleaseStatus): boolean {
+  if (r.state === 'Conflict' || r.state === 'DryRun') return false;
+  return r.state !== 'Deployed' || r.health !== 'Healthy';
 }
 
 /** The profile's k-th matched cluster: each helmCharts entry's release, then records no entry wants any more. */
@@ -148,6 +188,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
   const state = clusterState(at, run.health);
   // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
   const x: ReleaseContext = { profile: p.id, cluster: at.key, release: '', record: undefined, state, syncMode: p.syncMode, now: run.now };
+  const obs = run.observed?.get(at.key);
   const g: Group = { actions: [], records: [] };
   for (let i = 0; i < entries.length; i++) {
     const chart = entries[i]!;
@@ -158,6 +199,8 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     }
     x.release = d.key;
     x.record = find(had, d.request);
+    x.observed = seen(obs, d.key);
+    cover(run, at.key, d.key);
     const lost = chart.action === 'Install' ? run.resolution.lostBy(p.id, at.key, i) : undefined;
     if (lost !== undefined) {
       p.lost.push(lost);
@@ -167,7 +210,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
       g.actions.push(installAction(p.id, at.key, d));
       g.records.push(d.pendingInstall);
     } else if (chart.action === 'Install') {
-      take(run, decideInstall(x, d), g);
+      take(run, decideWanted(x, d), g);
     } else {
       take(run, withdraw(x, 'uninstall-action', p, run.resolution, () => d.request), g);
     }
@@ -177,9 +220,11 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     if (declaredBefore(entries, k, entries.length, key)) continue; // a desired release took the record over
     x.release = key;
     x.record = r;
-    take(run, withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts)), g);
+    x.observed = seen(obs, key);
+    take(run, withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts), unobserved(run, state, obs, at.key)), g);
   }
   run.order.add(at, g.actions);
+  if (run.observed !== undefined && state.reachable && g.records.some(unsettledRecord)) p.unsettled = true;
   return g.records;
 }
 
@@ -187,13 +232,22 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
 function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonly ReleaseStatus[], cause: WithdrawCause): ReleaseStatus[] {
   const at = run.index.byKey(cluster);
   const state = clusterState(at, run.health);
+  const obs = run.observed?.get(cluster);
+  // Make-before-break: a cluster leaves a profile only once the profile is deployed and healthy where it now goes.
+  const waitFor = unobserved(run, state, obs, cluster) ?? (cause === 'stop-matching' && p.unsettled ? `${p.id} is deployed and healthy on its other clusters` : undefined);
   const g: Group = { actions: [], records: [] };
   for (const r of had) {
-    const x: ReleaseContext = { profile: p.id, cluster, release: releaseKey(r), record: r, state, syncMode: p.syncMode, now: run.now };
-    take(run, withdraw(x, cause, p, run.resolution, () => uninstallRequest(r, p.charts)), g);
+    const key = releaseKey(r);
+    const x: ReleaseContext = { profile: p.id, cluster, release: key, record: r, state, syncMode: p.syncMode, now: run.now, ...(obs ? { observed: seen(obs, key)! } : {}) };
+    take(run, withdraw(x, cause, p, run.resolution, () => uninstallRequest(r, p.charts), waitFor), g);
   }
   run.order.add(at, g.actions);
   return g.records;
+}
+
+/** While gitset observes, a cluster that answers but could not be read withdraws nothing on the status' word. */
+function unobserved(run: Run, state: ClusterState, obs: ClusterObservation | undefined, cluster: ClusterKey): string | undefined {
+  return run.observed !== undefined && state.reachable && obs === undefined ? `the release inventory of ${cluster} can be read` : undefined;
 }
 
 /**

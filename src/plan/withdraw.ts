@@ -23,8 +23,10 @@ export function withdraw(
   p: WithdrawingProfile,
   resolution: ConflictResolution,
   request: () => ReleaseRequest,
+  waitFor?: string,
 ): ReleaseDecision | undefined {
   return decideWithdraw(x, {
+    ...(waitFor !== undefined ? { waitFor } : {}),
     cause,
     why: withdrawWhy(cause, p.id, x.cluster),
     leave: p.leave,

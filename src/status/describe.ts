@@ -129,8 +129,12 @@ function releaseChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
     const p = a?.record;
     switch (r.state) {
       case 'Deployed':
-        if (!p || p.hash !== r.hash || p.revision !== r.revision) {
+        if (r.evidence !== undefined && (p?.evidence !== r.evidence || p.revision !== r.revision)) out.push(`${on}: ${r.evidence}`);
+        else if (!p || p.hash !== r.hash || p.revision !== r.revision) {
           out.push(p?.hash !== undefined ? `upgraded ${name} on ${on} to ${r.chartVersion}` : `deployed ${name} on ${on}`);
+        }
+        if (r.health !== undefined && p?.health !== r.health && (r.health !== 'Healthy' || p?.health !== undefined)) {
+          out.push(`${name} on ${on} ${r.health.toLowerCase()}${r.healthMessage ? `: ${firstLine(r.healthMessage)}` : ''}`);
         }
         break;
       case 'Failed':

@@ -160,7 +160,7 @@ describe('warnings and unsupported fields in the corpus', () => {
     const infos = (file: string) => parse(file).diagnostics.filter((d) => d.code === 'unsupported-field').map((d) => d.field);
     assert.deepEqual(infos('025-clusterprofile-flux-system.yaml'), ['spec.templateResourceRefs', 'spec.kustomizationRefs']);
     assert.deepEqual(infos('005-clusterprofile-cosign-keyless-example.yaml'), ['spec.helmCharts[0].signatureVerification']);
-    assert.deepEqual(infos('056-clusterprofile-nginx.yaml'), ['spec.driftExclusions', 'spec.syncMode=ContinuousWithDriftDetection']);
+    assert.deepEqual(infos('056-clusterprofile-nginx.yaml'), [], 'drift detection and its exclusions are acted on');
     assert.deepEqual(infos('001-clusterprofile-kyverno.yaml'), []);
   });
 });

@@ -192,7 +192,7 @@ describe('unsupportedFields', () => {
         ],
       },
     });
-    assert.deepEqual(fields, ['spec.policyRefs', 'spec.syncMode=ContinuousWithDriftDetection', 'spec.helmCharts[0].valuesFrom', 'spec.helmCharts[0].options.runTests']);
+    assert.deepEqual(fields, ['spec.policyRefs', 'spec.helmCharts[0].valuesFrom', 'spec.helmCharts[0].options.runTests']);
   });
 });
 
