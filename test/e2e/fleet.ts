@@ -28,9 +28,11 @@ export interface Fleet {
   startDaemon(flags?: Record<string, string>, env?: NodeJS.ProcessEnv): Promise<Daemon>;
   /**
    * Stops the daemon and starts a new one with a fresh work dir (a new process, as after a pod
-   * restart: it reads the committed status again). The metrics registry is kept.
+   * restart: it reads the committed status again), with the last flags unless told otherwise.
+   * The metrics registry is kept. `whileStopped`
+   * runs in between (e.g. a push that must not race with the daemon's status commits).
    */
-  restartDaemon(flags?: Record<string, string>): Promise<Daemon>;
+  restartDaemon(flags?: Record<string, string>, whileStopped?: () => Promise<unknown>): Promise<Daemon>;
   /** Status file (relative to status/) as committed on main, read through the Git server. */
   status(path: string): Promise<any>;
   /** Commits on main, newest first, through the Git server. */
@@ -59,12 +61,14 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
   const metrics = createMetrics();
   let kubectlPath: string | undefined;
   let restarts = 0;
+  let lastFlags: Record<string, string> = {};
   const fleet: Fleet = {
     sandbox,
     helmPath: helm.path,
     metrics,
     logs,
     async startDaemon(flags = {}, daemonEnv = {}) {
+      lastFlags = flags;
       const config = resolveConfig({
         flags: {
           repo: sandbox.repoUrl,
@@ -90,12 +94,13 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
       fleet.daemon = await startDaemon({ config, runCycle: fleet.runtime.runCycle, logger, metrics, ...(watch ? { watchRepository: watch } : {}) });
       return fleet.daemon;
     },
-    async restartDaemon(flags = {}) {
+    async restartDaemon(flags = lastFlags, whileStopped) {
       await fleet.daemon?.stop('restart');
       await fleet.runtime?.close();
+      await whileStopped?.();
       const workDir = join(sandbox.root, `work-restart-${++restarts}`);
       await mkdir(workDir, { recursive: true });
-      return fleet.startDaemon({ workDir, ...flags });
+      return fleet.startDaemon({ ...flags, workDir });
     },
     status: (path) => sandbox.readStatus(path),
     log: () => sandbox.gitLog(),
