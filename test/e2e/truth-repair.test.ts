@@ -34,7 +34,8 @@ after(async () => {
 async function fleetWithRelease(manifests?: (url: string) => Record<string, string>, flags: Record<string, string> = {}) {
   const f = await startFleet(manifests ? { manifests } : {});
   fleets.push(f);
-  const daemon = await f.startDaemon({ failureThreshold: '3', ...flags });
+  // Generous probe timeouts: on a loaded machine a slow probe must not look like an outage here.
+  const daemon = await f.startDaemon({ failureThreshold: '3', probeTimeout: '2s', ...flags });
   await waitFor(`the release on ${C1}`, () => deployedOn(f, C1), 60_000);
   await waitFor('the release recorded as Deployed', async () => (await record(f, C1))?.state === 'Deployed');
   await daemon.queue.idle();

@@ -21,7 +21,8 @@ after(async () => {
 async function fleetWithRelease(manifests?: (url: string) => Record<string, string>, flags: Record<string, string> = {}): Promise<{ f: Fleet; daemon: Daemon }> {
   const f = await startFleet(manifests ? { manifests } : {});
   fleets.push(f);
-  const daemon = await f.startDaemon({ failureThreshold: '2', ...flags });
+  // Generous probe timeouts: on a loaded machine a slow probe must not look like an outage here.
+  const daemon = await f.startDaemon({ failureThreshold: '3', probeTimeout: '2s', ...flags });
   await waitFor(`the release on ${C1}`, () => deployedOn(f, C1), 60_000);
   await waitFor('the release recorded as Deployed', async () => (await record(f, C1))?.state === 'Deployed');
   await daemon.queue.idle();
@@ -55,13 +56,13 @@ test('a hand-installed release survives a forged status claiming it and the dele
       clusters: [C1, C2].map((cluster) => ({ cluster, releases: [claim] })),
     },
   };
-  const forge = await f.clone();
-  await mkdir(join(forge, 'status/ClusterProfile'), { recursive: true });
-  await writeFile(join(forge, 'status/ClusterProfile/ghost.yaml'), stringify(ghost));
-  await f.push(forge, 'status: a forged claim on prod-db/victim');
-  // The running daemon pulls it; a restarted one reads it as the last committed status.
-  await cycles(daemon, 2);
-  daemon = await f.restartDaemon();
+  // Pushed while the daemon is down; the new process reads it as the last committed status.
+  daemon = await f.restartDaemon(undefined, async () => {
+    const forge = await f.clone();
+    await mkdir(join(forge, 'status/ClusterProfile'), { recursive: true });
+    await writeFile(join(forge, 'status/ClusterProfile/ghost.yaml'), stringify(ghost));
+    await f.push(forge, 'status: a forged claim on prod-db/victim');
+  });
   await cycles(daemon, 4);
   for (const c of [C1, C2]) {
     assert.equal(await deployedOn(f, c, 'victim'), true, `victim still deployed on ${c} after the forged status`);
@@ -70,11 +71,11 @@ test('a hand-installed release survives a forged status claiming it and the dele
   assert.equal(await helmCalls(f, 'uninstall'), before.uninstall, 'no uninstall at all');
 
   // Every status file deleted: nothing is withdrawn, and gitset's own release is not reinstalled.
-  const wipe = await f.clone();
-  await rm(join(wipe, 'status'), { recursive: true, force: true });
-  await f.push(wipe, 'Delete every status file');
-  await cycles(daemon, 2);
-  daemon = await f.restartDaemon();
+  daemon = await f.restartDaemon(undefined, async () => {
+    const wipe = await f.clone();
+    await rm(join(wipe, 'status'), { recursive: true, force: true });
+    await f.push(wipe, 'Delete every status file');
+  });
   await cycles(daemon, 4);
   for (const c of [C1, C2]) assert.equal(await revisionOn(f, c, 'victim'), 1, `victim untouched on ${c}`);
   assert.equal(await deployedOn(f, C1), true);
@@ -91,11 +92,12 @@ test('a forged or corrupted set status never leaves both clusters without the re
   const since = Date.now();
   const gaps: string[] = [];
   let polling = true;
+  let phase = 'settled';
   const poller = (async () => {
     while (polling) {
       try {
         const [a, b] = await Promise.all([deployedOn(f, C1), deployedOn(f, C2)]);
-        if (!a && !b) gaps.push(new Date().toISOString());
+        if (!a && !b) gaps.push(`${new Date().toISOString()} (${phase})`);
       } catch {
         // helm list itself failing says nothing about the release
       }
@@ -104,11 +106,12 @@ test('a forged or corrupted set status never leaves both clusters without the re
 
   /** Pushes a set status file, restarts the daemon (which reads it), and waits until exactly the selected cluster has the release. */
   const forgeAndSettle = async (what: string, text: string): Promise<string> => {
-    const work = await f.clone();
-    await writeFile(join(work, 'status/ClusterSet/prod.yaml'), text);
-    await f.push(work, `status: ${what}`);
-    await cycles(f.daemon!, 2);
-    const daemon = await f.restartDaemon();
+    phase = `after the ${what}`;
+    const daemon = await f.restartDaemon(undefined, async () => {
+      const work = await f.clone();
+      await writeFile(join(work, 'status/ClusterSet/prod.yaml'), text);
+      await f.push(work, `status: ${what}`);
+    });
     await cycles(daemon, 1);
     const selected = await waitFor(`one cluster has the release after the ${what}`, async () => {
       const s = await f.status('ClusterSet/prod.yaml');
@@ -152,7 +155,7 @@ test('a forged or corrupted set status never leaves both clusters without the re
 });
 
 test('a cluster back from an outage causes no reinstall storm', { timeout: 180_000 }, async () => {
-  const { f, daemon } = await fleetWithRelease();
+  const { f, daemon } = await fleetWithRelease(undefined, { failureThreshold: '2', probeTimeout: '1s' });
   f.sandbox.clusters.get(C1)!.hang(true);
   await waitFor(`the release deployed on ${C2}`, () => deployedOn(f, C2), 60_000);
   await waitFor('the failover recorded', async () => (await record(f, C2))?.state === 'Deployed');
@@ -195,7 +198,8 @@ test('with drift detection on, a quiet fleet makes no commit and no helm call', 
   const cycleCount = await counterTotal(f.metrics, 'gitset_cycles_total');
   await waitFor('several drift intervals and cycles', async () => Date.now() - start > 4000 && (await counterTotal(f.metrics, 'gitset_cycles_total')) >= cycleCount + 5);
   await cycles(daemon, 2);
-  assert.equal((await f.log()).length, commits, 'no status commit');
+  const log = await f.log();
+  assert.equal(log.length, commits, `no status commit; got:\n${log.slice(0, log.length - commits).map((c) => `${c.subject}\n${c.body}`).join('\n---\n')}`);
   assert.equal(await counterTotal(f.metrics, 'gitset_helm_calls_total'), helm, 'no helm call');
   assert.equal(await revisionOn(f, C1), revision);
 });
