@@ -35,7 +35,7 @@ export interface FailoverRecord {
   declaredNotReady?: string;
   /** When `to` was selected. */
   selected: string;
-  /** When every release of the set's profiles was Deployed on `to`. */
+  /** When every release of the set's profiles was Deployed and Healthy on `to` (seen healthy). */
   deployed?: string;
   /** From the first sign of trouble (first failed probe, else not ready, else selection) to deployed. */
   totalSeconds?: number;
