@@ -28,7 +28,11 @@ export type AddonRow = {
 
 /** The table (or JSON rows) of `what`, from status files. */
 export function renderShow(what: ShowWhat, files: readonly StatusFile[], format: 'text' | 'json'): string {
-  const snapshot = readStatusFiles(files);
+  return renderSnapshot(what, readStatusFiles(files), format);
+}
+
+/** The same from status files already read (the caller reports the snapshot's problems). */
+export function renderSnapshot(what: ShowWhat, snapshot: StatusSnapshot, format: 'text' | 'json'): string {
   const { head, rows } = showRows(what, snapshot);
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   return asciiTable(head, rows.map((r) => Object.values(r).map(cellText)));

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderShow } from '../../src/cli/tables.ts';
 
@@ -61,4 +63,18 @@ test('no status folder yet: empty tables, not an error', async () => {
   const r = await run(['show', 'addons', 'test', '--format', 'json']);
   assert.equal(r.code, 0);
   assert.equal(r.out, '[]\n');
+});
+
+test('an unreadable status file is named on stderr and left out; the table still prints', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitset-show-'));
+  try {
+    cpSync(join(ROOT, 'example-repo'), dir, { recursive: true });
+    writeFileSync(join(dir, 'status', 'ClusterProfile', 'broken.yaml'), 'kind: [unclosed\n');
+    const r = await runCli(['show', 'addons', '.'], { cwd: dir });
+    assert.equal(r.code, 0);
+    assert.match(r.err, /^gitset show: ignoring status file ClusterProfile\/broken\.yaml: not valid YAML/m);
+    assert.match(r.out, /\| civo\/cluster2 \| helm chart/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
