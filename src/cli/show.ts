@@ -3,10 +3,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_STATUS_DIR } from '../load/index.ts';
+import { readStatusFiles } from '../status/read.ts';
 import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
 import { registerFailovers } from './show-failovers.ts';
-import { renderShow, type ShowWhat } from './tables.ts';
+import { renderSnapshot, type ShowWhat } from './tables.ts';
 
 interface ShowOptions {
   statusDir: string;
@@ -36,8 +37,10 @@ export function register(program: Command, io: CliIO): void {
           io.exitCode = 2;
           return;
         }
-        const files = await listStatusFiles(resolve(io.cwd, dir, opts.statusDir));
-        io.stdout.write(renderShow(what, files, format === 'json' ? 'json' : 'text'));
+        const snapshot = readStatusFiles(await listStatusFiles(resolve(io.cwd, dir, opts.statusDir)));
+        // Unreadable files are left out of the table; say which, as `gitset plan` does.
+        for (const p of snapshot.problems ?? []) io.stderr.write(`gitset show: ignoring status file ${p.path}: ${p.message}\n`);
+        io.stdout.write(renderSnapshot(what, snapshot, format === 'json' ? 'json' : 'text'));
         io.exitCode = 0;
       });
   }

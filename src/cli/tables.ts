@@ -2,6 +2,7 @@
 // read from status files. The rows are built from a list of {path, text}, so the status of any
 // commit (read through git) shows the same way; the demo prints the same table.
 import Table from 'cli-table3';
+import type { ReleaseHealth } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import { readStatusFiles, type StatusFile } from '../status/read.ts';
 import { refKey, type StatusSnapshot } from '../status/snapshot.ts';
@@ -21,11 +22,17 @@ export type AddonRow = {
   time: string;
   profiles: string[];
   state: string;
+  /** Health of what the release deployed; null when gitset has not observed it (`-` in the table). */
+  health: ReleaseHealth | null;
 };
 
 /** The table (or JSON rows) of `what`, from status files. */
 export function renderShow(what: ShowWhat, files: readonly StatusFile[], format: 'text' | 'json'): string {
-  const snapshot = readStatusFiles(files);
+  return renderSnapshot(what, readStatusFiles(files), format);
+}
+
+/** The same from status files already read (the caller reports the snapshot's problems). */
+export function renderSnapshot(what: ShowWhat, snapshot: StatusSnapshot, format: 'text' | 'json'): string {
   const { head, rows } = showRows(what, snapshot);
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   return asciiTable(head, rows.map((r) => Object.values(r).map(cellText)));
@@ -34,7 +41,7 @@ export function renderShow(what: ShowWhat, files: readonly StatusFile[], format:
 function showRows(what: ShowWhat, s: StatusSnapshot): { head: string[]; rows: Row[] } {
   switch (what) {
     case 'addons':
-      return { head: ['CLUSTER', 'RESOURCE TYPE', 'NAMESPACE', 'NAME', 'VERSION', 'TIME', 'PROFILES', 'STATE'], rows: addonRows(s) };
+      return { head: ['CLUSTER', 'RESOURCE TYPE', 'NAMESPACE', 'NAME', 'VERSION', 'TIME', 'PROFILES', 'STATE', 'HEALTH'], rows: addonRows(s) };
     case 'clusters':
       return { head: ['NAMESPACE', 'NAME', 'READY', 'VERSION', 'MESSAGE'], rows: clusterRows(s) };
     case 'sets':
@@ -62,6 +69,7 @@ export function addonRows(s: StatusSnapshot): AddonRow[] {
             time: r.lastAppliedTime ? formatTime(r.lastAppliedTime) : '',
             profiles: [id],
             state: r.state,
+            health: r.health ?? null,
           });
         }
       }
@@ -98,7 +106,7 @@ function formatTime(iso: string): string {
 
 function cellText(v: Cell): string {
   if (Array.isArray(v)) return v.join('\n');
-  return v === null ? '' : String(v);
+  return v === null ? '-' : String(v); // null: not known
 }
 
 const ASCII = {

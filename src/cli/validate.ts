@@ -1,9 +1,13 @@
 // `gitset validate [dir]`: schema and cross-reference checks of a repository, for pull requests.
-// Prints `file:line:col severity message` per finding and exits 1 when any is an error.
-import { resolve } from 'node:path';
+// Prints `file:line:col severity message` per finding and exits 1 when any is an error. The status
+// folder is read too: what is wrong there is a warning, never an error (status files are reports).
+import { relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostics.ts';
 import { DEFAULT_STATUS_DIR, loadRepository, type LoadedRepository } from '../load/index.ts';
+import { objectId } from '../model/objects.ts';
+import { statusFileDiagnostics } from '../status/check-files.ts';
+import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
 
 interface ValidateOptions {
@@ -35,15 +39,30 @@ async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<
   }
   const root = resolve(io.cwd, dir);
   const repo = await loadRepository(root, { statusDir: opts.statusDir });
-  const shown = repo.diagnostics.filter((d) => !(opts.quiet && d.severity === 'info'));
+  const diagnostics = [...repo.diagnostics, ...(await statusDiagnostics(root, opts.statusDir, repo))];
+  const shown = diagnostics.filter((d) => !(opts.quiet && d.severity === 'info'));
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify({ diagnostics: shown, objects: counts(repo) }, null, 2)}\n`);
   } else {
     // Paths are relative to the folder validated, as they are inside the repository.
     for (const d of shown) io.stdout.write(`${formatDiagnostic(d)}\n`);
-    io.stdout.write(`${summary(repo)}\n`);
+    io.stdout.write(`${summary(repo, diagnostics)}\n`);
   }
-  return hasErrors(repo.diagnostics) ? 1 : 0;
+  return hasErrors(diagnostics) ? 1 : 0;
+}
+
+/** Status files that cannot be read or report on objects the repository does not have. */
+async function statusDiagnostics(root: string, statusDir: string, repo: LoadedRepository): Promise<Diagnostic[]> {
+  const folder = resolve(root, statusDir);
+  let files;
+  try {
+    files = await listStatusFiles(folder);
+  } catch (err) {
+    const file = relative(root, folder).split(sep).join('/') || '.';
+    return [{ file, line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `status folder not read: ${(err as Error).message}` }];
+  }
+  const known = new Set([...repo.clusters, ...repo.sets, ...repo.profiles].map(objectId));
+  return statusFileDiagnostics(files, known, relative(root, folder).split(sep).join('/'));
 }
 
 function counts(repo: LoadedRepository): Record<string, number> {
@@ -56,10 +75,10 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function summary(repo: LoadedRepository): string {
-  const by = (s: Diagnostic['severity']): number => repo.diagnostics.filter((d) => d.severity === s).length;
+function summary(repo: LoadedRepository, diagnostics: readonly Diagnostic[]): string {
+  const by = (s: Diagnostic['severity']): number => diagnostics.filter((d) => d.severity === s).length;
   const c = counts(repo);
   const objects = `${plural(c.SveltosCluster!, 'cluster')}, ${plural(c.ClusterSet! + c.Set!, 'set')}, ${plural(c.ClusterProfile! + c.Profile!, 'profile')}`;
-  const verdict = hasErrors(repo.diagnostics) ? 'invalid' : 'valid';
+  const verdict = hasErrors(diagnostics) ? 'invalid' : 'valid';
   return `${verdict}: ${plural(by('error'), 'error')}, ${plural(by('warning'), 'warning')}, ${by('info')} info (${objects} usable)`;
 }

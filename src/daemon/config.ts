@@ -31,6 +31,10 @@ export interface DaemonConfig {
   /** Mass-failure breaker: open when more than `share` of the probed clusters (and at least `minFailures`) fail. */
   breaker: { share: number; minFailures: number };
   helmParallelism: number;
+  /** Periodic closer look at each release (drift, health once healthy); 0: none. */
+  driftIntervalMs: number;
+  /** Clusters observed at the same time. */
+  observeParallelism: number;
   helmTimeoutMs: number;
   listen: ListenAddress;
   logLevel: LogLevel;
@@ -89,6 +93,8 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     breaker: { share: share(v, 'breakerShare'), minFailures: integer(v, 'breakerMinFailures', 1) },
     helmParallelism: integer(v, 'helmParallelism', 1),
     helmTimeoutMs: duration(v, 'helmTimeout'),
+    driftIntervalMs: duration(v, 'driftInterval', { zero: true }),
+    observeParallelism: integer(v, 'observeParallelism', 1),
     listen: parseListen(str(v, 'listen')),
     logLevel: oneOf(v, 'logLevel', LOG_LEVELS),
     logFormat: oneOf(v, 'logFormat', LOG_FORMATS),
@@ -135,10 +141,10 @@ function str(v: OptionValues, key: OptionKey): string {
   return text;
 }
 
-function duration(v: OptionValues, key: OptionKey): number {
+function duration(v: OptionValues, key: OptionKey, allow: { zero?: boolean } = {}): number {
   const text = str(v, key);
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new ConfigError(flagOf(key), `"${text}" is not a duration (use e.g. 500ms, 10s, 1m)`);
+  if (ms === undefined || ms < 0 || (ms === 0 && !allow.zero)) throw new ConfigError(flagOf(key), `"${text}" is not a duration (use e.g. 500ms, 10s, 1m)`);
   return ms;
 }
 

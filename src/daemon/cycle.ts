@@ -7,7 +7,9 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
 import { ManifestCache } from '../load/index.ts';
-import type { HelmRunner, Prober, StatusCodec } from '../model/ports.ts';
+import type { ClusterKey } from '../model/objects.ts';
+import type { HelmRunner, ProbeResult, Prober, StatusCodec } from '../model/ports.ts';
+import type { Observations } from '../observe/fleet.ts';
 import { computeCycle, recordResults } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
@@ -16,6 +18,7 @@ import type { CycleRequest } from './triggers.ts';
 import { runActions } from './execute.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { observeChanges } from './observe.ts';
+import { observeAnswering, trackedReleases, type ObserveSettings } from './observe-fleet.ts';
 import { lastGoodRepository, loadRevision, pullManifests, type InForce, type Revisions } from './revision.ts';
 import { nextRevisionStatus, renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
 import { createStatusWriter, type StatusWriter } from './status-writer.ts';
@@ -29,6 +32,8 @@ export interface CycleDeps {
   /** Status folder relative to the manifests folder, as the loader excludes it. */
   statusDir: string;
   helmParallelism: number;
+  /** Reads the answering clusters each cycle (release inventory, closer looks); without it the status' word is taken. */
+  observe?: ObserveSettings;
   /** Applied to clusters without their own consecutiveFailureThreshold. */
   failureThreshold?: number;
   /** Mass-failure breaker thresholds (default: more than half, and at least 3). */
@@ -49,6 +54,8 @@ interface CycleMemory {
   revisionStatus: RevisionStatus;
   /** Said in the next status commit: the breaker opened or closed in this cycle. */
   breakerNote?: string;
+  /** When each release was last looked at closely (`cluster ns/name` → ms); a restart looks again. */
+  lastLook: Map<string, number>;
 }
 
 /** One run of the cycle: its dependencies, the memory it updates, and what it reports. */
@@ -58,15 +65,17 @@ interface CycleRun {
   now: () => Date;
   log: Logger;
   failures: string[];
+  /** GETs sent to observe the clusters this cycle. */
+  observeRequests: number;
 }
 
 export function createCycle(deps: CycleDeps): RunCycle {
-  const memory: CycleMemory = { revisions: { cache: new ManifestCache() }, status: createStatusWriter(deps), revisionStatus: {} };
+  const memory: CycleMemory = { revisions: { cache: new ManifestCache() }, status: createStatusWriter(deps), revisionStatus: {}, lastLook: new Map() };
   const now = deps.now ?? (() => new Date());
   let count = 0;
   return async (request, helmSignal) => {
     const started = performance.now();
-    const run: CycleRun = { deps, memory, now, log: deps.logger.child({ cycle: ++count }), failures: [] };
+    const run: CycleRun = { deps, memory, now, log: deps.logger.child({ cycle: ++count }), failures: [], observeRequests: 0 };
     let report: CycleReport;
     try {
       report = await runOnce(run, request, helmSignal);
@@ -124,7 +133,16 @@ async function reconcile(run: CycleRun, inForce: InForce, prev: PreviousStatus, 
   const repo = inForce.repo;
   const probes = await deps.prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
   for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
-  const planned = computeCycle({ revision: inForce.prepared, previous: prev, probes, now: now(), defaultFailureThreshold: deps.failureThreshold, breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: memory.revisionStatus.breaker } });
+  const observed = deps.observe ? await observe(run, deps.observe, repo, probes, prev) : undefined;
+  const planned = computeCycle({
+    revision: inForce.prepared,
+    previous: prev,
+    probes,
+    now: now(),
+    defaultFailureThreshold: deps.failureThreshold,
+    breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: memory.revisionStatus.breaker },
+    ...(observed ? { observed } : {}),
+  });
   if (planned.breaker) applyBreaker(run, planned.breaker);
   observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
   const outcomes = await runActions(planned.actions, {
@@ -140,6 +158,22 @@ async function reconcile(run: CycleRun, inForce: InForce, prev: PreviousStatus, 
     if (!o.ok) failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
   }
   return recordResults(planned, outcomes, now());
+}
+
+/** What the answering clusters show of the releases gitset looks after. */
+async function observe(run: CycleRun, settings: ObserveSettings, repo: InForce['repo'], probes: ReadonlyMap<ClusterKey, ProbeResult>, prev: PreviousStatus): Promise<Observations> {
+  const seen = await observeAnswering({
+    settings,
+    clusters: repo.clusters,
+    probes,
+    tracked: trackedReleases(prev, repo.profiles),
+    lastLook: run.memory.lastLook,
+    now: run.now().getTime(),
+    logger: run.log,
+    metrics: run.deps.metrics,
+  });
+  run.observeRequests += seen.requests;
+  return seen.observed;
 }
 
 /** Records the breaker in status/gitset.yaml, says so in the log and the metrics when it flips. */
@@ -168,7 +202,7 @@ function reportCycle(run: CycleRun, request: CycleRequest, report: CycleReport, 
   if (report.outcome === 'success') metrics.lastSuccessfulCycle.set(Date.now() / 1000);
   // A quiet cycle is routine (one per probe interval); one that did or failed something is news.
   const level = report.committed || report.outcome !== 'success' ? 'info' : 'debug';
-  run.log[level]({ durationMs: Math.round(seconds * 1000), outcome: report.outcome, trigger: request.reasons, committed: report.committed }, 'cycle done');
+  run.log[level]({ durationMs: Math.round(seconds * 1000), outcome: report.outcome, trigger: request.reasons, committed: report.committed, observeRequests: run.observeRequests }, 'cycle done');
 }
 
 function commitMessage(described: CommitMessage | undefined, errors: string[] | undefined, revision: string): CommitMessage {

@@ -17,6 +17,9 @@ export interface DaemonMetrics {
   invalidRevision: Gauge;
   breakerOpen: Gauge;
   breakerTrips: Counter;
+  observeRequests: Counter;
+  observeErrors: Counter;
+  observeDuration: Histogram;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): DaemonMetrics {
@@ -71,5 +74,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
       registers,
     }),
     breakerTrips: new Counter({ name: 'gitset_breaker_trips_total', help: 'Times the mass-failure breaker opened', registers }),
+    observeRequests: new Counter({
+      name: 'gitset_observe_requests_total',
+      help: 'GETs sent to clusters to observe their releases (inventory lists, release records, live objects, discovery)',
+      registers,
+    }),
+    observeErrors: new Counter({
+      name: 'gitset_observe_errors_total',
+      help: 'Observation reads that failed (a cluster\'s inventory or one release\'s closer look)',
+      registers,
+    }),
+    observeDuration: new Histogram({
+      name: 'gitset_observe_duration_seconds',
+      help: 'Time one cycle spent observing the answering clusters',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
   };
 }

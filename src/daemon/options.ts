@@ -37,6 +37,8 @@ export type OptionKey =
   | 'breakerShare'
   | 'breakerMinFailures'
   | 'helmParallelism'
+  | 'driftInterval'
+  | 'observeParallelism'
   | 'helmTimeout'
   | 'listen'
   | 'webhookSecretFile'
@@ -66,6 +68,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'breakerShare', flag: 'breaker-share', arg: 'SHARE', kind: 'share', default: '0.5', description: 'mass-failure breaker: when more than this share of the probed clusters fail in one round (or none answers), selections freeze and nothing is withdrawn (0.5 or 50%)' },
   { key: 'breakerMinFailures', flag: 'breaker-min-failures', arg: 'N', kind: 'integer', default: '3', description: 'mass-failure breaker: failed clusters needed (besides the share) to open it' },
   { key: 'helmParallelism', flag: 'helm-parallelism', arg: 'N', kind: 'integer', default: '8', description: 'clusters worked on at the same time (one helm call at a time per cluster)' },
+  { key: 'driftInterval', flag: 'drift-interval', arg: 'DURATION', kind: 'duration', default: '5m', description: 'how often each release\'s live objects are compared with its chart (drift) and checked for health once healthy; 0 turns these periodic looks off' },
+  { key: 'observeParallelism', flag: 'observe-parallelism', arg: 'N', kind: 'integer', default: '16', description: 'clusters read at the same time when observing releases each cycle' },
   { key: 'helmTimeout', flag: 'helm-timeout', arg: 'DURATION', kind: 'duration', default: '5m', description: 'time one helm call may take before it is aborted' },
   { key: 'listen', flag: 'listen', arg: 'HOST:PORT', kind: 'listen', default: '127.0.0.1:9090', description: 'address of /healthz, /readyz, /metrics and /hooks/git (port 0 picks a free one)' },
   { key: 'webhookSecretFile', flag: 'webhook-secret-file', arg: 'FILE', kind: 'string', description: 'file holding the webhook secret (or set GITSET_WEBHOOK_SECRET); without one, /hooks/git answers 401' },

@@ -65,6 +65,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     credentialsDir: config.credentials,
     statusDir: config.statusDir,
     helmParallelism: config.helmParallelism,
+    observe: { reader: prober, driftIntervalMs: config.driftIntervalMs, parallelism: config.observeParallelism },
     failureThreshold: config.failureThreshold,
     breaker: config.breaker,
     ...(repo.kind === 'remote'

@@ -11,6 +11,14 @@ export const CORDON_UNTIL = 'gitset.dev/cordon-until';
 export const PIN = 'gitset.dev/pin';
 export const FAILOVER_GRACE = 'gitset.dev/failover-grace';
 export const FAILOVER_BUDGET = 'gitset.dev/failover-budget';
+export const DRAIN_TIMEOUT = 'gitset.dev/drain-timeout';
+
+/**
+ * How long a make-before-break drain waits for the replacement to be deployed and healthy: long
+ * enough for a chart's rollout (Kubernetes' own progress deadline is 10m), short enough that a
+ * broken chart cannot keep releases on a leaving cluster forever.
+ */
+export const DEFAULT_DRAIN_TIMEOUT = '10m';
 
 /** The object an annotation sits on: some values mean something only for one kind or namespace. */
 export interface AnnotationTarget {
@@ -35,6 +43,7 @@ export const annotationChecks: readonly AnnotationCheck[] = [
   { key: PIN, kinds: SETS, problem: (v, t) => parsePin(v, t?.kind === 'Set' ? (t.namespace ?? 'default') : undefined).error },
   { key: FAILOVER_GRACE, kinds: SETS, problem: (v) => (parseDuration(v) === undefined ? `"${v}" is not a duration such as 30s, 5m or 1h30m` : undefined) },
   { key: FAILOVER_BUDGET, kinds: SETS, problem: (v) => (parseBudget(v) === undefined ? `"${v}" is not a budget such as 2/1h (at most 2 failovers per hour)` : undefined) },
+  { key: DRAIN_TIMEOUT, kinds: SETS, problem: (v) => (parseDrainTimeout(v) === undefined ? `"${v}" is not a duration longer than 0 such as 10m, 30m or 1h` : undefined) },
 ];
 
 export interface AnnotationProblem {
@@ -80,6 +89,12 @@ export function parseTime(text: string): number | undefined {
   if (!RFC3339.test(t)) return undefined;
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** A drain timeout in milliseconds; undefined unless a duration longer than 0 (a zero wait is no make-before-break). */
+export function parseDrainTimeout(text: string): number | undefined {
+  const ms = parseDuration(text);
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
 export interface FailoverBudget {

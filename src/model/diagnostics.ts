@@ -17,7 +17,11 @@ export type DiagnosticCode =
   | 'empty-selector'
   | 'unsupported-field'
   | 'bad-annotation'
-  | 'read-error';
+  | 'read-error'
+  /** Status files: reports only, never errors (the clusters are the truth). */
+  | 'status-unreadable'
+  | 'status-unknown-object'
+  | 'status-misplaced';
 
 export interface Diagnostic extends SourcePos {
   severity: Severity;

@@ -1,5 +1,6 @@
 // The narrow interfaces the daemon receives for each kind of I/O. Tests swap the transport
 // (a simulated cluster, a real git server on loopback), never the logic behind these.
+import type { KubeGet } from '../observe/cluster-reader.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { ClusterKey, HelmOptions, SveltosCluster } from './objects.ts';
 
@@ -164,4 +165,10 @@ export interface Repo {
   /** Identity of the content of `dir` (relative to `path`) at a commit, undefined when absent: equal ids, equal files. */
   folderIdAt(revision: string, dir: string): Promise<string | undefined>;
   close(): Promise<void>;
+}
+
+/** Reads a cluster's API for observation over the connection its probe opened. */
+export interface ClusterReader {
+  /** GETs on the cluster as its last probe reached it; undefined when it has no usable connection. */
+  reader(cluster: SveltosCluster): KubeGet | undefined;
 }

@@ -35,10 +35,19 @@ export interface FailoverRecord {
   declaredNotReady?: string;
   /** When `to` was selected. */
   selected: string;
-  /** When every release of the set's profiles was Deployed on `to`. */
+  /** When every release of the set's profiles was Deployed and Healthy on `to` (seen healthy). */
   deployed?: string;
   /** From the first sign of trouble (first failed probe, else not ready, else selection) to deployed. */
   totalSeconds?: number;
+  /** gitset: the make-before-break drain of `from` ended by the set's drain timeout, not by `to` being up. */
+  drainTimedOut?: DrainTimedOut;
+}
+
+export interface DrainTimedOut {
+  /** RFC 3339: when the drain was ended and `from`'s releases given up. */
+  at: string;
+  /** `stopped draining civo/cluster1 after 10m (gitset.dev/drain-timeout): civo/cluster2 not deployed and healthy yet`. */
+  message: string;
 }
 
 /** gitset: a not-ready selected cluster kept in the selection on purpose, and until when. */
@@ -67,8 +76,8 @@ export interface SetStatus {
   message?: string;
   /**
    * gitset: clusters leaving the selection by a planned move (cordon, pin, cap, selector) whose
-   * releases stay until the replacement's releases are Deployed (make-before-break). Not counted
-   * against maxReplicas.
+   * releases stay until the replacement's releases are Deployed and Healthy, or the set's drain
+   * timeout has passed (make-before-break). Not counted against maxReplicas.
    */
   drainingClusterRefs?: ObjectRef[];
   /** gitset: not-ready selected clusters not (yet) replaced: failover grace, budget or breaker. */

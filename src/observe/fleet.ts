@@ -35,10 +35,11 @@ export interface ObserveInput {
   /** Clusters that answered this cycle's probe, with a way to read them. */
   clusters: ReadonlyArray<{ cluster: ClusterKey; get: KubeGet }>;
   tracked: readonly Tracked[];
+  /** 0 turns periodic looks off: only releases not known Healthy are looked at, without drift. */
+  driftIntervalMs: number;
   /** When each release was last looked at (`cluster ns/name` → ms); updated in place. */
   lastLook: Map<string, number>;
   now: number;
-  driftIntervalMs: number;
   /** Clusters read at once. */
   parallelism: number;
   onError(cluster: ClusterKey, what: string, err: unknown): void;
@@ -78,7 +79,7 @@ async function observeCluster(cluster: ClusterKey, get: KubeGet, tracked: readon
   const looks = new Map<string, ReleaseLook>();
   const items = tracked.map((t) => ({ ...t, key: `${cluster} ${inventoryKey(t.releaseNamespace, t.releaseName)}` }));
   const discovery = new Discovery(get);
-  for (const { item, drift } of dueChecks(items, input.lastLook, input.now, input.driftIntervalMs)) {
+  for (const { item, drift } of dueLooks(items, input)) {
     const release = releases.get(inventoryKey(item.releaseNamespace, item.releaseName));
     input.lastLook.set(item.key, input.now);
     if (!release?.marked) continue; // absent or not gitset's: the inventory alone decides
@@ -89,4 +90,9 @@ async function observeCluster(cluster: ClusterKey, get: KubeGet, tracked: readon
     }
   }
   return { releases, looks };
+}
+
+function dueLooks<T extends Tracked & { key: string }>(items: readonly T[], input: ObserveInput): Array<{ item: T; drift: boolean }> {
+  if (input.driftIntervalMs > 0) return dueChecks(items, input.lastLook, input.now, input.driftIntervalMs);
+  return items.filter((item) => item.health !== 'Healthy').map((item) => ({ item, drift: false }));
 }

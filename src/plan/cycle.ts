@@ -101,7 +101,7 @@ function selectSets(input: CycleInput, health: FleetHealth, frozen: boolean, sna
   const { revision, previous, now } = input;
   const { index, repo } = revision;
   const cordons = cordonedClusters(index, now);
-  const deployedAt = deployedAtBySet(repo.profiles.map((p) => ({ profile: p, status: previous.profiles.get(objectId(p))?.status })));
+  const deployedAt = deployedAtBySet(repo.profiles.map((p) => ({ profile: p, status: previous.profiles.get(objectId(p))?.status })), now);
   const setStatuses = new Map<string, SetStatus>();
   for (const set of [...repo.sets].sort(byId)) {
     const id = objectId(set);
@@ -172,14 +172,14 @@ export function recordResults(cycle: CycleResult, outcomes: readonly ActionOutco
     if (cycle.withdrawing.has(id) && kept.length === 0) continue;
     profiles.set(id, { object: entry.object, status });
   }
-  return { clusters: cycle.snapshot.clusters, sets: settleSets(cycle.snapshot.sets, profiles, cycle.withdrawing), profiles };
+  return { clusters: cycle.snapshot.clusters, sets: settleSets(cycle.snapshot.sets, profiles, cycle.withdrawing, now), profiles };
 }
 
 /** Failover records whose replacement just got all its releases: completed in the same commit. */
-function settleSets(sets: StatusSnapshot['sets'], profiles: ReadonlyMap<string, ProfileEntry>, withdrawing: ReadonlySet<string>): StatusSnapshot['sets'] {
+function settleSets(sets: StatusSnapshot['sets'], profiles: ReadonlyMap<string, ProfileEntry>, withdrawing: ReadonlySet<string>, now: Date): StatusSnapshot['sets'] {
   if (![...sets.values()].some((e) => e.status.failovers?.some((f) => f.deployed === undefined))) return sets;
   const current = [...profiles].filter(([id]) => !withdrawing.has(id)); // deleted profiles deploy nothing
-  const deployedAt = deployedAtBySet(current.map(([, e]) => ({ profile: e.object, status: e.status })));
+  const deployedAt = deployedAtBySet(current.map(([, e]) => ({ profile: e.object, status: e.status })), now);
   const out = new Map(sets);
   for (const [id, entry] of sets) {
     const fs = entry.status.failovers;

@@ -10,8 +10,22 @@ export interface APIServerAnswer {
   body: string;
 }
 
-/** Larger bodies are cut off: `/version` and `/readyz` answer in a few hundred bytes. */
-const MAX_BODY_BYTES = 64 * 1024;
+/** Probes cut larger bodies off: `/version` and `/readyz` answer in a few hundred bytes. */
+export const PROBE_BODY_BYTES = 64 * 1024;
+
+/** How one GET asks and how much of the answer it takes. */
+export interface GetOptions {
+  /** `Accept` header; `application/json` when absent. */
+  accept?: string;
+  /** Bytes of body kept (default PROBE_BODY_BYTES). */
+  maxBodyBytes?: number;
+  /** A larger body fails the request (code `EBODYTOOLARGE`) instead of being cut off. */
+  rejectLarger?: boolean;
+  userAgent?: string;
+}
+
+/** What a GET rejects with when the body is over `maxBodyBytes` and `rejectLarger` is set. */
+export const BODY_TOO_LARGE = 'EBODYTOOLARGE';
 
 /**
  * A keep-alive agent carrying the endpoint's TLS settings, reused by every probe of the cluster
@@ -39,13 +53,14 @@ export async function getFromAPIServer(
   agent: http.Agent,
   path: string,
   signal: AbortSignal,
+  options: GetOptions = {},
 ): Promise<APIServerAnswer> {
   try {
-    return await getOnce(endpoint, agent, path, signal);
+    return await getOnce(endpoint, agent, path, signal, options);
   } catch (err) {
     // A keep-alive socket the server closed while idle fails the first write: retry once on a new one.
     if ((err as RequestError).reusedSocket && isResetCode((err as RequestError).code) && !signal.aborted) {
-      return await getOnce(endpoint, agent, path, signal);
+      return await getOnce(endpoint, agent, path, signal, options);
     }
     throw err;
   }
@@ -59,12 +74,15 @@ function isResetCode(code: string | undefined): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
-function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, signal: AbortSignal): Promise<APIServerAnswer> {
+function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, signal: AbortSignal, options: GetOptions): Promise<APIServerAnswer> {
   const url = new URL(endpoint.server.href);
-  url.pathname = url.pathname.replace(/\/+$/, '') + path;
-  url.search = '';
+  // `path` may carry a query (`?labelSelector=owner%3Dhelm`); the server URL's own is dropped.
+  const [pathname = '', query] = splitQuery(path);
+  url.pathname = url.pathname.replace(/\/+$/, '') + pathname;
+  url.search = query ?? '';
   url.hash = '';
-  const headers: http.OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': 'gitset-probe' };
+  const maxBodyBytes = options.maxBodyBytes ?? PROBE_BODY_BYTES;
+  const headers: http.OutgoingHttpHeaders = { accept: options.accept ?? 'application/json', 'user-agent': options.userAgent ?? 'gitset-probe' };
   const auth = endpoint.auth;
   switch (auth.kind) {
     case 'none':
@@ -92,8 +110,14 @@ function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, sig
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
-        if (size < MAX_BODY_BYTES) chunks.push(chunk);
         size += chunk.length;
+        if (size > maxBodyBytes && options.rejectLarger) {
+          const err = Object.assign(new Error(`answer larger than ${maxBodyBytes} bytes`), { code: BODY_TOO_LARGE });
+          reject(err);
+          res.destroy(err);
+          return;
+        }
+        if (size - chunk.length < maxBodyBytes) chunks.push(chunk);
       });
       res.on('error', reject);
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -103,6 +127,11 @@ function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, sig
     });
     req.end();
   });
+}
+
+function splitQuery(path: string): [string, string | undefined] {
+  const q = path.indexOf('?');
+  return q < 0 ? [path, undefined] : [path.slice(0, q), path.slice(q)];
 }
 
 /** What went wrong on the wire, in words a person knows; only error codes are looked at. */
@@ -149,6 +178,8 @@ export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint)
     case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
     case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
       return 'TLS handshake failed: the server rejected the client certificate';
+    case BODY_TOO_LARGE:
+      return (err as Error).message;
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_VERSION':
       return 'the server did not answer HTTP';

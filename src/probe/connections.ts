@@ -31,6 +31,8 @@ export interface Connection {
 export interface Connections {
   /** The cluster's connection, reused or opened afresh; throws ProbeFailure when its kubeconfig cannot be read. */
   connectionFor(key: ClusterKey, cluster: SveltosCluster, round: number): Promise<Connection>;
+  /** The cluster's open connection as the last probe left it, without touching its files; undefined when it has none. */
+  current(key: ClusterKey): { endpoint: ClusterEndpoint; agent: http.Agent } | undefined;
   /** Whether the cluster's last probe timed out. */
   timedOut(key: ClusterKey): boolean;
   /** Closes the connections of clusters absent since this many rounds. */
@@ -60,6 +62,10 @@ export function createConnections(credentialsDir: string, onLoaded?: (key: Clust
       connections.set(key, fresh);
       onLoaded?.(key);
       return fresh;
+    },
+    current(key) {
+      const target = connections.get(key)?.target;
+      return target && 'agent' in target ? target : undefined;
     },
     timedOut: (key) => connections.get(key)?.timedOut === true,
     closeIdle(round, idleRounds) {

@@ -4,10 +4,11 @@
 // credentials). Paused clusters are the caller's to leave out: every cluster given is probed.
 import type http from 'node:http';
 import { clusterKey, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
-import type { ProbeResult, Prober } from '../model/ports.ts';
+import type { ClusterReader, ProbeResult, Prober } from '../model/ports.ts';
 import { describeConnectionError, describeStatus, getFromAPIServer } from './apiserver.ts';
 import { createConnections, ProbeFailure, type Connection, type Connections } from './connections.ts';
 import type { ClusterEndpoint } from './kubeconfig.ts';
+import { apiServerGet, DEFAULT_READ_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS } from './reader.ts';
 
 /** The part of a pino logger the prober uses. */
 export interface ProbeLogger {
@@ -35,9 +36,13 @@ export interface ProberOptions {
   suspectConcurrency?: number;
   logger?: ProbeLogger;
   clock?: ProbeClock;
+  /** One observation read (`reader`), connect to last byte (default 30s). */
+  readTimeoutMs?: number;
+  /** Largest answer an observation read takes (default 32 MiB; probes keep 64 KiB). */
+  readBodyBytes?: number;
 }
 
-export interface ClusterProber extends Prober {
+export interface ClusterProber extends Prober, ClusterReader {
   /** Closes the kept-alive connections; the prober can still be used afterwards (it reconnects). */
   close(): void;
 }
@@ -64,6 +69,8 @@ export function createProber(options: ProberOptions): ClusterProber {
   const suspectConcurrency = Math.max(1, Math.floor(options.suspectConcurrency ?? concurrency * 4));
   const clock = options.clock ?? { now: () => performance.now() };
   const logger = options.logger;
+  const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  const readBodyBytes = options.readBodyBytes ?? DEFAULT_READ_BODY_BYTES;
   const connections = createConnections(options.credentialsDir, (key) => logger?.debug({ cluster: key }, 'kubeconfig loaded'));
   let round = 0;
 
@@ -87,6 +94,11 @@ export function createProber(options: ProberOptions): ClusterProber {
         const key = clusterKey(c.metadata);
         return [key, results.get(key)!] as const;
       }));
+    },
+    reader(cluster) {
+      const target = connections.current(clusterKey(cluster.metadata));
+      if (!target) return undefined;
+      return apiServerGet(target, { timeoutMs: readTimeoutMs, maxBodyBytes: readBodyBytes });
     },
     close() {
       connections.closeAll();

@@ -1,15 +1,30 @@
 // Set selection with gitset's failover policies around Sveltos' sticky, capped selection:
 // cordoned clusters are never newly selected, pinned ones come first, a not-ready selected cluster
 // is replaced only after the set's failover grace and within its failover budget, clusters left
-// by a planned move keep their releases (draining) until the replacement is deployed, and while
-// the mass-failure breaker is open nothing moves at all. Pure: every input, the clock included,
-// is passed in; the same input gives the same status, and no timestamp ticks.
-import type { ClusterKey, ObjectRef } from '../model/objects.ts';
+// by a planned move keep their releases (draining) until the replacement is deployed and healthy
+// or the drain times out (drain.ts), and while the mass-failure breaker is open nothing moves at
+// all. Pure: every input, the clock included, is passed in; the same input gives the same status,
+// and no timestamp ticks.
+import type { ClusterKey } from '../model/objects.ts';
 import type { FailoverReason, FailoverRecord, HeldBack, SetStatus } from '../model/status.ts';
-import { CORDON, CORDON_UNTIL, FAILOVER_BUDGET, FAILOVER_GRACE, parseBudget, parsePin, parseTime, PIN, type FailoverBudget } from '../load/annotations.ts';
+import {
+  CORDON,
+  CORDON_UNTIL,
+  DEFAULT_DRAIN_TIMEOUT,
+  DRAIN_TIMEOUT,
+  FAILOVER_BUDGET,
+  FAILOVER_GRACE,
+  parseBudget,
+  parseDrainTimeout,
+  parsePin,
+  parseTime,
+  PIN,
+  type FailoverBudget,
+} from '../load/annotations.ts';
 import { parseDuration } from '../model/duration.ts';
 import { refKey } from '../status/snapshot.ts';
 import type { ClusterIndex } from './cluster-index.ts';
+import { drainingClusters, recordDrainTimeouts, type DrainTimeout } from './drain.ts';
 import { settleFailovers, type DeployedAt } from './failovers.ts';
 import { capOf, selectClusters, type HealthMap, type SetLike } from './sets.ts';
 
@@ -21,6 +36,8 @@ export interface SetPolicy {
   graceMs: number;
   grace?: string;
   budget?: FailoverBudget;
+  /** How long a make-before-break drain waits for the replacement (gitset.dev/drain-timeout). */
+  drainTimeout: DrainTimeout;
 }
 
 /** The set's `gitset.dev/` annotations, parsed; invalid values count as absent (the loader reported them). */
@@ -30,11 +47,13 @@ export function setPolicy(set: SetLike): SetPolicy {
   const parsed = pinText === undefined ? undefined : parsePin(pinText, set.kind === 'Set' ? (set.metadata.namespace ?? 'default') : undefined);
   const graceMs = a[FAILOVER_GRACE] !== undefined ? (parseDuration(a[FAILOVER_GRACE]) ?? 0) : 0;
   const budget = a[FAILOVER_BUDGET] !== undefined ? parseBudget(a[FAILOVER_BUDGET]) : undefined;
+  const drainMs = a[DRAIN_TIMEOUT] !== undefined ? parseDrainTimeout(a[DRAIN_TIMEOUT]) : undefined;
   return {
     pins: parsed && !parsed.error ? parsed.keys : [],
     graceMs,
     ...(graceMs > 0 ? { grace: a[FAILOVER_GRACE]!.trim() } : {}),
     ...(budget ? { budget } : {}),
+    drainTimeout: drainMs !== undefined ? { ms: drainMs, text: a[DRAIN_TIMEOUT]!.trim() } : { ms: parseDrainTimeout(DEFAULT_DRAIN_TIMEOUT)!, text: DEFAULT_DRAIN_TIMEOUT },
   };
 }
 
@@ -61,7 +80,7 @@ export interface PolicyInput {
   now: Date;
   /** The mass-failure breaker is open: the selection stays exactly as it was. */
   frozen: boolean;
-  /** When the set's releases were all Deployed on a cluster (see failovers.ts). */
+  /** When the set's releases were all Deployed and Healthy on a cluster (see failovers.ts). */
   deployedAt: DeployedAt;
 }
 
@@ -83,11 +102,11 @@ export function selectWithPolicy(input: PolicyInput): SetStatus {
 
   const selected = status.selectedClusterRefs.map(refKey);
   const records = failoverRecords(input, status, prevSelected, selected, pinned);
-  const draining = drainingClusters(input, records, new Set(selected));
-  if (draining.length > 0) status.drainingClusterRefs = draining;
+  const drain = drainingClusters(input, policy.drainTimeout, records, new Set(selected));
+  if (drain.draining.length > 0) status.drainingClusterRefs = drain.draining;
   const stillHeld = held.filter((h) => selected.includes(h.cluster));
   if (stillHeld.length > 0) status.heldBack = stillHeld;
-  const history = keepHistory([...(previous?.failovers ?? []), ...records], policy.budget);
+  const history = recordDrainTimeouts(keepHistory([...(previous?.failovers ?? []), ...records], policy.budget), drain.timedOut);
   const done = settleFailovers(history, input.deployedAt);
   if (done.length > 0) status.failovers = done;
   return status;
@@ -149,25 +168,6 @@ function failoverRecords(input: PolicyInput, status: SetStatus, prevSelected: re
     records.push(r);
   });
   return records;
-}
-
-/**
- * Make-before-break: a cluster leaving by a planned move while it still answers keeps its releases
- * until every answering selected cluster has all of the set's releases Deployed. Only a cluster
- * that has the set's releases up is worth keeping: nothing new is installed on a leaving one.
- */
-function drainingClusters(input: PolicyInput, records: readonly FailoverRecord[], selected: ReadonlySet<ClusterKey>): ObjectRef[] {
-  const { index, health, previous, deployedAt } = input;
-  const isReady = (k: ClusterKey): boolean => health.get(k)?.ready !== false;
-  const leaving = records.filter((r) => r.reason !== 'not-ready' && r.reason !== 'paused' && typeof deployedAt(r.from) === 'string');
-  const candidates = [...(previous?.drainingClusterRefs ?? []).map(refKey), ...leaving.map((r) => r.from)];
-  if (candidates.length === 0 || [...selected].every((k) => !isReady(k) || deployedAt(k) !== undefined)) return [];
-  const draining: ObjectRef[] = [];
-  for (const k of new Set(candidates)) {
-    const c = index.byKey(k);
-    if (c && !c.paused && isReady(k) && !selected.has(k)) draining.push(index.refOf(c));
-  }
-  return draining;
 }
 
 /** While the breaker is open: the previous selection and draining, as they were; readiness still shows. */

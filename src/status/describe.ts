@@ -84,7 +84,7 @@ function setChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
   return out;
 }
 
-/** `ClusterSet/prod failed over civo/cluster2 → civo/cluster1 in 37s`, held-back failovers, finished drains. */
+/** `ClusterSet/prod failed over civo/cluster2 → civo/cluster1 in 37s`, held-back failovers, finished or timed-out drains. */
 function failoverChanges(id: string, a: SetStatus | undefined, b: SetStatus): string[] {
   const out: string[] = [];
   const wasDone = new Set((a?.failovers ?? []).filter((f) => f.deployed !== undefined).map((f) => `${f.from}>${f.to}@${f.selected}`));
@@ -98,8 +98,12 @@ function failoverChanges(id: string, a: SetStatus | undefined, b: SetStatus): st
     if (!heldBefore.has(`${h.cluster}:${h.reason}`)) out.push(`${id} held back the failover of ${h.cluster} (${h.reason})`);
   }
   const drainingNow = new Set((b.drainingClusterRefs ?? []).map(refKey));
+  const timedOutBefore = new Set((a?.failovers ?? []).flatMap((f) => (f.drainTimedOut ? [`${f.from}@${f.drainTimedOut.at}`] : [])));
   for (const k of (a?.drainingClusterRefs ?? []).map(refKey)) {
-    if (!drainingNow.has(k)) out.push(`${id} finished draining ${k}`);
+    if (drainingNow.has(k)) continue;
+    // A drain the timeout ended says so: the replacement was not up, the releases were given up anyway.
+    const t = b.failovers?.find((f) => f.from === k && f.drainTimedOut && !timedOutBefore.has(`${f.from}@${f.drainTimedOut.at}`))?.drainTimedOut;
+    out.push(t ? `${id} ${t.message}` : `${id} finished draining ${k}`);
   }
   return out;
 }

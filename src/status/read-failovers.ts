@@ -34,6 +34,8 @@ export function readFailover(f: unknown): FailoverRecord[] {
   const out: FailoverRecord = { from: f.from, to: f.to, reason, selected: f.selected };
   for (const k of ['firstFailedProbe', 'declaredNotReady', 'deployed'] as const) if (typeof f[k] === 'string') out[k] = f[k] as string;
   if (typeof f.totalSeconds === 'number' && Number.isFinite(f.totalSeconds)) out.totalSeconds = f.totalSeconds;
+  const t = f.drainTimedOut;
+  if (isObject(t) && typeof t.at === 'string') out.drainTimedOut = { at: t.at, message: str(t.message) ?? 'drain timed out' };
   return [out];
 }
 

@@ -78,6 +78,24 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
   return snapshot;
 }
 
+/** One status file read alone: the object it reports on, or why it could not be read (neither: gitset's own record). */
+export interface StatusFileObject {
+  path: string;
+  object?: { kind: string; metadata: ObjectMeta; status: object };
+  problem?: string;
+}
+
+/** Each file read on its own, so every object and every problem keeps the path it came from. */
+export function statusFileObjects(files: readonly StatusFile[]): StatusFileObject[] {
+  return files.map((file) => {
+    const s = readStatusFiles([file]);
+    const problem = s.problems?.[0]?.message;
+    if (problem !== undefined) return { path: file.path, problem };
+    const entry = [...s.clusters.values(), ...s.sets.values(), ...s.profiles.values()][0];
+    return entry ? { path: file.path, object: { kind: entry.object.kind, metadata: entry.object.metadata, status: entry.status } } : { path: file.path };
+  });
+}
+
 function id(kind: string, meta: ObjectMeta): string {
   return meta.namespace ? `${kind}/${meta.namespace}/${meta.name}` : `${kind}/${meta.name}`;
 }

@@ -8,7 +8,7 @@ import type { PreviousStatus } from './snapshot.ts';
 
 const OBJECT_KINDS = new Set(['SveltosCluster', 'ClusterSet', 'Set', 'ClusterProfile', 'Profile']);
 
-/** Every `*.yaml` file under `dir`, paths relative to it with `/` separators; none when `dir` is missing. */
+/** Every `*.yaml` file under `dir`, paths relative to it with `/` separators; none when `dir` is missing or not a folder. */
 export async function listStatusFiles(dir: string): Promise<StatusFile[]> {
   const out: StatusFile[] = [];
   async function walk(d: string): Promise<void> {
@@ -16,7 +16,8 @@ export async function listStatusFiles(dir: string): Promise<StatusFile[]> {
     try {
       entries = await readdir(d, { withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      // No folder (or a file where it would be, as when validating one manifest): no status files.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
       throw err;
     }
     for (const e of entries) {

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifests } from '../../src/load/index.ts';
-import { parseBudget, parsePin, parseTime } from '../../src/load/annotations.ts';
+import { parseBudget, parseDrainTimeout, parsePin, parseTime } from '../../src/load/annotations.ts';
 
 const load = (text: string) => parseManifests([{ path: 'fleet.yaml', text }]);
 const where = (d: { file: string; line: number; col: number; severity: string; code: string }): string => `${d.file}:${d.line}:${d.col} ${d.severity} ${d.code}`;
@@ -58,6 +58,19 @@ describe('gitset.dev/ annotations in the loader', () => {
     assert.ok(found.some((f) => /error .*gitset\.dev\/pin names civo\/nowhere: no SveltosCluster/.test(f)), found.join('\n'));
   });
 
+  test('gitset.dev/drain-timeout: a duration longer than 0, on sets only', () => {
+    for (const bad of ['soon', '0', '10']) {
+      const repo = load(clusters + set(`    gitset.dev/drain-timeout: "${bad}"`));
+      const found = repo.diagnostics.filter((d) => d.field === 'metadata.annotations.gitset.dev/drain-timeout');
+      assert.equal(found.length, 1, bad);
+      assert.equal(found[0]!.severity, 'error');
+      assert.equal(`${found[0]!.line}:${found[0]!.col}`, '26:31', bad);
+      assert.match(found[0]!.message, new RegExp(`annotation gitset\\.dev/drain-timeout: "${bad}" is not a duration longer than 0 such as 10m`));
+    }
+    const good = load(clusters + set('    gitset.dev/drain-timeout: "30m"'));
+    assert.deepEqual(good.diagnostics.filter((d) => d.field === 'metadata.annotations.gitset.dev/drain-timeout'), []);
+  });
+
   test('good values load without a diagnostic', () => {
     const repo = load(
       clusters.replace('"tomorrow"', '"2026-12-01T06:00:00Z"').replace(/    gitset.dev\/pin.*\n    gitset.dev\/colour: blue\n/, '') +
@@ -72,6 +85,8 @@ describe('gitset.dev/ annotations in the loader', () => {
   test('value parsers', () => {
     assert.deepEqual(parseBudget('2/1h'), { count: 2, windowMs: 3_600_000, text: '2/1h' });
     assert.equal(parseBudget('2/0s'), undefined);
+    assert.equal(parseDrainTimeout('1h30m'), 5_400_000);
+    assert.equal(parseDrainTimeout('0s'), undefined);
     assert.equal(parseTime('2026-05-01T06:00:00+02:00'), Date.parse('2026-05-01T04:00:00Z'));
     assert.equal(parseTime('2026-05-01 06:00'), undefined);
     assert.deepEqual(parsePin('cluster1, eng/cluster2', 'eng'), { keys: ['eng/cluster1', 'eng/cluster2'] });

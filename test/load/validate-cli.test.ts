@@ -127,16 +127,16 @@ describe('gitset validate', () => {
       'apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata:\n  name: c1\n',
     );
 
-    test('validates `.` by default and never reads status/, hidden folders or node_modules', async () => {
+    test('validates `.` by default and never reads status/ as manifests, nor hidden folders or node_modules', async () => {
       const r = await validate([], join(dir));
-      // state/ is read (it is not the status folder): its error is the only one.
-      assert.deepEqual(findings(r.out).map((l) => l.split(' ')[0]), ['state/x.yaml:2:1']);
+      // state/ is read (it is not the status folder): its error is the only one; status/ is read as status, a warning.
+      assert.deepEqual(findings(r.out).map((l) => l.split(' ').slice(0, 2).join(' ')), ['state/x.yaml:2:1 error', 'status/x.yaml:1:1 warning']);
       assert.match(r.out, /1 cluster/);
     });
 
     test('--status-dir moves the skipped folder', async () => {
       const r = await validate(['.', '--status-dir', 'state'], dir);
-      assert.deepEqual(findings(r.out).map((l) => l.split(' ')[0]), ['status/x.yaml:2:1']);
+      assert.deepEqual(findings(r.out).map((l) => l.split(' ').slice(0, 2).join(' ')), ['status/x.yaml:2:1 error', 'state/x.yaml:1:1 warning']);
     });
   });
 });

@@ -1,0 +1,114 @@
+// This cycle's look at the clusters: which releases gitset looks after (from the last status and
+// the revision in force), then `observeFleet` over the answering clusters' probe connections. What
+// cannot be read is logged and counted per cluster; the plan treats that cluster as not observed.
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { clusterKey, objectId, type ClusterKey, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import type { ClusterReader, ProbeResult } from '../model/ports.ts';
+import type { KubeGet } from '../observe/cluster-reader.ts';
+import type { DriftExclusion } from '../observe/drift.ts';
+import { observeFleet, type Observations, type Tracked } from '../observe/fleet.ts';
+import { DEFAULT_DRIFT_INTERVAL_MS } from '../observe/schedule.ts';
+import type { PreviousStatus } from '../status/snapshot.ts';
+import type { DaemonMetrics } from './metrics.ts';
+
+export const DEFAULT_OBSERVE_PARALLELISM = 16;
+
+export interface ObserveSettings {
+  reader: ClusterReader;
+  /** 0: no periodic looks, only releases not yet Healthy are looked at. */
+  driftIntervalMs?: number;
+  parallelism?: number;
+}
+
+export interface CycleObservation {
+  observed: Observations;
+  requests: number;
+  errors: number;
+}
+
+/** Releases gitset installed on a cluster, as the previous status records them, with their profile's drift settings. */
+export function trackedReleases(previous: PreviousStatus, profiles: readonly ProfileObject[]): Tracked[] {
+  const inForce = new Map(profiles.map((p) => [objectId(p), p] as const));
+  const byKey = new Map<string, Tracked>();
+  for (const [id, entry] of previous.profiles) {
+    const profile = inForce.get(id);
+    const detectDrift = profile?.spec.syncMode === 'ContinuousWithDriftDetection';
+    const exclusions = detectDrift ? driftExclusions(profile?.spec['driftExclusions']) : [];
+    for (const { cluster, releases } of entry.status.clusters ?? []) {
+      for (const r of releases) {
+        // Nothing of these is on the cluster by gitset's hand: the inventory alone says the rest.
+        if (r.state === 'Conflict' || r.state === 'Uninstalled' || r.state === 'DryRun') continue;
+        const key = `${cluster} ${r.releaseNamespace}/${r.releaseName}`;
+        const seen = byKey.get(key);
+        if (seen && (seen.detectDrift || !detectDrift)) continue;
+        byKey.set(key, { cluster, releaseNamespace: r.releaseNamespace, releaseName: r.releaseName, health: r.health, detectDrift, exclusions });
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Sveltos' `driftExclusions` as the repository writes them; malformed entries are passed over (the schema reports them). */
+export function driftExclusions(raw: unknown): DriftExclusion[] {
+  if (!Array.isArray(raw)) return [];
+  const out: DriftExclusion[] = [];
+  for (const e of raw as Array<{ paths?: unknown; target?: unknown }>) {
+    if (!e || !Array.isArray(e.paths)) continue;
+    const paths = e.paths.filter((p): p is string => typeof p === 'string');
+    const target = e.target && typeof e.target === 'object' ? pickStrings(e.target as Record<string, unknown>) : undefined;
+    out.push(target ? { paths, target } : { paths });
+  }
+  return out;
+}
+
+function pickStrings(o: Record<string, unknown>): NonNullable<DriftExclusion['target']> {
+  const out: Record<string, string> = {};
+  for (const k of ['group', 'version', 'kind', 'name', 'namespace'] as const) if (typeof o[k] === 'string') out[k] = o[k];
+  return out;
+}
+
+/**
+ * Observes the clusters whose probe answered this cycle (the probes leave paused clusters out),
+ * over their probe connections. `lastLook` is the cycle's memory of when each release was looked at.
+ */
+export async function observeAnswering(input: {
+  settings: ObserveSettings;
+  clusters: readonly SveltosCluster[];
+  probes: ReadonlyMap<ClusterKey, ProbeResult>;
+  tracked: readonly Tracked[];
+  lastLook: Map<string, number>;
+  now: number;
+  logger: Logger;
+  metrics: DaemonMetrics;
+}): Promise<CycleObservation> {
+  const { settings, logger, metrics } = input;
+  const started = performance.now();
+  const answering: Array<{ cluster: ClusterKey; get: KubeGet }> = [];
+  for (const c of input.clusters) {
+    const key = clusterKey(c.metadata);
+    if (c.spec.paused === true || input.probes.get(key)?.ok !== true) continue;
+    const get = settings.reader.reader(c);
+    if (get) answering.push({ cluster: key, get });
+  }
+  let errors = 0;
+  const seen = await observeFleet({
+    clusters: answering,
+    tracked: input.tracked,
+    lastLook: input.lastLook,
+    now: input.now,
+    driftIntervalMs: settings.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
+    parallelism: settings.parallelism ?? DEFAULT_OBSERVE_PARALLELISM,
+    onError(cluster, what, err) {
+      errors++;
+      metrics.observeErrors.inc();
+      logger.warn({ cluster, read: what, err: err instanceof Error ? err.message : String(err) }, 'cluster observation failed');
+    },
+  });
+  // Releases no longer tracked need no turn: the memory stays the size of the fleet's releases.
+  const keys = new Set(input.tracked.map((t) => `${t.cluster} ${t.releaseNamespace}/${t.releaseName}`));
+  for (const key of input.lastLook.keys()) if (!keys.has(key)) input.lastLook.delete(key);
+  metrics.observeRequests.inc(seen.requests);
+  metrics.observeDuration.observe((performance.now() - started) / 1000);
+  return { observed: seen.observations, requests: seen.requests, errors };
+}
