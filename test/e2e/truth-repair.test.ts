@@ -107,10 +107,20 @@ test('a driftExclusions path stays as edited while other drift on the same objec
     f.kubectl(C1, 'get', 'deployment', DEPLOYMENT, '-n', RELEASE_NS, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
   assert.equal(await image(), 'nginx:1.27');
 
+  // Only the excluded path edited: several drift intervals' worth of cycles change nothing.
+  const helmCalls = await counterTotal(f.metrics, 'gitset_helm_calls_total');
   await f.kubectl(C1, 'scale', `deployment/${DEPLOYMENT}`, '-n', RELEASE_NS, '--replicas=3');
+  const start = Date.now();
+  const cycleCount = await counterTotal(f.metrics, 'gitset_cycles_total');
+  await waitFor('several drift intervals and cycles', async () => Date.now() - start > 4000 && (await counterTotal(f.metrics, 'gitset_cycles_total')) >= cycleCount + 5);
+  await cycles(f.daemon!, 1);
+  assert.equal(await deploymentReplicas(f, C1), 3, 'spec.replicas (excluded) stays as edited');
+  assert.equal(await counterTotal(f.metrics, 'gitset_helm_calls_total'), helmCalls, 'no repair for an excluded path');
+
+  // Then drift gitset repairs on the same object: the repair leaves the excluded path alone too.
   await f.kubectl(C1, 'set', 'image', `deployment/${DEPLOYMENT}`, '-n', RELEASE_NS, 'hello=nginx:1.26');
   await waitFor('the image edited by hand is repaired', async () => (await image()) === 'nginx:1.27', 60_000);
-  assert.equal(await deploymentReplicas(f, C1), 3, 'spec.replicas (excluded) stays as edited, also through the repair');
+  assert.equal(await deploymentReplicas(f, C1), 3, 'spec.replicas (excluded) stays as edited through the repair of the image');
   const evidence = await waitFor('the image drift in the status history', async () =>
     (await evidenceHistory(f, C1)).find((e) => e.includes('spec.template.spec.containers[0].image')),
   );
