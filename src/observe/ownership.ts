@@ -14,9 +14,9 @@ export const HASH_LABEL = 'gitset.dev/hash';
 const LABEL_VALUE_MAX = 63;
 const HASH_LABEL_DIGITS = 32;
 
-/** What `gitset.dev/hash` holds for a desired-state hash. */
+/** What `gitset.dev/hash` holds for a desired-state hash (`sha256:<hex>`): its first 32 hex digits. */
 export function hashLabelValue(hash: string): string {
-  return hash.slice(0, HASH_LABEL_DIGITS);
+  return hash.slice(hash.indexOf(':') + 1, hash.indexOf(':') + 1 + HASH_LABEL_DIGITS);
 }
 
 /**

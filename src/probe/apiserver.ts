@@ -21,8 +21,13 @@ export interface GetOptions {
   maxBodyBytes?: number;
   /** A larger body fails the request (code `EBODYTOOLARGE`) instead of being cut off. */
   rejectLarger?: boolean;
+  /** The answer must begin within this time (code `ENOANSWER`); a long body may then take longer. */
+  answerWithinMs?: number;
   userAgent?: string;
 }
+
+/** What a GET rejects with when no answer began within `answerWithinMs`. */
+export const NO_ANSWER = 'ENOANSWER';
 
 /** What a GET rejects with when the body is over `maxBodyBytes` and `rejectLarger` is set. */
 export const BODY_TOO_LARGE = 'EBODYTOOLARGE';
@@ -102,11 +107,15 @@ function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, sig
 
   return new Promise<APIServerAnswer>((resolve, reject) => {
     const req = request(url, { method: 'GET', agent, headers, signal });
+    const ms = options.answerWithinMs;
+    const waiting = ms === undefined ? undefined : setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${ms}ms`), { code: NO_ANSWER })), ms);
     req.on('error', (err: RequestError) => {
+      clearTimeout(waiting);
       err.reusedSocket = req.reusedSocket;
       reject(err);
     });
     req.on('response', (res) => {
+      clearTimeout(waiting);
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -179,6 +188,7 @@ export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint)
     case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
       return 'TLS handshake failed: the server rejected the client certificate';
     case BODY_TOO_LARGE:
+    case NO_ANSWER:
       return (err as Error).message;
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_VERSION':

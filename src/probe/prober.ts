@@ -98,7 +98,7 @@ export function createProber(options: ProberOptions): ClusterProber {
     reader(cluster) {
       const target = connections.current(clusterKey(cluster.metadata));
       if (!target) return undefined;
-      return apiServerGet(target, { timeoutMs: readTimeoutMs, maxBodyBytes: readBodyBytes });
+      return apiServerGet(target, { timeoutMs: readTimeoutMs, answerWithinMs: Math.min(timeoutMs, readTimeoutMs), maxBodyBytes: readBodyBytes });
     },
     close() {
       connections.closeAll();

@@ -9,6 +9,11 @@ import type { ClusterEndpoint } from './kubeconfig.ts';
 export interface ReadOptions {
   /** One request, connect to last byte. */
   timeoutMs: number;
+  /**
+   * The answer must begin within this time (the prober gives its probe timeout): a server that
+   * hangs after its probe stalls the cycle, and the next probe round, no longer than a probe would.
+   */
+  answerWithinMs?: number;
   /** Larger answers fail the read. */
   maxBodyBytes: number;
   /** Cancels every read in flight (shutdown). */
@@ -30,6 +35,7 @@ export function apiServerGet(target: { endpoint: ClusterEndpoint; agent: http.Ag
         ...(accept !== undefined ? { accept } : {}),
         maxBodyBytes: options.maxBodyBytes,
         rejectLarger: true,
+        ...(options.answerWithinMs !== undefined ? { answerWithinMs: options.answerWithinMs } : {}),
         userAgent: 'gitset-observe',
       });
     } catch (err) {

@@ -18,6 +18,9 @@ test('a profile id becomes a valid, stable label value, hashed only when too lon
   assert.equal(profileLabelValue(long), v);
   assert.notEqual(profileLabelValue(`ClusterProfile/${'a'.repeat(239)}b`), v);
   assert.ok(isGitsetMarked(releaseLabels('ClusterProfile/x', 'ff')));
+  const labels = releaseLabels('ClusterProfile/x', `sha256:${'0123456789abcdef'.repeat(4)}`);
+  assert.equal(labels['gitset.dev/hash'], '0123456789abcdef'.repeat(2));
+  for (const v of Object.values(labels)) assert.ok(v.length <= 63 && LABEL.test(v), v);
   assert.ok(!isGitsetMarked({ owner: 'helm' }));
 });
 

@@ -61,6 +61,23 @@ describe("observation reads over the prober's connections", () => {
     assert.equal((JSON.parse(answer.body) as { data: { big: string } }).data.big.length, 200 * 1024);
   });
 
+  test('a server that hangs after its probe fails the read within the probe timeout, not the read timeout', async () => {
+    const quick = createProber({ credentialsDir: c.credentials, timeoutMs: 300 });
+    try {
+      assert.equal((await quick.probeAll([c.ref])).get('civo/reader')?.ok, true);
+      const get = quick.reader(c.ref)!;
+      c.sim.hang(true);
+      try {
+        await assert.rejects(get('/api/v1/secrets?labelSelector=owner%3Dhelm'), (err: unknown) => err instanceof ClusterReadError && err.message === 'GET /api/v1/secrets: no answer within 300ms');
+      } finally {
+        c.sim.hang(false);
+      }
+      assert.equal((await get('/api/v1/namespaces/hello/services/hello')).status, 200, 'and reads again once it answers');
+    } finally {
+      quick.close();
+    }
+  });
+
   test('an answer over the read limit fails the read, a stopped cluster says connection refused', async () => {
     const small = createProber({ credentialsDir: c.credentials, timeoutMs: 2000, readBodyBytes: 100 * 1024 });
     try {
