@@ -94,6 +94,8 @@ async function runOnce(run: CycleRun, request: CycleRequest, helmSignal: AbortSi
   // Once per process the committed status is the previous state; afterwards the last rendered one is.
   if (!memory.previous) {
     const committed = await memory.status.readCommitted();
+    // A status file is a report: one that cannot be read costs a warning, never a release.
+    for (const p of committed.previous.problems ?? []) log.warn({ file: p.path, err: p.message }, 'status file not read; the clusters are observed instead');
     memory.previous = committed.previous;
     memory.revisionStatus = committed.revisionStatus;
   }
