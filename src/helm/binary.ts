@@ -68,7 +68,8 @@ export async function resolveHelm(opts: ResolveHelmOptions): Promise<ResolvedHel
   throw new HelmNotFoundError(tried);
 }
 
-function whyNotExecutable(path: string): string | undefined {
+/** Why `path` is no executable file (shared with kubectl's lookup), or undefined when it is one. */
+export function whyNotExecutable(path: string): string | undefined {
   try {
     if (!statSync(path).isFile()) return 'not a file';
     accessSync(path, constants.X_OK);
@@ -81,7 +82,8 @@ function whyNotExecutable(path: string): string | undefined {
   }
 }
 
-function findOnPath(name: string, pathVar: string): string | undefined {
+/** The first executable `name` in a PATH value's absolute entries. */
+export function findOnPath(name: string, pathVar: string): string | undefined {
   for (const dir of pathVar.split(delimiter)) {
     if (dir === '' || !isAbsolute(dir)) continue;
     const candidate = join(dir, name);

