@@ -157,7 +157,7 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
   }
   run.plan.clusters.set(id, out);
   if (p.lost.length > 0) run.plan.conflicts.set(id, [...new Set(p.lost)].sort());
-  for (const pc of out) for (const r of pc.releases) cover(run, pc.cluster, releaseKey(r));
+  if (run.observed) for (const pc of out) for (const r of pc.releases) cover(run, pc.cluster, releaseKey(r));
   return p.unsettled;
 }
 
@@ -200,7 +200,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     x.release = d.key;
     x.record = find(had, d.request);
     x.observed = seen(obs, d.key);
-    cover(run, at.key, d.key);
+    if (obs) cover(run, at.key, d.key);
     const lost = chart.action === 'Install' ? run.resolution.lostBy(p.id, at.key, i) : undefined;
     if (lost !== undefined) {
       p.lost.push(lost);
