@@ -5,7 +5,7 @@
 // to the last good revision, or uninstall a release that never got installed. Observe (history)
 // → decide (pure stuckRecovery) → act (rollback/uninstall), then the caller retries once.
 import type { ClusterTarget, ReleaseRequest } from '../model/ports.ts';
-import { DEFAULT_HISTORY_MAX } from './args.ts';
+import { DEFAULT_HISTORY_MAX, positionals } from './args.ts';
 import { HelmError } from './errors.ts';
 import { runHelm, type HelmExecContext } from './exec.ts';
 
@@ -69,19 +69,19 @@ export async function recoverStuckRelease(
   const where = { action: 'upgrade-install' as const, cluster: target.cluster, release: `${req.releaseNamespace}/${req.releaseName}` };
   const scope = ['--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
   const hide = { [target.kubeconfigPath]: '<kubeconfig>' };
-  const { stdout } = await runHelm(ctx, { ...where, args: ['history', req.releaseName, ...scope, '--max', '20', '--output', 'json'], signal, hide });
+  const { stdout } = await runHelm(ctx, { ...where, args: ['history', ...scope, '--max', '20', '--output', 'json', ...positionals({ 'release name': req.releaseName })], signal, hide });
   const recovery = stuckRecovery(parseHistoryJson(stdout), clock.nowMs, clock.staleAfterMs);
   switch (recovery.kind) {
     case 'none':
       return recovery;
     case 'rollback': {
       const historyMax = String(req.options?.upgradeOptions?.maxHistory ?? DEFAULT_HISTORY_MAX);
-      const args = ['rollback', req.releaseName, String(recovery.revision), ...scope, '--history-max', historyMax];
+      const args = ['rollback', ...scope, '--history-max', historyMax, ...positionals({ 'release name': req.releaseName, revision: String(recovery.revision) })];
       await runHelm(ctx, { ...where, args, signal, hide });
       return recovery;
     }
     case 'uninstall':
-      await runHelm(ctx, { ...where, args: ['uninstall', req.releaseName, ...scope], signal, hide });
+      await runHelm(ctx, { ...where, args: ['uninstall', ...scope, ...positionals({ 'release name': req.releaseName })], signal, hide });
       return recovery;
     default: {
       const unreachable: never = recovery;
