@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { counterTotal, seedManifests, startFleet, waitFor, type Fleet } from './fleet.ts';
+import { counterTotal, seedManifests, waitFor, type Fleet } from './fleet.ts';
 import {
   C1,
   cycles,
@@ -18,6 +18,7 @@ import {
   deploymentReplicas,
   DRIFT_MODE,
   evidenceHistory,
+  fleetWithRelease,
   messages,
   record,
   RELEASE,
@@ -31,19 +32,9 @@ after(async () => {
   for (const f of fleets) await f.close();
 });
 
-async function fleetWithRelease(manifests?: (url: string) => Record<string, string>, flags: Record<string, string> = {}) {
-  const f = await startFleet(manifests ? { manifests } : {});
-  fleets.push(f);
-  // Generous probe timeouts: on a loaded machine a slow probe must not look like an outage here.
-  const daemon = await f.startDaemon({ failureThreshold: '3', probeTimeout: '2s', ...flags });
-  await waitFor(`the release on ${C1}`, () => deployedOn(f, C1), 60_000);
-  await waitFor('the release recorded as Deployed', async () => (await record(f, C1))?.state === 'Deployed');
-  await daemon.queue.idle();
-  return { f, daemon };
-}
 
 test('a release uninstalled by hand is installed again within two cycles, with the evidence in status and commit', { timeout: 150_000 }, async () => {
-  const { f, daemon } = await fleetWithRelease();
+  const { f, daemon } = await fleetWithRelease(fleets);
   const installs = await counterTotal(f.metrics, 'gitset_helm_calls_total');
 
   await f.helm(C1, 'uninstall', RELEASE, '-n', RELEASE_NS);
@@ -64,7 +55,7 @@ test('a release uninstalled by hand is installed again within two cycles, with t
 });
 
 test('ContinuousWithDriftDetection (pushed): a Deployment scaled or deleted by hand is repaired, evidence in status', { timeout: 180_000 }, async () => {
-  const { f, daemon } = await fleetWithRelease(undefined, { driftInterval: '1s' });
+  const { f, daemon } = await fleetWithRelease(fleets, undefined, { driftInterval: '1s' });
   assert.equal(await deploymentReplicas(f, C1), 1, 'the chart sets one replica');
 
   const work = await f.clone();
@@ -102,7 +93,7 @@ test('ContinuousWithDriftDetection (pushed): a Deployment scaled or deleted by h
 
 test('a driftExclusions path stays as edited: its change is not drift and runs no helm', { timeout: 180_000 }, async () => {
   const exclusion = '  driftExclusions:\n  - paths:\n    - /spec/replicas\n    target:\n      kind: Deployment\n';
-  const { f } = await fleetWithRelease((url) => withProfileSpec(seedManifests(url), DRIFT_MODE + exclusion), { driftInterval: '1s' });
+  const { f } = await fleetWithRelease(fleets, (url) => withProfileSpec(seedManifests(url), DRIFT_MODE + exclusion), { driftInterval: '1s' });
   // Only the excluded path edited: several drift intervals' worth of cycles change nothing.
   const helmCalls = await counterTotal(f.metrics, 'gitset_helm_calls_total');
   await f.kubectl(C1, 'scale', `deployment/${DEPLOYMENT}`, '-n', RELEASE_NS, '--replicas=3');
@@ -116,7 +107,7 @@ test('a driftExclusions path stays as edited: its change is not drift and runs n
 });
 
 test('a cluster rebuilt empty behind the same kubeconfig gets its release and objects again', { timeout: 150_000 }, async () => {
-  const { f } = await fleetWithRelease();
+  const { f } = await fleetWithRelease(fleets);
   await f.sandbox.clusters.get(C1)!.rebuild();
   assert.deepEqual(await f.releases(C1), [], 'the rebuilt cluster is empty');
 

@@ -9,25 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Daemon } from '../../src/daemon/daemon.ts';
-import { counterTotal, names, seedManifests, startFleet, waitFor, type Fleet } from './fleet.ts';
-import { C1, C2, cycles, deployedOn, DRIFT_MODE, PROFILE_STATUS, record, RELEASE, revisionOn, withProfileSpec } from './truth.ts';
+import { counterTotal, names, seedManifests, waitFor, type Fleet } from './fleet.ts';
+import { C1, C2, cycles, deployedOn, DRIFT_MODE, fleetWithRelease, PROFILE_STATUS, record, RELEASE, revisionOn, withProfileSpec } from './truth.ts';
 
 const fleets: Fleet[] = [];
 after(async () => {
   for (const f of fleets) await f.close();
 });
 
-async function fleetWithRelease(manifests?: (url: string) => Record<string, string>, flags: Record<string, string> = {}): Promise<{ f: Fleet; daemon: Daemon }> {
-  const f = await startFleet(manifests ? { manifests } : {});
-  fleets.push(f);
-  // Generous probe timeouts: on a loaded machine a slow probe must not look like an outage here.
-  const daemon = await f.startDaemon({ failureThreshold: '3', probeTimeout: '2s', ...flags });
-  await waitFor(`the release on ${C1}`, () => deployedOn(f, C1), 60_000);
-  await waitFor('the release recorded as Deployed', async () => (await record(f, C1))?.state === 'Deployed');
-  await daemon.queue.idle();
-  return { f, daemon };
-}
 
 /** helm calls of the daemon with this action (`install`, `upgrade`, `uninstall`), any outcome. */
 async function helmCalls(f: Fleet, action: string): Promise<number> {
@@ -36,7 +25,7 @@ async function helmCalls(f: Fleet, action: string): Promise<number> {
 }
 
 test('a hand-installed release survives a forged status claiming it and the deletion of every status file', { timeout: 240_000 }, async () => {
-  const { f } = await fleetWithRelease();
+  const { f } = await fleetWithRelease(fleets);
   let daemon = f.daemon!;
   for (const c of [C1, C2]) {
     await f.helm(c, 'install', 'victim', 'hello', '--repo', f.sandbox.chartRepo.url, '--version', '0.1.0', '-n', 'prod-db', '--create-namespace');
@@ -88,7 +77,7 @@ test('a hand-installed release survives a forged status claiming it and the dele
 });
 
 test('a forged or corrupted set status never leaves both clusters without the release', { timeout: 300_000 }, async () => {
-  const { f } = await fleetWithRelease();
+  const { f } = await fleetWithRelease(fleets);
   const since = Date.now();
   const gaps: string[] = [];
   let polling = true;
@@ -155,7 +144,7 @@ test('a forged or corrupted set status never leaves both clusters without the re
 });
 
 test('a cluster back from an outage causes no reinstall storm', { timeout: 180_000 }, async () => {
-  const { f, daemon } = await fleetWithRelease(undefined, { failureThreshold: '2', probeTimeout: '1s' });
+  const { f, daemon } = await fleetWithRelease(fleets, undefined, { failureThreshold: '2', probeTimeout: '1s' });
   f.sandbox.clusters.get(C1)!.hang(true);
   await waitFor(`the release deployed on ${C2}`, () => deployedOn(f, C2), 60_000);
   await waitFor('the failover recorded', async () => (await record(f, C2))?.state === 'Deployed');
@@ -178,7 +167,7 @@ test('a cluster back from an outage causes no reinstall storm', { timeout: 180_0
 });
 
 test('with drift detection on, a quiet fleet makes no commit and no helm call', { timeout: 150_000 }, async () => {
-  const { f, daemon } = await fleetWithRelease((url) => withProfileSpec(seedManifests(url), DRIFT_MODE), { driftInterval: '1s' });
+  const { f, daemon } = await fleetWithRelease(fleets, (url) => withProfileSpec(seedManifests(url), DRIFT_MODE), { driftInterval: '1s' });
   // Settled: a few drift intervals pass without a status commit (the first looks record health).
   let commits = (await f.log()).length;
   await waitFor('the status settles', async () => {

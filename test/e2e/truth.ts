@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { parse } from 'yaml';
 import type { Daemon } from '../../src/daemon/daemon.ts';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
-import type { Fleet } from './fleet.ts';
+import { startFleet, waitFor, type Fleet } from './fleet.ts';
 
 export const C1 = 'civo/cluster1';
 export const C2 = 'civo/cluster2';
@@ -85,4 +85,20 @@ export const DRIFT_MODE = '  syncMode: ContinuousWithDriftDetection\n';
 export async function deploymentReplicas(f: Fleet, cluster: string): Promise<number | undefined> {
   const out = await f.kubectl(cluster, 'get', 'deployment', DEPLOYMENT, '-n', RELEASE_NS, '--ignore-not-found', '-o', 'json');
   return out.trim() === '' ? undefined : JSON.parse(out).spec.replicas;
+}
+
+/** A fleet (kept in `fleets` to be closed) whose daemon has deployed the seed's release on cluster1 and gone idle. */
+export async function fleetWithRelease(
+  fleets: Fleet[],
+  manifests?: (url: string) => Record<string, string>,
+  flags: Record<string, string> = {},
+): Promise<{ f: Fleet; daemon: Daemon }> {
+  const f = await startFleet(manifests ? { manifests } : {});
+  fleets.push(f);
+  // Generous probe timeouts: on a loaded machine a slow probe must not look like an outage here.
+  const daemon = await f.startDaemon({ failureThreshold: '3', probeTimeout: '2s', ...flags });
+  await waitFor(`the release on ${C1}`, () => deployedOn(f, C1), 60_000);
+  await waitFor('the release recorded as Deployed', async () => (await record(f, C1))?.state === 'Deployed');
+  await daemon.queue.idle();
+  return { f, daemon };
 }
