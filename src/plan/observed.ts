@@ -22,12 +22,13 @@ export type Finding =
   | { kind: 'foreign' }
   | { kind: 'adoptable' }
   | { kind: 'broken'; status: string }
+  | { kind: 'leaving' }
   | { kind: 'changed'; revision: number; applied: number }
   | { kind: 'drifted'; evidence: string[] }
   | { kind: 'stale' }
   | { kind: 'in-sync' };
 
-const BROKEN = /^(failed|pending-install|pending-upgrade|pending-rollback|uninstalling)$/;
+const BROKEN = /^(failed|pending-install|pending-upgrade|pending-rollback)$/;
 
 /**
  * Classifies a release the profile wants. `recorded` is the status file's record (maybe forged,
@@ -40,6 +41,7 @@ export function classifyWanted(o: ReleaseObservation, recorded: ReleaseStatus | 
     // Installed by gitset before it marked its releases: the record must match helm's exactly.
     return recorded?.revision === r.revision && recorded.hash !== undefined ? { kind: 'adoptable' } : { kind: 'foreign' };
   }
+  if (r.status === 'uninstalling') return { kind: 'leaving' };
   if (BROKEN.test(r.status)) return { kind: 'broken', status: r.status };
   if (r.hashLabel !== hashLabelValue(hash)) return { kind: 'stale' };
   if (recorded?.revision !== undefined && r.revision > recorded.revision && recorded.hash === hash) {
@@ -84,6 +86,11 @@ export function decideWanted(x: ReleaseContext, d: Rendering): ReleaseDecision {
     }
     case 'adoptable':
       return repair(x, d, 'upgrade', `release ${name} installed before gitset marked its releases (revision ${o.release!.revision}): adopted`);
+    case 'leaving': {
+      // Someone is uninstalling it right now: racing them helps nobody; once it is gone it is missing.
+      const reason = `release ${name} is being uninstalled on the cluster; installed again once it is gone`;
+      return decided(x, 'wait', reason, carry(x.record, d, x.record?.hash !== undefined, 'Pending', reason));
+    }
     case 'broken':
       return repair(x, d, 'upgrade', `release ${name} is ${f.status} on the cluster, reapplied`);
     case 'changed':

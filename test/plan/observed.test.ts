@@ -83,6 +83,16 @@ describe('the clusters are the truth', () => {
     assert.equal(r.state, 'Deployed');
     assert.equal(r.evidence, 'release apps/hello missing on the cluster, reinstalled');
     assert.deepEqual(observedStep(repo, next.after, w).cycle.actions, []);
+    // Caught in the middle of a hand uninstall: gitset waits for it to finish, then reinstalls.
+    const leaving = w.get('civo/cluster1')!.get('apps/hello')!;
+    w.get('civo/cluster1')!.set('apps/hello', { ...leaving, status: 'uninstalling' });
+    const during = observedStep(repo, next.after, w);
+    assert.deepEqual(during.cycle.actions, []);
+    assert.match(during.cycle.decisions.find((d) => d.cluster === 'civo/cluster1')!.reason, /being uninstalled on the cluster/);
+    w.get('civo/cluster1')!.delete('apps/hello');
+    assert.deepEqual(observedStep(repo, during.after, w).cycle.actions.map((a) => `${a.action} ${a.cluster}: ${a.evidence}`), [
+      'install civo/cluster1: release apps/hello missing on the cluster, reinstalled',
+    ]);
   });
 
   test('failed, hand-upgraded and drifted releases are applied again; drift only with drift detection', () => {
