@@ -6,7 +6,7 @@
 // the 780k actions of a 100k fleet's first cycle.
 import type { ClusterIndex, IndexedCluster } from '../select/cluster-index.ts';
 import type { PlannedAction } from './decide.ts';
-import { compareReleaseKeys } from './desired.ts';
+import { sortByReleaseKey } from './desired.ts';
 
 /**
  * Each indexed cluster's position in key order, by ordinal. The index sorts by (namespace, name),
@@ -34,7 +34,7 @@ export class ActionOrder {
     if (group.length === 0) return;
     // Helm only runs against clusters that answer, and those are in the index.
     if (c === undefined) throw new Error(`action planned on ${group[0]!.cluster}, a cluster outside the repository`);
-    group.sort(byRelease);
+    sortByReleaseKey(group, releaseOf);
     const rank = 2 * this.ranks[c.ordinal]!;
     for (const a of group) {
       this.actions.push(a);
@@ -53,4 +53,4 @@ export class ActionOrder {
   }
 }
 
-const byRelease = (a: PlannedAction, b: PlannedAction): number => compareReleaseKeys(a.release, b.release);
+const releaseOf = (a: PlannedAction): PlannedAction['release'] => a.release;

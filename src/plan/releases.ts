@@ -23,7 +23,7 @@ import {
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
-import { compareReleaseKeys, desiredReleases, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
+import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
 import { ActionOrder } from './order.ts';
 import type { Revision } from './revision.ts';
 import { decideWanted, type ReleaseObservation } from './observed.ts';
@@ -137,7 +137,7 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
   for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
   const out: ProfileClusterStatus[] = [];
   const add = (cluster: ClusterKey, records: ReleaseStatus[]): void => {
-    if (records.length > 0) out.push({ cluster, releases: records.sort(compareReleaseKeys) });
+    if (records.length > 0) out.push({ cluster, releases: sortByReleaseKey(records, itself) });
   };
 
   // Matched clusters, in order, each with every helmCharts entry in order.
@@ -160,6 +160,8 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
   if (run.observed) for (const pc of out) for (const r of pc.releases) cover(run, pc.cluster, releaseKey(r));
   return p.unsettled;
 }
+
+const itself = <T>(x: T): T => x;
 
 function cover(run: Run, cluster: ClusterKey, key: string): void {
   let keys = run.covered.get(cluster);

@@ -115,13 +115,26 @@ export function selectClusters(
  */
 function choose(matching: readonly IndexedCluster[], before: ReadonlyArray<IndexedCluster | undefined>, cap: number): Set<IndexedCluster> {
   const chosen = new Set<IndexedCluster>();
-  const eligible = new Set(before.length > 0 ? matching : []);
-  for (const c of before) if (chosen.size < cap && c && eligible.has(c)) chosen.add(c);
+  for (const c of before) if (chosen.size < cap && c && includes(matching, c)) chosen.add(c);
   for (const c of matching) {
     if (chosen.size >= cap) break;
     chosen.add(c);
   }
   return chosen;
+}
+
+/** Whether `c` is in `list`, which is in ordinal order (a binary search: a set of 135k matches per cycle at 10k is 10 MB). */
+function includes(list: readonly IndexedCluster[], c: IndexedCluster): boolean {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const o = list[mid]!.ordinal;
+    if (o === c.ordinal) return true;
+    if (o < c.ordinal) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 /** maxReplicas as a count: 0 when absent, not a positive number (Sveltos: selects nothing). */

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeCycle, prepareRevision } from '../../src/plan/cycle.ts';
-import { compareReleaseKeys, releaseKey } from '../../src/plan/desired.ts';
+import fc from 'fast-check';
+import { compareReleaseKeys, releaseKey, sortByReleaseKey } from '../../src/plan/desired.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile } from '../select/fleet.ts';
 import { probes, T0 } from './cycle-helpers.ts';
@@ -36,5 +37,16 @@ test('a cycle lists its actions in key order even when namespaces are prefixes o
       `${c} ClusterProfile/z aaa/two`,
       `${c} ClusterProfile/z apps/one`,
     ]),
+  );
+});
+
+test('any list of releases sorts into the order of their keys as text, ties kept in place', () => {
+  const part = fc.string({ unitSize: fc.constantFrom('a', 'b', '-', '.', '/', '0', 'é'), maxLength: 4 });
+  const release = fc.record({ releaseNamespace: part, releaseName: part, n: fc.nat() });
+  fc.assert(
+    fc.property(fc.array(release, { maxLength: 12 }), (list) => {
+      const expected = list.map((r, i) => ({ key: releaseKey(r), i })).sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.i - y.i)).map((x) => list[x.i]);
+      assert.deepEqual(sortByReleaseKey([...list], (r) => r), expected);
+    }),
   );
 });
