@@ -1,6 +1,7 @@
 // Finding and reading the manifests of a repository folder. The only I/O of the loader.
-import { constants } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { ManifestFile } from './index.ts';
@@ -49,17 +50,19 @@ export async function readManifests(
   for (const p of listing.links) diagnostics.push(readError(p, linkMessage(p)));
   const paths = single ? listing.files : listing.files.filter((p) => isManifestPath(p, opts.statusDir)).sort();
   const files: ManifestFile[] = [];
-  // Bounded batches: thousands of files without thousands of open descriptors at once.
-  for (let i = 0; i < paths.length; i += 64) {
-    const batch = paths.slice(i, i + 64);
-    const read = await Promise.all(batch.map((p) => (single ? readManifest(dir, p, { follow: true }) : readManifest(join(dir, p), p))));
-    for (const r of read) {
-      if ('text' in r) files.push(r);
-      else diagnostics.push(r);
-    }
+  for (let i = 0; i < paths.length; i++) {
+    // Synchronous reads, a batch per turn of the event loop: a promise per open, stat, read and
+    // close cost 5× the CPU for the 12k small files of a 10k fleet; a batch blocks for a few ms.
+    if (i > 0 && i % READ_BATCH === 0) await nextTurn();
+    const p = paths[i]!;
+    const r = single ? readManifest(dir, p, { follow: true }) : readManifest(join(dir, p), p);
+    if ('text' in r) files.push(r);
+    else diagnostics.push(r);
   }
   return { files, diagnostics };
 }
+
+const READ_BATCH = 256;
 
 function readError(path: string, message: string, line = 1, col = 1): Diagnostic {
   return { file: path, line, col, severity: 'error', code: 'read-error', message };
@@ -71,14 +74,14 @@ const linkMessage = (path: string): string => `${path} is a symbolic link: gitse
  * One manifest's text. Opened without following a link (a file swapped for one after the listing
  * is refused too), its size checked before reading, its bytes decoded strictly.
  */
-async function readManifest(abs: string, path: string, opts: { follow?: boolean } = {}): Promise<ManifestFile | Diagnostic> {
-  let handle;
+function readManifest(abs: string, path: string, opts: { follow?: boolean } = {}): ManifestFile | Diagnostic {
+  let fd: number | undefined;
   try {
-    handle = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK | (opts.follow ? 0 : constants.O_NOFOLLOW));
-    const info = await handle.stat();
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (opts.follow ? 0 : constants.O_NOFOLLOW));
+    const info = fstatSync(fd);
     if (!info.isFile()) return readError(path, `${path} is not a regular file: not read`);
     if (info.size > MAX_MANIFEST_BYTES) return tooLarge(path, info.size);
-    const bytes = await handle.readFile();
+    const bytes = readAll(fd, info.size);
     if (bytes.length > MAX_MANIFEST_BYTES) return tooLarge(path, bytes.length);
     const text = decodeUtf8(bytes);
     if (typeof text === 'string') return { path, text };
@@ -89,8 +92,22 @@ async function readManifest(abs: string, path: string, opts: { follow?: boolean 
     if (code === 'ELOOP') return readError(path, linkMessage(path));
     return readError(path, `cannot read ${path}: ${code}`);
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** The file's bytes up to end of file, reading at most one byte past the limit (a file that grew after its stat). */
+function readAll(fd: number, size: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (let want = Math.min(size, MAX_MANIFEST_BYTES) + 1; total <= MAX_MANIFEST_BYTES; want = 64 * 1024) {
+    const buf = Buffer.allocUnsafe(want);
+    const n = readSync(fd, buf, 0, want, null);
+    if (n === 0) break;
+    chunks.push(n === want ? buf : buf.subarray(0, n));
+    total += n;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 interface Listing {
