@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles src/ to dist/ with tsc (tsconfig.build.json) when dist/ is older than the sources, so
-// that `gitset` starts without transpiling. Run by `npm ci` (prepare), `npm start` and `npm test`;
+// that `gitset` starts without transpiling, and the JSON Schemas to ajv's validator code. Run by `npm ci` (prepare), `npm start` and `npm test`;
 // `--force` compiles whatever the dates say. Exits with tsc's status.
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
 const stamp = join(root, 'dist', '.built');
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const INPUTS = ['src', 'schemas', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 /** Newest modification time of a file or of anything under a folder (folders count: a deleted file changes them). */
 function newest(path) {
@@ -26,7 +26,13 @@ export function isStale() {
   return INPUTS.some((p) => newest(join(root, p)) > built);
 }
 
-export function build() {
+/** ajv's code for schemas/*.json, compiled once here instead of at every start (src/load/schemas.ts). */
+async function precompileValidators() {
+  const schemas = await import('../dist/load/schemas.js');
+  writeFileSync(join(root, 'dist', 'load', schemas.PRECOMPILED_VALIDATORS), schemas.precompiledValidatorsSource());
+}
+
+export async function build() {
   let tsc;
   try {
     tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -40,6 +46,7 @@ export function build() {
     console.error('gitset: compiling src/ to dist/ failed (see above)');
     return result.status ?? 1;
   }
+  await precompileValidators();
   // Dated when the compile started: a source saved while tsc ran is newer, so the next run compiles again.
   writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
   utimesSync(stamp, started / 1000, started / 1000);
@@ -48,5 +55,5 @@ export function build() {
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  process.exitCode = process.argv.includes('--force') || isStale() ? build() : 0;
+  process.exitCode = process.argv.includes('--force') || isStale() ? await build() : 0;
 }

@@ -79,11 +79,11 @@ function problems(app) {
   return out;
 }
 
-function main() {
+async function main() {
   const limitMB = Number(option('--limit-mb', '250'));
   const keep = option('--out', undefined);
   const out = keep ?? mkdtempSync(join(tmpdir(), 'gitset-image-'));
-  if (isStale() && build() !== 0) return 1;
+  if (isStale() && (await build()) !== 0) return 1;
   if (!process.version.startsWith('v20.')) console.warn(`image-files: the image runs Node 20; this is ${process.version}, whose binary size is counted`);
   try {
     const app = assemble(out, process.argv.includes('--local'));
@@ -108,4 +108,4 @@ function main() {
   }
 }
 
-process.exitCode = main();
+process.exitCode = await main();

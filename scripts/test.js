@@ -27,7 +27,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-if (isStale() && build() !== 0) process.exit(1);
+if (isStale() && (await build()) !== 0) process.exit(1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files],

@@ -62,6 +62,22 @@ test('a failure is exit 1: an invalid repository, a folder that is not there', a
   assert.equal((await gitset('probe', join(ROOT, 'no-such-folder'), '--credentials', ROOT)).code, 1);
 });
 
+test('the built CLI reports schema errors at file:line:col with the field, as from the sources', async () => {
+  // dist/ validates with the validators compiled at build time (dist/load/kind-validators.cjs).
+  const r = await gitset('validate', join(FIXTURES, 'schema'), '--format', 'json');
+  assert.equal(r.code, 1);
+  const { diagnostics } = JSON.parse(r.out) as { diagnostics: Array<{ file: string; line: number; col: number; field: string; message: string }> };
+  assert.deepEqual(
+    diagnostics.map((d) => [d.file, d.line, d.col, d.field]),
+    [
+      ['profile.yaml', 9, 13, 'spec.syncMode'],
+      ['profile.yaml', 11, 5, 'spec.helmCharts[0].chartVersion'],
+    ],
+  );
+  assert.match(diagnostics[0]!.message, /spec\.syncMode must be one of OneTime, Continuous, ContinuousWithDriftDetection, DryRun \(got "Sometimes"\)/);
+  assert.match(diagnostics[1]!.message, /missing required field "chartVersion"/);
+});
+
 test('help is not an error: gitset --help, gitset help validate, gitset validate --help', async () => {
   for (const args of [['--help'], ['help', 'validate'], ['validate', '--help']]) {
     const r = await gitset(...args);
