@@ -11,11 +11,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+const entry = new URL('../dist/cli/main.js', import.meta.url);
 let main;
 try {
-  ({ main } = await import('../dist/cli/main.js'));
+  ({ main } = await import(entry.href));
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli/main.js')) throw err;
+  // Only dist/cli/main.js itself missing means "not built"; a package missing from it is an error.
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== entry.href) throw err;
   process.stderr.write('gitset: not built (dist/cli/main.js is missing); run `npm ci` or `npm run build` first\n');
   process.exit(1);
 }
