@@ -68,8 +68,11 @@ function exitCodeOf(err: unknown, io: CliIO): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
   io.stderr.write(`gitset: ${err instanceof Error ? err.message : String(err)}\n`);
   // An invalid option value (daemon options are checked when the command runs) is a usage error.
-  return (err as { code?: unknown }).code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE;
+  return USAGE_ERROR_CODES.has(String((err as { code?: unknown }).code)) ? EXIT_USAGE : EXIT_FAILURE;
 }
+
+/** Codes of errors that mean "fix the command line": ConfigError, GitError for an SSH --repo. */
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set(['CONFIG_INVALID', 'unsupported-transport']);
 
 /** package.json is two levels up from src/cli/ and from the compiled dist/cli/ alike. */
 function packageVersion(): string {

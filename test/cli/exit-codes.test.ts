@@ -43,6 +43,7 @@ const usageErrors: Array<[string, string[], RegExp]> = [
   ['a bad --format', ['validate', '--format', 'xml'], /--format must be one of text, json/],
   ['a bad daemon option value', ['reconcile', '--repo', '.', '--probe-interval', 'soon'], /--probe-interval: "soon" is not a duration/],
   ['a missing daemon option', ['reconcile'], /--repo: is required/],
+  ['an SSH --repo', ['reconcile', '--repo', 'ssh://git@git.example.com/acme/fleet.git', '--work-dir', join(tmpdir(), 'gitset-exit-codes-unused')], /SSH URLs are not supported/],
   ['show without what to show', ['show'], /Usage: gitset show/],
 ];
 
