@@ -38,6 +38,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .version(packageVersion(), '-V, --version', 'print the version of gitset')
     // Program options only before the command: `gitset simulate --version v1.29.2` is simulate's.
     .enablePositionalOptions()
+    .addHelpText('after', '\nExit codes: 0 success, 1 a failure, 2 a usage error (unknown command or flag, bad or missing value).\n')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

@@ -176,6 +176,7 @@ describe('helm template', () => {
 
   test('refuses values that cannot work, saying which', async () => {
     assert.match((await render()).error, /config\.repo is required/);
+    assert.match((await render('config.repo=https://bot:ghp_secret@git.example.com/acme/fleet.git')).error, /config\.repo holds credentials .*put the token in git\.token/);
     assert.match((await render(`config.repo=${REPO}`, 'config.listen=0.0.0.0:80')).error, /config\.listen is set by the chart/);
     assert.match((await render(`config.repo=${REPO}`, 'credentials.kubeconfigs.cluster1=x')).error, /"cluster1" is not <namespace>\/<name>/);
   });

@@ -79,6 +79,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if not .Values.config.repo -}}
 {{- fail "config.repo is required: the Git repository gitset reconciles (an http or https URL)" -}}
 {{- end -}}
+{{- if regexMatch "^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*@" (toString .Values.config.repo) -}}
+{{- fail "config.repo holds credentials (user:token@): they would be stored in a ConfigMap; put the token in git.token and the user in git.username" -}}
+{{- end -}}
 {{- range $key := list "listen" "work-dir" "workDir" "credentials" "git-token-file" "gitTokenFile" "git-password-file" "gitPasswordFile" "webhook-secret-file" "webhookSecretFile" "log-format" "logFormat" -}}
 {{- if hasKey $.Values.config $key -}}
 {{- fail (printf "config.%s is set by the chart; use its values (credentials, git.token, webhook.secret, service.port) instead" $key) -}}
