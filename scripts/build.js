@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Compiles src/ to dist/ with tsc (tsconfig.build.json) when dist/ is older than the sources, so
-// that `gitset` starts without transpiling, and the JSON Schemas to ajv's validator code. Run by `npm ci` (prepare), `npm start` and `npm test`;
-// `--force` compiles whatever the dates say. Exits with tsc's status.
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+// that `gitset` starts without transpiling, and the JSON Schemas to ajv's validator code. Run by
+// `npm ci` (prepare), `npm start` and `npm test`; `--force` (`npm run build`) compiles everything
+// whatever the dates say. Exits with tsc's status.
+import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
 const stamp = join(root, 'dist', '.built');
+const entry = join(root, 'dist', 'cli', 'main.js');
+const buildInfo = join(root, 'dist', '.tsbuildinfo');
 const INPUTS = ['src', 'schemas', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 /** Newest modification time of a file or of anything under a folder (folders count: a deleted file changes them). */
@@ -21,7 +24,7 @@ function newest(path) {
 }
 
 export function isStale() {
-  if (!existsSync(stamp)) return true;
+  if (!existsSync(stamp) || !existsSync(entry)) return true;
   const built = statSync(stamp).mtimeMs;
   return INPUTS.some((p) => newest(join(root, p)) > built);
 }
@@ -32,7 +35,7 @@ async function precompileValidators() {
   writeFileSync(join(root, 'dist', 'load', schemas.PRECOMPILED_VALIDATORS), schemas.precompiledValidatorsSource());
 }
 
-export async function build() {
+export async function build({ force = false } = {}) {
   let tsc;
   try {
     tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -40,6 +43,8 @@ export async function build() {
     console.error('gitset: cannot compile src/ to dist/: typescript is not installed (a dev dependency; run `npm ci` without --omit=dev)');
     return 1;
   }
+  // tsc --incremental re-emits only what changed: a deleted output would stay missing.
+  if (force || !existsSync(entry)) rmSync(buildInfo, { force: true });
   const started = Date.now();
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
@@ -55,5 +60,6 @@ export async function build() {
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  process.exitCode = process.argv.includes('--force') || isStale() ? await build() : 0;
+  const force = process.argv.includes('--force');
+  process.exitCode = force || isStale() ? await build({ force }) : 0;
 }
