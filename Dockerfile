@@ -66,6 +66,9 @@ ENV NODE_ENV=production \
 USER 65532:65532
 VOLUME ["/var/lib/gitset"]
 EXPOSE 9090
+# For plain Docker; Kubernetes uses the chart's probes on /healthz and /readyz instead.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+  CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:9090/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # tini as PID 1: forwards SIGTERM to gitset (which finishes or aborts helm calls, then commits)
-# and reaps what helm's children leave behind. Liveness: GET /healthz on 9090 (the chart probes it).
+# and reaps what helm's children leave behind.
 ENTRYPOINT ["/usr/bin/tini", "--", "/nodejs/bin/node", "/app/bin/gitset.js", "run"]
