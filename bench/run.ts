@@ -9,6 +9,7 @@ import { loadAverage, loadLine, machine, machineLine, renderMarkdown, renderTabl
 
 /** In run order: cheap pure ones first, the slow end-to-end failover last. */
 const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
+  ['cli-start', () => import('./cli-start.ts')],
   ['plan-scale', () => import('./plan-scale.ts')],
   ['quiet-cycle', () => import('./quiet-cycle.ts')],
   ['probe', () => import('./probe.ts')],

