@@ -1,4 +1,4 @@
-// `gitset probe [dir]`: probe every unpaused cluster of a repository once and report what each
+// `gitset probe [dir]`: probe every cluster of a repository (paused ones too) once and report what each
 // API server answered. A report, not a gate: clusters being down is not an error exit.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -25,8 +25,8 @@ interface ProbeFlags {
 export interface ProbeReportRow {
   namespace: string;
   name: string;
-  /** Absent for a paused cluster, which is not probed. */
   ready?: boolean;
+  /** spec.paused: probed like the others, nothing is deployed on it until unpaused. */
   paused?: boolean;
   version?: string;
   message?: string;
@@ -36,7 +36,7 @@ export interface ProbeReportRow {
 export function register(program: Command, io: CliIO): void {
   program
     .command('probe')
-    .description('probe the API server of every unpaused cluster once and print what each answered')
+    .description('probe the API server of every cluster once and print what each answered')
     .argument('[dir]', 'repository folder', '.')
     .option('--credentials <DIR>', `folder of kubeconfigs, <namespace>/<name>.kubeconfig (env ${envName({ flag: 'credentials' })}, default ./credentials)`)
     .option('--status-dir <path>', 'folder of status files inside the repository, not read as manifests (default status)')
@@ -86,15 +86,17 @@ async function probeCommand(dir: string, flags: ProbeFlags, io: CliIO): Promise<
   const prober = createProber({ credentialsDir, timeoutMs, concurrency });
   let results: Map<string, ProbeResult>;
   try {
-    results = await prober.probeAll(clusters.filter((c) => c.spec.paused !== true));
+    results = await prober.probeAll(clusters);
   } finally {
     prober.close();
   }
   const rows = clusters.map((c): ProbeReportRow => {
     const base = { namespace: c.metadata.namespace ?? '', name: c.metadata.name };
     const r = results.get(clusterKey(c.metadata));
-    if (!r) return { ...base, paused: true, message: 'paused: not probed' };
-    return { ...base, ready: r.ok, ...(r.version ? { version: r.version } : {}), ...(r.message ? { message: r.message } : {}), durationMs: r.durationMs };
+    const paused = c.spec.paused === true ? { paused: true } : {};
+    if (!r) return { ...base, ...paused, message: 'not probed' };
+    const message = [c.spec.paused === true ? 'paused' : '', r.message ?? ''].filter(Boolean).join(': ');
+    return { ...base, ...paused, ready: r.ok, ...(r.version ? { version: r.version } : {}), ...(message ? { message } : {}), durationMs: r.durationMs };
   });
   io.stdout.write(format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : renderTable(rows));
   return 0;

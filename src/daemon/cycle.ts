@@ -133,7 +133,7 @@ async function loadManifests(run: CycleRun, pulled: PullResult): Promise<string[
 async function reconcile(run: CycleRun, inForce: InForce, prev: PreviousStatus, helmSignal: AbortSignal): Promise<StatusSnapshot> {
   const { deps, memory, log, failures, now } = run;
   const repo = inForce.repo;
-  const probes = await deps.prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
+  const probes = await deps.prober.probeAll(repo.clusters);
   for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
   const observed = deps.observe ? await observe(run, deps.observe, repo, probes, prev) : undefined;
   const planned = computeCycle({

@@ -69,7 +69,7 @@ function pickStrings(o: Record<string, unknown>): NonNullable<DriftExclusion['ta
 }
 
 /**
- * Observes the clusters whose probe answered this cycle (the probes leave paused clusters out),
+ * Observes the clusters whose probe answered this cycle (paused ones excepted: nothing is done on them),
  * over their probe connections. `lastLook` is the cycle's memory of when each release was looked at.
  */
 export async function observeAnswering(input: {

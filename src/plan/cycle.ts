@@ -77,7 +77,7 @@ export function computeCycle(input: CycleInput): CycleResult {
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
 }
 
-/** Every cluster's health after this cycle's probes (paused clusters keep theirs), into the snapshot. */
+/** Every cluster's health after this cycle's probes (a cluster not probed keeps its own), into the snapshot. */
 function clusterHealth(input: CycleInput, snapshot: StatusSnapshot): FleetHealth {
   const { index } = input.revision;
   const at = input.now.toISOString();
@@ -85,11 +85,8 @@ function clusterHealth(input: CycleInput, snapshot: StatusSnapshot): FleetHealth
   for (const c of index.clusters) {
     const prev = input.previous.clusters.get(c.key)?.status;
     const probe = input.probes?.get(c.key);
-    const status = c.paused
-      ? (prev ?? { ready: false, failureMessage: 'paused: never probed' })
-      : probe
-        ? nextClusterStatus(prev, probe, c.object.spec.consecutiveFailureThreshold ?? input.defaultFailureThreshold, at)
-        : (prev ?? UNKNOWN_HEALTH);
+    // Paused clusters are probed too: a paused cluster that stops answering still fails over.
+    const status = probe ? nextClusterStatus(prev, probe, c.object.spec.consecutiveFailureThreshold ?? input.defaultFailureThreshold, at) : (prev ?? UNKNOWN_HEALTH);
     health.set(c, status);
     snapshot.clusters.set(c.key, { object: toDoc(c.object), status });
   }

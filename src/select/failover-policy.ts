@@ -98,7 +98,8 @@ export function selectWithPolicy(input: PolicyInput): SetStatus {
   const pinned = policy.pins.filter((k) => index.byKey(k) !== undefined);
   const order = [...new Set([...pinned, ...prevSelected])];
   const sticky: SetStatus = { matchingClusterRefs: [], selectedClusterRefs: order.map((k) => index.refOf(index.byKey(k)!)) };
-  const status = selectClusters(set, index, input.health, sticky, { cordons, keptNotReady: new Set(held.map((h) => h.cluster)) });
+  // Pins lead the order, but only the previous selection keeps a paused cluster in place.
+  const status = selectClusters(set, index, input.health, sticky, { cordons, keptNotReady: new Set(held.map((h) => h.cluster)), selectedBefore: new Set(prevSelected) });
 
   const selected = status.selectedClusterRefs.map(refKey);
   const records = failoverRecords(input, status, prevSelected, selected, pinned);
@@ -120,7 +121,7 @@ function holdBack(input: PolicyInput, policy: SetPolicy, prevSelected: readonly 
   let allowed = policy.budget ? Math.max(0, policy.budget.count - recent.length) : Infinity;
   for (const k of prevSelected) {
     const h = health.get(k);
-    if (!h || h.ready || cordons.has(k) || index.byKey(k)!.paused) continue;
+    if (!h || h.ready || cordons.has(k)) continue;
     const since = h.lastTransitionTime !== undefined ? Date.parse(h.lastTransitionTime) : NaN;
     if (policy.graceMs > 0 && !Number.isNaN(since) && now.getTime() - since < policy.graceMs) {
       const until = new Date(since + policy.graceMs).toISOString();
@@ -150,7 +151,6 @@ function failoverRecords(input: PolicyInput, status: SetStatus, prevSelected: re
   const joined = selected.filter((k) => !before.has(k));
   const reasonOf = (k: ClusterKey): FailoverReason => {
     if (cordons.has(k)) return 'cordoned';
-    if (index.byKey(k)!.paused) return 'paused';
     if (health.get(k)?.ready === false) return 'not-ready';
     if (!status.notSelected?.some((x) => x.cluster === k)) return 'not-matching';
     return joined.some((j) => pinned.includes(j)) ? 'pinned' : 'over-cap';

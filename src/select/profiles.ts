@@ -1,6 +1,6 @@
 // Which clusters a ClusterProfile/Profile reaches: its selector, its clusterRefs and the current
 // selection of every set in setRefs. Health plays no part here: only sets fail over, so a matched
-// cluster that is down stays matched and its work waits. Paused clusters never match.
+// cluster that is down stays matched and its work waits. So does a paused one.
 import { SelectorSyntaxError } from './selector.ts';
 import type { ClusterIndex, IndexedCluster } from './cluster-index.ts';
 import type { ObjectMeta, ProfileKind, ProfileSpec } from '../model/objects.ts';
@@ -34,7 +34,8 @@ export function matchingClusters(profile: ProfileLike, index: ClusterIndex, sets
   const namespace = profile.kind === 'Profile' ? (profile.metadata.namespace ?? '') : undefined;
   const errors: string[] = [];
   const found = new Set([...bySelector(profile, index, namespace, errors), ...byClusterRefs(profile, index, namespace, errors), ...bySetRefs(profile, index, sets, errors)]);
-  const clusters = [...found].filter((c) => !c.paused && (namespace === undefined || c.namespace === namespace));
+  // A paused cluster still matches; its work waits until it is unpaused (plan/releases.ts).
+  const clusters = [...found].filter((c) => namespace === undefined || c.namespace === namespace);
   return { clusters: clusters.sort((a, b) => a.ordinal - b.ordinal), errors };
 }
 

@@ -32,6 +32,8 @@ export interface Context {
   cordons?: ReadonlyMap<ClusterKey, string>;
   /** Not-ready clusters the set keeps on purpose (failover grace or budget): they count as ready. */
   keptNotReady?: ReadonlySet<ClusterKey>;
+  /** The set's selection before this cycle: a paused cluster keeps its place there (SPEC: paused freezes in place). */
+  selectedBefore?: ReadonlySet<ClusterKey>;
 }
 
 type Check = (c: IndexedCluster, ctx: Context) => Verdict | null;
@@ -41,7 +43,9 @@ const isCordoned: Check = (c, ctx) => {
   return why !== undefined ? { reason: 'cordoned', message: `cordoned: ${why}` } : null;
 };
 
-const isPaused: Check = (c) => (c.paused ? { reason: 'paused', message: 'paused (spec.paused: true)' } : null);
+const PAUSED: Verdict = { reason: 'paused', message: 'paused (spec.paused: true): keeps its place only while selected' };
+
+const isPaused: Check = (c, ctx) => (c.paused && !ctx.selectedBefore?.has(c.key) ? PAUSED : null);
 
 const outsideNamespace: Check = (c, ctx) =>
   ctx.namespace !== undefined && c.namespace !== ctx.namespace
@@ -56,9 +60,10 @@ const notReady: Check = (c, ctx) => {
 /** In order: the first check that objects explains the cluster. Exported for `gitset plan` docs and tests. */
 export const selectionChecks: ReadonlyArray<readonly [NotSelectedReason, Check]> = [
   ['cordoned', isCordoned],
-  ['paused', isPaused],
   ['other-namespace', outsideNamespace],
   ['not-ready', notReady],
+  // Last: whether a paused cluster may stay depends on the selection, which the checks before it shape.
+  ['paused', isPaused],
 ];
 
 /** Why the set cannot choose `c`, or null when it can. */
@@ -71,7 +76,7 @@ export function whyNotEligible(c: IndexedCluster, ctx: Context): Verdict | null 
 }
 
 /** What failover-policy.ts adds to a plain selection. */
-export type Policy = Pick<Context, 'cordons' | 'keptNotReady'>;
+export type Policy = Pick<Context, 'cordons' | 'keptNotReady' | 'selectedBefore'>;
 
 /**
  * Selects up to `spec.maxReplicas` clusters. `previous` is the set's last committed status: its
@@ -87,7 +92,12 @@ export function selectClusters(
   policy: Policy = {},
 ): SetStatus {
   const index = Array.isArray(fleet) ? indexClusters(fleet) : (fleet as ClusterIndex);
-  const ctx: Context = { namespace: set.kind === 'Set' ? (set.metadata.namespace ?? '') : undefined, health, ...policy };
+  const ctx: Context = {
+    namespace: set.kind === 'Set' ? (set.metadata.namespace ?? '') : undefined,
+    health,
+    selectedBefore: new Set((previous?.selectedClusterRefs ?? []).map(refKey)),
+    ...policy,
+  };
   const problems: string[] = [];
   const considered = consider(set, index, ctx.namespace, problems);
   const verdicts = considered.map((c) => whyNotEligible(c, ctx));
@@ -99,10 +109,14 @@ export function selectClusters(
   const notSelected: NotSelected[] = [];
   considered.forEach((c, i) => {
     if (selected.has(c)) return;
-    const { reason, message } = verdicts[i] ?? overCap;
+    // A paused cluster the cap leaves out cannot come back while paused: said the same way next cycle.
+    const { reason, message } = verdicts[i] ?? (c.paused ? PAUSED : overCap);
     notSelected.push({ cluster: c.key, reason, message });
   });
-  const status: SetStatus = { matchingClusterRefs: matching.map(index.refOf), selectedClusterRefs: [...selected].map(index.refOf) };
+  const status: SetStatus = {
+    matchingClusterRefs: matching.filter((c) => !c.paused || selected.has(c)).map(index.refOf),
+    selectedClusterRefs: [...selected].map(index.refOf),
+  };
   if (notSelected.length > 0) status.notSelected = notSelected;
   const message = explain(cap, selected.size, considered.length, notSelected, problems);
   if (message) status.message = message;

@@ -291,7 +291,7 @@ describe('the shortcut for clusters where every release is a fresh install', () 
       'install mid on civo/cluster2 for ClusterProfile/apps',
       'install zeta on civo/cluster2 for ClusterProfile/apps',
     ]);
-    assert.equal(fast.cycle.tally.wait, 3, 'the down cluster waits');
+    assert.equal(fast.cycle.tally.wait, 6, 'the down cluster and the paused one wait');
   });
 });
 

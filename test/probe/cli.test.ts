@@ -19,6 +19,7 @@ function clusterYaml(name: string, spec: string): string {
 before(async () => {
   sim = await startSimCluster({ namespace: 'civo', name: 'cluster1', version: 'v1.29.2+k3s1' });
   await sim.writeKubeconfig(join(credentials, 'civo', 'cluster1.kubeconfig'));
+  await sim.writeKubeconfig(join(credentials, 'civo', 'cluster3.kubeconfig')); // paused, and probed all the same
   mkdirSync(join(repo, 'clusters'), { recursive: true });
   writeFileSync(
     join(repo, 'clusters', 'civo.yaml'),
@@ -50,7 +51,7 @@ describe('gitset probe', () => {
       [
         { namespace: 'civo', name: 'cluster1', ready: true, version: 'v1.29.2+k3s1' },
         { namespace: 'civo', name: 'cluster2', ready: false, message: 'kubeconfig not found: civo/cluster2.kubeconfig' },
-        { namespace: 'civo', name: 'cluster3', paused: true, message: 'paused: not probed' },
+        { namespace: 'civo', name: 'cluster3', paused: true, ready: true, version: 'v1.29.2+k3s1', message: 'paused' },
       ],
     );
   });
@@ -63,7 +64,7 @@ describe('gitset probe', () => {
       ['NAMESPACE', 'NAME', 'READY', 'VERSION', 'MESSAGE'],
       ['civo', 'cluster1', 'true', 'v1.29.2+k3s1'],
       ['civo', 'cluster2', 'false', 'kubeconfig not found: civo/cluster2.kubeconfig'],
-      ['civo', 'cluster3', 'paused: not probed'],
+      ['civo', 'cluster3', 'true', 'v1.29.2+k3s1', 'paused'],
     ]);
   });
 

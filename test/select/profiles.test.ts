@@ -32,9 +32,9 @@ test('only the selected clusters of a set count, not all that match it', () => {
   assert.deepEqual(keys(matchingClusters(clusterProfile('kyverno', { setRefs: ['prod'] }), fleet, sets)), ['civo/cluster2']);
 });
 
-test('paused clusters never match, even when named', () => {
-  const m = matchingClusters(clusterProfile('p', { clusterSelector: 'env=prod', clusterRefs: refs('civo/paused') }), fleet, sets);
-  assert.deepEqual(keys(m), ['civo/cluster1', 'civo/cluster2']);
+test('a paused cluster still matches (its work waits until it is unpaused)', () => {
+  const m = matchingClusters(clusterProfile('p', { clusterSelector: 'env=prod' }), fleet, sets);
+  assert.deepEqual(keys(m), ['civo/cluster1', 'civo/cluster2', 'civo/paused']);
 });
 
 test('a Profile reaches only its own namespace and Sets of that namespace', () => {

@@ -94,7 +94,9 @@ test('selection invariants hold over random fleets and health histories', () => 
         assert.equal(selected.length, Math.min(limit, matching.size), 'the shortfall is always filled');
         for (const k of matching) {
           const c = index.byKey(k)!;
-          assert.ok(!c.paused && health.get(k)?.ready !== false, 'matching only holds ready, unpaused clusters');
+          assert.ok(health.get(k)?.ready !== false, 'matching only holds ready clusters');
+          const before = new Set(previous ? keysOf(previous.selectedClusterRefs) : []);
+          assert.ok(!c.paused || before.has(k), 'a paused cluster matches only where it was selected before');
         }
         if (set.kind === 'Set') for (const k of selected) assert.ok(k.startsWith(`${setSpec.ns}/`), 'a Set stays in its namespace');
 

@@ -85,12 +85,28 @@ describe('set selection rules', () => {
     assert.deepEqual(keys(s.selectedClusterRefs), ['eng/c1', 'ops/c1', 'ops/c2']);
   });
 
-  test('paused clusters are never selected and are listed as paused', () => {
+  test('a paused cluster keeps its place in the selection and counts toward maxReplicas', () => {
     const fleet = indexClusters([cluster('a/c1', { env: 'prod' }, { paused: true }), cluster('a/c2', { env: 'prod' })]);
     const previous: SetStatus = { matchingClusterRefs: refs('a/c1'), selectedClusterRefs: refs('a/c1') };
     const s = selectClusters(clusterSet('x', { clusterSelector: 'env=prod', maxReplicas: 1 }), fleet, new Map(), previous);
+    assert.deepEqual(keys(s.selectedClusterRefs), ['a/c1']);
+    assert.deepEqual(s.notSelected?.map((n) => [n.cluster, n.reason]), [['a/c2', 'over-cap']]);
+  });
+
+  test('a paused cluster is never newly selected, and is listed as paused', () => {
+    const fleet = indexClusters([cluster('a/c1', { env: 'prod' }, { paused: true }), cluster('a/c2', { env: 'prod' })]);
+    const s = selectClusters(clusterSet('x', { clusterSelector: 'env=prod', maxReplicas: 2 }), fleet, new Map(), undefined);
     assert.deepEqual(keys(s.selectedClusterRefs), ['a/c2']);
     assert.deepEqual(s.notSelected?.map((n) => [n.cluster, n.reason]), [['a/c1', 'paused']]);
+  });
+
+  test('a paused selected cluster that stops answering fails over like any other', () => {
+    const fleet = indexClusters([cluster('a/c1', { env: 'prod' }, { paused: true }), cluster('a/c2', { env: 'prod' })]);
+    const previous: SetStatus = { matchingClusterRefs: refs('a/c1'), selectedClusterRefs: refs('a/c1') };
+    const health = new Map([['a/c1', { ready: false, failureMessage: 'connection refused' }]]);
+    const s = selectClusters(clusterSet('x', { clusterSelector: 'env=prod', maxReplicas: 1 }), fleet, health, previous);
+    assert.deepEqual(keys(s.selectedClusterRefs), ['a/c2']);
+    assert.deepEqual(s.notSelected?.map((n) => n.reason), ['not-ready']);
   });
 
   test('an empty selector matches nothing; a bad one is reported and clusterRefs still count', () => {
