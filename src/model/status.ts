@@ -9,7 +9,7 @@ export interface ClusterStatus {
   /** gitVersion reported by the API server at the last successful probe. */
   version?: string;
   connectionStatus?: ConnectionStatus;
-  /** Failed probes in a row; survives restarts because it lives here. */
+  /** Failed probes in a row; written to the status file only once the cluster is not ready. */
   connectionFailures?: number;
   failureMessage?: string;
   /** Changes only when `ready` flips. RFC 3339. */

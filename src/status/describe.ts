@@ -42,10 +42,7 @@ function clusterChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
     else {
       if (a.ready && !b.ready) out.push(`${key} not ready (${notReadyDetail(b)})`);
       if (!a.ready && b.ready) out.push(`${key} ready again`);
-      // Failures below the threshold are committed (the count survives a restart): say so plainly.
-      const [fa, fb] = [a.connectionFailures ?? 0, b.connectionFailures ?? 0];
-      if (a.ready && b.ready && fb > fa) out.push(`${key} failed ${fb} probe${fb === 1 ? '' : 's'} in a row (${b.failureMessage ?? 'no answer'}), still ready`);
-      if (a.ready && b.ready && fb === 0 && fa > 0) out.push(`${key} answered again after ${fa} failed probe${fa === 1 ? '' : 's'}`);
+      // Failures below the threshold stay in memory (committedClusterStatus): nothing to say.
       if (a.version && b.version && a.version !== b.version) out.push(`${key} version ${a.version} → ${b.version}`);
     }
   }

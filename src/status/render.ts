@@ -2,6 +2,7 @@
 // Rendering is deterministic (keys sorted at every level, lists already in a fixed order, no
 // clock readings beyond those that mark real changes) so an unchanged state is byte-identical
 // and the daemon commits only when something happened.
+import { committedClusterStatus } from './cluster-health.ts';
 import { writeStatusYaml } from './status-writer.ts';
 import type { StatusSnapshot } from './snapshot.ts';
 
@@ -14,8 +15,12 @@ export function statusPath(kind: string, metadata: { name: string; namespace?: s
 
 export function renderStatusFiles(snapshot: StatusSnapshot): Map<string, string> {
   const files: Array<[string, string]> = [];
-  const entries = [...snapshot.clusters.values(), ...snapshot.sets.values(), ...snapshot.profiles.values()];
-  for (const { object, status } of entries) files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status })]);
+  for (const { object, status } of snapshot.clusters.values()) {
+    files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status: committedClusterStatus(status) })]);
+  }
+  for (const { object, status } of [...snapshot.sets.values(), ...snapshot.profiles.values()]) {
+    files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status })]);
+  }
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return new Map(files);
 }

@@ -107,16 +107,20 @@ describe('status files', () => {
     assert.deepEqual(describeChanges(s1, copy), { subject: 'status: update details', body: '', changes: [] });
   });
 
-  test('describeChanges names failed probes below the threshold, and the recovery', () => {
+  test('failed probes below the threshold change no status file and no commit message; not ready does', () => {
     const once = copyOf(s1);
     const c1 = once.clusters.get('civo/cluster1')!;
-    once.clusters.set('civo/cluster1', { ...c1, status: { ...c1.status, connectionFailures: 1, failureMessage: 'timeout after 5s' } });
-    assert.deepEqual(describeChanges(s1, once).changes, ['civo/cluster1 failed 1 probe in a row (timeout after 5s), still ready']);
-    const twice = copyOf(once);
-    const c1b = twice.clusters.get('civo/cluster1')!;
-    twice.clusters.set('civo/cluster1', { ...c1b, status: { ...c1b.status, connectionFailures: 2 } });
-    assert.deepEqual(describeChanges(once, twice).changes, ['civo/cluster1 failed 2 probes in a row (timeout after 5s), still ready']);
-    assert.deepEqual(describeChanges(twice, s1).changes, ['civo/cluster1 answered again after 2 failed probes']);
+    const failing = { ...c1.status, connectionFailures: 2, connectionStatus: 'Healthy' as const, failureMessage: 'timeout after 5s', firstFailureTime: '2026-01-01T00:00:10.000Z' };
+    once.clusters.set('civo/cluster1', { ...c1, status: failing });
+    assert.deepEqual(renderStatusFiles(once), renderStatusFiles(s1), 'the files are as before');
+    assert.deepEqual(describeChanges(s1, once).changes, []);
+    const down = copyOf(once);
+    down.clusters.set('civo/cluster1', { ...c1, status: { ...failing, ready: false, connectionStatus: 'Down', connectionFailures: 3 } });
+    const file = renderStatusFiles(down).get('SveltosCluster/civo/cluster1.yaml')!;
+    assert.match(file, /connectionFailures: 3/);
+    assert.match(file, /failureMessage: timeout after 5s/);
+    assert.match(file, /firstFailureTime: "?2026-01-01T00:00:10.000Z/);
+    assert.ok(describeChanges(once, down).changes.some((c) => /civo\/cluster1/.test(c) && /not ready/.test(c)));
   });
 
   test('describeChanges for a first cycle lists selections and deployments', () => {
