@@ -10,6 +10,7 @@ import type { ClusterKey, SveltosCluster } from '../model/objects.ts';
 import { createAgent } from './apiserver.ts';
 import { kubeconfigRelativePath, locateKubeconfig, type KubeconfigLocation } from './credentials.ts';
 import { CredentialsError, KubeconfigError } from './errors.ts';
+import type { ExecRuntime } from './exec-plugin.ts';
 import { loadClusterEndpoint, type ClusterEndpoint } from './kubeconfig.ts';
 
 /** A probe failure whose message is already safe to commit. */
@@ -40,7 +41,10 @@ export interface Connections {
   closeAll(): void;
 }
 
-export function createConnections(credentialsDir: string, onLoaded?: (key: ClusterKey) => void): Connections {
+/** Runs the exec credential plugins of one cluster's kubeconfig. */
+export type ExecRuntimeFor = (key: ClusterKey) => ExecRuntime;
+
+export function createConnections(credentialsDir: string, execFor: ExecRuntimeFor, onLoaded?: (key: ClusterKey) => void): Connections {
   const connections = new Map<ClusterKey, Connection>();
   return {
     async connectionFor(key, cluster, round) {
@@ -58,7 +62,7 @@ export function createConnections(credentialsDir: string, onLoaded?: (key: Clust
         return cached;
       }
       closeConnection(cached);
-      const fresh = await openConnection(location, content, contentHash, { timedOut: cached?.timedOut ?? false, round });
+      const fresh = await openConnection(location, content, contentHash, execFor(key), { timedOut: cached?.timedOut ?? false, round });
       connections.set(key, fresh);
       onLoaded?.(key);
       return fresh;
@@ -105,6 +109,7 @@ async function openConnection(
   location: KubeconfigLocation,
   content: Buffer,
   contentHash: string,
+  exec: ExecRuntime,
   carried: { timedOut: boolean; round: number },
 ): Promise<Connection> {
   const fresh: Connection = {
@@ -117,7 +122,7 @@ async function openConnection(
     lastUsedRound: carried.round,
   };
   try {
-    const endpoint = await loadClusterEndpoint(content.toString('utf8'), dirname(location.path));
+    const endpoint = await loadClusterEndpoint(content.toString('utf8'), dirname(location.path), exec);
     fresh.referencedStamps = await stampsOf(endpoint.files);
     fresh.target = { endpoint, agent: createAgent(endpoint) };
   } catch (err) {

@@ -53,7 +53,7 @@ describe('kubeconfigPathFor', () => {
       (err: unknown) =>
         err instanceof CredentialsError &&
         err.code === 'kubeconfig-not-found' &&
-        err.message === 'kubeconfig not found: civo/missing.kubeconfig',
+        err.message === 'kubeconfig not found: civo/missing.kubeconfig (nor civo.missing.kubeconfig)',
     );
   });
 
