@@ -69,7 +69,7 @@ function openTunnel(proxy: URL, proxyTls: ProxyTls, host: string, port: number):
       : net.connect({ host: proxyHost, port: proxyPort });
     socket.setTimeout(TUNNEL_TIMEOUT_MS, () => failed('no answer to CONNECT'));
     // Stays after the tunnel is up: a later socket error ends the connection instead of the process.
-    socket.on('error', (err: NodeJS.ErrnoException) => failed(err.code === 'ECONNREFUSED' ? 'connection refused' : (err.code ?? 'connection failed')));
+    socket.on('error', (err: NodeJS.ErrnoException) => failed(proxyErrorText(err.code)));
     socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`));
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -89,4 +89,12 @@ function openTunnel(proxy: URL, proxyTls: ProxyTls, host: string, port: number):
     };
     socket.on('data', onData);
   });
+}
+
+function proxyErrorText(code: string | undefined): string {
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET') return 'connection reset';
+  if (code !== undefined && /CERT|SIGNATURE|ISSUER|LEAF/.test(code)) return 'x509: its certificate is not trusted by the kubeconfig\'s certificate authority';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'x509: its certificate is not valid for its name';
+  return code ?? 'connection failed';
 }
