@@ -30,7 +30,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const state = JSON.parse(fs.readFileSync(path.join(__dirname, 'state.json'), 'utf8'));
 const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO || 'null');
-const env = { FOO: process.env.FOO, GITSET_GIT_TOKEN: process.env.GITSET_GIT_TOKEN, AWS_ROLE_ARN: process.env.AWS_ROLE_ARN };
+const env = { FOO: process.env.FOO, GITSET_GIT_TOKEN: process.env.GITSET_GIT_TOKEN, AWS_ROLE_ARN: process.env.AWS_ROLE_ARN, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE: process.env.AWS_WEB_IDENTITY_TOKEN_FILE };
 fs.appendFileSync(path.join(__dirname, 'runs.log'), JSON.stringify({ args: process.argv.slice(2), env, info }) + '\\n');
 if (state.hang) setInterval(() => {}, 1000);
 else if (state.exitCode) { process.stderr.write(state.stderr || ''); process.exit(state.exitCode); }
