@@ -101,6 +101,8 @@ function openRepository(config: DaemonConfig, deps: RuntimeDeps): Repo {
       ...(config.secrets.gitUsername ? { username: config.secrets.gitUsername } : {}),
       ...(config.secrets.gitToken ? { token: config.secrets.gitToken } : {}),
       ...(config.secrets.gitPassword ? { password: config.secrets.gitPassword } : {}),
+      ...(config.secrets.gitTokenFile ? { tokenFile: config.secrets.gitTokenFile } : {}),
+      ...(config.secrets.gitPasswordFile ? { passwordFile: config.secrets.gitPasswordFile } : {}),
     },
     author: config.author,
     logger: deps.logger.child({ component: 'git' }),
