@@ -114,6 +114,14 @@ describe('exec credential plugins against a cluster that checks its tokens', () 
     });
   });
 
+  test('a plugin may answer with a client certificate instead of a token', async () => {
+    const plugin = new FakePlugin(join(credentials, 'plugins', 'cert'));
+    execCluster('cert', plugin);
+    const issued = sim.server.issueClientCertificate('plugin-user');
+    plugin.set({ clientCertificateData: issued.certPem, clientKeyData: issued.keyPem });
+    assert.equal((await probe(prober(), 'cert')).ok, true);
+  });
+
   test('a plugin given by a path relative to the kubeconfig, run without a shell', async () => {
     const plugin = new FakePlugin(join(credentials, 'aws', 'bin'));
     execCluster('relative', plugin, { command: './bin/plugin.cjs', args: ['$(touch pwned)', ';', 'x'] });
