@@ -17,6 +17,8 @@ export interface PluginState {
   /** Print this instead of an ExecCredential. */
   raw?: string;
   hang?: boolean;
+  /** Answer only after this many ms. */
+  delayMs?: number;
 }
 
 export interface PluginRun {
@@ -33,12 +35,16 @@ const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO || 'null');
 const env = { FOO: process.env.FOO, GITSET_GIT_TOKEN: process.env.GITSET_GIT_TOKEN, AWS_ROLE_ARN: process.env.AWS_ROLE_ARN, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE: process.env.AWS_WEB_IDENTITY_TOKEN_FILE };
 fs.appendFileSync(path.join(__dirname, 'runs.log'), JSON.stringify({ args: process.argv.slice(2), env, info }) + '\\n');
 if (state.hang) setInterval(() => {}, 1000);
-else if (state.exitCode) { process.stderr.write(state.stderr || ''); process.exit(state.exitCode); }
+else if (state.delayMs) setTimeout(answer, state.delayMs);
+else answer();
+function answer() {
+if (state.exitCode) { process.stderr.write(state.stderr || ''); process.exit(state.exitCode); }
 else if (state.raw !== undefined) process.stdout.write(state.raw);
 else {
   const status = {};
   for (const k of ['token', 'expirationTimestamp', 'clientCertificateData', 'clientKeyData']) if (state[k]) status[k] = state[k];
   process.stdout.write(JSON.stringify({ apiVersion: state.apiVersion || info.apiVersion, kind: 'ExecCredential', status }));
+}
 }
 `;
 

@@ -114,6 +114,19 @@ describe('exec credential plugins against a cluster that checks its tokens', () 
     });
   });
 
+  test('a plugin slower than the probe timeout keeps running, once, and its token serves the next probes', async () => {
+    const plugin = new FakePlugin(join(credentials, 'plugins', 'slow'));
+    execCluster('slow', plugin);
+    sim.server.grantToken('token-slow');
+    plugin.set({ token: 'token-slow', delayMs: 1500 });
+    const p = prober({ timeoutMs: 300 });
+    assert.equal((await probe(p, 'slow')).message, 'timeout after 300ms');
+    let result = await probe(p, 'slow');
+    for (let i = 0; i < 100 && !result.ok; i++) result = await probe(p, 'slow');
+    assert.equal(result.ok, true);
+    assert.equal(plugin.runs().length, 1, 'probes that timed out waited for the same run instead of starting others');
+  });
+
   test('a plugin may answer with a client certificate instead of a token', async () => {
     const plugin = new FakePlugin(join(credentials, 'plugins', 'cert'));
     execCluster('cert', plugin);
