@@ -56,15 +56,15 @@ export async function loadClusterEndpoint(text: string, baseDir: string, exec: E
   const user = userEntry.entry;
   rejectUnsupported(userEntry);
   const files: string[] = [];
-  const fileField = (entry: YamlMap, field: string) => readReferencedFile(entry, field, baseDir, files);
+  const fileField = (entry: KubeconfigEntry, field: string) => readReferencedFile(entry, field, baseDir, files);
 
-  const server = serverURL(cluster);
+  const server = serverURL(clusterEntry);
   const insecureSkipTLSVerify = cluster['insecure-skip-tls-verify'] === true;
-  const ca = pemData(cluster, 'certificate-authority-data') ?? (await fileField(cluster, 'certificate-authority'));
-  const clientCert = pemData(user, 'client-certificate-data') ?? (await fileField(user, 'client-certificate'));
-  const clientKey = pemData(user, 'client-key-data') ?? (await fileField(user, 'client-key'));
+  const ca = pemData(clusterEntry, 'certificate-authority-data') ?? (await fileField(clusterEntry, 'certificate-authority'));
+  const clientCert = pemData(userEntry, 'client-certificate-data') ?? (await fileField(userEntry, 'client-certificate'));
+  const clientKey = pemData(userEntry, 'client-key-data') ?? (await fileField(userEntry, 'client-key'));
   if ((clientCert === undefined) !== (clientKey === undefined)) {
-    throw new KubeconfigError('tls-material-invalid', 'kubeconfig has a client certificate without its key, or a key without its certificate');
+    throw new KubeconfigError('tls-material-invalid', `${userEntry.field}: has a client certificate without its key, or a key without its certificate`);
   }
 
   let auth: ClusterAuth = { kind: 'none' };
@@ -76,7 +76,7 @@ export async function loadClusterEndpoint(text: string, baseDir: string, exec: E
   } else if (token) {
     auth = { kind: 'bearer', token };
   } else if (stringField(user, 'tokenFile')) {
-    const fromFile = ((await fileField(user, 'tokenFile')) ?? '').trim();
+    const fromFile = ((await fileField(userEntry, 'tokenFile')) ?? '').trim();
     if (fromFile !== '') auth = { kind: 'bearer', token: fromFile };
   } else if (username) {
     auth = { kind: 'basic', username, password: stringField(user, 'password') ?? '' };
@@ -92,13 +92,13 @@ export async function loadClusterEndpoint(text: string, baseDir: string, exec: E
     endpoint.clientCert = clientCert;
     endpoint.clientKey = clientKey;
   }
-  if (server.protocol === 'https:') endpoint.secureContext = secureContextOf(endpoint);
+  if (server.protocol === 'https:') endpoint.secureContext = secureContextOf(endpoint, clusterEntry.field, userEntry.field);
   return endpoint;
 }
 
 /** A file a kubeconfig field names, read and remembered in `files` so a change is noticed. */
-async function readReferencedFile(entry: YamlMap, field: string, baseDir: string, files: string[]): Promise<string | undefined> {
-  const name = stringField(entry, field);
+async function readReferencedFile(entry: KubeconfigEntry, field: string, baseDir: string, files: string[]): Promise<string | undefined> {
+  const name = stringField(entry.entry, field);
   if (name === undefined || name === '') return undefined;
   const path = isAbsolute(name) ? name : join(baseDir, name);
   files.push(path);
@@ -108,7 +108,7 @@ async function readReferencedFile(entry: YamlMap, field: string, baseDir: string
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'unreadable';
     // Messages are committed to Git: an absolute path would show the host's layout, so only its file name.
     const shown = isAbsolute(name) ? `${basename(name)} (absolute path)` : name;
-    throw new KubeconfigError('referenced-file-unreadable', `kubeconfig ${field} file ${why}: ${shown}`);
+    throw new KubeconfigError('referenced-file-unreadable', `${entry.field}.${field}: file ${why}: ${shown}`);
   }
 }
 
@@ -121,17 +121,17 @@ function rejectUnsupported(user: KubeconfigEntry): void {
   }
 }
 
-function serverURL(cluster: YamlMap): URL {
-  const raw = stringField(cluster, 'server');
-  if (raw === undefined || raw === '') throw new KubeconfigError('server-missing', 'kubeconfig cluster has no server');
+function serverURL(cluster: KubeconfigEntry): URL {
+  const raw = stringField(cluster.entry, 'server');
+  if (raw === undefined || raw === '') throw new KubeconfigError('server-missing', `${cluster.field}.server: is missing`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new KubeconfigError('server-invalid', 'kubeconfig server is not a valid URL');
+    throw new KubeconfigError('server-invalid', `${cluster.field}.server: is not a valid URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new KubeconfigError('server-invalid', `kubeconfig server must be an https:// URL (got ${url.protocol})`);
+    throw new KubeconfigError('server-invalid', `${cluster.field}.server: must be an https:// URL (got ${url.protocol})`);
   }
   // Credentials in the URL would travel into messages with it; the kubeconfig's user carries them.
   url.username = '';
@@ -140,18 +140,18 @@ function serverURL(cluster: YamlMap): URL {
 }
 
 /** A `*-data` field: base64 of PEM text. */
-function pemData(entry: YamlMap, field: string): string | undefined {
-  const raw = stringField(entry, field);
+function pemData(entry: KubeconfigEntry, field: string): string | undefined {
+  const raw = stringField(entry.entry, field);
   if (raw === undefined || raw === '') return undefined;
   const text = Buffer.from(raw, 'base64').toString('utf8');
   if (!text.includes('-----BEGIN')) {
-    throw new KubeconfigError('tls-material-invalid', `kubeconfig ${field} is not base64-encoded PEM`);
+    throw new KubeconfigError('tls-material-invalid', `${entry.field}.${field}: is not base64-encoded PEM`);
   }
   return text;
 }
 
 /** Fails now, with the field named, rather than at every connection with an OpenSSL code. */
-function secureContextOf(endpoint: ClusterEndpoint): SecureContext {
+function secureContextOf(endpoint: ClusterEndpoint, clusterField: string, userField: string): SecureContext {
   try {
     return createSecureContext({
       ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}),
@@ -160,8 +160,8 @@ function secureContextOf(endpoint: ClusterEndpoint): SecureContext {
   } catch {
     // Only on failure: find out which half to name.
     const caIsValid = endpoint.ca === undefined || succeeds(() => createSecureContext({ ca: endpoint.ca }));
-    if (!caIsValid) throw new KubeconfigError('tls-material-invalid', 'kubeconfig certificate-authority is not a valid PEM certificate');
-    throw new KubeconfigError('tls-material-invalid', 'kubeconfig client certificate or key is invalid, or they do not match');
+    if (!caIsValid) throw new KubeconfigError('tls-material-invalid', `${clusterField}.certificate-authority: is not a valid PEM certificate`);
+    throw new KubeconfigError('tls-material-invalid', `${userField}: the client certificate or key is invalid, or they do not match`);
   }
 }
 

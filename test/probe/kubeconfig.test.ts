@@ -124,16 +124,19 @@ describe('loadClusterEndpoint', () => {
 
   test('names a missing referenced file as the kubeconfig wrote it', async () => {
     const message = await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'certificate-authority': 'nope/ca.crt' } }), 'referenced-file-unreadable');
-    assert.equal(message, 'kubeconfig certificate-authority file not found: nope/ca.crt');
+    assert.equal(message, 'clusters[0].cluster.certificate-authority: file not found: nope/ca.crt');
     const absolute = await rejects(kubeconfigYaml({ server: 'https://h', user: { tokenFile: join(dir, 'secret', 'tok') } }), 'referenced-file-unreadable');
-    assert.equal(absolute, 'kubeconfig tokenFile file not found: tok (absolute path)');
+    assert.equal(absolute, 'users[0].user.tokenFile: file not found: tok (absolute path)');
   });
 
   test('rejects broken TLS material without quoting it', async () => {
-    await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'certificate-authority-data': b64(SECRET) } }), 'tls-material-invalid');
+    assert.equal(
+      await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'certificate-authority-data': b64(SECRET) } }), 'tls-material-invalid'),
+      'clusters[0].cluster.certificate-authority-data: is not base64-encoded PEM',
+    );
     const other = issueServingCertificate(ca);
     const mismatched = { 'client-certificate-data': b64(client.certPem), 'client-key-data': b64(other.keyPem) };
-    await rejects(kubeconfigYaml({ server: 'https://h', user: mismatched }), 'tls-material-invalid');
+    assert.equal(await rejects(kubeconfigYaml({ server: 'https://h', user: mismatched }), 'tls-material-invalid'), 'users[0].user: the client certificate or key is invalid, or they do not match');
     await rejects(kubeconfigYaml({ server: 'https://h', user: { 'client-certificate-data': b64(client.certPem) } }), 'tls-material-invalid');
   });
 
@@ -147,7 +150,7 @@ describe('loadClusterEndpoint', () => {
       stringify({ clusters: [{ name: 'c', cluster }], users: [], contexts: [{ name: 'x', context }], 'current-context': 'x' });
     await rejects(text({ cluster: 'other' }), 'cluster-not-found');
     await rejects(text({ cluster: 'c', user: 'ghost' }), 'user-not-found');
-    await rejects(text({ cluster: 'c' }, {}), 'server-missing');
+    assert.equal(await rejects(text({ cluster: 'c' }, {}), 'server-missing'), 'clusters[0].cluster.server: is missing');
     await rejects(text({ cluster: 'c' }, { server: 'ftp://h' }), 'server-invalid');
     await rejects(stringify({ contexts: [], 'current-context': 'gone' }), 'context-not-found');
   });
