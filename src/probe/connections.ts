@@ -12,6 +12,7 @@ import { kubeconfigRelativePath, locateKubeconfig, type KubeconfigLocation } fro
 import { CredentialsError, KubeconfigError } from './errors.ts';
 import type { ExecRuntime } from './exec-plugin.ts';
 import { loadClusterEndpoint, type ClusterEndpoint } from './kubeconfig.ts';
+import { proxyFromEnvironment } from './proxy.ts';
 
 /** A probe failure whose message is already safe to commit. */
 export class ProbeFailure extends Error {}
@@ -41,10 +42,16 @@ export interface Connections {
   closeAll(): void;
 }
 
-/** Runs the exec credential plugins of one cluster's kubeconfig. */
-export type ExecRuntimeFor = (key: ClusterKey) => ExecRuntime;
+/** What opening a connection needs besides the kubeconfig. */
+export interface ConnectionEnvironment {
+  /** Runs the exec credential plugins of one cluster's kubeconfig. */
+  execFor(key: ClusterKey): ExecRuntime;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY: used for a kubeconfig without proxy-url, as by helm. */
+  proxyEnv: Readonly<Record<string, string | undefined>>;
+  onLoaded?(key: ClusterKey): void;
+}
 
-export function createConnections(credentialsDir: string, execFor: ExecRuntimeFor, onLoaded?: (key: ClusterKey) => void): Connections {
+export function createConnections(credentialsDir: string, environment: ConnectionEnvironment): Connections {
   const connections = new Map<ClusterKey, Connection>();
   return {
     async connectionFor(key, cluster, round) {
@@ -62,9 +69,9 @@ export function createConnections(credentialsDir: string, execFor: ExecRuntimeFo
         return cached;
       }
       closeConnection(cached);
-      const fresh = await openConnection(location, content, contentHash, execFor(key), { timedOut: cached?.timedOut ?? false, round });
+      const fresh = await openConnection(location, content, contentHash, environment, key, { timedOut: cached?.timedOut ?? false, round });
       connections.set(key, fresh);
-      onLoaded?.(key);
+      environment.onLoaded?.(key);
       return fresh;
     },
     current(key) {
@@ -109,7 +116,8 @@ async function openConnection(
   location: KubeconfigLocation,
   content: Buffer,
   contentHash: string,
-  exec: ExecRuntime,
+  environment: ConnectionEnvironment,
+  key: ClusterKey,
   carried: { timedOut: boolean; round: number },
 ): Promise<Connection> {
   const fresh: Connection = {
@@ -122,7 +130,11 @@ async function openConnection(
     lastUsedRound: carried.round,
   };
   try {
-    const endpoint = await loadClusterEndpoint(content.toString('utf8'), dirname(location.path), exec);
+    const endpoint = await loadClusterEndpoint(content.toString('utf8'), dirname(location.path), environment.execFor(key));
+    if (endpoint.proxy === undefined) {
+      const proxy = proxyFromEnvironment(endpoint.server, environment.proxyEnv);
+      if (proxy) endpoint.proxy = proxy;
+    }
     fresh.referencedStamps = await stampsOf(endpoint.files);
     fresh.target = { endpoint, agent: createAgent(endpoint) };
   } catch (err) {

@@ -48,6 +48,8 @@ export interface ProberOptions {
   pluginTimeoutMs?: number;
   /** Wall clock (epoch ms) that exec credentials expire by. */
   wallClock?: () => number;
+  /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY for kubeconfigs without proxy-url (default process.env). */
+  proxyEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ClusterProber extends Prober, ClusterReader {
@@ -87,7 +89,11 @@ export function createProber(options: ProberOptions): ClusterProber {
     // Only the operator's log sees what a failing plugin printed; the status gets the exit code.
     onFailure: (fields) => logger?.warn({ cluster: key, ...fields }, 'exec credential plugin failed'),
   });
-  const connections = createConnections(options.credentialsDir, execFor, (key) => logger?.debug({ cluster: key }, 'kubeconfig loaded'));
+  const connections = createConnections(options.credentialsDir, {
+    execFor,
+    proxyEnv: options.proxyEnv ?? process.env,
+    onLoaded: (key) => logger?.debug({ cluster: key }, 'kubeconfig loaded'),
+  });
   let round = 0;
 
   return {

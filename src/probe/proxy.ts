@@ -98,3 +98,53 @@ function proxyErrorText(code: string | undefined): string {
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'x509: its certificate is not valid for its name';
   return code ?? 'connection failed';
 }
+
+/**
+ * The proxy a Go client (kubectl, helm) would take from HTTPS_PROXY/HTTP_PROXY and NO_PROXY for a
+ * server without `proxy-url`, so the prober goes the way helm does. Loopback is never proxied.
+ */
+export function proxyFromEnvironment(server: URL, env: Readonly<Record<string, string | undefined>>): URL | undefined {
+  const variable = server.protocol === 'https:' ? ['HTTPS_PROXY', 'https_proxy'] : ['HTTP_PROXY', 'http_proxy'];
+  const name = variable.find((v) => env[v]);
+  if (name === undefined) return undefined;
+  const host = server.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || (net.isIP(host) && isLoopback(host))) return undefined;
+  const port = server.port || (server.protocol === 'https:' ? '443' : '80');
+  const noProxy = env['NO_PROXY'] ?? env['no_proxy'] ?? '';
+  if (noProxy.split(',').some((entry) => bypasses(entry.trim().toLowerCase(), host, port))) return undefined;
+  const raw = env[name]!;
+  return parseProxyUrl(raw.includes('://') ? raw : `http://${raw}`, name);
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.');
+}
+
+/** One NO_PROXY entry, as Go reads it: `*`, an IP, a CIDR, or a domain with an optional port. */
+function bypasses(entry: string, host: string, port: string): boolean {
+  if (entry === '') return false;
+  if (entry === '*') return true;
+  if (entry.includes('/')) return net.isIP(host) !== 0 && inCidr(host, entry);
+  if (net.isIP(entry.replace(/^\[|\]$/g, ''))) return entry.replace(/^\[|\]$/g, '') === host;
+  const m = /^(.*?)(?::(\d+))?$/.exec(entry)!;
+  if (m[2] !== undefined && m[2] !== port) return false;
+  let domain = m[1]!.replace(/^\*\./, '.');
+  if (domain === '') return false;
+  if (!domain.startsWith('.')) {
+    if (host === domain) return true;
+    domain = `.${domain}`;
+  }
+  return host.endsWith(domain);
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base = '', bitsText = ''] = cidr.split('/');
+  const list = new net.BlockList();
+  const family = net.isIPv6(base) ? 'ipv6' : 'ipv4';
+  try {
+    list.addSubnet(base, Number(bitsText), family);
+    return list.check(ip, net.isIPv6(ip) ? 'ipv6' : 'ipv4');
+  } catch {
+    return false;
+  }
+}

@@ -55,7 +55,10 @@ describe('client certificates', () => {
   });
 });
 
-/** A forward proxy that only tunnels (CONNECT), as corporate proxies do; records what it was asked. */
+/**
+ * A forward proxy that only tunnels (CONNECT), as corporate proxies do; records what it was asked.
+ * Every name resolves to 127.0.0.1 behind it, as names only the proxy's network knows do.
+ */
 async function startProxy(tls?: { certPem: string; keyPem: string }) {
   const seen: Array<{ target: string; auth?: string }> = [];
   let refuse = false;
@@ -66,8 +69,8 @@ async function startProxy(tls?: { certPem: string; keyPem: string }) {
     tunnels.add(socket);
     seen.push({ target: req.url ?? '', ...(req.headers['proxy-authorization'] ? { auth: req.headers['proxy-authorization'] } : {}) });
     if (refuse) return socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
+    const port = (req.url ?? '').split(':').pop();
+    const upstream = net.connect(Number(port), '127.0.0.1', () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(socket).pipe(upstream);
@@ -120,6 +123,31 @@ describe('proxy-url', () => {
       assert.equal(proxy.seen.length, 1);
       const untrusted = `proxy 127.0.0.1:${new URL(proxy.url).port}: x509: its certificate is not trusted by the kubeconfig's certificate authority`;
       assert.equal((await probe(p, 'proxied', 'untrusted')).message, untrusted);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('without proxy-url, HTTPS_PROXY and NO_PROXY are honoured as by helm; loopback never goes through a proxy', async () => {
+    const proxy = await startProxy();
+    try {
+      const port = new URL(sim.url).port;
+      // A name only the proxy's network resolves; the certificate is checked against `localhost`.
+      const server = `https://cluster1.internal.test:${port}`;
+      writeCredential(credentials, 'envproxy/remote.kubeconfig', kubeconfigYaml({ server, caPem: sim.caPem, token: sim.token, cluster: { 'tls-server-name': 'localhost' } }));
+      writeCredential(credentials, 'envproxy/loopback.kubeconfig', kubeconfigYaml({ server: sim.url, caPem: sim.caPem, token: sim.token }));
+      const withEnv = (env: Record<string, string>) => {
+        const p = createProber({ credentialsDir: credentials, timeoutMs: 3000, proxyEnv: env });
+        probers.push(p);
+        return p;
+      };
+      const proxied = withEnv({ HTTPS_PROXY: proxy.url.replace('http://', ''), NO_PROXY: 'other.test,10.0.0.0/8' });
+      assert.equal((await probe(proxied, 'envproxy', 'remote')).ok, true);
+      assert.equal((await probe(proxied, 'envproxy', 'loopback')).ok, true);
+      assert.deepEqual(proxy.seen, [{ target: `cluster1.internal.test:${port}` }]);
+      const bypassed = withEnv({ HTTPS_PROXY: proxy.url, NO_PROXY: '.internal.test' });
+      assert.equal((await probe(bypassed, 'envproxy', 'remote')).message, 'cannot resolve host cluster1.internal.test');
+      assert.equal(proxy.seen.length, 1);
     } finally {
       await proxy.close();
     }
