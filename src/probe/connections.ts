@@ -1,7 +1,9 @@
 // The connection to each cluster's API server: its parsed kubeconfig (or why it is unusable) and
 // a kept-alive agent, reused while the kubeconfig and the files it names are unchanged. A changed
 // file, a rotated CA or token, is noticed on the next probe; clusters gone from the fleet for a
-// few rounds have their connection closed.
+// few rounds have their connection closed. A connection also holds the kubeconfig's exec plugin
+// credential (see exec-plugin.ts) for as long as the kubeconfig is unchanged, and goes through the
+// kubeconfig's proxy-url or, without one, the environment's HTTPS_PROXY as helm does.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
