@@ -175,6 +175,7 @@ describe('exec plugins that give no credential', () => {
       'users[0].user.exec: plugin "node" answered client.authentication.k8s.io/v1beta1, but users[0].user.exec.apiVersion asks for client.authentication.k8s.io/v1',
     );
     assert.equal(await failing('empty', {}, {}), 'users[0].user.exec: plugin "node" answered neither a token nor a client certificate');
+    assert.equal(await failing('flood', {}, { raw: 'x'.repeat(2 * 1024 * 1024) }), 'users[0].user.exec: plugin "node" printed more than 1048576 bytes');
   });
 
   test('a kubeconfig the prober cannot use names the field', async () => {
