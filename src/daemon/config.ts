@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { isScpLike } from '../git/location.ts';
 import { parseDuration } from '../model/duration.ts';
 import { envName, OPTIONS, SECRET_ENV, type OptionKey } from './options.ts';
 
@@ -43,7 +44,15 @@ export interface DaemonConfig {
   unreadyAfterMs: number;
   author: { name: string; email: string };
   /** Never logged: the logger redacts these paths, and `describeConfig` leaves them out. */
-  secrets: { gitUsername?: string; gitToken?: string; gitPassword?: string; webhookSecret?: string };
+  secrets: {
+    gitUsername?: string;
+    gitToken?: string;
+    gitPassword?: string;
+    /** Absolute; read again whenever it changes (a GitHub App token lives an hour). */
+    gitTokenFile?: string;
+    gitPasswordFile?: string;
+    webhookSecret?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -105,6 +114,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
       gitUsername: get('gitUsername'),
       gitToken: secretFrom(v, 'gitTokenFile', SECRET_ENV.gitToken),
       gitPassword: secretFrom(v, 'gitPasswordFile', SECRET_ENV.gitPassword),
+      ...secretFiles(v),
       webhookSecret: secretFrom(v, 'webhookSecretFile', SECRET_ENV.webhookSecret),
     },
   };
@@ -181,6 +191,13 @@ function secretFrom(v: OptionValues, fileKey: OptionKey, envVar: string): string
   return nonEmpty(v.env[envVar]);
 }
 
+/** The token and password files, for the Git client to read again when they change. */
+function secretFiles(v: OptionValues): { gitTokenFile?: string; gitPasswordFile?: string } {
+  const token = v.raw.get('gitTokenFile');
+  const password = v.raw.get('gitPasswordFile');
+  return { ...(token ? { gitTokenFile: resolve(v.cwd, token) } : {}), ...(password ? { gitPasswordFile: resolve(v.cwd, password) } : {}) };
+}
+
 /** The configuration as it is safe to log: everything but the secrets, which show as present or not. */
 export function describeConfig(config: DaemonConfig): Record<string, unknown> {
   const { secrets, ...rest } = config;
@@ -200,8 +217,9 @@ function parseListen(text: string): ListenAddress {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
+/** A URL, or git's scp-like `[user@]host:path`, which is SSH and never a folder to resolve. */
 function looksLikeUrl(repo: string): boolean {
-  return /^(https?|git|ssh|file):\/\//.test(repo);
+  return /^(https?|git|ssh|git\+ssh|file):\/\//.test(repo) || isScpLike(repo);
 }
 
 function readConfigFile(path: string, readFile: (p: string) => string): Partial<Record<OptionKey, string>> {

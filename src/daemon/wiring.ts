@@ -54,7 +54,8 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   const { logger } = deps;
   const repo = openRepository(config, deps);
   const helm = await resolveHelm({ ...(config.helmBinary ? { flag: config.helmBinary } : {}), env: deps.env, projectRoot: PROJECT_ROOT });
-  const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }) });
+  // Exec credential plugins and proxies see the same environment under the prober as under helm.
+  const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }), pluginEnv: deps.env, proxyEnv: deps.env });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
   logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
   const runCycle = createCycle({
@@ -101,6 +102,8 @@ function openRepository(config: DaemonConfig, deps: RuntimeDeps): Repo {
       ...(config.secrets.gitUsername ? { username: config.secrets.gitUsername } : {}),
       ...(config.secrets.gitToken ? { token: config.secrets.gitToken } : {}),
       ...(config.secrets.gitPassword ? { password: config.secrets.gitPassword } : {}),
+      ...(config.secrets.gitTokenFile ? { tokenFile: config.secrets.gitTokenFile } : {}),
+      ...(config.secrets.gitPasswordFile ? { passwordFile: config.secrets.gitPasswordFile } : {}),
     },
     author: config.author,
     logger: deps.logger.child({ component: 'git' }),

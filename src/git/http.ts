@@ -28,3 +28,20 @@ export function gitHttpClient(opts: { timeoutMs: number; base?: GitHttpClient })
     },
   };
 }
+
+/**
+ * Every request carries the credentials of the moment: a token file rotated under a running daemon
+ * is used from the next request on, without a restart (isomorphic-git takes its credentials once).
+ */
+export function withCurrentCredentials(base: GitHttpClient, current: () => Promise<{ username: string; password: string } | undefined>): GitHttpClient {
+  return {
+    request: async (req) => {
+      const credentials = await current();
+      if (!credentials) return base.request(req);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers ?? {})) if (name.toLowerCase() !== 'authorization') headers[name] = value;
+      headers['Authorization'] = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+      return base.request({ ...req, headers });
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // Credentials come from flags, an environment variable or a file; a URL with userinfo is
 // accepted, but the userinfo is moved into the credentials and never shown again.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GitError } from './errors.ts';
@@ -12,6 +12,9 @@ export interface GitAuth {
   password?: string;
   /** A personal access token; sent as the basic-auth password (username `x-access-token` unless given). */
   token?: string;
+  /** Files the token and password are read from again whenever they change (GitHub App tokens live an hour). */
+  tokenFile?: string;
+  passwordFile?: string;
 }
 
 export type RepoLocation =
@@ -24,10 +27,11 @@ export type RepoLocation =
  */
 export function parseRepoLocation(repo: string, cwd: string): RepoLocation {
   const trimmed = repo.trim();
-  if (/^ssh:\/\//i.test(trimmed) || /^git\+ssh:\/\//i.test(trimmed) || /^[\w.-]+@[\w.-]+:/.test(trimmed)) {
+  if (/^ssh:\/\//i.test(trimmed) || /^git\+ssh:\/\//i.test(trimmed) || isScpLike(trimmed)) {
+    const https = httpsEquivalent(trimmed);
     throw new GitError(
       'unsupported-transport',
-      `${redactUrl(trimmed)}: SSH URLs are not supported (gitset uses isomorphic-git, which speaks only HTTP(S) and local repositories); use the https:// URL of the repository with a token instead`,
+      `${redactUrl(trimmed)}: SSH URLs are not supported (gitset uses isomorphic-git, which speaks only HTTP(S) and local repositories); use the https:// URL of the repository${https ? ` (${https})` : ''} with a token instead`,
     );
   }
   if (/^https?:\/\//i.test(trimmed)) {
@@ -48,6 +52,26 @@ export function parseRepoLocation(repo: string, cwd: string): RepoLocation {
   return { kind: 'local', path: resolve(cwd, trimmed) };
 }
 
+/**
+ * Git's own rule for `[user@]host:path` (scp-like SSH): a colon before any slash, and no `://`.
+ * `git@github.com:acme/fleet.git` is a remote, never a folder of that name; `./a:b` is a folder.
+ */
+export function isScpLike(repo: string): boolean {
+  if (repo.includes('://')) return false;
+  const colon = repo.indexOf(':');
+  if (colon <= 0) return false;
+  const slash = repo.indexOf('/');
+  return slash < 0 || colon < slash;
+}
+
+/** `git@github.com:acme/fleet.git` or `ssh://git@github.com/acme/fleet.git` → `https://github.com/acme/fleet.git`. */
+function httpsEquivalent(repo: string): string | undefined {
+  const scp = /^(?:[^@/]+@)?([\w.-]+):(?!\/)(.+)$/.exec(repo);
+  if (scp && !repo.includes('://')) return `https://${scp[1]}/${scp[2]!.replace(/^\/+/, '')}`;
+  const ssh = /^(?:git\+)?ssh:\/\/(?:[^@/]+@)?([\w.-]+)(?::\d+)?\/(.+)$/i.exec(repo);
+  return ssh ? `https://${ssh[1]}/${ssh[2]}` : undefined;
+}
+
 /** The URL as it may appear in logs, errors and status: no `user:password@`. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
@@ -61,8 +85,10 @@ export function mergeAuth(...sources: Array<GitAuth | undefined>): GitAuth | und
     if (s.username) out.username = s.username;
     if (s.password) out.password = s.password;
     if (s.token) out.token = s.token;
+    if (s.tokenFile) out.tokenFile = s.tokenFile;
+    if (s.passwordFile) out.passwordFile = s.passwordFile;
   }
-  return out.username || out.password || out.token ? out : undefined;
+  return out.username || out.password || out.token || out.tokenFile || out.passwordFile ? out : undefined;
 }
 
 export interface CredentialSources {
@@ -105,6 +131,32 @@ export function basicCredentials(auth: GitAuth | undefined): { username: string;
   if (auth.token) return { username: auth.username ?? 'x-access-token', password: auth.token };
   if (auth.username || auth.password) return { username: auth.username ?? '', password: auth.password ?? '' };
   return undefined;
+}
+
+export type BasicCredentials = { username: string; password: string };
+
+/**
+ * The credentials to send now: `auth`'s, with the token and password read again from their files
+ * whenever a file changed (one `stat` per request). A file that is missing or empty for a moment,
+ * as while a mounted Secret is swapped, leaves the last value in place.
+ */
+export function currentCredentials(auth: GitAuth): () => Promise<BasicCredentials | undefined> {
+  let current: GitAuth = { ...auth };
+  const stamps = new Map<string, string>();
+  const refresh = async (field: 'token' | 'password', path: string | undefined) => {
+    if (!path) return;
+    const s = await stat(path).catch(() => undefined);
+    if (!s || stamps.get(path) === `${s.mtimeMs}:${s.size}:${s.ino}`) return;
+    const text = (await readFile(path, 'utf8').catch(() => '')).trim();
+    if (text === '') return;
+    current = { ...current, [field]: text };
+    stamps.set(path, `${s.mtimeMs}:${s.size}:${s.ino}`);
+  };
+  return async () => {
+    await refresh('token', auth.tokenFile);
+    await refresh('password', auth.passwordFile);
+    return basicCredentials(current);
+  };
 }
 
 /**

@@ -4,7 +4,9 @@ import type { PullResult, Repo, StatusFile } from '../model/ports.ts';
 import { workClone, type WorkClone } from './clone.ts';
 import { GitError } from './errors.ts';
 import { historyReader } from './history.ts';
-import type { GitHttpClient } from './http.ts';
+import nodeHttp from 'isomorphic-git/http/node';
+import { withCurrentCredentials, type GitHttpClient } from './http.ts';
+import { currentCredentials } from './location.ts';
 import { layoutSegs, statusFolderSegs, type RepoLayout } from './paths.ts';
 import { DEFAULT_AUTHOR, realClock, serialized, type GitLogger, type OpenRepoOptions } from './repo.ts';
 import { pushStatus, type PushPolicy } from './status-push.ts';
@@ -26,9 +28,12 @@ export interface RemoteRepoOptions
 export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   const layout: RepoLayout = { rootSegs: opts.rootSegs, statusSegs: opts.statusSegs };
   const clock = opts.clock ?? realClock;
+  // Token and password files are read again when they change; static credentials need no wrapper.
+  const rotating = opts.auth && (opts.auth.tokenFile || opts.auth.passwordFile) ? opts.auth : undefined;
+  const http = rotating ? withCurrentCredentials(opts.http ?? nodeHttp, currentCredentials(rotating)) : opts.http;
   const transport = remoteTransport({
     url: opts.url, branch: opts.branch, timeoutMs: opts.timeoutMs ?? 30_000,
-    ...(opts.auth ? { auth: opts.auth } : {}), ...(opts.http ? { http: opts.http } : {}),
+    ...(opts.auth ? { auth: opts.auth } : {}), ...(http ? { http } : {}),
   });
   const clone = workClone({ transport, workDir: opts.workDir, branch: opts.branch, layout, clock, log: opts.logger, maxPacks: opts.maxPacks ?? 100 });
   const separateStatus = opts.statusBranch && opts.statusBranch !== opts.branch ? opts.statusBranch : undefined;

@@ -5,13 +5,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ClusterKey } from '../model/objects.ts';
+import { PLUGIN_PASS_ENV, pluginEnvironment } from '../probe/plugin-env.ts';
 import { classifyStderr, HelmError, stderrSummary, type HelmAction } from './errors.ts';
 
-/** Variables helm (or a kubeconfig exec credential plugin) may need from the parent; nothing else leaks. */
-export const DEFAULT_PASS_ENV: readonly string[] = [
-  'PATH', 'HOME', 'TMPDIR', 'LANG', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
-];
+/**
+ * Variables helm (or a kubeconfig exec credential plugin) may need from the parent; besides these,
+ * the cloud SDKs' own (AWS_*, AZURE_*, GOOGLE_*, …) pass, as they do to the prober's plugins.
+ */
+export const DEFAULT_PASS_ENV: readonly string[] = PLUGIN_PASS_ENV;
 
 export interface HelmExecContext {
   helmPath: string;
@@ -24,11 +25,7 @@ export interface HelmExecContext {
  * `workDir`, so repository caches and registry logins never mix with the user's own helm.
  */
 export function helmEnvironment(workDir: string, parent: NodeJS.ProcessEnv, passEnv: readonly string[] = DEFAULT_PASS_ENV): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of passEnv) {
-    const value = parent[name];
-    if (value !== undefined) env[name] = value;
-  }
+  const env = pluginEnvironment(parent, passEnv);
   // KUBECACHEDIR: helm's Kubernetes client caches discovery under $HOME/.kube/cache, or under
   // the working directory when HOME is unset (a bare service environment); keep it ours too.
   const homes = { HELM_CACHE_HOME: 'cache', HELM_CONFIG_HOME: 'config', HELM_DATA_HOME: 'data', KUBECACHEDIR: 'kube-cache' } as const;

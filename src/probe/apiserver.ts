@@ -3,7 +3,10 @@
 // kubectl (`connection refused`, `x509: certificate signed by unknown authority`).
 import http from 'node:http';
 import https from 'node:https';
+import { ExecPluginError } from './errors.ts';
+import type { ExecCredential } from './exec-plugin.ts';
 import type { ClusterEndpoint } from './kubeconfig.ts';
+import { PROXY_FAILED, tunnelingAgent } from './proxy.ts';
 
 export interface APIServerAnswer {
   status: number;
@@ -39,20 +42,32 @@ export const BODY_TOO_LARGE = 'EBODYTOOLARGE';
 export function createAgent(endpoint: ClusterEndpoint): http.Agent {
   // Probes of one cluster are sequential; a second socket only covers a reset keep-alive one.
   const common = { keepAlive: true, maxSockets: 2, maxFreeSockets: 1 };
-  if (endpoint.server.protocol === 'http:') return new http.Agent(common);
-  const options: https.AgentOptions = { ...common, rejectUnauthorized: !endpoint.insecureSkipTLSVerify };
-  if (endpoint.secureContext !== undefined) {
-    options.secureContext = endpoint.secureContext;
-  } else {
-    if (endpoint.ca !== undefined) options.ca = endpoint.ca;
-    if (endpoint.clientCert !== undefined) options.cert = endpoint.clientCert;
-    if (endpoint.clientKey !== undefined) options.key = endpoint.clientKey;
+  const secure = endpoint.server.protocol === 'https:';
+  const options: https.AgentOptions = { ...common };
+  if (secure) {
+    options.rejectUnauthorized = !endpoint.insecureSkipTLSVerify;
+    // An exec plugin may hand out client certificates per request: those only apply without a shared context.
+    if (endpoint.secureContext !== undefined && endpoint.auth.kind !== 'exec') {
+      options.secureContext = endpoint.secureContext;
+    } else {
+      if (endpoint.ca !== undefined) options.ca = endpoint.ca;
+      if (endpoint.clientCert !== undefined) options.cert = endpoint.clientCert;
+      if (endpoint.clientKey !== undefined) options.key = endpoint.clientKey;
+    }
+    if (endpoint.tlsServerName !== undefined) options.servername = endpoint.tlsServerName;
   }
-  if (endpoint.tlsServerName !== undefined) options.servername = endpoint.tlsServerName;
-  return new https.Agent(options);
+  if (endpoint.proxy !== undefined) {
+    const proxyTls = { rejectUnauthorized: !endpoint.insecureSkipTLSVerify, ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}) };
+    return tunnelingAgent(endpoint.proxy, proxyTls, secure, options);
+  }
+  return secure ? new https.Agent(options) : new http.Agent(common);
 }
 
-/** GET `path` below the server URL. Rejects with Node's error on network/TLS failure or abort. */
+/**
+ * GET `path` below the server URL. Rejects with Node's error on network/TLS failure or abort, or an
+ * ExecPluginError when the credential plugin gives nothing. A 401 to a plugin's credential runs the
+ * plugin again and asks once more: the token may have been revoked before its expiry.
+ */
 export async function getFromAPIServer(
   endpoint: ClusterEndpoint,
   agent: http.Agent,
@@ -60,12 +75,72 @@ export async function getFromAPIServer(
   signal: AbortSignal,
   options: GetOptions = {},
 ): Promise<APIServerAnswer> {
+  const auth = endpoint.auth;
+  if (auth.kind !== 'exec') return getReusing(endpoint, agent, path, signal, options, staticCredential(endpoint));
+  const used = await untilAborted(auth.source.current(), signal);
+  const answer = await getReusing(endpoint, agent, path, signal, options, pluginCredential(used));
+  if (answer.status !== 401) return answer;
+  auth.source.refused(used);
+  const fresh = await untilAborted(auth.source.current(), signal);
+  if (fresh.token === used.token && fresh.clientCertificate?.cert === used.clientCertificate?.cert) return answer;
+  return getReusing(endpoint, agent, path, signal, options, pluginCredential(fresh));
+}
+
+/** What a request presents besides the agent's TLS settings. */
+interface RequestCredential {
+  authorization?: string;
+  cert?: string;
+  key?: string;
+}
+
+function staticCredential(endpoint: ClusterEndpoint): RequestCredential {
+  const auth = endpoint.auth;
+  switch (auth.kind) {
+    case 'none':
+    case 'exec':
+      return {};
+    case 'bearer':
+      return { authorization: `Bearer ${auth.token}` };
+    case 'basic':
+      return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+    default: {
+      const never: never = auth;
+      throw new Error(`unknown auth ${String(never)}`);
+    }
+  }
+}
+
+function pluginCredential(credential: ExecCredential): RequestCredential {
+  return {
+    ...(credential.token !== undefined ? { authorization: `Bearer ${credential.token}` } : {}),
+    ...(credential.clientCertificate ? { cert: credential.clientCertificate.cert, key: credential.clientCertificate.key } : {}),
+  };
+}
+
+/** A plugin run is shared by every request of the cluster: a probe that gives up does not stop it. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function getReusing(
+  endpoint: ClusterEndpoint,
+  agent: http.Agent,
+  path: string,
+  signal: AbortSignal,
+  options: GetOptions,
+  credential: RequestCredential,
+): Promise<APIServerAnswer> {
   try {
-    return await getOnce(endpoint, agent, path, signal, options);
+    return await getOnce(endpoint, agent, path, signal, options, credential);
   } catch (err) {
     // A keep-alive socket the server closed while idle fails the first write: retry once on a new one.
     if ((err as RequestError).reusedSocket && isResetCode((err as RequestError).code) && !signal.aborted) {
-      return await getOnce(endpoint, agent, path, signal, options);
+      return await getOnce(endpoint, agent, path, signal, options, credential);
     }
     throw err;
   }
@@ -79,7 +154,7 @@ function isResetCode(code: string | undefined): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
-function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, signal: AbortSignal, options: GetOptions): Promise<APIServerAnswer> {
+function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, signal: AbortSignal, options: GetOptions, credential: RequestCredential): Promise<APIServerAnswer> {
   const url = new URL(endpoint.server.href);
   // `path` may carry a query (`?labelSelector=owner%3Dhelm`); the server URL's own is dropped.
   const [pathname = '', query] = splitQuery(path);
@@ -88,25 +163,12 @@ function getOnce(endpoint: ClusterEndpoint, agent: http.Agent, path: string, sig
   url.hash = '';
   const maxBodyBytes = options.maxBodyBytes ?? PROBE_BODY_BYTES;
   const headers: http.OutgoingHttpHeaders = { accept: options.accept ?? 'application/json', 'user-agent': options.userAgent ?? 'gitset-probe' };
-  const auth = endpoint.auth;
-  switch (auth.kind) {
-    case 'none':
-      break;
-    case 'bearer':
-      headers['authorization'] = `Bearer ${auth.token}`;
-      break;
-    case 'basic':
-      headers['authorization'] = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-      break;
-    default: {
-      const never: never = auth;
-      throw new Error(`unknown auth ${String(never)}`);
-    }
-  }
+  if (credential.authorization !== undefined) headers['authorization'] = credential.authorization;
   const request = url.protocol === 'https:' ? https.request : http.request;
 
   return new Promise<APIServerAnswer>((resolve, reject) => {
-    const req = request(url, { method: 'GET', agent, headers, signal });
+    const tlsCredential = credential.cert !== undefined ? { cert: credential.cert, key: credential.key } : {};
+    const req = request(url, { method: 'GET', agent, headers, signal, ...tlsCredential });
     const ms = options.answerWithinMs;
     const waiting = ms === undefined ? undefined : setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${ms}ms`), { code: NO_ANSWER })), ms);
     req.on('error', (err: RequestError) => {
@@ -145,6 +207,8 @@ function splitQuery(path: string): [string, string | undefined] {
 
 /** What went wrong on the wire, in words a person knows; only error codes are looked at. */
 export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint): string {
+  // The plugin's messages name the kubeconfig field and were written to be shown.
+  if (err instanceof ExecPluginError) return err.message;
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   const host = endpoint.tlsServerName ?? endpoint.server.hostname;
   switch (code) {
@@ -189,6 +253,7 @@ export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint)
       return 'TLS handshake failed: the server rejected the client certificate';
     case BODY_TOO_LARGE:
     case NO_ANSWER:
+    case PROXY_FAILED:
       return (err as Error).message;
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_VERSION':

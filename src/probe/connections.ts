@@ -1,7 +1,9 @@
 // The connection to each cluster's API server: its parsed kubeconfig (or why it is unusable) and
 // a kept-alive agent, reused while the kubeconfig and the files it names are unchanged. A changed
 // file, a rotated CA or token, is noticed on the next probe; clusters gone from the fleet for a
-// few rounds have their connection closed.
+// few rounds have their connection closed. A connection also holds the kubeconfig's exec plugin
+// credential (see exec-plugin.ts) for as long as the kubeconfig is unchanged, and goes through the
+// kubeconfig's proxy-url or, without one, the environment's HTTPS_PROXY as helm does.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -10,7 +12,9 @@ import type { ClusterKey, SveltosCluster } from '../model/objects.ts';
 import { createAgent } from './apiserver.ts';
 import { kubeconfigRelativePath, locateKubeconfig, type KubeconfigLocation } from './credentials.ts';
 import { CredentialsError, KubeconfigError } from './errors.ts';
+import type { ExecRuntime } from './exec-plugin.ts';
 import { loadClusterEndpoint, type ClusterEndpoint } from './kubeconfig.ts';
+import { proxyFromEnvironment } from './proxy.ts';
 
 /** A probe failure whose message is already safe to commit. */
 export class ProbeFailure extends Error {}
@@ -40,7 +44,16 @@ export interface Connections {
   closeAll(): void;
 }
 
-export function createConnections(credentialsDir: string, onLoaded?: (key: ClusterKey) => void): Connections {
+/** What opening a connection needs besides the kubeconfig. */
+export interface ConnectionEnvironment {
+  /** Runs the exec credential plugins of one cluster's kubeconfig. */
+  execFor(key: ClusterKey): ExecRuntime;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY: used for a kubeconfig without proxy-url, as by helm. */
+  proxyEnv: Readonly<Record<string, string | undefined>>;
+  onLoaded?(key: ClusterKey): void;
+}
+
+export function createConnections(credentialsDir: string, environment: ConnectionEnvironment): Connections {
   const connections = new Map<ClusterKey, Connection>();
   return {
     async connectionFor(key, cluster, round) {
@@ -58,9 +71,9 @@ export function createConnections(credentialsDir: string, onLoaded?: (key: Clust
         return cached;
       }
       closeConnection(cached);
-      const fresh = await openConnection(location, content, contentHash, { timedOut: cached?.timedOut ?? false, round });
+      const fresh = await openConnection(location, content, contentHash, environment, key, { timedOut: cached?.timedOut ?? false, round });
       connections.set(key, fresh);
-      onLoaded?.(key);
+      environment.onLoaded?.(key);
       return fresh;
     },
     current(key) {
@@ -105,6 +118,8 @@ async function openConnection(
   location: KubeconfigLocation,
   content: Buffer,
   contentHash: string,
+  environment: ConnectionEnvironment,
+  key: ClusterKey,
   carried: { timedOut: boolean; round: number },
 ): Promise<Connection> {
   const fresh: Connection = {
@@ -117,7 +132,11 @@ async function openConnection(
     lastUsedRound: carried.round,
   };
   try {
-    const endpoint = await loadClusterEndpoint(content.toString('utf8'), dirname(location.path));
+    const endpoint = await loadClusterEndpoint(content.toString('utf8'), dirname(location.path), environment.execFor(key));
+    if (endpoint.proxy === undefined) {
+      const proxy = proxyFromEnvironment(endpoint.server, environment.proxyEnv);
+      if (proxy) endpoint.proxy = proxy;
+    }
     fresh.referencedStamps = await stampsOf(endpoint.files);
     fresh.target = { endpoint, agent: createAgent(endpoint) };
   } catch (err) {

@@ -7,6 +7,11 @@
 //   spec.kubeconfigName: N                    DIR/<namespace>/N
 //   spec.kubeconfigName: N, kubeconfigKeyName: K   DIR/<namespace>/N/K   (Secret N, key K)
 //   spec.kubeconfigKeyName: K alone           DIR/<namespace>/<name>/K
+//
+// Each has a flat twin, the same names joined by dots (DIR/<namespace>.<name>.kubeconfig,
+// DIR/<namespace>.N.K), so that one Kubernetes Secret, whose keys cannot hold a `/`, mounted as
+// DIR carries a whole fleet. Namespaces hold no dots, so the first dot always ends the namespace.
+// The folder layout is looked at first.
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { SveltosCluster } from '../model/objects.ts';
@@ -40,12 +45,12 @@ export interface KubeconfigLocation {
 export function locateKubeconfig(credentialsDir: string, cluster: SveltosCluster): KubeconfigLocation {
   const segments = kubeconfigSegments(cluster);
   for (const s of segments) checkSegment(s.value, s.field);
-  const shown = segments.map((s) => s.value).join('/');
+  const names = segments.map((s) => s.value);
+  const shown = names.join('/');
   const root = resolve(credentialsDir);
-  const path = join(root, ...segments.map((s) => s.value));
-
   const realRoot = realpathOrThrow(root, shown);
-  const realPath = realpathOrThrow(path, shown);
+  const realPath = realpathOf(join(root, ...names), shown) ?? realpathOf(join(root, names.join('.')), names.join('.'));
+  if (realPath === undefined) throw new CredentialsError('kubeconfig-not-found', `kubeconfig not found: ${shown} (nor ${names.join('.')})`);
   if (!realPath.startsWith(realRoot + sep)) {
     throw new CredentialsError('path-escape', `kubeconfig ${shown} resolves to a file outside the credentials directory`);
   }
@@ -57,6 +62,16 @@ export function locateKubeconfig(credentialsDir: string, cluster: SveltosCluster
   }
   if (!stats.isFile()) throw new CredentialsError('kubeconfig-unreadable', `kubeconfig is not a file: ${shown}`);
   return { path: realPath, stamp: `${stats.mtimeMs}:${stats.ctimeMs}:${stats.size}:${stats.ino}` };
+}
+
+/** The real path of `path`, undefined when it does not exist; other failures throw. */
+function realpathOf(path: string, shown: string): string | undefined {
+  try {
+    return realpathOrThrow(path, shown);
+  } catch (err) {
+    if (err instanceof CredentialsError && err.code === 'kubeconfig-not-found') return undefined;
+    throw err;
+  }
 }
 
 interface Segment {

@@ -27,8 +27,12 @@ export type KubeconfigErrorCode =
   | 'user-not-found'
   | 'server-missing'
   | 'server-invalid'
-  /** exec plugins, auth-provider, proxy-url: gitset only speaks plain TLS + token/basic/client cert. */
+  /** auth-provider, an exec apiVersion other than v1/v1beta1, a socks5 proxy-url. */
   | 'unsupported-auth'
+  /** A malformed `exec` section (no command, bad env, v1 without interactiveMode). */
+  | 'exec-config-invalid'
+  /** proxy-url is not a URL, or not of a scheme gitset speaks. */
+  | 'proxy-invalid'
   /** certificate-authority, client-certificate, client-key or tokenFile could not be read. */
   | 'referenced-file-unreadable'
   /** A certificate or key is not valid PEM, or the key does not match the certificate. */
@@ -38,6 +42,19 @@ export class KubeconfigError extends Error {
   override readonly name = 'KubeconfigError';
   constructor(
     readonly code: KubeconfigErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Why an exec credential plugin gave no credential; the message names the kubeconfig field. */
+export type ExecPluginErrorCode = 'exec-not-found' | 'exec-failed' | 'exec-timeout' | 'exec-output-invalid';
+
+export class ExecPluginError extends Error {
+  override readonly name = 'ExecPluginError';
+  constructor(
+    readonly code: ExecPluginErrorCode,
     message: string,
   ) {
     super(message);

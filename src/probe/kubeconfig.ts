@@ -1,18 +1,23 @@
-// Reading a kubeconfig into what a probe needs: the API server URL, the TLS settings and one
-// credential. Only static credentials are supported (token, tokenFile, client certificate,
-// username/password); exec plugins and auth-provider run code or talk to identity providers,
-// which a reconciler that commits its findings to Git should not do, so they are rejected
-// with a message that says so. Messages name kubeconfig fields, never their values.
+// Reading a kubeconfig into what a probe needs: the API server URL, the TLS settings, an optional
+// proxy and one credential: a token, a tokenFile, a client certificate, username/password, or an
+// exec credential plugin (run by exec-plugin.ts). auth-provider, gone from kubectl since 1.26, is
+// refused. Messages name kubeconfig fields (`users[0].user.exec.apiVersion`), never their values.
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { parseDocument } from 'yaml';
 import { KubeconfigError } from './errors.ts';
+import { DEFAULT_EXEC_TIMEOUT_MS, execCredentialSource, type CredentialSource, type ExecRuntime } from './exec-plugin.ts';
+import { execClusterInfo, parseExecConfig } from './kubeconfig-exec.ts';
+import { selectKubeconfigContext, stringField, type KubeconfigEntry, type YamlMap } from './kubeconfig-select.ts';
+import { pluginEnvironment } from './plugin-env.ts';
+import { parseProxyUrl } from './proxy.ts';
 
 export type ClusterAuth =
   | { kind: 'none' }
   | { kind: 'bearer'; token: string }
-  | { kind: 'basic'; username: string; password: string };
+  | { kind: 'basic'; username: string; password: string }
+  /** A credential plugin's token (or client certificate), asked for when a request needs it. */
+  | { kind: 'exec'; source: CredentialSource };
 
 export interface ClusterEndpoint {
   /** Base URL of the API server (may carry a path prefix, e.g. behind Rancher), no userinfo. */
@@ -24,6 +29,8 @@ export interface ClusterEndpoint {
   tlsServerName?: string;
   clientCert?: string;
   clientKey?: string;
+  /** `proxy-url`: an http:// or https:// proxy reached with CONNECT (userinfo kept for Proxy-Authorization). */
+  proxy?: URL;
   auth: ClusterAuth;
   /**
    * CA and client certificate, parsed once per kubeconfig change and shared by every connection
@@ -34,97 +41,42 @@ export interface ClusterEndpoint {
   files: string[];
 }
 
-type YamlMap = Record<string, unknown>;
-
-/** The cluster and user entries the kubeconfig's current context points at. Pure. */
-interface KubeconfigSelection {
-  cluster: YamlMap;
-  user: YamlMap;
-}
-
-/** Parses kubeconfig text and picks the current context's cluster and user. Throws `KubeconfigError`. */
-function selectKubeconfigContext(text: string): KubeconfigSelection {
-  const doc = parseDocument(text, { prettyErrors: false });
-  const firstError = doc.errors[0];
-  if (firstError) {
-    // The YAML library quotes the offending source, which may be a key: only the line number.
-    const line = firstError.linePos?.[0]?.line;
-    throw new KubeconfigError('kubeconfig-syntax', `kubeconfig is not valid YAML${line ? ` (line ${line})` : ''}`);
-  }
-  const root: unknown = doc.toJS();
-  if (!isMap(root)) throw new KubeconfigError('kubeconfig-syntax', 'kubeconfig is not a YAML mapping');
-
-  const clusters = namedEntries(root, 'clusters', 'cluster');
-  const users = namedEntries(root, 'users', 'user');
-  const contexts = namedEntries(root, 'contexts', 'context');
-  const current = typeof root['current-context'] === 'string' ? root['current-context'] : '';
-
-  let context: YamlMap | undefined;
-  if (current !== '') {
-    context = contexts.get(current);
-    if (!context) throw new KubeconfigError('context-not-found', `kubeconfig current-context "${current}" is not among its contexts`);
-  } else if (contexts.size === 1) {
-    context = [...contexts.values()][0];
-  } else if (contexts.size > 1) {
-    throw new KubeconfigError('context-not-found', 'kubeconfig has several contexts and no current-context');
-  }
-
-  if (!context) {
-    // No contexts at all: accept the unambiguous single cluster (and single user, if any).
-    if (clusters.size !== 1 || users.size > 1) {
-      throw new KubeconfigError('context-not-found', 'kubeconfig has no context');
-    }
-    return { cluster: [...clusters.values()][0]!, user: [...users.values()][0] ?? {} };
-  }
-  const clusterName = stringField(context, 'cluster') ?? '';
-  const cluster = clusters.get(clusterName);
-  if (!cluster) throw new KubeconfigError('cluster-not-found', `kubeconfig context refers to cluster "${clusterName}", which it does not define`);
-  const userName = stringField(context, 'user');
-  if (userName === undefined || userName === '') return { cluster, user: {} };
-  const user = users.get(userName);
-  if (!user) throw new KubeconfigError('user-not-found', `kubeconfig context refers to user "${userName}", which it does not define`);
-  return { cluster, user };
+/** What running exec plugins needs; by default the process's environment (filtered) and clock. */
+export function defaultExecRuntime(): ExecRuntime {
+  return { env: pluginEnvironment(process.env), timeoutMs: DEFAULT_EXEC_TIMEOUT_MS, now: () => Date.now() };
 }
 
 /**
  * Reads a kubeconfig's text into a `ClusterEndpoint`, loading the files it refers to (relative
  * paths are relative to `baseDir`, the kubeconfig's folder, as kubectl does). Throws `KubeconfigError`.
  */
-export async function loadClusterEndpoint(text: string, baseDir: string): Promise<ClusterEndpoint> {
-  const { cluster, user } = selectKubeconfigContext(text);
-  rejectUnsupported(cluster, user);
+export async function loadClusterEndpoint(text: string, baseDir: string, exec: ExecRuntime = defaultExecRuntime()): Promise<ClusterEndpoint> {
+  const { cluster: clusterEntry, user: userEntry } = selectKubeconfigContext(text);
+  const cluster = clusterEntry.entry;
+  const user = userEntry.entry;
+  rejectUnsupported(userEntry);
   const files: string[] = [];
-  const fileField = async (entry: YamlMap, field: string): Promise<string | undefined> => {
-    const name = stringField(entry, field);
-    if (name === undefined || name === '') return undefined;
-    const path = isAbsolute(name) ? name : join(baseDir, name);
-    files.push(path);
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'unreadable';
-      // Messages are committed to Git: an absolute path would show the host's layout, so only its file name.
-      const shown = isAbsolute(name) ? `${basename(name)} (absolute path)` : name;
-      throw new KubeconfigError('referenced-file-unreadable', `kubeconfig ${field} file ${why}: ${shown}`);
-    }
-  };
+  const fileField = (entry: KubeconfigEntry, field: string) => readReferencedFile(entry, field, baseDir, files);
 
-  const server = serverURL(cluster);
+  const server = serverURL(clusterEntry);
   const insecureSkipTLSVerify = cluster['insecure-skip-tls-verify'] === true;
-  const ca = pemData(cluster, 'certificate-authority-data') ?? (await fileField(cluster, 'certificate-authority'));
-  const clientCert = pemData(user, 'client-certificate-data') ?? (await fileField(user, 'client-certificate'));
-  const clientKey = pemData(user, 'client-key-data') ?? (await fileField(user, 'client-key'));
+  const ca = pemData(clusterEntry, 'certificate-authority-data') ?? (await fileField(clusterEntry, 'certificate-authority'));
+  const clientCert = pemData(userEntry, 'client-certificate-data') ?? (await fileField(userEntry, 'client-certificate'));
+  const clientKey = pemData(userEntry, 'client-key-data') ?? (await fileField(userEntry, 'client-key'));
   if ((clientCert === undefined) !== (clientKey === undefined)) {
-    throw new KubeconfigError('tls-material-invalid', 'kubeconfig has a client certificate without its key, or a key without its certificate');
+    throw new KubeconfigError('tls-material-invalid', `${userEntry.field}: has a client certificate without its key, or a key without its certificate`);
   }
 
   let auth: ClusterAuth = { kind: 'none' };
   const token = stringField(user, 'token');
   const username = stringField(user, 'username');
-  if (token) {
+  if (user['exec'] !== undefined && user['exec'] !== null) {
+    const config = parseExecConfig(user['exec'], `${userEntry.field}.exec`, baseDir);
+    auth = { kind: 'exec', source: execCredentialSource(config, config.provideClusterInfo ? execClusterInfo(cluster, server, ca) : undefined, exec) };
+  } else if (token) {
     auth = { kind: 'bearer', token };
   } else if (stringField(user, 'tokenFile')) {
-    const fromFile = ((await fileField(user, 'tokenFile')) ?? '').trim();
+    const fromFile = ((await fileField(userEntry, 'tokenFile')) ?? '').trim();
     if (fromFile !== '') auth = { kind: 'bearer', token: fromFile };
   } else if (username) {
     auth = { kind: 'basic', username, password: stringField(user, 'password') ?? '' };
@@ -134,33 +86,52 @@ export async function loadClusterEndpoint(text: string, baseDir: string): Promis
   if (!insecureSkipTLSVerify && ca !== undefined) endpoint.ca = ca;
   const tlsServerName = stringField(cluster, 'tls-server-name');
   if (tlsServerName) endpoint.tlsServerName = tlsServerName;
+  const proxy = stringField(cluster, 'proxy-url');
+  if (proxy) endpoint.proxy = parseProxyUrl(proxy, `${clusterEntry.field}.proxy-url`);
   if (clientCert !== undefined && clientKey !== undefined) {
     endpoint.clientCert = clientCert;
     endpoint.clientKey = clientKey;
   }
-  if (server.protocol === 'https:') endpoint.secureContext = secureContextOf(endpoint);
+  if (server.protocol === 'https:') endpoint.secureContext = secureContextOf(endpoint, clusterEntry.field, userEntry.field);
   return endpoint;
 }
 
-function rejectUnsupported(cluster: YamlMap, user: YamlMap): void {
-  const unsupported = (what: string) =>
-    new KubeconfigError('unsupported-auth', `kubeconfig uses ${what}, which gitset does not support`);
-  if (user['exec'] !== undefined && user['exec'] !== null) throw unsupported('an exec plugin');
-  if (user['auth-provider'] !== undefined && user['auth-provider'] !== null) throw unsupported('an auth-provider');
-  if (stringField(cluster, 'proxy-url')) throw unsupported('a proxy-url');
+/** A file a kubeconfig field names, read and remembered in `files` so a change is noticed. */
+async function readReferencedFile(entry: KubeconfigEntry, field: string, baseDir: string, files: string[]): Promise<string | undefined> {
+  const name = stringField(entry.entry, field);
+  if (name === undefined || name === '') return undefined;
+  const path = isAbsolute(name) ? name : join(baseDir, name);
+  files.push(path);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'unreadable';
+    // Messages are committed to Git: an absolute path would show the host's layout, so only its file name.
+    const shown = isAbsolute(name) ? `${basename(name)} (absolute path)` : name;
+    throw new KubeconfigError('referenced-file-unreadable', `${entry.field}.${field}: file ${why}: ${shown}`);
+  }
 }
 
-function serverURL(cluster: YamlMap): URL {
-  const raw = stringField(cluster, 'server');
-  if (raw === undefined || raw === '') throw new KubeconfigError('server-missing', 'kubeconfig cluster has no server');
+function rejectUnsupported(user: KubeconfigEntry): void {
+  if (user.entry['auth-provider'] !== undefined && user.entry['auth-provider'] !== null) {
+    throw new KubeconfigError(
+      'unsupported-auth',
+      `${user.field}.auth-provider: not supported (kubectl dropped auth providers in 1.26; use the provider's exec plugin, such as gke-gcloud-auth-plugin or kubelogin)`,
+    );
+  }
+}
+
+function serverURL(cluster: KubeconfigEntry): URL {
+  const raw = stringField(cluster.entry, 'server');
+  if (raw === undefined || raw === '') throw new KubeconfigError('server-missing', `${cluster.field}.server: is missing`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new KubeconfigError('server-invalid', 'kubeconfig server is not a valid URL');
+    throw new KubeconfigError('server-invalid', `${cluster.field}.server: is not a valid URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new KubeconfigError('server-invalid', `kubeconfig server must be an https:// URL (got ${url.protocol})`);
+    throw new KubeconfigError('server-invalid', `${cluster.field}.server: must be an https:// URL (got ${url.protocol})`);
   }
   // Credentials in the URL would travel into messages with it; the kubeconfig's user carries them.
   url.username = '';
@@ -169,18 +140,18 @@ function serverURL(cluster: YamlMap): URL {
 }
 
 /** A `*-data` field: base64 of PEM text. */
-function pemData(entry: YamlMap, field: string): string | undefined {
-  const raw = stringField(entry, field);
+function pemData(entry: KubeconfigEntry, field: string): string | undefined {
+  const raw = stringField(entry.entry, field);
   if (raw === undefined || raw === '') return undefined;
   const text = Buffer.from(raw, 'base64').toString('utf8');
   if (!text.includes('-----BEGIN')) {
-    throw new KubeconfigError('tls-material-invalid', `kubeconfig ${field} is not base64-encoded PEM`);
+    throw new KubeconfigError('tls-material-invalid', `${entry.field}.${field}: is not base64-encoded PEM`);
   }
   return text;
 }
 
 /** Fails now, with the field named, rather than at every connection with an OpenSSL code. */
-function secureContextOf(endpoint: ClusterEndpoint): SecureContext {
+function secureContextOf(endpoint: ClusterEndpoint, clusterField: string, userField: string): SecureContext {
   try {
     return createSecureContext({
       ...(endpoint.ca !== undefined ? { ca: endpoint.ca } : {}),
@@ -189,8 +160,8 @@ function secureContextOf(endpoint: ClusterEndpoint): SecureContext {
   } catch {
     // Only on failure: find out which half to name.
     const caIsValid = endpoint.ca === undefined || succeeds(() => createSecureContext({ ca: endpoint.ca }));
-    if (!caIsValid) throw new KubeconfigError('tls-material-invalid', 'kubeconfig certificate-authority is not a valid PEM certificate');
-    throw new KubeconfigError('tls-material-invalid', 'kubeconfig client certificate or key is invalid, or they do not match');
+    if (!caIsValid) throw new KubeconfigError('tls-material-invalid', `${clusterField}.certificate-authority: is not a valid PEM certificate`);
+    throw new KubeconfigError('tls-material-invalid', `${userField}: the client certificate or key is invalid, or they do not match`);
   }
 }
 
@@ -201,29 +172,4 @@ function succeeds(fn: () => unknown): boolean {
   } catch {
     return false;
   }
-}
-
-function isMap(value: unknown): value is YamlMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringField(entry: YamlMap, field: string): string | undefined {
-  const value = entry[field];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** `clusters: [{name, cluster: {...}}]` → name → inner map. */
-function namedEntries(root: YamlMap, listField: string, innerField: string): Map<string, YamlMap> {
-  const result = new Map<string, YamlMap>();
-  const list = root[listField];
-  if (list === undefined || list === null) return result;
-  if (!Array.isArray(list)) throw new KubeconfigError('kubeconfig-syntax', `kubeconfig ${listField} is not a list`);
-  for (const item of list) {
-    if (!isMap(item) || typeof item['name'] !== 'string') {
-      throw new KubeconfigError('kubeconfig-syntax', `kubeconfig ${listField} has an entry without a name`);
-    }
-    const inner = item[innerField];
-    result.set(item['name'], isMap(inner) ? inner : {});
-  }
-  return result;
 }

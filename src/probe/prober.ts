@@ -7,7 +7,9 @@ import { clusterKey, type ClusterKey, type SveltosCluster } from '../model/objec
 import type { ClusterReader, ProbeResult, Prober } from '../model/ports.ts';
 import { describeConnectionError, describeStatus, getFromAPIServer } from './apiserver.ts';
 import { createConnections, ProbeFailure, type Connection, type Connections } from './connections.ts';
+import { DEFAULT_EXEC_TIMEOUT_MS, type ExecRuntime } from './exec-plugin.ts';
 import type { ClusterEndpoint } from './kubeconfig.ts';
+import { pluginEnvironment } from './plugin-env.ts';
 import { apiServerGet, DEFAULT_READ_BODY_BYTES, DEFAULT_READ_TIMEOUT_MS } from './reader.ts';
 
 /** The part of a pino logger the prober uses. */
@@ -40,6 +42,14 @@ export interface ProberOptions {
   readTimeoutMs?: number;
   /** Largest answer an observation read takes (default 32 MiB; probes keep 64 KiB). */
   readBodyBytes?: number;
+  /** Environment kubeconfig exec plugins are given (filtered by pluginEnvironment; default process.env). */
+  pluginEnv?: NodeJS.ProcessEnv;
+  /** An exec plugin still running after this is stopped (default 60s); a probe waits no longer than its timeout. */
+  pluginTimeoutMs?: number;
+  /** Wall clock (epoch ms) that exec credentials expire by. */
+  wallClock?: () => number;
+  /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY for kubeconfigs without proxy-url (default process.env). */
+  proxyEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ClusterProber extends Prober, ClusterReader {
@@ -71,7 +81,19 @@ export function createProber(options: ProberOptions): ClusterProber {
   const logger = options.logger;
   const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   const readBodyBytes = options.readBodyBytes ?? DEFAULT_READ_BODY_BYTES;
-  const connections = createConnections(options.credentialsDir, (key) => logger?.debug({ cluster: key }, 'kubeconfig loaded'));
+  const pluginEnv = pluginEnvironment(options.pluginEnv ?? process.env);
+  const execFor = (key: ClusterKey): ExecRuntime => ({
+    env: pluginEnv,
+    timeoutMs: options.pluginTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+    now: options.wallClock ?? (() => Date.now()),
+    // Only the operator's log sees what a failing plugin printed; the status gets the exit code.
+    onFailure: (fields) => logger?.warn({ cluster: key, ...fields }, 'exec credential plugin failed'),
+  });
+  const connections = createConnections(options.credentialsDir, {
+    execFor,
+    proxyEnv: options.proxyEnv ?? process.env,
+    onLoaded: (key) => logger?.debug({ cluster: key }, 'kubeconfig loaded'),
+  });
   let round = 0;
 
   return {

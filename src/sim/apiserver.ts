@@ -3,10 +3,10 @@
 // clients (helm, kubectl, gitset's prober) talk to it as to any cluster. Failure injection
 // (latency, error answers, hanging, stop/start on the same port, a rebuild that comes back
 // empty) serves the failure tests.
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { createCertificateAuthority, issueServingCertificate } from './certs.ts';
+import { SimAuthenticator } from './apiserver-auth.ts';
+import { createCertificateAuthority, issueClientCertificate, issueServingCertificate, type CertificateAuthority, type ServingCertificate } from './certs.ts';
 import { listenOnLoopback } from './listen.ts';
 import { ResourceRegistry } from './apiserver-discovery.ts';
 import { ApiError, reasonForCode, sendJson, sendStatus } from './apiserver-http.ts';
@@ -18,7 +18,7 @@ import { runDeploymentController } from './apiserver-workloads.ts';
 import { serveDiscovery, serveOpenApi, versionInfo } from './apiserver-info.ts';
 
 export interface ApiServerOptions {
-  /** Bearer token clients must present. */
+  /** Bearer token clients may present (more with `grantToken`, or a client certificate). */
   token: string;
   /** gitVersion answered on /version, e.g. `v1.29.2+k3s1`. */
   version?: string;
@@ -46,6 +46,8 @@ const REQUEST_LOG_SIZE = 5000;
 
 export class SimApiServer {
   readonly caPem: string;
+  private readonly ca: CertificateAuthority;
+  private readonly auth: SimAuthenticator;
   private readonly cert: { certPem: string; keyPem: string };
   private readonly now: () => Date;
   private contents!: { store: ObjectStore; registry: ResourceRegistry; resources: ResourceApi };
@@ -61,10 +63,12 @@ export class SimApiServer {
 
   constructor(private readonly opts: ApiServerOptions) {
     const ca = createCertificateAuthority(`gitset-sim ${opts.name ?? 'cluster'} CA`);
+    this.ca = ca;
     this.caPem = ca.certPem;
     this.cert = issueServingCertificate(ca);
     this.port = opts.port ?? 0;
     this.now = opts.clock ?? (() => new Date());
+    this.auth = new SimAuthenticator(opts.token, this.now);
     this.contents = this.emptyCluster();
   }
 
@@ -110,6 +114,21 @@ export class SimApiServer {
     return this.opts.token;
   }
 
+  /** Accepts `token` too, until `expiresAt` by the server's clock when given. */
+  grantToken(token: string, expiresAt?: Date): void {
+    this.auth.grant(token, expiresAt);
+  }
+
+  /** Refuses `token` from now on (401), as a revoked or rotated credential. */
+  revokeToken(token: string): void {
+    this.auth.revoke(token);
+  }
+
+  /** A client certificate and key for `user`, signed by the cluster's CA, which the server accepts. */
+  issueClientCertificate(user: string): ServingCertificate {
+    return issueClientCertificate(this.ca, user);
+  }
+
   get listening(): boolean {
     return this.server?.listening ?? false;
   }
@@ -118,7 +137,9 @@ export class SimApiServer {
     if (this.server?.listening) return;
     // Go clients keep idle connections for 90 s; closing them sooner (Node's default is 5 s)
     // makes a reused connection fail mid-request now and then, which a real server does not do.
-    const server = createServer({ cert: this.cert.certPem, key: this.cert.keyPem }, (req, res) => {
+    // Like kube-apiserver: a client certificate is asked for (verified against the CA) but not required.
+    const tls = { cert: this.cert.certPem, key: this.cert.keyPem, ca: this.caPem, requestCert: true, rejectUnauthorized: false };
+    const server = createServer(tls, (req, res) => {
       this.serve(req, res).catch((err) => this.fail(res, err));
     });
     server.keepAliveTimeout = 120_000;
@@ -200,15 +221,6 @@ export class SimApiServer {
     });
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (!m) return false;
-    const given = Buffer.from(m[1]!.trim());
-    const expected = Buffer.from(this.opts.token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  }
-
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.record(req, res);
     if (this.hanging) {
@@ -221,7 +233,7 @@ export class SimApiServer {
       const code = this.failingCode;
       throw new ApiError(reasonForCode(code), `simulated failure: the server answers ${code}`, undefined, code);
     }
-    if (!this.authorized(req)) throw new ApiError('Unauthorized', 'Unauthorized');
+    if (!this.auth.authenticated(req)) throw new ApiError('Unauthorized', 'Unauthorized');
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const route = routeOf(url.pathname, this.registry);
     switch (route.kind) {

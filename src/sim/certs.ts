@@ -34,6 +34,7 @@ const OID = {
   keyUsage: '2.5.29.15',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
   subjectAltName: '2.5.29.17',
   subjectKeyId: '2.5.29.14',
   authorityKeyId: '2.5.29.35',
@@ -141,6 +142,25 @@ export function issueServingCertificate(ca: CertificateAuthority): ServingCertif
       extension(OID.extKeyUsage, false, seq(oid(OID.serverAuth))),
       extension(OID.subjectAltName, false, seq(asn1.create(CTX, 2, false, 'localhost'), ip('127.0.0.1'), ip('::1'))),
       extension(OID.subjectKeyId, false, octets(keyId(publicKey))),
+      extension(OID.authorityKeyId, false, seq(asn1.create(CTX, 0, false, Buffer.from(ca.keyId, 'hex').toString('binary')))),
+    ],
+  });
+  return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** A client certificate for user `commonName`, as kubeadm issues to admins: what client-certificate-data holds. */
+export function issueClientCertificate(ca: CertificateAuthority, commonName: string): ServingCertificate {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const certPem = certificate({
+    subject: commonName,
+    issuer: ca.commonName,
+    publicKey,
+    signingKey: createPrivateKey(ca.keyPem),
+    years: 1,
+    extensions: [
+      extension(OID.basicConstraints, true, seq()),
+      extension(OID.keyUsage, true, bits(7, Buffer.from([0x80]))),
+      extension(OID.extKeyUsage, false, seq(oid(OID.clientAuth))),
       extension(OID.authorityKeyId, false, seq(asn1.create(CTX, 0, false, Buffer.from(ca.keyId, 'hex').toString('binary')))),
     ],
   });

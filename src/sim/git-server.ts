@@ -35,14 +35,17 @@ export interface GitServer {
   /** `http://127.0.0.1:<port>/<name>` */
   url(repoName: string): string;
   stats: GitServerStats;
+  /** Accepts only these credentials from now on (a rotated token), or none when undefined. */
+  setAuth(auth: { username: string; password: string } | undefined): void;
   close(): Promise<void>;
 }
 
 export async function startGitServer(opts: GitServerOptions): Promise<GitServer> {
   const stats: GitServerStats = { requests: 0, refListings: 0, uploadPacks: 0, receivePacks: 0, unauthorized: 0 };
+  let auth = opts.auth;
   const server = createServer((req, res) => {
     stats.requests++;
-    if (opts.auth && !authorized(req, opts.auth)) {
+    if (auth && !authorized(req, auth)) {
       stats.unauthorized++;
       req.resume();
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="gitset test server"', 'Content-Type': 'text/plain' });
@@ -60,6 +63,9 @@ export async function startGitServer(opts: GitServerOptions): Promise<GitServer>
     port,
     url: (name) => `http://127.0.0.1:${port}/${name}`,
     stats,
+    setAuth: (next) => {
+      auth = next;
+    },
     close: () => closeServer(server),
   };
 }

@@ -21,6 +21,8 @@ export interface SimClusterOptions {
   token?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** The server's clock, which granted tokens expire by (default: the system's). */
+  clock?: () => Date;
 }
 
 export interface SimCluster {
@@ -63,7 +65,7 @@ export interface SimCluster {
 export async function startSimCluster(opts: SimClusterOptions): Promise<SimCluster> {
   const key = `${opts.namespace}/${opts.name}`;
   const token = opts.token ?? randomBytes(24).toString('hex');
-  const server = await startApiServer({ token, version: opts.version ?? 'v1.29.2+k3s1', port: opts.port, name: key });
+  const server = await startApiServer({ token, version: opts.version ?? 'v1.29.2+k3s1', port: opts.port, name: key, ...(opts.clock ? { clock: opts.clock } : {}) });
   const kubeconfig = (): string =>
     renderKubeconfig({ name: `${opts.namespace}-${opts.name}`, server: server.url, caPem: server.caPem, token });
   return {

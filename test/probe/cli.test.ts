@@ -50,7 +50,7 @@ describe('gitset probe', () => {
       rows.map(({ durationMs: _, ...rest }) => rest),
       [
         { namespace: 'civo', name: 'cluster1', ready: true, version: 'v1.29.2+k3s1' },
-        { namespace: 'civo', name: 'cluster2', ready: false, message: 'kubeconfig not found: civo/cluster2.kubeconfig' },
+        { namespace: 'civo', name: 'cluster2', ready: false, message: 'kubeconfig not found: civo/cluster2.kubeconfig (nor civo.cluster2.kubeconfig)' },
         { namespace: 'civo', name: 'cluster3', paused: true, ready: true, version: 'v1.29.2+k3s1', message: 'paused' },
       ],
     );
@@ -63,7 +63,7 @@ describe('gitset probe', () => {
     assert.deepEqual(lines, [
       ['NAMESPACE', 'NAME', 'READY', 'VERSION', 'MESSAGE'],
       ['civo', 'cluster1', 'true', 'v1.29.2+k3s1'],
-      ['civo', 'cluster2', 'false', 'kubeconfig not found: civo/cluster2.kubeconfig'],
+      ['civo', 'cluster2', 'false', 'kubeconfig not found: civo/cluster2.kubeconfig (nor civo.cluster2.kubeconfig)'],
       ['civo', 'cluster3', 'true', 'v1.29.2+k3s1', 'paused'],
     ]);
   });

@@ -53,7 +53,7 @@ describe('kubeconfigPathFor', () => {
       (err: unknown) =>
         err instanceof CredentialsError &&
         err.code === 'kubeconfig-not-found' &&
-        err.message === 'kubeconfig not found: civo/missing.kubeconfig',
+        err.message === 'kubeconfig not found: civo/missing.kubeconfig (nor civo.missing.kubeconfig)',
     );
   });
 
@@ -96,6 +96,17 @@ describe('kubeconfigPathFor', () => {
   test('rejects a namespace folder that is a symlink to outside', () => {
     symlinkSync(outside, join(dir, 'evilns'));
     assert.equal(codeOf(() => kubeconfigPathFor(dir, sveltosCluster('evilns', 'stolen'))), 'path-escape');
+  });
+
+  test('finds the flat key <namespace>.<name>.kubeconfig when there is no folder, and checks it the same way', () => {
+    const flat = writeCredential(dir, 'aws.eks1.kubeconfig', 'x');
+    assert.equal(kubeconfigPathFor(dir, sveltosCluster('aws', 'eks1')), flat);
+    const keyed = writeCredential(dir, 'aws.eks2-kubeconfig.value', 'x');
+    assert.equal(kubeconfigPathFor(dir, sveltosCluster('aws', 'eks2', { kubeconfigName: 'eks2-kubeconfig', kubeconfigKeyName: 'value' })), keyed);
+    const nested = writeCredential(dir, 'aws/eks1.kubeconfig', 'x');
+    assert.equal(kubeconfigPathFor(dir, sveltosCluster('aws', 'eks1')), nested, 'the folder layout comes first');
+    symlinkSync(join(outside, 'stolen.kubeconfig'), join(dir, 'aws.stolen.kubeconfig'));
+    assert.equal(codeOf(() => kubeconfigPathFor(dir, sveltosCluster('aws', 'stolen'))), 'path-escape');
   });
 
   test('follows symlinks that stay inside, as a mounted Kubernetes Secret has', () => {

@@ -90,28 +90,53 @@ describe('loadClusterEndpoint', () => {
     assert.equal((await loadClusterEndpoint(text, dir)).server.hostname, 'a');
   });
 
-  test('rejects exec plugins with a message a person understands', async () => {
-    const text = kubeconfigYaml({ server: 'https://h', user: { exec: { command: 'aws', args: ['eks', 'get-token'] } } });
-    assert.equal(await rejects(text, 'unsupported-auth'), 'kubeconfig uses an exec plugin, which gitset does not support');
+  test('reads an exec plugin; what it cannot run is refused naming the field', async () => {
+    const exec = (fields: Record<string, unknown>) => kubeconfigYaml({ server: 'https://h', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', command: 'aws', ...fields } } });
+    assert.equal((await loadClusterEndpoint(exec({ args: ['eks', 'get-token'] }), dir)).auth.kind, 'exec');
+    assert.equal(
+      await rejects(exec({ apiVersion: 'client.authentication.k8s.io/v1alpha1' }), 'unsupported-auth'),
+      'users[0].user.exec.apiVersion: client.authentication.k8s.io/v1alpha1 is not supported (gitset speaks client.authentication.k8s.io/v1 and client.authentication.k8s.io/v1beta1)',
+    );
+    assert.equal(await rejects(exec({ command: '' }), 'exec-config-invalid'), 'users[0].user.exec.command: is missing');
+    assert.equal(await rejects(exec({ env: [{ value: SECRET }] }), 'exec-config-invalid'), 'users[0].user.exec.env[0]: must have a name (without "=") and a value');
+    assert.equal(await rejects(exec({ interactiveMode: 'Sometimes' }), 'exec-config-invalid'), 'users[0].user.exec.interactiveMode: must be one of Never, IfAvailable, Always');
   });
 
-  test('rejects auth-provider and proxy-url', async () => {
-    await rejects(kubeconfigYaml({ server: 'https://h', user: { 'auth-provider': { name: 'oidc' } } }), 'unsupported-auth');
-    await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'proxy-url': 'http://proxy:3128' } }), 'unsupported-auth');
+  test('names the user entry the context picked, not the first one', async () => {
+    const text = stringify({
+      clusters: [{ name: 'c', cluster: { server: 'https://h' } }],
+      users: [{ name: 'other', user: { token: SECRET } }, { name: 'oidc', user: { 'auth-provider': { name: 'oidc' } } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'oidc' } }],
+      'current-context': 'x',
+    });
+    assert.match(await rejects(text, 'unsupported-auth'), /^users\[1\]\.user\.auth-provider: not supported/);
+  });
+
+  test('reads an http or https proxy-url; refuses socks5 naming the field', async () => {
+    const proxied = await loadClusterEndpoint(kubeconfigYaml({ server: 'https://h', cluster: { 'proxy-url': 'http://u:p@proxy:3128' } }), dir);
+    assert.equal(proxied.proxy?.host, 'proxy:3128');
+    assert.equal(
+      await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'proxy-url': 'socks5://proxy:1080' } }), 'proxy-invalid'),
+      'clusters[0].cluster.proxy-url: socks5 proxies are not supported (gitset speaks http:// and https:// proxies, with CONNECT)',
+    );
+    await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'proxy-url': 'not a url' } }), 'proxy-invalid');
   });
 
   test('names a missing referenced file as the kubeconfig wrote it', async () => {
     const message = await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'certificate-authority': 'nope/ca.crt' } }), 'referenced-file-unreadable');
-    assert.equal(message, 'kubeconfig certificate-authority file not found: nope/ca.crt');
+    assert.equal(message, 'clusters[0].cluster.certificate-authority: file not found: nope/ca.crt');
     const absolute = await rejects(kubeconfigYaml({ server: 'https://h', user: { tokenFile: join(dir, 'secret', 'tok') } }), 'referenced-file-unreadable');
-    assert.equal(absolute, 'kubeconfig tokenFile file not found: tok (absolute path)');
+    assert.equal(absolute, 'users[0].user.tokenFile: file not found: tok (absolute path)');
   });
 
   test('rejects broken TLS material without quoting it', async () => {
-    await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'certificate-authority-data': b64(SECRET) } }), 'tls-material-invalid');
+    assert.equal(
+      await rejects(kubeconfigYaml({ server: 'https://h', cluster: { 'certificate-authority-data': b64(SECRET) } }), 'tls-material-invalid'),
+      'clusters[0].cluster.certificate-authority-data: is not base64-encoded PEM',
+    );
     const other = issueServingCertificate(ca);
     const mismatched = { 'client-certificate-data': b64(client.certPem), 'client-key-data': b64(other.keyPem) };
-    await rejects(kubeconfigYaml({ server: 'https://h', user: mismatched }), 'tls-material-invalid');
+    assert.equal(await rejects(kubeconfigYaml({ server: 'https://h', user: mismatched }), 'tls-material-invalid'), 'users[0].user: the client certificate or key is invalid, or they do not match');
     await rejects(kubeconfigYaml({ server: 'https://h', user: { 'client-certificate-data': b64(client.certPem) } }), 'tls-material-invalid');
   });
 
@@ -125,7 +150,7 @@ describe('loadClusterEndpoint', () => {
       stringify({ clusters: [{ name: 'c', cluster }], users: [], contexts: [{ name: 'x', context }], 'current-context': 'x' });
     await rejects(text({ cluster: 'other' }), 'cluster-not-found');
     await rejects(text({ cluster: 'c', user: 'ghost' }), 'user-not-found');
-    await rejects(text({ cluster: 'c' }, {}), 'server-missing');
+    assert.equal(await rejects(text({ cluster: 'c' }, {}), 'server-missing'), 'clusters[0].cluster.server: is missing');
     await rejects(text({ cluster: 'c' }, { server: 'ftp://h' }), 'server-invalid');
     await rejects(stringify({ contexts: [], 'current-context': 'gone' }), 'context-not-found');
   });

@@ -153,7 +153,7 @@ describe('probing simulated clusters', () => {
   });
 
   test('unusable kubeconfigs fail their own cluster with a clear message; the others carry on', async () => {
-    writeCredential(credentials, 'civo/eks.kubeconfig', kubeconfigYaml({ server: cluster1.url, caPem: cluster1.caPem, user: { exec: { command: 'aws' } } }));
+    writeCredential(credentials, 'civo/eks.kubeconfig', kubeconfigYaml({ server: cluster1.url, caPem: cluster1.caPem, user: { exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'aws' } } }));
     const clusters = [
       ref(cluster1),
       sveltosCluster('civo', 'eks'),
@@ -167,8 +167,8 @@ describe('probing simulated clusters', () => {
       [...results.entries()].map(([key, r]) => `${key}: ${r.ok ? 'ok' : r.message}`),
       [
         'civo/cluster1: ok',
-        'civo/eks: kubeconfig uses an exec plugin, which gitset does not support',
-        'civo/gone: kubeconfig not found: civo/gone.kubeconfig',
+        'civo/eks: users[0].user.exec.apiVersion: client.authentication.k8s.io/v1alpha1 is not supported (gitset speaks client.authentication.k8s.io/v1 and client.authentication.k8s.io/v1beta1)',
+        'civo/gone: kubeconfig not found: civo/gone.kubeconfig (nor civo.gone.kubeconfig)',
         'civo/sneaky: spec.kubeconfigName "../../../etc/passwd" must be a plain file name inside the credentials directory',
         'civo/absolute: spec.kubeconfigName "/etc/passwd" must be a plain file name inside the credentials directory',
         'civo/cluster2: ok',
