@@ -22,7 +22,7 @@ export function register(program: Command, io: CliIO): void {
     const runtime = await buildRuntime(config, { logger, metrics, env: io.env, cwd: io.cwd });
     const daemon = await startDaemon({
       config,
-      runCycle: runtime.runCycle,
+      reconciler: runtime.reconciler,
       logger,
       metrics,
       ...(runtime.watchRepository ? { watchRepository: runtime.watchRepository } : {}),

@@ -45,25 +45,9 @@ export interface InForce {
 /** What a cycle keeps between runs about the manifests; all of it is found again after a restart. */
 export interface Revisions {
   cache: ManifestCache;
-  lastPull?: PullResult;
   inForce?: InForce;
   /** The inputs of the last head that did not validate, with its errors: not loaded again. */
   failedInputs?: { inputs: string; errors: string[] };
-}
-
-/** Fetches when asked (probe-only rounds reuse the last fetched revision). A failed fetch after a good one is not fatal. */
-export async function pullManifests(repo: Repo, revisions: Revisions, wanted: boolean, log: Logger, failures: string[]): Promise<PullResult> {
-  if (!wanted && revisions.lastPull) return revisions.lastPull;
-  try {
-    revisions.lastPull = await repo.pull();
-    if (revisions.lastPull.changed) log.info({ revision: revisions.lastPull.revision }, 'new revision of the manifests');
-  } catch (err) {
-    if (!revisions.lastPull) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    failures.push(`pull: ${message}`);
-    log.warn({ err: message, revision: revisions.lastPull.revision }, 'pull failed; continuing with the last fetched revision');
-  }
-  return revisions.lastPull;
 }
 
 /** Loads when the inputs changed; returns the errors of an invalid head, which leaves the last good revision in force. */

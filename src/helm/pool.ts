@@ -58,3 +58,103 @@ export async function runPerCluster<T>(
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason instanceof Error ? signal.reason : new DOMException('aborted before the task started', 'AbortError');
 }
+
+/** A task for the background lanes: `key` names what it works on (one task per key at a time). */
+export interface LaneTask<T> extends ClusterTask<T> {
+  key: string;
+}
+
+/**
+ * The daemon's helm calls in the background: at most `parallelism` clusters at once, one task
+ * at a time per cluster, in the order offered. Tasks waiting to start are replaced by every
+ * offer (each cycle plans afresh, so a task planned before a change never runs stale); running
+ * ones are never started twice and can be cut short per cluster or all at once.
+ */
+export interface Lanes<T> {
+  /** Replaces the tasks waiting to start; a task whose key runs is left out. */
+  offer(tasks: ReadonlyArray<LaneTask<T>>): void;
+  /** Keys of the tasks running now. */
+  runningKeys(): string[];
+  /** Aborts the task running on `cluster` and drops those waiting there; true when one ran. */
+  abortCluster(cluster: ClusterKey, reason: Error): boolean;
+  abortAll(reason: Error): void;
+  /** Starts nothing more and drops what waits. */
+  close(): void;
+  /** Resolves when nothing runs and nothing waits. */
+  idle(): Promise<void>;
+  readonly busy: boolean;
+}
+
+export function createLanes<T>(opts: { parallelism?: number; onSettled: (task: LaneTask<T>, result: PromiseSettledResult<T>, signal: AbortSignal) => void }): Lanes<T> {
+  const parallelism = Math.max(1, Math.floor(opts.parallelism ?? DEFAULT_PARALLELISM));
+  let waiting = new Map<ClusterKey, Array<LaneTask<T>>>();
+  const running = new Map<ClusterKey, { task: LaneTask<T>; controller: AbortController }>();
+  let closed = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const settleIdle = (): void => {
+    if (running.size > 0 || waiting.size > 0) return;
+    for (const w of idleWaiters.splice(0)) w();
+  };
+  const start = (task: LaneTask<T>): void => {
+    const controller = new AbortController();
+    running.set(task.cluster, { task, controller });
+    const done = (result: PromiseSettledResult<T>): void => {
+      running.delete(task.cluster);
+      opts.onSettled(task, result, controller.signal);
+      pump();
+    };
+    // A task that throws synchronously settles like one that rejects.
+    Promise.resolve()
+      .then(() => task.run(controller.signal))
+      .then((value) => done({ status: 'fulfilled', value }), (reason: unknown) => done({ status: 'rejected', reason }));
+  };
+  const pump = (): void => {
+    for (const [cluster, queue] of waiting) {
+      if (closed || running.size >= parallelism) break;
+      if (running.has(cluster)) continue;
+      const task = queue.shift();
+      if (queue.length === 0) waiting.delete(cluster);
+      if (task) start(task);
+    }
+    settleIdle();
+  };
+
+  return {
+    offer(tasks) {
+      if (closed) return;
+      const busyKeys = new Set([...running.values()].map((r) => r.task.key));
+      waiting = new Map();
+      for (const task of tasks) {
+        if (busyKeys.has(task.key)) continue;
+        const queue = waiting.get(task.cluster);
+        if (queue) queue.push(task);
+        else waiting.set(task.cluster, [task]);
+      }
+      pump();
+    },
+    runningKeys: () => [...running.values()].map((r) => r.task.key),
+    abortCluster(cluster, reason) {
+      waiting.delete(cluster);
+      const r = running.get(cluster);
+      r?.controller.abort(reason);
+      settleIdle();
+      return r !== undefined;
+    },
+    abortAll(reason) {
+      for (const r of running.values()) r.controller.abort(reason);
+    },
+    close() {
+      closed = true;
+      waiting = new Map();
+      settleIdle();
+    },
+    idle() {
+      if (running.size === 0 && waiting.size === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    get busy() {
+      return running.size > 0 || waiting.size > 0;
+    },
+  };
+}

@@ -91,7 +91,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
       const logger = createLogger({ level: config.logLevel, format: 'json', destination: sink });
       fleet.runtime = await buildRuntime(config, { logger, metrics, env: process.env, cwd: sandbox.root });
       const watch = fleet.runtime.watchRepository;
-      fleet.daemon = await startDaemon({ config, runCycle: fleet.runtime.runCycle, logger, metrics, ...(watch ? { watchRepository: watch } : {}) });
+      fleet.daemon = await startDaemon({ config, reconciler: fleet.runtime.reconciler, logger, metrics, ...(watch ? { watchRepository: watch } : {}) });
       return fleet.daemon;
     },
     async restartDaemon(flags = lastFlags, whileStopped) {
