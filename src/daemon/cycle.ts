@@ -170,8 +170,11 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
     memory.committer = createCommitter(memory.status, memory.lane, deps.logger, committed.previous);
   }
   const previous = memory.previous;
-  // A load waits for no Git operation: while one runs, the revision in force stays for this cycle.
-  if (mode.wait || !memory.lane.busy) memory.errors = await memory.lane.run(() => loadManifests(run, pulled));
+  // Loading new inputs reads the work tree, so it waits for no Git operation: while one runs, the
+  // revision in force stays for this cycle, and a cycle is woken once the operation has ended.
+  if (!needsGit(memory, pulled)) memory.errors = await loadManifests(run, pulled);
+  else if (mode.wait || !memory.lane.busy) memory.errors = await memory.lane.run(() => loadManifests(run, pulled));
+  else void memory.lane.run(async () => undefined).then(() => memory.wake('git-pulled'));
   const errors = memory.errors;
   const inForce = memory.revisions.inForce;
   let next: StatusSnapshot | undefined;
@@ -250,6 +253,14 @@ function combine(a: CycleReport, b: CycleReport): CycleReport {
     failures: [...a.failures, ...b.failures.filter((f) => !a.failures.includes(f))],
     committed: a.committed || b.committed,
   };
+}
+
+/** Whether loading the pulled inputs reads Git or the work tree (else it only re-records what is known). */
+function needsGit(memory: Memory, pulled: PullResult): boolean {
+  const { inForce, failedInputs } = memory.revisions;
+  const known = inForce?.inputs === pulled.inputsId || failedInputs?.inputs === pulled.inputsId;
+  const recorded = memory.revisionStatus.applied?.inputs === pulled.inputsId || memory.revisionStatus.failed?.inputs === pulled.inputsId;
+  return !known || !recorded || (failedInputs?.inputs === pulled.inputsId && !inForce);
 }
 
 /** Loads the pulled revision and records in status/gitset.yaml whether it applies; returns its errors when it does not. */

@@ -104,10 +104,13 @@ export function createLanes<T>(opts: { parallelism?: number; onSettled: (task: L
       opts.onSettled(task, result, controller.signal);
       pump();
     };
-    // A task that throws synchronously settles like one that rejects.
-    Promise.resolve()
-      .then(() => task.run(controller.signal))
-      .then((value) => done({ status: 'fulfilled', value }), (reason: unknown) => done({ status: 'rejected', reason }));
+    let work: Promise<T>;
+    try {
+      work = task.run(controller.signal);
+    } catch (err) {
+      work = Promise.reject(err); // a task that throws settles like one that rejects
+    }
+    work.then((value) => done({ status: 'fulfilled', value }), (reason: unknown) => done({ status: 'rejected', reason }));
   };
   const pump = (): void => {
     for (const [cluster, queue] of waiting) {

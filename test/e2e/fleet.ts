@@ -75,7 +75,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
           credentials: sandbox.credentialsDir,
           workDir: sandbox.workDir,
           probeInterval: '250ms',
-          probeTimeout: '300ms',
+          probeTimeout: '1s',
           pollInterval: '1s',
           listen: '127.0.0.1:0',
           shutdownGrace: '20s',
