@@ -68,6 +68,8 @@ interface Memory {
   last?: { planned: CycleResult; recorded: ActionOutcome[] };
   wake: (reason: TriggerReason) => void;
   accepting: boolean;
+  /** A load waiting for the Git lane; the cycle after it is woken. */
+  loading?: Promise<void>;
 }
 
 /** How a cycle runs: the daemon's (background work) or carried through (reconcile --once). */
@@ -174,7 +176,7 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
   // revision in force stays for this cycle, and a cycle is woken once the operation has ended.
   if (!needsGit(memory, pulled)) memory.errors = await loadManifests(run, pulled);
   else if (mode.wait || !memory.lane.busy) memory.errors = await memory.lane.run(() => loadManifests(run, pulled));
-  else void memory.lane.run(async () => undefined).then(() => memory.wake('git-pulled'));
+  else memory.loading ??= loadLater(run, pulled);
   const errors = memory.errors;
   const inForce = memory.revisions.inForce;
   let next: StatusSnapshot | undefined;
@@ -253,6 +255,18 @@ function combine(a: CycleReport, b: CycleReport): CycleReport {
     failures: [...a.failures, ...b.failures.filter((f) => !a.failures.includes(f))],
     committed: a.committed || b.committed,
   };
+}
+
+/** Loads once the Git lane is free, then wakes a cycle to apply what was loaded. */
+function loadLater(run: Run, pulled: PullResult): Promise<void> {
+  const { memory } = run;
+  return memory.lane
+    .run(() => loadManifests(run, pulled))
+    .then((errors) => void (memory.errors = errors), (err: unknown) => void run.log.error({ err: messageOf(err) }, 'loading the new revision failed'))
+    .finally(() => {
+      memory.loading = undefined;
+      memory.wake('git-pulled');
+    });
 }
 
 /** Whether loading the pulled inputs reads Git or the work tree (else it only re-records what is known). */
