@@ -6,53 +6,24 @@
 // with the probe's times; the shutdown kills the hung helm, commits its abort and exits 0.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveHelm } from '../../src/helm/binary.ts';
 import { PROJECT_ROOT } from '../../src/daemon/wiring.ts';
 import { startSandbox, type Sandbox } from '../../src/demo/sandbox.ts';
-import { alive, hangingHelm, startBlackHole, startGitProxy, startGitset } from './chaos.ts';
-import { names, seedManifests, waitFor } from './fleet.ts';
+import { alive, CHAOS_CLUSTERS, chaosManifests, hangClusters, hangingHelm, startGitProxy, startGitset } from './chaos.ts';
+import { names, waitFor } from './fleet.ts';
 
 const closers: Array<() => Promise<unknown>> = [];
 after(async () => {
   for (const c of closers.reverse()) await c().catch(() => undefined);
 });
 
-const cluster = (name: string, env: string) =>
-  `apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata:\n  name: ${name}\n  namespace: civo\n  labels:\n    env: ${env}\nspec: {}\n`;
-const profile = (name: string, env: string, release: string) => `apiVersion: config.projectsveltos.io/v1beta1
-kind: ClusterProfile
-metadata:
-  name: ${name}
-spec:
-  clusterSelector: {matchLabels: {env: ${env}}}
-  helmCharts:
-  - {repositoryURL: "http://127.0.0.1:18080", repositoryName: hello, chartName: hello/hello, chartVersion: 0.1.0, releaseName: ${release}, releaseNamespace: ${release}}
-`;
-
-/** The seed (cluster1, cluster2 in ClusterSet prod) plus a hung cluster, a black hole (profile edge) and cluster4 (profile stuck, whose helm hangs). */
-function manifests(): Record<string, string> {
-  return {
-    ...seedManifests(),
-    'clusters/cluster3.yaml': cluster('cluster3', 'edge'),
-    'clusters/blackhole.yaml': cluster('blackhole', 'edge'),
-    'clusters/cluster4.yaml': cluster('cluster4', 'misc'),
-    'profiles/edge.yaml': profile('edge', 'edge', 'edge-hello'),
-    'profiles/stuck.yaml': profile('stuck', 'misc', 'stuck-hello'),
-  };
-}
-
 async function chaosWorld(): Promise<{ sandbox: Sandbox; helmPath: string }> {
   const helm = await resolveHelm({ env: process.env, projectRoot: PROJECT_ROOT });
-  const sandbox = await startSandbox({ clusters: ['civo/cluster1', 'civo/cluster2', 'civo/cluster3', 'civo/cluster4'], manifests: manifests(), helmBinary: helm.path });
+  const sandbox = await startSandbox({ clusters: CHAOS_CLUSTERS, manifests: chaosManifests(), helmBinary: helm.path });
   closers.push(() => sandbox.close());
-  // cluster3 completes TLS and never answers; blackhole never completes TLS.
-  sandbox.clusters.get('civo/cluster3')!.hang(true);
-  const hole = await startBlackHole();
-  closers.push(() => hole.close());
-  const kubeconfig = await readFile(join(sandbox.credentialsDir, 'civo', 'cluster4.kubeconfig'), 'utf8');
-  await writeFile(join(sandbox.credentialsDir, 'civo', 'blackhole.kubeconfig'), kubeconfig.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${hole.port}`), { mode: 0o600 });
+  closers.push(await hangClusters(sandbox));
   return { sandbox, helmPath: helm.path };
 }
 

@@ -1,11 +1,53 @@
 // Failure injection for the chaos tests, for what the real parts cannot be made to do on cue:
 // a Git server that takes requests and does not answer, a TLS endpoint that never handshakes,
 // a helm that hangs on one release. Plus `gitset run` as a real process with its JSON log.
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { PROJECT_ROOT } from '../../src/daemon/wiring.ts';
+import type { Sandbox } from '../../src/demo/sandbox.ts';
+import { seedManifests } from '../../src/demo/seed.ts';
+
+/** The simulated clusters of the chaos world (the black hole is no simulated cluster). */
+export const CHAOS_CLUSTERS = ['civo/cluster1', 'civo/cluster2', 'civo/cluster3', 'civo/cluster4'];
+
+const cluster = (name: string, env: string) =>
+  `apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata:\n  name: ${name}\n  namespace: civo\n  labels:\n    env: ${env}\nspec: {}\n`;
+const profile = (name: string, env: string, release: string, chartUrl: string) => `apiVersion: config.projectsveltos.io/v1beta1
+kind: ClusterProfile
+metadata:
+  name: ${name}
+spec:
+  clusterSelector: {matchLabels: {env: ${env}}}
+  helmCharts:
+  - {repositoryURL: "${chartUrl}", repositoryName: hello, chartName: hello/hello, chartVersion: 0.1.0, releaseName: ${release}, releaseNamespace: ${release}}
+`;
+
+/**
+ * The seed (cluster1 and cluster2 in ClusterSet prod, kyverno on it) plus cluster3 and a black
+ * hole (profile edge: helm must never go there) and cluster4 (profile stuck, release
+ * `stuck-hello`, for a helm that hangs on it).
+ */
+export function chaosManifests(chartUrl = 'http://127.0.0.1:18080'): Record<string, string> {
+  return {
+    ...seedManifests(chartUrl),
+    'clusters/cluster3.yaml': cluster('cluster3', 'edge'),
+    'clusters/blackhole.yaml': cluster('blackhole', 'edge'),
+    'clusters/cluster4.yaml': cluster('cluster4', 'misc'),
+    'profiles/edge.yaml': profile('edge', 'edge', 'edge-hello', chartUrl),
+    'profiles/stuck.yaml': profile('stuck', 'misc', 'stuck-hello', chartUrl),
+  };
+}
+
+/** cluster3 completes TLS and never answers HTTP; civo/blackhole's kubeconfig points at a black hole. Returns the closer. */
+export async function hangClusters(sandbox: Sandbox): Promise<() => Promise<void>> {
+  sandbox.clusters.get('civo/cluster3')!.hang(true);
+  const hole = await startBlackHole();
+  const kubeconfig = await readFile(join(sandbox.credentialsDir, 'civo', 'cluster4.kubeconfig'), 'utf8');
+  await writeFile(join(sandbox.credentialsDir, 'civo', 'blackhole.kubeconfig'), kubeconfig.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${hole.port}`), { mode: 0o600 });
+  return () => hole.close();
+}
 
 /** A helm that hangs on `upgrade` of a release whose name contains `match` (its `sleep` child's pid in `pidFile`), real helm otherwise. */
 export async function hangingHelm(dir: string, realHelm: string, match = ''): Promise<{ path: string; pidFile: string }> {

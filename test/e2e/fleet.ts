@@ -52,10 +52,10 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-export async function startFleet(opts: { manifests?: (chartUrl: string) => Record<string, string> } = {}): Promise<Fleet> {
+export async function startFleet(opts: { manifests?: (chartUrl: string) => Record<string, string>; clusters?: string[] } = {}): Promise<Fleet> {
   const helm = await resolveHelm({ env: process.env, projectRoot: PROJECT_ROOT });
   // The chart repository's URL is only known once it runs: serve placeholder manifests, then fix them.
-  const sandbox = await startSandbox({ clusters: CLUSTERS, manifests: (opts.manifests ?? seedManifests)('http://127.0.0.1:18080'), helmBinary: helm.path });
+  const sandbox = await startSandbox({ clusters: opts.clusters ?? CLUSTERS, manifests: (opts.manifests ?? seedManifests)('http://127.0.0.1:18080'), helmBinary: helm.path });
   const env = gitCliEnv();
   const logs: string[] = [];
   const metrics = createMetrics();
