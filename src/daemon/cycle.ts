@@ -20,8 +20,8 @@ import { createHelmWork, type HelmWork } from './execute.ts';
 import { createCommitter, createGitLane, createPuller, type Committer, type GitLane, type Puller } from './git-work.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import type { ObserveSettings } from './observe-fleet.ts';
-import { lastGoodRepository, loadRevision, type Revisions } from './revision.ts';
-import { nextRevisionStatus, renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
+import { loadManifests, needsGit, type Revisions } from './revision.ts';
+import { renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
 import { createStatusWriter, type StatusWriter } from './status-writer.ts';
 import type { CycleRequest, TriggerReason } from './triggers.ts';
 
@@ -94,7 +94,7 @@ export function createReconciler(deps: CycleDeps): Reconciler {
     accepting: true,
   };
   let count = 0;
-  const busy = (): boolean => memory.work.busy || memory.puller.busy || (memory.committer?.busy ?? false);
+  const busy = (): boolean => memory.work.busy || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
   const cycle = async (request: CycleRequest, mode: Mode): Promise<CycleReport> => {
     const started = performance.now();
     const log = deps.logger.child({ cycle: ++count });
@@ -122,19 +122,10 @@ export function createReconciler(deps: CycleDeps): Reconciler {
       return combine(first, recorded);
     },
     async finish(graceMs) {
-      memory.accepting = false;
-      memory.work.close();
-      const grace = setTimeout(() => {
-        deps.logger.warn({ graceMs }, 'grace period over: aborting running helm calls');
-        memory.work.abortAll('aborted at shutdown (--shutdown-grace over)');
-      }, graceMs);
-      await memory.work.idle();
-      clearTimeout(grace);
+      await stopWork(memory, graceMs, deps.logger);
       return settleNow();
     },
-    async idle() {
-      while (busy()) await Promise.all([memory.work.idle(), memory.committer?.idle(), memory.puller.busy ? memory.puller.start().catch(() => undefined) : undefined]);
-    },
+    idle: () => settledWork(memory),
     get busy() {
       return busy();
     },
@@ -142,6 +133,25 @@ export function createReconciler(deps: CycleDeps): Reconciler {
       memory.wake = wake;
     },
   };
+}
+
+/** Shutdown: nothing new starts; running calls get `graceMs`, then they are killed. */
+async function stopWork(memory: Memory, graceMs: number, log: Logger): Promise<void> {
+  memory.accepting = false;
+  memory.work.close();
+  const grace = setTimeout(() => {
+    log.warn({ graceMs }, 'grace period over: aborting running helm calls');
+    memory.work.abortAll('aborted at shutdown (--shutdown-grace over)');
+  }, graceMs);
+  await memory.work.idle();
+  clearTimeout(grace);
+}
+
+/** Resolves when no helm call, pull, load or commit runs. */
+async function settledWork(memory: Memory): Promise<void> {
+  // Outcomes waiting to be recorded are not waited for here: recording takes a cycle, the daemon's.
+  const busy = (): boolean => memory.work.running || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
+  while (busy()) await Promise.all([memory.work.idle(), memory.committer?.idle(), memory.loading, memory.puller.busy ? memory.puller.start().catch(() => undefined) : undefined]);
 }
 
 /** `reconcile --once`, tests and benchmarks: one cycle carried through to its commit. */
@@ -267,28 +277,6 @@ function loadLater(run: Run, pulled: PullResult): Promise<void> {
       memory.loading = undefined;
       memory.wake('git-pulled');
     });
-}
-
-/** Whether loading the pulled inputs reads Git or the work tree (else it only re-records what is known). */
-function needsGit(memory: Memory, pulled: PullResult): boolean {
-  const { inForce, failedInputs } = memory.revisions;
-  const known = inForce?.inputs === pulled.inputsId || failedInputs?.inputs === pulled.inputsId;
-  const recorded = memory.revisionStatus.applied?.inputs === pulled.inputsId || memory.revisionStatus.failed?.inputs === pulled.inputsId;
-  return !known || !recorded || (failedInputs?.inputs === pulled.inputsId && !inForce);
-}
-
-/** Loads the pulled revision and records in status/gitset.yaml whether it applies; returns its errors when it does not. */
-async function loadManifests(run: Run, pulled: PullResult): Promise<string[] | undefined> {
-  const { deps, memory, log } = run;
-  const errors = await loadRevision(pulled, memory.revisions, deps.statusDir, log);
-  if (errors && !memory.revisions.inForce && memory.revisionStatus.applied) {
-    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, deps.statusDir, log);
-  }
-  const recorded = errors ? memory.revisionStatus.failed : memory.revisionStatus.applied;
-  const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;
-  memory.revisionStatus = nextRevisionStatus(memory.revisionStatus, { revision, inputs: pulled.inputsId }, errors);
-  deps.metrics.invalidRevision.set(errors ? 1 : 0);
-  return errors;
 }
 
 /** Records the breaker in status/gitset.yaml, says so in the log and the metrics when it flips. */

@@ -43,6 +43,9 @@ export interface HelmWork {
   abortAll(why: string): void;
   /** Resolves when no call runs or waits. */
   idle(): Promise<void>;
+  /** A call runs or waits to start. */
+  readonly running: boolean;
+  /** A call runs, waits, or ended and waits to be recorded by a cycle. */
   readonly busy: boolean;
 }
 
@@ -94,6 +97,9 @@ export function createHelmWork(opts: HelmWorkOptions): HelmWork {
     close: () => lanes.close(),
     abortAll: (why) => lanes.abortAll(new CutShort(why)),
     idle: () => lanes.idle(),
+    get running() {
+      return lanes.busy;
+    },
     get busy() {
       return lanes.busy || finished.length > 0;
     },

@@ -6,7 +6,8 @@ import type { PullResult, Repo } from '../git/repo.ts';
 import { loadRepository, parseManifests, type LoadedRepository, type ManifestCache } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import { prepareRevision, type Revision } from '../plan/cycle.ts';
-import type { RevisionRecord } from './revision-status.ts';
+import type { DaemonMetrics } from './metrics.ts';
+import { nextRevisionStatus, type RevisionRecord, type RevisionStatus } from './revision-status.ts';
 
 export type Validation = { ok: true } | { ok: false; errors: string[] };
 
@@ -66,3 +67,38 @@ export async function loadRevision(pulled: PullResult, revisions: Revisions, sta
   for (const d of loaded.diagnostics) log.warn({ file: d.file, line: d.line, object: d.object, code: d.code }, formatDiagnostic(d));
   return undefined;
 }
+
+/** What loading reads and updates of a cycle's memory. */
+export interface LoadState {
+  revisions: Revisions;
+  revisionStatus: RevisionStatus;
+}
+
+export interface LoadRun {
+  deps: { repo: Repo; statusDir: string; introducedAt?: (tip: string) => Promise<string>; metrics: DaemonMetrics };
+  memory: LoadState;
+  log: Logger;
+}
+
+/** Whether loading the pulled inputs reads Git or the work tree (else it only re-records what is known). */
+export function needsGit(memory: LoadState, pulled: PullResult): boolean {
+  const { inForce, failedInputs } = memory.revisions;
+  const known = inForce?.inputs === pulled.inputsId || failedInputs?.inputs === pulled.inputsId;
+  const recorded = memory.revisionStatus.applied?.inputs === pulled.inputsId || memory.revisionStatus.failed?.inputs === pulled.inputsId;
+  return !known || !recorded || (failedInputs?.inputs === pulled.inputsId && !inForce);
+}
+
+/** Loads the pulled revision and records in status/gitset.yaml whether it applies; returns its errors when it does not. */
+export async function loadManifests(run: LoadRun, pulled: PullResult): Promise<string[] | undefined> {
+  const { deps, memory, log } = run;
+  const errors = await loadRevision(pulled, memory.revisions, deps.statusDir, log);
+  if (errors && !memory.revisions.inForce && memory.revisionStatus.applied) {
+    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, deps.statusDir, log);
+  }
+  const recorded = errors ? memory.revisionStatus.failed : memory.revisionStatus.applied;
+  const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;
+  memory.revisionStatus = nextRevisionStatus(memory.revisionStatus, { revision, inputs: pulled.inputsId }, errors);
+  deps.metrics.invalidRevision.set(errors ? 1 : 0);
+  return errors;
+}
+

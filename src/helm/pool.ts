@@ -85,79 +85,93 @@ export interface Lanes<T> {
   readonly busy: boolean;
 }
 
-export function createLanes<T>(opts: { parallelism?: number; onSettled: (task: LaneTask<T>, result: PromiseSettledResult<T>, signal: AbortSignal) => void }): Lanes<T> {
-  const parallelism = Math.max(1, Math.floor(opts.parallelism ?? DEFAULT_PARALLELISM));
-  let waiting = new Map<ClusterKey, Array<LaneTask<T>>>();
-  const running = new Map<ClusterKey, { task: LaneTask<T>; controller: AbortController }>();
-  let closed = false;
-  let idleWaiters: Array<() => void> = [];
+interface LaneState<T> {
+  parallelism: number;
+  onSettled: (task: LaneTask<T>, result: PromiseSettledResult<T>, signal: AbortSignal) => void;
+  waiting: Map<ClusterKey, Array<LaneTask<T>>>;
+  running: Map<ClusterKey, { task: LaneTask<T>; controller: AbortController }>;
+  closed: boolean;
+  idleWaiters: Array<() => void>;
+}
 
-  const settleIdle = (): void => {
-    if (running.size > 0 || waiting.size > 0) return;
-    for (const w of idleWaiters.splice(0)) w();
+export function createLanes<T>(opts: { parallelism?: number; onSettled: LaneState<T>['onSettled'] }): Lanes<T> {
+  const st: LaneState<T> = {
+    parallelism: Math.max(1, Math.floor(opts.parallelism ?? DEFAULT_PARALLELISM)),
+    onSettled: opts.onSettled,
+    waiting: new Map(),
+    running: new Map(),
+    closed: false,
+    idleWaiters: [],
   };
-  const start = (task: LaneTask<T>): void => {
-    const controller = new AbortController();
-    running.set(task.cluster, { task, controller });
-    const done = (result: PromiseSettledResult<T>): void => {
-      running.delete(task.cluster);
-      opts.onSettled(task, result, controller.signal);
-      pump();
-    };
-    let work: Promise<T>;
-    try {
-      work = task.run(controller.signal);
-    } catch (err) {
-      work = Promise.reject(err); // a task that throws settles like one that rejects
-    }
-    work.then((value) => done({ status: 'fulfilled', value }), (reason: unknown) => done({ status: 'rejected', reason }));
-  };
-  const pump = (): void => {
-    for (const [cluster, queue] of waiting) {
-      if (closed || running.size >= parallelism) break;
-      if (running.has(cluster)) continue;
-      const task = queue.shift();
-      if (queue.length === 0) waiting.delete(cluster);
-      if (task) start(task);
-    }
-    settleIdle();
-  };
-
   return {
     offer(tasks) {
-      if (closed) return;
-      const busyKeys = new Set([...running.values()].map((r) => r.task.key));
-      waiting = new Map();
+      if (st.closed) return;
+      const busyKeys = new Set([...st.running.values()].map((r) => r.task.key));
+      st.waiting = new Map();
       for (const task of tasks) {
         if (busyKeys.has(task.key)) continue;
-        const queue = waiting.get(task.cluster);
+        const queue = st.waiting.get(task.cluster);
         if (queue) queue.push(task);
-        else waiting.set(task.cluster, [task]);
+        else st.waiting.set(task.cluster, [task]);
       }
-      pump();
+      pump(st);
     },
-    runningKeys: () => [...running.values()].map((r) => r.task.key),
+    runningKeys: () => [...st.running.values()].map((r) => r.task.key),
     abortCluster(cluster, reason) {
-      waiting.delete(cluster);
-      const r = running.get(cluster);
+      st.waiting.delete(cluster);
+      const r = st.running.get(cluster);
       r?.controller.abort(reason);
-      settleIdle();
+      settleIdle(st);
       return r !== undefined;
     },
     abortAll(reason) {
-      for (const r of running.values()) r.controller.abort(reason);
+      for (const r of st.running.values()) r.controller.abort(reason);
     },
     close() {
-      closed = true;
-      waiting = new Map();
-      settleIdle();
+      st.closed = true;
+      st.waiting = new Map();
+      settleIdle(st);
     },
     idle() {
-      if (running.size === 0 && waiting.size === 0) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
+      if (st.running.size === 0 && st.waiting.size === 0) return Promise.resolve();
+      return new Promise((resolve) => st.idleWaiters.push(resolve));
     },
     get busy() {
-      return running.size > 0 || waiting.size > 0;
+      return st.running.size > 0 || st.waiting.size > 0;
     },
   };
+}
+
+function settleIdle<T>(st: LaneState<T>): void {
+  if (st.running.size > 0 || st.waiting.size > 0) return;
+  for (const w of st.idleWaiters.splice(0)) w();
+}
+
+/** Starts the next waiting task of each free cluster while slots are free. */
+function pump<T>(st: LaneState<T>): void {
+  for (const [cluster, queue] of st.waiting) {
+    if (st.closed || st.running.size >= st.parallelism) break;
+    if (st.running.has(cluster)) continue;
+    const task = queue.shift();
+    if (queue.length === 0) st.waiting.delete(cluster);
+    if (task) start(st, task);
+  }
+  settleIdle(st);
+}
+
+function start<T>(st: LaneState<T>, task: LaneTask<T>): void {
+  const controller = new AbortController();
+  st.running.set(task.cluster, { task, controller });
+  const done = (result: PromiseSettledResult<T>): void => {
+    st.running.delete(task.cluster);
+    st.onSettled(task, result, controller.signal);
+    pump(st);
+  };
+  let work: Promise<T>;
+  try {
+    work = task.run(controller.signal);
+  } catch (err) {
+    work = Promise.reject(err); // a task that throws settles like one that rejects
+  }
+  work.then((value) => done({ status: 'fulfilled', value }), (reason: unknown) => done({ status: 'rejected', reason }));
 }
