@@ -2,8 +2,15 @@
 // not counted as done, recorded by the cycle that sees them end), the lanes run them in the
 // background (one per cluster, bounded, replaced while waiting, cut short per cluster).
 import { describe, test } from 'node:test';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createLanes, type LaneTask } from '../../src/helm/pool.ts';
+import { createHelmWork } from '../../src/daemon/execute.ts';
+import { silentLogger } from '../../src/daemon/logger.ts';
+import { createMetrics } from '../../src/daemon/metrics.ts';
+import type { HelmRunner } from '../../src/model/ports.ts';
 import { computeCycle, inFlightKey, recordResults, type ActionOutcome, type RepositoryObjects } from '../../src/plan/cycle.ts';
 import { emptySnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
@@ -131,5 +138,46 @@ describe('background lanes', () => {
     lanes.abortAll(new Error('shutdown'));
     await lanes.idle();
     assert.equal(ran, 0, 'nothing waiting or offered later ran');
+  });
+});
+
+describe('helm work in the background', () => {
+  /** A helm whose upgrades on `hangOn` wait for their signal; the others deploy at once. */
+  const helm = (hangOn: string): HelmRunner => ({
+    upgradeInstall: (target, _release, signal) =>
+      target.cluster === hangOn
+        ? new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('helm upgrade-install was aborted'))))
+        : Promise.resolve({ revision: 1, status: 'deployed' }),
+    uninstall: async () => undefined,
+  });
+
+  test('what runs stays in flight until a cycle takes its outcome; a cluster cut short says why', async (t) => {
+    const planned = computeCycle({ revision: revisionOf(repo), previous: emptySnapshot(), probes: probes(repo), now: T0 });
+    const [running, waiting] = planned.actions.map((a) => a.release.releaseName); // both on cluster1, in the plan's order
+    const spare = { ...planned.actions[0]!, cluster: 'civo/cluster2' };
+    let woken = 0;
+    // The executor hands helm a kubeconfig path, checked to be a file.
+    const credentialsDir = await mkdtemp(join(tmpdir(), 'gitset-scheduling-'));
+    t.after(() => rm(credentialsDir, { recursive: true, force: true }));
+    await mkdir(join(credentialsDir, 'civo'));
+    for (const name of ['cluster1', 'cluster2']) await writeFile(join(credentialsDir, 'civo', `${name}.kubeconfig`), 'apiVersion: v1\n', { mode: 0o600 });
+    const work = createHelmWork({ helm: helm('civo/cluster1'), credentialsDir, parallelism: 4, metrics: createMetrics(), logger: silentLogger(), onFinished: () => woken++, now: () => later(30) });
+    work.schedule([...planned.actions, spare], repo.clusters);
+    await new Promise((r) => setImmediate(r));
+    const first = work.take();
+    assert.deepEqual([...first.keys.keys()].sort(), [inFlightKey('civo/cluster2', spare.release), key1(running!)].sort(), 'running on cluster1, ended on cluster2; the next waits');
+    assert.ok(first.keys.get(key1(running!))?.startsWith('helm install running since'), 'the record says what runs');
+    assert.deepEqual(first.finished.map((o) => o.action.cluster), ['civo/cluster2'], 'the spare\'s install ended and is recorded by this cycle');
+    assert.equal(first.finished[0]!.finishedAt, later(30).toISOString());
+
+    work.cutShort('civo/cluster1', 'cut short: civo/cluster1 stopped answering probes (timeout after 5s)');
+    await work.idle();
+    const second = work.take();
+    const cut = second.finished.find((o) => o.action.release.releaseName === running)!;
+    assert.equal(cut.ok, false);
+    assert.match(cut.ok ? '' : cut.error, /^cut short: civo\/cluster1 stopped answering probes \(timeout after 5s\): helm upgrade-install was aborted$/);
+    assert.equal(second.finished.some((o) => o.action.release.releaseName === waiting), false, 'the call waiting behind it on that cluster was dropped');
+    assert.ok(woken >= 2, 'each ended call wakes a cycle');
+    assert.deepEqual([...work.take().keys], [], 'nothing in flight once taken');
   });
 });
