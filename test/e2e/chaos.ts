@@ -154,7 +154,7 @@ export interface GitsetProcess {
 /** `gitset run` as a real process (JSON logs on stdout). */
 export function startGitset(cwd: string, args: string[]): GitsetProcess {
   const lines: Array<Record<string, unknown>> = [];
-  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', '--listen', '127.0.0.1:0', '--log-format', 'json', ...args], { cwd, reject: false, stdin: 'ignore' });
+  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', '--listen', '127.0.0.1:0', '--log-format', 'json', ...args], { cwd, reject: false, stdin: 'ignore', forceKillAfterDelay: false });
   let rest = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     const text = rest + String(chunk);
