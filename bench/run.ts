@@ -17,6 +17,7 @@ const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
   ['git', () => import('./git.ts')],
   ['helm', () => import('./helm.ts')],
   ['failover', () => import('./failover.ts')],
+  ['failover-chaos', () => import('./failover-chaos.ts')],
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

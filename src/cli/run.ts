@@ -22,7 +22,7 @@ export function register(program: Command, io: CliIO): void {
     const runtime = await buildRuntime(config, { logger, metrics, env: io.env, cwd: io.cwd });
     const daemon = await startDaemon({
       config,
-      runCycle: runtime.runCycle,
+      reconciler: runtime.reconciler,
       logger,
       metrics,
       ...(runtime.watchRepository ? { watchRepository: runtime.watchRepository } : {}),
@@ -32,13 +32,22 @@ export function register(program: Command, io: CliIO): void {
       logger.info('SIGHUP: cycle enqueued');
       daemon.queue.enqueue('sighup', { pull: true });
     };
-    let onStop!: (signal: NodeJS.Signals) => void;
+    // Our listeners stay attached for the whole shutdown: execa's exit hook (signal-exit) re-raises
+    // a signal that no other listener is left to handle, which used to kill gitset with 143 at once.
+    let stopping = false;
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      onStop = resolve;
-      process.once('SIGTERM', onStop).once('SIGINT', onStop).on('SIGHUP', onHup);
+      const onStop = (received: NodeJS.Signals): void => {
+        if (!stopping) {
+          stopping = true;
+          resolve(received);
+          return;
+        }
+        logger.warn({ signal: received }, 'second signal: exiting at once, running helm calls are left to themselves');
+        process.exit(received === 'SIGINT' ? 130 : 143);
+      };
+      process.on('SIGTERM', onStop).on('SIGINT', onStop).on('SIGHUP', onHup);
     });
-    // With our listeners gone, a second SIGTERM/SIGINT takes Node's default action: exit at once.
-    process.off('SIGTERM', onStop).off('SIGINT', onStop).off('SIGHUP', onHup);
+    process.off('SIGHUP', onHup);
     await daemon.stop(signal);
     await runtime.close();
     io.exitCode = 0;

@@ -1,27 +1,29 @@
-// One reconcile cycle: pull → load and validate → probe → select and plan (pure) → helm → record
-// → render status → commit and push. Level-triggered: every step can be cut short by a kill, and
-// the next cycle (or the next start) recomputes from the repository and the committed status.
-// An invalid revision is never applied: the last good one stays in force and the error is
-// recorded in status/gitset.yaml.
+// The reconcile cycle: pull → load and validate → probe → select and plan (pure) → start helm
+// → record the helm calls that ended → render status → commit and push. Helm calls, the pull and
+// the commit run in the background (execute.ts, git-work.ts), so a cycle lasts about one probe
+// round whatever helm, a chart repository or the Git server do, and failover decisions are
+// committed without waiting for unrelated helm calls. Level-triggered: a kill at any point
+// converges on the next cycle (or start). An invalid revision is never applied: the last good
+// one stays in force and the error is recorded in status/gitset.yaml.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
+import type { PullResult, Repo } from '../git/repo.ts';
 import { ManifestCache } from '../load/index.ts';
-import type { ClusterKey } from '../model/objects.ts';
-import type { HelmRunner, ProbeResult, Prober, StatusCodec } from '../model/ports.ts';
-import type { Observations } from '../observe/fleet.ts';
-import { computeCycle, recordResults } from '../plan/cycle.ts';
+import type { HelmRunner, Prober, StatusCodec } from '../model/ports.ts';
+import { recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
+import type { BreakerOptions, BreakerStatus } from '../select/breaker.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
-import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
-import type { CycleReport, RunCycle } from './daemon.ts';
-import type { CycleRequest } from './triggers.ts';
-import { runActions } from './execute.ts';
+import { commitMessage, messageOf, reportCycle, withNotes } from './cycle-report.ts';
+import { planCycle, type PlanStep } from './cycle-plan.ts';
+import type { CycleReport, Reconciler, RunCycle } from './daemon.ts';
+import { createHelmWork, type HelmWork } from './execute.ts';
+import { createCommitter, createGitLane, createPuller, type Committer, type GitLane, type Puller } from './git-work.ts';
 import type { DaemonMetrics } from './metrics.ts';
-import { observeChanges } from './observe.ts';
-import { observeAnswering, trackedReleases, type ObserveSettings } from './observe-fleet.ts';
-import { lastGoodRepository, loadRevision, pullManifests, type InForce, type Revisions } from './revision.ts';
-import { nextRevisionStatus, renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
+import type { ObserveSettings } from './observe-fleet.ts';
+import { loadManifests, needsGit, type Revisions } from './revision.ts';
+import { renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
 import { createStatusWriter, type StatusWriter } from './status-writer.ts';
+import type { CycleRequest, TriggerReason } from './triggers.ts';
 
 export interface CycleDeps {
   repo: Repo;
@@ -45,180 +47,252 @@ export interface CycleDeps {
   now?: () => Date;
 }
 
-/** What a cycle keeps for the next one; lost on restart and rebuilt from Git. */
-interface CycleMemory {
+/** What cycles keep between them; lost on restart and rebuilt from Git and the clusters. */
+interface Memory {
   revisions: Revisions;
   status: StatusWriter;
+  lane: GitLane;
+  puller: Puller;
+  work: HelmWork;
+  /** Created once the committed status has been read: it describes commits against it. */
+  committer?: Committer;
   /** The status the last cycle rendered; the committed one before the first cycle. */
   previous?: PreviousStatus;
   revisionStatus: RevisionStatus;
-  /** Said in the next status commit: the breaker opened or closed in this cycle. */
-  breakerNote?: string;
-  /** When each release was last looked at closely (`cluster ns/name` → ms); a restart looks again. */
+  /** The errors of the head while it does not validate. */
+  errors?: string[];
+  /** Said in the next status commit: the breaker opened or closed. */
+  notes: string[];
   lastLook: Map<string, number>;
+  /** The last plan and the outcomes recorded with it: what shutdown folds the last calls into. */
+  last?: { planned: CycleResult; recorded: ActionOutcome[] };
+  wake: (reason: TriggerReason) => void;
+  accepting: boolean;
+  /** A load waiting for the Git lane; the cycle after it is woken. */
+  loading?: Promise<void>;
 }
 
-/** One run of the cycle: its dependencies, the memory it updates, and what it reports. */
-interface CycleRun {
-  deps: CycleDeps;
-  memory: CycleMemory;
-  now: () => Date;
-  log: Logger;
-  failures: string[];
-  /** GETs sent to observe the clusters this cycle. */
-  observeRequests: number;
+/** How a cycle runs: the daemon's (background work) or carried through (reconcile --once). */
+interface Mode {
+  /** Wait for the pull and the commit. */
+  wait: boolean;
 }
 
-export function createCycle(deps: CycleDeps): RunCycle {
-  const memory: CycleMemory = { revisions: { cache: new ManifestCache() }, status: createStatusWriter(deps), revisionStatus: {}, lastLook: new Map() };
+export function createReconciler(deps: CycleDeps): Reconciler {
   const now = deps.now ?? (() => new Date());
+  const lane = createGitLane();
+  const memory: Memory = {
+    revisions: { cache: new ManifestCache() },
+    status: createStatusWriter(deps),
+    lane,
+    puller: createPuller(deps.repo, lane, deps.logger, () => memory.wake('git-pulled')),
+    work: createHelmWork({ helm: deps.helm, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, metrics: deps.metrics, logger: deps.logger, onFinished: () => memory.wake('helm-done'), now }),
+    revisionStatus: {},
+    notes: [],
+    lastLook: new Map(),
+    wake: () => undefined,
+    accepting: true,
+  };
   let count = 0;
-  return async (request, helmSignal) => {
+  const busy = (): boolean => memory.work.busy || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
+  const cycle = async (request: CycleRequest, mode: Mode): Promise<CycleReport> => {
     const started = performance.now();
-    const run: CycleRun = { deps, memory, now, log: deps.logger.child({ cycle: ++count }), failures: [], observeRequests: 0 };
+    const log = deps.logger.child({ cycle: ++count });
+    const out = { failures: [] as string[], observeRequests: 0 };
     let report: CycleReport;
     try {
-      report = await runOnce(run, request, helmSignal);
+      report = await runOnce({ deps, memory, log, now, failures: out.failures, out }, request, mode);
     } catch (err) {
-      run.log.error({ err: messageOf(err) }, 'cycle failed');
-      report = { outcome: 'failure', failures: [...run.failures, messageOf(err)], committed: false };
+      log.error({ err: messageOf(err) }, 'cycle failed');
+      report = { outcome: 'failure', failures: [...out.failures, messageOf(err)], committed: false };
     }
-    reportCycle(run, request, report, (performance.now() - started) / 1000);
+    reportCycle({ metrics: deps.metrics, log }, request, report, (performance.now() - started) / 1000, out.observeRequests);
     return report;
+  };
+  const settleNow = (): Promise<CycleReport> => settle({ deps, memory, log: deps.logger, now, failures: [], out: { observeRequests: 0 } });
+  return {
+    cycle: (request) => cycle(request, { wait: false }),
+    async complete(request, signal) {
+      const first = await cycle(request, { wait: true });
+      const abort = (): void => memory.work.abortAll('aborted');
+      signal?.addEventListener('abort', abort, { once: true });
+      await memory.work.idle();
+      signal?.removeEventListener('abort', abort);
+      const recorded = await settleNow();
+      return combine(first, recorded);
+    },
+    async finish(graceMs) {
+      await stopWork(memory, graceMs, deps.logger);
+      return settleNow();
+    },
+    idle: () => settledWork(memory),
+    get busy() {
+      return busy();
+    },
+    onWake(wake) {
+      memory.wake = wake;
+    },
   };
 }
 
-async function runOnce(run: CycleRun, request: CycleRequest, helmSignal: AbortSignal): Promise<CycleReport> {
+/** Shutdown: nothing new starts; running calls get `graceMs`, then they are killed. */
+async function stopWork(memory: Memory, graceMs: number, log: Logger): Promise<void> {
+  memory.accepting = false;
+  memory.work.close();
+  const grace = setTimeout(() => {
+    log.warn({ graceMs }, 'grace period over: aborting running helm calls');
+    memory.work.abortAll('aborted at shutdown (--shutdown-grace over)');
+  }, graceMs);
+  await memory.work.idle();
+  clearTimeout(grace);
+}
+
+/** Resolves when no helm call, pull, load or commit runs. */
+async function settledWork(memory: Memory): Promise<void> {
+  // Outcomes waiting to be recorded are not waited for here: recording takes a cycle, the daemon's.
+  const busy = (): boolean => memory.work.running || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
+  while (busy()) await Promise.all([memory.work.idle(), memory.committer?.idle(), memory.loading, memory.puller.busy ? memory.puller.start().catch(() => undefined) : undefined]);
+}
+
+/** `reconcile --once`, tests and benchmarks: one cycle carried through to its commit. */
+export function createCycle(deps: CycleDeps): RunCycle {
+  const reconciler = createReconciler(deps);
+  return (request, helmSignal) => reconciler.complete(request, helmSignal);
+}
+
+interface Run {
+  deps: CycleDeps;
+  memory: Memory;
+  log: Logger;
+  now: () => Date;
+  failures: string[];
+  out: { observeRequests: number };
+}
+
+async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<CycleReport> {
   const { deps, memory, log, failures } = run;
-  const pulled = await pullManifests(deps.repo, memory.revisions, request.pull, log, failures);
+  const pulled = await pull(run, request, mode);
   // Once per process the committed status is the previous state; afterwards the last rendered one is.
   if (!memory.previous) {
-    const committed = await memory.status.readCommitted();
+    const committed = await memory.lane.run(() => memory.status.readCommitted());
     // A status file is a report: one that cannot be read costs a warning, never a release.
     for (const p of committed.previous.problems ?? []) log.warn({ file: p.path, err: p.message }, 'status file not read; the clusters are observed instead');
     memory.previous = committed.previous;
     memory.revisionStatus = committed.revisionStatus;
+    memory.committer = createCommitter(memory.status, memory.lane, deps.logger, committed.previous);
   }
   const previous = memory.previous;
-  const errors = await loadManifests(run, pulled);
+  // Loading new inputs reads the work tree, so it waits for no Git operation: while one runs, the
+  // revision in force stays for this cycle, and a cycle is woken once the operation has ended.
+  if (!needsGit(memory, pulled)) memory.errors = await loadManifests(run, pulled);
+  else if (mode.wait || !memory.lane.busy) memory.errors = await memory.lane.run(() => loadManifests(run, pulled));
+  else memory.loading ??= loadLater(run, pulled);
+  const errors = memory.errors;
   const inForce = memory.revisions.inForce;
-  const next = inForce ? await reconcile(run, inForce, previous, helmSignal) : undefined;
+  let next: StatusSnapshot | undefined;
+  if (inForce) {
+    const step: PlanStep = { deps, work: memory.work, log, now: run.now, lastLook: memory.lastLook, revisionStatus: memory.revisionStatus, startWork: memory.accepting };
+    const planned = await planCycle(step, inForce, previous);
+    if (planned.breaker) applyBreaker(run, planned.breaker);
+    failures.push(...planned.failures);
+    run.out.observeRequests += planned.observeRequests;
+    memory.last = { planned: planned.planned, recorded: planned.recorded };
+    next = planned.next;
+  }
+  const committed = await commit(run, next, pulled.revision, mode);
+  if (next) memory.previous = next;
+  const outcome = errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success';
+  return { outcome, revision: pulled.revision, failures: [...(errors ?? []), ...failures], committed };
+}
+
+/** Starts a pull when asked; waits for it only without any revision yet, or when carried through. */
+async function pull(run: Run, request: CycleRequest, mode: Mode): Promise<PullResult> {
+  const { puller } = run.memory;
+  const fetching = request.pull || !puller.last ? puller.start() : undefined;
+  // The failure of a pull not waited for is said by the first cycle after it ended.
+  const settled = fetching?.then(() => undefined, (err: unknown) => err);
+  if (settled && (mode.wait || !puller.last)) {
+    const err = await settled;
+    if (err !== undefined && !puller.last) throw err;
+  }
+  const failure = puller.takeFailure();
+  if (failure) run.failures.push(`pull: ${failure}`);
+  return puller.last!;
+}
+
+/** Renders the status and hands it to the committer; waits for the commit only when carried through. */
+async function commit(run: Run, next: StatusSnapshot | undefined, revision: string, mode: Mode): Promise<boolean> {
+  const { deps, memory } = run;
+  const committer = memory.committer!;
   // Without any good revision, everything but gitset.yaml stays as committed.
   const files = next ? memory.status.render(next) : memory.status.committedObjectFiles();
   files.set(REVISION_STATUS_FILE, renderRevisionStatus(memory.revisionStatus));
-  const note = memory.breakerNote;
-  memory.breakerNote = undefined;
-  const describe = (): CommitMessage => withNote(commitMessage(next ? deps.codec.describe(previous, next) : undefined, errors, pulled.revision), note);
-  const didCommit = await memory.status.commit(files, describe, log, failures);
-  if (next) memory.previous = next;
-  const outcome = errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success';
-  return { outcome, revision: pulled.revision, failures: [...(errors ?? []), ...failures], committed: didCommit };
+  const errors = memory.errors;
+  committer.submit({
+    files,
+    ...(next ? { snapshot: next } : {}),
+    notes: memory.notes.splice(0),
+    message: (base, notes) => withNotes(commitMessage(next ? deps.codec.describe(base, next) : undefined, errors, revision), notes),
+  });
+  if (mode.wait) await committer.idle();
+  const done = committer.take();
+  if (done.failure) run.failures.push(`commit status: ${done.failure}`);
+  return done.committed;
 }
 
-/** Loads the pulled revision and records in status/gitset.yaml whether it applies; returns its errors when it does not. */
-async function loadManifests(run: CycleRun, pulled: PullResult): Promise<string[] | undefined> {
-  const { deps, memory, log } = run;
-  const errors = await loadRevision(pulled, memory.revisions, deps.statusDir, log);
-  if (errors && !memory.revisions.inForce && memory.revisionStatus.applied) {
-    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, deps.statusDir, log);
+/** Records the calls that ended since the last cycle into its plan, renders and commits, waiting for the commit. */
+async function settle(run: Run): Promise<CycleReport> {
+  const { memory } = run;
+  const taken = memory.work.take();
+  const last = memory.last;
+  if (!last || !memory.committer) return { outcome: 'success', failures: [], committed: false };
+  for (const o of taken.finished) {
+    if (!o.ok) run.failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
   }
-  const recorded = errors ? memory.revisionStatus.failed : memory.revisionStatus.applied;
-  const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;
-  memory.revisionStatus = nextRevisionStatus(memory.revisionStatus, { revision, inputs: pulled.inputsId }, errors);
-  deps.metrics.invalidRevision.set(errors ? 1 : 0);
-  return errors;
+  if (taken.finished.length > 0) run.log.info({ recorded: taken.finished.length }, 'recording the helm calls that ended');
+  const next = recordResults(last.planned, [...last.recorded, ...taken.finished], run.now());
+  memory.last = { planned: last.planned, recorded: [...last.recorded, ...taken.finished] };
+  const committed = await commit(run, next, memory.puller.last?.revision ?? '', { wait: true });
+  memory.previous = next;
+  return { outcome: memory.errors ? 'invalid-revision' : run.failures.length > 0 ? 'failure' : 'success', failures: [...run.failures], committed };
 }
 
-/** Observe (probe) → decide (select and plan, pure) → act (helm) → record: the next status of every object. */
-async function reconcile(run: CycleRun, inForce: InForce, prev: PreviousStatus, helmSignal: AbortSignal): Promise<StatusSnapshot> {
-  const { deps, memory, log, failures, now } = run;
-  const repo = inForce.repo;
-  const probes = await deps.prober.probeAll(repo.clusters);
-  for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
-  const observed = deps.observe ? await observe(run, deps.observe, repo, probes, prev) : undefined;
-  const planned = computeCycle({
-    revision: inForce.prepared,
-    previous: prev,
-    probes,
-    now: now(),
-    defaultFailureThreshold: deps.failureThreshold,
-    breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: memory.revisionStatus.breaker },
-    ...(observed ? { observed } : {}),
-  });
-  if (planned.breaker) applyBreaker(run, planned.breaker);
-  observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
-  const outcomes = await runActions(planned.actions, {
-    helm: deps.helm,
-    clusters: repo.clusters,
-    credentialsDir: deps.credentialsDir,
-    parallelism: deps.helmParallelism,
-    signal: helmSignal,
-    metrics: deps.metrics,
-    logger: log,
-  });
-  for (const o of outcomes) {
-    if (!o.ok) failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
-  }
-  return recordResults(planned, outcomes, now());
+function combine(a: CycleReport, b: CycleReport): CycleReport {
+  const rank = { success: 0, 'invalid-revision': 1, failure: 2 } as const;
+  return {
+    outcome: rank[b.outcome] > rank[a.outcome] ? b.outcome : a.outcome,
+    ...(a.revision ? { revision: a.revision } : {}),
+    failures: [...a.failures, ...b.failures.filter((f) => !a.failures.includes(f))],
+    committed: a.committed || b.committed,
+  };
 }
 
-/** What the answering clusters show of the releases gitset looks after. */
-async function observe(run: CycleRun, settings: ObserveSettings, repo: InForce['repo'], probes: ReadonlyMap<ClusterKey, ProbeResult>, prev: PreviousStatus): Promise<Observations> {
-  const seen = await observeAnswering({
-    settings,
-    clusters: repo.clusters,
-    probes,
-    tracked: trackedReleases(prev, repo.profiles),
-    lastLook: run.memory.lastLook,
-    now: run.now().getTime(),
-    logger: run.log,
-    metrics: run.deps.metrics,
-  });
-  run.observeRequests += seen.requests;
-  return seen.observed;
+/** Loads once the Git lane is free, then wakes a cycle to apply what was loaded. */
+function loadLater(run: Run, pulled: PullResult): Promise<void> {
+  const { memory } = run;
+  return memory.lane
+    .run(() => loadManifests(run, pulled))
+    .then((errors) => void (memory.errors = errors), (err: unknown) => void run.log.error({ err: messageOf(err) }, 'loading the new revision failed'))
+    .finally(() => {
+      memory.loading = undefined;
+      memory.wake('git-pulled');
+    });
 }
 
 /** Records the breaker in status/gitset.yaml, says so in the log and the metrics when it flips. */
-function applyBreaker(run: CycleRun, next: BreakerStatus): void {
+function applyBreaker(run: Run, next: BreakerStatus): void {
   const { deps, memory, log } = run;
   const was = memory.revisionStatus.breaker;
   if (next.state === 'open' && was?.state !== 'open') {
     deps.metrics.breakerTrips.inc();
-    memory.breakerNote = `mass-failure breaker open, selections frozen: ${next.reason}`;
+    memory.notes.push(`mass-failure breaker open, selections frozen: ${next.reason}`);
     log.warn({ breaker: 'open', reason: next.reason }, 'mass-failure breaker open: selections frozen, nothing withdrawn until probes recover');
   } else if (next.state === 'closed' && was?.state === 'open') {
     log.info({ breaker: 'closed', openSince: was.since }, 'mass-failure breaker closed: probes answer again');
-    memory.breakerNote = `mass-failure breaker closed (open since ${was.since ?? 'unknown'}): probes answer again`;
+    memory.notes.push(`mass-failure breaker closed (open since ${was.since ?? 'unknown'}): probes answer again`);
   } else if (next.state === 'open') {
     log.debug({ breaker: 'open', since: next.since }, 'mass-failure breaker still open');
   }
   deps.metrics.breakerOpen.set(next.state === 'open' ? 1 : 0);
   if (next.since !== undefined) memory.revisionStatus = { ...memory.revisionStatus, breaker: next };
-}
-
-/** Metrics and the closing log line of one cycle. */
-function reportCycle(run: CycleRun, request: CycleRequest, report: CycleReport, seconds: number): void {
-  const { metrics } = run.deps;
-  metrics.cycleDuration.observe({ outcome: report.outcome }, seconds);
-  for (const trigger of request.reasons) metrics.cycles.inc({ outcome: report.outcome, trigger });
-  if (report.outcome === 'success') metrics.lastSuccessfulCycle.set(Date.now() / 1000);
-  // A quiet cycle is routine (one per probe interval); one that did or failed something is news.
-  const level = report.committed || report.outcome !== 'success' ? 'info' : 'debug';
-  run.log[level]({ durationMs: Math.round(seconds * 1000), outcome: report.outcome, trigger: request.reasons, committed: report.committed, observeRequests: run.observeRequests }, 'cycle done');
-}
-
-function commitMessage(described: CommitMessage | undefined, errors: string[] | undefined, revision: string): CommitMessage {
-  if (!errors) return described ?? { subject: 'gitset: status' };
-  const note = `revision ${revision.slice(0, 12)} does not validate; the last good revision stays in force:\n${errors.slice(0, 5).map((e) => `  ${e}`).join('\n')}`;
-  if (!described) return { subject: `gitset: revision ${revision.slice(0, 12)} not applied (invalid)`, body: note };
-  return { subject: described.subject, body: [described.body, note].filter(Boolean).join('\n\n') };
-}
-
-function withNote(message: CommitMessage, note: string | undefined): CommitMessage {
-  if (!note) return message;
-  return { subject: `gitset: ${note.split(':')[0]}`, body: [note, message.subject, message.body].filter(Boolean).join('\n\n') };
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

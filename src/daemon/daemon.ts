@@ -1,6 +1,6 @@
-// `gitset run` as a value: starts the HTTP endpoint and the triggers around a cycle function,
-// and stops cleanly. On stop: no new work, the running cycle's helm calls get a grace period
-// (then they are aborted), the cycle still commits and pushes what was done, then it returns.
+// `gitset run` as a value: starts the HTTP endpoint and the triggers around a reconciler, and
+// stops cleanly. On stop: no new work, running helm calls get a grace period (then they and their
+// children are killed), what they did is recorded, committed and pushed, then it returns.
 import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.ts';
 import { startHttpEndpoint, type HttpEndpoint, type Readiness } from './http.ts';
@@ -16,14 +16,29 @@ export interface CycleReport {
   committed: boolean;
 }
 
-/** Runs one cycle. `helmSignal` aborts running helm calls (shutdown past its grace period). */
+/** Runs one cycle to its end (its helm calls and commit included). `helmSignal` aborts running helm calls. */
 export type RunCycle = (request: CycleRequest, helmSignal: AbortSignal) => Promise<CycleReport>;
+
+/** What the daemon runs: cycles that leave helm calls, pulls and commits running in the background. */
+export interface Reconciler {
+  /** One cycle: probe, plan, start helm, record what ended, hand the status to the committer. */
+  cycle(request: CycleRequest): Promise<CycleReport>;
+  /** One cycle carried through: waits for the pull, its helm calls, their recording and the commit. */
+  complete(request: CycleRequest, signal?: AbortSignal): Promise<CycleReport>;
+  /** Shutdown: no new helm call; running ones get `graceMs`, then are killed; what they did is recorded and committed. */
+  finish(graceMs: number): Promise<CycleReport>;
+  /** Resolves when no helm call, pull or commit runs. */
+  idle(): Promise<void>;
+  readonly busy: boolean;
+  /** Background work that wants a cycle (a helm call ended, a new revision arrived) calls `wake`. */
+  onWake(wake: (reason: TriggerReason) => void): void;
+}
 
 export interface DaemonOptions {
   config: Pick<DaemonConfig, 'listen' | 'probeIntervalMs' | 'pollIntervalMs' | 'shutdownGraceMs' | 'unreadyAfterMs' | 'branch' | 'statusBranch'> & {
     secrets: Pick<DaemonConfig['secrets'], 'webhookSecret'>;
   };
-  runCycle: RunCycle;
+  reconciler: Reconciler;
   logger: Logger;
   metrics: DaemonMetrics;
   /** Starts a watcher that calls `onChange` (local repositories); returns its stop function. */
@@ -44,14 +59,13 @@ export interface Daemon {
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger, config } = options;
-  const helmAbort = new AbortController();
   const health = trackHealth(config.unreadyAfterMs, options.now ?? Date.now);
   let resolveFirst!: (r: CycleReport) => void;
   const firstCycle = new Promise<CycleReport>((r) => (resolveFirst = r));
 
   const queue = createCycleQueue(
     async (request) => {
-      const report = await options.runCycle(request, helmAbort.signal).catch(
+      const report = await options.reconciler.cycle(request).catch(
         (err: unknown): CycleReport => {
           logger.error({ err, trigger: request.reasons }, 'cycle failed');
           return { outcome: 'failure', failures: [err instanceof Error ? err.message : String(err)], committed: false };
@@ -75,6 +89,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logger,
   });
 
+  options.reconciler.onWake((reason) => queue.enqueue(reason, { pull: false }));
   const intervals = startIntervals(queue, { probeMs: config.probeIntervalMs, pollMs: config.pollIntervalMs });
   const stopWatch = options.watchRepository ? await options.watchRepository(() => queue.enqueue('file-change', { pull: true })) : undefined;
   queue.enqueue('start', { pull: true });
@@ -85,10 +100,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     intervals.stop();
     await stopWatch?.();
   };
-  const running: Running = { logger, graceMs: config.shutdownGraceMs, helmAbort, queue, http, stopTriggers };
+  const running: Running = { logger, graceMs: config.shutdownGraceMs, reconciler: options.reconciler, queue, http, stopTriggers, health };
   return {
     url: http.url,
-    queue,
+    queue: settledQueue(queue, options.reconciler),
     trigger: (reason) => queue.enqueue(reason),
     firstCycle,
     lastReport: health.last,
@@ -123,8 +138,9 @@ function trackHealth(unreadyAfterMs: number, now: () => number): { record(report
 interface Running {
   logger: Logger;
   graceMs: number;
-  helmAbort: AbortController;
+  reconciler: Reconciler;
   queue: CycleQueue;
+  health: { record(report: CycleReport): void };
   http: HttpEndpoint;
   /** Intervals and the file watcher: no new work. */
   stopTriggers(): Promise<void>;
@@ -133,12 +149,33 @@ interface Running {
 async function shutDown(r: Running, reason: string): Promise<void> {
   r.logger.info({ reason, graceMs: r.graceMs }, 'shutting down: taking no new work');
   await r.stopTriggers();
-  const grace = setTimeout(() => {
-    r.logger.warn({ graceMs: r.graceMs }, 'grace period over: aborting running helm calls');
-    r.helmAbort.abort(new Error('shutdown grace period over'));
-  }, r.graceMs);
   await r.queue.close();
-  clearTimeout(grace);
+  const report = await r.reconciler.finish(r.graceMs);
+  r.health.record(report);
+  r.logger.info({ outcome: report.outcome, committed: report.committed, failures: report.failures.slice(0, 5) }, 'shutdown: what ran is recorded');
   await r.http.close();
   r.logger.info('stopped');
+}
+
+/** The cycle queue, whose idle() also waits for the background work and the cycles it wakes. */
+function settledQueue(queue: CycleQueue, reconciler: Reconciler): CycleQueue {
+  return {
+    enqueue: (reason, options) => queue.enqueue(reason, options),
+    close: () => queue.close(),
+    async idle() {
+      for (;;) {
+        await queue.idle();
+        await reconciler.idle();
+        // A helm call that ended wakes a cycle to record it: wait for that one too.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!queue.running && !queue.waiting && !reconciler.busy) return;
+      }
+    },
+    get running() {
+      return queue.running;
+    },
+    get waiting() {
+      return queue.waiting;
+    },
+  };
 }

@@ -6,7 +6,8 @@ import type { PullResult, Repo } from '../git/repo.ts';
 import { loadRepository, parseManifests, type LoadedRepository, type ManifestCache } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import { prepareRevision, type Revision } from '../plan/cycle.ts';
-import type { RevisionRecord } from './revision-status.ts';
+import type { DaemonMetrics } from './metrics.ts';
+import { nextRevisionStatus, type RevisionRecord, type RevisionStatus } from './revision-status.ts';
 
 export type Validation = { ok: true } | { ok: false; errors: string[] };
 
@@ -45,25 +46,9 @@ export interface InForce {
 /** What a cycle keeps between runs about the manifests; all of it is found again after a restart. */
 export interface Revisions {
   cache: ManifestCache;
-  lastPull?: PullResult;
   inForce?: InForce;
   /** The inputs of the last head that did not validate, with its errors: not loaded again. */
   failedInputs?: { inputs: string; errors: string[] };
-}
-
-/** Fetches when asked (probe-only rounds reuse the last fetched revision). A failed fetch after a good one is not fatal. */
-export async function pullManifests(repo: Repo, revisions: Revisions, wanted: boolean, log: Logger, failures: string[]): Promise<PullResult> {
-  if (!wanted && revisions.lastPull) return revisions.lastPull;
-  try {
-    revisions.lastPull = await repo.pull();
-    if (revisions.lastPull.changed) log.info({ revision: revisions.lastPull.revision }, 'new revision of the manifests');
-  } catch (err) {
-    if (!revisions.lastPull) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    failures.push(`pull: ${message}`);
-    log.warn({ err: message, revision: revisions.lastPull.revision }, 'pull failed; continuing with the last fetched revision');
-  }
-  return revisions.lastPull;
 }
 
 /** Loads when the inputs changed; returns the errors of an invalid head, which leaves the last good revision in force. */
@@ -82,3 +67,38 @@ export async function loadRevision(pulled: PullResult, revisions: Revisions, sta
   for (const d of loaded.diagnostics) log.warn({ file: d.file, line: d.line, object: d.object, code: d.code }, formatDiagnostic(d));
   return undefined;
 }
+
+/** What loading reads and updates of a cycle's memory. */
+export interface LoadState {
+  revisions: Revisions;
+  revisionStatus: RevisionStatus;
+}
+
+export interface LoadRun {
+  deps: { repo: Repo; statusDir: string; introducedAt?: (tip: string) => Promise<string>; metrics: DaemonMetrics };
+  memory: LoadState;
+  log: Logger;
+}
+
+/** Whether loading the pulled inputs reads Git or the work tree (else it only re-records what is known). */
+export function needsGit(memory: LoadState, pulled: PullResult): boolean {
+  const { inForce, failedInputs } = memory.revisions;
+  const known = inForce?.inputs === pulled.inputsId || failedInputs?.inputs === pulled.inputsId;
+  const recorded = memory.revisionStatus.applied?.inputs === pulled.inputsId || memory.revisionStatus.failed?.inputs === pulled.inputsId;
+  return !known || !recorded || (failedInputs?.inputs === pulled.inputsId && !inForce);
+}
+
+/** Loads the pulled revision and records in status/gitset.yaml whether it applies; returns its errors when it does not. */
+export async function loadManifests(run: LoadRun, pulled: PullResult): Promise<string[] | undefined> {
+  const { deps, memory, log } = run;
+  const errors = await loadRevision(pulled, memory.revisions, deps.statusDir, log);
+  if (errors && !memory.revisions.inForce && memory.revisionStatus.applied) {
+    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, deps.statusDir, log);
+  }
+  const recorded = errors ? memory.revisionStatus.failed : memory.revisionStatus.applied;
+  const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;
+  memory.revisionStatus = nextRevisionStatus(memory.revisionStatus, { revision, inputs: pulled.inputsId }, errors);
+  deps.metrics.invalidRevision.set(errors ? 1 : 0);
+  return errors;
+}
+

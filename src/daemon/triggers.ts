@@ -2,7 +2,10 @@
 // arrives while one waits is folded into it. Cycles are level-triggered (each re-reads Git and
 // the clusters), so coalescing loses nothing.
 
-export type TriggerReason = 'start' | 'probe-interval' | 'poll-interval' | 'file-change' | 'webhook' | 'sighup' | 'manual';
+export type TriggerReason =
+  | 'start' | 'probe-interval' | 'poll-interval' | 'file-change' | 'webhook' | 'sighup' | 'manual'
+  /** Background work: a helm call ended (a cycle records it), a pull brought new inputs. */
+  | 'helm-done' | 'git-pulled';
 
 export interface CycleRequest {
   reasons: TriggerReason[];
@@ -17,6 +20,8 @@ export interface CycleQueue {
   /** Takes no new requests, drops the waiting one, and resolves when the running cycle ended. */
   close(): Promise<void>;
   readonly running: boolean;
+  /** A request waits to run. */
+  readonly waiting: boolean;
 }
 
 export function createCycleQueue(run: (request: CycleRequest) => Promise<void>, onError: (err: unknown) => void): CycleQueue {
@@ -71,6 +76,9 @@ export function createCycleQueue(run: (request: CycleRequest) => Promise<void>, 
     },
     get running() {
       return current !== undefined;
+    },
+    get waiting() {
+      return pending !== undefined;
     },
   };
 }

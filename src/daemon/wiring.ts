@@ -15,9 +15,9 @@ import { describeChanges } from '../status/describe.ts';
 import { readStatusFiles } from '../status/read.ts';
 import { renderStatusFiles } from '../status/render.ts';
 import type { DaemonConfig } from './config.ts';
-import { createCycle } from './cycle.ts';
+import { createReconciler } from './cycle.ts';
 import { introducedAtFinder } from './introduced-at.ts';
-import type { RunCycle } from './daemon.ts';
+import type { Reconciler, RunCycle } from './daemon.ts';
 import type { DaemonMetrics } from './metrics.ts';
 
 /** The checkout gitset runs from: where `.tools/helm` and node_modules are. */
@@ -34,6 +34,9 @@ export const statusCodec: StatusCodec = {
 
 export interface Runtime {
   repo: Repo;
+  /** What the daemon runs: cycles with helm, pulls and commits in the background. */
+  reconciler: Reconciler;
+  /** One cycle carried through to its commit (reconcile --once). */
   runCycle: RunCycle;
   helmPath: string;
   /** For a local repository: watches its files; undefined for a remote. */
@@ -58,7 +61,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }), pluginEnv: deps.env, proxyEnv: deps.env });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
   logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
-  const runCycle = createCycle({
+  const reconciler = createReconciler({
     repo,
     prober,
     helm: helmRunner,
@@ -78,7 +81,8 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   const watchRepository = repo.kind === 'remote' ? undefined : fileWatcher(repo.dir, config.statusDir, logger);
   return {
     repo,
-    runCycle,
+    reconciler,
+    runCycle: (request, signal) => reconciler.complete(request, signal),
     helmPath: helm.path,
     ...(watchRepository ? { watchRepository } : {}),
     async close() {

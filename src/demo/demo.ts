@@ -122,7 +122,7 @@ async function startInProcessDaemon(sb: Sandbox, env: NodeJS.ProcessEnv, say: Na
   const logger = createLogger({ level: config.logLevel, format: 'json', destination: createWriteStream(logPath) });
   const metrics = createMetrics();
   started.runtime = await buildRuntime(config, { logger, metrics, env, cwd: sb.root });
-  const daemon = (started.daemon = await startDaemon({ config, runCycle: started.runtime.runCycle, logger, metrics }));
+  const daemon = (started.daemon = await startDaemon({ config, reconciler: started.runtime.reconciler, logger, metrics }));
   say.say(`   metrics and health: ${daemon.url}/metrics  ·  log: ${logPath}`);
   return { url: daemon.url, logPath };
 }

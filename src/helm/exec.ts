@@ -64,24 +64,26 @@ export async function runHelm(ctx: HelmExecContext, call: HelmCall): Promise<Hel
   const where = { action: call.action, cluster: call.cluster, release: call.release };
   if (call.signal?.aborted) throw new HelmError({ ...where, code: 'HELM_ABORTED', message: 'aborted before helm started' });
   const timeoutMs = call.timeoutMs ?? ctx.timeoutMs;
-  const result = await execa(ctx.helmPath, call.args, {
+  // helm runs in a process group of its own (detached), so that a deadline or an abort ends it
+  // and whatever it started (credential plugins, a post-renderer), not only the helm process.
+  const subprocess = execa(ctx.helmPath, call.args, {
     env: ctx.env,
     extendEnv: false,
-    timeout: timeoutMs,
-    cancelSignal: call.signal,
-    forceKillAfterDelay: 5000,
+    detached: true,
     stdin: 'ignore',
     reject: false,
     stripFinalNewline: true,
     maxBuffer: 64 * 1024 * 1024,
   });
+  const stop = stopGroupOn(subprocess.pid, timeoutMs, call.signal);
+  const result = await subprocess.finally(() => stop.clear());
   if (!result.failed) return { stdout: result.stdout, tolerated: false };
 
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
-  if (result.timedOut) {
+  if (stop.why === 'timeout') {
     throw new HelmError({ ...where, code: 'HELM_TIMEOUT', message: `helm ${call.action} did not finish within ${Math.round(timeoutMs / 1000)}s and was stopped` });
   }
-  if (result.isCanceled) throw new HelmError({ ...where, code: 'HELM_ABORTED', message: `helm ${call.action} was aborted` });
+  if (stop.why === 'abort') throw new HelmError({ ...where, code: 'HELM_ABORTED', message: `helm ${call.action} was aborted` });
   const spawnCode = (result.cause as NodeJS.ErrnoException | undefined)?.code;
   if (spawnCode === 'ENOENT' || spawnCode === 'EACCES') {
     throw new HelmError({ ...where, code: 'HELM_NOT_FOUND', message: `cannot run helm at ${ctx.helmPath} (${spawnCode})` });
@@ -93,4 +95,48 @@ export async function runHelm(ctx: HelmExecContext, call: HelmCall): Promise<Hel
     message: stderrSummary(stderr, call.hide),
     exitCode: result.exitCode,
   });
+}
+
+/** How long helm has between SIGTERM and SIGKILL once stopped. */
+const KILL_AFTER_MS = 5000;
+
+/**
+ * Ends helm's whole process group at the deadline or on abort: SIGTERM, then SIGKILL after
+ * KILL_AFTER_MS. `why` says which ended it; `clear` disarms both once helm has exited.
+ */
+export function stopGroupOn(pid: number | undefined, timeoutMs: number, signal: AbortSignal | undefined): { readonly why: 'timeout' | 'abort' | undefined; clear(): void } {
+  let why: 'timeout' | 'abort' | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const kill = (reason: 'timeout' | 'abort'): void => {
+    if (why) return;
+    why = reason;
+    signalGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_AFTER_MS);
+  };
+  const deadline = setTimeout(() => kill('timeout'), timeoutMs);
+  const onAbort = (): void => kill('abort');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    get why() {
+      return why;
+    },
+    clear() {
+      clearTimeout(deadline);
+      signal?.removeEventListener('abort', onAbort);
+      // The group may outlive helm itself (a child it left behind): give it the same end.
+      if (why && killTimer) {
+        clearTimeout(killTimer);
+        signalGroup(pid, 'SIGKILL');
+      }
+    },
+  };
+}
+
+function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // the group is gone already
+  }
 }

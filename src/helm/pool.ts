@@ -58,3 +58,120 @@ export async function runPerCluster<T>(
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason instanceof Error ? signal.reason : new DOMException('aborted before the task started', 'AbortError');
 }
+
+/** A task for the background lanes: `key` names what it works on (one task per key at a time). */
+export interface LaneTask<T> extends ClusterTask<T> {
+  key: string;
+}
+
+/**
+ * The daemon's helm calls in the background: at most `parallelism` clusters at once, one task
+ * at a time per cluster, in the order offered. Tasks waiting to start are replaced by every
+ * offer (each cycle plans afresh, so a task planned before a change never runs stale); running
+ * ones are never started twice and can be cut short per cluster or all at once.
+ */
+export interface Lanes<T> {
+  /** Replaces the tasks waiting to start; a task whose key runs is left out. */
+  offer(tasks: ReadonlyArray<LaneTask<T>>): void;
+  /** Keys of the tasks running now. */
+  runningKeys(): string[];
+  /** Aborts the task running on `cluster` and drops those waiting there; true when one ran. */
+  abortCluster(cluster: ClusterKey, reason: Error): boolean;
+  abortAll(reason: Error): void;
+  /** Starts nothing more and drops what waits. */
+  close(): void;
+  /** Resolves when nothing runs and nothing waits. */
+  idle(): Promise<void>;
+  readonly busy: boolean;
+}
+
+interface LaneState<T> {
+  parallelism: number;
+  onSettled: (task: LaneTask<T>, result: PromiseSettledResult<T>, signal: AbortSignal) => void;
+  waiting: Map<ClusterKey, Array<LaneTask<T>>>;
+  running: Map<ClusterKey, { task: LaneTask<T>; controller: AbortController }>;
+  closed: boolean;
+  idleWaiters: Array<() => void>;
+}
+
+export function createLanes<T>(opts: { parallelism?: number; onSettled: LaneState<T>['onSettled'] }): Lanes<T> {
+  const st: LaneState<T> = {
+    parallelism: Math.max(1, Math.floor(opts.parallelism ?? DEFAULT_PARALLELISM)),
+    onSettled: opts.onSettled,
+    waiting: new Map(),
+    running: new Map(),
+    closed: false,
+    idleWaiters: [],
+  };
+  return {
+    offer(tasks) {
+      if (st.closed) return;
+      const busyKeys = new Set([...st.running.values()].map((r) => r.task.key));
+      st.waiting = new Map();
+      for (const task of tasks) {
+        if (busyKeys.has(task.key)) continue;
+        const queue = st.waiting.get(task.cluster);
+        if (queue) queue.push(task);
+        else st.waiting.set(task.cluster, [task]);
+      }
+      pump(st);
+    },
+    runningKeys: () => [...st.running.values()].map((r) => r.task.key),
+    abortCluster(cluster, reason) {
+      st.waiting.delete(cluster);
+      const r = st.running.get(cluster);
+      r?.controller.abort(reason);
+      settleIdle(st);
+      return r !== undefined;
+    },
+    abortAll(reason) {
+      for (const r of st.running.values()) r.controller.abort(reason);
+    },
+    close() {
+      st.closed = true;
+      st.waiting = new Map();
+      settleIdle(st);
+    },
+    idle() {
+      if (st.running.size === 0 && st.waiting.size === 0) return Promise.resolve();
+      return new Promise((resolve) => st.idleWaiters.push(resolve));
+    },
+    get busy() {
+      return st.running.size > 0 || st.waiting.size > 0;
+    },
+  };
+}
+
+function settleIdle<T>(st: LaneState<T>): void {
+  if (st.running.size > 0 || st.waiting.size > 0) return;
+  for (const w of st.idleWaiters.splice(0)) w();
+}
+
+/** Starts the next waiting task of each free cluster while slots are free. */
+function pump<T>(st: LaneState<T>): void {
+  for (const [cluster, queue] of st.waiting) {
+    if (st.closed || st.running.size >= st.parallelism) break;
+    if (st.running.has(cluster)) continue;
+    const task = queue.shift();
+    if (queue.length === 0) st.waiting.delete(cluster);
+    if (task) start(st, task);
+  }
+  settleIdle(st);
+}
+
+function start<T>(st: LaneState<T>, task: LaneTask<T>): void {
+  const controller = new AbortController();
+  st.running.set(task.cluster, { task, controller });
+  const done = (result: PromiseSettledResult<T>): void => {
+    st.running.delete(task.cluster);
+    st.onSettled(task, result, controller.signal);
+    pump(st);
+  };
+  let work: Promise<T>;
+  try {
+    work = task.run(controller.signal);
+  } catch (err) {
+    work = Promise.reject(err); // a task that throws settles like one that rejects
+  }
+  work.then((value) => done({ status: 'fulfilled', value }), (reason: unknown) => done({ status: 'rejected', reason }));
+}

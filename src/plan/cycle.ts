@@ -6,7 +6,7 @@ import type { ClusterKey } from '../model/objects.ts';
 import { objectId } from '../model/objects.ts';
 import type { Observations } from '../observe/fleet.ts';
 import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
-import type { ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
+import type { ProfileClusterStatus, ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
 import { matchingClusters } from '../select/profiles.ts';
 import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
@@ -38,6 +38,17 @@ export interface CycleInput {
    * the status as before, and nothing is withdrawn there on the status' word alone.
    */
   observed?: Observations;
+  /**
+   * Releases with a helm call running or finished but not yet recorded (daemon only), by
+   * `inFlightKey`, with what the call is: such a release is neither planned again nor counted
+   * as done; its record stays Pending until `recordResults` folds the call's outcome in.
+   */
+  inFlight?: ReadonlyMap<string, string>;
+}
+
+/** One helm call at a time per release on a cluster: the key of what is in flight. */
+export function inFlightKey(cluster: ClusterKey, release: { releaseNamespace: string; releaseName: string }): string {
+  return `${cluster} ${releaseKey(release)}`;
 }
 
 export interface CycleResult {
@@ -72,9 +83,25 @@ export function computeCycle(input: CycleInput): CycleResult {
     errors.set(id, match.errors);
     current.push({ id, profile, matched: match.clusters });
   }
-  const plan = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, ...(input.observed ? { observed: input.observed } : {}) });
+  const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, ...(input.observed ? { observed: input.observed } : {}) });
+  const plan = input.inFlight?.size ? holdInFlight(planned, input.inFlight) : planned;
   const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
+}
+
+/** Releases with a call in flight: their actions dropped, their records Pending with what runs. */
+function holdInFlight(plan: ReleasePlan, inFlight: ReadonlyMap<string, string>): ReleasePlan {
+  const clusters = new Map<string, ProfileClusterStatus[]>();
+  for (const [id, pcs] of plan.clusters) {
+    clusters.set(id, pcs.map((pc) => ({
+      cluster: pc.cluster,
+      releases: pc.releases.map((r) => {
+        const running = inFlight.get(inFlightKey(pc.cluster, r));
+        return running === undefined ? r : { ...r, state: 'Pending' as const, reason: running };
+      }),
+    })));
+  }
+  return { ...plan, clusters, actions: plan.actions.filter((a) => !inFlight.has(inFlightKey(a.cluster, a.release))) };
 }
 
 /** Every cluster's health after this cycle's probes (a cluster not probed keeps its own), into the snapshot. */
@@ -132,9 +159,10 @@ function profileStatuses(input: CycleInput, current: readonly CurrentProfile[], 
   return withdrawing;
 }
 
+/** What one helm call did; `finishedAt` (RFC 3339) is when it ended, recorded as the time applied. */
 export type ActionOutcome =
-  | { action: PlannedAction; ok: true; result?: ReleaseResult }
-  | { action: PlannedAction; ok: false; error: string };
+  | { action: PlannedAction; ok: true; result?: ReleaseResult; finishedAt?: string }
+  | { action: PlannedAction; ok: false; error: string; finishedAt?: string };
 
 /**
  * Folds helm's outcomes into the planned statuses: success records the applied hash, revision
@@ -158,7 +186,7 @@ export function recordResults(cycle: CycleResult, outcomes: readonly ActionOutco
       const pc = clusters.find((c) => c.cluster === o.action.cluster);
       const i = pc ? pc.releases.findIndex((r) => releaseKey(r) === releaseKey(o.action.release)) : -1;
       if (!pc || i < 0) continue;
-      const next = applyOutcome(pc.releases[i]!, o, at);
+      const next = applyOutcome(pc.releases[i]!, o, o.finishedAt ?? at);
       if (next) pc.releases[i] = next;
       else pc.releases.splice(i, 1);
     }

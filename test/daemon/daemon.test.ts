@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, type CycleReport } from '../../src/daemon/daemon.ts';
+import { startDaemon, type CycleReport, type Reconciler } from '../../src/daemon/daemon.ts';
 import { createMetrics } from '../../src/daemon/metrics.ts';
 import { silentLogger } from '../../src/daemon/logger.ts';
+
+/** A reconciler whose cycles are `cycle` and whose shutdown is `finish`; no background work. */
+function fakeReconciler(cycle: Reconciler['cycle'], finish: Reconciler['finish'] = async () => ({ outcome: 'success', failures: [], committed: false })): Reconciler {
+  return { cycle, complete: cycle, finish, idle: async () => undefined, busy: false, onWake: () => undefined };
+}
 
 const config = {
   listen: { host: '127.0.0.1', port: 0 },
@@ -22,10 +27,10 @@ test('readiness: not before the first cycle; failing cycles make it unready only
   const gate = new Promise<void>((r) => (release = r));
   const daemon = await startDaemon({
     config,
-    runCycle: async () => {
+    reconciler: fakeReconciler(async () => {
       await gate;
       return { outcome, failures: outcome === 'failure' ? ['git server unreachable'] : [], committed: false };
-    },
+    }),
     logger: silentLogger(),
     metrics: createMetrics(),
     now: () => clock,
@@ -53,24 +58,33 @@ test('readiness: not before the first cycle; failing cycles make it unready only
   }
 });
 
-test('stop waits for the running cycle and aborts its helm calls after the grace period', async () => {
-  let sawAbort = false;
+test('stop waits for the running cycle, then lets the reconciler finish its helm calls and commit', async () => {
+  const order: string[] = [];
   let started!: () => void;
   const running = new Promise<void>((r) => (started = r));
+  let endCycle!: () => void;
   const daemon = await startDaemon({
     config,
-    runCycle: async (_req, helmSignal) => {
-      started();
-      await new Promise<void>((resolve) => helmSignal.addEventListener('abort', () => resolve(), { once: true }));
-      sawAbort = true;
-      return { outcome: 'failure', failures: ['aborted'], committed: true };
-    },
+    reconciler: fakeReconciler(
+      async () => {
+        started();
+        await new Promise<void>((r) => (endCycle = r));
+        order.push('cycle');
+        return { outcome: 'success', failures: [], committed: false };
+      },
+      async (graceMs) => {
+        order.push(`finish ${graceMs}`);
+        return { outcome: 'failure', failures: ['upgrade kyverno/kyverno-latest on civo/cluster1: aborted at shutdown'], committed: true };
+      },
+    ),
     logger: silentLogger(),
     metrics: createMetrics(),
   });
   await running;
-  await daemon.stop('SIGTERM');
-  assert.equal(sawAbort, true);
-  assert.equal(daemon.lastReport()?.committed, true, 'the cycle ran to its end (its commit) before stop returned');
+  const stopped = daemon.stop('SIGTERM');
+  endCycle();
+  await stopped;
+  assert.deepEqual(order, ['cycle', 'finish 50'], 'the running cycle ends before the reconciler finishes, with the grace period');
+  assert.equal(daemon.lastReport()?.committed, true, 'what the shutdown recorded is the last report');
   await assert.rejects(fetch(`${daemon.url}/healthz`), 'the endpoint is closed');
 });

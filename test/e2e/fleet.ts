@@ -52,10 +52,10 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-export async function startFleet(opts: { manifests?: (chartUrl: string) => Record<string, string> } = {}): Promise<Fleet> {
+export async function startFleet(opts: { manifests?: (chartUrl: string) => Record<string, string>; clusters?: string[] } = {}): Promise<Fleet> {
   const helm = await resolveHelm({ env: process.env, projectRoot: PROJECT_ROOT });
   // The chart repository's URL is only known once it runs: serve placeholder manifests, then fix them.
-  const sandbox = await startSandbox({ clusters: CLUSTERS, manifests: (opts.manifests ?? seedManifests)('http://127.0.0.1:18080'), helmBinary: helm.path });
+  const sandbox = await startSandbox({ clusters: opts.clusters ?? CLUSTERS, manifests: (opts.manifests ?? seedManifests)('http://127.0.0.1:18080'), helmBinary: helm.path });
   const env = gitCliEnv();
   const logs: string[] = [];
   const metrics = createMetrics();
@@ -75,7 +75,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
           credentials: sandbox.credentialsDir,
           workDir: sandbox.workDir,
           probeInterval: '250ms',
-          probeTimeout: '300ms',
+          probeTimeout: '1s',
           pollInterval: '1s',
           listen: '127.0.0.1:0',
           shutdownGrace: '20s',
@@ -91,7 +91,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
       const logger = createLogger({ level: config.logLevel, format: 'json', destination: sink });
       fleet.runtime = await buildRuntime(config, { logger, metrics, env: process.env, cwd: sandbox.root });
       const watch = fleet.runtime.watchRepository;
-      fleet.daemon = await startDaemon({ config, runCycle: fleet.runtime.runCycle, logger, metrics, ...(watch ? { watchRepository: watch } : {}) });
+      fleet.daemon = await startDaemon({ config, reconciler: fleet.runtime.reconciler, logger, metrics, ...(watch ? { watchRepository: watch } : {}) });
       return fleet.daemon;
     },
     async restartDaemon(flags = lastFlags, whileStopped) {

@@ -1,0 +1,110 @@
+// The middle of a cycle: probe → observe → select and plan (pure, around the helm calls in
+// flight) → hand new helm work to the background → record the calls that ended. Nothing here
+// waits for helm or Git, so a probe round lasts about one probe timeout whatever they do.
+import type { Logger } from 'pino';
+import type { ClusterKey } from '../model/objects.ts';
+import type { ProbeResult, Prober } from '../model/ports.ts';
+import type { Observations } from '../observe/fleet.ts';
+import { computeCycle, recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
+import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
+import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
+import type { HelmWork } from './execute.ts';
+import type { DaemonMetrics } from './metrics.ts';
+import { observeChanges } from './observe.ts';
+import { observeAnswering, trackedReleases, type ObserveSettings } from './observe-fleet.ts';
+import type { InForce } from './revision.ts';
+import type { RevisionStatus } from './revision-status.ts';
+
+/** Failed probes in a row after which a cluster's running helm calls are cut short. */
+export const CUT_SHORT_AFTER_FAILURES = 2;
+
+export interface PlanStepDeps {
+  prober: Prober;
+  observe?: ObserveSettings;
+  failureThreshold?: number;
+  breaker?: BreakerOptions;
+  metrics: DaemonMetrics;
+}
+
+/** What one cycle's plan step needs and changes. */
+export interface PlanStep {
+  deps: PlanStepDeps;
+  work: HelmWork;
+  log: Logger;
+  now: () => Date;
+  /** When each release was last looked at closely; see observe-fleet. */
+  lastLook: Map<string, number>;
+  revisionStatus: RevisionStatus;
+  /** False at shutdown and when a cycle is only recording: nothing new is started. */
+  startWork: boolean;
+}
+
+export interface Planned {
+  planned: CycleResult;
+  /** The outcomes folded into `next` (what a later recording of `planned` must keep). */
+  recorded: ActionOutcome[];
+  next: StatusSnapshot;
+  breaker?: BreakerStatus;
+  failures: string[];
+  observeRequests: number;
+}
+
+export async function planCycle(step: PlanStep, inForce: InForce, prev: PreviousStatus): Promise<Planned> {
+  const { deps, work, log, now } = step;
+  const repo = inForce.repo;
+  const probes = await deps.prober.probeAll(repo.clusters);
+  // The decision's time is the probe's, whatever comes after it.
+  const probedAt = now();
+  for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
+  const seen = deps.observe ? await observe(step, deps.observe, inForce, probes, prev) : undefined;
+  // Taken in the same tick as planning and scheduling: nothing starts or ends in between.
+  const taken = work.take();
+  const planned = computeCycle({
+    revision: inForce.prepared,
+    previous: prev,
+    probes,
+    now: probedAt,
+    defaultFailureThreshold: deps.failureThreshold,
+    breaker: { options: deps.breaker ?? DEFAULT_BREAKER, previous: step.revisionStatus.breaker },
+    inFlight: taken.keys,
+    ...(seen ? { observed: seen.observed } : {}),
+  });
+  cutShortUnanswering(work, probes, planned.snapshot);
+  // A cluster that failed this round's probe gets no new call; the next round plans it again.
+  if (step.startWork) work.schedule(planned.actions.filter((a) => probes.get(a.cluster)?.ok !== false), repo.clusters);
+  observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
+  const failures = taken.finished.filter((o) => !o.ok).map((o) => `${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.ok ? '' : o.error}`);
+  return {
+    planned,
+    recorded: taken.finished,
+    next: recordResults(planned, taken.finished, now()),
+    ...(planned.breaker ? { breaker: planned.breaker } : {}),
+    failures,
+    observeRequests: seen?.requests ?? 0,
+  };
+}
+
+/** A cluster that stopped answering (failed probes in a row, or not ready) has its running calls cut short. */
+function cutShortUnanswering(work: HelmWork, probes: ReadonlyMap<ClusterKey, ProbeResult>, snapshot: StatusSnapshot): void {
+  for (const [key, probe] of probes) {
+    if (probe.ok) continue;
+    const status = snapshot.clusters.get(key)?.status;
+    if (!status || (status.ready !== false && (status.connectionFailures ?? 0) < CUT_SHORT_AFTER_FAILURES)) continue;
+    work.cutShort(key, `cut short: ${key} stopped answering probes (${probe.message ?? 'failed'})`);
+  }
+}
+
+/** What the answering clusters show of the releases gitset looks after. */
+async function observe(step: PlanStep, settings: ObserveSettings, inForce: InForce, probes: ReadonlyMap<ClusterKey, ProbeResult>, prev: PreviousStatus): Promise<{ observed: Observations; requests: number }> {
+  const repo = inForce.repo;
+  return observeAnswering({
+    settings,
+    clusters: repo.clusters,
+    probes,
+    tracked: trackedReleases(prev, repo.profiles),
+    lastLook: step.lastLook,
+    now: step.now().getTime(),
+    logger: step.log,
+    metrics: step.deps.metrics,
+  });
+}

@@ -1,0 +1,159 @@
+// Git in the background: a pull and a status commit never hold up a probe round. Both go through
+// one lane (never two Git operations on the work dir at once, and never a pull while a cycle
+// reads the manifests it brought). A Git server that hangs delays the commit, up to the Git
+// timeouts, and the next cycle says so; failover decisions go on meanwhile.
+import type { Logger } from 'pino';
+import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
+import type { PreviousStatus } from '../status/snapshot.ts';
+import type { StatusWriter } from './status-writer.ts';
+
+/** One Git operation at a time on the work dir. */
+export interface GitLane {
+  run<T>(work: () => Promise<T>): Promise<T>;
+  readonly busy: boolean;
+}
+
+export function createGitLane(): GitLane {
+  let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
+  return {
+    run(work) {
+      queued++;
+      const next = tail.then(work).finally(() => queued--);
+      tail = next.catch(() => undefined);
+      return next;
+    },
+    get busy() {
+      return queued > 0;
+    },
+  };
+}
+
+export interface Puller {
+  /** Starts a pull unless one runs; resolves with the newest pull (rejects when that one failed). */
+  start(): Promise<PullResult>;
+  /** The newest successful pull. */
+  readonly last: PullResult | undefined;
+  /** The failure of the last pull, once: said by the next cycle. */
+  takeFailure(): string | undefined;
+  readonly busy: boolean;
+}
+
+export function createPuller(repo: Repo, lane: GitLane, log: Logger, onChange: () => void): Puller {
+  let last: PullResult | undefined;
+  let running: Promise<PullResult> | undefined;
+  let failure: string | undefined;
+  return {
+    start() {
+      running ??= lane
+        .run(() => repo.pull())
+        .then(
+          (pulled) => {
+            const first = last === undefined;
+            last = pulled;
+            failure = undefined;
+            if (pulled.changed) log.info({ revision: pulled.revision }, 'new revision of the manifests');
+            if (pulled.changed && !first) onChange();
+            return pulled;
+          },
+          (err: unknown) => {
+            failure = err instanceof Error ? err.message : String(err);
+            if (last) log.warn({ err: failure, revision: last.revision }, 'pull failed; continuing with the last fetched revision');
+            throw err;
+          },
+        )
+        .finally(() => (running = undefined));
+      return running;
+    },
+    get last() {
+      return last;
+    },
+    takeFailure() {
+      const f = failure;
+      failure = undefined;
+      return f;
+    },
+    get busy() {
+      return running !== undefined;
+    },
+  };
+}
+
+/** A status commit to make: the files, and its message against what was last committed. */
+export interface CommitRequest {
+  files: Map<string, string>;
+  /** What the files say, for the next message's comparison; absent while no revision was ever good. */
+  snapshot?: PreviousStatus;
+  /** Notes said once (the breaker flipped); kept until a commit carries them. */
+  notes: string[];
+  message(base: PreviousStatus, notes: readonly string[]): CommitMessage;
+}
+
+export interface Committer {
+  /** Commits in the background; a newer request replaces one that has not started. */
+  submit(request: CommitRequest): void;
+  /** Resolves when no commit runs or waits. */
+  idle(): Promise<void>;
+  /** Since the last take: commits made, and the failure of the last attempt. */
+  take(): { committed: boolean; failure?: string };
+  readonly busy: boolean;
+}
+
+export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger, base: PreviousStatus): Committer {
+  let waiting: CommitRequest | undefined;
+  let running: Promise<void> | undefined;
+  let notes: string[] = [];
+  let committed = false;
+  let failure: string | undefined;
+  let idleWaiters: Array<() => void> = [];
+
+  const commitOne = async (request: CommitRequest): Promise<void> => {
+    const failures: string[] = [];
+    const carried = [...notes];
+    const made = await lane.run(() => status.commit(request.files, () => request.message(base, carried), log, failures));
+    if (failures.length > 0) {
+      failure = failures.join('; ');
+      return;
+    }
+    failure = undefined;
+    committed ||= made;
+    notes = notes.slice(carried.length);
+    if (request.snapshot) base = request.snapshot;
+  };
+  const pump = (): void => {
+    if (running) return;
+    const request = waiting;
+    waiting = undefined;
+    if (!request) {
+      for (const w of idleWaiters.splice(0)) w();
+      return;
+    }
+    running = commitOne(request)
+      .catch((err: unknown) => void (failure = err instanceof Error ? err.message : String(err)))
+      .finally(() => {
+        running = undefined;
+        pump();
+      });
+  };
+
+  return {
+    submit(request) {
+      notes.push(...request.notes);
+      waiting = request;
+      pump();
+    },
+    idle() {
+      if (!running && !waiting) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    take() {
+      const out = { committed, ...(failure !== undefined ? { failure } : {}) };
+      committed = false;
+      failure = undefined;
+      return out;
+    },
+    get busy() {
+      return running !== undefined || waiting !== undefined;
+    },
+  };
+}
