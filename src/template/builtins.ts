@@ -5,7 +5,13 @@ import { def, FuncError, unsupported, variadic, type FuncDef } from './funcs.ts'
 import { sprintf } from './printf.ts';
 import { formatValue, isTrue, kindOf, sprint, sprintln, typeName, type Kind } from './value.ts';
 
+const shortCircuit = variadic(['value'], () => {
+  throw new FuncError('and/or are evaluated by the executor');
+});
+
 export const BUILTINS: ReadonlyArray<[string, FuncDef]> = [
+  ['and', shortCircuit],
+  ['or', shortCircuit],
   ['not', def(['value'], (v: unknown) => !isTrue(v))],
   ['len', def(['value'], length)],
   ['index', variadic(['value', 'value'], index)],

@@ -158,10 +158,10 @@ function control(s: TokenStream, parsed: Parsed, context: 'if' | 'with' | 'range
   if (context === 'range') s.rangeDepth--;
   let elseList: Node[] | undefined;
   if (next.kind === 'else') {
-    const after = s.peek();
+    const after = s.peekNonSpace();
     if (context !== 'range' && after.type === 'keyword' && after.value === context) {
       // `{{else if b}}` is `{{else}}{{if b}}…{{end}}{{end}}` with the inner end shared.
-      s.next();
+      s.nextNonSpace();
       elseList = [control(s, parsed, context, next.token.offset)];
     } else {
       const [list2, end] = itemList(s, parsed);
