@@ -3,17 +3,35 @@
 // objects named by templateResourceRefs (getResource, copy, getField, setField, removeField,
 // chainSetField, chainRemoveField). Like Sveltos, these swallow their errors: fromYaml puts the
 // error in the map's "Error" key, copy and getField give "".
-import { parse as parseYaml, stringify } from 'yaml';
+import { Document, parse as parseYaml, visit } from 'yaml';
 import { def, unsupported, type FuncDef } from './funcs.ts';
 import { goJson, hasUnsupportedNumber } from './json.ts';
 import { deepCopy, GoStruct, isMap, type GoMap } from './value.ts';
 
-/** sigs.k8s.io/yaml's Marshal (keys sorted, sequences not indented), without the final newline. */
+/**
+ * sigs.k8s.io/yaml's Marshal (go-yaml v2 underneath), without the final newline: keys sorted,
+ * sequences not indented, a string that would read back as another type ("true", "1", "") in
+ * double quotes, one that plain style cannot hold ("a: 1") in single quotes.
+ */
 export function toYaml(v: unknown): string {
   if (hasUnsupportedNumber(v)) return '';
   const plain = v instanceof GoStruct ? { ...v.fields } : v === undefined ? null : v;
-  const text = stringify(plain, { sortMapEntries: true, indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false });
-  return text.replace(/\n$/, '');
+  const doc = new Document(plain, { version: '1.1', sortMapEntries: true, aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && !node.value.includes('\n') && readsAsOtherType(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ indentSeq: false, lineWidth: 0, singleQuote: true }).replace(/\n$/, '');
+}
+
+function readsAsOtherType(s: string): boolean {
+  try {
+    const v: unknown = parseYaml(s, { version: '1.1' });
+    return v === null || typeof v === 'number' || typeof v === 'boolean';
+  } catch {
+    return false;
+  }
 }
 
 function parsed(text: string, want: 'map' | 'list', json: boolean): { value?: unknown; error?: string } {
