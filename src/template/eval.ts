@@ -70,24 +70,29 @@ function evalFieldChain(s: State, dot: unknown, receiver: unknown, node: Arg, id
 }
 
 function evalField(s: State, name: string, node: Arg, args: Arg[], final: Final, receiver: unknown): unknown {
-  const at = (message: string, kind: TemplateError['kind'] = 'exec') => s.error(node.offset, argText(node), message, kind);
-  if (receiver === undefined) throw at(`nil data; no entry for key "${name}"`, 'missing-key');
-  if (receiver === null) throw at(`nil pointer evaluating interface {}.${name}`);
+  if (receiver === undefined) throw fieldError(s, node, `nil data; no entry for key "${name}"`, 'missing-key');
+  if (receiver === null) throw fieldError(s, node, `nil pointer evaluating interface {}.${name}`);
   const hasArgs = args.length > 1 || final !== MISSING;
   const kind = kindOf(receiver);
+  if (kind === 'map') {
+    if (hasArgs) throw fieldError(s, node, `${name} is not a method but has arguments`);
+    const map = receiver as Record<string, unknown>;
+    if (Object.hasOwn(map, name)) return map[name];
+    throw fieldError(s, node, `map has no entry for key "${name}"`, 'missing-key');
+  }
   if (kind === 'struct') {
     const fields = (receiver as GoStruct).fields;
     if (Object.hasOwn(fields, name)) {
-      if (hasArgs) throw at(`${name} has arguments but cannot be invoked as function`);
+      if (hasArgs) throw fieldError(s, node, `${name} has arguments but cannot be invoked as function`);
       return fields[name] ?? {};
     }
-  } else if (kind === 'map') {
-    if (hasArgs) throw at(`${name} is not a method but has arguments`);
-    const map = receiver as Record<string, unknown>;
-    if (Object.hasOwn(map, name)) return map[name];
-    throw at(`map has no entry for key "${name}"`, 'missing-key');
   }
-  throw at(`can't evaluate field ${name} in type ${typeName(receiver)}`);
+  throw fieldError(s, node, `can't evaluate field ${name} in type ${typeName(receiver)}`);
+}
+
+// A plain function, not a closure per call: field access is the hot path of rendering.
+function fieldError(s: State, node: Arg, message: string, kind: TemplateError['kind'] = 'exec'): TemplateError {
+  return s.error(node.offset, argText(node), message, kind);
 }
 
 function evalFunction(s: State, dot: unknown, name: string, node: Arg, args: Arg[], final: Final): unknown {
@@ -102,10 +107,14 @@ function evalFunction(s: State, dot: unknown, name: string, node: Arg, args: Arg
   if (f.variadic ? count < fixed : count !== fixed) {
     throw s.error(node.offset, name, `wrong number of args for ${name}: want ${f.variadic ? 'at least ' : ''}${fixed} got ${count}`);
   }
-  const paramAt = (i: number): ParamType => params[Math.min(i, params.length - 1)]!;
-  const argv = given.map((a, i) => evalArg(s, dot, paramAt(i), a));
-  if (final !== MISSING) argv.push(validateType(s, final, paramAt(given.length), node));
+  const argv: unknown[] = [];
+  for (let i = 0; i < given.length; i++) argv.push(evalArg(s, dot, paramAt(params, i), given[i]!));
+  if (final !== MISSING) argv.push(validateType(s, final, paramAt(params, given.length), node));
   return call(s, f, name, node, f.readsData ? [s.data, ...argv] : argv);
+}
+
+function paramAt(params: ParamType[], i: number): ParamType {
+  return params[Math.min(i, params.length - 1)]!;
 }
 
 function call(s: State, f: FuncDef, name: string, node: Arg, argv: unknown[]): unknown {
