@@ -3,7 +3,7 @@
 // values come in sorted key order (Go's map order is random; sorted is one of its outcomes).
 import { def, FuncError, strval, variadic, type FuncDef } from './funcs.ts';
 import { emptyValue } from './sprig-lists.ts';
-import { deepCopy, isMap, sortedKeys, type GoMap } from './value.ts';
+import { deepCopy, isMap, putKey, sortedKeys, type GoMap } from './value.ts';
 
 /** A nil map argument: reading it is fine, writing to it panics in Go. */
 function writable(d: GoMap | null, fn: string): GoMap {
@@ -13,7 +13,7 @@ function writable(d: GoMap | null, fn: string): GoMap {
 
 function dict(...v: unknown[]): GoMap {
   const out: GoMap = {};
-  for (let i = 0; i < v.length; i += 2) out[strval(v[i])] = i + 1 < v.length ? v[i + 1] : '';
+  for (let i = 0; i < v.length; i += 2) putKey(out, strval(v[i]), i + 1 < v.length ? v[i + 1] : '');
   return out;
 }
 
@@ -24,7 +24,7 @@ export function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
     const hasDst = Object.hasOwn(dst, key);
     const d = dst[key];
     if (s === null || s === undefined) {
-      if (overwrite) dst[key] = null;
+      if (overwrite) putKey(dst, key, null);
       continue;
     }
     if (isMap(s) && hasDst && isMap(d)) {
@@ -32,7 +32,7 @@ export function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
       if (!emptyValue(d)) continue;
     }
     if (Array.isArray(s) && hasDst && !emptyValue(d) && !overwrite) continue;
-    if (overwrite || !hasDst || emptyValue(d)) dst[key] = s;
+    if (overwrite || !hasDst || emptyValue(d)) putKey(dst, key, s);
   }
 }
 
@@ -61,7 +61,7 @@ function dig(...args: unknown[]): unknown {
 export const DICT_FUNCS: ReadonlyArray<[string, FuncDef]> = [
   ['dict', variadic(['any'], dict)],
   ['get', def(['map', 'string'], (d: GoMap | null, k: string) => (d && Object.hasOwn(d, k) ? d[k] : ''))],
-  ['set', def(['map', 'string', 'any'], (d: GoMap | null, k: string, v: unknown) => ((writable(d, 'set')[k] = v), d), { mutates: true })],
+  ['set', def(['map', 'string', 'any'], (d: GoMap | null, k: string, v: unknown) => (putKey(writable(d, 'set'), k, v), d), { mutates: true })],
   ['unset', def(['map', 'string'], (d: GoMap | null, k: string) => (d && delete d[k], d), { mutates: true })],
   ['hasKey', def(['map', 'string'], (d: GoMap | null, k: string) => d !== null && Object.hasOwn(d, k))],
   ['keys', variadic(['map'], (...ds: Array<GoMap | null>) => ds.flatMap((d) => (d ? sortedKeys(d) : [])))],

@@ -6,7 +6,7 @@
 import { Document, parse as parseYaml, visit } from 'yaml';
 import { def, unsupported, type FuncDef } from './funcs.ts';
 import { goJson, hasUnsupportedNumber } from './json.ts';
-import { deepCopy, GoStruct, isMap, type GoMap } from './value.ts';
+import { deepCopy, GoStruct, isMap, putKey, type GoMap } from './value.ts';
 
 /**
  * sigs.k8s.io/yaml's Marshal (go-yaml v2 underneath), without the final newline: keys sorted,
@@ -87,22 +87,23 @@ function nestedField(obj: GoMap, path: string[]): unknown {
 export function setNestedField(obj: GoMap, value: unknown, path: string[]): boolean {
   let cur = obj;
   for (const p of path.slice(0, -1)) {
-    if (!Object.hasOwn(cur, p) || cur[p] === null) cur[p] = {};
+    if (!Object.hasOwn(cur, p) || cur[p] === null) putKey(cur, p, {});
     const next = cur[p];
     if (!isMap(next)) return false;
     cur = next;
   }
-  cur[path.at(-1)!] = deepCopy(value);
+  putKey(cur, path.at(-1)!, deepCopy(value));
   return true;
 }
 
 export function removeNestedField(obj: GoMap, path: string[]): void {
   let cur: unknown = obj;
   for (const p of path.slice(0, -1)) {
-    if (!isMap(cur)) return;
+    if (!isMap(cur) || !Object.hasOwn(cur, p)) return; // own keys only: never walk into a prototype
     cur = cur[p];
   }
-  if (isMap(cur)) delete cur[path.at(-1)!];
+  const last = path.at(-1)!;
+  if (isMap(cur) && Object.hasOwn(cur, last)) delete cur[last];
 }
 
 const reads = { readsData: true };

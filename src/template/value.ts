@@ -172,12 +172,18 @@ export function sprintln(args: readonly unknown[]): string {
   return args.map(formatValue).join(' ') + '\n';
 }
 
+/** map[k] = v, also for the key "__proto__" (an own entry, never the object's prototype). */
+export function putKey(map: GoMap, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(map, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else map[k] = v;
+}
+
 /** A deep copy of plain data (maps, slices, scalars), for functions that change what they are given. */
 export function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
   if (isMap(v)) {
     const out: GoMap = {};
-    for (const k of Object.keys(v)) out[k] = deepCopy(v[k]);
+    for (const k of Object.keys(v)) putKey(out, k, deepCopy(v[k]));
     return out as T;
   }
   return v;

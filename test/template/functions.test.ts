@@ -96,3 +96,12 @@ test('functions that change maps work on a private copy: the data is untouched',
   assert.equal(t.execute(data), 'x');
   assert.equal(compile('{{ .Cluster.metadata.name }} {{ getField "ConfigData" "data.values" }}').execute(data), 'cluster1 a: 1');
 });
+
+test('a "__proto__" key is an ordinary entry: no template reaches a prototype', () => {
+  const data = sveltosData();
+  assert.equal(compile('{{ $d := dict "__proto__" 1 }}{{ $_ := set $d "x" 2 }}{{ $d }} {{ keys $d }}').execute(data), 'map[__proto__:1 x:2] [__proto__ x]');
+  assert.equal(compile('{{ $_ := removeField "ConfigData" "__proto__.toString" }}{{ $_ := setField "ConfigData" "__proto__.polluted" "y" }}{{ getField "ConfigData" "__proto__.polluted" }}').execute(data), 'y');
+  assert.equal(typeof Object.prototype.toString, 'function');
+  assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+  assert.throws(() => compile('{{ .Cluster.__proto__ }}').execute(data), /map has no entry for key "__proto__"/);
+});
