@@ -10,6 +10,7 @@ import { ENCODING_FUNCS } from './sprig-encoding.ts';
 import { LIST_FUNCS } from './sprig-lists.ts';
 import { STRING_FUNCS } from './sprig-strings.ts';
 import { VALUE_FUNCS } from './sprig-values.ts';
+import { semverCompare } from './semver.ts';
 import { SVELTOS_FUNCS } from './sveltos.ts';
 
 const NOT_REPEATABLE = 'its result would change from one rendering to the next, and gitset renders deterministically';
@@ -20,7 +21,7 @@ const UNSUPPORTED: ReadonlyArray<[string[], string]> = [
   [['env', 'expandenv'], 'templates do not read gitset\'s environment'],
   [['getHostByName'], 'templates do not use the network'],
   [['bcrypt', 'htpasswd', 'genPrivateKey', 'derivePassword', 'buildCustomCert', 'genCA', 'genCAWithKey', 'genSelfSignedCert', 'genSelfSignedCertWithKey', 'genSignedCert', 'genSignedCertWithKey', 'encryptAES', 'decryptAES'], 'secrets and keys do not belong in a Git repository'],
-  [['semver', 'semverCompare'], 'semantic version constraints are not implemented yet'],
+  [['semver'], 'version objects have methods, which gitset templates do not call; use semverCompare'],
   [['addf', 'add1f', 'subf', 'mulf', 'divf'], 'decimal arithmetic is not implemented yet'],
   [['abbrev', 'abbrevboth', 'initials', 'wrap', 'wrapWith', 'swapcase', 'snakecase', 'camelcase', 'kebabcase', 'b32dec', 'urlParse', 'urlJoin', 'osBase', 'osClean', 'osDir', 'osExt', 'osIsAbs'], 'not implemented yet'],
 ];
@@ -32,6 +33,7 @@ function buildTable(): FuncTable {
     for (const [name, f] of group) table.set(name, f);
   }
   table.set('hello', def([], () => 'Hello!'));
+  table.set('semverCompare', def(['string', 'string'], semverCompare));
   return table;
 }
 

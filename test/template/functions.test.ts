@@ -105,3 +105,13 @@ test('a "__proto__" key is an ordinary entry: no template reaches a prototype', 
   assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   assert.throws(() => compile('{{ .Cluster.__proto__ }}').execute(data), /map has no entry for key "__proto__"/);
 });
+
+runCases('semverCompare', [
+  ['exact and comparison operators', '{{ semverCompare "1.2.3" "1.2.3" }} {{ semverCompare ">1.2.3" "1.2.4" }} {{ semverCompare "<=1.2.3" "1.2.4" }} {{ semverCompare "!=1.2.3" "1.2.4" }}', 'true true false true'],
+  ['wildcards', '{{ semverCompare "1.2.x" "1.2.9" }} {{ semverCompare "1.2.x" "1.3.0" }} {{ semverCompare "*" "4.0.0" }} {{ semverCompare ">1.2" "1.2.9" }} {{ semverCompare ">1.2" "1.3.0" }}', 'true false true false true'],
+  ['tilde and caret ranges', '{{ semverCompare "~1.2.3" "1.2.9" }} {{ semverCompare "~1.2.3" "1.3.0" }} {{ semverCompare "^1.2.3" "1.9.0" }} {{ semverCompare "^1.2.3" "2.0.0" }} {{ semverCompare "^0.2.3" "0.2.9" }} {{ semverCompare "^0.2.3" "0.3.0" }}', 'true false true false true false'],
+  ['and within a group, or between groups, hyphen ranges', '{{ semverCompare ">=1.2, <1.4" "1.3.1" }} {{ semverCompare ">= 1.2 < 1.4" "1.4.0" }} {{ semverCompare "<1.0 || >=2.0" "2.1.0" }} {{ semverCompare "1.2 - 1.4.5" "1.4.5" }}', 'true false true true'],
+  ['a prerelease needs a prerelease constraint', '{{ semverCompare ">=1.21" "1.22.0-eks-1" }} {{ semverCompare ">=1.21-0" "1.22.0-eks-1" }} {{ semverCompare ">=1.21-0" "v1.22.3+k3s1" }}', 'false true true'],
+  ['an invalid version', '{{ semverCompare ">1" "abc" }}', { error: 'exec', message: 'Invalid Semantic Version' }],
+  ['an invalid constraint', '{{ semverCompare "?1" "1.0.0" }}', { error: 'exec', message: 'improper constraint' }],
+]);
