@@ -48,8 +48,19 @@ export function compileTemplate(text: string): CompiledTemplate {
   } catch (err) {
     throw adapted(err, text);
   }
+  if (!template.readsData) {
+    // Rendered here, once: its one output serves every cluster, and a failure (`{{ fail "x" }}`,
+    // `{{ now }}`) is a compile error that the caller already turns into the release's error.
+    let output: string;
+    try {
+      output = template.execute(templateData(NO_CLUSTER, undefined));
+    } catch (err) {
+      throw adapted(err, text);
+    }
+    return { usesCluster: false, render: () => output };
+  }
   return {
-    usesCluster: template.readsData,
+    usesCluster: true,
     render(cluster, resources) {
       try {
         return template.execute(templateData(cluster, resources));
@@ -64,6 +75,8 @@ export function compileTemplate(text: string): CompiledTemplate {
 export function renderTemplate(text: string, cluster: TemplateCluster, resources?: TemplateResources): string {
   return compileTemplate(text).render(cluster, resources);
 }
+
+const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
 
 const CODES: Record<EngineError['kind'], TemplateErrorCode> = {
   parse: 'template-syntax',

@@ -4,15 +4,20 @@ import { def, FuncError, strval, variadic, type FuncDef } from './funcs.ts';
 import { goQuote } from './printf.ts';
 import { formatValue } from './value.ts';
 
-/** Go's strings.Title: the first letter of each word upper-cased. */
+/** Go's strings.Title: a letter after a separator (ASCII punctuation or any space) upper-cased. */
 function title(s: string): string {
   let prev = ' ';
   let out = '';
   for (const ch of s) {
-    out += /[\p{L}\p{N}_']/u.test(prev) ? ch : ch.toUpperCase();
+    out += isSeparator(prev) ? ch.toUpperCase() : ch;
     prev = ch;
   }
   return out;
+}
+
+function isSeparator(ch: string): boolean {
+  if (ch.charCodeAt(0) < 0x80) return !/[A-Za-z0-9_]/.test(ch);
+  return /\s/u.test(ch);
 }
 
 function indent(spaces: number, v: string): string {

@@ -66,7 +66,14 @@ test('errors carry a code, the offset and the template line and column', () => {
   }
   assert.throws(() => compileTemplate('a: 1\nb: {{ nope }}'), /^TemplateError: template line 2, column 7: function "nope" not defined$/);
   assert.throws(() => renderTemplate('{{ now }}', c), (e: unknown) => e instanceof TemplateError && e.code === 'template-unsupported');
-  assert.throws(() => renderTemplate('{{ upper 1 }}', c), (e: unknown) => e instanceof TemplateError && e.code === 'template-render');
+  assert.throws(() => renderTemplate('{{ upper .Cluster.spec.controlPlaneEndpoint.port }}', c), (e: unknown) => e instanceof TemplateError && e.code === 'template-render');
+});
+
+test('a template that reads nothing of the cluster is rendered when compiled: its failure is a compile error', () => {
+  assert.throws(() => compileTemplate('{{ fail "no" }}'), (e: unknown) => e instanceof TemplateError && e.code === 'template-render' && /error calling fail: no/.test(e.message));
+  assert.throws(() => compileTemplate('{{ now }}'), (e: unknown) => e instanceof TemplateError && e.code === 'template-unsupported');
+  const t = compileTemplate('replicas: {{ add 1 2 }}');
+  assert.equal(t.render(c), 'replicas: 3');
 });
 
 test('a template that reads nothing of the cluster says so (rendered once for the whole fleet)', () => {

@@ -15,7 +15,7 @@ const DEFAULTS: Case[] = [
 ];
 
 const STRINGS: Case[] = [
-  ['case', '{{ upper "aB" }} {{ lower "aB" }} {{ title "hello world-foo" }}', 'AB ab Hello World-Foo'],
+  ['case', '{{ upper "aB" }} {{ lower "aB" }} {{ title "hello world-foo it\'s élan" }}', 'AB ab Hello World-Foo It\'S Élan'],
   ['trim family', '[{{ trim "  a  " }}] {{ trimPrefix "v" "v1.2" }} {{ trimSuffix ".yaml" "a.yaml" }} {{ trimAll "-" "--a--" }}', '[a] 1.2 a a'],
   ['replace and contains', '{{ replace "." "-" "a.b.c" }} {{ contains "b" "abc" }} {{ hasPrefix "a" "abc" }} {{ hasSuffix "c" "abc" }}', 'a-b-c true true true'],
   ['quote and squote', '{{ quote "a\\"b" 1 }} {{ squote "a" }}', '"a\\"b" "1" \'a\''],
