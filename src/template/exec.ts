@@ -28,12 +28,12 @@ function walkList(s: State, dot: unknown, list: readonly Node[]): Signal {
 function walk(s: State, dot: unknown, node: Node): Signal {
   switch (node.type) {
     case 'text':
-      s.out.push(node.text);
+      s.write(node.text, node.offset);
       return undefined;
     case 'action': {
       // Variables declared by an action live until the end of the enclosing control structure.
       const value = evalPipeline(s, dot, node.pipe);
-      if (node.pipe.decl.length === 0) s.out.push(value === undefined || value === null ? '<no value>' : formatValue(value));
+      if (node.pipe.decl.length === 0) s.write(value === undefined || value === null ? '<no value>' : formatValue(value), node.offset);
       return undefined;
     }
     case 'if':

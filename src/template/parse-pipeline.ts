@@ -118,8 +118,12 @@ function term(s: TokenStream): Arg | undefined {
     case 'number':
     case 'char':
       return { type: 'number', value: numberValue(t), text: t.value, offset };
-    case 'lparen':
-      return { type: 'pipe', pipe: parsePipeline(s, 'parenthesized pipeline', 'rparen'), offset };
+    case 'lparen': {
+      s.enter(t);
+      const pipe = parsePipeline(s, 'parenthesized pipeline', 'rparen');
+      s.nesting--;
+      return { type: 'pipe', pipe, offset };
+    }
     case 'string':
       return { type: 'string', value: t.value, offset };
   }

@@ -7,11 +7,15 @@ import { TemplateError } from './errors.ts';
 import { lex, type Token } from './lexer.ts';
 import { parsePipeline } from './parse-pipeline.ts';
 
+const MAX_NESTING = 500;
+
 export class TokenStream {
   private i = 0;
   /** Variables in scope, innermost last; `$` is always first. */
   vars: string[] = ['$'];
   rangeDepth = 0;
+  /** Nesting of control structures and parentheses, bounded as Go bounds it (max expression depth). */
+  nesting = 0;
 
   constructor(
     private readonly tokens: Token[],
@@ -36,6 +40,10 @@ export class TokenStream {
     let j = this.i;
     while (this.tokens[j]?.type === 'space') j++;
     return this.tokens[Math.min(j, this.tokens.length - 1)]!;
+  }
+  /** Enters one level of nesting; parsing recurses per level, and a hostile text must not exhaust the stack. */
+  enter(at: Token): void {
+    if (++this.nesting > MAX_NESTING) throw new TemplateError('parse', 'max expression depth exceeded', at.offset);
   }
   expect(type: Token['type'], context: string): Token {
     const t = this.nextNonSpace();
@@ -151,6 +159,7 @@ function action(s: TokenStream, parsed: Parsed, left: Token): Node | End {
 }
 
 function control(s: TokenStream, parsed: Parsed, context: 'if' | 'with' | 'range', offset: number): Node {
+  s.enter(s.peek());
   const mark = s.vars.length;
   const pipe = parsePipeline(s, context, 'right');
   if (context === 'range') s.rangeDepth++;
@@ -170,6 +179,7 @@ function control(s: TokenStream, parsed: Parsed, context: 'if' | 'with' | 'range
     }
   }
   s.popVars(mark);
+  s.nesting--;
   return { type: context, pipe, list, ...(elseList ? { elseList } : {}), offset } as Node;
 }
 

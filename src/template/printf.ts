@@ -44,8 +44,11 @@ export function sprintf(format: string, args: readonly unknown[]): string {
   return out;
 }
 
+/** Wider than any field needs; Go would allocate whatever a hostile width asks for. */
+const MAX_WIDTH = 1 << 20;
+
 function pad(text: string, spec: Spec): string {
-  const width = spec.width ?? 0;
+  const width = Math.min(spec.width ?? 0, MAX_WIDTH);
   if (text.length >= width) return text;
   if (spec.flags.includes('-')) return text.padEnd(width);
   if (spec.flags.includes('0') && 'dfFeEgGxXob'.includes(spec.verb) && /^[-+]?[0-9a-fA-F.]/.test(text)) {
@@ -101,7 +104,7 @@ function formatNumber(spec: Spec, n: number): string {
       return int ? sign(spec, n, String(n)) : bad(spec, n);
     case 'f':
     case 'F':
-      return sign(spec, n, formatFloat(n, 'f', spec.prec ?? 6));
+      return sign(spec, n, formatFloat(n, 'f', Math.min(spec.prec ?? 6, 100)));
     case 'e':
     case 'E': {
       const t = formatFloat(n, 'e', spec.prec ?? 6);

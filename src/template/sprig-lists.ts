@@ -23,8 +23,12 @@ function until(count: number): number[] {
   return untilStep(0, count, count < 0 ? -1 : 1);
 }
 
+/** More elements than any values file needs; beyond it a typo (`until 1000000000`) would exhaust memory. */
+export const MAX_ELEMENTS = 1_000_000;
+
 function untilStep(start: number, stop: number, step: number): number[] {
   const v: number[] = [];
+  if (step !== 0 && Math.abs((stop - start) / step) > MAX_ELEMENTS) throw new FuncError(`more than ${MAX_ELEMENTS} elements`);
   if (stop < start) {
     if (step >= 0) return v;
     for (let i = start; i > stop; i += step) v.push(i);

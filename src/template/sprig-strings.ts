@@ -2,6 +2,7 @@
 // string operated on comes last so that `.x | trimPrefix "v"` reads naturally.
 import { def, FuncError, strval, variadic, type FuncDef } from './funcs.ts';
 import { goQuote } from './printf.ts';
+import { MAX_OUTPUT } from './state.ts';
 import { formatValue } from './value.ts';
 
 /** Go's strings.Title: a letter after a separator (ASCII punctuation or any space) upper-cased. */
@@ -20,7 +21,13 @@ function isSeparator(ch: string): boolean {
   return /\s/u.test(ch);
 }
 
+/** No string a function builds may exceed what a whole rendering may (MAX_OUTPUT). */
+function bounded(size: number): void {
+  if (size > MAX_OUTPUT) throw new FuncError(`the result would exceed ${MAX_OUTPUT / 1024 / 1024} MiB`);
+}
+
 function indent(spaces: number, v: string): string {
+  bounded(spaces * (1 + v.split('\n').length));
   const pad = ' '.repeat(Math.max(spaces, 0));
   return pad + v.replaceAll('\n', `\n${pad}`);
 }
@@ -97,6 +104,7 @@ export const STRING_FUNCS: ReadonlyArray<[string, FuncDef]> = [
   ['hasSuffix', def(['string', 'string'], (p: string, s: string) => s.endsWith(p))],
   ['repeat', def(['int', 'string'], (n: number, s: string) => {
     if (n < 0) throw new FuncError('strings: negative Repeat count');
+    bounded(n * s.length);
     return s.repeat(n);
   })],
   ['substr', def(['int', 'int', 'string'], substr)],

@@ -7,8 +7,12 @@ import type { FuncTable } from './funcs.ts';
 /** Go's limit on nested {{template}} calls guards against runaway recursion. */
 export const MAX_DEPTH = 1000;
 
+/** A rendering is a field of a helm release: far below this. A runaway loop stops here, not in memory. */
+export const MAX_OUTPUT = 16 * 1024 * 1024;
+
 export class State {
   readonly out: string[] = [];
+  private size = 0;
   vars: Array<{ name: string; value: unknown }>;
   depth = 0;
 
@@ -18,6 +22,12 @@ export class State {
     readonly data: unknown,
   ) {
     this.vars = [{ name: '$', value: data }];
+  }
+
+  write(text: string, offset: number): void {
+    this.size += text.length;
+    if (this.size > MAX_OUTPUT) throw this.error(offset, 'output', `the output exceeds ${MAX_OUTPUT / 1024 / 1024} MiB`);
+    this.out.push(text);
   }
 
   mark(): number {

@@ -120,3 +120,15 @@ test('a template reads its data only through ., fields, $ or a data function', (
   assert.equal(reads('{{ with .Cluster }}{{ end }}'), true);
   assert.equal(reads('{{ define "t" }}{{ . }}{{ end }}'), true, 'a defined template may be given the data');
 });
+
+test('hostile nesting and runaway output end in errors, not in a crashed process', () => {
+  const deepParens = `{{ ${'('.repeat(5000)}1${')'.repeat(5000)} }}`;
+  const deepIfs = `${'{{ if true }}'.repeat(5000)}x${'{{ end }}'.repeat(5000)}`;
+  for (const text of [deepParens, deepIfs]) {
+    assert.throws(() => compile(text), (e: unknown) => e instanceof TemplateError && e.kind === 'parse' && /max expression depth exceeded/.test(e.message));
+  }
+  assert.equal(compile(`{{ ${'('.repeat(400)}1${')'.repeat(400)} }}`).execute({}), '1');
+  assert.equal(compile(`${'{{ if true }}'.repeat(400)}x${'{{ end }}'.repeat(400)}`).execute({}), 'x');
+  assert.throws(() => compile('{{ range until 1000000000 }}{{ end }}').execute({}), (e: unknown) => e instanceof TemplateError && e.kind === 'exec');
+  assert.throws(() => compile('{{ range until 1000000 }}{{ repeat 100 "x" }}{{ end }}').execute({}), (e: unknown) => e instanceof TemplateError && /output exceeds 16 MiB/.test(e.message));
+});
