@@ -86,9 +86,11 @@ const CODES: Record<EngineError['kind'], TemplateErrorCode> = {
 };
 
 function adapted(err: unknown, text: string, cluster?: TemplateCluster): unknown {
+  const where = cluster ? ` (cluster ${cluster.metadata.namespace ?? ''}/${cluster.metadata.name})` : '';
+  // Data nested deeper than the stack allows is the template's failure, not the cycle's.
+  if (err instanceof RangeError) return new TemplateError('template-render', `template: ${err.message}${where}`, 0);
   if (!(err instanceof EngineError)) return err;
   const { line, col } = lineCol(text, err.offset);
-  const where = cluster ? ` (cluster ${cluster.metadata.namespace ?? ''}/${cluster.metadata.name})` : '';
   return new TemplateError(CODES[err.kind], `template line ${line}, column ${col}: ${err.message}${where}`, err.offset);
 }
 
