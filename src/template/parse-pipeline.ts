@@ -137,7 +137,14 @@ function numberValue(t: Token): number {
   if (text.endsWith('i')) throw new TemplateError('unsupported', `complex number ${t.value} is not supported`, t.offset);
   const sign = text.startsWith('-') ? -1 : 1;
   const body = text.replace(/^[+-]/, '');
-  const n = /^0[0-7]+$/.test(body) ? parseInt(body, 8) : Number(body);
+  const hex = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(body);
+  const n = hex ? hexFloat(hex[1]!, hex[2] ?? '', Number(hex[3])) : /^0[0-7]+$/.test(body) ? parseInt(body, 8) : Number(body);
   if (!Number.isFinite(n)) throw new TemplateError('parse', `illegal number syntax: "${t.value}"`, t.offset);
   return sign * n;
+}
+
+/** Go's hexadecimal floating-point literal: 0x1.ep+2 is (1 + 14/16) * 2^2 = 7.5. */
+function hexFloat(whole: string, frac: string, exp: number): number {
+  const mantissa = parseInt(whole || '0', 16) + (frac ? parseInt(frac, 16) / 16 ** frac.length : 0);
+  return mantissa * 2 ** exp;
 }
