@@ -1,21 +1,21 @@
-// Cluster-metadata templating of Helm values, the subset of Sveltos' Go templates that needs no
-// management cluster. Supported actions (with optional `{{-` / `-}}` whitespace trimming):
-//   {{ .Cluster.metadata.name }}            {{ .Cluster.metadata.namespace }}
-//   {{ .Cluster.metadata.labels.KEY }}      {{ .Cluster.metadata.annotations.KEY }}
-//   {{ index .Cluster.metadata.labels "KEY" }}  (also annotations; "..." or `...` quotes)
-//   {{ .Cluster.kind }}  {{ .Cluster.apiVersion }}  {{/* a comment */}}
-// A dotted path to a missing label is an error (Sveltos renders with missingkey=error); `index`
-// of a missing key gives "". Anything else (if, range, pipes, functions, getResource) is
-// rejected with a TemplateError rather than passed to helm half-rendered.
+// Templating of helm chart fields for one cluster, as Sveltos renders them: Go's text/template
+// with sprig and Sveltos' functions and missingkey=error (the engine is src/template). The data
+// is what Sveltos gives a template: `.Cluster` is the whole SveltosCluster (apiVersion, kind,
+// metadata, spec, and status when given) and getResource/copy/getField read the objects named
+// by templateResourceRefs. This file only adapts the engine to the planner: compile once, say
+// whether the text reads the cluster at all, render per cluster, and map errors to codes.
 import type { ObjectMeta } from '../model/objects.ts';
+import { compile, type Template } from '../template/compile.ts';
+import { lineCol, TemplateError as EngineError } from '../template/errors.ts';
+import { GoStruct } from '../template/value.ts';
 
-export type TemplateErrorCode = 'template-syntax' | 'template-unsupported' | 'template-missing-key';
+export type TemplateErrorCode = 'template-syntax' | 'template-unsupported' | 'template-missing-key' | 'template-render';
 
 export class TemplateError extends Error {
   constructor(
     readonly code: TemplateErrorCode,
     message: string,
-    /** 0-based offset of the action in the template text. */
+    /** 0-based offset in the template text of the failing token or action. */
     readonly offset: number,
   ) {
     super(message);
@@ -23,151 +23,90 @@ export class TemplateError extends Error {
   }
 }
 
-/** What a template can see of a cluster: its identity and metadata, never its credentials. */
+/** What a template can see of a cluster: the object as the repository holds it, never its credentials. */
 export interface TemplateCluster {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
+  spec?: unknown;
+  status?: unknown;
 }
+
+/** Objects named by a profile's templateResourceRefs, by identifier: what getResource returns. */
+export type TemplateResources = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
 export interface CompiledTemplate {
-  /** False when the text has no action that reads the cluster: render once for every cluster. */
+  /** False when nothing in the text can read the cluster or its resources: render once for every cluster. */
   readonly usesCluster: boolean;
-  render(cluster: TemplateCluster): string;
+  render(cluster: TemplateCluster, resources?: TemplateResources): string;
 }
 
-type Lookup =
-  | { kind: 'field'; field: 'name' | 'namespace' | 'kind' | 'apiVersion' }
-  | { kind: 'map'; map: 'labels' | 'annotations'; key: string; strict: boolean };
-
-type Part = string | { lookup: Lookup; offset: number; source: string };
-
-const SUPPORTED =
-  'supported: {{ .Cluster.metadata.name }}, {{ .Cluster.metadata.namespace }}, {{ .Cluster.metadata.labels.KEY }}, ' +
-  '{{ .Cluster.metadata.annotations.KEY }}, {{ index .Cluster.metadata.labels "KEY" }}';
-
 export function compileTemplate(text: string): CompiledTemplate {
-  const parts: Part[] = [];
-  let pos = 0;
-  let trimNext = false;
-  for (;;) {
-    const open = text.indexOf('{{', pos);
-    let literal = text.slice(pos, open < 0 ? text.length : open);
-    if (trimNext) literal = literal.replace(/^\s+/, '');
-    if (open < 0) {
-      parts.push(literal);
-      break;
-    }
-    const close = text.indexOf('}}', open + 2);
-    if (close < 0) throw new TemplateError('template-syntax', `unclosed action "{{" at offset ${open}`, open);
-    let inner = text.slice(open + 2, close);
-    if (/^-\s/.test(inner)) {
-      literal = literal.replace(/\s+$/, '');
-      inner = inner.slice(1);
-    }
-    trimNext = /\s-$/.test(inner);
-    if (trimNext) inner = inner.slice(0, -1);
-    parts.push(literal);
-    const lookup = parseAction(inner.trim(), open, text.slice(open, close + 2));
-    if (lookup) parts.push({ lookup, offset: open, source: text.slice(open, close + 2) });
-    pos = close + 2;
+  let template: Template;
+  try {
+    template = compile(text);
+  } catch (err) {
+    throw adapted(err, text);
   }
-  const dynamic = parts.filter((p): p is Exclude<Part, string> => typeof p !== 'string');
+  if (!template.readsData) {
+    // Rendered here, once: its one output serves every cluster, and a failure (`{{ fail "x" }}`,
+    // `{{ now }}`) is a compile error that the caller already turns into the release's error.
+    let output: string;
+    try {
+      output = template.execute(templateData(NO_CLUSTER, undefined));
+    } catch (err) {
+      throw adapted(err, text);
+    }
+    return { usesCluster: false, render: () => output };
+  }
   return {
-    usesCluster: dynamic.length > 0,
-    render(cluster) {
-      let out = '';
-      for (const p of parts) out += typeof p === 'string' ? p : resolve(p.lookup, cluster, p.offset, p.source);
-      return out;
+    usesCluster: true,
+    render(cluster, resources) {
+      try {
+        return template.execute(templateData(cluster, resources));
+      } catch (err) {
+        throw adapted(err, text, cluster);
+      }
     },
   };
 }
 
 /** Renders once; for callers that do not reuse the compiled form. */
-export function renderTemplate(text: string, cluster: TemplateCluster): string {
-  return compileTemplate(text).render(cluster);
+export function renderTemplate(text: string, cluster: TemplateCluster, resources?: TemplateResources): string {
+  return compileTemplate(text).render(cluster, resources);
 }
 
-function parseAction(inner: string, offset: number, source: string): Lookup | undefined {
-  if (inner.startsWith('/*') && inner.endsWith('*/')) return undefined;
-  const words = splitWords(inner, offset);
-  const unsupported = (): never => {
-    throw new TemplateError('template-unsupported', `unsupported template action ${source}; ${SUPPORTED}`, offset);
-  };
-  if (words.length === 1 && words[0]!.kind === 'word') {
-    const path = words[0]!.text.split('.');
-    // ".Cluster.metadata.labels.region" splits into ['', 'Cluster', 'metadata', 'labels', 'region']
-    if (path[0] !== '' || path[1] !== 'Cluster') return unsupported();
-    if (path.length === 3 && (path[2] === 'kind' || path[2] === 'apiVersion')) return { kind: 'field', field: path[2] };
-    if (path[2] !== 'metadata') return unsupported();
-    if (path.length === 4 && (path[3] === 'name' || path[3] === 'namespace')) return { kind: 'field', field: path[3] };
-    if (path.length === 5 && (path[3] === 'labels' || path[3] === 'annotations') && path[4] !== '') {
-      return { kind: 'map', map: path[3], key: path[4]!, strict: true };
-    }
-    return unsupported();
-  }
-  if (words.length === 3 && words[0]!.text === 'index' && words[0]!.kind === 'word' && words[2]!.kind === 'string') {
-    const m = /^\.Cluster\.metadata\.(labels|annotations)$/.exec(words[1]!.text);
-    if (m && words[1]!.kind === 'word') return { kind: 'map', map: m[1] as 'labels' | 'annotations', key: words[2]!.text, strict: false };
-  }
-  return unsupported();
+const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
+
+const CODES: Record<EngineError['kind'], TemplateErrorCode> = {
+  parse: 'template-syntax',
+  unsupported: 'template-unsupported',
+  'missing-key': 'template-missing-key',
+  exec: 'template-render',
+};
+
+function adapted(err: unknown, text: string, cluster?: TemplateCluster): unknown {
+  const where = cluster ? ` (cluster ${cluster.metadata.namespace ?? ''}/${cluster.metadata.name})` : '';
+  // Data nested deeper than the stack allows is the template's failure, not the cycle's.
+  if (err instanceof RangeError) return new TemplateError('template-render', `template: ${err.message}${where}`, 0);
+  if (!(err instanceof EngineError)) return err;
+  const { line, col } = lineCol(text, err.offset);
+  return new TemplateError(CODES[err.kind], `template line ${line}, column ${col}: ${err.message}${where}`, err.offset);
 }
 
-interface Word {
-  kind: 'word' | 'string';
-  text: string;
+/** Sveltos' currentClusterObjects; a SveltosCluster has no control plane or infrastructure objects. */
+function templateData(cluster: TemplateCluster, resources: TemplateResources | undefined): GoStruct {
+  const object: Record<string, unknown> = { apiVersion: cluster.apiVersion, kind: cluster.kind, metadata: cluster.metadata, spec: cluster.spec ?? {} };
+  if (cluster.status !== undefined) object['status'] = cluster.status;
+  const mgmt: Record<string, unknown> = {};
+  for (const [id, r] of Object.entries(resources ?? {})) mgmt[id] = withoutServerFields(r);
+  return new GoStruct('*controllers.currentClusterObjects', { Cluster: object, KubeadmControlPlane: {}, InfrastructureProvider: {}, MgmtResources: mgmt });
 }
 
-function splitWords(inner: string, offset: number): Word[] {
-  const words: Word[] = [];
-  let i = 0;
-  while (i < inner.length) {
-    const c = inner[i]!;
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === '"' || c === '`') {
-      let j = i + 1;
-      let value = '';
-      while (j < inner.length && inner[j] !== c) {
-        if (c === '"' && inner[j] === '\\' && j + 1 < inner.length) {
-          const e = inner[j + 1]!;
-          value += e === 'n' ? '\n' : e === 't' ? '\t' : e;
-          j += 2;
-        } else {
-          value += inner[j];
-          j++;
-        }
-      }
-      if (j >= inner.length) throw new TemplateError('template-syntax', `unterminated string in {{${inner}}}`, offset);
-      words.push({ kind: 'string', text: value });
-      i = j + 1;
-    } else {
-      let j = i;
-      while (j < inner.length && !/\s/.test(inner[j]!)) j++;
-      words.push({ kind: 'word', text: inner.slice(i, j) });
-      i = j;
-    }
-  }
-  return words;
-}
-
-function resolve(lookup: Lookup, cluster: TemplateCluster, offset: number, source: string): string {
-  switch (lookup.kind) {
-    case 'field':
-      return lookup.field === 'kind' || lookup.field === 'apiVersion'
-        ? cluster[lookup.field]
-        : (cluster.metadata[lookup.field] ?? '');
-    case 'map': {
-      const map = cluster.metadata[lookup.map] ?? {};
-      if (Object.hasOwn(map, lookup.key)) return String(map[lookup.key]);
-      if (!lookup.strict) return '';
-      const where = `${cluster.metadata.namespace ?? ''}/${cluster.metadata.name}`;
-      throw new TemplateError(
-        'template-missing-key',
-        `${source}: cluster ${where} has no ${lookup.map === 'labels' ? 'label' : 'annotation'} "${lookup.key}" ` +
-          `(use {{ index .Cluster.metadata.${lookup.map} "${lookup.key}" }} for an empty default)`,
-        offset,
-      );
-    }
-  }
+/** Sveltos' resetFields: what the API server adds is not shown to templates. */
+function withoutServerFields(r: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const meta = r['metadata'];
+  if (typeof meta !== 'object' || meta === null) return { ...r };
+  const { managedFields: _m, resourceVersion: _v, uid: _u, ...rest } = meta as Record<string, unknown>;
+  return { ...r, metadata: rest };
 }

@@ -229,7 +229,7 @@ describe('failures, waiting and failover', () => {
     assert.match(st.errors![0]!, /setRefs names ClusterSet missing, which does not exist/);
     const r = record(s.after, 'ClusterProfile/apps', 'civo/cluster1', 'hello')!;
     assert.equal(r.state, 'Failed');
-    assert.match(r.lastError ?? '', /^values: unsupported template action \{\{ \.Cluster\.spec\.x \}\}/);
+    assert.match(r.lastError ?? '', /^values: template line 1, column 7: at <\.Cluster\.spec\.x>: map has no entry for key "x" \(cluster civo\/cluster1\)/);
   });
 
   test('values are rendered per cluster', () => {
