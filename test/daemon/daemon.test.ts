@@ -74,3 +74,25 @@ test('stop waits for the running cycle and aborts its helm calls after the grace
   assert.equal(daemon.lastReport()?.committed, true, 'the cycle ran to its end (its commit) before stop returned');
   await assert.rejects(fetch(`${daemon.url}/healthz`), 'the endpoint is closed');
 });
+
+test('readiness: a process whose cycles have all failed since it started is not ready', async () => {
+  let outcome: CycleReport['outcome'] = 'failure';
+  const daemon = await startDaemon({
+    config,
+    runCycle: async () => ({ outcome, failures: outcome === 'failure' ? ['ENAMETOOLONG: name too long'] : [], committed: false }),
+    logger: silentLogger(),
+    metrics: createMetrics(),
+  });
+  try {
+    await daemon.firstCycle;
+    const res = await fetch(`${daemon.url}/readyz`);
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /no cycle has succeeded yet: ENAMETOOLONG/);
+    outcome = 'invalid-revision';
+    daemon.trigger('manual');
+    await daemon.queue.idle();
+    assert.equal((await fetch(`${daemon.url}/readyz`)).status, 200, 'an invalid head is the repository\'s problem, not the daemon\'s');
+  } finally {
+    await daemon.stop();
+  }
+});
