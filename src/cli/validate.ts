@@ -7,7 +7,7 @@ import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnosti
 import { DEFAULT_STATUS_DIR, loadRepository, type LoadedRepository } from '../load/index.ts';
 import { objectId } from '../model/objects.ts';
 import { statusFileDiagnostics } from '../status/check-files.ts';
-import { listStatusFiles } from '../status/status-dir.ts';
+import { LINK_MESSAGE, readStatusFolder } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
 
 interface ValidateOptions {
@@ -54,15 +54,19 @@ async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<
 /** Status files that cannot be read or report on objects the repository does not have. */
 async function statusDiagnostics(root: string, statusDir: string, repo: LoadedRepository): Promise<Diagnostic[]> {
   const folder = resolve(root, statusDir);
-  let files;
+  const shown = relative(root, folder).split(sep).join('/');
+  let found;
   try {
-    files = await listStatusFiles(folder);
+    found = await readStatusFolder(folder);
   } catch (err) {
-    const file = relative(root, folder).split(sep).join('/') || '.';
-    return [{ file, line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `status folder not read: ${(err as Error).message}` }];
+    return [{ file: shown || '.', line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `status folder not read: ${(err as Error).message}` }];
   }
   const known = new Set([...repo.clusters, ...repo.sets, ...repo.profiles].map(objectId));
-  return statusFileDiagnostics(files, known, relative(root, folder).split(sep).join('/'));
+  const links = found.links.map((path): Diagnostic => {
+    const file = path === '.' ? shown || '.' : shown ? `${shown}/${path}` : path;
+    return { file, line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `${file} is ${LINK_MESSAGE}` };
+  });
+  return [...links, ...statusFileDiagnostics(found.files, known, shown)];
 }
 
 function counts(repo: LoadedRepository): Record<string, number> {

@@ -155,6 +155,6 @@ async function landed(state: CloneState, branch: string, commit: string, files: 
     return;
   }
   await moveBranch(state, commit);
-  writeChangedStatusFiles(join(state.workDir, ...statusFolderSegs(state.layout)), files, changed);
+  writeChangedStatusFiles(state.workDir, statusFolderSegs(state.layout), files, changed);
   state.workTreeAt = commit;
 }
