@@ -3,7 +3,7 @@
 // (~250 ms for 22,000 files) for a merged pull request that changed one file. The index is
 // left to lag, as for our own status commits: nothing but gitset reads this work tree, and a
 // full checkout (after a restart) rewrites whatever the index no longer describes.
-import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
 import { GitError } from './errors.ts';
@@ -87,4 +87,18 @@ export async function applyTreeChange(store: ObjectStore, dir: string, fromTree:
     if (entry) await writeEntry(store, target, entry);
   }
   return paths;
+}
+
+/**
+ * Makes the work tree at `dir` hold exactly `tree` when what it holds is unknown (a move cut short,
+ * a clone from an older gitset): everything but `.git` is removed and written anew. Costs a full
+ * write, but only then: isomorphic-git's checkout goes by the index, which lags (see above), so it
+ * would leave files that a later commit deleted.
+ */
+export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string): Promise<void> {
+  for (const name of readdirSync(dir)) if (name !== '.git') rmSync(join(dir, name), { recursive: true, force: true });
+  for (const entry of await treeEntries(store, tree)) {
+    safeSegments(entry.path);
+    await writeEntry(store, join(dir, entry.path), entry);
+  }
 }
