@@ -59,7 +59,7 @@ export function computeCycle(input: CycleInput): CycleResult {
   const { revision, previous, now } = input;
   const snapshot = emptySnapshot();
   const health = clusterHealth(input, snapshot);
-  const breaker = input.probes && input.breaker ? nextBreaker(input.breaker.previous, input.probes, input.breaker.options, now) : undefined;
+  const breaker = input.probes && input.breaker ? nextBreaker(input.breaker.previous, input.probes, input.breaker.options, now, notReadyBefore(input.previous)) : undefined;
   const frozen = breaker?.state === 'open';
   const setStatuses = selectSets(input, health, frozen, snapshot);
 
@@ -75,6 +75,13 @@ export function computeCycle(input: CycleInput): CycleResult {
   const plan = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, ...(input.observed ? { observed: input.observed } : {}) });
   const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
+}
+
+/** Clusters the previous status recorded as not ready: down before this round's probes. */
+function notReadyBefore(previous: PreviousStatus): Set<ClusterKey> {
+  const out = new Set<ClusterKey>();
+  for (const [key, entry] of previous.clusters) if (entry.status.ready === false) out.add(key);
+  return out;
 }
 
 /** Every cluster's health after this cycle's probes (paused clusters keep theirs), into the snapshot. */
