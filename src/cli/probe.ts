@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { envName } from '../daemon/options.ts';
 import { parseDuration } from '../model/duration.ts';
+import { escapeControl } from '../model/escape.ts';
 import { loadRepository } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import { clusterKey, compareClusterKeys, type SveltosCluster } from '../model/objects.ts';
@@ -76,7 +77,7 @@ async function probeCommand(dir: string, flags: ProbeFlags, io: CliIO): Promise<
   try {
     const repository = await loadRepository(dir, flags.statusDir ? { statusDir: flags.statusDir } : {});
     // Problems elsewhere in the repository do not stop a health report; they are shown.
-    for (const d of repository.diagnostics) if (d.severity === 'error') io.stderr.write(`${formatDiagnostic(d)}\n`);
+    for (const d of repository.diagnostics) if (d.severity === 'error') io.stderr.write(`${escapeControl(formatDiagnostic(d))}\n`);
     clusters = [...repository.clusters].sort((a, b) => compareClusterKeys(clusterKey(a.metadata), clusterKey(b.metadata)));
   } catch (err) {
     io.stderr.write(`gitset probe: cannot load repository ${dir}: ${(err as Error).message}\n`);

@@ -5,6 +5,7 @@ import { relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostics.ts';
 import { DEFAULT_STATUS_DIR, loadRepository, type LoadedRepository } from '../load/index.ts';
+import { escapeControl } from '../model/escape.ts';
 import { objectId } from '../model/objects.ts';
 import { statusFileDiagnostics } from '../status/check-files.ts';
 import { LINK_MESSAGE, readStatusFolder } from '../status/status-dir.ts';
@@ -45,7 +46,8 @@ async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<
     io.stdout.write(`${JSON.stringify({ diagnostics: shown, objects: counts(repo) }, null, 2)}\n`);
   } else {
     // Paths are relative to the folder validated, as they are inside the repository.
-    for (const d of shown) io.stdout.write(`${formatDiagnostic(d)}\n`);
+    // A file name or value with a newline or an ESC must not forge a line or drive the terminal.
+    for (const d of shown) io.stdout.write(`${escapeControl(formatDiagnostic(d))}\n`);
     io.stdout.write(`${summary(repo, diagnostics)}\n`);
   }
   return hasErrors(diagnostics) ? 1 : 0;
