@@ -8,13 +8,14 @@ import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
 import { computeCycle, prepareRevision } from '../plan/cycle.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
 import { readStatusDir } from '../status/status-dir.ts';
-import { parseFormat, type CliIO } from './io.ts';
+import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
 import { escapeControl, mapStrings, markdownCode, markdownText } from '../model/escape.ts';
 import { asciiTable } from './tables.ts';
 
 interface PlanOptions {
   statusDir: string;
   format: string;
+  allowedChartRepos?: string;
 }
 
 export function register(program: Command, io: CliIO): void {
@@ -24,6 +25,7 @@ export function register(program: Command, io: CliIO): void {
     .argument('[dir]', 'repository folder', '.')
     .option('--status-dir <dir>', 'status folder inside the repository', DEFAULT_STATUS_DIR)
     .option('--format <format>', 'output format: text, markdown or json', 'text')
+    .option('--allowed-chart-repos <patterns>', `chart sources allowed, as the daemon's option (default: $${ALLOWED_CHART_REPOS_ENV}, else any)`)
     .action(async (dir: string, opts: PlanOptions) => {
       io.exitCode = await plan(dir, opts, io);
     });
@@ -31,14 +33,16 @@ export function register(program: Command, io: CliIO): void {
 
 async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> {
   let format;
+  let chartRepos;
   try {
     format = parseFormat(opts.format, ['text', 'markdown', 'json']);
+    chartRepos = allowedChartRepos(opts.allowedChartRepos, io);
   } catch (err) {
     io.stderr.write(`gitset plan: ${(err as Error).message}\n`);
     return 2;
   }
   const root = resolve(io.cwd, dir);
-  const repo = await loadRepository(root, { statusDir: opts.statusDir });
+  const repo = await loadRepository(root, { statusDir: opts.statusDir, ...(chartRepos ? { chartRepos } : {}) });
   const previous = await readStatusDir(resolve(root, opts.statusDir));
   const cycle = computeCycle({ revision: prepareRevision(repo), previous, now: new Date() });
   const report = planReport(cycle, previous, repo.diagnostics);

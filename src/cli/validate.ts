@@ -9,12 +9,13 @@ import { escapeControl } from '../model/escape.ts';
 import { objectId } from '../model/objects.ts';
 import { statusFileDiagnostics } from '../status/check-files.ts';
 import { LINK_MESSAGE, readStatusFolder } from '../status/status-dir.ts';
-import { parseFormat, type CliIO } from './io.ts';
+import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
 
 interface ValidateOptions {
   statusDir: string;
   format: string;
   quiet?: boolean;
+  allowedChartRepos?: string;
 }
 
 export function register(program: Command, io: CliIO): void {
@@ -25,6 +26,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--status-dir <dir>', 'status folder inside the repository, not read as manifests', DEFAULT_STATUS_DIR)
     .option('--format <format>', 'output format: text or json', 'text')
     .option('-q, --quiet', 'hide info diagnostics')
+    .option('--allowed-chart-repos <patterns>', `chart sources allowed, as the daemon's option (default: $${ALLOWED_CHART_REPOS_ENV}, else any)`)
     .action(async (dir: string, opts: ValidateOptions) => {
       io.exitCode = await validate(dir, opts, io);
     });
@@ -32,14 +34,16 @@ export function register(program: Command, io: CliIO): void {
 
 async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<number> {
   let format;
+  let chartRepos;
   try {
     format = parseFormat(opts.format, ['text', 'json']);
+    chartRepos = allowedChartRepos(opts.allowedChartRepos, io);
   } catch (err) {
     io.stderr.write(`gitset validate: ${(err as Error).message}\n`);
     return 2;
   }
   const root = resolve(io.cwd, dir);
-  const repo = await loadRepository(root, { statusDir: opts.statusDir });
+  const repo = await loadRepository(root, { statusDir: opts.statusDir, ...(chartRepos ? { chartRepos } : {}) });
   const diagnostics = [...repo.diagnostics, ...(await statusDiagnostics(root, opts.statusDir, repo))];
   const shown = diagnostics.filter((d) => !(opts.quiet && d.severity === 'info'));
   if (format === 'json') {

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
-import { ManifestCache } from '../load/index.ts';
+import { ManifestCache, type ChartRepoAllowList } from '../load/index.ts';
 import type { ClusterKey } from '../model/objects.ts';
 import type { HelmRunner, ProbeResult, Prober, StatusCodec } from '../model/ports.ts';
 import type { Observations } from '../observe/fleet.ts';
@@ -38,6 +38,8 @@ export interface CycleDeps {
   failureThreshold?: number;
   /** Mass-failure breaker thresholds (default: more than half, and at least 3). */
   breaker?: BreakerOptions;
+  /** Where helm charts may come from (`--allowed-chart-repos`): a revision using another source does not validate. */
+  chartRepos?: ChartRepoAllowList;
   /** The commit the tip's inputs came with (below gitset's own status commits); the tip when absent. */
   introducedAt?: (tip: string) => Promise<string>;
   logger: Logger;
@@ -118,9 +120,10 @@ async function runOnce(run: CycleRun, request: CycleRequest, helmSignal: AbortSi
 /** Loads the pulled revision and records in status/gitset.yaml whether it applies; returns its errors when it does not. */
 async function loadManifests(run: CycleRun, pulled: PullResult): Promise<string[] | undefined> {
   const { deps, memory, log } = run;
-  const errors = await loadRevision(pulled, memory.revisions, deps.statusDir, log);
+  const load = { statusDir: deps.statusDir, ...(deps.chartRepos ? { chartRepos: deps.chartRepos } : {}) };
+  const errors = await loadRevision(pulled, memory.revisions, load, log);
   if (errors && !memory.revisions.inForce && memory.revisionStatus.applied) {
-    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, deps.statusDir, log);
+    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, load, log);
   }
   const recorded = errors ? memory.revisionStatus.failed : memory.revisionStatus.applied;
   const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;

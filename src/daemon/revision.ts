@@ -3,7 +3,7 @@
 // back from Git, so the fleet keeps the state it had rather than losing it.
 import type { Logger } from 'pino';
 import type { PullResult, Repo } from '../git/repo.ts';
-import { loadRepository, parseManifests, type LoadedRepository, type ManifestCache } from '../load/index.ts';
+import { loadRepository, parseManifests, type LoadedRepository, type LoadOptions, type ManifestCache } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import { prepareRevision, type Revision } from '../plan/cycle.ts';
 import type { RevisionRecord } from './revision-status.ts';
@@ -18,12 +18,12 @@ export function validate(loaded: LoadedRepository): Validation {
 export async function lastGoodRepository(
   repo: Repo,
   applied: RevisionRecord,
-  statusDir: string,
+  load: RevisionLoad,
   logger: Logger,
 ): Promise<InForce | undefined> {
   try {
     const files = await repo.readFilesAt(applied.revision, '');
-    const loaded = parseManifests(files, { statusDir });
+    const loaded = parseManifests(files, load);
     if (!validate(loaded).ok) return undefined;
     logger.info({ revision: applied.revision }, 'head does not validate: applying the last good revision recorded in status');
     return { repo: loaded, prepared: prepareRevision(loaded), revision: applied.revision, inputs: applied.inputs };
@@ -67,10 +67,13 @@ export async function pullManifests(repo: Repo, revisions: Revisions, wanted: bo
 }
 
 /** Loads when the inputs changed; returns the errors of an invalid head, which leaves the last good revision in force. */
-export async function loadRevision(pulled: PullResult, revisions: Revisions, statusDir: string, log: Logger): Promise<string[] | undefined> {
+/** How a revision is loaded: the status folder left out, the chart sources allowed. */
+export type RevisionLoad = Pick<LoadOptions, 'statusDir' | 'chartRepos'>;
+
+export async function loadRevision(pulled: PullResult, revisions: Revisions, load: RevisionLoad, log: Logger): Promise<string[] | undefined> {
   if (revisions.inForce?.inputs === pulled.inputsId) return undefined;
   if (revisions.failedInputs?.inputs === pulled.inputsId) return revisions.failedInputs.errors;
-  const loaded = await loadRepository(pulled.dir, { statusDir, cache: revisions.cache });
+  const loaded = await loadRepository(pulled.dir, { ...load, cache: revisions.cache });
   const verdict = validate(loaded);
   if (!verdict.ok) {
     revisions.failedInputs = { inputs: pulled.inputsId, errors: verdict.errors };
