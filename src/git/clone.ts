@@ -10,7 +10,7 @@ import type { GitClock, GitLogger } from './repo.ts';
 import { writeChangedStatusFiles } from './status-folder.ts';
 import { commitTree, hasCommit, readRef, writeRef, type ObjectStore } from './store.ts';
 import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
-import { applyTreeChange, rebuildWorkTree } from './worktree.ts';
+import { applyTreeChange, rebuildWorkTree, type Skippable } from './worktree.ts';
 
 export interface WorkCloneOptions {
   transport: RemoteTransport;
@@ -125,8 +125,8 @@ async function cloneFresh(state: CloneState, why: string): Promise<void> {
   await rm(old, { recursive: true, force: true });
   state.store.cache = {};
   state.cloned = true;
-  state.workTreeAt = await readRef(state.store, `refs/heads/${branch}`);
-  recordWorkTree(state, state.workTreeAt);
+  // Cloned without a checkout: the next move writes the work tree, our way (see moveTo).
+  state.workTreeAt = undefined;
   state.log.info({ repo: state.transport.url, branch, workDir, ms: clock.now() - started }, why);
 }
 
@@ -142,10 +142,23 @@ async function moveTo(state: CloneState, tip: string): Promise<void> {
   await moveBranch(state, tip);
   // Once we know what the work tree holds, write only what differs (a merged pull request
   // touches a few files of thousands); otherwise rewrite it all.
-  if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip));
-  else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip));
+  const skip = statusFilesSkippable(state);
+  if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), skip);
+  else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), skip);
   state.workTreeAt = tip;
   recordWorkTree(state, tip);
+}
+
+/** Status files on disk are a courtesy (gitset reads status from Git objects): one that cannot be written is logged, not fatal. */
+function statusFilesSkippable(state: CloneState): Skippable {
+  const prefix = `${statusFolderSegs(state.layout).join('/')}/`;
+  return {
+    skippable: (path) => path.startsWith(prefix),
+    skipped: (path, err) => {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      state.log.warn({ repo: state.transport.url, path: path.slice(0, 120), bytes: Buffer.byteLength(path), err: code }, 'status file not written to the work tree (gitset reads status from Git, not from there)');
+    },
+  };
 }
 
 /**

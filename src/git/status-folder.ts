@@ -134,6 +134,7 @@ function unlinkQuiet(path: string): void {
     unlinkSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    // ENAMETOOLONG: a name no file can have (left by an older gitset in Git) is not on disk.
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ENAMETOOLONG') throw err;
   }
 }
