@@ -1,7 +1,7 @@
 // The status folder and the inputs as files on disk: what a plain folder repository reads and
 // writes, and how a clone's work tree is brought in line with our own status commit.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { constants, lstatSync, mkdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { StatusFile } from '../model/ports.ts';
@@ -28,7 +28,7 @@ export async function fingerprint(root: string, statusDir: string): Promise<stri
   return hash.digest('hex');
 }
 
-/** Files below a folder on disk, relative paths sorted; empty when the folder is absent. */
+/** Files below a folder on disk, relative paths sorted; empty when the folder is absent. Symbolic links are skipped, never followed. */
 export async function readFolder(root: string): Promise<StatusFile[]> {
   const out: StatusFile[] = [];
   const walk = async (d: string, prefix: string): Promise<void> => {
@@ -36,7 +36,14 @@ export async function readFolder(root: string): Promise<StatusFile[]> {
     for (const e of entries) {
       const rel = prefix ? `${prefix}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(join(d, e.name), rel);
-      else if (e.isFile()) out.push({ path: rel, text: await readFile(join(d, e.name), 'utf8') });
+      else if (e.isFile()) {
+        // O_NOFOLLOW: a file swapped for a link after the listing is skipped (ELOOP), never followed.
+        const text = await readFile(join(d, e.name), { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ELOOP') return undefined;
+          throw err;
+        });
+        if (text !== undefined) out.push({ path: rel, text });
+      }
     }
   };
   await walk(root, '');
