@@ -113,7 +113,8 @@ function renderTable(rows: readonly ProbeReportRow[]): string {
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
   for (const r of rows) {
-    table.push([r.namespace, r.name, r.ready === undefined ? '' : String(r.ready), r.version ?? '', r.message ?? '']);
+    // A version or an error text comes from the API server (a certificate's names, a reason phrase): escaped.
+    table.push([r.namespace, r.name, r.ready === undefined ? '' : String(r.ready), r.version ?? '', r.message ?? ''].map(escapeControl));
   }
   return `${table.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
 }
