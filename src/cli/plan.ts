@@ -8,12 +8,14 @@ import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
 import { computeCycle, prepareRevision } from '../plan/cycle.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
 import { readStatusDir } from '../status/status-dir.ts';
-import { parseFormat, type CliIO } from './io.ts';
+import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
+import { escapeControl, mapStrings, markdownCode, markdownText } from '../model/escape.ts';
 import { asciiTable } from './tables.ts';
 
 interface PlanOptions {
   statusDir: string;
   format: string;
+  allowedChartRepos?: string;
 }
 
 export function register(program: Command, io: CliIO): void {
@@ -23,6 +25,7 @@ export function register(program: Command, io: CliIO): void {
     .argument('[dir]', 'repository folder', '.')
     .option('--status-dir <dir>', 'status folder inside the repository', DEFAULT_STATUS_DIR)
     .option('--format <format>', 'output format: text, markdown or json', 'text')
+    .option('--allowed-chart-repos <patterns>', `chart sources allowed, as the daemon's option (default: $${ALLOWED_CHART_REPOS_ENV}, else any)`)
     .action(async (dir: string, opts: PlanOptions) => {
       io.exitCode = await plan(dir, opts, io);
     });
@@ -30,18 +33,20 @@ export function register(program: Command, io: CliIO): void {
 
 async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> {
   let format;
+  let chartRepos;
   try {
     format = parseFormat(opts.format, ['text', 'markdown', 'json']);
+    chartRepos = allowedChartRepos(opts.allowedChartRepos, io);
   } catch (err) {
     io.stderr.write(`gitset plan: ${(err as Error).message}\n`);
     return 2;
   }
   const root = resolve(io.cwd, dir);
-  const repo = await loadRepository(root, { statusDir: opts.statusDir });
+  const repo = await loadRepository(root, { statusDir: opts.statusDir, ...(chartRepos ? { chartRepos } : {}) });
   const previous = await readStatusDir(resolve(root, opts.statusDir));
   const cycle = computeCycle({ revision: prepareRevision(repo), previous, now: new Date() });
   const report = planReport(cycle, previous, repo.diagnostics);
-  for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${p.path}: ${p.message}\n`);
+  for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${escapeControl(`${p.path}: ${p.message}`)}\n`);
   switch (format) {
     case 'json':
       io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -69,25 +74,27 @@ function list(keys: readonly string[]): string {
   return keys.length <= LISTED ? keys.join(', ') : `${keys.slice(0, LISTED).join(', ')} (+${keys.length - LISTED} more)`;
 }
 
-/** One row of the sets table: the same cells in text and Markdown, only the name differs. */
-function setRow(s: PlanReport['sets'][number], name: string): string[] {
+/** One row of the sets table after the name: the same cells in text and Markdown, each a list of lines. */
+function setCells(s: PlanReport['sets'][number]): string[][] {
   const notSelected = [
     ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed)`),
     ...(s.heldBack ?? []),
     ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
     ...(s.message ? [s.message] : []),
   ];
-  return [name, String(s.maxReplicas), list(s.selected), list(s.matching), notSelected.join('\n') || '-'];
+  return [[String(s.maxReplicas)], [list(s.selected)], [list(s.matching)], notSelected.length > 0 ? notSelected : ['-']];
 }
 
-function text(r: PlanReport): string {
+/** For a terminal: every value from the repository, the status or a cluster with its control characters escaped. */
+function text(report: PlanReport): string {
+  const r = mapStrings(report, escapeControl);
   let out = `Plan: ${counts(r)}\n\n`;
   if (r.changes.length > 0) out += `Changes against the committed status:\n${r.changes.map((c) => `  ${c}\n`).join('')}\n`;
   if (r.sets.length > 0) {
     out += 'Sets:\n';
     out += asciiTable(
       ['SET', 'MAX', 'SELECTED', 'MATCHING', 'NOT SELECTED'],
-      r.sets.map((s) => setRow(s, id(s))),
+      r.sets.map((s) => [id(s), ...setCells(s)]),
     );
     out += '\n';
   }
@@ -120,24 +127,32 @@ function id(o: { kind: string; namespace: string | null; name: string }): string
   return o.namespace ? `${o.kind}/${o.namespace}/${o.name}` : `${o.kind}/${o.name}`;
 }
 
-/** Markdown table cell: pipes escaped, line breaks as <br>. */
-function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
-}
-
+/** Markdown table cells, already escaped; a multi-line cell's lines joined by <br>. */
 function mdTable(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') + '\n';
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
 }
 
+/** A code span in a table cell: GFM splits cells at `|` before reading code spans, so it is escaped there too. */
+function codeCell(s: string): string {
+  return code(s).replace(/\|/g, '\\|');
+}
+
+const code = markdownCode;
+const md = markdownText;
+const mdLines = (lines: readonly string[]): string => lines.map(md).join('<br>');
+
+/**
+ * For a pull-request comment: names in code spans, every other value from the repository, the
+ * status or a cluster escaped, so none of it becomes HTML, a link or a forged line.
+ */
 function markdown(r: PlanReport): string {
-  const code = (s: string) => `\`${s}\``;
   let out = `### gitset plan\n\n**${counts(r)}**\n\n`;
-  if (r.changes.length > 0) out += `#### Changes\n\n${r.changes.map((c) => `- ${c}`).join('\n')}\n\n`;
+  if (r.changes.length > 0) out += `#### Changes\n\n${r.changes.map((c) => `- ${md(c)}`).join('\n')}\n\n`;
   if (r.sets.length > 0) {
     out += '#### Sets\n\n';
     out += mdTable(
       ['Set', 'Max', 'Selected', 'Matching', 'Not selected'],
-      r.sets.map((s) => setRow(s, code(id(s)))),
+      r.sets.map((s) => [codeCell(id(s)), ...setCells(s).map(mdLines)]),
     );
     out += '\n';
   }
@@ -146,24 +161,24 @@ function markdown(r: PlanReport): string {
     r.actions.length > 0
       ? mdTable(
           ['Action', 'Cluster', 'Release', 'Chart', 'Version', 'Profile', 'Why'],
-          r.actions.map((a) => [`**${a.action}**`, a.cluster, `${a.releaseNamespace}/${a.releaseName}`, a.chart, a.version, code(a.profile), a.reason]),
+          r.actions.map((a) => [`**${md(a.action)}**`, md(a.cluster), md(`${a.releaseNamespace}/${a.releaseName}`), md(a.chart), md(a.version), codeCell(a.profile), md(a.reason)]),
         )
       : 'None: the fleet is in sync.\n';
   if (r.notRun.length > 0) {
-    out += `\n#### Not run now\n\n${r.notRun.map((w) => `- ${w.decision} ${code(w.release)} on ${w.cluster} (${code(w.profile)}): ${w.reason}`).join('\n')}\n`;
+    out += `\n#### Not run now\n\n${r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}`).join('\n')}\n`;
   }
   const problems = r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0);
   if (problems.length > 0) {
     out += '\n#### Profiles\n\n';
     for (const p of problems) {
       out += `- ${code(id(p))}\n`;
-      for (const e of p.errors) out += `  - error: ${e}\n`;
-      for (const c of p.conflicts) out += `  - conflict: ${c}\n`;
-      if (p.unsupported.length > 0) out += `  - not supported (validated, not acted on): ${p.unsupported.map(code).join(', ')}\n`;
+      for (const e of p.errors) out += `  - error: ${md(e)}\n`;
+      for (const c of p.conflicts) out += `  - conflict: ${md(c)}\n`;
+      if (p.unsupported.length > 0) out += `  - not supported (validated, not acted on): ${p.unsupported.map((u) => code(u)).join(', ')}\n`;
     }
   }
   if (r.diagnostics.length > 0) {
-    out += `\n#### Diagnostics\n\n${r.diagnostics.map((d) => `- ${code(`${d.file}:${d.line}:${d.col}`)} ${d.severity}: ${d.message}`).join('\n')}\n`;
+    out += `\n#### Diagnostics\n\n${r.diagnostics.map((d) => `- ${code(`${d.file}:${d.line}:${d.col}`)} ${md(d.severity)}: ${md(d.message)}`).join('\n')}\n`;
   }
   return out;
 }

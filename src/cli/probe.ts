@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { envName } from '../daemon/options.ts';
 import { parseDuration } from '../model/duration.ts';
+import { escapeControl } from '../model/escape.ts';
 import { loadRepository } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import { clusterKey, compareClusterKeys, type SveltosCluster } from '../model/objects.ts';
@@ -76,7 +77,7 @@ async function probeCommand(dir: string, flags: ProbeFlags, io: CliIO): Promise<
   try {
     const repository = await loadRepository(dir, flags.statusDir ? { statusDir: flags.statusDir } : {});
     // Problems elsewhere in the repository do not stop a health report; they are shown.
-    for (const d of repository.diagnostics) if (d.severity === 'error') io.stderr.write(`${formatDiagnostic(d)}\n`);
+    for (const d of repository.diagnostics) if (d.severity === 'error') io.stderr.write(`${escapeControl(formatDiagnostic(d))}\n`);
     clusters = [...repository.clusters].sort((a, b) => compareClusterKeys(clusterKey(a.metadata), clusterKey(b.metadata)));
   } catch (err) {
     io.stderr.write(`gitset probe: cannot load repository ${dir}: ${(err as Error).message}\n`);
@@ -114,7 +115,8 @@ function renderTable(rows: readonly ProbeReportRow[]): string {
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
   for (const r of rows) {
-    table.push([r.namespace, r.name, r.ready === undefined ? '' : String(r.ready), r.version ?? '', r.message ?? '']);
+    // A version or an error text comes from the API server (a certificate's names, a reason phrase): escaped.
+    table.push([r.namespace, r.name, r.ready === undefined ? '' : String(r.ready), r.version ?? '', r.message ?? ''].map(escapeControl));
   }
   return `${table.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
 }

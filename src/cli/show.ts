@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_STATUS_DIR } from '../load/index.ts';
+import { escapeControl } from '../model/escape.ts';
 import { readStatusFiles } from '../status/read.ts';
 import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
@@ -39,7 +40,7 @@ export function register(program: Command, io: CliIO): void {
         }
         const snapshot = readStatusFiles(await listStatusFiles(resolve(io.cwd, dir, opts.statusDir)));
         // Unreadable files are left out of the table; say which, as `gitset plan` does.
-        for (const p of snapshot.problems ?? []) io.stderr.write(`gitset show: ignoring status file ${p.path}: ${p.message}\n`);
+        for (const p of snapshot.problems ?? []) io.stderr.write(`gitset show: ignoring status file ${escapeControl(`${p.path}: ${p.message}`)}\n`);
         io.stdout.write(renderSnapshot(what, snapshot, format === 'json' ? 'json' : 'text'));
         io.exitCode = 0;
       });

@@ -2,6 +2,7 @@
 // read from status files. The rows are built from a list of {path, text}, so the status of any
 // commit (read through git) shows the same way; the demo prints the same table.
 import Table from 'cli-table3';
+import { escapeControl } from '../model/escape.ts';
 import type { ReleaseHealth } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import { readStatusFiles, type StatusFile } from '../status/read.ts';
@@ -104,8 +105,8 @@ function formatTime(iso: string): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
 }
 
-function cellText(v: Cell): string {
-  if (Array.isArray(v)) return v.join('\n');
+function cellText(v: Cell): TableCell {
+  if (Array.isArray(v)) return v;
   return v === null ? '-' : String(v); // null: not known
 }
 
@@ -115,10 +116,17 @@ const ASCII = {
   left: '|', 'left-mid': '', mid: '', 'mid-mid': '', right: '|', 'right-mid': '', middle: '|',
 };
 
-/** sveltosctl's look: ASCII frame, a rule under the header, none between rows. */
-export function asciiTable(head: string[], rows: readonly string[][]): string {
+/** A cell: one line, or lines shown one under the other. */
+export type TableCell = string | readonly string[];
+
+/**
+ * sveltosctl's look: ASCII frame, a rule under the header, none between rows. Control characters
+ * in a cell are shown escaped (a newline or an ESC in a name would forge a row or drive the
+ * terminal); only the lines of a multi-line cell are broken.
+ */
+export function asciiTable(head: string[], rows: ReadonlyArray<readonly TableCell[]>): string {
   const t = new Table({ head, chars: ASCII, style: { head: [], border: [] } });
-  t.push(...rows);
+  t.push(...rows.map((r) => r.map((c) => (typeof c === 'string' ? escapeControl(c) : c.map(escapeControl).join('\n')))));
   const lines = t.toString().split('\n');
   const ruled = lines.length > 2 ? [lines[0], lines[1], lines[0], ...lines.slice(2)].join('\n') : lines.join('\n');
   return `${ruled}\n`;

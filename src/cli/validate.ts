@@ -5,15 +5,17 @@ import { relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnostics.ts';
 import { DEFAULT_STATUS_DIR, loadRepository, type LoadedRepository } from '../load/index.ts';
+import { escapeControl } from '../model/escape.ts';
 import { objectId } from '../model/objects.ts';
 import { statusFileDiagnostics } from '../status/check-files.ts';
-import { listStatusFiles } from '../status/status-dir.ts';
-import { parseFormat, type CliIO } from './io.ts';
+import { LINK_MESSAGE, readStatusFolder } from '../status/status-dir.ts';
+import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
 
 interface ValidateOptions {
   statusDir: string;
   format: string;
   quiet?: boolean;
+  allowedChartRepos?: string;
 }
 
 export function register(program: Command, io: CliIO): void {
@@ -24,6 +26,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--status-dir <dir>', 'status folder inside the repository, not read as manifests', DEFAULT_STATUS_DIR)
     .option('--format <format>', 'output format: text or json', 'text')
     .option('-q, --quiet', 'hide info diagnostics')
+    .option('--allowed-chart-repos <patterns>', `chart sources allowed, as the daemon's option (default: $${ALLOWED_CHART_REPOS_ENV}, else any)`)
     .action(async (dir: string, opts: ValidateOptions) => {
       io.exitCode = await validate(dir, opts, io);
     });
@@ -31,21 +34,24 @@ export function register(program: Command, io: CliIO): void {
 
 async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<number> {
   let format;
+  let chartRepos;
   try {
     format = parseFormat(opts.format, ['text', 'json']);
+    chartRepos = allowedChartRepos(opts.allowedChartRepos, io);
   } catch (err) {
     io.stderr.write(`gitset validate: ${(err as Error).message}\n`);
     return 2;
   }
   const root = resolve(io.cwd, dir);
-  const repo = await loadRepository(root, { statusDir: opts.statusDir });
+  const repo = await loadRepository(root, { statusDir: opts.statusDir, ...(chartRepos ? { chartRepos } : {}) });
   const diagnostics = [...repo.diagnostics, ...(await statusDiagnostics(root, opts.statusDir, repo))];
   const shown = diagnostics.filter((d) => !(opts.quiet && d.severity === 'info'));
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify({ diagnostics: shown, objects: counts(repo) }, null, 2)}\n`);
   } else {
     // Paths are relative to the folder validated, as they are inside the repository.
-    for (const d of shown) io.stdout.write(`${formatDiagnostic(d)}\n`);
+    // A file name or value with a newline or an ESC must not forge a line or drive the terminal.
+    for (const d of shown) io.stdout.write(`${escapeControl(formatDiagnostic(d))}\n`);
     io.stdout.write(`${summary(repo, diagnostics)}\n`);
   }
   return hasErrors(diagnostics) ? 1 : 0;
@@ -54,15 +60,19 @@ async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<
 /** Status files that cannot be read or report on objects the repository does not have. */
 async function statusDiagnostics(root: string, statusDir: string, repo: LoadedRepository): Promise<Diagnostic[]> {
   const folder = resolve(root, statusDir);
-  let files;
+  const shown = relative(root, folder).split(sep).join('/');
+  let found;
   try {
-    files = await listStatusFiles(folder);
+    found = await readStatusFolder(folder);
   } catch (err) {
-    const file = relative(root, folder).split(sep).join('/') || '.';
-    return [{ file, line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `status folder not read: ${(err as Error).message}` }];
+    return [{ file: shown || '.', line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `status folder not read: ${(err as Error).message}` }];
   }
   const known = new Set([...repo.clusters, ...repo.sets, ...repo.profiles].map(objectId));
-  return statusFileDiagnostics(files, known, relative(root, folder).split(sep).join('/'));
+  const links = found.links.map((path): Diagnostic => {
+    const file = path === '.' ? shown || '.' : shown ? `${shown}/${path}` : path;
+    return { file, line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `${file} is ${LINK_MESSAGE}` };
+  });
+  return [...links, ...statusFileDiagnostics(found.files, known, shown)];
 }
 
 function counts(repo: LoadedRepository): Record<string, number> {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isScpLike } from '../git/location.ts';
+import { parseChartRepoPatterns, type ChartRepoAllowList } from '../load/chart-repos.ts';
 import { parseDuration } from '../model/duration.ts';
 import { envName, OPTIONS, SECRET_ENV, type OptionKey } from './options.ts';
 
@@ -43,6 +44,8 @@ export interface DaemonConfig {
   shutdownGraceMs: number;
   unreadyAfterMs: number;
   author: { name: string; email: string };
+  /** Where helm charts may come from; anywhere when absent. */
+  allowedChartRepos?: ChartRepoAllowList;
   /** Never logged: the logger redacts these paths, and `describeConfig` leaves them out. */
   secrets: {
     gitUsername?: string;
@@ -110,6 +113,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     shutdownGraceMs: duration(v, 'shutdownGrace'),
     unreadyAfterMs: duration(v, 'unreadyAfter'),
     author: { name: str(v, 'authorName'), email: str(v, 'authorEmail') },
+    ...chartRepos(get('allowedChartRepos')),
     secrets: {
       gitUsername: get('gitUsername'),
       gitToken: secretFrom(v, 'gitTokenFile', SECRET_ENV.gitToken),
@@ -178,6 +182,15 @@ function oneOf<T extends string>(v: OptionValues, key: OptionKey, allowed: reado
   return text as T;
 }
 
+function chartRepos(text: string | undefined): { allowedChartRepos?: ChartRepoAllowList } {
+  if (text === undefined || text.trim() === '') return {};
+  try {
+    return { allowedChartRepos: parseChartRepoPatterns(text) };
+  } catch (err) {
+    throw new ConfigError('--allowed-chart-repos', (err as Error).message);
+  }
+}
+
 /** A secret from the file an option names, else from its environment variable; never from a flag's value. */
 function secretFrom(v: OptionValues, fileKey: OptionKey, envVar: string): string | undefined {
   const file = v.raw.get(fileKey);
@@ -207,6 +220,7 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
     repo: config.repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, '$1'),
     gitAuth: secrets.gitToken ? 'token' : secrets.gitPassword ? 'password' : 'none',
     webhookSecret: secrets.webhookSecret ? 'set' : 'unset',
+    ...(config.allowedChartRepos ? { allowedChartRepos: config.allowedChartRepos.patterns } : {}),
   };
 }
 
@@ -236,6 +250,10 @@ function readConfigFile(path: string, readFile: (p: string) => string): Partial<
   for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
     const spec = OPTIONS.find((o) => o.key === name || o.flag === name);
     if (!spec) throw new ConfigError('--config', `${path}: unknown option "${name}"`);
+    if (spec.list && Array.isArray(value) && value.every((x) => typeof x === 'string')) {
+      out[spec.key] = value.join(',');
+      continue;
+    }
     if (value === null || typeof value === 'object') throw new ConfigError(`--${spec.flag}`, `${path}: expected a single value`);
     out[spec.key] = String(value);
   }

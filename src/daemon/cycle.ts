@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { PullResult, Repo } from '../git/repo.ts';
-import { ManifestCache } from '../load/index.ts';
+import { ManifestCache, type ChartRepoAllowList } from '../load/index.ts';
 import type { HelmRunner, Prober, StatusCodec } from '../model/ports.ts';
 import { recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
 import type { BreakerOptions, BreakerStatus } from '../select/breaker.ts';
@@ -40,6 +40,8 @@ export interface CycleDeps {
   failureThreshold?: number;
   /** Mass-failure breaker thresholds (default: more than half, and at least 3). */
   breaker?: BreakerOptions;
+  /** Where helm charts may come from (`--allowed-chart-repos`): a revision using another source does not validate. */
+  chartRepos?: ChartRepoAllowList;
   /** The commit the tip's inputs came with (below gitset's own status commits); the tip when absent. */
   introducedAt?: (tip: string) => Promise<string>;
   logger: Logger;

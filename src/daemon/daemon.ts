@@ -115,9 +115,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 function trackHealth(unreadyAfterMs: number, now: () => number): { record(report: CycleReport): void; readiness(): Readiness; last(): CycleReport | undefined } {
   let last: CycleReport | undefined;
   let failingSince: number | undefined;
+  let succeeded = false;
   return {
     record(report) {
       last = report;
+      if (report.outcome !== 'failure') succeeded = true;
       // An invalid head is the repository's problem, shown in status and metrics; the daemon
       // itself is fine (it keeps the last good revision in force), so it stays ready.
       if (report.outcome === 'failure') failingSince ??= now();
@@ -125,6 +127,8 @@ function trackHealth(unreadyAfterMs: number, now: () => number): { record(report
     },
     readiness() {
       if (!last) return { ready: false, reason: 'first cycle not finished' };
+      // A process whose cycles never got through (say, a clone it cannot check out) has done nothing yet.
+      if (failingSince !== undefined && !succeeded) return { ready: false, reason: `no cycle has succeeded yet: ${last.failures[0] ?? last.outcome}` };
       if (failingSince !== undefined && now() - failingSince > unreadyAfterMs) {
         return { ready: false, reason: `cycles failing since ${new Date(failingSince).toISOString()}: ${last.failures[0] ?? last.outcome}` };
       }

@@ -110,12 +110,13 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
   const commitOne = async (request: CommitRequest): Promise<void> => {
     const failures: string[] = [];
     const carried = [...notes];
-    const made = await lane.run(() => status.commit(request.files, () => request.message(base, carried), log, failures));
-    if (failures.length > 0) {
-      failure = failures.join('; ');
-      return;
-    }
-    failure = undefined;
+    let described = false;
+    const describe = (): CommitMessage => ((described = true), request.message(base, carried));
+    const made = await lane.run(() => status.commit(request.files, describe, log, failures));
+    failure = failures.length > 0 ? failures.join('; ') : undefined;
+    // A message that was written is said once: the status writer keeps it for the commit that
+    // lands when this one failed, so the next message starts from this snapshot either way.
+    if (failure !== undefined && !described) return;
     committed ||= made;
     notes = notes.slice(carried.length);
     if (request.snapshot) base = request.snapshot;

@@ -16,6 +16,8 @@ export interface OptionSpec {
   description: string;
   /** Holds a secret value: never printed, never logged; only from the environment or a file. */
   secret?: boolean;
+  /** A list: the config file may give it as a YAML sequence (joined with commas). */
+  list?: boolean;
 }
 
 export type OptionKey =
@@ -47,7 +49,8 @@ export type OptionKey =
   | 'shutdownGrace'
   | 'unreadyAfter'
   | 'authorName'
-  | 'authorEmail';
+  | 'authorEmail'
+  | 'allowedChartRepos';
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'repo', flag: 'repo', arg: 'URL|PATH', kind: 'string', description: 'Git repository to reconcile: an http(s) URL or a local path' },
@@ -79,6 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'unreadyAfter', flag: 'unready-after', arg: 'DURATION', kind: 'duration', default: '5m', description: '/readyz fails once cycles have been failing for this long' },
   { key: 'authorName', flag: 'author-name', arg: 'NAME', kind: 'string', default: 'gitset', description: 'author name of status commits' },
   { key: 'authorEmail', flag: 'author-email', arg: 'EMAIL', kind: 'string', default: 'gitset@localhost', description: 'author email of status commits' },
+  { key: 'allowedChartRepos', flag: 'allowed-chart-repos', arg: 'PATTERNS', kind: 'string', list: true, description: 'chart sources helm may fetch from, as glob patterns separated by commas (https://charts.example.com/*,oci://ghcr.io/acme/*; !PATTERN denies); a helmCharts entry outside them makes its revision invalid. Default: any' },
 ];
 
 /** `probe-interval` → `GITSET_PROBE_INTERVAL`. */

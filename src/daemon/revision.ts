@@ -3,7 +3,7 @@
 // back from Git, so the fleet keeps the state it had rather than losing it.
 import type { Logger } from 'pino';
 import type { PullResult, Repo } from '../git/repo.ts';
-import { loadRepository, parseManifests, type LoadedRepository, type ManifestCache } from '../load/index.ts';
+import { loadRepository, parseManifests, type LoadedRepository, type LoadOptions, type ManifestCache } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
 import { prepareRevision, type Revision } from '../plan/cycle.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -19,12 +19,12 @@ export function validate(loaded: LoadedRepository): Validation {
 export async function lastGoodRepository(
   repo: Repo,
   applied: RevisionRecord,
-  statusDir: string,
+  load: RevisionLoad,
   logger: Logger,
 ): Promise<InForce | undefined> {
   try {
     const files = await repo.readFilesAt(applied.revision, '');
-    const loaded = parseManifests(files, { statusDir });
+    const loaded = parseManifests(files, load);
     if (!validate(loaded).ok) return undefined;
     logger.info({ revision: applied.revision }, 'head does not validate: applying the last good revision recorded in status');
     return { repo: loaded, prepared: prepareRevision(loaded), revision: applied.revision, inputs: applied.inputs };
@@ -52,10 +52,13 @@ export interface Revisions {
 }
 
 /** Loads when the inputs changed; returns the errors of an invalid head, which leaves the last good revision in force. */
-export async function loadRevision(pulled: PullResult, revisions: Revisions, statusDir: string, log: Logger): Promise<string[] | undefined> {
+/** How a revision is loaded: the status folder left out, the chart sources allowed. */
+export type RevisionLoad = Pick<LoadOptions, 'statusDir' | 'chartRepos'>;
+
+export async function loadRevision(pulled: PullResult, revisions: Revisions, load: RevisionLoad, log: Logger): Promise<string[] | undefined> {
   if (revisions.inForce?.inputs === pulled.inputsId) return undefined;
   if (revisions.failedInputs?.inputs === pulled.inputsId) return revisions.failedInputs.errors;
-  const loaded = await loadRepository(pulled.dir, { statusDir, cache: revisions.cache });
+  const loaded = await loadRepository(pulled.dir, { ...load, cache: revisions.cache });
   const verdict = validate(loaded);
   if (!verdict.ok) {
     revisions.failedInputs = { inputs: pulled.inputsId, errors: verdict.errors };
@@ -75,7 +78,7 @@ export interface LoadState {
 }
 
 export interface LoadRun {
-  deps: { repo: Repo; statusDir: string; introducedAt?: (tip: string) => Promise<string>; metrics: DaemonMetrics };
+  deps: { repo: Repo; statusDir: string; chartRepos?: LoadOptions['chartRepos']; introducedAt?: (tip: string) => Promise<string>; metrics: DaemonMetrics };
   memory: LoadState;
   log: Logger;
 }
@@ -91,9 +94,10 @@ export function needsGit(memory: LoadState, pulled: PullResult): boolean {
 /** Loads the pulled revision and records in status/gitset.yaml whether it applies; returns its errors when it does not. */
 export async function loadManifests(run: LoadRun, pulled: PullResult): Promise<string[] | undefined> {
   const { deps, memory, log } = run;
-  const errors = await loadRevision(pulled, memory.revisions, deps.statusDir, log);
+  const load: RevisionLoad = { statusDir: deps.statusDir, ...(deps.chartRepos ? { chartRepos: deps.chartRepos } : {}) };
+  const errors = await loadRevision(pulled, memory.revisions, load, log);
   if (errors && !memory.revisions.inForce && memory.revisionStatus.applied) {
-    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, deps.statusDir, log);
+    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, load, log);
   }
   const recorded = errors ? memory.revisionStatus.failed : memory.revisionStatus.applied;
   const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;

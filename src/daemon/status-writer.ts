@@ -1,9 +1,11 @@
 // The status side of a cycle: reads the committed status once, renders a snapshot's files, and
 // commits them only when one differs from what was committed. A failed commit or push changes
-// nothing that was committed; the next cycle renders the same files and tries again.
+// nothing that was committed; the next cycle renders the same files and tries again, and the
+// message of the cycle that failed goes into the commit that lands.
 import type { Logger } from 'pino';
 import type { CommitMessage, Repo } from '../git/repo.ts';
 import type { StatusCodec } from '../model/ports.ts';
+import { keepUnpushed, mergeUnpushed, NOTHING_UNPUSHED, type Unpushed } from '../status/commit-messages.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { readRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
@@ -26,6 +28,7 @@ export interface StatusWriter {
 export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metrics: DaemonMetrics }): StatusWriter {
   let committed = new Map<string, string>();
   let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
+  let unpushed: Unpushed = NOTHING_UNPUSHED;
   return {
     async readCommitted() {
       const files = await deps.repo.readStatusFiles();
@@ -48,16 +51,20 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
 
     async commit(files, describe, log, failures) {
       if (sameFiles(files, committed)) return false;
-      const message = describe();
+      const own = describe();
+      const message = mergeUnpushed(unpushed, own);
       try {
         const result = await deps.repo.commitStatus(files, message);
         committed = files;
+        unpushed = NOTHING_UNPUSHED;
         if (result.committed) deps.metrics.statusCommits.inc();
         if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
         log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');
         return result.committed;
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
+        // Its changes land with a later commit: so must what its message said.
+        unpushed = keepUnpushed(unpushed, own);
         failures.push(`commit status: ${error}`);
         log.error({ err: error }, 'status commit failed; retried next cycle');
         return false;

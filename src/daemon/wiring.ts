@@ -72,6 +72,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     observe: { reader: prober, driftIntervalMs: config.driftIntervalMs, parallelism: config.observeParallelism },
     failureThreshold: config.failureThreshold,
     breaker: config.breaker,
+    ...(config.allowedChartRepos ? { chartRepos: config.allowedChartRepos } : {}),
     ...(repo.kind === 'remote'
       ? { introducedAt: introducedAtFinder(repo) }
       : {}),

@@ -1,6 +1,6 @@
 // The remote's clone in the work dir: made once (beside it, then swapped in), fetched into, and
 // its branch and work tree moved from one commit to the next by writing only what differs.
-import fs, { existsSync } from 'node:fs';
+import fs, { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import git from 'isomorphic-git';
@@ -8,9 +8,9 @@ import { GitError } from './errors.ts';
 import { statusFolderSegs, type RepoLayout } from './paths.ts';
 import type { GitClock, GitLogger } from './repo.ts';
 import { writeChangedStatusFiles } from './status-folder.ts';
-import { commitTree, readRef, writeRef, type ObjectStore } from './store.ts';
+import { commitTree, hasCommit, readRef, writeRef, type ObjectStore } from './store.ts';
 import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
-import { applyTreeChange } from './worktree.ts';
+import { applyTreeChange, rebuildWorkTree, type Skippable } from './worktree.ts';
 
 export interface WorkCloneOptions {
   transport: RemoteTransport;
@@ -99,6 +99,7 @@ async function ensureClone(state: CloneState): Promise<void> {
       throw new GitError('work-dir-conflict', `work dir ${workDir} holds a clone of ${origin ?? 'another repository'}, not ${transport.url}; pass another --work-dir`);
     }
     state.cloned = true;
+    state.workTreeAt = await recordedWorkTree(state);
     return;
   }
   const existing = await readdir(workDir).catch(() => [] as string[]);
@@ -124,7 +125,8 @@ async function cloneFresh(state: CloneState, why: string): Promise<void> {
   await rm(old, { recursive: true, force: true });
   state.store.cache = {};
   state.cloned = true;
-  state.workTreeAt = await readRef(state.store, `refs/heads/${branch}`);
+  // Cloned without a checkout: the next move writes the work tree, our way (see moveTo).
+  state.workTreeAt = undefined;
   state.log.info({ repo: state.transport.url, branch, workDir, ms: clock.now() - started }, why);
 }
 
@@ -136,12 +138,54 @@ async function moveBranch(state: CloneState, commit: string): Promise<void> {
 async function moveTo(state: CloneState, tip: string): Promise<void> {
   const { store } = state;
   const from = state.workTreeAt;
+  recordWorkTree(state, undefined);
   await moveBranch(state, tip);
-  // A full checkout walks and stats every file; once we know what the work tree holds, write
-  // only what differs (a merged pull request touches a few files of thousands).
-  if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip));
-  else await git.checkout({ fs, dir: state.workDir, ref: state.branch, force: true, cache: store.cache });
+  // Once we know what the work tree holds, write only what differs (a merged pull request
+  // touches a few files of thousands); otherwise rewrite it all.
+  const skip = statusFilesSkippable(state);
+  if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), skip);
+  else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), skip);
   state.workTreeAt = tip;
+  recordWorkTree(state, tip);
+}
+
+/** Status files on disk are a courtesy (gitset reads status from Git objects): one that cannot be written is logged, not fatal. */
+function statusFilesSkippable(state: CloneState): Skippable {
+  const prefix = `${statusFolderSegs(state.layout).join('/')}/`;
+  return {
+    skippable: (path) => path.startsWith(prefix),
+    skipped: (path, err) => {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      state.log.warn({ repo: state.transport.url, path: path.slice(0, 120), bytes: Buffer.byteLength(path), err: code }, 'status file not written to the work tree (gitset reads status from Git, not from there)');
+    },
+  };
+}
+
+/**
+ * Which commit the work tree holds is kept in `.git/gitset-worktree` across restarts: removed
+ * before the work tree is touched, written once it holds the commit. Absent after a crash
+ * mid-move, so the next start rewrites the work tree instead of trusting it.
+ */
+const WORK_TREE_RECORD = 'gitset-worktree';
+
+function recordWorkTree(state: CloneState, commit: string | undefined): void {
+  const file = join(state.store.gitdir, WORK_TREE_RECORD);
+  if (commit === undefined) {
+    rmSync(file, { force: true });
+    return;
+  }
+  writeFileSync(`${file}.tmp`, `${commit}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+async function recordedWorkTree(state: CloneState): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = readFileSync(join(state.store.gitdir, WORK_TREE_RECORD), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  return /^[0-9a-f]{40}$/.test(text) && (await hasCommit(state.store, text)) ? text : undefined;
 }
 
 /**
@@ -154,7 +198,9 @@ async function landed(state: CloneState, branch: string, commit: string, files: 
     await writeRef(state.store, `refs/remotes/origin/${branch}`, commit);
     return;
   }
+  recordWorkTree(state, undefined);
   await moveBranch(state, commit);
-  writeChangedStatusFiles(join(state.workDir, ...statusFolderSegs(state.layout)), files, changed);
+  writeChangedStatusFiles(state.workDir, statusFolderSegs(state.layout), files, changed);
   state.workTreeAt = commit;
+  recordWorkTree(state, commit);
 }

@@ -10,7 +10,7 @@ import { historyReader } from './history.ts';
 import { layoutSegs, statusFolderSegs, type RepoLayout } from './paths.ts';
 import { DEFAULT_AUTHOR, realClock, serialized, type Author, type GitClock, type GitLogger } from './repo.ts';
 import { statusCommit } from './status-commit.ts';
-import { fingerprint, readFolder, writeStatusFolder } from './status-folder.ts';
+import { fingerprint, readFolder, symlinkOnPath, writeStatusFolder } from './status-folder.ts';
 import { readRef, readTextFiles, resolveRevision, writeRef, type ObjectStore } from './store.ts';
 
 export interface LocalRepoOptions extends RepoLayout {
@@ -86,10 +86,18 @@ async function head(local: LocalRepo): Promise<string | undefined> {
 }
 
 async function readStatusFiles(local: LocalRepo): Promise<StatusFile[]> {
-  if (!local.isGit) return readFolder(local.statusDir);
+  if (!local.isGit) return readStatusFolder(local);
   const tip = local.statusBranch ? await readRef(local.store, `refs/heads/${local.statusBranch}`) : await head(local);
   if (tip) return readTextFiles(local.store, tip, local.statusSegs);
-  return local.statusBranch ? [] : readFolder(local.statusDir);
+  return local.statusBranch ? [] : readStatusFolder(local);
+}
+
+/** The status folder on disk; nothing when it is reached through a symbolic link. */
+async function readStatusFolder(local: LocalRepo): Promise<StatusFile[]> {
+  const link = symlinkOnPath(local.path, local.statusSegs);
+  if (link === undefined) return readFolder(local.statusDir);
+  local.log.warn({ repo: local.path, link }, 'the status folder is a symbolic link: not read, and nothing is written through it');
+  return [];
 }
 
 async function readFilesAt(local: LocalRepo, revision: string, segs: string[]): Promise<StatusFile[]> {
@@ -105,7 +113,7 @@ async function readFilesAt(local: LocalRepo, revision: string, segs: string[]): 
 
 async function commitStatus(local: LocalRepo, files: ReadonlyMap<string, string>, message: CommitMessage): Promise<CommitStatusResult> {
   if (local.isGit && local.statusBranch) return commitToBranch(local, `refs/heads/${local.statusBranch}`, files, message);
-  const written = await writeStatusFolder(local.statusDir, files);
+  const written = await writeStatusFolder(local.path, local.statusSegs, files);
   if (!local.isGit) return { ...QUIET, changed: written.length > 0 };
   return commitCheckedOut(local, files, message, written.length > 0);
 }

@@ -1,5 +1,6 @@
 // What both implementations of the Repo port (src/model/ports.ts) share: how to open one, its
 // capabilities (logger, clock) and defaults. The port's own types are re-exported for callers.
+import { escapeControl, escapeControlLines } from '../model/escape.ts';
 import type { CommitMessage } from '../model/ports.ts';
 import type { GitAuth } from './location.ts';
 
@@ -63,9 +64,11 @@ export interface OpenRepoOptions {
 export const DEFAULT_AUTHOR: Author = { name: 'gitset', email: 'gitset@localhost' };
 export const DEFAULT_STATUS_DIR = 'status';
 
+/** A commit message's text: the subject one line, no control characters but the body's line breaks (names cannot forge a trailer). */
 export function commitMessageText(message: CommitMessage): string {
   const body = message.body?.trim();
-  return body ? `${message.subject.trim()}\n\n${body}\n` : `${message.subject.trim()}\n`;
+  const subject = escapeControl(message.subject.trim());
+  return body ? `${subject}\n\n${escapeControlLines(body)}\n` : `${subject}\n`;
 }
 
 /** Runs async operations one at a time: pull and commitStatus share one work tree. */

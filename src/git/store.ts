@@ -67,14 +67,14 @@ export async function subtreeAt(store: ObjectStore, treeOid: string, segs: reado
   return current;
 }
 
-/** Every blob below a tree, as relative path → blob oid. */
-export async function listBlobs(store: ObjectStore, treeOid: string | undefined, prefix = ''): Promise<Map<string, string>> {
+/** Every blob below a tree, as relative path → blob oid; symbolic links (mode 120000) too unless `files` only. */
+export async function listBlobs(store: ObjectStore, treeOid: string | undefined, prefix = '', only?: 'files'): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!treeOid) return out;
   for (const e of await treeEntries(store, treeOid)) {
     const p = prefix ? `${prefix}/${e.path}` : e.path;
-    if (e.type === 'tree') for (const [k, v] of await listBlobs(store, e.oid, p)) out.set(k, v);
-    else if (e.type === 'blob') out.set(p, e.oid);
+    if (e.type === 'tree') for (const [k, v] of await listBlobs(store, e.oid, p, only)) out.set(k, v);
+    else if (e.type === 'blob' && !(only === 'files' && e.mode === '120000')) out.set(p, e.oid);
   }
   return out;
 }
@@ -82,7 +82,8 @@ export async function listBlobs(store: ObjectStore, treeOid: string | undefined,
 /** The text of every file below `segs` in a commit, sorted by path (empty when the folder is absent). */
 export async function readTextFiles(store: ObjectStore, commitOid: string, segs: readonly string[]): Promise<StatusFile[]> {
   const tree = await subtreeAt(store, await commitTree(store, commitOid), segs);
-  const blobs = await listBlobs(store, tree);
+  // A committed link is not a file: its "text" would be a path, and nothing follows it.
+  const blobs = await listBlobs(store, tree, '', 'files');
   const out: StatusFile[] = [];
   for (const [path, oid] of [...blobs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     out.push({ path, text: Buffer.from(await readBlob(store, oid)).toString('utf8') });

@@ -38,7 +38,7 @@ export interface RemoteTransport {
   readonly url: string;
   /** Branch tips on the remote: full ref name → oid. */
   heads(): Promise<Map<string, string>>;
-  /** Clones `branch` alone into `dir`, checked out. */
+  /** Clones `branch` alone into `dir`, without checking it out. */
   clone(dir: string, branch: string): Promise<void>;
   /** Fetches `branch` into the store; returns its tip. */
   fetch(store: ObjectStore, branch: string): Promise<string>;
@@ -81,7 +81,8 @@ export function remoteTransport(opts: TransportOptions): RemoteTransport {
       return new Map(refs.map((r) => [r.ref, r.oid]));
     },
     clone: async (dir, branch) => {
-      await git.clone({ fs, http, dir, url, ref: branch, singleBranch: true, noTags: true, onAuth, headers: headers(), cache: {} }).catch(fail);
+      // No checkout: the work tree is written by gitset (src/git/worktree.ts), which never follows a link and skips what it may.
+      await git.clone({ fs, http, dir, url, ref: branch, singleBranch: true, noTags: true, noCheckout: true, onAuth, headers: headers(), cache: {} }).catch(fail);
     },
     fetch: async (store, branch) => {
       const res = await git

@@ -3,7 +3,7 @@
 // (~250 ms for 22,000 files) for a merged pull request that changed one file. The index is
 // left to lag, as for our own status commits: nothing but gitset reads this work tree, and a
 // full checkout (after a restart) rewrites whatever the index no longer describes.
-import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
 import { GitError } from './errors.ts';
@@ -42,20 +42,38 @@ async function entryAt(store: ObjectStore, tree: string, segs: readonly string[]
   return entry;
 }
 
-async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry): Promise<void> {
+/**
+ * Files the work tree may go without: gitset reads the status from Git objects, never from disk,
+ * so a status file that cannot be written (a name too long for the file system, left by an older
+ * gitset) is reported and skipped rather than stopping every pull.
+ */
+export interface Skippable {
+  /** Repository-relative path: true when failing to write it is not fatal. */
+  skippable(path: string): boolean;
+  skipped(path: string, err: unknown): void;
+}
+
+const NOTHING_SKIPPABLE: Skippable = { skippable: () => false, skipped: () => undefined };
+
+async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, rel: string, skip: Skippable): Promise<void> {
   switch (entry.type) {
     case 'blob': {
-      mkdirSync(dirname(target), { recursive: true });
-      const blob = await readBlob(store, entry.oid);
-      if (entry.mode === '120000') symlinkSync(Buffer.from(blob).toString('utf8'), target);
-      else writeFileSync(target, blob, { mode: entry.mode === '100755' ? 0o777 : 0o666 });
+      try {
+        mkdirSync(dirname(target), { recursive: true });
+        const blob = await readBlob(store, entry.oid);
+        if (entry.mode === '120000') symlinkSync(Buffer.from(blob).toString('utf8'), target);
+        else writeFileSync(target, blob, { mode: entry.mode === '100755' ? 0o777 : 0o666 });
+      } catch (err) {
+        if (!skip.skippable(rel)) throw err;
+        skip.skipped(rel, err);
+      }
       return;
     }
     case 'tree': {
       mkdirSync(target, { recursive: true });
       for (const e of await treeEntries(store, entry.oid)) {
         safeSegments(e.path);
-        await writeEntry(store, join(target, e.path), e);
+        await writeEntry(store, join(target, e.path), e, `${rel}/${e.path}`, skip);
       }
       return;
     }
@@ -75,16 +93,35 @@ async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry):
  * removed and written anew (unlinking first is also the fast way to replace a file on ext4).
  * Returns the paths written or removed.
  */
-export async function applyTreeChange(store: ObjectStore, dir: string, fromTree: string, toTree: string): Promise<string[]> {
+export async function applyTreeChange(store: ObjectStore, dir: string, fromTree: string, toTree: string, skip: Skippable = NOTHING_SKIPPABLE): Promise<string[]> {
   const paths = await changedPaths(store, fromTree, toTree);
   const checked = new Set<string>();
   for (const path of paths) {
     const segs = safeSegments(path);
     assertNoSymlinkAbove(dir, segs, checked);
     const target = join(dir, ...segs);
-    rmSync(target, { recursive: true, force: true });
+    try {
+      rmSync(target, { recursive: true, force: true });
+    } catch (err) {
+      // A name too long to exist on disk is not there to remove.
+      if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG' || !skip.skippable(path)) throw err;
+    }
     const entry = await entryAt(store, toTree, segs);
-    if (entry) await writeEntry(store, target, entry);
+    if (entry) await writeEntry(store, target, entry, path, skip);
   }
   return paths;
+}
+
+/**
+ * Makes the work tree at `dir` hold exactly `tree` when what it holds is unknown (a move cut short,
+ * a clone from an older gitset): everything but `.git` is removed and written anew. Costs a full
+ * write, but only then: isomorphic-git's checkout goes by the index, which lags (see above), so it
+ * would leave files that a later commit deleted.
+ */
+export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string, skip: Skippable = NOTHING_SKIPPABLE): Promise<void> {
+  for (const name of readdirSync(dir)) if (name !== '.git') rmSync(join(dir, name), { recursive: true, force: true });
+  for (const entry of await treeEntries(store, tree)) {
+    safeSegments(entry.path);
+    await writeEntry(store, join(dir, entry.path), entry, entry.path, skip);
+  }
 }

@@ -37,8 +37,11 @@ export interface AnnotationCheck {
 
 const SETS: readonly Kind[] = ['ClusterSet', 'Set'];
 
+/** A control character (a line break, an ESC) inside a value meant as one line of text. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 export const annotationChecks: readonly AnnotationCheck[] = [
-  { key: CORDON, kinds: ['SveltosCluster'], problem: () => undefined },
+  { key: CORDON, kinds: ['SveltosCluster'], problem: (v) => (CONTROL.test(v.trim()) ? 'the reason must be one line of text without control characters: it is shown in status, commit messages and plans' : undefined) },
   { key: CORDON_UNTIL, kinds: ['SveltosCluster'], problem: (v) => (parseTime(v) === undefined ? `"${v}" is not an RFC 3339 time such as 2026-05-01T06:00:00Z` : undefined) },
   { key: PIN, kinds: SETS, problem: (v, t) => parsePin(v, t?.kind === 'Set' ? (t.namespace ?? 'default') : undefined).error },
   { key: FAILOVER_GRACE, kinds: SETS, problem: (v) => (parseDuration(v) === undefined ? `"${v}" is not a duration such as 30s, 5m or 1h30m` : undefined) },

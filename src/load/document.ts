@@ -221,6 +221,12 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
     const items = spec[list];
     if (Array.isArray(items)) items.forEach((_, i) => at(['spec', list, i]));
   }
+  // Where an allow-list of chart sources points (src/load/chart-repos.ts).
+  if (Array.isArray(spec.helmCharts)) {
+    spec.helmCharts.forEach((chart: unknown, i) => {
+      for (const field of ['repositoryURL', 'chartName']) if (chart && typeof chart === 'object' && field in chart) at(['spec', 'helmCharts', i, field]);
+    });
+  }
   return out;
 }
 

@@ -3,7 +3,8 @@
 // starts with `-` would be a flag; a chart name with `..` or `/` at the start, a local path.
 // releaseName, releaseNamespace and chartVersion may hold templates (src/plan/template.ts): their
 // static text is checked here, each `{{ … }}` standing for a piece rendered per cluster; what a
-// template renders is checked again where helm's arguments are built (src/helm/args.ts).
+// template renders is checked per cluster by the planner (renderedFieldProblem), and once more
+// where helm's arguments are built (src/helm/args.ts).
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -55,6 +56,33 @@ function chartName(value: string): boolean {
   const name = value.trim();
   if (name.startsWith('/') || name.includes('\\')) return false;
   return name.split('/').every((segment) => segment !== '..' && !segment.startsWith('-'));
+}
+
+/** The fields of a helmCharts entry that may hold templates and reach helm's command line. */
+export type RenderedField = 'releaseName' | 'releaseNamespace' | 'chartVersion';
+
+/**
+ * What is wrong with the value a template rendered for one cluster, by the same rules as above
+ * for plain text (checked per cluster by the planner; src/plan/desired.ts); undefined when fine.
+ */
+export function renderedFieldProblem(field: RenderedField, value: string): string | undefined {
+  const shown = JSON.stringify(value);
+  switch (field) {
+    case 'releaseName':
+      return DNS_SUBDOMAIN.test(value) && value.length <= RELEASE_NAME_MAX
+        ? undefined
+        : `releaseName: rendered ${shown} is not a valid helm release name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${RELEASE_NAME_MAX} characters)`;
+    case 'releaseNamespace':
+      return DNS_LABEL.test(value) && value.length <= NAMESPACE_MAX
+        ? undefined
+        : `releaseNamespace: rendered ${shown} is not a valid namespace (a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${NAMESPACE_MAX} characters)`;
+    case 'chartVersion':
+      return value.trimStart().startsWith('-') ? `chartVersion: rendered ${shown} starts with "-": helm would read it as a flag` : undefined;
+    default: {
+      const never: never = field;
+      throw new Error(`unexpected field ${String(never)}`);
+    }
+  }
 }
 
 /** ajv formats by name, for `ajv.addFormat`. */

@@ -10,11 +10,13 @@ import {
   type ProfileObject,
   type SveltosCluster,
 } from '../model/objects.ts';
+import { chartRepoDiagnostics, type ChartRepoAllowList } from './chart-repos.ts';
 import { crossCheck, findDuplicates } from './cross-check.ts';
 import { deepFreeze } from './freeze.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
 
+export { parseChartRepoPatterns, type ChartRepoAllowList } from './chart-repos.ts';
 export { crossCheck, findDuplicates } from './cross-check.ts';
 export { parseFile, type FileParse } from './parse-file.ts';
 export { unsupportedFields } from './unsupported.ts';
@@ -34,6 +36,8 @@ export interface LoadOptions {
   statusDir?: string;
   /** Results of earlier parses, reused for files whose text did not change. */
   cache?: ManifestCache;
+  /** Where helm charts may come from (`--allowed-chart-repos`); anywhere when absent. */
+  chartRepos?: ChartRepoAllowList;
 }
 
 export interface ManifestFile {
@@ -83,7 +87,9 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   diagnostics.push(...dup.diagnostics);
   // References are checked against every object defined, duplicates included: a setRef to a
   // duplicated ClusterSet is not dangling, the duplicate is the problem (already reported).
-  diagnostics.push(...crossCheck(byKind(objects)));
+  const all = byKind(objects);
+  diagnostics.push(...crossCheck(all));
+  if (opts.chartRepos) diagnostics.push(...chartRepoDiagnostics(all.profiles, opts.chartRepos));
   const repo = byKind(objects.filter((o) => !dup.ids.has(objectId(o))));
   // Read-only from here on, including the objects the cache hands out again on the next load.
   return deepFreeze({ ...repo, diagnostics: sortDiagnostics(diagnostics) });

@@ -70,7 +70,7 @@ export function computeCycle(input: CycleInput): CycleResult {
   const { revision, previous, now } = input;
   const snapshot = emptySnapshot();
   const health = clusterHealth(input, snapshot);
-  const breaker = input.probes && input.breaker ? nextBreaker(input.breaker.previous, input.probes, input.breaker.options, now) : undefined;
+  const breaker = input.probes && input.breaker ? nextBreaker(input.breaker.previous, input.probes, input.breaker.options, now, notReadyBefore(input.previous)) : undefined;
   const frozen = breaker?.state === 'open';
   const setStatuses = selectSets(input, health, frozen, snapshot);
 
@@ -102,6 +102,13 @@ function holdInFlight(plan: ReleasePlan, inFlight: ReadonlyMap<string, string>):
     })));
   }
   return { ...plan, clusters, actions: plan.actions.filter((a) => !inFlight.has(inFlightKey(a.cluster, a.release))) };
+}
+
+/** Clusters the previous status recorded as not ready: down before this round's probes. */
+function notReadyBefore(previous: PreviousStatus): Set<ClusterKey> {
+  const out = new Set<ClusterKey>();
+  for (const [key, entry] of previous.clusters) if (entry.status.ready === false) out.add(key);
+  return out;
 }
 
 /** Every cluster's health after this cycle's probes (a cluster not probed keeps its own), into the snapshot. */

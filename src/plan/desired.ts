@@ -2,6 +2,7 @@
 // values rendered for that cluster and the hash of the result. Templates are compiled once per
 // chart; a chart whose text reads nothing of the cluster is rendered and hashed once, and that one
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
+import { renderedFieldProblem } from '../load/helm-fields.ts';
 import type { HelmChart, HelmChartAction } from '../model/objects.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
@@ -148,24 +149,28 @@ function chartRenderer(chart: HelmChart): Renderer {
       return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }
   }
-  if (!compiled.some(([, t]) => t.usesCluster)) {
-    const request = { ...raw };
-    for (const [f, t] of compiled) request[f] = t.render({ apiVersion: '', kind: '', metadata: { name: '' } });
-    return { shared: rendering(request, releaseHash) };
-  }
+  if (!compiled.some(([, t]) => t.usesCluster)) return { shared: renderFor({ apiVersion: '', kind: '', metadata: { name: '' } }, raw, compiled, releaseHash) };
   const hash = releaseHasher(raw, compiled.map(([f]) => f));
-  const render = (cluster: TemplateCluster): Rendering => {
-    const request = { ...raw };
-    for (const [f, t] of compiled) {
-      try {
-        request[f] = t.render(cluster);
-      } catch (err) {
-        return rendering(raw, releaseHash, templateMessage(f, err));
-      }
+  return { render: (cluster) => renderFor(cluster, raw, compiled, hash) };
+}
+
+/**
+ * The entry rendered for one cluster. What a template renders goes through the loader's rules for
+ * that field again: a name helm would refuse, or read as a flag, is this release's error on this
+ * cluster, and no action is planned for it.
+ */
+function renderFor(cluster: TemplateCluster, raw: ReleaseRequest, compiled: ReadonlyArray<[(typeof TEMPLATED)[number], CompiledTemplate]>, hash: (request: ReleaseRequest) => string): Rendering {
+  const request = { ...raw };
+  for (const [f, t] of compiled) {
+    try {
+      request[f] = t.render(cluster);
+    } catch (err) {
+      return rendering(raw, releaseHash, templateMessage(f, err));
     }
-    return rendering(request, hash);
-  };
-  return { render };
+    const problem = f === 'values' ? undefined : renderedFieldProblem(f, request[f]);
+    if (problem !== undefined) return rendering(raw, releaseHash, problem);
+  }
+  return rendering(request, hash);
 }
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */

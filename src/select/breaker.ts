@@ -26,33 +26,50 @@ export interface BreakerStatus {
 
 export const CLOSED: BreakerStatus = Object.freeze({ state: 'closed' });
 
-/** Why the breaker should be open after this probe round, or undefined when it should be closed. */
-export function tripReason(probes: ReadonlyMap<ClusterKey, ProbeResult>, options: BreakerOptions): string | undefined {
-  const probed = probes.size;
+/**
+ * Why the breaker should be open after this probe round, or undefined when it should be closed.
+ * `alreadyDown` holds clusters that were not ready before this round: one that fails again (dead
+ * for ten minutes) is old news, not part of a mass failure now, so it counts neither as failed
+ * nor as probed.
+ */
+export function tripReason(probes: ReadonlyMap<ClusterKey, ProbeResult>, options: BreakerOptions, alreadyDown: ReadonlySet<ClusterKey> = NONE): string | undefined {
+  // One already down that answers again still counts: it is evidence that gitset is not cut off.
+  const round = [...probes.values()].filter((p) => p.ok || !alreadyDown.has(p.cluster));
+  const probed = round.length;
   if (probed === 0) return undefined;
-  const failed = [...probes.values()].filter((p) => !p.ok);
+  const failed = round.filter((p) => !p.ok);
   if (failed.length === 0) return undefined;
   const sample = failed[0]!;
   const example = `${sample.cluster}: ${sample.message ?? 'probe failed'}`;
+  const skipped = probes.size - probed;
+  const besides = skipped > 0 ? `, not counting ${skipped} already not ready` : '';
   if (failed.length === probed) {
-    return `no cluster could be reached: all ${probed} probe${probed === 1 ? '' : 's'} failed (e.g. ${example}); gitset is more likely cut off than the fleet down`;
+    return `no cluster could be reached: all ${probed} probe${probed === 1 ? '' : 's'} failed (e.g. ${example}${besides}); gitset is more likely cut off than the fleet down`;
   }
   if (failed.length >= options.minFailures && failed.length > options.share * probed) {
     const pct = Math.round(options.share * 100);
-    return `${failed.length} of ${probed} probed clusters failed in the same round (more than ${pct}% and at least ${options.minFailures}; e.g. ${example}); gitset is more likely cut off than the fleet down`;
+    return `${failed.length} of ${probed} probed clusters failed in the same round (more than ${pct}% and at least ${options.minFailures}; e.g. ${example}${besides}); gitset is more likely cut off than the fleet down`;
   }
   return undefined;
 }
 
-/** Next breaker status: the trip's time and reason stay while it stays open, so the status does not tick. */
+const NONE: ReadonlySet<ClusterKey> = new Set();
+
+/**
+ * Next breaker status: the trip's time and reason stay while it stays open, so the status does not
+ * tick. `alreadyDown` (clusters not ready before this round) is left out only while the breaker is
+ * closed: once open, it stays open while the round fails as a whole, even after the partition has
+ * made every cluster not ready.
+ */
 export function nextBreaker(
   previous: BreakerStatus | undefined,
   probes: ReadonlyMap<ClusterKey, ProbeResult>,
   options: BreakerOptions,
   now: Date,
+  alreadyDown: ReadonlySet<ClusterKey> = NONE,
 ): BreakerStatus {
-  const reason = tripReason(probes, options);
   const prev = previous ?? CLOSED;
+  const reason = tripReason(probes, options, prev.state === 'open' ? NONE : alreadyDown);
   if (reason !== undefined) {
     return prev.state === 'open' ? prev : { state: 'open', since: now.toISOString(), reason };
   }

@@ -3,6 +3,7 @@
 // clock readings beyond those that mark real changes) so an unchanged state is byte-identical
 // and the daemon commits only when something happened.
 import { committedClusterStatus } from './cluster-health.ts';
+import { createHash } from 'node:crypto';
 import { writeStatusYaml } from './status-writer.ts';
 import type { StatusSnapshot } from './snapshot.ts';
 
@@ -10,7 +11,39 @@ const HEADER = '# Written by gitset: the observed status of this object. Edit th
 
 /** `ClusterSet/prod.yaml`, `SveltosCluster/civo/cluster1.yaml`: relative to the status folder. */
 export function statusPath(kind: string, metadata: { name: string; namespace?: string }): string {
-  return metadata.namespace ? `${kind}/${metadata.namespace}/${metadata.name}.yaml` : `${kind}/${metadata.name}.yaml`;
+  const file = statusFileName(metadata.name);
+  return metadata.namespace ? `${kind}/${metadata.namespace}/${file}` : `${kind}/${file}`;
+}
+
+/** What file systems allow for one path segment (ext4, XFS, APFS, NTFS: 255 bytes). */
+const MAX_FILE_NAME_BYTES = 255;
+const HASH_CHARS = 16;
+
+/**
+ * `<name>.yaml`, or for a name too long for that (a valid object name has up to 253 characters)
+ * a readable prefix, `_` and a hash of the whole name. `_` is not allowed in object names, so a
+ * shortened file name never equals another object's plain one. Readers go by the content's
+ * metadata, never by the file name, so both read back the same.
+ */
+export function statusFileName(name: string): string {
+  const plain = `${name}.yaml`;
+  if (Buffer.byteLength(plain, 'utf8') <= MAX_FILE_NAME_BYTES) return plain;
+  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, HASH_CHARS);
+  const room = MAX_FILE_NAME_BYTES - '.yaml'.length - 1 - HASH_CHARS;
+  return `${utf8Prefix(name, room)}_${hash}.yaml`;
+}
+
+/** The longest prefix of `text` within `bytes` bytes of UTF-8, never splitting a character. */
+function utf8Prefix(text: string, bytes: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (used + size > bytes) break;
+    out += ch;
+    used += size;
+  }
+  return out;
 }
 
 export function renderStatusFiles(snapshot: StatusSnapshot): Map<string, string> {

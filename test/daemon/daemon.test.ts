@@ -88,3 +88,25 @@ test('stop waits for the running cycle, then lets the reconciler finish its helm
   assert.equal(daemon.lastReport()?.committed, true, 'what the shutdown recorded is the last report');
   await assert.rejects(fetch(`${daemon.url}/healthz`), 'the endpoint is closed');
 });
+
+test('readiness: a process whose cycles have all failed since it started is not ready', async () => {
+  let outcome: CycleReport['outcome'] = 'failure';
+  const daemon = await startDaemon({
+    config,
+    reconciler: fakeReconciler(async () => ({ outcome, failures: outcome === 'failure' ? ['ENAMETOOLONG: name too long'] : [], committed: false })),
+    logger: silentLogger(),
+    metrics: createMetrics(),
+  });
+  try {
+    await daemon.firstCycle;
+    const res = await fetch(`${daemon.url}/readyz`);
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /no cycle has succeeded yet: ENAMETOOLONG/);
+    outcome = 'invalid-revision';
+    daemon.trigger('manual');
+    await daemon.queue.idle();
+    assert.equal((await fetch(`${daemon.url}/readyz`)).status, 200, 'an invalid head is the repository\'s problem, not the daemon\'s');
+  } finally {
+    await daemon.stop();
+  }
+});

@@ -67,4 +67,54 @@ describe('work tree after a pull of a new revision', () => {
     await gitCli(reference, ['pull', '-q']);
     assert.deepEqual(await snapshot(workDir), await snapshot(reference));
   });
+
+  test('a restart on the same work dir brings the work tree to the revision in force: a file deleted meanwhile is gone', async () => {
+    const url = await fx.seed('w2', { 'clusters/a.yaml': 'a: 1\n' });
+    const workDir = join(fx.tmp, 'work', 'w2');
+    const first = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    await first.pull();
+    const user = await cliClone(url, join(fx.tmp, 'user-w2'));
+    await writeFiles(user, { 'profiles/ghost.yaml': 'ghost: 1\n' });
+    await gitCli(user, ['add', '-A']);
+    await gitCli(user, ['commit', '-q', '-m', 'add ghost']);
+    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await first.pull();
+    await first.commitStatus(new Map([['a.yaml', 'ready: true\n']]), { subject: 'status' });
+    await first.close();
+
+    await gitCli(user, ['pull', '-q', '--rebase']);
+    await rm(join(user, 'profiles'), { recursive: true });
+    await gitCli(user, ['add', '-A']);
+    await gitCli(user, ['commit', '-q', '-m', 'delete ghost']);
+    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+
+    const restarted = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    const pulled = await restarted.pull();
+    assert.equal(pulled.revision, await gitCli(user, ['rev-parse', 'HEAD']));
+    const reference = await cliClone(url, join(fx.tmp, 'reference-w2'));
+    assert.deepEqual(await snapshot(workDir), await snapshot(reference));
+  });
+
+  test('a move cut short (a crash while writing) is completed by the next start', async () => {
+    const url = await fx.seed('w3', { 'clusters/a.yaml': 'a: 1\n', 'clusters/b.yaml': 'b: 1\n' });
+    const workDir = join(fx.tmp, 'work', 'w3');
+    const first = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    await first.pull();
+    const user = await cliClone(url, join(fx.tmp, 'user-w3'));
+    await writeFiles(user, { 'clusters/a.yaml': 'a: 2\n' });
+    await unlink(join(user, 'clusters/b.yaml'));
+    await gitCli(user, ['add', '-A']);
+    await gitCli(user, ['commit', '-q', '-m', 'change']);
+    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await first.pull();
+    await first.close();
+    // What a kill between moving the branch and writing the files leaves: the new branch, old files.
+    await writeFiles(workDir, { 'clusters/a.yaml': 'a: 1\n', 'clusters/b.yaml': 'b: 1\n', 'stray.yaml': 'x\n' });
+    await rm(join(workDir, '.git', 'gitset-worktree'), { force: true });
+
+    const restarted = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    await restarted.pull();
+    const reference = await cliClone(url, join(fx.tmp, 'reference-w3'));
+    assert.deepEqual(await snapshot(workDir), await snapshot(reference));
+  });
 });

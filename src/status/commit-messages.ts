@@ -1,0 +1,46 @@
+// The message of a status commit that lands after others could not: while Git is out of reach,
+// each cycle's message (a failover, a cluster going down) would be lost, and the commit that
+// finally lands would say only what its own cycle changed (often nothing: `status: update`).
+// Pure: the messages of the cycles not pushed, oldest first, in; one message out.
+import type { CommitMessage } from '../model/ports.ts';
+
+/** Subjects that say nothing (what the daemon writes when no change is describable). */
+const GENERIC = new Set(['status: update', 'status: update details', 'gitset: status']);
+
+/** At most this many messages are kept while pushes fail; older ones are counted, not kept. */
+export const MAX_UNPUSHED = 20;
+
+/** Keeps `next` with the unpushed messages, dropping the oldest beyond MAX_UNPUSHED. */
+export function keepUnpushed(unpushed: Unpushed, next: CommitMessage): Unpushed {
+  const messages = [...unpushed.messages, next];
+  const over = Math.max(0, messages.length - MAX_UNPUSHED);
+  return { messages: messages.slice(over), dropped: unpushed.dropped + over };
+}
+
+export interface Unpushed {
+  /** Oldest first. */
+  messages: CommitMessage[];
+  /** Older messages no longer kept. */
+  dropped: number;
+}
+
+export const NOTHING_UNPUSHED: Unpushed = Object.freeze({ messages: [], dropped: 0 }) as Unpushed;
+
+/**
+ * One message for a commit carrying the changes of the unpushed cycles and of `current`. The
+ * subject is the first completed failover's, else the latest informative one's, with how many
+ * more there are; the body lists every cycle's message, oldest first.
+ */
+export function mergeUnpushed(unpushed: Unpushed, current: CommitMessage): CommitMessage {
+  if (unpushed.messages.length === 0) return current;
+  const all = [...unpushed.messages, current];
+  const informative = all.filter((m) => !GENERIC.has(m.subject.trim()));
+  if (informative.length === 0) return current;
+  const lead = informative.find((m) => / failed over | moved \(/.test(m.subject)) ?? informative[informative.length - 1]!;
+  const more = informative.length - 1 + unpushed.dropped;
+  const subject = more > 0 ? `${lead.subject} (+${more} more)` : lead.subject;
+  const cycles = unpushed.messages.length + unpushed.dropped;
+  const intro = `Also the changes of ${cycles} earlier cycle${cycles === 1 ? '' : 's'} whose status could not be pushed${unpushed.dropped > 0 ? ` (the oldest ${unpushed.dropped} not kept)` : ''}:`;
+  const blocks = informative.map((m) => [m.subject.trim(), m.body?.trim()].filter(Boolean).join('\n'));
+  return { subject, body: [intro, ...blocks].join('\n\n') };
+}
