@@ -22,6 +22,8 @@ export interface OrphanInput {
   profiles: ReadonlyArray<{ id: string; profile: ProfileLike }>;
   /** Profiles with work left on a cluster that answers: their orphans wait (make-before-break). */
   unsettled: ReadonlySet<string>;
+  /** Why a profile's set stopped draining a cluster after its drain timeout (its orphans there wait no more). */
+  drainEnded: (profile: ProfileLike, cluster: ClusterKey) => string | undefined;
   holdUninstalls: boolean;
   now: Date;
 }
@@ -36,7 +38,9 @@ export function planOrphans(input: OrphanInput): void {
       if (!r.marked || input.covered.get(cluster)?.has(key)) continue;
       const owner = r.profileLabel === undefined ? undefined : owners.get(r.profileLabel);
       const profile = owner?.id ?? `(${r.profileLabel ?? 'unknown profile'})`;
-      const why = owner ? `gitset-marked release that ${owner.id} no longer wants on ${cluster}` : `gitset-marked release of a profile no longer in the repository (${r.profileLabel ?? 'no profile label'})`;
+      const ended = owner ? input.drainEnded(owner.profile, cluster) : undefined;
+      const whyNot = owner ? `gitset-marked release that ${owner.id} no longer wants on ${cluster}` : `gitset-marked release of a profile no longer in the repository (${r.profileLabel ?? 'no profile label'})`;
+      const why = ended ? `${whyNot}; ${ended}` : whyNot;
       const decision = (kind: DecisionKind, reason: string, action?: PlannedAction): void => {
         input.plan.tally[kind]++;
         input.plan.decisions.push({ decision: kind, profile, cluster, release: key, reason, record: undefined, ...(action ? { action } : {}) });
@@ -45,7 +49,7 @@ export function planOrphans(input: OrphanInput): void {
       if (spec?.stopMatchingBehavior === 'LeavePolicies') continue; // left in place, as the profile says
       if (spec?.syncMode === 'DryRun') decision('dry-run', `dry run: would uninstall (${why})`);
       else if (input.holdUninstalls) decision('wait', `uninstall held back while the mass-failure breaker is open: ${why}`);
-      else if (owner && input.unsettled.has(owner.id)) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on its other clusters: ${why}`);
+      else if (owner && input.unsettled.has(owner.id) && ended === undefined) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on its other clusters: ${why}`);
       else {
         const action: PlannedAction = {
           action: 'uninstall',
