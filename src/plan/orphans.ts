@@ -21,7 +21,7 @@ export interface OrphanInput {
   covered: Covered;
   profiles: ReadonlyArray<{ id: string; profile: ProfileLike }>;
   /** Profiles with work left on a cluster that answers: their orphans wait (make-before-break). */
-  unsettled: ReadonlySet<string>;
+  unsettled: ReadonlyMap<string, readonly ClusterKey[]>;
   /** Why a profile's set stopped draining a cluster after its drain timeout (its orphans there wait no more). */
   drainEnded: (profile: ProfileLike, cluster: ClusterKey) => string | undefined;
   holdUninstalls: boolean;
@@ -41,15 +41,16 @@ export function planOrphans(input: OrphanInput): void {
       const ended = owner ? input.drainEnded(owner.profile, cluster) : undefined;
       const whyNot = owner ? `gitset-marked release that ${owner.id} no longer wants on ${cluster}` : `gitset-marked release of a profile no longer in the repository (${r.profileLabel ?? 'no profile label'})`;
       const why = ended ? `${whyNot}; ${ended}` : whyNot;
-      const decision = (kind: DecisionKind, reason: string, action?: PlannedAction): void => {
+      const decision = (kind: DecisionKind, reason: string, action?: PlannedAction, keptUntilHealthyOn?: readonly ClusterKey[]): void => {
         input.plan.tally[kind]++;
-        input.plan.decisions.push({ decision: kind, profile, cluster, release: key, reason, record: undefined, ...(action ? { action } : {}) });
+        input.plan.decisions.push({ decision: kind, profile, cluster, release: key, reason, record: undefined, ...(action ? { action } : {}), ...(keptUntilHealthyOn ? { keptUntilHealthyOn } : {}) });
       };
+      const waitingOn = owner && ended === undefined ? input.unsettled.get(owner.id) : undefined;
       const spec = owner?.profile.spec;
       if (spec?.stopMatchingBehavior === 'LeavePolicies') continue; // left in place, as the profile says
       if (spec?.syncMode === 'DryRun') decision('dry-run', `dry run: would uninstall (${why})`);
       else if (input.holdUninstalls) decision('wait', `uninstall held back while the mass-failure breaker is open: ${why}`);
-      else if (owner && input.unsettled.has(owner.id) && ended === undefined) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on its other clusters: ${why}`);
+      else if (owner && waitingOn) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on ${waitingOn.join(', ')}: ${why}`, undefined, waitingOn);
       else {
         const action: PlannedAction = {
           action: 'uninstall',

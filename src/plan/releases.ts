@@ -78,7 +78,7 @@ interface ProfileRun extends WithdrawingProfile {
   syncMode: SyncMode;
   lost: string[];
   /** Work left on a matched cluster that answers (not yet deployed and healthy): what a withdrawal waits for. */
-  unsettled: boolean;
+  unsettled: ClusterKey[];
   /** Clusters one of the profile's sets stopped draining after its drain timeout: no more waiting there. */
   drainEnded: (cluster: ClusterKey) => string | undefined;
 }
@@ -118,9 +118,10 @@ export function planReleases(input: {
     covered: new Map(),
     drainsEnded: input.drainsEnded ?? new Map(),
   };
-  const unsettled = new Set<string>();
+  const unsettled = new Map<string, ClusterKey[]>();
   for (const id of [...new Set([...current.keys(), ...previous.keys()])].sort()) {
-    if (planProfile(run, id, current.get(id), previous.get(id), desired.get(id))) unsettled.add(id);
+    const on = planProfile(run, id, current.get(id), previous.get(id), desired.get(id));
+    if (on.length > 0) unsettled.set(id, on);
   }
   if (run.observed) {
     const drainEnded = (p: ProfileLike, cluster: ClusterKey): string | undefined => profileDrainEnded(run.drainsEnded, p)(cluster);
@@ -130,8 +131,8 @@ export function planReleases(input: {
   return run.plan;
 }
 
-/** Plans one profile; true when it still has work on a matched cluster that answers. */
-function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): boolean {
+/** Plans one profile; returns the matched clusters that answer where it still has work (not deployed and healthy). */
+function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): ClusterKey[] {
   const spec = (cur?.profile ?? prev?.object)!.spec;
   const p: ProfileRun = {
     id,
@@ -140,7 +141,7 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
     charts: spec.helmCharts,
     holdUninstalls: run.holdUninstalls,
     lost: [],
-    unsettled: false,
+    unsettled: [],
     drainEnded: profileDrainEnded(run.drainsEnded, cur?.profile ?? prev?.object),
   };
   const recorded = new Map<ClusterKey, readonly ReleaseStatus[]>();
@@ -220,7 +221,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     take(run, withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts), unobserved(run, state, obs, at.key)), g);
   }
   run.order.add(at, g.actions);
-  if (run.observed !== undefined && state.reachable && g.records.some(unsettledRecord)) p.unsettled = true;
+  if (run.observed !== undefined && state.reachable && g.records.some(unsettledRecord)) p.unsettled.push(at.key);
   return g.records;
 }
 
@@ -232,12 +233,15 @@ function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonl
   // Make-before-break: a cluster leaves a profile only once the profile is deployed and healthy where it
   // now goes, or once its set's drain timeout gave up waiting for that.
   const ended = cause === 'stop-matching' ? p.drainEnded(cluster) : undefined;
-  const waitFor = unobserved(run, state, obs, cluster) ?? (cause === 'stop-matching' && p.unsettled && ended === undefined ? `${p.id} is deployed and healthy on its other clusters` : undefined);
+  const held = cause === 'stop-matching' && p.unsettled.length > 0 && ended === undefined;
+  const waitFor = unobserved(run, state, obs, cluster) ?? (held ? `${p.id} is deployed and healthy on ${p.unsettled.join(', ')}` : undefined);
   const g: Group = { actions: [], records: [] };
   for (const r of had) {
     const key = releaseKey(r);
     const x: ReleaseContext = { profile: p.id, cluster, release: key, record: r, state, syncMode: p.syncMode, now: run.now, ...(obs ? { observed: seen(obs, key)! } : {}) };
-    take(run, withdraw(x, cause, p, run.resolution, () => uninstallRequest(r, p.charts), waitFor, ended), g);
+    const decision = withdraw(x, cause, p, run.resolution, () => uninstallRequest(r, p.charts), waitFor, ended);
+    if (held && decision?.decision === 'wait' && waitFor?.startsWith(p.id)) decision.keptUntilHealthyOn = p.unsettled;
+    take(run, decision, g);
   }
   run.order.add(at, g.actions);
   return g.records;

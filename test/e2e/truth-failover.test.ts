@@ -4,12 +4,14 @@
 // - a failover to cluster2 is not `deployed` while its workloads are not Healthy, and becomes so
 //   when they are;
 // - a planned move (a cordon) to a replacement that never becomes healthy keeps the old cluster's
-//   release until gitset.dev/drain-timeout, then withdraws it, saying so in status, log and commit.
+//   release (`gitset plan --observe` says so) until gitset.dev/drain-timeout, then withdraws it,
+//   saying so in status, log and commit.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NEVER_READY_IMAGE_MARKER } from '../../src/sim/index.ts';
+import { runCli } from '../cli/run-cli.ts';
 import { names, seedManifests, waitFor, type Fleet } from './fleet.ts';
 import { C1, C2, cycles, DEPLOYMENT, deployedOn, fleetWithRelease, messages, record, RELEASE_NS } from './truth.ts';
 
@@ -64,7 +66,7 @@ test('a failover is deployed when its replacement is Healthy, not when helm retu
 });
 
 test('a drain to a replacement that never becomes healthy ends after gitset.dev/drain-timeout and says so', { timeout: 240_000 }, async () => {
-  const { f } = await fleetWithRelease(fleets, (url) => labelledSeed(url, '    gitset.dev/drain-timeout: 20s\n'));
+  const { f } = await fleetWithRelease(fleets, (url) => labelledSeed(url, '    gitset.dev/drain-timeout: 30s\n'));
   await waitFor(`the release Healthy on ${C1}`, () => healthyOn(f, C1), 60_000);
 
   // A cordon is a planned move: cluster1 drains while cluster2 gets the release.
@@ -80,13 +82,22 @@ test('a drain to a replacement that never becomes healthy ends after gitset.dev/
   assert.deepEqual(names(draining.selectedClusterRefs), [C2]);
   assert.equal(await deployedOn(f, C1), true, 'kept while the replacement is not healthy');
 
+  // `gitset plan --observe` on a clone says what is held, and why.
+  const clone = await f.clone();
+  const plan = await runCli(['plan', clone, '--observe', '--credentials', f.sandbox.credentialsDir, '--format', 'json'], { cwd: clone });
+  assert.equal(plan.code, 0, plan.err);
+  const held = JSON.parse(plan.out).held.map((h: { message: string }) => h.message);
+  assert.ok(held.includes('kyverno/kyverno-latest kept on civo/cluster1 until the replacement on civo/cluster2 is healthy'), `held: ${JSON.stringify(held)}`);
+  const text = await runCli(['plan', clone, '--observe', '--credentials', f.sandbox.credentialsDir], { cwd: clone });
+  assert.match(text.out, /Held \(make-before-break\):\n  kyverno\/kyverno-latest kept on civo\/cluster1 until the replacement on civo\/cluster2 is healthy \(ClusterProfile\/kyverno\)/);
+
   await waitFor(`the release withdrawn from ${C1}`, async () => (await f.releases(C1)).length === 0, 120_000);
   const fo = await lastFailover(f);
-  assert.match(fo?.drainTimedOut?.message ?? '', /stopped draining civo\/cluster1 after 20s \(gitset\.dev\/drain-timeout\): civo\/cluster2 not deployed and healthy yet/);
+  assert.match(fo?.drainTimedOut?.message ?? '', /stopped draining civo\/cluster1 after 30s \(gitset\.dev\/drain-timeout\): civo\/cluster2 not deployed and healthy yet/);
   assert.equal(fo.deployed, undefined, 'the replacement never became healthy');
   assert.equal(await deployedOn(f, C2), true, 'the replacement keeps its release');
   const log = await messages(f);
-  assert.ok(log.some((m) => m.includes('stopped draining civo/cluster1 after 20s')), `a status commit says the drain timed out:\n${log.slice(0, 6).join('\n---\n')}`);
+  assert.ok(log.some((m) => m.includes('stopped draining civo/cluster1 after 30s')), `a status commit says the drain timed out:\n${log.slice(0, 6).join('\n---\n')}`);
   const uninstall = f.logs.find((l) => l.includes('"msg":"helm uninstall"') && l.includes(C1));
-  assert.match(uninstall ?? '', /stopped draining civo\/cluster1 after 20s/, 'the log names the drain timeout as the reason');
+  assert.match(uninstall ?? '', /stopped draining civo\/cluster1 after 30s/, 'the log names the drain timeout as the reason');
 });

@@ -12,7 +12,11 @@ import { hashLabelValue, profileLabelValue } from '../../src/observe/ownership.t
 import { APPLIED_HEALTH_MESSAGE, computeCycle, recordResults, type ActionOutcome, type RepositoryObjects } from '../../src/plan/cycle.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
+import { planReport } from '../../src/plan/report.ts';
 import { later, probes, record, revisionOf, step, summary } from './cycle-helpers.ts';
+
+/** A snapshot as the next cycle reads it back (what `gitset plan` compares against). */
+const readBack = (s: StatusSnapshot) => ({ clusters: s.clusters, sets: s.sets, profiles: s.profiles });
 
 const C1 = 'civo/cluster1';
 const C2 = 'civo/cluster2';
@@ -109,6 +113,7 @@ describe('a failover is deployed once its replacement is healthy', () => {
     const draining = (x: StatusSnapshot) => (x.sets.get('ClusterSet/prod')!.status.drainingClusterRefs ?? []).map((r) => `${r.namespace}/${r.name}`);
     const rolling = cycle(moved.after, w, later(90), { health: 'Progressing', repo: cordoned });
     assert.deepEqual(draining(rolling.after), [C1], 'installed but not healthy: cluster1 keeps its release');
+    assert.deepEqual(planReport(rolling.planned, readBack(moved.after), []).held.map((h) => h.message), [`apps/hello kept on civo/cluster1 until the replacement on ${to} is healthy`], 'gitset plan says what the drain waits for');
     assert.ok(w.get(C1)!.has('apps/hello'), 'nothing uninstalled on cluster1');
     assert.deepEqual(rolling.planned.actions, []);
     const up = cycle(rolling.after, w, later(120), { health: 'Healthy', repo: cordoned });
@@ -134,5 +139,24 @@ describe('a failover is deployed once its replacement is healthy', () => {
     assert.match(ended.planned.actions[0]!.reason, /stopped draining civo\/cluster1 after 60s \(gitset\.dev\/drain-timeout\)/);
     assert.match(failover(ended.after)!.drainTimedOut!.message, /not deployed and healthy yet/);
     assert.equal(failover(ended.after)!.deployed, undefined, 'the replacement is still not up');
+  });
+
+  test('a profile leaving a cluster (no set) holds the withdrawal until healthy where it now goes; gitset plan lists it', () => {
+    const w: World = new Map([C1, C2, C3].map((c) => [c, new Map()]));
+    const only = (k: string): RepositoryObjects => ({
+      clusters: [C1, C2, C3].map((c) => cluster(c, { env: c === k ? 'prod' : 'dev' })),
+      sets: [],
+      profiles: [clusterProfile('kyverno', { clusterSelector: 'env=prod', helmCharts: [chart('hello')] })],
+    });
+    const before = only(C1);
+    let s = cycle(emptySnapshot(), w, later(0), { repo: before }).after;
+    s = cycle(s, w, later(10), { health: 'Healthy', repo: before }).after;
+    const after = only(C3);
+    const moved = cycle(s, w, later(20), { repo: after });
+    assert.deepEqual(summary(moved.planned), ['install hello on civo/cluster3 for ClusterProfile/kyverno']);
+    const rolling = cycle(moved.after, w, later(30), { health: 'Progressing', repo: after });
+    const report = planReport(rolling.planned, readBack(moved.after), []);
+    assert.deepEqual(report.held, [{ cluster: C1, profile: 'ClusterProfile/kyverno', release: 'apps/hello', until: [C3], message: 'apps/hello kept on civo/cluster1 until the replacement on civo/cluster3 is healthy' }]);
+    assert.equal(report.notRun.length, 0, 'listed once, as held');
   });
 });
