@@ -109,7 +109,7 @@ async function runOnce(run: CycleRun, request: CycleRequest, helmSignal: AbortSi
   const note = memory.breakerNote;
   memory.breakerNote = undefined;
   const describe = (): CommitMessage => withNote(commitMessage(next ? deps.codec.describe(previous, next) : undefined, errors, pulled.revision), note);
-  const didCommit = await memory.status.commit(files, describe, log, failures);
+  const didCommit = await memory.status.commit(files, describe, log, failures, pulled.revision);
   if (next) memory.previous = next;
   const outcome = errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success';
   return { outcome, revision: pulled.revision, failures: [...(errors ?? []), ...failures], committed: didCommit };
