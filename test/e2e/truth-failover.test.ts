@@ -92,7 +92,11 @@ test('a drain to a replacement that never becomes healthy ends after gitset.dev/
   assert.match(text.out, /Held \(make-before-break\):\n  kyverno\/kyverno-latest kept on civo\/cluster1 until the replacement on civo\/cluster2 is healthy \(ClusterProfile\/kyverno\)/);
 
   await waitFor(`the release withdrawn from ${C1}`, async () => (await f.releases(C1)).length === 0, 120_000);
-  const fo = await lastFailover(f);
+  // The uninstall runs before the cycle's status commit lands.
+  const fo = await waitFor('the drain timeout in the set status', async () => {
+    const last = await lastFailover(f);
+    return last?.drainTimedOut ? last : undefined;
+  });
   assert.match(fo?.drainTimedOut?.message ?? '', /stopped draining civo\/cluster1 after 30s \(gitset\.dev\/drain-timeout\): civo\/cluster2 not deployed and healthy yet/);
   assert.equal(fo.deployed, undefined, 'the replacement never became healthy');
   assert.equal(await deployedOn(f, C2), true, 'the replacement keeps its release');
