@@ -9,6 +9,7 @@ import type { ClusterIndex } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import type { ActionOrder } from './order.ts';
+import { clusterList } from '../select/drain.ts';
 
 /** Per cluster, the release keys some profile planned or recorded there this cycle. */
 export type Covered = ReadonlyMap<ClusterKey, ReadonlySet<string>>;
@@ -50,7 +51,7 @@ export function planOrphans(input: OrphanInput): void {
       if (spec?.stopMatchingBehavior === 'LeavePolicies') continue; // left in place, as the profile says
       if (spec?.syncMode === 'DryRun') decision('dry-run', `dry run: would uninstall (${why})`);
       else if (input.holdUninstalls) decision('wait', `uninstall held back while the mass-failure breaker is open: ${why}`);
-      else if (owner && waitingOn) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on ${waitingOn.join(', ')}: ${why}`, undefined, waitingOn);
+      else if (owner && waitingOn) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on ${clusterList(waitingOn)}: ${why}`, undefined, waitingOn);
       else {
         const action: PlannedAction = {
           action: 'uninstall',

@@ -6,7 +6,7 @@ import { compareClusterKeys } from '../model/objects.ts';
 import type { ProfileClusterStatus, ReleaseStatus } from '../model/status.ts';
 import type { ClusterIndex, IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
-import { profileDrainEnded } from '../select/drain.ts';
+import { clusterList, profileDrainEnded } from '../select/drain.ts';
 import { healthOf, type HealthMap } from '../select/sets.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import type { ProfileEntry } from '../status/snapshot.ts';
@@ -234,7 +234,7 @@ function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonl
   // now goes, or once its set's drain timeout gave up waiting for that.
   const ended = cause === 'stop-matching' ? p.drainEnded(cluster) : undefined;
   const held = cause === 'stop-matching' && p.unsettled.length > 0 && ended === undefined;
-  const waitFor = unobserved(run, state, obs, cluster) ?? (held ? `${p.id} is deployed and healthy on ${p.unsettled.join(', ')}` : undefined);
+  const waitFor = unobserved(run, state, obs, cluster) ?? (held ? `${p.id} is deployed and healthy on ${clusterList(p.unsettled)}` : undefined);
   const g: Group = { actions: [], records: [] };
   for (const r of had) {
     const key = releaseKey(r);

@@ -4,6 +4,7 @@
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { NotSelected } from '../model/status.ts';
 import { describeChanges } from '../status/describe.ts';
+import { clusterList } from '../select/drain.ts';
 import { isUp } from '../select/failovers.ts';
 import { setRefId } from '../select/profiles.ts';
 import { refKey, type PreviousStatus, type StatusSnapshot } from '../status/snapshot.ts';
@@ -60,7 +61,7 @@ export interface PlanReport {
 type Hold = PlanReport['held'][number];
 
 function hold(cluster: string, profile: string, release: string, until: readonly string[]): Hold {
-  return { cluster, profile, release, until: [...until], message: `${release} kept on ${cluster} until the replacement on ${until.join(', ')} is healthy` };
+  return { cluster, profile, release, until: [...until], message: `${release} kept on ${cluster} until the replacement on ${clusterList(until)} is healthy` };
 }
 
 /**

@@ -96,6 +96,11 @@ export function profileDrainEnded(drainsEnded: ReadonlyMap<string, ReadonlyMap<C
   };
 }
 
+/** `a, b, c, d, e and 12 more`: a list of clusters short enough for a reason or a commit line. */
+export function clusterList(keys: readonly ClusterKey[], shown = 5): string {
+  return keys.length <= shown ? keys.join(', ') : `${keys.slice(0, shown).join(', ')} and ${keys.length - shown} more`;
+}
+
 /** Index of the last record of `from` leaving, -1 when none. */
 function lastFrom(history: readonly FailoverRecord[], from: ClusterKey): number {
   for (let i = history.length - 1; i >= 0; i--) if (history[i]!.from === from) return i;
