@@ -4,6 +4,8 @@
 // Time from "the selected cluster hangs" to "the release is deployed on the spare", seen on
 // the spare's API server (helm's release Secret with status=deployed), polled every 20 ms.
 // Floor: probe interval × failure threshold + one helm install (the one the daemon logged).
+// "To healthy" goes on until the replacement's workloads are seen Healthy: the failover record's
+// `deployed` time (the cycle whose look saw them Healthy) minus the wall-clock time of the hang.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../test/e2e/fleet.ts';
 import type { SimCluster } from '../src/sim/index.ts';
@@ -49,6 +51,19 @@ function lastInstallMs(fleet: Fleet, cluster: string): number | undefined {
 export interface FailoverRun {
   ms: number;
   helmInstallMs: number;
+  /** Hang → the failover record's `deployed` (the replacement observed Healthy). */
+  healthyMs: number;
+}
+
+/** The `deployed` time of ClusterSet/prod's last failover, once the committed status has one. */
+async function failoverDeployed(fleet: Fleet, timeoutMs: number): Promise<string | undefined> {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    const deployed = (await fleet.status('ClusterSet/prod.yaml').catch(() => undefined))?.status?.failovers?.at(-1)?.deployed;
+    if (typeof deployed === 'string') return deployed;
+    await sleep(200);
+  }
+  return undefined;
 }
 
 /**
@@ -65,12 +80,14 @@ export async function oneFailover(flags: Record<string, string>, timeoutMs: numb
     await fleet.daemon!.queue.idle();
     await sleep(phaseMs);
     const hungAt = performance.now();
+    const hungWall = Date.now();
     first!.hang(true);
     await until('the release on the spare', () => deployed(spare!), timeoutMs);
     const ms = performance.now() - hungAt;
+    const healthyAt = await failoverDeployed(fleet, 60_000);
     // helm returns (and the runner logs its duration) a moment after the release Secret is written.
     await until('the install on the spare in the log', () => lastInstallMs(fleet, 'civo/cluster2') !== undefined, 30_000).catch(() => undefined);
-    return { ms, helmInstallMs: lastInstallMs(fleet, 'civo/cluster2') ?? NaN };
+    return { ms, helmInstallMs: lastInstallMs(fleet, 'civo/cluster2') ?? NaN, healthyMs: healthyAt ? Date.parse(healthyAt) - hungWall : NaN };
   } finally {
     for (const sim of fleet.sandbox.clusters.values()) sim.hang(false);
     await fleet.close();
@@ -96,7 +113,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
       const phase = ((i + 0.5) / v.runs) * v.intervalMs;
       const r = await oneFailover(v.flags, 120_000, phase);
       runs.push(r);
-      ctx.log(`${v.name}: run ${i + 1} (hang ${phase.toFixed(0)} ms after a round): ${r.ms.toFixed(0)} ms (helm install ${r.helmInstallMs} ms)`);
+      ctx.log(`${v.name}: run ${i + 1} (hang ${phase.toFixed(0)} ms after a round): ${r.ms.toFixed(0)} ms (helm install ${r.helmInstallMs} ms), healthy after ${r.healthyMs.toFixed(0)} ms`);
     }
     const install = median(runs.map((r) => r.helmInstallMs));
     const floor = v.intervalMs * THRESHOLD + install;
@@ -111,6 +128,9 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
           `floor ${seconds(floor).toFixed(1)} s = ${seconds(v.intervalMs)} s × ${THRESHOLD} + helm install ${seconds(install).toFixed(2)} s; ` +
           `range ${seconds(earliest).toFixed(1)}–${seconds(latest).toFixed(1)} s by where in the interval the hang lands (runs spread evenly)` +
           (v.runs < 5 ? `; ${v.runs} runs (not 5) to bound the suite's time` : ''),
+      }),
+      summarize(BENCH, `failover to healthy, ${v.name}`, 's', runs.map((r) => seconds(r.healthyMs)), {
+        note: 'hang → the replacement observed Healthy (the failover record\'s deployed time): the failover above + the next cycle\'s look at its workloads',
       }),
     );
   }

@@ -1,5 +1,6 @@
 // `gitset plan [dir]`: what a reconcile of this revision would do against the committed status
-// (readiness, previous selections, applied releases), without probing or touching any cluster.
+// (readiness, previous selections, applied releases), without probing or touching any cluster;
+// with --observe, against what the clusters show (probe, release inventory, health), read only.
 // Text for a terminal, Markdown for a pull-request comment, JSON for tools. Exit 1 on errors.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -8,14 +9,21 @@ import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
 import { computeCycle, prepareRevision } from '../plan/cycle.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
 import { readStatusDir } from '../status/status-dir.ts';
-import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
 import { escapeControl, mapStrings, markdownCode, markdownText } from '../model/escape.ts';
+import { envName } from '../daemon/options.ts';
+import { parseDuration } from '../model/duration.ts';
+import { DEFAULT_PROBE_TIMEOUT_MS } from '../probe/prober.ts';
+import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
+import { observeForPlan, type PlanObservation } from './plan-observe.ts';
 import { asciiTable } from './tables.ts';
 
 interface PlanOptions {
   statusDir: string;
   format: string;
   allowedChartRepos?: string;
+  observe?: boolean;
+  credentials?: string;
+  timeout?: string;
 }
 
 export function register(program: Command, io: CliIO): void {
@@ -26,6 +34,9 @@ export function register(program: Command, io: CliIO): void {
     .option('--status-dir <dir>', 'status folder inside the repository', DEFAULT_STATUS_DIR)
     .option('--format <format>', 'output format: text, markdown or json', 'text')
     .option('--allowed-chart-repos <patterns>', `chart sources allowed, as the daemon's option (default: $${ALLOWED_CHART_REPOS_ENV}, else any)`)
+    .option('--observe', 'probe the clusters and read what they hold (releases, health), read only, as a daemon cycle would')
+    .option('--credentials <DIR>', `with --observe: folder of kubeconfigs, <namespace>/<name>.kubeconfig (env ${envName({ flag: 'credentials' })}, default ./credentials)`)
+    .option('--timeout <duration>', 'with --observe: time each cluster has to answer a probe', `${DEFAULT_PROBE_TIMEOUT_MS / 1000}s`)
     .action(async (dir: string, opts: PlanOptions) => {
       io.exitCode = await plan(dir, opts, io);
     });
@@ -41,10 +52,22 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
     io.stderr.write(`gitset plan: ${(err as Error).message}\n`);
     return 2;
   }
+  const timeoutMs = parseDuration(opts.timeout ?? '5s');
+  if (timeoutMs === undefined || timeoutMs <= 0) {
+    io.stderr.write(`gitset plan: --timeout "${opts.timeout}" is not a duration (use e.g. 500ms, 5s)\n`);
+    return 2;
+  }
   const root = resolve(io.cwd, dir);
   const repo = await loadRepository(root, { statusDir: opts.statusDir, ...(chartRepos ? { chartRepos } : {}) });
   const previous = await readStatusDir(resolve(root, opts.statusDir));
-  const cycle = computeCycle({ revision: prepareRevision(repo), previous, now: new Date() });
+  const now = new Date();
+  let seen: PlanObservation | undefined;
+  if (opts.observe) {
+    const credentialsDir = resolve(io.cwd, opts.credentials ?? io.env[envName({ flag: 'credentials' })] ?? 'credentials');
+    seen = await observeForPlan(repo, previous, { credentialsDir, timeoutMs, now: now.getTime() });
+    for (const p of seen.problems) io.stderr.write(`gitset plan: cannot observe ${p}\n`);
+  }
+  const cycle = computeCycle({ revision: prepareRevision(repo), previous, now, ...(seen ? { probes: seen.probes, observed: seen.observed } : {}) });
   const report = planReport(cycle, previous, repo.diagnostics);
   for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${escapeControl(`${p.path}: ${p.message}`)}\n`);
   switch (format) {
@@ -65,7 +88,8 @@ function counts(r: PlanReport): string {
   const n = (a: string) => r.actions.filter((x) => x.action === a).length;
   const s = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
   const waiting = r.notRun.length > 0 ? `, ${r.notRun.length} not run now` : '';
-  return `${s(n('install'), 'install')}, ${s(n('upgrade'), 'upgrade')}, ${s(n('uninstall'), 'uninstall')}${waiting}`;
+  const held = r.held.length > 0 ? `, ${r.held.length} held until healthy` : '';
+  return `${s(n('install'), 'install')}, ${s(n('upgrade'), 'upgrade')}, ${s(n('uninstall'), 'uninstall')}${waiting}${held}`;
 }
 
 const LISTED = 5;
@@ -77,7 +101,7 @@ function list(keys: readonly string[]): string {
 /** One row of the sets table after the name: the same cells in text and Markdown, each a list of lines. */
 function setCells(s: PlanReport['sets'][number]): string[][] {
   const notSelected = [
-    ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed)`),
+    ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed and healthy)`),
     ...(s.heldBack ?? []),
     ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
     ...(s.message ? [s.message] : []),
@@ -115,6 +139,7 @@ function text(report: PlanReport): string {
       r.actions.map((a) => [a.action, a.cluster, `${a.releaseNamespace}/${a.releaseName}`, a.chart, a.version, a.profile, a.reason]),
     );
   }
+  if (r.held.length > 0) out += `\nHeld (make-before-break):\n${r.held.map((h) => `  ${h.message} (${h.profile})\n`).join('')}`;
   if (r.notRun.length > 0) {
     out += '\nNot run now:\n';
     for (const w of r.notRun) out += `  ${w.decision} ${w.release} on ${w.cluster} (${w.profile}): ${w.reason}\n`;
@@ -164,6 +189,7 @@ function markdown(r: PlanReport): string {
           r.actions.map((a) => [`**${md(a.action)}**`, md(a.cluster), md(`${a.releaseNamespace}/${a.releaseName}`), md(a.chart), md(a.version), codeCell(a.profile), md(a.reason)]),
         )
       : 'None: the fleet is in sync.\n';
+  if (r.held.length > 0) out += `\n#### Held (make-before-break)\n\n${r.held.map((h) => `- ${h.message} (${code(h.profile)})`).join('\n')}\n`;
   if (r.notRun.length > 0) {
     out += `\n#### Not run now\n\n${r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}`).join('\n')}\n`;
   }

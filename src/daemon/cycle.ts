@@ -234,6 +234,7 @@ async function commit(run: Run, next: StatusSnapshot | undefined, revision: stri
     files,
     ...(next ? { snapshot: next } : {}),
     notes: memory.notes.splice(0),
+    ...(revision ? { revision } : {}),
     message: (base, notes) => withNotes(commitMessage(next ? deps.codec.describe(base, next) : undefined, errors, revision), notes),
   });
   if (mode.wait) await committer.idle();

@@ -86,6 +86,8 @@ export interface CommitRequest {
   snapshot?: PreviousStatus;
   /** Notes said once (the breaker flipped); kept until a commit carries them. */
   notes: string[];
+  /** The commit the files were computed from: another's commit there makes the writer read the status again. */
+  revision?: string;
   message(base: PreviousStatus, notes: readonly string[]): CommitMessage;
 }
 
@@ -112,7 +114,7 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
     const carried = [...notes];
     let described = false;
     const describe = (): CommitMessage => ((described = true), request.message(base, carried));
-    const made = await lane.run(() => status.commit(request.files, describe, log, failures));
+    const made = await lane.run(() => status.commit(request.files, describe, log, failures, request.revision));
     failure = failures.length > 0 ? failures.join('; ') : undefined;
     // A message that was written is said once: the status writer keeps it for the commit that
     // lands when this one failed, so the next message starts from this snapshot either way.

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { clusterKey, objectId, type ClusterKey, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
 import type { ClusterReader, ProbeResult } from '../model/ports.ts';
 import type { KubeGet } from '../observe/cluster-reader.ts';
-import type { DriftExclusion } from '../observe/drift.ts';
+import { parseDriftExclusions } from '../observe/drift.ts';
 import { observeFleet, type Observations, type Tracked } from '../observe/fleet.ts';
 import { DEFAULT_DRIFT_INTERVAL_MS } from '../observe/schedule.ts';
 import type { PreviousStatus } from '../status/snapshot.ts';
@@ -34,7 +34,7 @@ export function trackedReleases(previous: PreviousStatus, profiles: readonly Pro
   for (const [id, entry] of previous.profiles) {
     const profile = inForce.get(id);
     const detectDrift = profile?.spec.syncMode === 'ContinuousWithDriftDetection';
-    const exclusions = detectDrift ? driftExclusions(profile?.spec['driftExclusions']) : [];
+    const exclusions = detectDrift ? parseDriftExclusions(profile?.spec.driftExclusions) : [];
     for (const { cluster, releases } of entry.status.clusters ?? []) {
       for (const r of releases) {
         // Nothing of these is on the cluster by gitset's hand: the inventory alone says the rest.
@@ -49,24 +49,8 @@ export function trackedReleases(previous: PreviousStatus, profiles: readonly Pro
   return [...byKey.values()];
 }
 
-/** Sveltos' `driftExclusions` as the repository writes them; malformed entries are passed over (the schema reports them). */
-export function driftExclusions(raw: unknown): DriftExclusion[] {
-  if (!Array.isArray(raw)) return [];
-  const out: DriftExclusion[] = [];
-  for (const e of raw as Array<{ paths?: unknown; target?: unknown }>) {
-    if (!e || !Array.isArray(e.paths)) continue;
-    const paths = e.paths.filter((p): p is string => typeof p === 'string');
-    const target = e.target && typeof e.target === 'object' ? pickStrings(e.target as Record<string, unknown>) : undefined;
-    out.push(target ? { paths, target } : { paths });
-  }
-  return out;
-}
-
-function pickStrings(o: Record<string, unknown>): NonNullable<DriftExclusion['target']> {
-  const out: Record<string, string> = {};
-  for (const k of ['group', 'version', 'kind', 'name', 'namespace'] as const) if (typeof o[k] === 'string') out[k] = o[k];
-  return out;
-}
+/** Sveltos' `driftExclusions` as the repository writes them (kept here for its callers). */
+export const driftExclusions = parseDriftExclusions;
 
 /**
  * Observes the clusters whose probe answered this cycle (paused ones excepted: nothing is done on them),

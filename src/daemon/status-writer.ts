@@ -1,7 +1,9 @@
 // The status side of a cycle: reads the committed status once, renders a snapshot's files, and
 // commits them only when one differs from what was committed. A failed commit or push changes
 // nothing that was committed; the next cycle renders the same files and tries again, and the
-// message of the cycle that failed goes into the commit that lands.
+// message of the cycle that failed goes into the commit that lands. When the branch moved by
+// someone else's commit (which may have edited or deleted status files), what is committed is
+// read again, so the next commit writes the status back.
 import type { Logger } from 'pino';
 import type { CommitMessage, Repo } from '../git/repo.ts';
 import type { StatusCodec } from '../model/ports.ts';
@@ -21,12 +23,18 @@ export interface StatusWriter {
   /** Every committed file but gitset.yaml: what stays while no revision was ever good. */
   committedObjectFiles(): Map<string, string>;
   render(next: StatusSnapshot): Map<string, string>;
-  /** Commits and pushes when a file differs from what was committed; false when nothing was committed. */
-  commit(files: Map<string, string>, describe: () => CommitMessage, log: Logger, failures: string[]): Promise<boolean>;
+  /**
+   * Commits and pushes when a file differs from what was committed; false when nothing was
+   * committed. `revision` is the tip this cycle pulled: when it is not gitset's last commit, the
+   * committed status files are read again first.
+   */
+  commit(files: Map<string, string>, describe: () => CommitMessage, log: Logger, failures: string[], revision?: string): Promise<boolean>;
 }
 
 export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metrics: DaemonMetrics }): StatusWriter {
   let committed = new Map<string, string>();
+  /** The tip whose status files `committed` holds: read at start, or gitset's own last commit. */
+  let known: string | undefined;
   let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
   let unpushed: Unpushed = NOTHING_UNPUSHED;
   return {
@@ -49,7 +57,17 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
       return new Map(lastRender.files);
     },
 
-    async commit(files, describe, log, failures) {
+    async commit(files, describe, log, failures, revision) {
+      if (revision !== undefined && known !== undefined && revision !== known) {
+        // Someone else's commit: what the status folder holds is no longer what gitset wrote.
+        try {
+          const now = await deps.repo.readStatusFiles();
+          committed = new Map(now.map((f) => [f.path, f.text]));
+          known = revision;
+        } catch (err) {
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'status files not read again; compared with what gitset last wrote');
+        }
+      } else if (revision !== undefined && known === undefined) known = revision;
       if (sameFiles(files, committed)) return false;
       const own = describe();
       const message = mergeUnpushed(unpushed, own);
@@ -57,6 +75,7 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
         const result = await deps.repo.commitStatus(files, message);
         committed = files;
         unpushed = NOTHING_UNPUSHED;
+        known = result.revision;
         if (result.committed) deps.metrics.statusCommits.inc();
         if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
         log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');

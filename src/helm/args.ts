@@ -72,12 +72,24 @@ function whereArgs(ref: ChartReference, req: ReleaseRequest, target: ClusterTarg
   return [...(ref.repo !== undefined ? ['--repo', ref.repo] : []), '--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
 }
 
+/** The post-renderer of a release with drift exclusions: what to name to helm, and its private request file. */
+export interface PostRenderArgs {
+  renderer: string;
+  requestFile: string;
+}
+
+/** `--post-renderer=…`: attached with `=`, so not even a path of ours can be read as a flag. */
+function postRenderArgs(p: PostRenderArgs | undefined): string[] {
+  return p ? [`--post-renderer=${p.renderer}`, `--post-renderer-args=${p.requestFile}`] : [];
+}
+
 /** `upgrade --install …` for one release. `valuesFile` is undefined when there are no values. */
 export function upgradeInstallArgs(
   target: ClusterTarget,
   req: ReleaseRequest,
   valuesFile: string | undefined,
   dialect: HelmDialect,
+  postRender?: PostRenderArgs,
 ): string[] {
   const o: HelmOptions = req.options ?? {};
   const up = o.upgradeOptions ?? {};
@@ -103,7 +115,7 @@ export function upgradeInstallArgs(
   if (up.subNotes) args.push('--render-subchart-notes');
   const description = o.description ?? up.description;
   if (description) args.push('--description', description);
-  args.push(...labelArgs(req), '--output', 'json');
+  args.push(...postRenderArgs(postRender), ...labelArgs(req), '--output', 'json');
   return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
 }
 
@@ -127,6 +139,7 @@ export function replaceInstallArgs(
   req: ReleaseRequest,
   valuesFile: string | undefined,
   dialect: HelmDialect,
+  postRender?: PostRenderArgs,
 ): string[] {
   const o: HelmOptions = req.options ?? {};
   const ref = chartReference(req);
@@ -137,7 +150,7 @@ export function replaceInstallArgs(
   args.push(...commonApplyFlags(o, dialect));
   const description = o.description ?? o.upgradeOptions?.description;
   if (description) args.push('--description', description);
-  args.push(...labelArgs(req), '--output', 'json');
+  args.push(...postRenderArgs(postRender), ...labelArgs(req), '--output', 'json');
   return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
 }
 

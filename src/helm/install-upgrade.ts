@@ -2,12 +2,14 @@
 // temporary file that is removed whatever happens; the result is read from helm's JSON output.
 // A release locked by a helm that died long ago is recovered first (recover.ts), then retried.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ClusterTarget, ReleaseRequest, ReleaseResult } from '../model/ports.ts';
 import { parseDuration } from '../model/duration.ts';
-import { replaceInstallArgs, upgradeInstallArgs, type HelmDialect } from './args.ts';
+import { replaceInstallArgs, upgradeInstallArgs, type HelmDialect, type PostRenderArgs } from './args.ts';
 import { HelmError } from './errors.ts';
 import { runHelm, type HelmExecContext } from './exec.ts';
+import { installPostRenderer } from './post-render-plugin.ts';
+import type { PostRenderRequest } from './post-render.ts';
 import { recoverStuckRelease } from './recover.ts';
 
 /** Extra time our deadline allows beyond helm's own --timeout, so helm reports its timeout itself. */
@@ -22,6 +24,8 @@ export interface UpgradeInstallContext extends HelmExecContext {
   stalePendingMs?: number;
   /** Told what was done about a stuck release, for the log. */
   onRecovery?: (reason: string) => void;
+  /** gitset's own helm plugins folder (default: beside helm's data home); never the user's HELM_PLUGINS. */
+  pluginsDir?: string;
 }
 
 export async function upgradeInstall(
@@ -42,13 +46,16 @@ export async function upgradeInstall(
     const hide = { ...(valuesFile ? { [valuesFile]: '<values>' } : {}), [target.kubeconfigPath]: '<kubeconfig>' };
     const timeoutMs = callDeadline(ctx.timeoutMs, req.options?.timeout);
     let args: string[];
+    let post: { args: PostRenderArgs; env: Record<string, string> } | undefined;
     try {
-      args = upgradeInstallArgs(target, req, valuesFile, ctx.dialect);
+      post = postRenderer(ctx, req, dir);
+      args = upgradeInstallArgs(target, req, valuesFile, ctx.dialect, post?.args);
     } catch (err) {
       throw new HelmError({ ...where, code: 'INVALID_REQUEST', message: (err as Error).message });
     }
+    const exec = post ? { ...ctx, env: post.env } : ctx;
     const run = async (a: string[]): Promise<ReleaseResult> =>
-      parseReleaseJson((await runHelm(ctx, { ...where, args: a, signal, timeoutMs, hide })).stdout, where);
+      parseReleaseJson((await runHelm(exec, { ...where, args: a, signal, timeoutMs, hide })).stdout, where);
     try {
       return await run(args);
     } catch (err) {
@@ -64,13 +71,27 @@ export async function upgradeInstall(
       }
       if (req.options?.installOptions?.replace && /has no deployed releases/i.test(err.message)) {
         // helm 3 leaves only uninstalled revisions (keepHistory) unupgradable; replace reuses the name.
-        return await run(replaceInstallArgs(target, req, valuesFile, ctx.dialect));
+        return await run(replaceInstallArgs(target, req, valuesFile, ctx.dialect, post?.args));
       }
       throw err;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a release with drift exclusions: gitset's post-renderer plugin, its request in the call's
+ * private folder, and helm's environment pointing at gitset's plugins folder. Undefined otherwise.
+ */
+function postRenderer(ctx: UpgradeInstallContext, req: ReleaseRequest, dir: string): { args: PostRenderArgs; env: Record<string, string> } | undefined {
+  if (!req.driftExclusions || req.driftExclusions.length === 0) return undefined;
+  const pluginsDir = resolve(ctx.pluginsDir ?? join(ctx.env['HELM_DATA_HOME'] ?? ctx.tmpDir, 'gitset-plugins'));
+  const installed = installPostRenderer(pluginsDir, ctx.dialect);
+  const requestFile = resolve(dir, 'drift-exclusions.json');
+  const request: PostRenderRequest = { namespace: req.releaseNamespace, exclusions: [...req.driftExclusions] };
+  writeFileSync(requestFile, JSON.stringify(request), { mode: 0o600 });
+  return { args: { renderer: installed.renderer, requestFile }, env: { ...ctx.env, HELM_PLUGINS: pluginsDir } };
 }
 
 /** The per-call deadline: the runner's default, or helm's own --timeout plus grace when longer. */

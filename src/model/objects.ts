@@ -128,6 +128,12 @@ export interface HelmOptions {
 export type SyncMode = 'OneTime' | 'Continuous' | 'ContinuousWithDriftDetection' | 'DryRun';
 export type StopMatchingBehavior = 'WithdrawPolicies' | 'LeavePolicies';
 
+/** Sveltos' `driftExclusions` entry: paths (JSON pointers) gitset leaves alone on the objects `target` names. */
+export interface DriftExclusion {
+  paths: readonly string[];
+  target?: { group?: string; version?: string; kind?: string; name?: string; namespace?: string };
+}
+
 export interface ProfileSpec {
   clusterSelector?: ClusterSelector;
   clusterRefs?: ObjectRef[];
@@ -137,6 +143,7 @@ export interface ProfileSpec {
   syncMode?: SyncMode;
   stopMatchingBehavior?: StopMatchingBehavior;
   tier?: number;
+  driftExclusions?: unknown;
   [field: string]: unknown;
 }
 export type ProfileObject = Loaded<ProfileKind, ProfileSpec>;

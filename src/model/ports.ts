@@ -2,7 +2,7 @@
 // (a simulated cluster, a real git server on loopback), never the logic behind these.
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
-import type { ClusterKey, HelmOptions, SveltosCluster } from './objects.ts';
+import type { ClusterKey, DriftExclusion, HelmOptions, SveltosCluster } from './objects.ts';
 
 /** One probe of one cluster: what its API server answered, or why it did not. */
 export interface ProbeResult {
@@ -39,6 +39,11 @@ export interface ReleaseRequest {
   options?: HelmOptions;
   /** Labels on helm's release record (helm 4 `--labels`): gitset's mark, its profile and hash. */
   labels?: Readonly<Record<string, string>>;
+  /**
+   * The profile's `driftExclusions` (ContinuousWithDriftDetection only): those paths are taken
+   * out of the rendered manifests before helm applies them, so no repair or upgrade resets them.
+   */
+  driftExclusions?: readonly DriftExclusion[];
 }
 
 export interface ReleaseResult {

@@ -1,12 +1,37 @@
 // Drift: what a person changed or deleted by hand among the objects a release applied. Every
 // field the chart sets is compared with the live object; fields the chart leaves out (defaults,
 // what controllers write, status) are not gitset's business. Pure: observed objects in, findings out.
+import type { DriftExclusion } from '../model/objects.ts';
 import type { ManifestObject } from './release-record.ts';
 
-/** Sveltos' `driftExclusions` entry: JSON-pointer paths ignored on the objects `target` names. */
-export interface DriftExclusion {
-  paths: readonly string[];
-  target?: { group?: string; version?: string; kind?: string; name?: string; namespace?: string };
+export type { DriftExclusion };
+
+/**
+ * A profile's drift exclusions: its `driftExclusions` when it detects drift, none otherwise (Sveltos
+ * applies them with ContinuousWithDriftDetection only). Malformed entries are passed over: the
+ * schema reports them.
+ */
+export function profileDriftExclusions(spec: { syncMode?: string; driftExclusions?: unknown }): DriftExclusion[] {
+  return spec.syncMode === 'ContinuousWithDriftDetection' ? parseDriftExclusions(spec.driftExclusions) : [];
+}
+
+/** Sveltos' `driftExclusions` as the repository writes them; malformed entries are passed over. */
+export function parseDriftExclusions(raw: unknown): DriftExclusion[] {
+  if (!Array.isArray(raw)) return [];
+  const out: DriftExclusion[] = [];
+  for (const e of raw as Array<{ paths?: unknown; target?: unknown }>) {
+    if (!e || !Array.isArray(e.paths)) continue;
+    const paths = e.paths.filter((p): p is string => typeof p === 'string');
+    const target = e.target && typeof e.target === 'object' ? pickTarget(e.target as Record<string, unknown>) : undefined;
+    out.push(target ? { paths, target } : { paths });
+  }
+  return out;
+}
+
+function pickTarget(o: Record<string, unknown>): NonNullable<DriftExclusion['target']> {
+  const out: Record<string, string> = {};
+  for (const k of ['group', 'version', 'kind', 'name', 'namespace'] as const) if (typeof o[k] === 'string') out[k] = o[k];
+  return out;
 }
 
 /** One difference, with the evidence a person reads in status, log and commit message. */
@@ -113,7 +138,12 @@ export function formatPath(path: readonly string[]): string {
   return out;
 }
 
-function excludedPaths(o: ManifestObject, exclusions: readonly DriftExclusion[], defaultNamespace?: string): string[][] {
+/**
+ * The paths `exclusions` take out of object `o` (Sveltos' matching: every target field given must
+ * match; an empty group is the core group's wildcard). Shared by drift detection and the
+ * post-renderer that keeps these paths out of what helm applies.
+ */
+export function excludedPaths(o: Pick<ManifestObject, 'apiVersion' | 'kind' | 'metadata'>, exclusions: readonly DriftExclusion[], defaultNamespace?: string): string[][] {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/', 2) : ['', o.apiVersion];
   const ns = o.metadata.namespace ?? defaultNamespace ?? '';
   const out: string[][] = [];

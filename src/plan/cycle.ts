@@ -11,6 +11,7 @@ import { matchingClusters } from '../select/profiles.ts';
 import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
 import { FleetHealth } from '../select/sets.ts';
+import { endedDrains } from '../select/drain.ts';
 import { deployedAtBySet, settleFailovers } from '../select/failovers.ts';
 import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
 import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
@@ -64,6 +65,11 @@ export interface CycleResult {
   withdrawing: ReadonlySet<string>;
   /** The breaker after this cycle's probes, when the input asked for one; open means frozen. */
   breaker?: BreakerStatus;
+  /**
+   * The clusters were observed this cycle: what helm applies counts as up only once its workloads
+   * are seen Healthy (a failover's `deployed`, a drain's end), so it is recorded Progressing.
+   */
+  observing?: boolean;
 }
 
 export function computeCycle(input: CycleInput): CycleResult {
@@ -83,10 +89,11 @@ export function computeCycle(input: CycleInput): CycleResult {
     errors.set(id, match.errors);
     current.push({ id, profile, matched: match.clusters });
   }
-  const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, ...(input.observed ? { observed: input.observed } : {}) });
+  const drains = endedDrains(snapshot.sets);
+  const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, drainsEnded: drains, ...(input.observed ? { observed: input.observed } : {}) });
   const plan = input.inFlight?.size ? holdInFlight(planned, input.inFlight) : planned;
   const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
-  return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}) };
+  return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}), ...(input.observed ? { observing: true } : {}) };
 }
 
 /** Releases with a call in flight: their actions dropped, their records Pending with what runs. */
@@ -193,7 +200,7 @@ export function recordResults(cycle: CycleResult, outcomes: readonly ActionOutco
       const pc = clusters.find((c) => c.cluster === o.action.cluster);
       const i = pc ? pc.releases.findIndex((r) => releaseKey(r) === releaseKey(o.action.release)) : -1;
       if (!pc || i < 0) continue;
-      const next = applyOutcome(pc.releases[i]!, o, o.finishedAt ?? at);
+      const next = applyOutcome(pc.releases[i]!, o, o.finishedAt ?? at, cycle.observing === true);
       if (next) pc.releases[i] = next;
       else pc.releases.splice(i, 1);
     }
@@ -221,7 +228,10 @@ function settleSets(sets: StatusSnapshot['sets'], profiles: ReadonlyMap<string, 
   return out;
 }
 
-function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string): ReleaseStatus | undefined {
+/** Health of what helm just applied, until a look at its workloads says more. */
+export const APPLIED_HEALTH_MESSAGE = 'applied; workloads not yet observed healthy';
+
+function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string, observing: boolean): ReleaseStatus | undefined {
   const failed = !o.ok || o.result?.status === 'failed';
   if (!failed) {
     if (o.action.action === 'uninstall') return undefined;
@@ -237,6 +247,10 @@ function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string): ReleaseSt
     };
     if (o.ok && o.result) out.revision = o.result.revision;
     if (o.action.evidence !== undefined) out.evidence = o.action.evidence;
+    if (observing) {
+      out.health = 'Progressing';
+      out.healthMessage = APPLIED_HEALTH_MESSAGE;
+    }
     return out;
   }
   const error = o.ok ? `helm reports status ${o.result?.status ?? 'failed'}` : o.error;

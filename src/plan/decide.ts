@@ -35,6 +35,8 @@ export interface ReleaseDecision {
   /** The record the status holds after this decision; undefined when it is dropped. */
   record: ReleaseStatus | undefined;
   action?: PlannedAction;
+  /** A withdrawal held by make-before-break: the clusters where the replacement is not yet deployed and healthy. */
+  keptUntilHealthyOn?: readonly ClusterKey[];
 }
 
 export interface ClusterState {

@@ -3,7 +3,8 @@
 // chart; a chart whose text reads nothing of the cluster is rendered and hashed once, and that one
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
 import { renderedFieldProblem } from '../load/helm-fields.ts';
-import type { HelmChart, HelmChartAction } from '../model/objects.ts';
+import type { DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
+import { profileDriftExclusions } from '../observe/drift.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
@@ -115,9 +116,10 @@ function sameClusters(a: readonly IndexedCluster[], b: readonly IndexedCluster[]
 
 function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredReleases {
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
+  const exclusions = profileDriftExclusions(profile.spec);
   const charts = entries.map((entry): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
-    const renderer = chartRenderer(entry);
+    const renderer = chartRenderer(entry, exclusions);
     if (renderer.shared) return { action, shared: renderer.shared };
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
     const perCluster = new Array<Rendering>(clusters.length);
@@ -129,7 +131,7 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
 
-function chartRenderer(chart: HelmChart): Renderer {
+function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]): Renderer {
   const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
   const raw: ReleaseRequest = {
     releaseNamespace: text(chart.releaseNamespace),
@@ -140,6 +142,7 @@ function chartRenderer(chart: HelmChart): Renderer {
     chartVersion: text(chart.chartVersion),
     values: text(chart.values),
     ...(chart.options !== undefined ? { options: chart.options } : {}),
+    ...(exclusions.length > 0 ? { driftExclusions: exclusions } : {}),
   };
   const compiled: Array<[(typeof TEMPLATED)[number], CompiledTemplate]> = [];
   for (const f of TEMPLATED.filter((field) => raw[field].includes('{{'))) {

@@ -19,6 +19,7 @@ export function canonicalJson(value: unknown): string {
 const MATERIAL_KEYS = [
   'chartName',
   'chartVersion',
+  'driftExclusions',
   'options',
   'releaseName',
   'releaseNamespace',

@@ -2,6 +2,7 @@
 // set of findings (Flux's observe → classify), then the decision. The record in a status file is a
 // report people can edit; only the release's own record on the cluster, and gitset's mark on it,
 // decide what runs. Pure.
+import type { ClusterObservation } from '../observe/fleet.ts';
 import type { ObservedRelease } from '../observe/inventory.ts';
 import type { ReleaseLook } from '../observe/look.ts';
 import { hashLabelValue, profileLabelValue } from '../observe/ownership.ts';
@@ -130,4 +131,18 @@ function observedRecord(r: ReleaseStatus | undefined, d: Rendering, o: ReleaseOb
     else delete out.healthMessage;
   }
   return out;
+}
+
+/** What the cluster showed of one release; undefined when the cluster was not observed. */
+export function seen(obs: ClusterObservation | undefined, key: string): ReleaseObservation | undefined {
+  if (!obs) return undefined;
+  const release = obs.releases.get(key);
+  const look = obs.looks.get(key);
+  return { ...(release ? { release } : {}), ...(look ? { look } : {}) };
+}
+
+/** Whether a record on a cluster that answers leaves work to do before a move may break (make-before-break; daemon only). */
+export function unsettledRecord(r: ReleaseStatus): boolean {
+  if (r.state === 'Conflict' || r.state === 'DryRun') return false;
+  return r.state !== 'Deployed' || r.health !== 'Healthy';
 }

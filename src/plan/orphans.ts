@@ -9,6 +9,7 @@ import type { ClusterIndex } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import type { ActionOrder } from './order.ts';
+import { clusterList } from '../select/drain.ts';
 
 /** Per cluster, the release keys some profile planned or recorded there this cycle. */
 export type Covered = ReadonlyMap<ClusterKey, ReadonlySet<string>>;
@@ -21,7 +22,9 @@ export interface OrphanInput {
   covered: Covered;
   profiles: ReadonlyArray<{ id: string; profile: ProfileLike }>;
   /** Profiles with work left on a cluster that answers: their orphans wait (make-before-break). */
-  unsettled: ReadonlySet<string>;
+  unsettled: ReadonlyMap<string, readonly ClusterKey[]>;
+  /** Why a profile's set stopped draining a cluster after its drain timeout (its orphans there wait no more). */
+  drainEnded: (profile: ProfileLike, cluster: ClusterKey) => string | undefined;
   holdUninstalls: boolean;
   now: Date;
 }
@@ -36,16 +39,19 @@ export function planOrphans(input: OrphanInput): void {
       if (!r.marked || input.covered.get(cluster)?.has(key)) continue;
       const owner = r.profileLabel === undefined ? undefined : owners.get(r.profileLabel);
       const profile = owner?.id ?? `(${r.profileLabel ?? 'unknown profile'})`;
-      const why = owner ? `gitset-marked release that ${owner.id} no longer wants on ${cluster}` : `gitset-marked release of a profile no longer in the repository (${r.profileLabel ?? 'no profile label'})`;
-      const decision = (kind: DecisionKind, reason: string, action?: PlannedAction): void => {
+      const ended = owner ? input.drainEnded(owner.profile, cluster) : undefined;
+      const whyNot = owner ? `gitset-marked release that ${owner.id} no longer wants on ${cluster}` : `gitset-marked release of a profile no longer in the repository (${r.profileLabel ?? 'no profile label'})`;
+      const why = ended ? `${whyNot}; ${ended}` : whyNot;
+      const decision = (kind: DecisionKind, reason: string, action?: PlannedAction, keptUntilHealthyOn?: readonly ClusterKey[]): void => {
         input.plan.tally[kind]++;
-        input.plan.decisions.push({ decision: kind, profile, cluster, release: key, reason, record: undefined, ...(action ? { action } : {}) });
+        input.plan.decisions.push({ decision: kind, profile, cluster, release: key, reason, record: undefined, ...(action ? { action } : {}), ...(keptUntilHealthyOn ? { keptUntilHealthyOn } : {}) });
       };
+      const waitingOn = owner && ended === undefined ? input.unsettled.get(owner.id) : undefined;
       const spec = owner?.profile.spec;
       if (spec?.stopMatchingBehavior === 'LeavePolicies') continue; // left in place, as the profile says
       if (spec?.syncMode === 'DryRun') decision('dry-run', `dry run: would uninstall (${why})`);
       else if (input.holdUninstalls) decision('wait', `uninstall held back while the mass-failure breaker is open: ${why}`);
-      else if (owner && input.unsettled.has(owner.id)) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on its other clusters: ${why}`);
+      else if (owner && waitingOn) decision('wait', `uninstall held back until ${owner.id} is deployed and healthy on ${clusterList(waitingOn)}: ${why}`, undefined, waitingOn);
       else {
         const action: PlannedAction = {
           action: 'uninstall',

@@ -6,6 +6,7 @@ import { compareClusterKeys } from '../model/objects.ts';
 import type { ProfileClusterStatus, ReleaseStatus } from '../model/status.ts';
 import type { ClusterIndex, IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
+import { clusterList, profileDrainEnded } from '../select/drain.ts';
 import { healthOf, type HealthMap } from '../select/sets.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import type { ProfileEntry } from '../status/snapshot.ts';
@@ -26,7 +27,7 @@ import {
 import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
 import { ActionOrder } from './order.ts';
 import type { Revision } from './revision.ts';
-import { decideWanted, type ReleaseObservation } from './observed.ts';
+import { decideWanted, seen, unsettledRecord } from './observed.ts';
 import { planOrphans } from './orphans.ts';
 import { uninstallRequest, withdraw, type WithdrawingProfile } from './withdraw.ts';
 
@@ -68,6 +69,8 @@ interface Run {
   observed: Observations | undefined;
   /** Every release planned or recorded on each cluster, by any profile: what is not an orphan. */
   covered: Map<ClusterKey, Set<string>>;
+  /** Per set id, clusters whose make-before-break drain the set's timeout ended (with its message). */
+  drainsEnded: ReadonlyMap<string, ReadonlyMap<ClusterKey, string>>;
 }
 
 /** The profile being planned: what its decisions need, and the conflicts it lost so far. */
@@ -75,7 +78,9 @@ interface ProfileRun extends WithdrawingProfile {
   syncMode: SyncMode;
   lost: string[];
   /** Work left on a matched cluster that answers (not yet deployed and healthy): what a withdrawal waits for. */
-  unsettled: boolean;
+  unsettled: ClusterKey[];
+  /** Clusters one of the profile's sets stopped draining after its drain timeout: no more waiting there. */
+  drainEnded: (cluster: ClusterKey) => string | undefined;
 }
 
 /** One cluster's share of a profile's plan: its actions (placed in order later) and its records. */
@@ -94,6 +99,8 @@ export function planReleases(input: {
   holdUninstalls?: boolean;
   /** What the answering clusters showed this cycle (daemon only). */
   observed?: Observations;
+  /** Per set id, clusters whose drain timed out (select/drain.ts endedDrains). */
+  drainsEnded?: ReadonlyMap<string, ReadonlyMap<ClusterKey, string>>;
 }): ReleasePlan {
   const { revision, previous } = input;
   const current = new Map(input.profiles.map((p) => [p.id, p]));
@@ -109,20 +116,23 @@ export function planReleases(input: {
     holdUninstalls: input.holdUninstalls ?? false,
     observed: input.observed,
     covered: new Map(),
+    drainsEnded: input.drainsEnded ?? new Map(),
   };
-  const unsettled = new Set<string>();
+  const unsettled = new Map<string, ClusterKey[]>();
   for (const id of [...new Set([...current.keys(), ...previous.keys()])].sort()) {
-    if (planProfile(run, id, current.get(id), previous.get(id), desired.get(id))) unsettled.add(id);
+    const on = planProfile(run, id, current.get(id), previous.get(id), desired.get(id));
+    if (on.length > 0) unsettled.set(id, on);
   }
   if (run.observed) {
-    planOrphans({ plan: run.plan, order: run.order, index: run.index, observed: run.observed, covered: run.covered, profiles: input.profiles, unsettled, holdUninstalls: run.holdUninstalls, now: run.now });
+    const drainEnded = (p: ProfileLike, cluster: ClusterKey): string | undefined => profileDrainEnded(run.drainsEnded, p)(cluster);
+    planOrphans({ plan: run.plan, order: run.order, index: run.index, observed: run.observed, covered: run.covered, profiles: input.profiles, unsettled, drainEnded, holdUninstalls: run.holdUninstalls, now: run.now });
   }
   run.plan.actions = run.order.list();
   return run.plan;
 }
 
-/** Plans one profile; true when it still has work on a matched cluster that answers. */
-function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): boolean {
+/** Plans one profile; returns the matched clusters that answer where it still has work (not deployed and healthy). */
+function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): ClusterKey[] {
   const spec = (cur?.profile ?? prev?.object)!.spec;
   const p: ProfileRun = {
     id,
@@ -131,7 +141,8 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
     charts: spec.helmCharts,
     holdUninstalls: run.holdUninstalls,
     lost: [],
-    unsettled: false,
+    unsettled: [],
+    drainEnded: profileDrainEnded(run.drainsEnded, cur?.profile ?? prev?.object),
   };
   const recorded = new Map<ClusterKey, readonly ReleaseStatus[]>();
   for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
@@ -167,20 +178,6 @@ function cover(run: Run, cluster: ClusterKey, key: string): void {
   let keys = run.covered.get(cluster);
   if (!keys) run.covered.set(cluster, (keys = new Set()));
   keys.add(key);
-}
-
-/** What the cluster showed of one release; undefined when the cluster was not observed. */
-function seen(obs: ClusterObservation | undefined, key: string): ReleaseObservation | undefined {
-  if (!obs) return undefined;
-  const release = obs.releases.get(key);
-  const look = obs.looks.get(key);
-  return { ...(release ? { release } : {}), ...(look ? { look } : {}) };
-}
-
-/** Whether a record on a cluster that answers leaves work to do before a move may break (make-before-break; daemon only). */
-function unsettledRecord(r: ReleaseStatus): boolean {
-  if (r.state === 'Conflict' || r.state === 'DryRun') return false;
-  return r.state !== 'Deployed' || r.health !== 'Healthy';
 }
 
 /** The profile's k-th matched cluster: each helmCharts entry's release, then records no entry wants any more. */
@@ -226,7 +223,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     take(run, withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts), unobserved(run, state, obs, at.key)), g);
   }
   run.order.add(at, g.actions);
-  if (run.observed !== undefined && state.reachable && g.records.some(unsettledRecord)) p.unsettled = true;
+  if (run.observed !== undefined && state.reachable && g.records.some(unsettledRecord)) p.unsettled.push(at.key);
   return g.records;
 }
 
@@ -235,13 +232,18 @@ function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonl
   const at = run.index.byKey(cluster);
   const state = clusterState(at, run.health);
   const obs = run.observed?.get(cluster);
-  // Make-before-break: a cluster leaves a profile only once the profile is deployed and healthy where it now goes.
-  const waitFor = unobserved(run, state, obs, cluster) ?? (cause === 'stop-matching' && p.unsettled ? `${p.id} is deployed and healthy on its other clusters` : undefined);
+  // Make-before-break: a cluster leaves a profile only once the profile is deployed and healthy where it
+  // now goes, or once its set's drain timeout gave up waiting for that.
+  const ended = cause === 'stop-matching' ? p.drainEnded(cluster) : undefined;
+  const held = cause === 'stop-matching' && p.unsettled.length > 0 && ended === undefined;
+  const waitFor = unobserved(run, state, obs, cluster) ?? (held ? `${p.id} is deployed and healthy on ${clusterList(p.unsettled)}` : undefined);
   const g: Group = { actions: [], records: [] };
   for (const r of had) {
     const key = releaseKey(r);
     const x: ReleaseContext = { profile: p.id, cluster, release: key, record: r, state, syncMode: p.syncMode, now: run.now, ...(obs ? { observed: seen(obs, key)! } : {}) };
-    take(run, withdraw(x, cause, p, run.resolution, () => uninstallRequest(r, p.charts), waitFor), g);
+    const decision = withdraw(x, cause, p, run.resolution, () => uninstallRequest(r, p.charts), waitFor, ended);
+    if (held && decision?.decision === 'wait' && waitFor?.startsWith(p.id)) decision.keptUntilHealthyOn = p.unsettled;
+    take(run, decision, g);
   }
   run.order.add(at, g.actions);
   return g.records;

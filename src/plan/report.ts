@@ -4,9 +4,13 @@
 import type { Diagnostic } from '../model/diagnostics.ts';
 import type { NotSelected } from '../model/status.ts';
 import { describeChanges } from '../status/describe.ts';
-import { refKey, type PreviousStatus } from '../status/snapshot.ts';
+import { clusterList } from '../select/drain.ts';
+import { isUp } from '../select/failovers.ts';
+import { setRefId } from '../select/profiles.ts';
+import { refKey, type PreviousStatus, type StatusSnapshot } from '../status/snapshot.ts';
 import type { CycleResult } from './cycle.ts';
 import type { ActionKind, DecisionKind } from './decide.ts';
+import { releaseKey } from './desired.ts';
 
 export interface PlanReport {
   sets: Array<{
@@ -44,9 +48,42 @@ export interface PlanReport {
   }>;
   /** Releases with work that does not run now: waiting for a cluster, backing off, dry run, conflict, error. */
   notRun: Array<{ decision: DecisionKind; cluster: string; profile: string; release: string; reason: string }>;
+  /**
+   * Withdrawals held by make-before-break (known only when the plan observed the clusters): the
+   * release stays on `cluster` until the replacement is deployed and healthy on `until`.
+   */
+  held: Array<{ cluster: string; profile: string; release: string; until: string[]; message: string }>;
   /** Health and selection changes against the committed status (`ClusterSet/prod selected …`). */
   changes: string[];
   diagnostics: Diagnostic[];
+}
+
+type Hold = PlanReport['held'][number];
+
+function hold(cluster: string, profile: string, release: string, until: readonly string[]): Hold {
+  return { cluster, profile, release, until: [...until], message: `${release} kept on ${cluster} until the replacement on ${clusterList(until)} is healthy` };
+}
+
+/**
+ * The releases a set's make-before-break drain keeps on a leaving cluster, and the selected
+ * clusters where the set's profiles are not yet deployed and healthy (what the drain waits for).
+ */
+function drainHolds(next: StatusSnapshot): Hold[] {
+  const out: Hold[] = [];
+  for (const [setId, { status }] of next.sets) {
+    const draining = (status.drainingClusterRefs ?? []).map(refKey);
+    if (draining.length === 0) continue;
+    const selected = status.selectedClusterRefs.map(refKey);
+    for (const [profileId, { object, status: ps }] of next.profiles) {
+      const refs = Array.isArray(object.spec.setRefs) ? object.spec.setRefs : [];
+      if (!refs.some((name) => setRefId(object, String(name)) === setId)) continue;
+      const records = (k: string) => ps.clusters?.find((c) => c.cluster === k)?.releases ?? [];
+      const until = selected.filter((k) => records(k).length === 0 || records(k).some((r) => r.state !== 'Conflict' && r.state !== 'DryRun' && !isUp(r)));
+      if (until.length === 0) continue;
+      for (const k of draining) for (const r of records(k)) out.push(hold(k, profileId, releaseKey(r), until));
+    }
+  }
+  return out;
 }
 
 const NOT_RUN: ReadonlySet<DecisionKind> = new Set(['wait', 'backoff', 'dry-run', 'conflict', 'error']);
@@ -91,8 +128,12 @@ export function planReport(cycle: CycleResult, previous: PreviousStatus, diagnos
       reason: a.reason,
     })),
     notRun: cycle.decisions
-      .filter((d) => NOT_RUN.has(d.decision))
+      .filter((d) => NOT_RUN.has(d.decision) && d.keptUntilHealthyOn === undefined)
       .map((d) => ({ decision: d.decision, cluster: d.cluster, profile: d.profile, release: d.release, reason: d.reason })),
+    held: [
+      ...drainHolds(next),
+      ...cycle.decisions.flatMap((d) => (d.keptUntilHealthyOn === undefined ? [] : [hold(d.cluster, d.profile, d.release, d.keptUntilHealthyOn)])),
+    ],
     changes,
     diagnostics: [...diagnostics],
   };

@@ -24,11 +24,13 @@ export function withdraw(
   resolution: ConflictResolution,
   request: () => ReleaseRequest,
   waitFor?: string,
+  /** Added to the reason: a drain timeout that ended make-before-break, say. */
+  note?: string,
 ): ReleaseDecision | undefined {
   return decideWithdraw(x, {
     ...(waitFor !== undefined ? { waitFor } : {}),
     cause,
-    why: withdrawWhy(cause, p.id, x.cluster),
+    why: note === undefined ? withdrawWhy(cause, p.id, x.cluster) : `${withdrawWhy(cause, p.id, x.cluster)}; ${note}`,
     leave: p.leave,
     owner: resolution.ownerOf(x.cluster, x.release),
     request,

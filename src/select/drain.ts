@@ -8,6 +8,7 @@ import type { DrainTimedOut, FailoverRecord } from '../model/status.ts';
 import { DRAIN_TIMEOUT } from '../load/annotations.ts';
 import { refKey } from '../status/snapshot.ts';
 import type { PolicyInput } from './failover-policy.ts';
+import { setRefId, type ProfileLike } from './profiles.ts';
 
 export interface DrainTimeout {
   ms: number;
@@ -63,6 +64,41 @@ export function recordDrainTimeouts(history: readonly FailoverRecord[], timedOut
     if (i >= 0 && out[i]!.drainTimedOut === undefined) out[i] = { ...out[i]!, drainTimedOut: t };
   }
   return out;
+}
+
+/**
+ * Per set id, the clusters whose drain the timeout ended and that the set neither selects nor
+ * drains now, with the drain's message: their releases are withdrawn without waiting further for
+ * the replacement (the set gave up on make-before-break for them).
+ */
+export function endedDrains(sets: Iterable<[string, { status: { selectedClusterRefs: readonly ObjectRef[]; drainingClusterRefs?: readonly ObjectRef[]; failovers?: readonly FailoverRecord[] } }]>): Map<string, Map<ClusterKey, string>> {
+  const out = new Map<string, Map<ClusterKey, string>>();
+  for (const [id, { status }] of sets) {
+    if (!status.failovers?.some((f) => f.drainTimedOut)) continue;
+    const kept = new Set([...status.selectedClusterRefs, ...(status.drainingClusterRefs ?? [])].map(refKey));
+    const last = new Map<ClusterKey, FailoverRecord>();
+    for (const f of status.failovers) last.set(f.from, f);
+    const ended = new Map<ClusterKey, string>();
+    for (const [k, f] of last) if (f.drainTimedOut && !kept.has(k)) ended.set(k, f.drainTimedOut.message);
+    if (ended.size > 0) out.set(id, ended);
+  }
+  return out;
+}
+
+/** Whether (and why) one of the profile's sets stopped draining a cluster after its drain timeout. */
+export function profileDrainEnded(drainsEnded: ReadonlyMap<string, ReadonlyMap<ClusterKey, string>>, profile: ProfileLike | undefined): (cluster: ClusterKey) => string | undefined {
+  const refs = profile && Array.isArray(profile.spec.setRefs) ? profile.spec.setRefs : [];
+  const ended = refs.map((name) => drainsEnded.get(setRefId(profile!, String(name)))).filter((m) => m !== undefined);
+  if (ended.length === 0) return () => undefined;
+  return (cluster) => {
+    for (const m of ended) if (m.has(cluster)) return m.get(cluster);
+    return undefined;
+  };
+}
+
+/** `a, b, c, d, e and 12 more`: a list of clusters short enough for a reason or a commit line. */
+export function clusterList(keys: readonly ClusterKey[], shown = 5): string {
+  return keys.length <= shown ? keys.join(', ') : `${keys.slice(0, shown).join(', ')} and ${keys.length - shown} more`;
 }
 
 /** Index of the last record of `from` leaving, -1 when none. */

@@ -27,6 +27,8 @@ function qualified(rt: ResourceType): string {
   return rt.group ? `${rt.resource}.${rt.group}` : rt.resource;
 }
 
+const REPLICATED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
 export class ResourceApi {
   constructor(
     private readonly registry: ResourceRegistry,
@@ -144,8 +146,11 @@ export class ResourceApi {
     }
   }
 
-  private strip(obj: KubeObject): KubeObject {
+  /** Drops the type fields the store keeps apart, and defaults `spec.replicas` to 1 as the real API server does. */
+  private strip(obj: KubeObject, rt: ResourceType): KubeObject {
     const { apiVersion: _a, kind: _k, ...rest } = obj;
+    const spec = rest.spec as { replicas?: unknown } | undefined;
+    if (REPLICATED.has(rt.kind) && spec && typeof spec === 'object' && spec.replicas === undefined) rest.spec = { ...spec, replicas: 1 };
     return rest as KubeObject;
   }
 
@@ -157,7 +162,7 @@ export class ResourceApi {
     // The server keeps managedFields itself (apply passes them in): a client's own are dropped.
     if (managedFields === undefined) delete obj.metadata.managedFields;
     else obj.metadata.managedFields = managedFields;
-    return this.typed(rt, this.store.create(rt, this.strip(obj), { dryRun }));
+    return this.typed(rt, this.store.create(rt, this.strip(obj, rt), { dryRun }));
   }
 
   private update(rt: ResourceType, namespace: string | undefined, name: string, subresource: string | undefined, obj: KubeObject, query: URLSearchParams): KubeObject {
@@ -167,7 +172,7 @@ export class ResourceApi {
     }
     obj.metadata.name = name;
     if (rt.namespaced) this.checkNamespace(rt, namespace, obj);
-    return this.write(rt, this.mustGet(rt, namespace, name), this.strip(obj), subresource, query);
+    return this.write(rt, this.mustGet(rt, namespace, name), this.strip(obj, rt), subresource, query);
   }
 
   /** Stores `next` as the new state of `live`, honouring what a subresource may change. */
@@ -223,7 +228,7 @@ export class ResourceApi {
     }
     const next = patched as unknown as KubeObject;
     if (next.metadata?.name !== name) throw new ApiError('BadRequest', 'metadata.name cannot be changed by a patch');
-    return { code: 200, object: this.write(rt, live, this.strip(next), subresource, query) };
+    return { code: 200, object: this.write(rt, live, this.strip(next, rt), subresource, query) };
   }
 
   private apply(
@@ -253,7 +258,7 @@ export class ResourceApi {
     const merged = serverSideApply(this.typed(rt, live) as unknown as Json, config as unknown as Json, previousApply(entries, manager)) as unknown as KubeObject;
     delete merged.metadata.resourceVersion; // apply does not do optimistic concurrency unless the config says so
     if (config.metadata.resourceVersion) merged.metadata.resourceVersion = config.metadata.resourceVersion;
-    return { code: 200, object: this.write(rt, live, this.strip(merged), subresource, query, managedFields) };
+    return { code: 200, object: this.write(rt, live, this.strip(merged, rt), subresource, query, managedFields) };
   }
 
   private delete(rt: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams): object {

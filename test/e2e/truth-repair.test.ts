@@ -91,20 +91,41 @@ test('ContinuousWithDriftDetection (pushed): a Deployment scaled or deleted by h
   assert.equal(rec.revision, await revisionOn(f, C1), 'the record names the revision helm has');
 });
 
-test('a driftExclusions path stays as edited: its change is not drift and runs no helm', { timeout: 180_000 }, async () => {
+test('a driftExclusions path stays as edited: not drift, and kept through a repair and a values change', { timeout: 240_000 }, async () => {
   const exclusion = '  driftExclusions:\n  - paths:\n    - /spec/replicas\n    target:\n      kind: Deployment\n';
-  const { f } = await fleetWithRelease(fleets, (url) => withProfileSpec(seedManifests(url), DRIFT_MODE + exclusion), { driftInterval: '1s' });
+  const { f, daemon } = await fleetWithRelease(fleets, (url) => withProfileSpec(seedManifests(url), DRIFT_MODE + exclusion), { driftInterval: '1s' });
+  assert.equal(await deploymentReplicas(f, C1), 1, 'installed without spec.replicas: the API server defaults it');
   // Only the excluded path edited: several drift intervals' worth of cycles change nothing.
   const helmCalls = await counterTotal(f.metrics, 'gitset_helm_calls_total');
   await f.kubectl(C1, 'scale', `deployment/${DEPLOYMENT}`, '-n', RELEASE_NS, '--replicas=3');
   const start = Date.now();
   const cycleCount = await counterTotal(f.metrics, 'gitset_cycles_total');
   await waitFor('several drift intervals and cycles', async () => Date.now() - start > 4000 && (await counterTotal(f.metrics, 'gitset_cycles_total')) >= cycleCount + 5);
-  await cycles(f.daemon!, 1);
+  await cycles(daemon, 1);
   assert.equal(await deploymentReplicas(f, C1), 3, 'spec.replicas (excluded) stays as edited');
   assert.equal(await counterTotal(f.metrics, 'gitset_helm_calls_total'), helmCalls, 'no repair for an excluded path');
 
+  // Another field drifts: the repair brings it back and leaves the excluded path as edited.
+  await f.kubectl(C1, 'set', 'image', `deployment/${DEPLOYMENT}`, '-n', RELEASE_NS, 'hello=nginx:by-hand');
+  await waitFor('the image repaired', async () => (await deploymentImage(f)) === 'nginx:1.27', 60_000);
+  await waitFor('the image drift in the status history', async () => (await evidenceHistory(f, C1)).some((e) => /containers\[0\]\.image nginx:by-hand → nginx:1\.27/.test(e)));
+  assert.ok((await counterTotal(f.metrics, 'gitset_helm_calls_total')) > helmCalls, 'repaired by a helm call');
+  assert.equal(await deploymentReplicas(f, C1), 3, 'spec.replicas kept through the repair');
+
+  // The chart's values change: the upgrade applies them and leaves the excluded path as edited.
+  const work = await f.clone();
+  const file = join(work, 'profiles/kyverno.yaml');
+  await writeFile(file, (await readFile(file, 'utf8')).replace('    releaseName: kyverno-latest\n', '    releaseName: kyverno-latest\n    values: |\n      message: changed by a commit\n      replicaCount: 2\n'));
+  const pushed = await f.push(work, 'kyverno: new message');
+  await waitFor('the new values in force', async () => (await f.status('gitset.yaml'))?.lastAppliedRevision === pushed);
+  await waitFor('the new message on the cluster', async () => JSON.parse(await f.kubectl(C1, 'get', 'configmap', DEPLOYMENT, '-n', RELEASE_NS, '-o', 'json')).data.message === 'changed by a commit', 60_000);
+  assert.equal(await deploymentReplicas(f, C1), 3, 'spec.replicas kept through the upgrade (the chart now says 2)');
 });
+
+async function deploymentImage(f: Fleet): Promise<string | undefined> {
+  const out = await f.kubectl(C1, 'get', 'deployment', DEPLOYMENT, '-n', RELEASE_NS, '-o', 'json');
+  return JSON.parse(out).spec.template.spec.containers[0].image;
+}
 
 test('a cluster rebuilt empty behind the same kubeconfig gets its release and objects again', { timeout: 150_000 }, async () => {
   const { f } = await fleetWithRelease(fleets);
