@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { DEFAULT_STATUS_DIR, loadRepository } from '../load/index.ts';
 import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
 import { computeCycle, prepareRevision } from '../plan/cycle.ts';
+import { templateProblems } from '../plan/template-check.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
 import { readStatusDir } from '../status/status-dir.ts';
 import { escapeControl, mapStrings, markdownCode, markdownText } from '../model/escape.ts';
@@ -68,7 +69,8 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
     for (const p of seen.problems) io.stderr.write(`gitset plan: cannot observe ${p}\n`);
   }
   const cycle = computeCycle({ revision: prepareRevision(repo), previous, now, ...(seen ? { probes: seen.probes, observed: seen.observed } : {}) });
-  const report = planReport(cycle, previous, repo.diagnostics);
+  const diagnostics = [...repo.diagnostics, ...templateProblems(repo)];
+  const report = planReport(cycle, previous, diagnostics);
   for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${escapeControl(`${p.path}: ${p.message}`)}\n`);
   switch (format) {
     case 'json':
@@ -81,7 +83,7 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
       io.stdout.write(text(report));
       break;
   }
-  return hasErrors(repo.diagnostics) ? 1 : 0;
+  return hasErrors(diagnostics) ? 1 : 0;
 }
 
 function counts(r: PlanReport): string {

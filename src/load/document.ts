@@ -225,6 +225,11 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
   if (Array.isArray(spec.helmCharts)) {
     spec.helmCharts.forEach((chart: unknown, i) => {
       for (const field of ['repositoryURL', 'chartName']) if (chart && typeof chart === 'object' && field in chart) at(['spec', 'helmCharts', i, field]);
+      // Where a template that fails is reported (src/plan/template-check.ts).
+      for (const field of ['values', 'chartVersion', 'releaseName', 'releaseNamespace']) {
+        const value = chart && typeof chart === 'object' ? (chart as Record<string, unknown>)[field] : undefined;
+        if (typeof value === 'string' && value.includes('{{')) at(['spec', 'helmCharts', i, field]);
+      }
     });
   }
   return out;

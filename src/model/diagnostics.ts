@@ -18,6 +18,8 @@ export type DiagnosticCode =
   | 'unsupported-field'
   | 'bad-annotation'
   | 'read-error'
+  /** A templated helmCharts field that does not parse, or fails for a cluster it can reach (validate, plan). */
+  | 'template'
   /** A helmCharts source that --allowed-chart-repos does not allow. */
   | 'chart-repo-not-allowed'
   /** Status files: reports only, never errors (the clusters are the truth). */
