@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
 import { ManifestCache } from '../load/index.ts';
 import type { ClusterKey } from '../model/objects.ts';
-import type { HelmRunner, ProbeResult, Prober, StatusCodec } from '../model/ports.ts';
+import type { HelmRunner, KubectlRunner, ProbeResult, Prober, StatusCodec } from '../model/ports.ts';
+import { reconcilePolicies } from './policies.ts';
 import type { Observations } from '../observe/fleet.ts';
 import { computeCycle, recordResults } from '../plan/cycle.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
@@ -27,6 +28,8 @@ export interface CycleDeps {
   repo: Repo;
   prober: Prober;
   helm: HelmRunner;
+  /** Applies policyRefs objects; without it they are not acted on. */
+  kubectl?: KubectlRunner;
   codec: StatusCodec;
   credentialsDir: string;
   /** Status folder relative to the manifests folder, as the loader excludes it. */
@@ -159,7 +162,9 @@ async function reconcile(run: CycleRun, inForce: InForce, prev: PreviousStatus, 
   for (const o of outcomes) {
     if (!o.ok) failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
   }
-  return recordResults(planned, outcomes, now());
+  const recorded = recordResults(planned, outcomes, now());
+  if (!deps.kubectl) return recorded;
+  return reconcilePolicies({ kubectl: deps.kubectl, repo, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, signal: helmSignal, logger: log, now }, recorded, prev, probes, failures);
 }
 
 /** What the answering clusters show of the releases gitset looks after. */

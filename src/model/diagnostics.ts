@@ -18,6 +18,9 @@ export type DiagnosticCode =
   | 'unsupported-field'
   | 'bad-annotation'
   | 'read-error'
+  /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
+  | 'dangling-policy-ref'
+  | 'bad-policy-content'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

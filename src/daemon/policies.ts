@@ -1,0 +1,88 @@
+// The `policyRefs` step of a cycle, after helm: plan (pure, plan/policies.ts) → kubectl per
+// cluster (bounded, in order within a cluster) → fold the outcomes into the status. Level-
+// triggered: a record is Applied only once kubectl said so, and a withdrawal stays recorded until
+// the object is gone from the cluster (or found not to be gitset's), so a killed cycle converges.
+import type { Logger } from 'pino';
+import { runPerCluster } from '../helm/pool.ts';
+import type { LoadedRepository } from '../load/index.ts';
+import { clusterKey, objectId, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
+import type { KubectlRunner, ProbeResult } from '../model/ports.ts';
+import { profileLabelValue } from '../observe/ownership.ts';
+import { planPolicies, type PolicyWork } from '../plan/policies.ts';
+import { isFirstPhase, policyObjectKey } from '../plan/policy-objects.ts';
+import { recordPolicyOutcomes, withPolicies, type PolicyOutcome } from '../plan/policy-status.ts';
+import { kubeconfigPathFor } from '../probe/credentials.ts';
+import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
+
+export interface PolicyStepDeps {
+  kubectl: KubectlRunner;
+  repo: LoadedRepository;
+  credentialsDir: string;
+  parallelism: number;
+  signal: AbortSignal;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** Applies and withdraws policyRefs objects; returns `snapshot` with each profile's policy records. */
+export async function reconcilePolicies(deps: PolicyStepDeps, snapshot: StatusSnapshot, previous: PreviousStatus, probes: ReadonlyMap<ClusterKey, ProbeResult>, failures: string[]): Promise<StatusSnapshot> {
+  const { repo } = deps;
+  const clusters = new Map(repo.clusters.map((c) => [clusterKey(c.metadata), c]));
+  const profiles = repo.profiles.map((profile) => {
+    const id = objectId(profile);
+    const matched = (snapshot.profiles.get(id)?.status.matchingClusters ?? []).map((r) => clusterKey(r));
+    return { id, profile, matched };
+  });
+  const plan = planPolicies({
+    profiles,
+    previous: previous.profiles,
+    clusters,
+    sources: repo.sources ?? [],
+    workable: (c) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true,
+  });
+  const outcomes = await runPolicyWork(deps, plan.work, clusters);
+  for (const o of outcomes) if (o.error) failures.push(`policies of ${o.work.profile} on ${o.work.cluster}: ${o.error}`);
+  return withPolicies(snapshot, previous, recordPolicyOutcomes(plan, outcomes, deps.now().toISOString()), plan.errors);
+}
+
+async function runPolicyWork(deps: PolicyStepDeps, work: readonly PolicyWork[], clusters: ReadonlyMap<ClusterKey, SveltosCluster>): Promise<PolicyOutcome[]> {
+  if (work.length === 0) return [];
+  const tasks = work.map((w) => ({ cluster: w.cluster, run: (signal: AbortSignal) => runOne(deps, w, clusters, signal) }));
+  const settled = await runPerCluster(tasks, { parallelism: deps.parallelism, signal: deps.signal });
+  return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { work: work[i]!, applied: new Set<string>(), withdrawn: new Set<string>(), error: messageOf(s.reason) }));
+}
+
+/** One profile's work on one cluster: Namespaces and CRDs, then the rest; then withdrawals. */
+async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap<ClusterKey, SveltosCluster>, signal: AbortSignal): Promise<PolicyOutcome> {
+  const cluster = clusters.get(w.cluster);
+  const applied = new Set<string>();
+  const withdrawn = new Set<string>();
+  if (!cluster) return { work: w, applied, withdrawn, error: `cluster ${w.cluster} is not in the repository` };
+  const target = { cluster: w.cluster, kubeconfigPath: kubeconfigPathFor(deps.credentialsDir, cluster) };
+  const log = deps.logger.child({ cluster: w.cluster, profile: w.profile });
+  try {
+    for (const phase of [w.apply.filter(isFirstPhase), w.apply.filter((o) => !isFirstPhase(o))]) {
+      if (phase.length === 0) continue;
+      log.info({ objects: phase.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`) }, 'kubectl apply');
+      await deps.kubectl.apply(target, phase.map((o) => o.manifest), signal);
+      for (const o of phase) applied.add(o.key);
+    }
+    if (w.withdraw.length > 0) {
+      const results = await deps.kubectl.delete(target, w.withdraw, profileLabelValue(w.profile), signal);
+      w.withdraw.forEach((ref, i) => {
+        const what = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+        if (results[i] === 'not-ours') log.warn({ object: what }, 'not withdrawn: the object does not carry gitset\'s mark for this profile; left alone');
+        else log.info({ object: what, result: results[i] }, 'kubectl delete');
+        withdrawn.add(policyObjectKey(ref));
+      });
+    }
+    return { work: w, applied, withdrawn };
+  } catch (err) {
+    log.warn({ error: messageOf(err) }, 'kubectl failed');
+    return { work: w, applied, withdrawn, error: messageOf(err) };
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,95 @@
+// The real kubectl for `policyRefs`: server-side apply under gitset's field manager, and deletes
+// that look at the object first and leave it alone unless it carries gitset's mark for the
+// profile. Manifests and identities go through stdin (`-f -`); argv holds only our own flags,
+// values attached with `=`, so nothing from the repository can become a flag.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { ClusterKey } from '../model/objects.ts';
+import type { ClusterTarget, KubectlRunner, KubeObjectIdentity, WithdrawResult } from '../model/ports.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROFILE_LABEL } from '../observe/ownership.ts';
+import { pluginEnvironment } from '../probe/plugin-env.ts';
+
+export const FIELD_MANAGER = 'gitset';
+
+export type KubectlErrorCode = 'KUBECTL_FAILED' | 'KUBECTL_TIMEOUT' | 'KUBECTL_ABORTED' | 'KUBECTL_NOT_FOUND';
+
+export class KubectlError extends Error {
+  override readonly name = 'KubectlError';
+  constructor(
+    readonly code: KubectlErrorCode,
+    message: string,
+    readonly cluster?: ClusterKey,
+  ) {
+    super(message);
+  }
+}
+
+export interface KubectlRunnerOptions {
+  kubectlPath: string;
+  /** kubectl's HOME and discovery cache live here, apart from the user's own. */
+  workDir: string;
+  timeoutMs: number;
+  /** Parent environment: only what credential plugins need passes. */
+  env: NodeJS.ProcessEnv;
+}
+
+export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
+  const home = join(opts.workDir, 'home');
+  const cacheDir = join(opts.workDir, 'cache');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  const env = { ...pluginEnvironment(opts.env), HOME: home, NO_COLOR: '1' };
+  const run = async (target: ClusterTarget, verb: string[], input: string, signal?: AbortSignal): Promise<string> => {
+    if (signal?.aborted) throw new KubectlError('KUBECTL_ABORTED', 'aborted before kubectl started', target.cluster);
+    const args = [...verb, `--kubeconfig=${target.kubeconfigPath}`, `--cache-dir=${cacheDir}`, '-f', '-'];
+    const r = await execa(opts.kubectlPath, args, { env, extendEnv: false, input, timeout: opts.timeoutMs, cancelSignal: signal, forceKillAfterDelay: 5000, reject: false, maxBuffer: 64 * 1024 * 1024 });
+    if (!r.failed) return r.stdout;
+    if (r.timedOut) throw new KubectlError('KUBECTL_TIMEOUT', `kubectl ${verb[0]} did not finish within ${Math.round(opts.timeoutMs / 1000)}s`, target.cluster);
+    if (r.isCanceled) throw new KubectlError('KUBECTL_ABORTED', `kubectl ${verb[0]} was aborted`, target.cluster);
+    const spawn = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+    if (spawn === 'ENOENT' || spawn === 'EACCES') throw new KubectlError('KUBECTL_NOT_FOUND', `cannot run kubectl at ${opts.kubectlPath} (${spawn})`, target.cluster);
+    throw new KubectlError('KUBECTL_FAILED', summary(String(r.stderr ?? ''), target.kubeconfigPath), target.cluster);
+  };
+  return {
+    async apply(target, manifests, signal) {
+      if (manifests.length === 0) return;
+      await run(target, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'], stream(manifests), signal);
+    },
+    async delete(target, refs, profileLabel, signal) {
+      const out: WithdrawResult[] = [];
+      for (const ref of refs) {
+        const one = stream([identity(ref)]);
+        const live = await run(target, ['get', '--ignore-not-found', '-o', 'json'], one, signal);
+        if (live.trim() === '') {
+          out.push('absent');
+          continue;
+        }
+        const labels = ((JSON.parse(live) as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {});
+        if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[PROFILE_LABEL] !== profileLabel) {
+          out.push('not-ours');
+          continue;
+        }
+        await run(target, ['delete', '--ignore-not-found', '--wait=false'], one, signal);
+        out.push('deleted');
+      }
+      return out;
+    },
+  };
+}
+
+function identity(ref: KubeObjectIdentity): Record<string, unknown> {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
+}
+
+/** A YAML stream of JSON documents: what `kubectl -f -` reads, in order. */
+function stream(manifests: ReadonlyArray<Record<string, unknown>>): string {
+  return manifests.map((m) => JSON.stringify(m)).join('\n---\n') + '\n';
+}
+
+/** kubectl's first error lines, bounded, without the kubeconfig path: what status and logs may show. */
+function summary(stderr: string, kubeconfigPath: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3);
+  const text = (lines.join('; ') || 'kubectl failed').replaceAll(kubeconfigPath, '<kubeconfig>');
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+}

@@ -1,0 +1,39 @@
+// Repository-wide checks of `policyRefs`: every ConfigMap/Secret entry must name one defined in
+// the repository (there is no management cluster to find it on), and `deploymentType: Local`
+// has nowhere to go.
+import type { Diagnostic } from '../model/diagnostics.ts';
+import { contentSourceId, objectId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
+
+/** The namespace a policyRefs entry points into: its own, else the Profile's (Sveltos' rule), else `default`. */
+export function policyRefNamespace(ref: PolicyRef, profile: Pick<ProfileObject, 'metadata'>): string {
+  return ref.namespace || profile.metadata.namespace || 'default';
+}
+
+/** Whether gitset applies this entry (a ConfigMap/Secret deployed to the matched clusters). */
+export function isActedOn(ref: PolicyRef): boolean {
+  return (ref.kind === 'ConfigMap' || ref.kind === 'Secret') && (ref.deploymentType ?? 'Remote') === 'Remote';
+}
+
+export function checkPolicyRefs(profiles: readonly ProfileObject[], sources: readonly ContentSource[]): Diagnostic[] {
+  const known = new Set(sources.map((s) => contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name })));
+  const out: Diagnostic[] = [];
+  for (const profile of profiles) {
+    const id = objectId(profile);
+    const refs = (profile.spec.policyRefs ?? []) as PolicyRef[];
+    refs.forEach((ref, i) => {
+      const field = `spec.policyRefs[${i}]`;
+      const pos = profile.fieldSources?.[field] ?? profile.source;
+      if (ref.deploymentType === 'Local') {
+        const message = `${id}: ${field} has deploymentType Local: gitset has no management cluster to deploy to; this entry is not applied`;
+        out.push({ ...pos, severity: 'warning', code: 'unsupported-field', message, field: `${field}.deploymentType`, object: id });
+        return;
+      }
+      if (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret') return; // Flux sources: listed as unsupported
+      const target = contentSourceId({ kind: ref.kind, namespace: policyRefNamespace(ref, profile), name: ref.name });
+      if (known.has(target) || ref.optional === true) return;
+      const message = `${id}: ${field} names ${target.replace(/\/\//, '/')}, which is not defined in the repository (a ${ref.kind} with that namespace and name)`;
+      out.push({ ...pos, severity: 'error', code: 'dangling-policy-ref', message, field, object: id });
+    });
+  }
+  return out;
+}
