@@ -65,7 +65,7 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
           out.push('absent');
           continue;
         }
-        const labels = ((JSON.parse(live) as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {});
+        const labels = labelsOf(JSON.parse(live));
         if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[PROFILE_LABEL] !== profileLabel) {
           out.push('not-ours');
           continue;
@@ -76,6 +76,14 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
       return out;
     },
   };
+}
+
+/** The labels of what `get -f -` printed: the object, or the one item of a List (kubectl's choice varies). */
+function labelsOf(printed: unknown): Record<string, string> {
+  type Obj = { kind?: string; items?: Obj[]; metadata?: { labels?: Record<string, string> } };
+  const o = printed as Obj;
+  const one = o.kind === 'List' ? o.items?.[0] : o;
+  return one?.metadata?.labels ?? {};
 }
 
 function identity(ref: KubeObjectIdentity): Record<string, unknown> {
