@@ -45,18 +45,13 @@ export function checkContentSource(doc: Record<string, unknown> & { kind: Conten
   if (!data) return { diagnostics };
   const annotations = stringMap(meta.annotations);
   const templated = annotations !== undefined && Object.hasOwn(annotations, TEMPLATE_ANNOTATION);
-  if (!templated) {
-    for (const [key, text] of Object.entries(data)) {
-      for (const problem of manifestProblems(text)) report(['data', key], `data key ${JSON.stringify(key)}: ${problem}`);
-    }
-  }
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const source: ContentSource = {
     kind: doc.kind,
     metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
     data,
     templated,
     source: loc.at(['kind'], 'key'),
+    keySources: Object.fromEntries(Object.keys(data).map((k) => [k, loc.at([doc.kind === 'Secret' && !hasKey(doc.data, k) ? 'stringData' : 'data', k], 'key')])),
   };
   return { source, diagnostics };
 }
@@ -127,13 +122,18 @@ function whyNotManifest(item: unknown): string | undefined {
   return undefined;
 }
 
-function manifestProblems(text: string): string[] {
+/** What is wrong with one data key's manifests (none when it parses), without quoting them. */
+export function manifestProblem(text: string): string | undefined {
   try {
     parseManifestText(text);
-    return [];
+    return undefined;
   } catch (err) {
-    return [err instanceof Error ? err.message : String(err)];
+    return err instanceof Error ? err.message : String(err);
   }
+}
+
+function hasKey(v: unknown, key: string): boolean {
+  return !!v && typeof v === 'object' && Object.hasOwn(v, key);
 }
 
 function stringMap(v: unknown): Record<string, string> | undefined {

@@ -2,6 +2,7 @@
 // the repository (there is no management cluster to find it on), and `deploymentType: Local`
 // has nowhere to go.
 import type { Diagnostic } from '../model/diagnostics.ts';
+import { manifestProblem } from './content-sources.ts';
 import { contentSourceId, objectId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
 
 /** The namespace a policyRefs entry points into: its own, else the Profile's (Sveltos' rule), else `default`. */
@@ -15,8 +16,9 @@ export function isActedOn(ref: PolicyRef): boolean {
 }
 
 export function checkPolicyRefs(profiles: readonly ProfileObject[], sources: readonly ContentSource[]): Diagnostic[] {
-  const known = new Set(sources.map((s) => contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name })));
+  const known = new Map(sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
   const out: Diagnostic[] = [];
+  const checked = new Set<string>();
   for (const profile of profiles) {
     const id = objectId(profile);
     const refs = (profile.spec.policyRefs ?? []) as PolicyRef[];
@@ -30,10 +32,29 @@ export function checkPolicyRefs(profiles: readonly ProfileObject[], sources: rea
       }
       if (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret') return; // Flux sources: listed as unsupported
       const target = contentSourceId({ kind: ref.kind, namespace: policyRefNamespace(ref, profile), name: ref.name });
-      if (known.has(target) || ref.optional === true) return;
+      const source = known.get(target);
+      if (source) {
+        if (!checked.has(target)) out.push(...contentProblems(target, source));
+        checked.add(target);
+        return;
+      }
+      if (ref.optional === true) return;
       const message = `${id}: ${field} names ${target.replace(/\/\//, '/')}, which is not defined in the repository (a ${ref.kind} with that namespace and name)`;
       out.push({ ...pos, severity: 'error', code: 'dangling-policy-ref', message, field, object: id });
     });
+  }
+  return out;
+}
+
+/** Each data key of a referenced, untemplated source must hold manifests (templated ones are checked per cluster). */
+function contentProblems(id: string, source: ContentSource): Diagnostic[] {
+  if (source.templated) return [];
+  const out: Diagnostic[] = [];
+  for (const [key, text] of Object.entries(source.data)) {
+    const problem = manifestProblem(text);
+    if (!problem) continue;
+    const pos = source.keySources[key] ?? source.source;
+    out.push({ ...pos, severity: 'error', code: 'bad-policy-content', message: `${id.replace(/\/\//, '/')}: data key ${JSON.stringify(key)}: ${problem}`, field: `data.${key}`, object: id });
   }
   return out;
 }

@@ -166,6 +166,8 @@ export interface ContentSource {
   /** Annotated `projectsveltos.io/template`: each key is rendered per cluster before it is parsed. */
   templated: boolean;
   source: SourcePos;
+  /** Position of each data key, for diagnostics about its content. */
+  keySources: Readonly<Record<string, SourcePos>>;
 }
 
 /** `ConfigMap/ns/name`: the key sources are found by. */
