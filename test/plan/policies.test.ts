@@ -90,4 +90,14 @@ describe('planPolicies', () => {
     const { 'web.yaml': _gone, ...rest } = base;
     assert.deepEqual(plan(rest, prev).work.map((w) => w.withdraw.map((o) => o.name)), [['inner', 'tmp', 'web']]);
   });
+
+  test('templated content is rendered per cluster; a render error is reported per cluster and nothing of it applied', () => {
+    const templated = (name: string, kind: string, text: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind, metadata: { name, namespace: 'default', annotations: { 'projectsveltos.io/template': 'true' } }, ...(kind === 'Secret' ? { type: 'addons.projectsveltos.io/cluster-profile', stringData: { 'a.yaml': text } } : { data: { 'a.yaml': text } }) });
+    const files = { 'c1.yaml': cluster('c1'), 'c2.yaml': cluster('c2'), 'src.yaml': templated('web', 'ConfigMap', cm('hello-{{ .Cluster.metadata.name }}', 'default', { x: '1' })), 'web.yaml': profile('web', 100, 'web', ['c1', 'c2']) };
+    assert.deepEqual(plan(files).work.map((w) => [w.cluster, w.apply.map((o) => o.name)]), [['civo/c1', ['hello-c1']], ['civo/c2', ['hello-c2']]]);
+    const broken = plan({ ...files, 'src.yaml': templated('web', 'Secret', 'token: {{ .Cluster.metadata.labels.missing }} s3cret'), 'web.yaml': profile('web', 100, 'web', ['c1']).replace('kind: ConfigMap', 'kind: Secret') });
+    assert.deepEqual(broken.work, []);
+    assert.deepEqual(broken.errors.get('ClusterProfile/web'), ['civo/c1: Secret/default/web key "a.yaml": cannot be rendered or parsed']);
+  });
 });
