@@ -118,7 +118,7 @@ export interface ReleaseStatus {
 
 export type ReleaseHealth = 'Healthy' | 'Progressing' | 'Degraded' | 'Unknown';
 
-export type PolicyState = 'Applied' | 'Failed' | 'Pending' | 'Conflict';
+export type PolicyState = 'Applied' | 'Failed' | 'Pending' | 'Conflict' | 'DryRun';
 
 /** gitset: one object of a profile's `policyRefs` on one cluster. Never holds the object's content. */
 export interface PolicyStatus {

@@ -84,7 +84,14 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
         record(c.profile, cluster, { ...refOf(c.object), state: 'Conflict', source: c.object.source, error: `claimed by ${winner.profile} (tier ${winner.tier}, this profile's tier ${c.tier}): the lower tier wins` });
         continue;
       }
-      const oneTime = profiles.get(c.profile)?.profile.spec.syncMode === 'OneTime';
+      const syncMode = profiles.get(c.profile)?.profile.spec.syncMode;
+      if (syncMode === 'DryRun') {
+        // Computed and recorded, never run: what Continuous would apply shows as DryRun.
+        const wouldApply = !(prev?.state === 'Applied' && prev.hash === c.object.hash);
+        record(c.profile, cluster, wouldApply ? { ...refOf(c.object), state: 'DryRun', source: c.object.source, hash: c.object.hash } : prev!);
+        continue;
+      }
+      const oneTime = syncMode === 'OneTime';
       const inSync = prev?.state === 'Applied' && (prev.hash === c.object.hash || oneTime);
       if (inSync || !input.workable(cluster)) {
         record(c.profile, cluster, prev ?? { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
@@ -117,10 +124,14 @@ function planWithdrawals(
         const k = `${pc.cluster} ${policyObjectKey(r)}`;
         const winner = winners.get(k);
         if (winner === profile) continue; // still wanted: recorded above
-        if (r.state === 'Conflict' || r.state === 'Pending') continue; // never applied by this profile
+        if (r.state === 'Conflict' || r.state === 'Pending' || r.state === 'DryRun') continue; // never applied by this profile
         if (winner !== undefined) continue; // another profile owns it now and applies it over
         const matched = current?.matched.includes(pc.cluster) ?? false;
         if (!matched && current?.profile.spec.stopMatchingBehavior === 'LeavePolicies') continue;
+        if (current?.profile.spec.syncMode === 'DryRun') {
+          record(profile, pc.cluster, r); // a dry run withdraws nothing either
+          continue;
+        }
         if (!input.workable(pc.cluster)) {
           record(profile, pc.cluster, r); // withdrawn once the cluster answers, never forgotten
           continue;

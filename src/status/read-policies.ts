@@ -3,7 +3,7 @@
 import type { PolicyState, PolicyStatus, ProfileClusterStatus } from '../model/status.ts';
 import { isObject, list, str } from './tolerant.ts';
 
-const STATES: readonly PolicyState[] = ['Applied', 'Failed', 'Pending', 'Conflict'];
+const STATES: readonly PolicyState[] = ['Applied', 'Failed', 'Pending', 'Conflict', 'DryRun'];
 
 export function withReadPolicies(pc: ProfileClusterStatus, raw: unknown): ProfileClusterStatus {
   const policies = list(raw).flatMap(readPolicy);

@@ -100,4 +100,13 @@ describe('planPolicies', () => {
     assert.deepEqual(broken.work, []);
     assert.deepEqual(broken.errors.get('ClusterProfile/web'), ['civo/c1: Secret/default/web key "a.yaml": cannot be rendered or parsed']);
   });
+
+  test('DryRun records what it would apply and runs nothing, withdrawals included', () => {
+    const dry = { ...base, 'web.yaml': profile('web', 100, 'web', ['c1'], '  syncMode: DryRun\n') };
+    const p = plan(dry);
+    assert.deepEqual(p.work, []);
+    assert.deepEqual(p.records.get('ClusterProfile/web')?.get('civo/c1')?.map((r) => r.state), ['DryRun', 'DryRun', 'DryRun']);
+    const prev = afterSuccess(plan(base));
+    assert.deepEqual(plan({ ...dry, 'src.yaml': source('web', { 'a.yaml': NS_AND_INNER }) }, prev).work, []);
+  });
 });
