@@ -61,6 +61,7 @@ async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap
   const target = { cluster: w.cluster, kubeconfigPath: kubeconfigPathFor(deps.credentialsDir, cluster) };
   const log = deps.logger.child({ cluster: w.cluster, profile: w.profile });
   try {
+    await deps.kubectl.ensureNamespaces(target, w.namespaces, signal);
     for (const phase of [w.apply.filter(isFirstPhase), w.apply.filter((o) => !isFirstPhase(o))]) {
       if (phase.length === 0) continue;
       log.info({ objects: phase.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`) }, 'kubectl apply');

@@ -40,7 +40,7 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const env = { ...pluginEnvironment(opts.env), HOME: home, NO_COLOR: '1' };
-  const run = async (target: ClusterTarget, verb: string[], input: string, signal?: AbortSignal): Promise<string> => {
+  const run = async (target: ClusterTarget, verb: string[], input: string, signal?: AbortSignal, tolerate?: RegExp): Promise<string> => {
     if (signal?.aborted) throw new KubectlError('KUBECTL_ABORTED', 'aborted before kubectl started', target.cluster);
     const args = [...verb, `--kubeconfig=${target.kubeconfigPath}`, `--cache-dir=${cacheDir}`, '-f', '-'];
     const r = await execa(opts.kubectlPath, args, { env, extendEnv: false, input, timeout: opts.timeoutMs, cancelSignal: signal, forceKillAfterDelay: 5000, reject: false, maxBuffer: 64 * 1024 * 1024 });
@@ -49,12 +49,20 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
     if (r.isCanceled) throw new KubectlError('KUBECTL_ABORTED', `kubectl ${verb[0]} was aborted`, target.cluster);
     const spawn = (r.cause as NodeJS.ErrnoException | undefined)?.code;
     if (spawn === 'ENOENT' || spawn === 'EACCES') throw new KubectlError('KUBECTL_NOT_FOUND', `cannot run kubectl at ${opts.kubectlPath} (${spawn})`, target.cluster);
+    const stderr = String(r.stderr ?? '');
+    const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
+    if (tolerate && errorLines.length > 0 && errorLines.every((l) => tolerate.test(l))) return r.stdout;
     throw new KubectlError('KUBECTL_FAILED', summary(String(r.stderr ?? ''), target.kubeconfigPath), target.cluster);
   };
   return {
     async apply(target, manifests, signal) {
       if (manifests.length === 0) return;
       await run(target, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'], stream(manifests), signal);
+    },
+    async ensureNamespaces(target, names, signal) {
+      if (names.length === 0) return;
+      const docs = names.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+      await run(target, ['create'], stream(docs), signal, /\(AlreadyExists\)/);
     },
     async delete(target, refs, profileLabel, signal) {
       const out: WithdrawResult[] = [];

@@ -5,9 +5,17 @@ import type { Diagnostic } from '../model/diagnostics.ts';
 import { manifestProblem } from './content-sources.ts';
 import { contentSourceId, objectId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
 
-/** The namespace a policyRefs entry points into: its own, else the Profile's (Sveltos' rule), else `default`. */
-export function policyRefNamespace(ref: PolicyRef, profile: Pick<ProfileObject, 'metadata'>): string {
-  return ref.namespace || profile.metadata.namespace || 'default';
+/**
+ * The namespace a policyRefs entry points into (Sveltos' rule): a Profile's own; for a
+ * ClusterProfile the entry's, else the matched cluster's (undefined when no cluster is given).
+ */
+export function policyRefNamespace(ref: PolicyRef, profile: Pick<ProfileObject, 'metadata'>, cluster?: { metadata: { namespace?: string } }): string | undefined {
+  return profile.metadata.namespace || ref.namespace || cluster?.metadata.namespace;
+}
+
+/** Whether the entry's name or namespace is a template (rendered per cluster; checked then). */
+export function isTemplatedRef(ref: PolicyRef): boolean {
+  return ref.name.includes('{{') || (ref.namespace ?? '').includes('{{');
 }
 
 /** Whether gitset applies this entry (a ConfigMap/Secret deployed to the matched clusters). */
@@ -31,7 +39,17 @@ export function checkPolicyRefs(profiles: readonly ProfileObject[], sources: rea
         return;
       }
       if (ref.kind !== 'ConfigMap' && ref.kind !== 'Secret') return; // Flux sources: listed as unsupported
-      const target = contentSourceId({ kind: ref.kind, namespace: policyRefNamespace(ref, profile), name: ref.name });
+      if (isTemplatedRef(ref)) return;
+      const namespace = policyRefNamespace(ref, profile);
+      if (namespace === undefined) {
+        // The cluster's namespace: at least one namespace must have it.
+        if (!ref.optional && !sources.some((s) => s.kind === ref.kind && s.metadata.name === ref.name)) {
+          const message = `${id}: ${field} names ${ref.kind} ${ref.name} in each matched cluster's namespace (no namespace given), and no namespace of the repository has one`;
+          out.push({ ...pos, severity: 'error', code: 'dangling-policy-ref', message, field, object: id });
+        }
+        return;
+      }
+      const target = contentSourceId({ kind: ref.kind, namespace, name: ref.name });
       const source = known.get(target);
       if (source) {
         if (!checked.has(target)) out.push(...contentProblems(target, source));

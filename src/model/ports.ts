@@ -72,6 +72,8 @@ export type WithdrawResult = 'deleted' | 'absent' | 'not-ours';
 export interface KubectlRunner {
   /** Applies the manifests in order; throws KubectlError when kubectl fails. */
   apply(target: ClusterTarget, manifests: ReadonlyArray<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  /** Creates the namespaces that do not exist yet (never changes an existing one), as Sveltos does before applying. */
+  ensureNamespaces(target: ClusterTarget, names: readonly string[], signal?: AbortSignal): Promise<void>;
   /** Deletes each object only when it carries gitset's mark with this profile label; one result per ref. */
   delete(target: ClusterTarget, refs: readonly KubeObjectIdentity[], profileLabel: string, signal?: AbortSignal): Promise<WithdrawResult[]>;
 }

@@ -26,6 +26,8 @@ export interface PolicyWork {
   apply: DesiredPolicyObject[];
   /** In order: the rest, then CRDs and Namespaces. */
   withdraw: PolicyObjectRef[];
+  /** Namespaces the applied objects live in that none of them declares: created when missing, never marked. */
+  namespaces: string[];
 }
 
 export interface PolicyPlan {
@@ -69,7 +71,7 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
   const workOf = (cluster: ClusterKey, profile: string): PolicyWork => {
     const k = `${cluster} ${profile}`;
     let w = work.get(k);
-    if (!w) work.set(k, (w = { cluster, profile, apply: [], withdraw: [] }));
+    if (!w) work.set(k, (w = { cluster, profile, apply: [], withdraw: [], namespaces: [] }));
     return w;
   };
   const profiles = new Map(input.profiles.map((p) => [p.id, p]));
@@ -105,6 +107,8 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
   for (const w of work.values()) {
     w.apply = [...w.apply.filter(isFirstPhase), ...w.apply.filter((o) => !isFirstPhase(o))];
     w.withdraw = [...w.withdraw.filter((o) => !isFirstPhase(o)), ...w.withdraw.filter(isFirstPhase)];
+    const declared = new Set(w.apply.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.name));
+    w.namespaces = [...new Set(w.apply.flatMap((o) => (o.namespace && !declared.has(o.namespace) ? [o.namespace] : [])))].sort();
   }
   return { work: [...work.values()].sort((a, b) => (a.cluster + a.profile < b.cluster + b.profile ? -1 : 1)), records, errors };
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { contentSourceId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
 import { parseManifestText } from '../load/content-sources.ts';
-import { isActedOn, policyRefNamespace } from '../load/policy-refs.ts';
+import { isActedOn, isTemplatedRef, policyRefNamespace } from '../load/policy-refs.ts';
 import { HASH_LABEL, hashLabelValue, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROFILE_LABEL, profileLabelValue } from '../observe/ownership.ts';
 import { canonicalJson } from './hash.ts';
 import { compileTemplate, type TemplateCluster } from './template.ts';
@@ -48,9 +48,18 @@ export function desiredPolicyObjects(
   const objects: DesiredPolicyObject[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
-  for (const ref of (profile.spec.policyRefs ?? []) as PolicyRef[]) {
-    if (!isActedOn(ref)) continue;
-    const id = contentSourceId({ kind: ref.kind, namespace: policyRefNamespace(ref, profile), name: ref.name });
+  // Within a profile, the entry of lower tier wins an object two entries define (Sveltos' PolicyRef.tier).
+  const refs = [...((profile.spec.policyRefs ?? []) as Array<PolicyRef & { tier?: number }>)].sort((a, b) => (a.tier ?? 100) - (b.tier ?? 100));
+  for (const entry of refs) {
+    if (!isActedOn(entry)) continue;
+    let ref: PolicyRef;
+    try {
+      ref = isTemplatedRef(entry) ? { ...entry, name: compileTemplate(entry.name).render(cluster), ...(entry.namespace ? { namespace: compileTemplate(entry.namespace).render(cluster) } : {}) } : entry;
+    } catch (err) {
+      errors.push(`policyRefs ${entry.kind} ${entry.name}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    const id = contentSourceId({ kind: ref.kind, namespace: policyRefNamespace(ref, profile, cluster), name: ref.name });
     const source = sources.get(id);
     if (!source) {
       if (ref.optional !== true) errors.push(`${id} is not in the repository`);

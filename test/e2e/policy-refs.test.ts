@@ -28,7 +28,7 @@ function webPolicies(settings: string, keys: { extra: boolean; tmp: boolean }): 
     'settings.yaml': configMap('settings', 'default', { a: settings }),
   };
   if (keys.extra) data['extra.yaml'] = configMap('extra', 'default', { e: '1' });
-  if (keys.tmp) data['tmp.yaml'] = configMap('tmp', 'default', { t: '1' });
+  if (keys.tmp) data['tmp.yaml'] = configMap('tmp', 'auto', { t: '1' }); // namespace auto is declared nowhere: created
   return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-policies', namespace: 'default' }, data });
 }
 
@@ -93,7 +93,7 @@ test('policyRefs: applied, updated, pruned, left alone when unmarked, taken over
     const s = await f.status('ClusterProfile/web.yaml');
     return policiesIn(s, C1).length === 5 && policiesIn(s, C1).every((p: { state: string }) => p.state === 'Applied') ? s : undefined;
   });
-  assert.deepEqual(policiesIn(web, C1).map((p: any) => `${p.kind} ${p.namespace ?? ''}/${p.name}`).sort(), ['ConfigMap default/extra', 'ConfigMap default/settings', 'ConfigMap default/tmp', 'ConfigMap web/inner', 'Namespace /web']);
+  assert.deepEqual(policiesIn(web, C1).map((p: any) => `${p.kind} ${p.namespace ?? ''}/${p.name}`).sort(), ['ConfigMap auto/tmp', 'ConfigMap default/extra', 'ConfigMap default/settings', 'ConfigMap web/inner', 'Namespace /web']);
   const rival = await f.status('ClusterProfile/rival.yaml');
   assert.deepEqual(policiesIn(rival, C1).map((p: any) => [p.name, p.state]), [['settings', 'Conflict']]);
   assert.match(policiesIn(rival, C1)[0].error, /claimed by ClusterProfile\/web \(tier 100/);
@@ -108,7 +108,7 @@ test('policyRefs: applied, updated, pruned, left alone when unmarked, taken over
   await f.kubectl(C1, 'label', 'configmap', 'extra', '-n', 'default', 'gitset.dev/managed-by-');
   await writeFile(join(dir, 'policies/web.yaml'), webPolicies('2', { extra: false, tmp: false }));
   await f.push(dir, 'web: drop tmp and extra');
-  await waitFor('tmp withdrawn', () => absent(f, C1, 'configmap', 'tmp', '-n', 'default'), 60_000);
+  await waitFor('tmp withdrawn', () => absent(f, C1, 'configmap', 'tmp', '-n', 'auto'), 60_000);
   await waitFor('status without tmp and extra', async () => {
     const names = policiesIn(await f.status('ClusterProfile/web.yaml'), C1).map((p: { name: string }) => p.name);
     return !names.includes('tmp') && !names.includes('extra');

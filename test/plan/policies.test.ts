@@ -44,6 +44,7 @@ describe('planPolicies', () => {
     const p = plan(base);
     assert.equal(p.work.length, 1);
     assert.deepEqual(p.work[0]!.apply.map((o) => `${o.kind}/${o.name}`), ['Namespace/web', 'ConfigMap/inner', 'ConfigMap/tmp']);
+    assert.deepEqual(p.work[0]!.namespaces, ['default'], 'namespaces used but not declared are created when missing');
     const labels = (p.work[0]!.apply[1]!.manifest.metadata as { labels: Record<string, string> }).labels;
     assert.equal(labels['gitset.dev/managed-by'], 'gitset');
     assert.equal(labels['gitset.dev/profile'], 'clusterprofile.web');
@@ -108,5 +109,12 @@ describe('planPolicies', () => {
     assert.deepEqual(p.records.get('ClusterProfile/web')?.get('civo/c1')?.map((r) => r.state), ['DryRun', 'DryRun', 'DryRun']);
     const prev = afterSuccess(plan(base));
     assert.deepEqual(plan({ ...dry, 'src.yaml': source('web', { 'a.yaml': NS_AND_INNER }) }, prev).work, []);
+  });
+
+  test("a ClusterProfile entry without a namespace reads the matched cluster's namespace; a templated name is rendered", () => {
+    const inCivo = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'civo' }, data: { 'a.yaml': cm('from-civo', 'default', {}) } });
+    const perCluster = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-c1', namespace: 'default' }, data: { 'a.yaml': cm('for-c1', 'default', {}) } });
+    const p = plan({ 'c1.yaml': cluster('c1'), 'src.yaml': inCivo, 'pc.yaml': perCluster, 'web.yaml': profile('web', 100, 'web', ['c1']).replace('{kind: ConfigMap, namespace: default, name: web}', '{kind: ConfigMap, name: web}\n  - {kind: ConfigMap, namespace: default, name: "web-{{ .Cluster.metadata.name }}"}') });
+    assert.deepEqual(p.work.map((w) => w.apply.map((o) => o.name)), [['from-civo', 'for-c1']]);
   });
 });
