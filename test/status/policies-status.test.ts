@@ -31,3 +31,16 @@ test('a deleted profile with objects left keeps a status that says it is withdra
   const gone = withPolicies(emptySnapshot(), previous, new Map([['ClusterProfile/web', new Map([['civo/c1', []]])]]), new Map());
   assert.equal(gone.profiles.size, 0);
 });
+
+test('the status commit says how many objects were applied, withdrawn or failed', async () => {
+  const { describeChanges } = await import('../../src/status/describe.ts');
+  const at = (policies: PolicyStatus[]) => {
+    const s = emptySnapshot();
+    s.profiles.set('ClusterProfile/web', { object, status: { matchingClusters: [], clusters: [{ cluster: 'civo/c1', releases: [], policies }] } });
+    return s;
+  };
+  const other = { ...applied, name: 'other' };
+  assert.equal(describeChanges(emptySnapshot(), at([applied, other])).subject, 'status: applied 2 objects of ClusterProfile/web on civo/c1');
+  assert.equal(describeChanges(at([applied, other]), at([applied])).subject, 'status: withdrew 1 object of ClusterProfile/web from civo/c1');
+  assert.equal(describeChanges(at([applied]), at([applied, ns])).subject, 'status: 1 object of ClusterProfile/web failed on civo/c1: kubectl: forbidden');
+});
