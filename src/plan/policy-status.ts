@@ -51,9 +51,12 @@ export function recordPolicyOutcomes(plan: PolicyPlan, outcomes: readonly Policy
  * there), and render errors added; a deleted profile with objects left to withdraw keeps its status.
  */
 export function withPolicies(snapshot: StatusSnapshot, previous: PreviousStatus, records: ReadonlyMap<string, ReadonlyMap<ClusterKey, PolicyStatus[]>>, errors: ReadonlyMap<string, string[]>): StatusSnapshot {
+  const hadPolicies = [...snapshot.profiles.values()].some((e) => e.status.clusters?.some((c) => c.policies !== undefined));
+  if (records.size === 0 && errors.size === 0 && !hadPolicies) return snapshot; // no policyRefs anywhere: as it was
   const profiles = new Map<string, ProfileEntry>();
-  const ids = new Set([...snapshot.profiles.keys(), ...records.keys()]);
-  for (const id of [...ids].sort()) {
+  // The snapshot's order first (commit messages follow it), then deleted profiles still withdrawing.
+  const ids = new Set([...snapshot.profiles.keys(), ...[...records.keys()].sort()]);
+  for (const id of ids) {
     const entry = snapshot.profiles.get(id) ?? previous.profiles.get(id);
     if (!entry) continue;
     const byCluster = records.get(id) ?? new Map<ClusterKey, PolicyStatus[]>();
