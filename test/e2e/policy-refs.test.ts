@@ -16,6 +16,7 @@ after(async () => {
 
 const C1 = 'civo/cluster1';
 const C2 = 'civo/cluster2';
+const SECRET_VALUE = 's3cr3t-value-never-in-status';
 
 function configMap(name: string, ns: string, data: Record<string, string>): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
@@ -47,7 +48,7 @@ spec:
   - kind: ConfigMap
     namespace: default
     name: ${source}
-`;
+${source === 'web-policies' ? '  - {kind: Secret, namespace: default, name: web-secret}\n' : ''}`;
 }
 
 function manifests(): Record<string, string> {
@@ -57,6 +58,7 @@ function manifests(): Record<string, string> {
     'clusters/cluster2.yaml': seed['clusters/cluster2.yaml']!,
     'policies/web.yaml': webPolicies('1', { extra: true, tmp: true }),
     'policies/rival.yaml': JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rival-policies', namespace: 'default' }, data: { 'settings.yaml': configMap('settings', 'default', { a: 'rival' }) } }),
+    'policies/secret.yaml': JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-secret', namespace: 'default' }, type: 'addons.projectsveltos.io/cluster-profile', data: { 'token.yaml': Buffer.from(configMap('from-secret', 'default', { token: SECRET_VALUE })).toString('base64') } }),
     'profiles/web.yaml': profile('web', 'cluster1', 100, 'web-policies'),
     'profiles/rival.yaml': profile('rival', 'cluster1', 200, 'rival-policies'),
   };
@@ -91,9 +93,13 @@ test('policyRefs: applied, updated, pruned, left alone when unmarked, taken over
   assert.ok(inner.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'gitset' && m.operation === 'Apply'));
   const web = await waitFor('web status', async () => {
     const s = await f.status('ClusterProfile/web.yaml');
-    return policiesIn(s, C1).length === 5 && policiesIn(s, C1).every((p: { state: string }) => p.state === 'Applied') ? s : undefined;
+    return policiesIn(s, C1).length === 6 && policiesIn(s, C1).every((p: { state: string }) => p.state === 'Applied') ? s : undefined;
   });
-  assert.deepEqual(policiesIn(web, C1).map((p: any) => `${p.kind} ${p.namespace ?? ''}/${p.name}`).sort(), ['ConfigMap auto/tmp', 'ConfigMap default/extra', 'ConfigMap default/settings', 'ConfigMap web/inner', 'Namespace /web']);
+  assert.deepEqual(policiesIn(web, C1).map((p: any) => `${p.kind} ${p.namespace ?? ''}/${p.name}`).sort(), ['ConfigMap auto/tmp', 'ConfigMap default/extra', 'ConfigMap default/from-secret', 'ConfigMap default/settings', 'ConfigMap web/inner', 'Namespace /web']);
+  // A Secret's content reaches the cluster, and neither the status nor the log.
+  assert.equal((await getJson(f, C1, 'configmap', 'from-secret', '-n', 'default')).data.token, SECRET_VALUE);
+  assert.doesNotMatch(JSON.stringify(web), new RegExp(SECRET_VALUE));
+  assert.doesNotMatch(f.logs.join(''), new RegExp(SECRET_VALUE));
   const rival = await f.status('ClusterProfile/rival.yaml');
   assert.deepEqual(policiesIn(rival, C1).map((p: any) => [p.name, p.state]), [['settings', 'Conflict']]);
   assert.match(policiesIn(rival, C1)[0].error, /claimed by ClusterProfile\/web \(tier 100/);
@@ -123,7 +129,7 @@ test('policyRefs: applied, updated, pruned, left alone when unmarked, taken over
   await waitFor('web/inner withdrawn from cluster1', () => absent(f, C1, 'configmap', 'inner', '-n', 'web'), 60_000);
   const final = await waitFor('web status on cluster2 only', async () => {
     const s = await f.status('ClusterProfile/web.yaml');
-    return policiesIn(s, C1).length === 0 && policiesIn(s, C2).length === 3 ? s : undefined;
+    return policiesIn(s, C1).length === 0 && policiesIn(s, C2).length === 4 ? s : undefined;
   });
   assert.ok(policiesIn(final, C2).every((p: { state: string }) => p.state === 'Applied'));
   const rivalNow = await f.status('ClusterProfile/rival.yaml');
