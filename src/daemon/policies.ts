@@ -6,10 +6,10 @@ import type { Logger } from 'pino';
 import { runPerCluster } from '../helm/pool.ts';
 import type { LoadedRepository } from '../load/index.ts';
 import { clusterKey, objectId, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
-import type { KubectlRunner, ProbeResult } from '../model/ports.ts';
-import { profileLabelValue } from '../observe/ownership.ts';
+import type { ClusterTarget, KubectlRunner, ProbeResult } from '../model/ports.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, profileLabelValue } from '../observe/ownership.ts';
 import { planPolicies, type PolicyWork } from '../plan/policies.ts';
-import { isFirstPhase, policyObjectKey } from '../plan/policy-objects.ts';
+import { isFirstPhase, policyObjectKey, type DesiredPolicyObject } from '../plan/policy-objects.ts';
 import { recordPolicyOutcomes, withPolicies, type PolicyOutcome } from '../plan/policy-status.ts';
 import { kubeconfigPathFor } from '../probe/credentials.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
@@ -57,12 +57,14 @@ async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap
   const cluster = clusters.get(w.cluster);
   const applied = new Set<string>();
   const withdrawn = new Set<string>();
+  const refused = new Map<string, string>();
   if (!cluster) return { work: w, applied, withdrawn, error: `cluster ${w.cluster} is not in the repository` };
   const target = { cluster: w.cluster, kubeconfigPath: kubeconfigPathFor(deps.credentialsDir, cluster) };
   const log = deps.logger.child({ cluster: w.cluster, profile: w.profile });
   try {
     await deps.kubectl.ensureNamespaces(target, w.namespaces, signal);
-    for (const phase of [w.apply.filter(isFirstPhase), w.apply.filter((o) => !isFirstPhase(o))]) {
+    for (const all of [w.apply.filter(isFirstPhase), w.apply.filter((o) => !isFirstPhase(o))]) {
+      const phase = await withoutForeign(deps, target, all, refused, signal);
       if (phase.length === 0) continue;
       log.info({ objects: phase.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`) }, 'kubectl apply');
       await deps.kubectl.apply(target, phase.map((o) => o.manifest), signal);
@@ -77,11 +79,26 @@ async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap
         withdrawn.add(policyObjectKey(ref));
       });
     }
-    return { work: w, applied, withdrawn };
+    return { work: w, applied, withdrawn, refused };
   } catch (err) {
     log.warn({ error: messageOf(err) }, 'kubectl failed');
-    return { work: w, applied, withdrawn, error: messageOf(err) };
+    return { work: w, applied, withdrawn, refused, error: messageOf(err) };
   }
+}
+
+/**
+ * The objects that are absent or carry gitset's mark (any profile's: tier decides between
+ * profiles); one already on the cluster without it is not gitset's to overwrite, and is refused.
+ */
+async function withoutForeign(deps: PolicyStepDeps, target: ClusterTarget, objects: readonly DesiredPolicyObject[], refused: Map<string, string>, signal: AbortSignal): Promise<DesiredPolicyObject[]> {
+  if (objects.length === 0) return [];
+  const labels = await deps.kubectl.labels(target, objects, signal);
+  return objects.filter((o, i) => {
+    const l = labels[i];
+    if (l === undefined || l[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) return true;
+    refused.set(o.key, `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} exists on the cluster without gitset's mark (${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}): left alone; label it to let gitset manage it`);
+    return false;
+  });
 }
 
 function messageOf(err: unknown): string {

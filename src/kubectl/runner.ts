@@ -59,6 +59,18 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
       if (manifests.length === 0) return;
       await run(target, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'], stream(manifests), signal);
     },
+    async labels(target, refs, signal) {
+      if (refs.length === 0) return [];
+      const printed = await run(target, ['get', '--ignore-not-found', '-o', 'json'], stream(refs.map(identity)), signal);
+      if (printed.trim() === '') return refs.map(() => undefined);
+      type Obj = { kind?: string; items?: Obj[]; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
+      const o = JSON.parse(printed) as Obj;
+      const items = o.kind === 'List' ? (o.items ?? []) : [o];
+      return refs.map((ref) => {
+        const hit = items.find((i) => i.kind === ref.kind && i.metadata?.name === ref.name && (ref.namespace === undefined || i.metadata?.namespace === ref.namespace));
+        return hit ? (hit.metadata?.labels ?? {}) : undefined;
+      });
+    },
     async ensureNamespaces(target, names, signal) {
       if (names.length === 0) return;
       const docs = names.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));

@@ -72,6 +72,8 @@ export type WithdrawResult = 'deleted' | 'absent' | 'not-ours';
 export interface KubectlRunner {
   /** Applies the manifests in order; throws KubectlError when kubectl fails. */
   apply(target: ClusterTarget, manifests: ReadonlyArray<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  /** The labels of each object as the cluster has it, undefined for one that does not exist; one result per ref. */
+  labels(target: ClusterTarget, refs: readonly KubeObjectIdentity[], signal?: AbortSignal): Promise<Array<Readonly<Record<string, string>> | undefined>>;
   /** Creates the namespaces that do not exist yet (never changes an existing one), as Sveltos does before applying. */
   ensureNamespaces(target: ClusterTarget, names: readonly string[], signal?: AbortSignal): Promise<void>;
   /** Deletes each object only when it carries gitset's mark with this profile label; one result per ref. */

@@ -14,6 +14,8 @@ export interface PolicyOutcome {
   withdrawn: ReadonlySet<string>;
   /** What went wrong for the objects neither applied nor withdrawn; safe for status. */
   error?: string;
+  /** Objects not applied because the cluster has them without gitset's mark, with why. */
+  refused?: ReadonlyMap<string, string>;
 }
 
 /** The planned records with the outcomes applied: applied → Applied with time; withdrawn → dropped; else Failed. */
@@ -36,7 +38,9 @@ export function recordPolicyOutcomes(plan: PolicyPlan, outcomes: readonly Policy
         next.push(r);
         continue;
       }
-      if (o.applied.has(key)) {
+      const refusal = o.refused?.get(key);
+      if (refusal !== undefined) next.push({ ...r, state: 'Conflict', error: refusal });
+      else if (o.applied.has(key)) {
         const { error: _e, ...rest } = r;
         next.push({ ...rest, state: 'Applied', lastAppliedTime: at });
       } else next.push({ ...r, state: 'Failed', error: o.error ?? 'not applied' });

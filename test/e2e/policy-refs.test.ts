@@ -22,13 +22,14 @@ function configMap(name: string, ns: string, data: Record<string, string>): stri
   return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
 }
 
-function webPolicies(settings: string, keys: { extra: boolean; tmp: boolean }): string {
+function webPolicies(settings: string, keys: { extra: boolean; tmp: boolean; handmade?: boolean }): string {
   const data: Record<string, string> = {
     // The ConfigMap comes first in the text: gitset applies the Namespace before it.
     'ns.yaml': `${configMap('inner', 'web', { x: '1' })}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n`,
     'settings.yaml': configMap('settings', 'default', { a: settings }),
   };
   if (keys.extra) data['extra.yaml'] = configMap('extra', 'default', { e: '1' });
+  if (keys.handmade) data['handmade.yaml'] = configMap('handmade', 'default', { h: 'gitset' });
   if (keys.tmp) data['tmp.yaml'] = configMap('tmp', 'auto', { t: '1' }); // namespace auto is declared nowhere: created
   return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-policies', namespace: 'default' }, data });
 }
@@ -121,6 +122,14 @@ test('policyRefs: applied, updated, pruned, left alone when unmarked, taken over
   });
   assert.equal((await getJson(f, C1, 'configmap', 'extra', '-n', 'default')).data.e, '1', 'the unmarked object is left alone');
 
+  // Already there without gitset's mark: not overwritten, the record says why.
+  await f.kubectl(C1, 'create', 'configmap', 'handmade', '-n', 'default', '--from-literal=h=mine');
+  await writeFile(join(dir, 'policies/web.yaml'), webPolicies('2', { extra: false, tmp: false, handmade: true }));
+  await f.push(dir, 'web: handmade');
+  const refused = await waitFor('handmade refused', async () => policiesIn(await f.status('ClusterProfile/web.yaml'), C1).find((p: { name: string; state: string }) => p.name === 'handmade' && p.state === 'Conflict'), 60_000);
+  assert.match(refused.error, /without gitset's mark/);
+  assert.equal((await getJson(f, C1, 'configmap', 'handmade', '-n', 'default')).data.h, 'mine');
+
   // Stops matching: web moves to cluster2; on cluster1 rival takes settings over, the rest is withdrawn.
   await writeFile(join(dir, 'profiles/web.yaml'), profile('web', 'cluster2', 100, 'web-policies'));
   await f.push(dir, 'web: move to cluster2');
@@ -129,9 +138,10 @@ test('policyRefs: applied, updated, pruned, left alone when unmarked, taken over
   await waitFor('web/inner withdrawn from cluster1', () => absent(f, C1, 'configmap', 'inner', '-n', 'web'), 60_000);
   const final = await waitFor('web status on cluster2 only', async () => {
     const s = await f.status('ClusterProfile/web.yaml');
-    return policiesIn(s, C1).length === 0 && policiesIn(s, C2).length === 4 ? s : undefined;
+    return policiesIn(s, C1).length === 0 && policiesIn(s, C2).length === 5 ? s : undefined;
   });
   assert.ok(policiesIn(final, C2).every((p: { state: string }) => p.state === 'Applied'));
+  assert.equal((await getJson(f, C1, 'configmap', 'handmade', '-n', 'default')).data.h, 'mine', 'never withdrawn either');
   const rivalNow = await f.status('ClusterProfile/rival.yaml');
   assert.deepEqual(policiesIn(rivalNow, C1).map((p: any) => [p.name, p.state]), [['settings', 'Applied']]);
   assert.equal((await getJson(f, C1, 'configmap', 'settings', '-n', 'default')).metadata.labels['gitset.dev/profile'], 'clusterprofile.rival');
