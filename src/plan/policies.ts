@@ -44,9 +44,10 @@ interface Claim {
   object: DesiredPolicyObject;
 }
 
-export function planPolicies(input: PolicyPlanInput): PolicyPlan {
+/** Every object each profile wants on each matched cluster, by `cluster key`; render errors by profile. */
+function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]> } {
   const sources = new Map(input.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
-  const claims = new Map<string, Claim[]>(); // by `cluster key`
+  const claims = new Map<string, Claim[]>();
   const errors = new Map<string, string[]>();
   for (const { id, profile, matched } of input.profiles) {
     for (const cluster of matched) {
@@ -60,6 +61,11 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
       }
     }
   }
+  return { claims, errors };
+}
+
+export function planPolicies(input: PolicyPlanInput): PolicyPlan {
+  const { claims, errors } = collectClaims(input);
   const winners = new Map<string, string>(); // `cluster key` → profile
   const records = new Map<string, Map<ClusterKey, PolicyStatus[]>>();
   const work = new Map<string, PolicyWork>();
