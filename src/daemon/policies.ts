@@ -63,11 +63,16 @@ async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap
   const log = deps.logger.child({ cluster: w.cluster, profile: w.profile });
   try {
     await deps.kubectl.ensureNamespaces(target, w.namespaces, signal);
-    for (const all of [w.apply.filter(isFirstPhase), w.apply.filter((o) => !isFirstPhase(o))]) {
+    for (const all of batches(w.apply)) {
       const phase = await withoutForeign(deps, target, all, refused, signal);
       if (phase.length === 0) continue;
       log.info({ objects: phase.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`) }, 'kubectl apply');
-      await deps.kubectl.apply(target, phase.map((o) => o.manifest), signal);
+      await deps.kubectl.apply(target, phase.map((o) => o.manifest), signal).catch((err: unknown) => {
+        // kubectl may quote a rejected value: what came from a Secret keeps only the error's class.
+        if (!phase.some(fromSecret)) throw err;
+        const reason = /\(([A-Za-z]+)\)/.exec(messageOf(err))?.[1] ?? 'failed';
+        throw new Error(`kubectl apply of content from a Secret was refused (${reason}); details withheld to keep the Secret out of status and logs`);
+      });
       for (const o of phase) applied.add(o.key);
     }
     if (w.withdraw.length > 0) {
@@ -84,6 +89,17 @@ async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap
     log.warn({ error: messageOf(err) }, 'kubectl failed');
     return { work: w, applied, withdrawn, refused, error: messageOf(err) };
   }
+}
+
+/** Namespaces and CRDs, then the rest; in each, content from ConfigMaps and from Secrets apart. */
+function batches(objects: readonly DesiredPolicyObject[]): DesiredPolicyObject[][] {
+  const first = objects.filter(isFirstPhase);
+  const rest = objects.filter((o) => !isFirstPhase(o));
+  return [first.filter((o) => !fromSecret(o)), first.filter(fromSecret), rest.filter((o) => !fromSecret(o)), rest.filter(fromSecret)];
+}
+
+function fromSecret(o: DesiredPolicyObject): boolean {
+  return o.source.startsWith('Secret/');
 }
 
 /**
