@@ -60,7 +60,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }), pluginEnv: deps.env, proxyEnv: deps.env });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
   const kubectlRunner = await policyRunner(config, deps);
-  logger.info({ branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
+  logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
   const runCycle = createCycle({
     repo,
     prober,
