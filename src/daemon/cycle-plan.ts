@@ -3,7 +3,8 @@
 // waits for helm or Git, so a probe round lasts about one probe timeout whatever they do.
 import type { Logger } from 'pino';
 import type { ClusterKey } from '../model/objects.ts';
-import type { ProbeResult, Prober } from '../model/ports.ts';
+import type { KubectlRunner, ProbeResult, Prober } from '../model/ports.ts';
+import { reconcilePolicies } from './policies.ts';
 import type { Observations } from '../observe/fleet.ts';
 import { computeCycle, recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
 import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
@@ -20,6 +21,10 @@ export const CUT_SHORT_AFTER_FAILURES = 2;
 
 export interface PlanStepDeps {
   prober: Prober;
+  /** policyRefs: applied with kubectl after planning (daemon/policies.ts); absent, not acted on. */
+  kubectl?: KubectlRunner;
+  credentialsDir: string;
+  helmParallelism: number;
   observe?: ObserveSettings;
   failureThreshold?: number;
   breaker?: BreakerOptions;
@@ -37,6 +42,8 @@ export interface PlanStep {
   revisionStatus: RevisionStatus;
   /** False at shutdown and when a cycle is only recording: nothing new is started. */
   startWork: boolean;
+  /** Aborts kubectl calls (shutdown past its grace period). */
+  signal: AbortSignal;
 }
 
 export interface Planned {
@@ -47,6 +54,8 @@ export interface Planned {
   breaker?: BreakerStatus;
   failures: string[];
   observeRequests: number;
+  /** Puts this cycle's policy records onto a later recording of `planned`. */
+  graft?: (s: StatusSnapshot) => StatusSnapshot;
 }
 
 export async function planCycle(step: PlanStep, inForce: InForce, prev: PreviousStatus): Promise<Planned> {
@@ -74,10 +83,25 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
   if (step.startWork) work.schedule(planned.actions.filter((a) => probes.get(a.cluster)?.ok !== false), repo.clusters);
   observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
   const failures = taken.finished.filter((o) => !o.ok).map((o) => `${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.ok ? '' : o.error}`);
+  let next = recordResults(planned, taken.finished, now());
+  let graft: Planned['graft'];
+  if (deps.kubectl) {
+    // kubectl applies are short and bounded (--helm-timeout), but unlike helm they run in the cycle.
+    const policies = await reconcilePolicies(
+      { kubectl: deps.kubectl, repo, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, signal: step.signal, logger: log, now, execute: step.startWork },
+      next,
+      prev,
+      probes,
+      failures,
+    );
+    next = policies.snapshot;
+    graft = policies.graft;
+  }
   return {
     planned,
     recorded: taken.finished,
-    next: recordResults(planned, taken.finished, now()),
+    next,
+    ...(graft ? { graft } : {}),
     ...(planned.breaker ? { breaker: planned.breaker } : {}),
     failures,
     observeRequests: seen?.requests ?? 0,

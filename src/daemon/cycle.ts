@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { PullResult, Repo } from '../git/repo.ts';
 import { ManifestCache, type ChartRepoAllowList } from '../load/index.ts';
-import type { HelmRunner, Prober, StatusCodec } from '../model/ports.ts';
+import type { HelmRunner, KubectlRunner, Prober, StatusCodec } from '../model/ports.ts';
 import { recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
 import type { BreakerOptions, BreakerStatus } from '../select/breaker.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
@@ -29,6 +29,8 @@ export interface CycleDeps {
   repo: Repo;
   prober: Prober;
   helm: HelmRunner;
+  /** Applies policyRefs objects; without it they are not acted on. */
+  kubectl?: KubectlRunner;
   codec: StatusCodec;
   credentialsDir: string;
   /** Status folder relative to the manifests folder, as the loader excludes it. */
@@ -67,9 +69,11 @@ interface Memory {
   notes: string[];
   lastLook: Map<string, number>;
   /** The last plan and the outcomes recorded with it: what shutdown folds the last calls into. */
-  last?: { planned: CycleResult; recorded: ActionOutcome[] };
+  last?: { planned: CycleResult; recorded: ActionOutcome[]; graft?: (s: StatusSnapshot) => StatusSnapshot };
   wake: (reason: TriggerReason) => void;
   accepting: boolean;
+  /** Aborted when the shutdown grace is over: kubectl calls of a cycle still running end. */
+  stop: AbortController;
   /** A load waiting for the Git lane; the cycle after it is woken. */
   loading?: Promise<void>;
 }
@@ -94,6 +98,7 @@ export function createReconciler(deps: CycleDeps): Reconciler {
     lastLook: new Map(),
     wake: () => undefined,
     accepting: true,
+    stop: new AbortController(),
   };
   let count = 0;
   const busy = (): boolean => memory.work.busy || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
@@ -144,6 +149,7 @@ async function stopWork(memory: Memory, graceMs: number, log: Logger): Promise<v
   const grace = setTimeout(() => {
     log.warn({ graceMs }, 'grace period over: aborting running helm calls');
     memory.work.abortAll('aborted at shutdown (--shutdown-grace over)');
+    memory.stop.abort(new Error('shutdown grace period over'));
   }, graceMs);
   await memory.work.idle();
   clearTimeout(grace);
@@ -193,12 +199,12 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
   const inForce = memory.revisions.inForce;
   let next: StatusSnapshot | undefined;
   if (inForce) {
-    const step: PlanStep = { deps, work: memory.work, log, now: run.now, lastLook: memory.lastLook, revisionStatus: memory.revisionStatus, startWork: memory.accepting };
+    const step: PlanStep = { deps, work: memory.work, log, now: run.now, lastLook: memory.lastLook, revisionStatus: memory.revisionStatus, startWork: memory.accepting, signal: memory.stop.signal };
     const planned = await planCycle(step, inForce, previous);
     if (planned.breaker) applyBreaker(run, planned.breaker);
     failures.push(...planned.failures);
     run.out.observeRequests += planned.observeRequests;
-    memory.last = { planned: planned.planned, recorded: planned.recorded };
+    memory.last = { planned: planned.planned, recorded: planned.recorded, ...(planned.graft ? { graft: planned.graft } : {}) };
     next = planned.next;
   }
   const committed = await commit(run, next, pulled.revision, mode);
@@ -253,8 +259,9 @@ async function settle(run: Run): Promise<CycleReport> {
     if (!o.ok) run.failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
   }
   if (taken.finished.length > 0) run.log.info({ recorded: taken.finished.length }, 'recording the helm calls that ended');
-  const next = recordResults(last.planned, [...last.recorded, ...taken.finished], run.now());
-  memory.last = { planned: last.planned, recorded: [...last.recorded, ...taken.finished] };
+  const recorded = recordResults(last.planned, [...last.recorded, ...taken.finished], run.now());
+  const next = last.graft ? last.graft(recorded) : recorded;
+  memory.last = { ...last, recorded: [...last.recorded, ...taken.finished] };
   const committed = await commit(run, next, memory.puller.last?.revision ?? '', { wait: true });
   memory.previous = next;
   return { outcome: memory.errors ? 'invalid-revision' : run.failures.length > 0 ? 'failure' : 'success', failures: [...run.failures], committed };

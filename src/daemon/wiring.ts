@@ -9,7 +9,9 @@ import type { Repo } from '../git/repo.ts';
 import { watchRepo } from '../git/watch.ts';
 import { resolveHelm } from '../helm/binary.ts';
 import { createHelmRunner } from '../helm/runner.ts';
-import type { StatusCodec } from '../model/ports.ts';
+import { resolveKubectl } from '../kubectl/binary.ts';
+import { createKubectlRunner } from '../kubectl/runner.ts';
+import type { KubectlRunner, StatusCodec } from '../model/ports.ts';
 import { createProber } from '../probe/prober.ts';
 import { describeChanges } from '../status/describe.ts';
 import { readStatusFiles } from '../status/read.ts';
@@ -60,11 +62,13 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   // Exec credential plugins and proxies see the same environment under the prober as under helm.
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }), pluginEnv: deps.env, proxyEnv: deps.env });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
+  const kubectlRunner = await policyRunner(config, deps);
   logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
   const reconciler = createReconciler({
     repo,
     prober,
     helm: helmRunner,
+    ...(kubectlRunner ? { kubectl: kubectlRunner } : {}),
     codec: statusCodec,
     credentialsDir: config.credentials,
     statusDir: config.statusDir,
@@ -91,6 +95,18 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
       await repo.close();
     },
   };
+}
+
+/** kubectl for policyRefs; without one, gitset still runs helm and says policies are not applied. */
+async function policyRunner(config: DaemonConfig, deps: RuntimeDeps): Promise<KubectlRunner | undefined> {
+  try {
+    const kubectl = await resolveKubectl({ env: deps.env, projectRoot: PROJECT_ROOT });
+    deps.logger.info({ kubectl: kubectl.path, kubectlSource: kubectl.source }, 'kubectl for policyRefs');
+    return createKubectlRunner({ kubectlPath: kubectl.path, workDir: join(config.workDir, 'kubectl'), timeoutMs: config.helmTimeoutMs, env: deps.env });
+  } catch (err) {
+    deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'no kubectl: policyRefs are not applied');
+    return undefined;
+  }
 }
 
 function openRepository(config: DaemonConfig, deps: RuntimeDeps): Repo {

@@ -5,7 +5,9 @@ import {
   clusterKey,
   compareClusterKeys,
   objectId,
+  contentSourceId,
   type ClusterSetObject,
+  type ContentSource,
   type GitsetObject,
   type ProfileObject,
   type SveltosCluster,
@@ -13,6 +15,7 @@ import {
 import { chartRepoDiagnostics, type ChartRepoAllowList } from './chart-repos.ts';
 import { crossCheck, findDuplicates } from './cross-check.ts';
 import { deepFreeze } from './freeze.ts';
+import { checkPolicyRefs } from './policy-refs.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
 
@@ -27,6 +30,8 @@ export interface LoadedRepository {
   clusters: SveltosCluster[];
   sets: ClusterSetObject[];
   profiles: ProfileObject[];
+  /** ConfigMaps and Secrets `policyRefs` can name, by kind, namespace and name (the first of duplicates). */
+  sources: ContentSource[];
   /** Sorted by file, line, column. */
   diagnostics: Diagnostic[];
 }
@@ -76,9 +81,11 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const wanted = files.filter((f) => isManifestPath(f.path, opts.statusDir));
   const diagnostics: Diagnostic[] = [];
   const objects: GitsetObject[] = [];
+  const sources: ContentSource[] = [];
   for (const f of wanted) {
     const r = opts.cache ? opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text);
     objects.push(...r.objects);
+    sources.push(...(r.sources ?? []));
     diagnostics.push(...r.diagnostics);
   }
   opts.cache?.retain(new Set(wanted.map((f) => f.path)));
@@ -91,11 +98,23 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   diagnostics.push(...crossCheck(all));
   if (opts.chartRepos) diagnostics.push(...chartRepoDiagnostics(all.profiles, opts.chartRepos));
   const repo = byKind(objects.filter((o) => !dup.ids.has(objectId(o))));
+  const unique = firstOfEach(sources);
+  diagnostics.push(...checkPolicyRefs(repo.profiles, unique));
   // Read-only from here on, including the objects the cache hands out again on the next load.
-  return deepFreeze({ ...repo, diagnostics: sortDiagnostics(diagnostics) });
+  return deepFreeze({ ...repo, sources: unique, diagnostics: sortDiagnostics(diagnostics) });
 }
 
-function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics'> {
+/** Sources sorted by id, the first definition of each (a duplicate is ignored, as the API server would refuse it). */
+function firstOfEach(sources: readonly ContentSource[]): ContentSource[] {
+  const byId = new Map<string, ContentSource>();
+  for (const s of sources) {
+    const id = contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name });
+    if (!byId.has(id)) byId.set(id, s);
+  }
+  return [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
+}
+
+function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics' | 'sources'> {
   return {
     clusters: objects.filter((o): o is SveltosCluster => o.kind === 'SveltosCluster').sort(byClusterKey),
     sets: objects.filter((o): o is ClusterSetObject => o.kind === 'ClusterSet' || o.kind === 'Set').sort(byKindAndKey),

@@ -2,7 +2,8 @@
 // text alone, so a caller can keep results for unchanged files (see ManifestCache).
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { GitsetObject } from '../model/objects.ts';
+import type { ContentSource, GitsetObject } from '../model/objects.ts';
+import { checkContentSource, isContentSourceDoc } from './content-sources.ts';
 import { checkDocument } from './document.ts';
 import { createLocator } from './positions.ts';
 
@@ -14,6 +15,8 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 export interface FileParse {
   objects: GitsetObject[];
+  /** ConfigMaps and Secrets (policyRefs content). */
+  sources?: ContentSource[];
   diagnostics: Diagnostic[];
 }
 
@@ -21,6 +24,7 @@ export function parseFile(path: string, text: string): FileParse {
   const lc = new LineCounter();
   const objects: GitsetObject[] = [];
   const diagnostics: Diagnostic[] = [];
+  let sources: ContentSource[] | undefined;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) {
     diagnostics.push(tooLarge(path, bytes));
@@ -54,11 +58,17 @@ export function parseFile(path: string, text: string): FileParse {
       diagnostics.push({ file: path, ...pos, severity: 'error', code: 'yaml-syntax', message: err instanceof Error ? err.message : String(err) });
       continue;
     }
+    if (isContentSourceDoc(raw)) {
+      const r = checkContentSource(raw, createLocator(path, doc, lc));
+      if (r.source) (sources ??= []).push(r.source);
+      diagnostics.push(...r.diagnostics);
+      continue;
+    }
     const result = checkDocument(raw, createLocator(path, doc, lc));
     if (result.object) objects.push(result.object);
     diagnostics.push(...result.diagnostics);
   }
-  return { objects, diagnostics };
+  return { objects, ...(sources ? { sources } : {}), diagnostics };
 }
 
 function yamlError(path: string, lc: LineCounter, e: { message: string; pos: [number, number] }): Diagnostic {

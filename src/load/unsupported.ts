@@ -1,6 +1,7 @@
 // Fields of a profile that gitset does not act on (yet). They validate, and are listed for the
 // profile (loader info diagnostics, `gitset plan`, status) instead of being silently ignored.
-import type { HelmChart, ProfileObject } from '../model/objects.ts';
+import type { HelmChart, PolicyRef, ProfileObject } from '../model/objects.ts';
+import { isActedOn } from './policy-refs.ts';
 
 /** Spec fields gitset acts on; everything else present in a profile's spec is unsupported. */
 const SUPPORTED_SPEC = new Set([
@@ -8,6 +9,7 @@ const SUPPORTED_SPEC = new Set([
   'clusterRefs',
   'setRefs',
   'helmCharts',
+  'policyRefs',
   'syncMode',
   'stopMatchingBehavior',
   'driftExclusions',
@@ -62,6 +64,10 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
   for (const [field, value] of Object.entries(spec)) {
     if (!SUPPORTED_SPEC.has(field) && asksForSomething(value)) out.push(`spec.${field}`);
   }
+  // ConfigMap/Secret entries are applied; Flux sources and Local ones are not (yet).
+  ((spec.policyRefs ?? []) as PolicyRef[]).forEach((ref, i) => {
+    if (!isActedOn(ref)) out.push(`spec.policyRefs[${i}]`);
+  });
   (spec.helmCharts ?? []).forEach((chart: HelmChart, i) => {
     for (const [field, value] of Object.entries(chart)) {
       if (!SUPPORTED_CHART.has(field) && asksForSomething(value)) out.push(`spec.helmCharts[${i}].${field}`);

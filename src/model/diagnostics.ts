@@ -22,6 +22,9 @@ export type DiagnosticCode =
   | 'template'
   /** A helmCharts source that --allowed-chart-repos does not allow. */
   | 'chart-repo-not-allowed'
+  /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
+  | 'dangling-policy-ref'
+  | 'bad-policy-content'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

@@ -140,6 +140,7 @@ export interface ProfileSpec {
   /** Names of ClusterSets (ClusterProfile) or Sets of the same namespace (Profile). */
   setRefs?: string[];
   helmCharts?: HelmChart[];
+  policyRefs?: PolicyRef[];
   syncMode?: SyncMode;
   stopMatchingBehavior?: StopMatchingBehavior;
   tier?: number;
@@ -147,6 +148,39 @@ export interface ProfileSpec {
   [field: string]: unknown;
 }
 export type ProfileObject = Loaded<ProfileKind, ProfileSpec>;
+
+/** One `policyRefs` entry (Sveltos' PolicyRef). */
+export interface PolicyRef {
+  kind: string;
+  name: string;
+  namespace?: string;
+  deploymentType?: 'Remote' | 'Local';
+  path?: string;
+  optional?: boolean;
+}
+
+export type ContentSourceKind = 'ConfigMap' | 'Secret';
+
+/**
+ * A ConfigMap or Secret of the repository that `policyRefs` can name: each data key holds one or
+ * more YAML or JSON manifests. Secret data arrives decoded; it is never logged nor written to status.
+ */
+export interface ContentSource {
+  kind: ContentSourceKind;
+  metadata: { name: string; namespace: string; annotations?: Record<string, string> };
+  /** Decoded text of every data key, keys sorted. */
+  data: Readonly<Record<string, string>>;
+  /** Annotated `projectsveltos.io/template`: each key is rendered per cluster before it is parsed. */
+  templated: boolean;
+  source: SourcePos;
+  /** Position of each data key, for diagnostics about its content. */
+  keySources: Readonly<Record<string, SourcePos>>;
+}
+
+/** `ConfigMap/ns/name`: the key sources are found by. */
+export function contentSourceId(ref: { kind: string; namespace?: string; name: string }): string {
+  return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
 
 export type GitsetObject = SveltosCluster | ClusterSetObject | ProfileObject;
 

@@ -62,6 +62,29 @@ export interface HelmRunner {
   ): Promise<void>;
 }
 
+/** Which object on a cluster: what kubectl is told, never the object's content. */
+export interface KubeObjectIdentity {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** What a withdrawal found: deleted, already gone, or not carrying gitset's mark for the profile (left alone). */
+export type WithdrawResult = 'deleted' | 'absent' | 'not-ours';
+
+/** `policyRefs` objects on a cluster with kubectl (server-side apply under gitset's field manager). */
+export interface KubectlRunner {
+  /** Applies the manifests in order; throws KubectlError when kubectl fails. */
+  apply(target: ClusterTarget, manifests: ReadonlyArray<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+  /** The labels of each object as the cluster has it, undefined for one that does not exist; one result per ref. */
+  labels(target: ClusterTarget, refs: readonly KubeObjectIdentity[], signal?: AbortSignal): Promise<Array<Readonly<Record<string, string>> | undefined>>;
+  /** Creates the namespaces that do not exist yet (never changes an existing one), as Sveltos does before applying. */
+  ensureNamespaces(target: ClusterTarget, names: readonly string[], signal?: AbortSignal): Promise<void>;
+  /** Deletes each object only when it carries gitset's mark with this profile label; one result per ref. */
+  delete(target: ClusterTarget, refs: readonly KubeObjectIdentity[], profileLabel: string, signal?: AbortSignal): Promise<WithdrawResult[]>;
+}
+
 /** How status files are read, rendered and summarised (src/status/, pure). */
 export interface StatusCodec {
   read(files: ReadonlyArray<{ path: string; text: string }>): PreviousStatus;

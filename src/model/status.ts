@@ -118,9 +118,29 @@ export interface ReleaseStatus {
 
 export type ReleaseHealth = 'Healthy' | 'Progressing' | 'Degraded' | 'Unknown';
 
+export type PolicyState = 'Applied' | 'Failed' | 'Pending' | 'Conflict' | 'DryRun';
+
+/** gitset: one object of a profile's `policyRefs` on one cluster. Never holds the object's content. */
+export interface PolicyStatus {
+  apiVersion: string;
+  kind: string;
+  /** Absent for cluster-scoped objects. */
+  namespace?: string;
+  name: string;
+  /** Hash of the object as last applied (what `gitset.dev/hash` holds on the cluster). */
+  hash?: string;
+  state: PolicyState;
+  /** `ConfigMap/ns/name` the object comes from. */
+  source?: string;
+  lastAppliedTime?: string;
+  error?: string;
+}
+
 export interface ProfileClusterStatus {
   cluster: ClusterKey;
   releases: ReleaseStatus[];
+  /** gitset: what `policyRefs` applied there. */
+  policies?: PolicyStatus[];
 }
 
 export interface ProfileStatus {

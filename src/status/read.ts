@@ -17,6 +17,7 @@ import type {
 import { parseStatusYaml } from './status-reader.ts';
 import { isObject, list, str, type Json } from './tolerant.ts';
 import { readSetPolicyStatus } from './read-failovers.ts';
+import { withReadPolicies } from './read-policies.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
 
 export interface StatusFile {
@@ -142,7 +143,7 @@ const STATES: readonly ReleaseState[] = ['Deployed', 'Failed', 'Pending', 'Unins
 function readProfileStatus(s: Json): ProfileStatus {
   const out: ProfileStatus = { matchingClusters: refs(s.matchingClusters) };
   const clusters = list(s.clusters).flatMap((c): ProfileClusterStatus[] =>
-    isObject(c) && typeof c.cluster === 'string' ? [{ cluster: c.cluster, releases: list(c.releases).flatMap(readRelease) }] : [],
+    isObject(c) && typeof c.cluster === 'string' ? [withReadPolicies({ cluster: c.cluster, releases: list(c.releases).flatMap(readRelease) }, c.policies)] : [],
   );
   if (clusters.length > 0) out.clusters = clusters;
   for (const field of ['conflicts', 'unsupported', 'errors'] as const) {

@@ -53,13 +53,13 @@ describe('gitset plan', () => {
   test('--format markdown is a PR comment: sets table, actions table, unsupported fields per profile', async () => {
     const dir = copyExample();
     const p = join(dir, 'profiles', 'hello.yaml');
-    writeFileSync(p, `${readFileSync(p, 'utf8')}  policyRefs:\n  - kind: ConfigMap\n    name: x\n    namespace: default\n`);
+    writeFileSync(p, `${readFileSync(p, 'utf8')}  policyRefs:\n  - kind: GitRepository\n    name: x\n    namespace: default\n`);
     const r = await run(['plan', dir, '--format', 'markdown']);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /^### gitset plan\n\n\*\*1 install, 0 upgrades, 0 uninstalls\*\*/);
     assert.match(r.out, /\| Set \| Max \| Selected \| Matching \| Not selected \|/);
     assert.match(r.out, /\| \*\*install\*\* \| civo\/cluster2 \| canary\/hello-canary \|/);
-    assert.match(r.out, /- `ClusterProfile\/hello`\n  - not supported \(validated, not acted on\): `spec\.policyRefs`/);
+    assert.match(r.out, /- `ClusterProfile\/hello`\n  - not supported \(validated, not acted on\): `spec\.policyRefs\[0\]`/);
   });
 
   test('committed health counts: a selected cluster that is down fails over, and its uninstall waits', async () => {

@@ -61,7 +61,7 @@ spec: {clusterSelector: {matchLabels: {env: prod}}, maxReplicas: 1}
 
   test('unknown kinds are info and ignored; a Profile of another API group is not ours', () => {
     const repo = load({
-      'x.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: example.com/v1\nkind: Profile\nmetadata: {name: Not_Ours}\n---\n- a list\n---\n',
+      'x.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: x}\n---\napiVersion: example.com/v1\nkind: Profile\nmetadata: {name: Not_Ours}\n---\n- a list\n---\n',
     });
     assert.deepEqual(repo.diagnostics.map(where), ['x.yaml:2:1 info unknown-kind', 'x.yaml:6:1 info unknown-kind', 'x.yaml:9:1 info unknown-kind']);
     assert.equal(repo.profiles.length, 0);
@@ -183,7 +183,7 @@ describe('unsupportedFields', () => {
     const fields = unsupportedFields({
       spec: {
         clusterSelector: { matchLabels: { env: 'prod' } },
-        policyRefs: [{ kind: 'ConfigMap', name: 'x' }],
+        policyRefs: [{ kind: 'ConfigMap', name: 'x' }, { kind: 'GitRepository', name: 'flux' }, { kind: 'ConfigMap', name: 'y', deploymentType: 'Local' }],
         reloader: false,
         dependsOn: [],
         syncMode: 'ContinuousWithDriftDetection',
@@ -192,7 +192,7 @@ describe('unsupportedFields', () => {
         ],
       },
     });
-    assert.deepEqual(fields, ['spec.policyRefs', 'spec.helmCharts[0].valuesFrom', 'spec.helmCharts[0].options.runTests']);
+    assert.deepEqual(fields, ['spec.policyRefs[1]', 'spec.policyRefs[2]', 'spec.helmCharts[0].valuesFrom', 'spec.helmCharts[0].options.runTests']);
   });
 });
 

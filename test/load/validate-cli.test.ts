@@ -60,8 +60,8 @@ describe('gitset validate', () => {
     assert.equal(r.code, 0);
     assert.match(r.out, /sets\.yaml:5:1 warning ClusterSet\/no-cap: spec\.maxReplicas is absent/);
     assert.match(r.out, /sets\.yaml:14:1 warning ClusterSet\/matches-nothing: .*matches no cluster/);
-    assert.match(r.out, /sets\.yaml:18:1 info kind ConfigMap \(v1\) is not one gitset reads/);
-    assert.match(r.out, /profile\.yml:9:3 info .*spec\.policyRefs is not supported/);
+    assert.match(r.out, /sets\.yaml:18:1 info kind Service \(v1\) is not one gitset reads/);
+    assert.match(r.out, /profile\.yml:10:5 info .*spec\.policyRefs\[0\] is not supported/);
     assert.match(r.out, /^valid: 0 errors, 2 warnings, 2 info/m);
     const quiet = await validate(['warnings-only', '--quiet']);
     assert.equal(quiet.code, 0);

@@ -1,0 +1,172 @@
+// Decides the kubectl work of `policyRefs` for one cycle: per (cluster, profile), the objects to
+// apply (hash differs from what status recorded) and to withdraw (the cluster stopped matching
+// under WithdrawPolicies, the profile or the entry went, the object left its ConfigMap), with two
+// profiles claiming one object resolved by tier as for releases. Pure. The executor checks
+// gitset's mark on the cluster before any delete: a status record alone never deletes.
+import { contentSourceId, type ClusterKey, type ContentSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import type { PolicyStatus, ProfileStatus } from '../model/status.ts';
+import { DEFAULT_TIER } from './desired.ts';
+import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
+
+export interface PolicyPlanInput {
+  /** Profiles of the revision in force with the clusters each matches now. */
+  profiles: ReadonlyArray<{ id: string; profile: ProfileObject; matched: readonly ClusterKey[] }>;
+  /** Each profile's previous status (deleted profiles included), by id. */
+  previous: ReadonlyMap<string, { status: ProfileStatus }>;
+  clusters: ReadonlyMap<ClusterKey, SveltosCluster>;
+  sources: readonly ContentSource[];
+  /** Whether work can run on a cluster now (it answers and is not paused). */
+  workable(cluster: ClusterKey): boolean;
+}
+
+export interface PolicyWork {
+  cluster: ClusterKey;
+  profile: string;
+  /** In order: Namespaces and CRDs, then the rest. */
+  apply: DesiredPolicyObject[];
+  /** In order: the rest, then CRDs and Namespaces. */
+  withdraw: PolicyObjectRef[];
+  /** Namespaces the applied objects live in that none of them declares: created when missing, never marked. */
+  namespaces: string[];
+}
+
+export interface PolicyPlan {
+  work: PolicyWork[];
+  /** Planned records per profile and cluster, before kubectl runs. */
+  records: Map<string, Map<ClusterKey, PolicyStatus[]>>;
+  /** Render/parse errors per profile, for its status. */
+  errors: Map<string, string[]>;
+}
+
+interface Claim {
+  profile: string;
+  tier: number;
+  object: DesiredPolicyObject;
+}
+
+/** Every object each profile wants on each matched cluster, by `cluster key`; render errors by profile. */
+function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]> } {
+  const sources = new Map(input.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
+  const claims = new Map<string, Claim[]>();
+  const errors = new Map<string, string[]>();
+  for (const { id, profile, matched } of input.profiles) {
+    for (const cluster of matched) {
+      const c = input.clusters.get(cluster);
+      if (!c) continue;
+      const d = desiredPolicyObjects(id, profile, c, sources);
+      if (d.errors.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...d.errors.map((e) => `${cluster}: ${e}`)]);
+      for (const object of d.objects) {
+        const k = `${cluster} ${object.key}`;
+        claims.set(k, [...(claims.get(k) ?? []), { profile: id, tier: profile.spec.tier ?? DEFAULT_TIER, object }]);
+      }
+    }
+  }
+  return { claims, errors };
+}
+
+export function planPolicies(input: PolicyPlanInput): PolicyPlan {
+  const { claims, errors } = collectClaims(input);
+  const winners = new Map<string, string>(); // `cluster key` → profile
+  const records = new Map<string, Map<ClusterKey, PolicyStatus[]>>();
+  const work = new Map<string, PolicyWork>();
+  const record = (profile: string, cluster: ClusterKey, r: PolicyStatus): void => {
+    const byCluster = records.get(profile) ?? new Map<ClusterKey, PolicyStatus[]>();
+    records.set(profile, byCluster);
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), r]);
+  };
+  const workOf = (cluster: ClusterKey, profile: string): PolicyWork => {
+    const k = `${cluster} ${profile}`;
+    let w = work.get(k);
+    if (!w) work.set(k, (w = { cluster, profile, apply: [], withdraw: [], namespaces: [] }));
+    return w;
+  };
+  const profiles = new Map(input.profiles.map((p) => [p.id, p]));
+
+  for (const [k, list] of claims) {
+    const cluster = k.slice(0, k.indexOf(' '));
+    const winner = pickWinner(list, (p, key) => recordOf(input.previous.get(p)?.status, cluster, key)?.state === 'Applied');
+    winners.set(k, winner.profile);
+    for (const c of list) {
+      const prev = recordOf(input.previous.get(c.profile)?.status, cluster, c.object.key);
+      if (c !== winner) {
+        record(c.profile, cluster, { ...refOf(c.object), state: 'Conflict', source: c.object.source, error: `claimed by ${winner.profile} (tier ${winner.tier}, this profile's tier ${c.tier}): the lower tier wins` });
+        continue;
+      }
+      const syncMode = profiles.get(c.profile)?.profile.spec.syncMode;
+      if (syncMode === 'DryRun') {
+        // Computed and recorded, never run: what Continuous would apply shows as DryRun.
+        const wouldApply = !(prev?.state === 'Applied' && prev.hash === c.object.hash);
+        record(c.profile, cluster, wouldApply ? { ...refOf(c.object), state: 'DryRun', source: c.object.source, hash: c.object.hash } : prev!);
+        continue;
+      }
+      const oneTime = syncMode === 'OneTime';
+      const inSync = prev?.state === 'Applied' && (prev.hash === c.object.hash || oneTime);
+      if (inSync || !input.workable(cluster)) {
+        record(c.profile, cluster, prev ?? { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
+        continue;
+      }
+      workOf(cluster, c.profile).apply.push(c.object);
+      record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
+    }
+  }
+  planWithdrawals(input, profiles, winners, record, workOf);
+  for (const w of work.values()) {
+    w.apply = [...w.apply.filter(isFirstPhase), ...w.apply.filter((o) => !isFirstPhase(o))];
+    w.withdraw = [...w.withdraw.filter((o) => !isFirstPhase(o)), ...w.withdraw.filter(isFirstPhase)];
+    const declared = new Set(w.apply.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.name));
+    w.namespaces = [...new Set(w.apply.flatMap((o) => (o.namespace && !declared.has(o.namespace) ? [o.namespace] : [])))].sort();
+  }
+  return { work: [...work.values()].sort((a, b) => (a.cluster + a.profile < b.cluster + b.profile ? -1 : 1)), records, errors };
+}
+
+/** Records no longer wanted: withdrawn, left (LeavePolicies), handed to a winner, or kept until the cluster answers. */
+function planWithdrawals(
+  input: PolicyPlanInput,
+  profiles: ReadonlyMap<string, PolicyPlanInput['profiles'][number]>,
+  winners: ReadonlyMap<string, string>,
+  record: (profile: string, cluster: ClusterKey, r: PolicyStatus) => void,
+  workOf: (cluster: ClusterKey, profile: string) => PolicyWork,
+): void {
+  for (const [profile, { status }] of input.previous) {
+    const current = profiles.get(profile);
+    for (const pc of status.clusters ?? []) {
+      for (const r of pc.policies ?? []) {
+        const k = `${pc.cluster} ${policyObjectKey(r)}`;
+        const winner = winners.get(k);
+        if (winner === profile) continue; // still wanted: recorded above
+        if (r.state === 'Conflict' || r.state === 'Pending' || r.state === 'DryRun') continue; // never applied by this profile
+        if (winner !== undefined) continue; // another profile owns it now and applies it over
+        const matched = current?.matched.includes(pc.cluster) ?? false;
+        if (!matched && current?.profile.spec.stopMatchingBehavior === 'LeavePolicies') continue;
+        if (current?.profile.spec.syncMode === 'DryRun') {
+          record(profile, pc.cluster, r); // a dry run withdraws nothing either
+          continue;
+        }
+        if (!input.workable(pc.cluster)) {
+          record(profile, pc.cluster, r); // withdrawn once the cluster answers, never forgotten
+          continue;
+        }
+        workOf(pc.cluster, profile).withdraw.push(refOf(r));
+        record(profile, pc.cluster, r);
+      }
+    }
+  }
+}
+
+/** The lower tier wins; on a tie the profile that has it applied keeps it, else the first by id. */
+function pickWinner(list: readonly Claim[], holds: (profile: string, key: string) => boolean): Claim {
+  return [...list].sort(
+    (a, b) =>
+      a.tier - b.tier ||
+      Number(holds(b.profile, b.object.key)) - Number(holds(a.profile, a.object.key)) ||
+      (a.profile < b.profile ? -1 : a.profile > b.profile ? 1 : 0),
+  )[0]!;
+}
+
+function recordOf(status: ProfileStatus | undefined, cluster: ClusterKey, key: string): PolicyStatus | undefined {
+  return status?.clusters?.find((c) => c.cluster === cluster)?.policies?.find((p) => policyObjectKey(p) === key);
+}
+
+function refOf(o: PolicyObjectRef): PolicyObjectRef {
+  return { apiVersion: o.apiVersion, kind: o.kind, ...(o.namespace !== undefined ? { namespace: o.namespace } : {}), name: o.name };
+}

@@ -1,0 +1,105 @@
+// What one profile's `policyRefs` want on one cluster: the manifests of the ConfigMaps/Secrets it
+// names (rendered for the cluster when annotated as templates), each with gitset's mark and the
+// hash of its content, Namespaces and CRDs first. Pure; never quotes a Secret's content.
+import { createHash } from 'node:crypto';
+import { contentSourceId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
+import { parseManifestText } from '../load/content-sources.ts';
+import { isActedOn, isTemplatedRef, policyRefNamespace } from '../load/policy-refs.ts';
+import { HASH_LABEL, hashLabelValue, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROFILE_LABEL, profileLabelValue } from '../observe/ownership.ts';
+import { canonicalJson } from './hash.ts';
+import { compileTemplate, type TemplateCluster } from './template.ts';
+
+/** Identity of an object on a cluster. */
+export interface PolicyObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface DesiredPolicyObject extends PolicyObjectRef {
+  /** `group/Kind/namespace/name`: equal keys, same object. */
+  key: string;
+  /** `ConfigMap/ns/name` it comes from. */
+  source: string;
+  /** `sha256:<hex>` of the manifest as written (before gitset's labels). */
+  hash: string;
+  /** The manifest to apply, gitset's labels added. */
+  manifest: Record<string, unknown>;
+}
+
+export interface DesiredPolicies {
+  objects: DesiredPolicyObject[];
+  /** Render or parse errors, one per data key, safe for status (no content). */
+  errors: string[];
+}
+
+export function policyObjectKey(o: PolicyObjectRef): string {
+  const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.lastIndexOf('/')) : '';
+  return `${group}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
+}
+
+export function desiredPolicyObjects(
+  profileId: string,
+  profile: Pick<ProfileObject, 'metadata' | 'spec'>,
+  cluster: TemplateCluster,
+  sources: ReadonlyMap<string, ContentSource>,
+): DesiredPolicies {
+  const objects: DesiredPolicyObject[] = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  // Within a profile, the entry of lower tier wins an object two entries define (Sveltos' PolicyRef.tier).
+  const refs = [...((profile.spec.policyRefs ?? []) as Array<PolicyRef & { tier?: number }>)].sort((a, b) => (a.tier ?? 100) - (b.tier ?? 100));
+  for (const entry of refs) {
+    if (!isActedOn(entry)) continue;
+    let ref: PolicyRef;
+    try {
+      ref = isTemplatedRef(entry) ? { ...entry, name: compileTemplate(entry.name).render(cluster), ...(entry.namespace ? { namespace: compileTemplate(entry.namespace).render(cluster) } : {}) } : entry;
+    } catch (err) {
+      errors.push(`policyRefs ${entry.kind} ${entry.name}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    const id = contentSourceId({ kind: ref.kind, namespace: policyRefNamespace(ref, profile, cluster), name: ref.name });
+    const source = sources.get(id);
+    if (!source) {
+      if (ref.optional !== true) errors.push(`${id} is not in the repository`);
+      continue;
+    }
+    for (const [key, text] of Object.entries(source.data)) {
+      let manifests: Array<Record<string, unknown>>;
+      try {
+        manifests = parseManifestText(source.templated ? compileTemplate(text).render(cluster) : text);
+      } catch (err) {
+        // A template error quotes the action; a Secret's content stays out of status.
+        const why = source.kind === 'Secret' ? 'cannot be rendered or parsed' : err instanceof Error ? err.message : String(err);
+        errors.push(`${id} key ${JSON.stringify(key)}: ${why}`);
+        continue;
+      }
+      for (const m of manifests) {
+        const o = marked(m, profileId, id);
+        if (seen.has(o.key)) continue; // the first definition counts, as kubectl apply would overwrite it
+        seen.add(o.key);
+        objects.push(o);
+      }
+    }
+  }
+  return { objects: [...objects.filter(isFirstPhase), ...objects.filter((o) => !isFirstPhase(o))], errors };
+}
+
+/** Namespaces and CRDs: applied before, and withdrawn after, everything else. */
+export function isFirstPhase(o: PolicyObjectRef): boolean {
+  return (o.kind === 'Namespace' && o.apiVersion === 'v1') || (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
+}
+
+function marked(m: Record<string, unknown>, profileId: string, source: string): DesiredPolicyObject {
+  const meta = m.metadata as Record<string, unknown>;
+  const hash = `sha256:${createHash('sha256').update(canonicalJson(m)).digest('hex')}`;
+  const labels = { ...((meta.labels ?? {}) as Record<string, string>), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PROFILE_LABEL]: profileLabelValue(profileId), [HASH_LABEL]: hashLabelValue(hash) };
+  const ref: PolicyObjectRef = {
+    apiVersion: m.apiVersion as string,
+    kind: m.kind as string,
+    ...(typeof meta.namespace === 'string' && meta.namespace !== '' ? { namespace: meta.namespace } : {}),
+    name: meta.name as string,
+  };
+  return { ...ref, key: policyObjectKey(ref), source, hash, manifest: { ...m, metadata: { ...meta, labels } } };
+}
