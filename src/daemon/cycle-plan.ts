@@ -81,9 +81,10 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
   cutShortUnanswering(work, probes, planned.snapshot);
   // A cluster that failed this round's probe gets no new call; the next round plans it again.
   if (step.startWork) work.schedule(planned.actions.filter((a) => probes.get(a.cluster)?.ok !== false), repo.clusters);
-  observeChanges(prev, planned.snapshot, { logger: log, metrics: deps.metrics });
   const failures = taken.finished.filter((o) => !o.ok).map((o) => `${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.ok ? '' : o.error}`);
   let next = recordResults(planned, taken.finished, now());
+  // After recording: folding in helm's outcomes is what settles a failover.
+  observeChanges(prev, next, { logger: log, metrics: deps.metrics });
   let graft: Planned['graft'];
   if (deps.kubectl) {
     // kubectl applies are short and bounded (--helm-timeout), but unlike helm they run in the cycle.

@@ -19,6 +19,7 @@ import type { CycleReport, Reconciler, RunCycle } from './daemon.ts';
 import { createHelmWork, type HelmWork } from './execute.ts';
 import { createCommitter, createGitLane, createPuller, type Committer, type GitLane, type Puller } from './git-work.ts';
 import type { DaemonMetrics } from './metrics.ts';
+import { observeChanges } from './observe.ts';
 import type { ObserveSettings } from './observe-fleet.ts';
 import { loadManifests, needsGit, type Revisions } from './revision.ts';
 import { renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
@@ -261,6 +262,7 @@ async function settle(run: Run): Promise<CycleReport> {
   if (taken.finished.length > 0) run.log.info({ recorded: taken.finished.length }, 'recording the helm calls that ended');
   const recorded = recordResults(last.planned, [...last.recorded, ...taken.finished], run.now());
   const next = last.graft ? last.graft(recorded) : recorded;
+  if (memory.previous) observeChanges(memory.previous, next, { logger: run.log, metrics: run.deps.metrics });
   memory.last = { ...last, recorded: [...last.recorded, ...taken.finished] };
   const committed = await commit(run, next, memory.puller.last?.revision ?? '', { wait: true });
   memory.previous = next;

@@ -1,6 +1,7 @@
 // Logs and counts what changed between two statuses: clusters becoming ready or not, and sets
-// changing their selection (a failover is one). Every line names the object it concerns.
+// changing their selection (a failover is one), and failovers done. Every line names the object it concerns.
 import type { Logger } from 'pino';
+import type { FailoverRecord } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import { refKey, type PreviousStatus, type StatusSnapshot } from '../status/snapshot.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -19,6 +20,7 @@ export function observeChanges(previous: PreviousStatus, next: StatusSnapshot, o
   out.metrics.knownClusters.set(next.clusters.size);
 
   for (const [id, entry] of next.sets) {
+    logFailoversDone(id, previous.sets.get(id)?.status.failovers ?? [], entry.status.failovers ?? [], out.logger);
     const before = (previous.sets.get(id)?.status.selectedClusterRefs ?? []).map(refKey);
     const after = entry.status.selectedClusterRefs.map(refKey);
     const added = after.filter((k) => !before.includes(k));
@@ -26,5 +28,15 @@ export function observeChanges(previous: PreviousStatus, next: StatusSnapshot, o
     if (added.length === 0 && dropped.length === 0) continue;
     if (previous.sets.has(id)) out.metrics.selectionChanges.inc({ set: id });
     out.logger.info({ set: id, selected: after, added, dropped, message: entry.status.message }, 'set selection changed');
+  }
+}
+
+/** A failover is done when its replacement is deployed and healthy: said once, with its total time. */
+function logFailoversDone(set: string, before: readonly FailoverRecord[], after: readonly FailoverRecord[], logger: Logger): void {
+  for (const f of after) {
+    if (f.deployed === undefined) continue;
+    const was = before.find((b) => b.from === f.from && b.to === f.to && b.selected === f.selected);
+    if (was?.deployed !== undefined) continue;
+    logger.info({ set, from: f.from, to: f.to, deployed: f.deployed, totalSeconds: f.totalSeconds }, 'failover done: the replacement is deployed and healthy');
   }
 }

@@ -50,6 +50,10 @@ test('chaos: failover while helm, Git and two clusters hang; SIGTERM kills the h
   await waitFor('the failover is decided and logged while Git hangs', async () =>
     gitset.logged('set selection changed', (l) => l.set === 'ClusterSet/prod' && JSON.stringify(l.selected) === '["civo/cluster2"]'), 60_000);
   await waitFor('kyverno deployed on the spare while Git and the stuck helm call hang', () => deployedOn('civo/cluster2'), 60_000);
+  // Deployed counts once the replacement is seen healthy (a look in a later cycle), still with Git hung.
+  await waitFor('the failover done while Git hangs', async () => gitset.logged('failover done: the replacement is deployed and healthy', (l) => l.to === 'civo/cluster2'), 60_000);
+  // Deployed counts once the replacement is seen healthy (a look in a later cycle), still with Git hung.
+  await waitFor('the failover done while Git hangs', async () => gitset.logged('failover done: the replacement is deployed and healthy', (l) => l.to === 'civo/cluster2'), 60_000);
   const failoverMs = Date.now() - hungAt;
   assert.equal(alive(stuckPid), true, 'the unrelated helm call still runs: the failover did not wait for it');
   assert.ok(!(await sandbox.gitLog()).some((c) => c.subject.includes('civo/cluster2')), 'nothing reached Git while it hung');
@@ -65,7 +69,7 @@ test('chaos: failover while helm, Git and two clusters hang; SIGTERM kills the h
   const record = set.status.failovers[0];
   assert.equal(record.from, 'civo/cluster1');
   assert.ok(Date.parse(record.selected) < releasedAt.getTime(), `selected at the probe's time, not the commit's: ${JSON.stringify(record)}`);
-  assert.ok(Date.parse(record.deployed) < releasedAt.getTime(), `deployed when helm finished, not when Git answered: ${JSON.stringify(record)}`);
+  assert.ok(Date.parse(record.deployed) < releasedAt.getTime(), `deployed when seen healthy, not when Git answered: ${JSON.stringify(record)}`);
   assert.ok((await sandbox.gitLog()).some((c) => `${c.subject}\n${c.body}`.includes('ClusterSet/prod failed over civo/cluster1 → civo/cluster2')));
   // No helm call ever went to the hung cluster or the black hole.
   assert.equal(gitset.logged('helm install', (l) => l.cluster === 'civo/cluster3' || l.cluster === 'civo/blackhole'), false);
