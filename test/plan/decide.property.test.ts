@@ -52,7 +52,8 @@ test('a fresh install taken by the shortcut is what decideInstall decides', () =
       assert.deepEqual(full.action, installAction(x.profile, x.cluster, d));
       assert.deepEqual(full.record, d.pendingInstall);
     }),
-    { numRuns: 400 },
+    { numRuns: 1000 },
   );
+  // About one case in twelve is a fresh install (83 expected): far from 20 whatever the seed.
   assert.ok(shortcuts > 20, `the shortcut was taken ${shortcuts} times`);
 });
