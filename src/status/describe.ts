@@ -131,7 +131,8 @@ function releaseChanges(prev: StatusSnapshot, next: StatusSnapshot): string[] {
     const p = a?.record;
     switch (r.state) {
       case 'Deployed':
-        if (r.evidence !== undefined && (p?.evidence !== r.evidence || p.revision !== r.revision)) out.push(`${on}: ${r.evidence}`);
+        // A repair is said when it lands, also after a commit that showed its helm call running.
+        if (r.evidence !== undefined && (p?.evidence !== r.evidence || p.revision !== r.revision || p.state !== 'Deployed')) out.push(`${on}: ${r.evidence}`);
         else if (!p || p.hash !== r.hash || p.revision !== r.revision) {
           out.push(p?.hash !== undefined ? `upgraded ${name} on ${on} to ${r.chartVersion}` : `deployed ${name} on ${on}`);
         }

@@ -123,6 +123,18 @@ describe('status files', () => {
     assert.ok(describeChanges(once, down).changes.some((c) => /civo\/cluster1/.test(c) && /not ready/.test(c)));
   });
 
+  test('a repair is said when it lands, also after a commit that showed its helm call running', () => {
+    const evidence = 'release kyverno/kyverno-latest missing on the cluster, reinstalled';
+    const running = copyOf(s1);
+    const entry = running.profiles.get('ClusterProfile/kyverno')!;
+    const deployed = entry.status.clusters![0]!.releases[0]!;
+    const withRecord = (r: typeof deployed) => ({ ...entry, status: { ...entry.status, clusters: [{ ...entry.status.clusters![0]!, releases: [r] }] } });
+    running.profiles.set('ClusterProfile/kyverno', withRecord({ ...deployed, state: 'Pending', reason: 'helm install running since 2026-01-01T00:00:00.000Z', evidence }));
+    const landed = copyOf(running);
+    landed.profiles.set('ClusterProfile/kyverno', withRecord({ ...deployed, evidence }));
+    assert.deepEqual(describeChanges(running, landed).changes, [`civo/cluster1: ${evidence}`]);
+  });
+
   test('describeChanges for a first cycle lists selections and deployments', () => {
     const d = describeChanges(emptySnapshot(), s1);
     assert.ok(d.changes.includes('ClusterSet/prod selected civo/cluster1'));
