@@ -5,6 +5,9 @@ import type { ProbeResult } from '../../src/model/ports.ts';
 import type { ReleaseStatus } from '../../src/model/status.ts';
 import { computeCycle, prepareRevision, recordResults, type ActionOutcome, type CycleResult, type RepositoryObjects, type Revision } from '../../src/plan/cycle.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
+import type { ObservedRelease } from '../../src/observe/inventory.ts';
+import { hashLabelValue, profileLabelValue } from '../../src/observe/ownership.ts';
+import type { PlannedAction } from '../../src/plan/decide.ts';
 
 export const T0 = new Date('2026-03-13T10:00:00Z');
 export const later = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -78,4 +81,26 @@ export function record(s: StatusSnapshot, profile: string, cluster: ClusterKey, 
 
 export function summary(cycle: CycleResult): string[] {
   return cycle.actions.map((a) => `${a.action} ${a.release.releaseName} on ${a.cluster} for ${a.profile}`);
+}
+
+/** helm's release records on each cluster, as the inventory lists them: `namespace/name` → record. */
+export type World = Map<ClusterKey, Map<string, ObservedRelease>>;
+
+/** Does what helm would to `w` for each action (a marked record, its revision bumped; an uninstall drops it), all succeeding. */
+export function helmInWorld(w: World, actions: readonly PlannedAction[]): ActionOutcome[] {
+  return actions.map((action) => {
+    const key = `${action.release.releaseNamespace}/${action.release.releaseName}`;
+    const on = w.get(action.cluster)!;
+    if (action.action === 'uninstall') {
+      on.delete(key);
+      return { action, ok: true };
+    }
+    const revision = (on.get(key)?.revision ?? 0) + 1;
+    on.set(key, {
+      releaseNamespace: action.release.releaseNamespace, releaseName: action.release.releaseName, revision, status: 'deployed',
+      secretName: `sh.helm.release.v1.${action.release.releaseName}.v${revision}`, marked: true,
+      profileLabel: profileLabelValue(action.profile), hashLabel: hashLabelValue(action.hash),
+    });
+    return { action, ok: true, result: { revision, status: 'deployed' } };
+  });
 }

@@ -8,12 +8,11 @@ import type { ClusterKey } from '../../src/model/objects.ts';
 import type { ClusterObservation } from '../../src/observe/fleet.ts';
 import type { ObservedRelease } from '../../src/observe/inventory.ts';
 import type { ReleaseLook } from '../../src/observe/look.ts';
-import { hashLabelValue, profileLabelValue } from '../../src/observe/ownership.ts';
-import { APPLIED_HEALTH_MESSAGE, computeCycle, recordResults, type ActionOutcome, type RepositoryObjects } from '../../src/plan/cycle.ts';
+import { APPLIED_HEALTH_MESSAGE, computeCycle, recordResults, type RepositoryObjects } from '../../src/plan/cycle.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
 import { planReport } from '../../src/plan/report.ts';
-import { later, probes, record, revisionOf, step, summary } from './cycle-helpers.ts';
+import { later, probes, record, revisionOf, step, summary, helmInWorld, type World } from './cycle-helpers.ts';
 
 /** A snapshot as the next cycle reads it back (what `gitset plan` compares against). */
 const readBack = (s: StatusSnapshot) => ({ clusters: s.clusters, sets: s.sets, profiles: s.profiles });
@@ -27,7 +26,6 @@ const repo: RepositoryObjects = {
   profiles: [clusterProfile('kyverno', { setRefs: ['prod'], helmCharts: [chart('hello')] })],
 };
 
-type World = Map<ClusterKey, Map<string, ObservedRelease>>;
 
 /**
  * One observing daemon cycle at `now`: clusters in `down` fail their probe (three rounds, so they
@@ -48,18 +46,7 @@ function cycle(previous: StatusSnapshot, w: World, now: Date, opts: { down?: Clu
     prev = { ...prev, clusters: planned.snapshot.clusters };
     planned = computeCycle({ revision, previous: prev, probes: probes(repo, down), now, observed });
   }
-  const outcomes: ActionOutcome[] = planned.actions.map((action) => {
-    const key = `${action.release.releaseNamespace}/${action.release.releaseName}`;
-    const on = w.get(action.cluster)!;
-    if (action.action === 'uninstall') return on.delete(key), { action, ok: true };
-    const revision = (on.get(key)?.revision ?? 0) + 1;
-    on.set(key, {
-      releaseNamespace: action.release.releaseNamespace, releaseName: action.release.releaseName, revision, status: 'deployed',
-      secretName: `sh.helm.release.v1.${action.release.releaseName}.v${revision}`, marked: true,
-      profileLabel: profileLabelValue(action.profile), hashLabel: hashLabelValue(action.hash),
-    });
-    return { action, ok: true, result: { revision, status: 'deployed' } };
-  });
+  const outcomes = helmInWorld(w, planned.actions);
   return { planned, after: recordResults(planned, outcomes, now) };
 }
 

@@ -6,13 +6,11 @@ import type { ClusterKey } from '../../src/model/objects.ts';
 import type { ClusterObservation } from '../../src/observe/fleet.ts';
 import type { ObservedRelease } from '../../src/observe/inventory.ts';
 import type { ReleaseLook } from '../../src/observe/look.ts';
-import { hashLabelValue, profileLabelValue } from '../../src/observe/ownership.ts';
-import { computeCycle, recordResults, type ActionOutcome, type CycleResult, type RepositoryObjects } from '../../src/plan/cycle.ts';
+import { computeCycle, recordResults, type CycleResult, type RepositoryObjects } from '../../src/plan/cycle.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import { chart, cluster, clusterProfile, clusterSet } from '../select/fleet.ts';
-import { later, probes, record, revisionOf, summary } from './cycle-helpers.ts';
+import { later, probes, record, revisionOf, summary, helmInWorld, type World } from './cycle-helpers.ts';
 
-type World = Map<ClusterKey, Map<string, ObservedRelease>>;
 
 const civo = [cluster('civo/cluster1', { env: 'prod' }), cluster('civo/cluster2', { env: 'prod' })];
 const repoWith = (spec: Parameters<typeof clusterProfile>[1], extra: Partial<RepositoryObjects> = {}): RepositoryObjects => ({
@@ -36,21 +34,7 @@ function observedStep(repo: RepositoryObjects, previous: StatusSnapshot, w: Worl
   const observed = new Map<ClusterKey, ClusterObservation>();
   for (const [c, releases] of w) if (!opts.unread?.includes(c)) observed.set(c, { releases: new Map(releases), looks: opts.looks?.get(c) ?? new Map() });
   const cycle = computeCycle({ revision: revisionOf(repo), previous, probes: probes(repo), now, observed });
-  const outcomes: ActionOutcome[] = cycle.actions.map((action) => {
-    const key = `${action.release.releaseNamespace}/${action.release.releaseName}`;
-    const on = w.get(action.cluster)!;
-    if (action.action === 'uninstall') {
-      on.delete(key);
-      return { action, ok: true };
-    }
-    const revision = (on.get(key)?.revision ?? 0) + 1;
-    on.set(key, {
-      releaseNamespace: action.release.releaseNamespace, releaseName: action.release.releaseName, revision, status: 'deployed',
-      secretName: `sh.helm.release.v1.${action.release.releaseName}.v${revision}`, marked: true,
-      profileLabel: profileLabelValue(action.profile), hashLabel: hashLabelValue(action.hash),
-    });
-    return { action, ok: true, result: { revision, status: 'deployed' } };
-  });
+  const outcomes = helmInWorld(w, cycle.actions);
   return { cycle, after: recordResults(cycle, outcomes, now) };
 }
 
