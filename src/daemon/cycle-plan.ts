@@ -1,10 +1,11 @@
-// The middle of a cycle: probe → observe → select and plan (pure, around the helm calls in
-// flight) → hand new helm work to the background → record the calls that ended. Nothing here
-// waits for helm or Git, so a probe round lasts about one probe timeout whatever they do.
+// The middle of a cycle: probe → observe → select and plan (pure, around the helm and kubectl
+// calls in flight) → hand new work to the background → record the calls that ended. Nothing here
+// waits for helm, kubectl or Git, so a probe round lasts about one probe timeout whatever they do.
 import type { Logger } from 'pino';
 import type { ClusterKey } from '../model/objects.ts';
 import type { KubectlRunner, ProbeResult, Prober } from '../model/ports.ts';
-import { reconcilePolicies } from './policies.ts';
+import { planPolicyStep, type PolicyStep } from './policies.ts';
+import type { PolicyLanes } from './policy-work.ts';
 import type { Observations } from '../observe/fleet.ts';
 import { computeCycle, recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
 import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
@@ -21,7 +22,7 @@ export const CUT_SHORT_AFTER_FAILURES = 2;
 
 export interface PlanStepDeps {
   prober: Prober;
-  /** policyRefs: applied with kubectl after planning (daemon/policies.ts); absent, not acted on. */
+  /** policyRefs: applied with kubectl in the background (policy-work.ts); absent, not acted on. */
   kubectl?: KubectlRunner;
   credentialsDir: string;
   helmParallelism: number;
@@ -35,6 +36,8 @@ export interface PlanStepDeps {
 export interface PlanStep {
   deps: PlanStepDeps;
   work: HelmWork;
+  /** policyRefs' kubectl work in the background; absent without kubectl. */
+  policies?: PolicyLanes;
   log: Logger;
   now: () => Date;
   /** When each release was last looked at closely; see observe-fleet. */
@@ -42,8 +45,6 @@ export interface PlanStep {
   revisionStatus: RevisionStatus;
   /** False at shutdown and when a cycle is only recording: nothing new is started. */
   startWork: boolean;
-  /** Aborts kubectl calls (shutdown past its grace period). */
-  signal: AbortSignal;
 }
 
 export interface Planned {
@@ -54,8 +55,8 @@ export interface Planned {
   breaker?: BreakerStatus;
   failures: string[];
   observeRequests: number;
-  /** Puts this cycle's policy records onto a later recording of `planned`. */
-  graft?: (s: StatusSnapshot) => StatusSnapshot;
+  /** Puts this cycle's policy records onto a later recording of `planned`, with kubectl work that ended since. */
+  graft?: PolicyStep['graft'];
 }
 
 export async function planCycle(step: PlanStep, inForce: InForce, prev: PreviousStatus): Promise<Planned> {
@@ -78,7 +79,7 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
     inFlight: taken.keys,
     ...(seen ? { observed: seen.observed } : {}),
   });
-  cutShortUnanswering(work, probes, planned.snapshot);
+  cutShortUnanswering([work, ...(step.policies ? [step.policies] : [])], probes, planned.snapshot);
   // A cluster that failed this round's probe gets no new call; the next round plans it again.
   if (step.startWork) work.schedule(planned.actions.filter((a) => probes.get(a.cluster)?.ok !== false), repo.clusters);
   const failures = taken.finished.filter((o) => !o.ok).map((o) => `${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.ok ? '' : o.error}`);
@@ -86,15 +87,9 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
   // After recording: folding in helm's outcomes is what settles a failover.
   observeChanges(prev, next, { logger: log, metrics: deps.metrics });
   let graft: Planned['graft'];
-  if (deps.kubectl) {
-    // kubectl applies are short and bounded (--helm-timeout), but unlike helm they run in the cycle.
-    const policies = await reconcilePolicies(
-      { kubectl: deps.kubectl, repo, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, signal: step.signal, logger: log, now, execute: step.startWork },
-      next,
-      prev,
-      probes,
-      failures,
-    );
+  if (step.policies) {
+    const policies = planPolicyStep({ repo, snapshot: next, previous: prev, probes, taken: step.policies.take(), now }, failures);
+    if (step.startWork) step.policies.schedule(policies.work, repo.clusters);
     next = policies.snapshot;
     graft = policies.graft;
   }
@@ -110,12 +105,12 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
 }
 
 /** A cluster that stopped answering (failed probes in a row, or not ready) has its running calls cut short. */
-function cutShortUnanswering(work: HelmWork, probes: ReadonlyMap<ClusterKey, ProbeResult>, snapshot: StatusSnapshot): void {
+function cutShortUnanswering(lanes: ReadonlyArray<Pick<HelmWork, 'cutShort'>>, probes: ReadonlyMap<ClusterKey, ProbeResult>, snapshot: StatusSnapshot): void {
   for (const [key, probe] of probes) {
     if (probe.ok) continue;
     const status = snapshot.clusters.get(key)?.status;
     if (!status || (status.ready !== false && (status.connectionFailures ?? 0) < CUT_SHORT_AFTER_FAILURES)) continue;
-    work.cutShort(key, `cut short: ${key} stopped answering probes (${probe.message ?? 'failed'})`);
+    for (const l of lanes) l.cutShort(key, `cut short: ${key} stopped answering probes (${probe.message ?? 'failed'})`);
   }
 }
 

@@ -12,11 +12,14 @@ import { ManifestCache, type ChartRepoAllowList } from '../load/index.ts';
 import type { HelmRunner, KubectlRunner, Prober, StatusCodec } from '../model/ports.ts';
 import { recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
 import type { BreakerOptions, BreakerStatus } from '../select/breaker.ts';
+import type { PolicyOutcome } from '../plan/policy-status.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import { commitMessage, messageOf, reportCycle, withNotes } from './cycle-report.ts';
 import { planCycle, type PlanStep } from './cycle-plan.ts';
 import type { CycleReport, Reconciler, RunCycle } from './daemon.ts';
 import { createHelmWork, type HelmWork } from './execute.ts';
+import type { PolicyStep } from './policies.ts';
+import { createPolicyWork, type PolicyLanes } from './policy-work.ts';
 import { createCommitter, createGitLane, createPuller, type Committer, type GitLane, type Puller } from './git-work.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { observeChanges } from './observe.ts';
@@ -59,6 +62,8 @@ interface Memory {
   lane: GitLane;
   puller: Puller;
   work: HelmWork;
+  /** policyRefs' kubectl work; absent without kubectl. */
+  policies?: PolicyLanes;
   /** Created once the committed status has been read: it describes commits against it. */
   committer?: Committer;
   /** The status the last cycle rendered; the committed one before the first cycle. */
@@ -70,11 +75,9 @@ interface Memory {
   notes: string[];
   lastLook: Map<string, number>;
   /** The last plan and the outcomes recorded with it: what shutdown folds the last calls into. */
-  last?: { planned: CycleResult; recorded: ActionOutcome[]; graft?: (s: StatusSnapshot) => StatusSnapshot };
+  last?: { planned: CycleResult; recorded: ActionOutcome[]; graft?: PolicyStep['graft']; policiesRecorded?: PolicyOutcome[] };
   wake: (reason: TriggerReason) => void;
   accepting: boolean;
-  /** Aborted when the shutdown grace is over: kubectl calls of a cycle still running end. */
-  stop: AbortController;
   /** A load waiting for the Git lane; the cycle after it is woken. */
   loading?: Promise<void>;
 }
@@ -99,10 +102,12 @@ export function createReconciler(deps: CycleDeps): Reconciler {
     lastLook: new Map(),
     wake: () => undefined,
     accepting: true,
-    stop: new AbortController(),
   };
+  if (deps.kubectl) {
+    memory.policies = createPolicyWork({ kubectl: deps.kubectl, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, logger: deps.logger, onFinished: () => memory.wake('helm-done'), now });
+  }
   let count = 0;
-  const busy = (): boolean => memory.work.busy || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
+  const busy = (): boolean => memory.work.busy || (memory.policies?.busy ?? false) || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
   const cycle = async (request: CycleRequest, mode: Mode): Promise<CycleReport> => {
     const started = performance.now();
     const log = deps.logger.child({ cycle: ++count });
@@ -122,9 +127,12 @@ export function createReconciler(deps: CycleDeps): Reconciler {
     cycle: (request) => cycle(request, { wait: false }),
     async complete(request, signal) {
       const first = await cycle(request, { wait: true });
-      const abort = (): void => memory.work.abortAll('aborted');
+      const abort = (): void => {
+        memory.work.abortAll('aborted');
+        memory.policies?.abortAll('aborted');
+      };
       signal?.addEventListener('abort', abort, { once: true });
-      await memory.work.idle();
+      await Promise.all([memory.work.idle(), memory.policies?.idle()]);
       signal?.removeEventListener('abort', abort);
       const recorded = await settleNow();
       return combine(first, recorded);
@@ -147,20 +155,21 @@ export function createReconciler(deps: CycleDeps): Reconciler {
 async function stopWork(memory: Memory, graceMs: number, log: Logger): Promise<void> {
   memory.accepting = false;
   memory.work.close();
+  memory.policies?.close();
   const grace = setTimeout(() => {
-    log.warn({ graceMs }, 'grace period over: aborting running helm calls');
+    log.warn({ graceMs }, 'grace period over: aborting running helm and kubectl calls');
     memory.work.abortAll('aborted at shutdown (--shutdown-grace over)');
-    memory.stop.abort(new Error('shutdown grace period over'));
+    memory.policies?.abortAll('aborted at shutdown (--shutdown-grace over)');
   }, graceMs);
-  await memory.work.idle();
+  await Promise.all([memory.work.idle(), memory.policies?.idle()]);
   clearTimeout(grace);
 }
 
 /** Resolves when no helm call, pull, load or commit runs. */
 async function settledWork(memory: Memory): Promise<void> {
   // Outcomes waiting to be recorded are not waited for here: recording takes a cycle, the daemon's.
-  const busy = (): boolean => memory.work.running || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
-  while (busy()) await Promise.all([memory.work.idle(), memory.committer?.idle(), memory.loading, memory.puller.busy ? memory.puller.start().catch(() => undefined) : undefined]);
+  const busy = (): boolean => memory.work.running || (memory.policies?.running ?? false) || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
+  while (busy()) await Promise.all([memory.work.idle(), memory.policies?.idle(), memory.committer?.idle(), memory.loading, memory.puller.busy ? memory.puller.start().catch(() => undefined) : undefined]);
 }
 
 /** `reconcile --once`, tests and benchmarks: one cycle carried through to its commit. */
@@ -200,7 +209,7 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
   const inForce = memory.revisions.inForce;
   let next: StatusSnapshot | undefined;
   if (inForce) {
-    const step: PlanStep = { deps, work: memory.work, log, now: run.now, lastLook: memory.lastLook, revisionStatus: memory.revisionStatus, startWork: memory.accepting, signal: memory.stop.signal };
+    const step: PlanStep = { deps, work: memory.work, ...(memory.policies ? { policies: memory.policies } : {}), log, now: run.now, lastLook: memory.lastLook, revisionStatus: memory.revisionStatus, startWork: memory.accepting };
     const planned = await planCycle(step, inForce, previous);
     if (planned.breaker) applyBreaker(run, planned.breaker);
     failures.push(...planned.failures);
@@ -254,16 +263,19 @@ async function commit(run: Run, next: StatusSnapshot | undefined, revision: stri
 async function settle(run: Run): Promise<CycleReport> {
   const { memory } = run;
   const taken = memory.work.take();
+  const policies = memory.policies?.take().finished ?? [];
   const last = memory.last;
   if (!last || !memory.committer) return { outcome: 'success', failures: [], committed: false };
   for (const o of taken.finished) {
     if (!o.ok) run.failures.push(`${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.error}`);
   }
-  if (taken.finished.length > 0) run.log.info({ recorded: taken.finished.length }, 'recording the helm calls that ended');
+  for (const o of policies) if (o.error) run.failures.push(`policies of ${o.work.profile} on ${o.work.cluster}: ${o.error}`);
+  if (taken.finished.length + policies.length > 0) run.log.info({ recorded: taken.finished.length + policies.length }, 'recording the helm and kubectl calls that ended');
   const recorded = recordResults(last.planned, [...last.recorded, ...taken.finished], run.now());
-  const next = last.graft ? last.graft(recorded) : recorded;
+  const policiesRecorded = [...(last.policiesRecorded ?? []), ...policies];
+  const next = last.graft ? last.graft(recorded, policiesRecorded) : recorded;
   if (memory.previous) observeChanges(memory.previous, next, { logger: run.log, metrics: run.deps.metrics });
-  memory.last = { ...last, recorded: [...last.recorded, ...taken.finished] };
+  memory.last = { ...last, recorded: [...last.recorded, ...taken.finished], policiesRecorded };
   const committed = await commit(run, next, memory.puller.last?.revision ?? '', { wait: true });
   memory.previous = next;
   return { outcome: memory.errors ? 'invalid-revision' : run.failures.length > 0 ? 'failure' : 'success', failures: [...run.failures], committed };

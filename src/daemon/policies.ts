@@ -1,9 +1,9 @@
-// The `policyRefs` step of a cycle, after helm: plan (pure, plan/policies.ts) → kubectl per
-// cluster (bounded, in order within a cluster) → fold the outcomes into the status. Level-
-// triggered: a record is Applied only once kubectl said so, and a withdrawal stays recorded until
-// the object is gone from the cluster (or found not to be gitset's), so a killed cycle converges.
+// The `policyRefs` step of a cycle, after helm: plan (pure, plan/policies.ts) around the work in
+// flight → hand new work to the background (policy-work.ts) → fold the outcomes that ended into
+// the status. And the kubectl sequence one piece of that work runs. Level-triggered: a record is
+// Applied only once kubectl said so, and a withdrawal stays recorded until the object is gone from
+// the cluster (or found not to be gitset's), so a killed cycle converges.
 import type { Logger } from 'pino';
-import { runPerCluster } from '../helm/pool.ts';
 import type { LoadedRepository } from '../load/index.ts';
 import { clusterKey, objectId, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
 import type { ClusterTarget, KubectlRunner, ProbeResult } from '../model/ports.ts';
@@ -11,30 +11,35 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, profileLabelValue } from '../observ
 import { planPolicies, type PolicyWork } from '../plan/policies.ts';
 import { isFirstPhase, policyObjectKey, type DesiredPolicyObject } from '../plan/policy-objects.ts';
 import { recordPolicyOutcomes, withPolicies, type PolicyOutcome } from '../plan/policy-status.ts';
+import type { PoliciesInFlight } from './policy-work.ts';
 import { kubeconfigPathFor } from '../probe/credentials.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 
-export interface PolicyStepDeps {
-  kubectl: KubectlRunner;
+export interface PolicyStepInput {
   repo: LoadedRepository;
-  credentialsDir: string;
-  parallelism: number;
-  signal: AbortSignal;
-  logger: Logger;
+  /** The snapshot after selection and helm's outcomes: matched clusters per profile. */
+  snapshot: StatusSnapshot;
+  previous: PreviousStatus;
+  probes: ReadonlyMap<ClusterKey, ProbeResult>;
+  /** What the background kubectl work holds now: pairs not planned again, outcomes to record. */
+  taken: PoliciesInFlight;
   now: () => Date;
-  /** False at shutdown or in a cycle that only records: the plan's records, nothing run. */
-  execute: boolean;
 }
 
 export interface PolicyStep {
   snapshot: StatusSnapshot;
-  /** Puts this step's policy records onto another snapshot of the same cycle (one recorded again later). */
-  graft(snapshot: StatusSnapshot): StatusSnapshot;
+  /** The work to hand to the background (kubectl runs there, never in the cycle). */
+  work: PolicyWork[];
+  /**
+   * Puts this step's policy records onto another snapshot of the same cycle (one recorded again
+   * later), with the outcomes of work that ended since.
+   */
+  graft(snapshot: StatusSnapshot, later?: readonly PolicyOutcome[]): StatusSnapshot;
 }
 
-/** Applies and withdraws policyRefs objects; returns `snapshot` with each profile's policy records. */
-export async function reconcilePolicies(deps: PolicyStepDeps, snapshot: StatusSnapshot, previous: PreviousStatus, probes: ReadonlyMap<ClusterKey, ProbeResult>, failures: string[]): Promise<PolicyStep> {
-  const { repo } = deps;
+/** Plans policyRefs around the work in flight and records the work that ended. Pure; no kubectl here. */
+export function planPolicyStep(input: PolicyStepInput, failures: string[]): PolicyStep {
+  const { repo, snapshot, previous, probes, taken } = input;
   const clusters = new Map(repo.clusters.map((c) => [clusterKey(c.metadata), c]));
   const profiles = repo.profiles.map((profile) => {
     const id = objectId(profile);
@@ -46,25 +51,30 @@ export async function reconcilePolicies(deps: PolicyStepDeps, snapshot: StatusSn
     previous: previous.profiles,
     clusters,
     sources: repo.sources ?? [],
-    workable: (c) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true,
+    workable: (c, p) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true && !taken.keys.has(policyPairKey(c, p)),
   });
-  const outcomes = deps.execute ? await runPolicyWork(deps, plan.work, clusters) : [];
-  for (const o of outcomes) if (o.error) failures.push(`policies of ${o.work.profile} on ${o.work.cluster}: ${o.error}`);
-  const records = recordPolicyOutcomes(plan, outcomes, deps.now().toISOString());
-  const graft = (s: StatusSnapshot): StatusSnapshot => withPolicies(s, previous, records, plan.errors);
-  return { snapshot: graft(snapshot), graft };
+  for (const o of taken.finished) if (o.error) failures.push(`policies of ${o.work.profile} on ${o.work.cluster}: ${o.error}`);
+  const at = input.now().toISOString();
+  const graft = (s: StatusSnapshot, later: readonly PolicyOutcome[] = []): StatusSnapshot =>
+    withPolicies(s, previous, recordPolicyOutcomes(plan, [...taken.finished, ...later], at), plan.errors);
+  // A cluster that failed this round's probe gets no new call; the next round plans it again.
+  const work = plan.work.filter((w) => probes.get(w.cluster)?.ok === true);
+  return { snapshot: graft(snapshot), work, graft };
 }
 
-async function runPolicyWork(deps: PolicyStepDeps, work: readonly PolicyWork[], clusters: ReadonlyMap<ClusterKey, SveltosCluster>): Promise<PolicyOutcome[]> {
-  if (work.length === 0) return [];
-  const tasks = work.map((w) => ({ cluster: w.cluster, run: (signal: AbortSignal) => runOne(deps, w, clusters, signal) }));
-  const settled = await runPerCluster(tasks, { parallelism: deps.parallelism, signal: deps.signal });
-  return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { work: work[i]!, applied: new Set<string>(), withdrawn: new Set<string>(), error: messageOf(s.reason) }));
+/** A (cluster, profile) pair: the unit of kubectl work, one at a time. */
+export function policyPairKey(cluster: ClusterKey, profile: string): string {
+  return `${cluster} ${profile}`;
 }
 
-/** One profile's work on one cluster: Namespaces and CRDs, then the rest; then withdrawals. */
-async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap<ClusterKey, SveltosCluster>, signal: AbortSignal): Promise<PolicyOutcome> {
-  const cluster = clusters.get(w.cluster);
+export interface KubectlDeps {
+  kubectl: KubectlRunner;
+  credentialsDir: string;
+  logger: Logger;
+}
+
+/** One profile's work on one cluster: Namespaces and CRDs, then the rest; then withdrawals. Never rejects. */
+export async function runPolicyWork(deps: KubectlDeps, w: PolicyWork, cluster: SveltosCluster | undefined, signal: AbortSignal): Promise<PolicyOutcome> {
   const applied = new Set<string>();
   const withdrawn = new Set<string>();
   const refused = new Map<string, string>();
@@ -96,8 +106,10 @@ async function runOne(deps: PolicyStepDeps, w: PolicyWork, clusters: ReadonlyMap
     }
     return { work: w, applied, withdrawn, refused };
   } catch (err) {
-    log.warn({ error: messageOf(err) }, 'kubectl failed');
-    return { work: w, applied, withdrawn, refused, error: messageOf(err) };
+    // Cut short (the cluster stopped answering, or shutdown): the reason comes first.
+    const cut = signal.aborted && signal.reason instanceof Error ? `${signal.reason.message}: ` : '';
+    log.warn({ error: cut + messageOf(err) }, 'kubectl failed');
+    return { work: w, applied, withdrawn, refused, error: cut + messageOf(err) };
   }
 }
 
@@ -116,7 +128,7 @@ function fromSecret(o: DesiredPolicyObject): boolean {
  * The objects that are absent or carry gitset's mark (any profile's: tier decides between
  * profiles); one already on the cluster without it is not gitset's to overwrite, and is refused.
  */
-async function withoutForeign(deps: PolicyStepDeps, target: ClusterTarget, objects: readonly DesiredPolicyObject[], refused: Map<string, string>, signal: AbortSignal): Promise<DesiredPolicyObject[]> {
+async function withoutForeign(deps: KubectlDeps, target: ClusterTarget, objects: readonly DesiredPolicyObject[], refused: Map<string, string>, signal: AbortSignal): Promise<DesiredPolicyObject[]> {
   if (objects.length === 0) return [];
   const labels = await deps.kubectl.labels(target, objects, signal);
   return objects.filter((o, i) => {

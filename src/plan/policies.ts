@@ -15,8 +15,11 @@ export interface PolicyPlanInput {
   previous: ReadonlyMap<string, { status: ProfileStatus }>;
   clusters: ReadonlyMap<ClusterKey, SveltosCluster>;
   sources: readonly ContentSource[];
-  /** Whether work can run on a cluster now (it answers and is not paused). */
-  workable(cluster: ClusterKey): boolean;
+  /**
+   * Whether kubectl can work for `profile` on `cluster` now: the cluster answers, is not paused,
+   * and no call for that pair runs or waits to be recorded.
+   */
+  workable(cluster: ClusterKey, profile: string): boolean;
 }
 
 export interface PolicyWork {
@@ -101,7 +104,7 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
       }
       const oneTime = syncMode === 'OneTime';
       const inSync = prev?.state === 'Applied' && (prev.hash === c.object.hash || oneTime);
-      if (inSync || !input.workable(cluster)) {
+      if (inSync || !input.workable(cluster, c.profile)) {
         record(c.profile, cluster, prev ?? { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
         continue;
       }
@@ -142,7 +145,7 @@ function planWithdrawals(
           record(profile, pc.cluster, r); // a dry run withdraws nothing either
           continue;
         }
-        if (!input.workable(pc.cluster)) {
+        if (!input.workable(pc.cluster, profile)) {
           record(profile, pc.cluster, r); // withdrawn once the cluster answers, never forgotten
           continue;
         }

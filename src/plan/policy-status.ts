@@ -16,38 +16,56 @@ export interface PolicyOutcome {
   error?: string;
   /** Objects not applied because the cluster has them without gitset's mark, with why. */
   refused?: ReadonlyMap<string, string>;
+  /** When kubectl ended (ISO); the recording's time when absent. */
+  finishedAt?: string;
 }
 
-/** The planned records with the outcomes applied: applied → Applied with time; withdrawn → dropped; else Failed. */
+/**
+ * The planned records with the outcomes applied: applied → Applied with the hash kubectl applied
+ * and its time; withdrawn → dropped; else Failed. An outcome may come from an earlier cycle's plan
+ * (kubectl runs in the background): an object it applied that this plan no longer records is
+ * recorded Applied all the same, so that a later cycle withdraws it.
+ */
 export function recordPolicyOutcomes(plan: PolicyPlan, outcomes: readonly PolicyOutcome[], at: string): Map<string, Map<ClusterKey, PolicyStatus[]>> {
   const out = new Map([...plan.records].map(([p, m]) => [p, new Map([...m].map(([c, rs]) => [c, [...rs]]))]));
   for (const o of outcomes) {
     const byCluster = out.get(o.work.profile) ?? new Map<ClusterKey, PolicyStatus[]>();
     out.set(o.work.profile, byCluster);
-    const records = byCluster.get(o.work.cluster) ?? [];
-    const applyKeys = new Set(o.work.apply.map((x) => x.key));
-    const withdrawKeys = new Set(o.work.withdraw.map(policyObjectKey));
-    const next: PolicyStatus[] = [];
-    for (const r of records) {
-      const key = policyObjectKey(r);
-      if (withdrawKeys.has(key)) {
-        if (!o.withdrawn.has(key)) next.push({ ...r, error: o.error ?? 'not withdrawn' });
-        continue;
-      }
-      if (!applyKeys.has(key)) {
-        next.push(r);
-        continue;
-      }
-      const refusal = o.refused?.get(key);
-      if (refusal !== undefined) next.push({ ...r, state: 'Conflict', error: refusal });
-      else if (o.applied.has(key)) {
-        const { error: _e, ...rest } = r;
-        next.push({ ...rest, state: 'Applied', lastAppliedTime: at });
-      } else next.push({ ...r, state: 'Failed', error: o.error ?? 'not applied' });
-    }
-    byCluster.set(o.work.cluster, next);
+    byCluster.set(o.work.cluster, foldOutcome(byCluster.get(o.work.cluster) ?? [], o, o.finishedAt ?? at));
   }
   return out;
+}
+
+function foldOutcome(records: readonly PolicyStatus[], o: PolicyOutcome, at: string): PolicyStatus[] {
+  const applying = new Map(o.work.apply.map((x) => [x.key, x]));
+  const withdrawKeys = new Set(o.work.withdraw.map(policyObjectKey));
+  const next: PolicyStatus[] = [];
+  const seen = new Set<string>();
+  for (const r of records) {
+    const key = policyObjectKey(r);
+    seen.add(key);
+    const object = applying.get(key);
+    if (withdrawKeys.has(key)) {
+      if (!o.withdrawn.has(key)) next.push({ ...r, error: o.error ?? 'not withdrawn' });
+      continue;
+    }
+    if (!object) {
+      next.push(r);
+      continue;
+    }
+    const refusal = o.refused?.get(key);
+    if (refusal !== undefined) next.push({ ...r, state: 'Conflict', error: refusal });
+    else if (o.applied.has(key)) {
+      const { error: _e, ...rest } = r;
+      next.push({ ...rest, state: 'Applied', hash: object.hash, lastAppliedTime: at });
+    } else next.push({ ...r, state: 'Failed', error: o.error ?? 'not applied' });
+  }
+  for (const [key, object] of applying) {
+    if (seen.has(key) || !o.applied.has(key)) continue;
+    const { apiVersion, kind, namespace, name } = object;
+    next.push({ apiVersion, kind, ...(namespace !== undefined ? { namespace } : {}), name, state: 'Applied', source: object.source, hash: object.hash, lastAppliedTime: at });
+  }
+  return next;
 }
 
 /**

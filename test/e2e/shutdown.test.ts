@@ -24,7 +24,7 @@ test('SIGTERM during a helm upgrade: helm and its child killed at the grace peri
     const result = await child;
     assert.equal(result.exitCode, 0, `exit ${result.exitCode} ${String(result.signal)}: ${String(result.stderr)}`);
     assert.ok(logged('shutting down: taking no new work'), 'the shutdown is logged');
-    assert.ok(logged('grace period over: aborting running helm calls'));
+    assert.ok(logged('grace period over: aborting running helm and kubectl calls'));
     assert.ok(logged('stopped'), 'the end is logged');
     await waitFor('helm\'s child is gone', async () => !alive(sleepPid), 5_000);
     const release = (await f.status('ClusterProfile/kyverno.yaml'))?.status?.clusters?.[0]?.releases?.[0];

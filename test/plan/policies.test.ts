@@ -14,7 +14,7 @@ const source = (name: string, data: Record<string, string>) => JSON.stringify({ 
 const profile = (name: string, tier: number, src: string, clusters: string[], extra = '') =>
   `apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterProfile\nmetadata: {name: ${name}}\nspec:\n  tier: ${tier}\n${extra}  clusterRefs:\n${clusters.map((c) => `  - {kind: SveltosCluster, namespace: civo, name: ${c}}\n`).join('')}  policyRefs:\n  - {kind: ConfigMap, namespace: default, name: ${src}}\n`;
 
-function plan(files: Record<string, string>, previous = new Map<string, { status: ProfileStatus }>(), workable = (_: ClusterKey) => true): PolicyPlan {
+function plan(files: Record<string, string>, previous = new Map<string, { status: ProfileStatus }>(), workable = (_: ClusterKey, _p?: string) => true): PolicyPlan {
   const repo = parseManifests(Object.entries(files).map(([path, text]) => ({ path, text })));
   assert.deepEqual(repo.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
   const clusters = new Map(repo.clusters.map((c) => [clusterKey(c.metadata), c]));
@@ -116,5 +116,23 @@ describe('planPolicies', () => {
     const perCluster = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-c1', namespace: 'default' }, data: { 'a.yaml': cm('for-c1', 'default', {}) } });
     const p = plan({ 'c1.yaml': cluster('c1'), 'src.yaml': inCivo, 'pc.yaml': perCluster, 'web.yaml': profile('web', 100, 'web', ['c1']).replace('{kind: ConfigMap, namespace: default, name: web}', '{kind: ConfigMap, name: web}\n  - {kind: ConfigMap, namespace: default, name: "web-{{ .Cluster.metadata.name }}"}') });
     assert.deepEqual(p.work.map((w) => w.apply.map((o) => o.name)), [['from-civo', 'for-c1']]);
+  });
+
+  test('work that ended after a later plan: recorded with the hash kubectl applied, and an object no longer wanted is kept to be withdrawn', () => {
+    const first = plan(base);
+    const work = first.work[0]!;
+    const outcome = { work, applied: new Set(work.apply.map((o) => o.key)), withdrawn: new Set<string>(), finishedAt: '2026-01-01T00:05:00Z' };
+    // Meanwhile `tmp` left the ConfigMap and `settings`… the pair was in flight: not workable.
+    const changed = { ...base, 'src.yaml': source('web', { 'a.yaml': NS_AND_INNER }) };
+    const later = plan(changed, new Map(), () => false);
+    const records = recordPolicyOutcomes(later, [outcome], '2026-01-01T00:06:00Z').get('ClusterProfile/web')!.get('civo/c1')!;
+    const tmp = records.find((r) => r.name === 'tmp');
+    assert.equal(tmp?.state, 'Applied', 'kubectl applied it: recorded, so that the next plan withdraws it');
+    assert.equal(tmp?.lastAppliedTime, '2026-01-01T00:05:00Z', 'the time kubectl ended');
+    const inner = records.find((r) => r.name === 'inner')!;
+    assert.equal(inner.hash, work.apply.find((o) => o.name === 'inner')!.hash);
+    const next = plan(changed, new Map([['ClusterProfile/web', { status: { matchingClusters: [], clusters: [{ cluster: 'civo/c1', releases: [], policies: records }] } }]]));
+    assert.deepEqual(next.work.map((w) => w.withdraw.map((o) => o.name)), [['tmp']]);
+    assert.deepEqual(next.work.map((w) => w.apply.length), [0], 'what kubectl applied is in sync');
   });
 });
