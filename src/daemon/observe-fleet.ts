@@ -13,12 +13,20 @@ import type { PreviousStatus } from '../status/snapshot.ts';
 import type { DaemonMetrics } from './metrics.ts';
 
 export const DEFAULT_OBSERVE_PARALLELISM = 16;
+/** Default time one cycle gives its observation: the default probe interval. */
+export const DEFAULT_OBSERVE_BUDGET_MS = 10_000;
 
 export interface ObserveSettings {
   reader: ClusterReader;
   /** 0: no periodic looks, only releases not yet Healthy are looked at. */
   driftIntervalMs?: number;
   parallelism?: number;
+  /**
+   * Time a cycle gives its observation (the daemon gives its probe interval): reads still under
+   * way then are cut, and clusters not reached are not observed this cycle. A cluster that answers
+   * its probe and then sends slowly costs one budget at most, never the next probe round.
+   */
+  budgetMs?: number;
 }
 
 export interface CycleObservation {
@@ -68,15 +76,19 @@ export async function observeAnswering(input: {
 }): Promise<CycleObservation> {
   const { settings, logger, metrics } = input;
   const started = performance.now();
+  const budgetMs = settings.budgetMs ?? DEFAULT_OBSERVE_BUDGET_MS;
+  const budget = new AbortController();
+  const timer = setTimeout(() => budget.abort(new Error(`observation budget of ${budgetMs}ms over`)), budgetMs);
   const answering: Array<{ cluster: ClusterKey; get: KubeGet }> = [];
   for (const c of input.clusters) {
     const key = clusterKey(c.metadata);
     if (c.spec.paused === true || input.probes.get(key)?.ok !== true) continue;
-    const get = settings.reader.reader(c);
+    const get = settings.reader.reader(c, budget.signal);
     if (get) answering.push({ cluster: key, get });
   }
   let errors = 0;
   const seen = await observeFleet({
+    signal: budget.signal,
     clusters: answering,
     tracked: input.tracked,
     lastLook: input.lastLook,
@@ -88,7 +100,11 @@ export async function observeAnswering(input: {
       metrics.observeErrors.inc();
       logger.warn({ cluster, read: what, err: err instanceof Error ? err.message : String(err) }, 'cluster observation failed');
     },
-  });
+  }).finally(() => clearTimeout(timer));
+  if (seen.skipped.length > 0) {
+    errors += seen.skipped.length;
+    logger.warn({ clusters: seen.skipped.length, budgetMs }, 'observation budget over: clusters not reached are not observed this cycle (nothing is withdrawn there)');
+  }
   // Releases no longer tracked need no turn: the memory stays the size of the fleet's releases.
   const keys = new Set(input.tracked.map((t) => `${t.cluster} ${t.releaseNamespace}/${t.releaseName}`));
   for (const key of input.lastLook.keys()) if (!keys.has(key)) input.lastLook.delete(key);

@@ -73,7 +73,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     credentialsDir: config.credentials,
     statusDir: config.statusDir,
     helmParallelism: config.helmParallelism,
-    observe: { reader: prober, driftIntervalMs: config.driftIntervalMs, parallelism: config.observeParallelism },
+    observe: { reader: prober, driftIntervalMs: config.driftIntervalMs, parallelism: config.observeParallelism, budgetMs: config.probeIntervalMs },
     failureThreshold: config.failureThreshold,
     breaker: config.breaker,
     ...(config.allowedChartRepos ? { chartRepos: config.allowedChartRepos } : {}),

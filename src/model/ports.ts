@@ -197,6 +197,9 @@ export interface Repo {
 
 /** Reads a cluster's API for observation over the connection its probe opened. */
 export interface ClusterReader {
-  /** GETs on the cluster as its last probe reached it; undefined when it has no usable connection. */
-  reader(cluster: SveltosCluster): KubeGet | undefined;
+  /**
+   * GETs on the cluster as its last probe reached it; undefined when it has no usable connection.
+   * `signal` ends every read of this reader (the cycle's observation budget is over).
+   */
+  reader(cluster: SveltosCluster, signal?: AbortSignal): KubeGet | undefined;
 }

@@ -43,12 +43,16 @@ export interface ObserveInput {
   /** Clusters read at once. */
   parallelism: number;
   onError(cluster: ClusterKey, what: string, err: unknown): void;
+  /** Once aborted, no cluster's observation starts (those under way end as their reads fail). */
+  signal?: AbortSignal;
 }
 
 export interface FleetObservation {
   observations: Map<ClusterKey, ClusterObservation>;
   /** Requests sent (inventory lists, records, live objects, discovery): what a cycle costs the fleet. */
   requests: number;
+  /** Clusters not observed because `signal` ended the observation before their turn. */
+  skipped: ClusterKey[];
 }
 
 export async function observeFleet(input: ObserveInput): Promise<FleetObservation> {
@@ -57,15 +61,20 @@ export async function observeFleet(input: ObserveInput): Promise<FleetObservatio
   const observations = new Map<ClusterKey, ClusterObservation>();
   let requests = 0;
   const queue = [...input.clusters];
+  const skipped: ClusterKey[] = [];
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
+      if (input.signal?.aborted) {
+        skipped.push(next.cluster);
+        continue;
+      }
       const counted: KubeGet = (path, accept) => (requests++, next.get(path, accept));
       const seen = await observeCluster(next.cluster, counted, byCluster.get(next.cluster) ?? [], input);
       if (seen) observations.set(next.cluster, seen);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(input.parallelism, queue.length)) }, worker));
-  return { observations, requests };
+  return { observations, requests, skipped };
 }
 
 async function observeCluster(cluster: ClusterKey, get: KubeGet, tracked: readonly Tracked[], input: ObserveInput): Promise<ClusterObservation | undefined> {

@@ -117,10 +117,10 @@ export function createProber(options: ProberOptions): ClusterProber {
         return [key, results.get(key)!] as const;
       }));
     },
-    reader(cluster) {
+    reader(cluster, signal) {
       const target = connections.current(clusterKey(cluster.metadata));
       if (!target) return undefined;
-      return apiServerGet(target, { timeoutMs: readTimeoutMs, answerWithinMs: Math.min(timeoutMs, readTimeoutMs), maxBodyBytes: readBodyBytes });
+      return apiServerGet(target, { timeoutMs: readTimeoutMs, answerWithinMs: Math.min(timeoutMs, readTimeoutMs), maxBodyBytes: readBodyBytes, ...(signal ? { signal } : {}) });
     },
     close() {
       connections.closeAll();

@@ -39,8 +39,13 @@ export function apiServerGet(target: { endpoint: ClusterEndpoint; agent: http.Ag
         userAgent: 'gitset-observe',
       });
     } catch (err) {
-      const why = timeout.aborted ? `timeout after ${options.timeoutMs}ms` : options.signal?.aborted ? 'cancelled' : describeConnectionError(err, target.endpoint);
+      const why = timeout.aborted ? `timeout after ${options.timeoutMs}ms` : options.signal?.aborted ? cancelled(options.signal) : describeConnectionError(err, target.endpoint);
       throw new ClusterReadError(`GET ${path.split('?')[0]}: ${why}`, { cause: err });
     }
   };
+}
+
+/** The reason a read was cancelled, as its canceller gave it (an Error's message), else `cancelled`. */
+function cancelled(signal: AbortSignal): string {
+  return signal.reason instanceof Error && !(signal.reason instanceof DOMException) ? signal.reason.message : 'cancelled';
 }

@@ -56,6 +56,8 @@ export class SimApiServer {
   private latencyMs = 0;
   private failingCode: number | null = null;
   private hanging = false;
+  /** Answers probes (health, version) but sends everything else a byte at a time, never ending. */
+  private dripping = false;
   private readonly hung = new Set<ServerResponse>();
   private readonly log: RequestRecord[] = [];
   private total = 0;
@@ -188,6 +190,19 @@ export class SimApiServer {
     }
   }
 
+  /**
+   * Answer the probe endpoints (/livez, /readyz, /healthz, /version) as usual, and every other
+   * request with headers then a byte every 200 ms, never ending: a server that passes its probe and
+   * then holds a reader as long as it lets itself be held. Turning it off drops the held ones.
+   */
+  drip(on: boolean): void {
+    this.dripping = on;
+    if (!on) {
+      for (const res of this.hung) res.destroy();
+      this.hung.clear();
+    }
+  }
+
   /** The last requests (up to 5000), oldest first. */
   requests(): readonly RequestRecord[] {
     return [...this.log];
@@ -221,6 +236,18 @@ export class SimApiServer {
     });
   }
 
+  private dripTo(res: ServerResponse): void {
+    this.hung.add(res);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write('{');
+    const timer = setInterval(() => res.write(' '), 200);
+    timer.unref();
+    res.on('close', () => {
+      clearInterval(timer);
+      this.hung.delete(res);
+    });
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.record(req, res);
     if (this.hanging) {
@@ -236,6 +263,7 @@ export class SimApiServer {
     if (!this.auth.authenticated(req)) throw new ApiError('Unauthorized', 'Unauthorized');
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const route = routeOf(url.pathname, this.registry);
+    if (this.dripping && route.kind !== 'health' && route.kind !== 'version') return this.dripTo(res);
     switch (route.kind) {
       case 'health':
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });

@@ -59,6 +59,8 @@ export interface SimCluster {
   setLatency(ms: number): void;
   setFailing(code: number | null): void;
   hang(on: boolean): void;
+  /** Probes answered; every other request drip-fed, never ending (see SimApiServer.drip). */
+  drip(on: boolean): void;
   requests(): readonly RequestRecord[];
 }
 
@@ -87,6 +89,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     setLatency: (ms) => server.setLatency(ms),
     setFailing: (code) => server.setFailing(code),
     hang: (on) => server.hang(on),
+    drip: (on) => server.drip(on),
     requests: () => server.requests(),
   };
 }

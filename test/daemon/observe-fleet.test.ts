@@ -130,4 +130,22 @@ describe("one cycle's observation over the prober's connections", () => {
     assert.ok(!logs.join('').includes(a.sim.token), 'no credential in the log');
     assert.equal((await metrics.registry.getSingleMetric('gitset_observe_errors_total')?.get())?.values[0]?.value, 1);
   });
+
+  test('a cluster that passes its probe and then drip-feeds its answers costs one observation budget, not the read timeout', async () => {
+    const logs: string[] = [];
+    const logger = createLogger({ level: 'info', format: 'json', destination: new Writable({ write: (c, _e, cb) => void (logs.push(String(c)), cb()) }) });
+    a.sim.drip(true);
+    try {
+      const probes = await prober.probeAll([a.ref]);
+      assert.equal(probes.get('civo/a')?.ok, true, 'the probe endpoints still answer');
+      const seen = await observeAnswering({ settings: { reader: prober, budgetMs: 1_500 }, clusters: [a.ref], probes, tracked, lastLook: new Map(), now: Date.now(), logger, metrics: createMetrics() });
+      assert.equal(seen.observed.size, 0, 'not observed this cycle: the plan takes the status\' word');
+      assert.equal(seen.errors, 1);
+    } finally {
+      a.sim.drip(false);
+    }
+    const lines = logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => [l['msg'], l['cluster'], l['err']]), [['cluster observation failed', 'civo/a', 'GET /api/v1/secrets: observation budget of 1500ms over']]);
+  });
 });
+
