@@ -189,17 +189,13 @@ interface Run {
 
 async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<CycleReport> {
   const { deps, memory, log, failures } = run;
-  const pulled = await pull(run, request, mode);
-  // Once per process the committed status is the previous state; afterwards the last rendered one is.
-  if (!memory.previous) {
-    const committed = await memory.lane.run(() => memory.status.readCommitted());
-    // A status file is a report: one that cannot be read costs a warning, never a release.
-    for (const p of committed.previous.problems ?? []) log.warn({ file: p.path, err: p.message }, 'status file not read; the clusters are observed instead');
-    memory.previous = committed.previous;
-    memory.revisionStatus = committed.revisionStatus;
-    memory.committer = createCommitter(memory.status, memory.lane, deps.logger, committed.previous);
+  // A restart begins with what the work dir holds, read before the first pull takes the Git lane.
+  if (!mode.wait && !memory.puller.last && (await memory.puller.adopt())) {
+    await readCommittedOnce(run);
+    memory.errors = await memory.lane.run(() => loadManifests(run, memory.puller.last!));
   }
-  const previous = memory.previous;
+  const pulled = await pull(run, request, mode);
+  const previous = await readCommittedOnce(run);
   // Loading new inputs reads the work tree, so it waits for no Git operation: while one runs, the
   // revision in force stays for this cycle, and a cycle is woken once the operation has ended.
   if (!needsGit(memory, pulled)) memory.errors = await loadManifests(run, pulled);
@@ -223,10 +219,27 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
   return { outcome, revision: pulled.revision, failures: [...(errors ?? []), ...failures], committed };
 }
 
-/** Starts a pull when asked; waits for it only without any revision yet, or when carried through. */
+/** Once per process the committed status is the previous state; afterwards the last rendered one is. */
+async function readCommittedOnce(run: Run): Promise<PreviousStatus> {
+  const { deps, memory, log } = run;
+  if (memory.previous) return memory.previous;
+  const committed = await memory.lane.run(() => memory.status.readCommitted());
+  // A status file is a report: one that cannot be read costs a warning, never a release.
+  for (const p of committed.previous.problems ?? []) log.warn({ file: p.path, err: p.message }, 'status file not read; the clusters are observed instead');
+  memory.previous = committed.previous;
+  memory.revisionStatus = committed.revisionStatus;
+  memory.committer = createCommitter(memory.status, memory.lane, deps.logger, committed.previous);
+  return committed.previous;
+}
+
+/**
+ * Starts a pull when asked (and until one reached the remote); waits for it only without any
+ * revision yet, or when carried through. A restart begins with the revision the work dir holds,
+ * so a Git server that is down at start holds up neither probes nor failovers.
+ */
 async function pull(run: Run, request: CycleRequest, mode: Mode): Promise<PullResult> {
   const { puller } = run.memory;
-  const fetching = request.pull || !puller.last ? puller.start() : undefined;
+  const fetching = request.pull || !puller.fetched ? puller.start() : undefined;
   // The failure of a pull not waited for is said by the first cycle after it ended.
   const settled = fetching?.then(() => undefined, (err: unknown) => err);
   if (settled && (mode.wait || !puller.last)) {

@@ -32,8 +32,15 @@ export function createGitLane(): GitLane {
 export interface Puller {
   /** Starts a pull unless one runs; resolves with the newest pull (rejects when that one failed). */
   start(): Promise<PullResult>;
-  /** The newest successful pull. */
+  /**
+   * Once, before the first pull: takes the revision an earlier run left in the work dir as the
+   * last pull (no network), so that a restart while Git is down probes with it. True when it did.
+   */
+  adopt(): Promise<boolean>;
+  /** The newest successful pull (or the adopted revision). */
   readonly last: PullResult | undefined;
+  /** A pull reached the remote since the start. */
+  readonly fetched: boolean;
   /** The failure of the last pull, once: said by the next cycle. */
   takeFailure(): string | undefined;
   readonly busy: boolean;
@@ -43,7 +50,22 @@ export function createPuller(repo: Repo, lane: GitLane, log: Logger, onChange: (
   let last: PullResult | undefined;
   let running: Promise<PullResult> | undefined;
   let failure: string | undefined;
+  let fetched = false;
+  let adoption: Promise<boolean> | undefined;
   return {
+    adopt() {
+      adoption ??= lane
+        .run(async () => (last || !repo.lastPulled ? undefined : repo.lastPulled()))
+        .then((held) => {
+          if (held && !last) last = held;
+          return held !== undefined;
+        })
+        .catch((err: unknown) => {
+          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'the work dir\'s revision could not be read; waiting for the first pull');
+          return false;
+        });
+      return adoption;
+    },
     start() {
       running ??= lane
         .run(() => repo.pull())
@@ -51,6 +73,7 @@ export function createPuller(repo: Repo, lane: GitLane, log: Logger, onChange: (
           (pulled) => {
             const first = last === undefined;
             last = pulled;
+            fetched = true;
             failure = undefined;
             if (pulled.changed) log.info({ revision: pulled.revision }, 'new revision of the manifests');
             if (pulled.changed && !first) onChange();
@@ -67,6 +90,9 @@ export function createPuller(repo: Repo, lane: GitLane, log: Logger, onChange: (
     },
     get last() {
       return last;
+    },
+    get fetched() {
+      return fetched;
     },
     takeFailure() {
       const f = failure;

@@ -1,5 +1,6 @@
 // A repository reached over Git smart HTTP(S): cloned once into a work dir, polled cheaply (one
 // ref listing when nothing moved), status pushed with rebase-style retries.
+import { existsSync } from 'node:fs';
 import type { PullResult, Repo, StatusFile } from '../model/ports.ts';
 import { workClone, type WorkClone } from './clone.ts';
 import { GitError } from './errors.ts';
@@ -41,7 +42,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     target: separateStatus ?? opts.branch, author: opts.author ?? DEFAULT_AUTHOR, clock, log: opts.logger,
     maxAttempts: opts.maxPushAttempts ?? 10, backoffMs: opts.pushBackoffMs ?? 100,
   };
-  const pull = remotePull(clone, transport, opts.logger, separateStatus);
+  const { pull, adopt } = remotePull(clone, transport, opts.logger, separateStatus);
   const serial = serialized();
   const history = historyReader({
     store: clone.store,
@@ -60,6 +61,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     dir: clone.dir,
     statusPath: statusFolderSegs(layout).join('/'),
     pull: () => serial(() => pull(true)),
+    lastPulled: () => serial(adopt),
     readStatusFiles: () =>
       serial(async () => {
         await clone.ensure();
@@ -99,10 +101,21 @@ async function readFilesFetching(clone: WorkClone, branches: ReadonlySet<string>
  */
 type Pull = (record: boolean) => Promise<PullResult>;
 
-function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger, separateStatus: string | undefined): Pull {
+function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger, separateStatus: string | undefined): { pull: Pull; adopt: () => Promise<PullResult | undefined> } {
   const { store, branch, dir, url } = clone;
   let loaded: { revision: string; inputs: string } | undefined;
-  return async (record) => {
+  /** The clone an earlier run left, when its work tree is known to hold its branch: no network. */
+  const adopt = async (): Promise<PullResult | undefined> => {
+    if (loaded || !existsSync(clone.store.gitdir)) return undefined;
+    await clone.ensure();
+    const local = await clone.local();
+    if (!local || !clone.holds(local)) return undefined;
+    const inputs = await inputsTreeOid(store, local, clone.layout);
+    loaded = { revision: local, inputs };
+    log.info({ repo: url, revision: local }, 'starting from the revision the work dir holds; the remote is asked for its tip meanwhile');
+    return { revision: local, revisionChanged: true, changed: true, inputsId: inputs, dir, forced: false };
+  };
+  const pull: Pull = async (record) => {
     const heads = await transport.heads();
     const tip = heads.get(`refs/heads/${branch}`);
     if (!tip) throw new GitError('branch-not-found', `${url}: branch "${branch}" does not exist on the remote`);
@@ -124,6 +137,7 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     log.debug({ repo: url, revision: tip, changed, forced }, 'pulled');
     return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced };
   };
+  return { pull, adopt };
 }
 
 /** Fetches and checks out `tip` unless the clone holds it; true when it does not descend from the local branch (a force-push). */

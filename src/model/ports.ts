@@ -173,6 +173,12 @@ export interface Repo {
   readonly statusPath: string;
   /** Brings the repository up to date (clone on first use). Throws GitError. */
   pull(): Promise<PullResult>;
+  /**
+   * Without the network: the revision an earlier run left in force in the work dir (its work tree
+   * known to hold it), as a first pull would report it; undefined when there is none. A later
+   * pull() reports `changed` against it. Lets a restart probe and fail over while Git is down.
+   */
+  lastPulled?(): Promise<PullResult | undefined>;
   /** Status files as last committed (on the status branch when one is configured). */
   readStatusFiles(): Promise<StatusFile[]>;
   /**

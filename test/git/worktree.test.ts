@@ -2,7 +2,7 @@
 // exactly as git itself would check it out (modes, symlinks, folders appearing and vanishing).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, lstat, readFile, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
+import { chmod, lstat, readFile, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { openRepo } from '../../src/git/open.ts';
 import { captureLogger, cliClone, fixture, gitCli, USER, writeFiles, type Fixture } from './helpers.ts';
@@ -117,4 +117,30 @@ describe('work tree after a pull of a new revision', () => {
     const reference = await cliClone(url, join(fx.tmp, 'reference-w3'));
     assert.deepEqual(await snapshot(workDir), await snapshot(reference));
   });
+
+  test('a restart while the remote is down starts from the revision the work dir holds; the next pull reports changes against it', async () => {
+    const url = await fx.seed('w4', { 'clusters/a.yaml': 'a: 1\n' });
+    const workDir = join(fx.tmp, 'work', 'w4');
+    const first = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    const held = await first.pull();
+    await first.close();
+    const bare = join(fx.root, 'w4.git');
+    await rename(bare, `${bare}.away`); // the remote is gone: any request fails
+
+    const restarted = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    const adopted = await restarted.lastPulled!();
+    assert.equal(adopted?.revision, held.revision, 'no network needed');
+    assert.equal(adopted?.inputsId, held.inputsId);
+    assert.equal(adopted?.changed, true, 'the first result of a run: the daemon loads it');
+    await assert.rejects(restarted.pull(), 'the remote is down');
+    await rename(`${bare}.away`, bare);
+    const same = await restarted.pull();
+    assert.equal(same.changed, false, 'the same tip: nothing to load again');
+
+    // A move cut short leaves no record of the work tree: nothing is adopted, the pull repairs it.
+    await rm(join(workDir, '.git', 'gitset-worktree'), { force: true });
+    const again = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    assert.equal(await again.lastPulled!(), undefined);
+  });
 });
+
