@@ -4,10 +4,12 @@
 // message of the cycle that failed goes into the commit that lands. When the branch moved by
 // someone else's commit (which may have edited or deleted status files), what is committed is
 // read again, so the next commit writes the status back.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CommitMessage, Repo } from '../git/repo.ts';
 import type { StatusCodec } from '../model/ports.ts';
-import { keepUnpushed, mergeUnpushed, NOTHING_UNPUSHED, type Unpushed } from '../status/commit-messages.ts';
+import { keepUnpushed, mergeUnpushed, NOTHING_UNPUSHED, parseUnpushed, serializeUnpushed, type Unpushed } from '../status/commit-messages.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { readRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
@@ -36,7 +38,9 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
   /** The tip whose status files `committed` holds: read at start, or gitset's own last commit. */
   let known: string | undefined;
   let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
-  let unpushed: Unpushed = NOTHING_UNPUSHED;
+  // Kept beside the clone across restarts: a restart during a Git outage loses no failover's message.
+  const kept = deps.repo.stateDir ? join(deps.repo.stateDir, UNPUSHED_FILE) : undefined;
+  let unpushed: Unpushed = kept ? readUnpushed(kept) : NOTHING_UNPUSHED;
   return {
     async readCommitted() {
       const files = await deps.repo.readStatusFiles();
@@ -74,7 +78,10 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
       try {
         const result = await deps.repo.commitStatus(files, message);
         committed = files;
-        unpushed = NOTHING_UNPUSHED;
+        if (unpushed.messages.length > 0 || unpushed.dropped > 0) {
+          unpushed = NOTHING_UNPUSHED;
+          if (kept) rmSync(kept, { force: true });
+        }
         known = result.revision;
         if (result.committed) deps.metrics.statusCommits.inc();
         if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
@@ -84,6 +91,7 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
         const error = err instanceof Error ? err.message : String(err);
         // Its changes land with a later commit: so must what its message said.
         unpushed = keepUnpushed(unpushed, own);
+        if (kept) writeUnpushed(kept, unpushed, log);
         failures.push(`commit status: ${error}`);
         log.error({ err: error }, 'status commit failed; retried next cycle');
         return false;
@@ -96,4 +104,25 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (b.get(k) !== v) return false;
   return true;
+}
+
+/** In the clone's .git: gitset's own state, never committed. */
+const UNPUSHED_FILE = 'gitset-unpushed-messages.json';
+
+function readUnpushed(file: string): Unpushed {
+  try {
+    return parseUnpushed(readFileSync(file, 'utf8'));
+  } catch {
+    return NOTHING_UNPUSHED; // none kept (the usual case)
+  }
+}
+
+function writeUnpushed(file: string, unpushed: Unpushed, log: Logger): void {
+  try {
+    writeFileSync(`${file}.tmp`, serializeUnpushed(unpushed), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  } catch (err) {
+    // No clone yet (the first pull never landed): the messages stay in memory only.
+    log.debug({ err: err instanceof Error ? err.message : String(err) }, 'unpushed commit messages not kept on disk');
+  }
 }

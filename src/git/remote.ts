@@ -59,6 +59,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     kind: 'remote',
     displayUrl: opts.url,
     dir: clone.dir,
+    stateDir: clone.store.gitdir,
     statusPath: statusFolderSegs(layout).join('/'),
     pull: () => serial(() => pull(true)),
     lastPulled: () => serial(adopt),

@@ -171,6 +171,11 @@ export interface Repo {
   readonly dir: string;
   /** Repository-relative path of the status folder (`path` + `statusDir`). */
   readonly statusPath: string;
+  /**
+   * A folder gitset owns beside the clone, kept across restarts (the clone's `.git`), for small
+   * state of its own; undefined for a local repository (the user's folder is not gitset's).
+   */
+  readonly stateDir?: string;
   /** Brings the repository up to date (clone on first use). Throws GitError. */
   pull(): Promise<PullResult>;
   /**

@@ -44,3 +44,31 @@ export function mergeUnpushed(unpushed: Unpushed, current: CommitMessage): Commi
   const blocks = informative.map((m) => [m.subject.trim(), m.body?.trim()].filter(Boolean).join('\n'));
   return { subject, body: [intro, ...blocks].join('\n\n') };
 }
+
+/**
+ * Unpushed messages as kept on disk across a restart. Reading takes only well-formed entries
+ * (the file is gitset's own, but a truncated write must not stop a start); anything else: none.
+ */
+export function serializeUnpushed(unpushed: Unpushed): string {
+  return `${JSON.stringify({ version: 1, ...unpushed })}\n`;
+}
+
+export function parseUnpushed(text: string): Unpushed {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return NOTHING_UNPUSHED;
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { version?: unknown }).version !== 1) return NOTHING_UNPUSHED;
+  const { messages, dropped } = raw as { messages?: unknown; dropped?: unknown };
+  const kept = (Array.isArray(messages) ? messages : []).flatMap((m: unknown): CommitMessage[] => {
+    if (typeof m !== 'object' || m === null) return [];
+    const { subject, body } = m as { subject?: unknown; body?: unknown };
+    if (typeof subject !== 'string') return [];
+    return [typeof body === 'string' ? { subject, body } : { subject }];
+  });
+  const over = Math.max(0, kept.length - MAX_UNPUSHED);
+  const before = typeof dropped === 'number' && Number.isSafeInteger(dropped) && dropped >= 0 ? dropped : 0;
+  return { messages: kept.slice(over), dropped: before + over };
+}
