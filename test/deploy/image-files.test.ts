@@ -9,7 +9,7 @@ import { execa } from 'execa';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-test('the image holds production packages, compiled code and helm, and fails above its limit', async () => {
+test('the image holds production packages, compiled code, helm and kubectl, and fails above its limit', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'gitset-image-test-')), 'files');
   try {
     const r = await execa(process.execPath, [join(ROOT, 'scripts', 'image-files.js'), '--local', '--out', out, '--limit-mb', '1'], { cwd: ROOT, reject: false });
@@ -19,13 +19,14 @@ test('the image holds production packages, compiled code and helm, and fails abo
     assert.equal(problems.length, 1, String(r.stderr));
     assert.match(problems[0]!, /^image-files: the image would be \d+\.\d MB, above 1 MB$/);
     assert.match(String(r.stdout), /MB {2}helm\n/);
+    assert.match(String(r.stdout), /MB {2}kubectl \(policyRefs, kustomize\)\n/);
     assert.match(String(r.stdout), /MB {2}image total \(limit 1 MB\)/);
     const app = join(out, 'app');
     for (const dev of ['aws-cdk-lib', '@aws-cdk', 'typescript', 'tsx']) assert.equal(existsSync(join(app, 'node_modules', dev)), false, dev);
     for (const needed of ['commander', 'ajv', 'isomorphic-git', 'pino']) assert.ok(existsSync(join(app, 'node_modules', needed)), needed);
     assert.ok(existsSync(join(app, 'dist', 'cli', 'main.js')));
     assert.ok(existsSync(join(app, 'dist', 'load', 'kind-validators.cjs')), 'validators compiled at build time');
-    assert.ok(existsSync(join(out, 'usr', 'local', 'bin', 'helm')));
+    for (const tool of ['helm', 'kubectl']) assert.ok(existsSync(join(out, 'usr', 'local', 'bin', tool)), tool);
     assert.equal(existsSync(join(app, 'src')), false, 'no TypeScript sources');
   } finally {
     rmSync(join(out, '..'), { recursive: true, force: true });
