@@ -12,6 +12,9 @@ export const PIN = 'gitset.dev/pin';
 export const FAILOVER_GRACE = 'gitset.dev/failover-grace';
 export const FAILOVER_BUDGET = 'gitset.dev/failover-budget';
 export const DRAIN_TIMEOUT = 'gitset.dev/drain-timeout';
+/** On a profile with maxUpdate: how long an updated cluster may stay not Healthy before the rollout halts. */
+export const ROLLOUT_TIMEOUT = 'gitset.dev/rollout-timeout';
+export const DEFAULT_ROLLOUT_TIMEOUT = '10m';
 
 /**
  * How long a make-before-break drain waits for the replacement to be deployed and healthy: long
@@ -46,6 +49,7 @@ export const annotationChecks: readonly AnnotationCheck[] = [
   { key: PIN, kinds: SETS, problem: (v, t) => parsePin(v, t?.kind === 'Set' ? (t.namespace ?? 'default') : undefined).error },
   { key: FAILOVER_GRACE, kinds: SETS, problem: (v) => (parseDuration(v) === undefined ? `"${v}" is not a duration such as 30s, 5m or 1h30m` : undefined) },
   { key: FAILOVER_BUDGET, kinds: SETS, problem: (v) => (parseBudget(v) === undefined ? `"${v}" is not a budget such as 2/1h (at most 2 failovers per hour)` : undefined) },
+  { key: ROLLOUT_TIMEOUT, kinds: ['ClusterProfile', 'Profile'], problem: (v) => (parseDrainTimeout(v) === undefined ? `"${v}" is not a duration longer than 0 such as 10m, 30m or 1h` : undefined) },
   { key: DRAIN_TIMEOUT, kinds: SETS, problem: (v) => (parseDrainTimeout(v) === undefined ? `"${v}" is not a duration longer than 0 such as 10m, 30m or 1h` : undefined) },
 ];
 

@@ -151,4 +151,20 @@ export interface ProfileStatus {
   conflicts?: string[];
   unsupported?: string[];
   errors?: string[];
+  /** gitset: a rollout held to `maxUpdate` clusters at a time, while one runs or is halted. */
+  rollout?: RolloutStatus;
+}
+
+/** gitset: where a profile's rollout (a change of its desired state under `maxUpdate`) stands. */
+export interface RolloutStatus {
+  /** Clusters updated at once, as resolved from `maxUpdate` (a number or a percentage of the matched clusters). */
+  maxUpdate: number;
+  /** Clusters being updated now: an upgrade runs, or its release is not yet Healthy. */
+  updating: ClusterKey[];
+  /** Clusters whose upgrade waits for a later wave. */
+  waiting: ClusterKey[];
+  /** Clusters this cycle's wave starts upgrading. */
+  wave?: ClusterKey[];
+  /** Why the rollout stopped: a cluster's upgrade failed or stayed unhealthy past the rollout timeout. */
+  halted?: string;
 }

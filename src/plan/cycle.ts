@@ -18,6 +18,7 @@ import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type Stat
 import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile, type ReleasePlan } from './releases.ts';
+import { holdWaves } from './rollout.ts';
 import type { Revision } from './revision.ts';
 
 export { prepareRevision, type RepositoryObjects, type Revision } from './revision.ts';
@@ -91,8 +92,14 @@ export function computeCycle(input: CycleInput): CycleResult {
   }
   const drains = endedDrains(snapshot.sets);
   const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, drainsEnded: drains, ...(input.observed ? { observed: input.observed } : {}) });
-  const plan = input.inFlight?.size ? holdInFlight(planned, input.inFlight) : planned;
+  const afterFlight = input.inFlight?.size ? holdInFlight(planned, input.inFlight) : planned;
+  const inFlight = input.inFlight;
+  const { plan, rollouts } = holdWaves({ plan: afterFlight, profiles: current, previous: previous.profiles, now, ...(inFlight ? { running: (c, r) => inFlight.has(inFlightKey(c, r)) } : {}) });
   const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
+  for (const [id, rollout] of rollouts) {
+    const entry = snapshot.profiles.get(id);
+    if (entry) entry.status.rollout = rollout;
+  }
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}), ...(input.observed ? { observing: true } : {}) };
 }
 

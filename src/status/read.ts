@@ -11,6 +11,7 @@ import type {
   ProfileClusterStatus,
   ProfileStatus,
   ReleaseState,
+  RolloutStatus,
   ReleaseStatus,
   SetStatus,
 } from '../model/status.ts';
@@ -150,6 +151,21 @@ function readProfileStatus(s: Json): ProfileStatus {
     const xs = list(s[field]).filter((x): x is string => typeof x === 'string');
     if (xs.length > 0) out[field] = xs;
   }
+  const rollout = readRollout(s.rollout);
+  if (rollout) out.rollout = rollout;
+  return out;
+}
+
+/** A rollout as committed (what the next commit message compares with); a malformed one is none. */
+function readRollout(r: unknown): RolloutStatus | undefined {
+  if (!isObject(r)) return undefined;
+  const maxUpdate = int(r.maxUpdate);
+  if (maxUpdate === undefined) return undefined;
+  const keys = (x: unknown) => list(x).filter((k): k is string => typeof k === 'string');
+  const out: RolloutStatus = { maxUpdate, updating: keys(r.updating), waiting: keys(r.waiting) };
+  const wave = keys(r.wave);
+  if (wave.length > 0) out.wave = wave;
+  set(out, 'halted', str(r.halted));
   return out;
 }
 
