@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifests } from '../../src/load/index.ts';
+import { templateProblems } from '../../src/plan/template-check.ts';
 import type { Diagnostic } from '../../src/model/diagnostics.ts';
 
 const load = (files: Record<string, string>) => parseManifests(Object.entries(files).map(([path, text]) => ({ path, text })));
@@ -66,4 +67,18 @@ test('registryCredentialsConfig and provenanceVerification are typed; signatureV
   const cosign = load({ 'p.yaml': profile('    []\n').replace('    valuesFrom:\n    []\n', '    signatureVerification: {provider: Keyless}\n') });
   assert.deepEqual(cosign.diagnostics.map(where), ['p.yaml:15:5 warning unsupported-field spec.helmCharts[0].signatureVerification']);
   assert.match(cosign.diagnostics[0]!.message, /never installed unverified/);
+});
+
+test('an entry resolved per cluster is checked for every cluster the profile can reach', () => {
+  const cluster = (name: string) => `apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata: {name: ${name}, namespace: civo, labels: {env: prod}}\nspec: {}\n`;
+  const repo = load({
+    'c1.yaml': cluster('cluster1'),
+    'c2.yaml': cluster('cluster2'),
+    'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: values-cluster1, namespace: civo}\ndata:\n  v.yaml: "a: 1"\n',
+    'p.yaml': profile('    - {kind: ConfigMap, name: "values-{{ .Cluster.metadata.name }}"}\n    - {kind: ConfigMap, name: "opt-{{ .Cluster.metadata.name }}", optional: true}\n'),
+  });
+  assert.deepEqual(repo.diagnostics.map(where), []);
+  const found = templateProblems(repo);
+  assert.deepEqual(found.map(where), ['p.yaml:16:7 error dangling-values-from spec.helmCharts[0].valuesFrom[0]']);
+  assert.match(found[0]!.message, /cannot be resolved for 1 of the 2 clusters the profile can reach: civo\/cluster2 \(ConfigMap\/civo\/values-cluster2 is not in the repository/);
 });
