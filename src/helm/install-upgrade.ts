@@ -42,15 +42,7 @@ export async function upgradeInstall(
   const where = { action: 'upgrade-install' as const, cluster: target.cluster, release };
   const dir = mkdtempSync(join(ctx.tmpDir, 'values-'));
   try {
-    let valuesFile: string | undefined;
-    if (req.values.trim() !== '') {
-      valuesFile = join(dir, 'values.yaml');
-      writeFileSync(valuesFile, req.values, { mode: 0o600 });
-    }
-    const files: CallFiles = { ...valuesFromFiles(req, dir), ...accessFiles(ctx, req, where) };
-    const hide: Record<string, string> = { ...(valuesFile ? { [valuesFile]: '<values>' } : {}), [target.kubeconfigPath]: '<kubeconfig>' };
-    files.valuesFrom?.forEach((f, i) => (hide[f] = `<valuesFrom ${i}>`));
-    for (const [k, f] of [['registry config', files.registryConfig], ['CA file', files.caFile], ['keyring', files.keyring]] as const) if (f) hide[f] = `<${k}>`;
+    const { valuesFile, files, hide } = callFiles(ctx, target, req, dir, where);
     const timeoutMs = callDeadline(ctx.timeoutMs, req.options?.timeout);
     let args: string[];
     let post: { args: PostRenderArgs; env: Record<string, string> } | undefined;
@@ -87,6 +79,25 @@ export async function upgradeInstall(
   }
 }
 
+/**
+ * The call's private files: `values` and valuesFrom's texts written into `dir` (mode 0600), the
+ * credentials folder's files located; and how error messages show each path instead.
+ */
+function callFiles(ctx: UpgradeInstallContext, target: ClusterTarget, req: ReleaseRequest, dir: string, where: Where): { valuesFile?: string; files: CallFiles; hide: Record<string, string> } {
+  let valuesFile: string | undefined;
+  if (req.values.trim() !== '') {
+    valuesFile = join(dir, 'values.yaml');
+    writeFileSync(valuesFile, req.values, { mode: 0o600 });
+  }
+  const files: CallFiles = { ...valuesFromFiles(req, dir), ...accessFiles(ctx, req, where) };
+  const hide: Record<string, string> = { ...(valuesFile ? { [valuesFile]: '<values>' } : {}), [target.kubeconfigPath]: '<kubeconfig>' };
+  files.valuesFrom?.forEach((f, i) => (hide[f] = `<valuesFrom ${i}>`));
+  for (const [k, f] of [['registry config', files.registryConfig], ['CA file', files.caFile], ['keyring', files.keyring]] as const) if (f) hide[f] = `<${k}>`;
+  return { ...(valuesFile ? { valuesFile } : {}), files, hide };
+}
+
+type Where = { action: 'upgrade-install'; cluster: string; release: string };
+
 /** valuesFrom's texts, each in a private file of the call's folder, in merge order. */
 function valuesFromFiles(req: ReleaseRequest, dir: string): Pick<CallFiles, 'valuesFrom'> {
   if (!req.valuesFrom || req.valuesFrom.length === 0) return {};
@@ -99,7 +110,7 @@ function valuesFromFiles(req: ReleaseRequest, dir: string): Pick<CallFiles, 'val
 }
 
 /** The credentials folder's files the request's chartAccess names; a missing one fails this release. */
-function accessFiles(ctx: UpgradeInstallContext, req: ReleaseRequest, where: { action: 'upgrade-install'; cluster: string; release: string }): Omit<CallFiles, 'valuesFrom'> {
+function accessFiles(ctx: UpgradeInstallContext, req: ReleaseRequest, where: Where): Omit<CallFiles, 'valuesFrom'> {
   const a = req.chartAccess;
   if (!a || (!a.credentials && !a.ca && !a.keyring)) return {};
   try {
