@@ -12,7 +12,7 @@ import {
 } from '../model/objects.ts';
 import { compileSelector, SelectorSyntaxError } from '../select/selector.ts';
 import { annotationProblems, GITSET_ANNOTATION_PREFIX } from './annotations.ts';
-import { unfetchableCharts } from './helm-fields.ts';
+import { credentialsWithoutOci, unfetchableCharts } from './helm-fields.ts';
 import type { FieldPath, Locator } from './positions.ts';
 import { dottedPath, schemaViolations } from './schemas.ts';
 import { refusedField, unsupportedFields } from './unsupported.ts';
@@ -143,6 +143,10 @@ function profileNotes(spec: Record<string, unknown>, id: string, loc: Locator, r
     const field = dottedPath(path);
     const message = `${id}: ${field} ${JSON.stringify(url)} is not an https://, http:// or oci:// URL: gitset cannot install this chart`;
     report('warning', 'schema', message, loc.at(path), field, id);
+  }
+  for (const path of credentialsWithoutOci(spec.helmCharts)) {
+    const field = dottedPath(path);
+    report('warning', 'unsupported-field', `${id}: ${field}: helm reads registry credentials for oci:// charts only (an http(s) repository's password would go on its command line): the release fails`, loc.at(path, 'key'), field, id);
   }
 }
 

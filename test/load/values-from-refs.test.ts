@@ -67,6 +67,9 @@ test('registryCredentialsConfig and provenanceVerification are typed; signatureV
   const cosign = load({ 'p.yaml': profile('    []\n').replace('    valuesFrom:\n    []\n', '    signatureVerification: {provider: Keyless}\n') });
   assert.deepEqual(cosign.diagnostics.map(where), ['p.yaml:15:5 warning unsupported-field spec.helmCharts[0].signatureVerification']);
   assert.match(cosign.diagnostics[0]!.message, /never installed unverified/);
+  // A registry config serves oci:// charts; this entry's repository is https://.
+  const https = load({ 'p.yaml': profile('    []\n').replace('    valuesFrom:\n    []\n', '    registryCredentialsConfig:\n      credentials: {name: regcred}\n') });
+  assert.deepEqual(https.diagnostics.map(where), ['p.yaml:16:7 warning unsupported-field spec.helmCharts[0].registryCredentialsConfig.credentials']);
 });
 
 test('an entry resolved per cluster is checked for every cluster the profile can reach', () => {
