@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { resolveHelm } from '../../src/helm/binary.ts';
 import { HelmError } from '../../src/helm/errors.ts';
 import { createHelmRunner } from '../../src/helm/runner.ts';
@@ -70,6 +71,19 @@ describe('through helm', () => {
     assert.equal(installed('verified'), false);
   });
 
+  test('a chart signed by a key of the keyring is installed; one signed by another key is not', async () => {
+    const gpg = await signingKeys(join(work, 'gpg'));
+    await repo.add({ dir: join(root, 'charts', 'hello'), version: '0.3.0', sign: { key: 'trusted', keyring: gpg.secring } }, { dir: join(root, 'charts', 'hello'), version: '0.4.0', sign: { key: 'other', keyring: gpg.secring } });
+    mkdirSync(join(creds, 'apps', 'keys'), { recursive: true });
+    writeFileSync(join(creds, 'apps', 'keys', 'keyring.gpg'), gpg.trustedPublic);
+    const keyring = { namespace: 'apps', name: 'keys', key: 'keyring.gpg' };
+    const good = await runner.upgradeInstall(target, request('signed', { chartVersion: '0.3.0', chartAccess: { keyring } }));
+    assert.equal(good.status, 'deployed');
+    assert.equal(message('signed'), 'from-values');
+    await assert.rejects(runner.upgradeInstall(target, request('forged', { chartVersion: '0.4.0', chartAccess: { keyring } })), (err: unknown) => err instanceof HelmError && /signature made by unknown entity/.test(err.message));
+    assert.equal(installed('forged'), false);
+  });
+
   test('a registry credentials file that is missing fails the release before helm runs, naming the file', async () => {
     const req = request('private', { repositoryURL: 'oci://127.0.0.1:1/charts', chartName: 'hello', chartAccess: { credentials: { namespace: 'default', name: 'regcred' } } });
     await assert.rejects(runner.upgradeInstall(target, req), (err: unknown) => {
@@ -102,3 +116,13 @@ describe('locateSecretFile', () => {
     }
   });
 });
+
+/** Two signing keys made with gpg ("trusted" and "other"): both secret keys, and the trusted public key alone. */
+async function signingKeys(home: string): Promise<{ secring: string; trustedPublic: Buffer }> {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const gpg = (...args: string[]) => execa('gpg', ['--batch', '--homedir', home, ...args], { encoding: 'buffer', stripFinalNewline: false }); // binary keyrings: no byte dropped
+  for (const who of ['trusted', 'other']) await gpg('--passphrase', '', '--quick-gen-key', `${who} <${who}@gitset.test>`, 'ed25519', 'sign', 'never');
+  const secring = join(home, 'secring.gpg');
+  writeFileSync(secring, (await gpg('--export-secret-keys')).stdout);
+  return { secring, trustedPublic: Buffer.from((await gpg('--export', 'trusted')).stdout) };
+}
