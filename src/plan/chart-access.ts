@@ -21,7 +21,7 @@ interface SecretReference {
 
 type Profile = Pick<ProfileObject, 'metadata'>;
 
-/** The entry's chart access for `cluster`, or why the release cannot be installed; undefined when it asks for none. */
+/** The entry's chart access for `cluster` (no `access` when it asks for none), or why the release cannot be installed. */
 export function chartAccessFor(chart: HelmChart, profile: Profile, cluster: TemplateCluster): { access?: ChartAccess; error?: string } {
   if (asksFor(chart.signatureVerification)) return { error: `signatureVerification: ${SIGNATURE_UNSUPPORTED}` };
   const reg = (chart.registryCredentialsConfig ?? {}) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 // Desired releases: for every cluster a profile matches, each of its helmCharts entries with the
-// values rendered for that cluster and the hash of the result. Templates are compiled once per
+// values rendered for that cluster (valuesFrom's and chart access too: chart-inputs.ts) and the
+// hash of the result. Templates are compiled once per
 // chart; a chart whose text reads nothing of the cluster is rendered and hashed once, and that one
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
 import { renderedFieldProblem } from '../load/helm-fields.ts';
