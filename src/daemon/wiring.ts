@@ -61,7 +61,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   const helm = await resolveHelm({ ...(config.helmBinary ? { flag: config.helmBinary } : {}), env: deps.env, projectRoot: PROJECT_ROOT });
   // Exec credential plugins and proxies see the same environment under the prober as under helm.
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }), pluginEnv: deps.env, proxyEnv: deps.env });
-  const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env });
+  const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env, credentialsDir: config.credentials });
   const kubectlRunner = await policyRunner(config, deps);
   logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
   const reconciler = createReconciler({

@@ -83,13 +83,57 @@ function postRenderArgs(p: PostRenderArgs | undefined): string[] {
   return p ? [`--post-renderer=${p.renderer}`, `--post-renderer-args=${p.requestFile}`] : [];
 }
 
-/** `upgrade --install …` for one release. `valuesFile` is undefined when there are no values. */
+/**
+ * Private files of one call besides `values`, all in gitset's own folders: valuesFrom's values (in
+ * merge order), and the credentials folder's files the request's chartAccess names.
+ */
+export interface CallFiles {
+  valuesFrom?: readonly string[];
+  registryConfig?: string;
+  caFile?: string;
+  keyring?: string;
+}
+
+/** `--values` for `values`, then for each valuesFrom text: helm merges them in that order, later wins. */
+function valuesArgs(valuesFile: string | undefined, files: CallFiles | undefined): string[] {
+  return [...(valuesFile !== undefined ? [valuesFile] : []), ...(files?.valuesFrom ?? [])].flatMap((f) => ['--values', f]);
+}
+
+/**
+ * How helm reaches and verifies the chart (Sveltos' registryCredentialsConfig and
+ * provenanceVerification). Paths attached with `=`. A registry config only serves oci:// charts:
+ * helm takes a classic repository's credentials only as --username/--password, on its command line,
+ * where gitset never puts a secret.
+ */
+export function chartAccessArgs(req: ReleaseRequest, ref: ChartReference, files: CallFiles | undefined): string[] {
+  const a = req.chartAccess;
+  if (!a) return [];
+  const file = (what: string, path: string | undefined): string => {
+    if (path === undefined) throw new InvalidReleaseRequestError(`${what}: its file from the credentials folder was not given`);
+    return path;
+  };
+  const args: string[] = [];
+  if (a.credentials) {
+    if (ref.repo !== undefined) {
+      throw new InvalidReleaseRequestError('registryCredentialsConfig.credentials: a registry config serves oci:// charts only; helm would need this http(s) repository\'s password on its command line');
+    }
+    args.push(`--registry-config=${file('registryCredentialsConfig.credentials', files?.registryConfig)}`);
+  }
+  if (a.ca) args.push(`--ca-file=${file('registryCredentialsConfig.ca', files?.caFile)}`);
+  if (a.insecureSkipTLSVerify) args.push('--insecure-skip-tls-verify');
+  if (a.plainHTTP) args.push('--plain-http');
+  if (a.keyring) args.push('--verify', `--keyring=${file('provenanceVerification.keyringSecretRef', files?.keyring)}`);
+  return args;
+}
+
+/** `upgrade --install …` for one release. `valuesFile` is undefined when `values` is empty. */
 export function upgradeInstallArgs(
   target: ClusterTarget,
   req: ReleaseRequest,
   valuesFile: string | undefined,
   dialect: HelmDialect,
   postRender?: PostRenderArgs,
+  files?: CallFiles,
 ): string[] {
   const o: HelmOptions = req.options ?? {};
   const up = o.upgradeOptions ?? {};
@@ -98,7 +142,8 @@ export function upgradeInstallArgs(
   if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
   if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
   args.push('--history-max', String(up.maxHistory ?? DEFAULT_HISTORY_MAX));
-  if (valuesFile !== undefined) args.push('--values', valuesFile);
+  const values = valuesArgs(valuesFile, files);
+  if (values.length > 0) args.push(...values);
   else if (!up.reuseValues && !up.resetThenReuseValues) {
     // helm reuses the previous release's values when given none; desired state is "no values".
     args.push('--reset-values');
@@ -108,14 +153,14 @@ export function upgradeInstallArgs(
     // helm 4 refuses to replace objects while applying server-side; replacing is what force asks for.
     args.push(...(dialect === 'v4' ? ['--force-replace', '--server-side=false'] : ['--force']));
   }
-  if (up.resetValues && valuesFile !== undefined) args.push('--reset-values');
+  if (up.resetValues && values.length > 0) args.push('--reset-values');
   if (up.reuseValues) args.push('--reuse-values');
   if (up.resetThenReuseValues) args.push('--reset-then-reuse-values');
   if (up.cleanupOnFail) args.push('--cleanup-on-fail');
   if (up.subNotes) args.push('--render-subchart-notes');
   const description = o.description ?? up.description;
   if (description) args.push('--description', description);
-  args.push(...postRenderArgs(postRender), ...labelArgs(req), '--output', 'json');
+  args.push(...chartAccessArgs(req, ref, files), ...postRenderArgs(postRender), ...labelArgs(req), '--output', 'json');
   return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
 }
 
@@ -140,17 +185,18 @@ export function replaceInstallArgs(
   valuesFile: string | undefined,
   dialect: HelmDialect,
   postRender?: PostRenderArgs,
+  files?: CallFiles,
 ): string[] {
   const o: HelmOptions = req.options ?? {};
   const ref = chartReference(req);
   const args = ['install', '--replace', ...whereArgs(ref, req, target)];
   if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
   if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
-  if (valuesFile !== undefined) args.push('--values', valuesFile);
+  args.push(...valuesArgs(valuesFile, files));
   args.push(...commonApplyFlags(o, dialect));
   const description = o.description ?? o.upgradeOptions?.description;
   if (description) args.push('--description', description);
-  args.push(...postRenderArgs(postRender), ...labelArgs(req), '--output', 'json');
+  args.push(...chartAccessArgs(req, ref, files), ...postRenderArgs(postRender), ...labelArgs(req), '--output', 'json');
   return [...args, ...positionals({ 'release name': req.releaseName, chart: ref.chart })];
 }
 

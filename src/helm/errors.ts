@@ -22,7 +22,9 @@ export type HelmErrorCode =
   /** Another helm operation holds the release (pending-install/upgrade/rollback). */
   | 'RELEASE_LOCKED'
   /** The request itself cannot be expressed (unsupported repository URL, bad values YAML…). */
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  /** A file the chart needs from the credentials folder (registry config, CA, keyring) is not there. */
+  | 'CREDENTIALS_NOT_FOUND';
 
 export type HelmAction = 'upgrade-install' | 'uninstall' | 'version';
 

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClusterTarget, ReleaseRequest, ReleaseResult } from '../model/ports.ts';
 import { parseDuration } from '../model/duration.ts';
-import { replaceInstallArgs, upgradeInstallArgs, type HelmDialect, type PostRenderArgs } from './args.ts';
+import { replaceInstallArgs, upgradeInstallArgs, type CallFiles, type HelmDialect, type PostRenderArgs } from './args.ts';
+import { CredentialsError } from '../probe/errors.ts';
+import { locateSecretFile } from '../probe/secret-files.ts';
 import { HelmError } from './errors.ts';
 import { runHelm, type HelmExecContext } from './exec.ts';
 import { installPostRenderer } from './post-render-plugin.ts';
@@ -26,6 +28,8 @@ export interface UpgradeInstallContext extends HelmExecContext {
   onRecovery?: (reason: string) => void;
   /** gitset's own helm plugins folder (default: beside helm's data home); never the user's HELM_PLUGINS. */
   pluginsDir?: string;
+  /** The credentials folder: registry configs, CAs and keyrings a release's chartAccess names. */
+  credentialsDir?: string;
 }
 
 export async function upgradeInstall(
@@ -38,18 +42,13 @@ export async function upgradeInstall(
   const where = { action: 'upgrade-install' as const, cluster: target.cluster, release };
   const dir = mkdtempSync(join(ctx.tmpDir, 'values-'));
   try {
-    let valuesFile: string | undefined;
-    if (req.values.trim() !== '') {
-      valuesFile = join(dir, 'values.yaml');
-      writeFileSync(valuesFile, req.values, { mode: 0o600 });
-    }
-    const hide = { ...(valuesFile ? { [valuesFile]: '<values>' } : {}), [target.kubeconfigPath]: '<kubeconfig>' };
+    const { valuesFile, files, hide } = callFiles(ctx, target, req, dir, where);
     const timeoutMs = callDeadline(ctx.timeoutMs, req.options?.timeout);
     let args: string[];
     let post: { args: PostRenderArgs; env: Record<string, string> } | undefined;
     try {
       post = postRenderer(ctx, req, dir);
-      args = upgradeInstallArgs(target, req, valuesFile, ctx.dialect, post?.args);
+      args = upgradeInstallArgs(target, req, valuesFile, ctx.dialect, post?.args, files);
     } catch (err) {
       throw new HelmError({ ...where, code: 'INVALID_REQUEST', message: (err as Error).message });
     }
@@ -71,12 +70,57 @@ export async function upgradeInstall(
       }
       if (req.options?.installOptions?.replace && /has no deployed releases/i.test(err.message)) {
         // helm 3 leaves only uninstalled revisions (keepHistory) unupgradable; replace reuses the name.
-        return await run(replaceInstallArgs(target, req, valuesFile, ctx.dialect, post?.args));
+        return await run(replaceInstallArgs(target, req, valuesFile, ctx.dialect, post?.args, files));
       }
       throw err;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The call's private files: `values` and valuesFrom's texts written into `dir` (mode 0600), the
+ * credentials folder's files located; and how error messages show each path instead.
+ */
+function callFiles(ctx: UpgradeInstallContext, target: ClusterTarget, req: ReleaseRequest, dir: string, where: Where): { valuesFile?: string; files: CallFiles; hide: Record<string, string> } {
+  let valuesFile: string | undefined;
+  if (req.values.trim() !== '') {
+    valuesFile = join(dir, 'values.yaml');
+    writeFileSync(valuesFile, req.values, { mode: 0o600 });
+  }
+  const files: CallFiles = { ...valuesFromFiles(req, dir), ...accessFiles(ctx, req, where) };
+  const hide: Record<string, string> = { ...(valuesFile ? { [valuesFile]: '<values>' } : {}), [target.kubeconfigPath]: '<kubeconfig>' };
+  files.valuesFrom?.forEach((f, i) => (hide[f] = `<valuesFrom ${i}>`));
+  for (const [k, f] of [['registry config', files.registryConfig], ['CA file', files.caFile], ['keyring', files.keyring]] as const) if (f) hide[f] = `<${k}>`;
+  return { ...(valuesFile ? { valuesFile } : {}), files, hide };
+}
+
+type Where = { action: 'upgrade-install'; cluster: string; release: string };
+
+/** valuesFrom's texts, each in a private file of the call's folder, in merge order. */
+function valuesFromFiles(req: ReleaseRequest, dir: string): Pick<CallFiles, 'valuesFrom'> {
+  if (!req.valuesFrom || req.valuesFrom.length === 0) return {};
+  const valuesFrom = req.valuesFrom.map((text, i) => {
+    const file = join(dir, `values-from-${i}.yaml`);
+    writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  });
+  return { valuesFrom };
+}
+
+/** The credentials folder's files the request's chartAccess names; a missing one fails this release. */
+function accessFiles(ctx: UpgradeInstallContext, req: ReleaseRequest, where: Where): Omit<CallFiles, 'valuesFrom'> {
+  const a = req.chartAccess;
+  if (!a || (!a.credentials && !a.ca && !a.keyring)) return {};
+  try {
+    if (ctx.credentialsDir === undefined) throw new CredentialsError('secret-file-not-found', 'no credentials folder is configured for helm');
+    const locate = (ref: typeof a.ca): string | undefined => (ref ? locateSecretFile(ctx.credentialsDir!, ref) : undefined);
+    const [registryConfig, caFile, keyring] = [locate(a.credentials), locate(a.ca), locate(a.keyring)];
+    return { ...(registryConfig ? { registryConfig } : {}), ...(caFile ? { caFile } : {}), ...(keyring ? { keyring } : {}) };
+  } catch (err) {
+    if (!(err instanceof CredentialsError)) throw err;
+    throw new HelmError({ ...where, code: err.code === 'path-escape' ? 'INVALID_REQUEST' : 'CREDENTIALS_NOT_FOUND', message: err.message });
   }
 }
 

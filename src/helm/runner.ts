@@ -32,6 +32,8 @@ export interface HelmRunnerOptions {
   now?: () => number;
   /** Age after which a pending release is taken over (default: the call deadline + 1 min). */
   stalePendingMs?: number;
+  /** The credentials folder: registry configs, CAs and keyrings named by helmCharts entries. */
+  credentialsDir?: string;
 }
 
 export function createHelmRunner(opts: HelmRunnerOptions): HelmRunner {
@@ -74,7 +76,7 @@ export function createHelmRunner(opts: HelmRunnerOptions): HelmRunner {
       return timed('upgrade-install', fields, async () => {
         const d = await getDialect();
         const onRecovery = (reason: string): void => log?.warn({ ...fields, action: 'recover' }, `helm release recovered: ${reason}`);
-        return upgradeInstall({ ...ctx, dialect: d, tmpDir, now, stalePendingMs: opts.stalePendingMs, onRecovery }, target, release, signal);
+        return upgradeInstall({ ...ctx, dialect: d, tmpDir, now, stalePendingMs: opts.stalePendingMs, onRecovery, credentialsDir: opts.credentialsDir }, target, release, signal);
       }, (r) => ({ revision: r.revision, status: r.status }));
     },
 

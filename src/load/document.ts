@@ -12,10 +12,10 @@ import {
 } from '../model/objects.ts';
 import { compileSelector, SelectorSyntaxError } from '../select/selector.ts';
 import { annotationProblems, GITSET_ANNOTATION_PREFIX } from './annotations.ts';
-import { unfetchableCharts } from './helm-fields.ts';
+import { credentialsWithoutOci, unfetchableCharts } from './helm-fields.ts';
 import type { FieldPath, Locator } from './positions.ts';
 import { dottedPath, schemaViolations } from './schemas.ts';
-import { unsupportedFields } from './unsupported.ts';
+import { refusedField, unsupportedFields } from './unsupported.ts';
 
 const GROUP_OF: Readonly<Record<Kind, string>> = {
   SveltosCluster: LIB_GROUP,
@@ -135,12 +135,18 @@ function identity(doc: Record<string, unknown> & { kind: Kind }): { meta: Record
 function profileNotes(spec: Record<string, unknown>, id: string, loc: Locator, report: Report): void {
   for (const field of unsupportedFields({ spec })) {
     const path = field.split('=')[0]!;
-    report('info', 'unsupported-field', `${id}: ${field} is not supported by gitset yet: validated, not acted on`, loc.at(parseDotted(path), 'key'), field, id);
+    const refused = refusedField(field);
+    if (refused) report('warning', 'unsupported-field', `${id}: ${field}: ${refused}`, loc.at(parseDotted(path), 'key'), field, id);
+    else report('info', 'unsupported-field', `${id}: ${field} is not supported by gitset yet: validated, not acted on`, loc.at(parseDotted(path), 'key'), field, id);
   }
   for (const { path, url } of unfetchableCharts(spec.helmCharts)) {
     const field = dottedPath(path);
     const message = `${id}: ${field} ${JSON.stringify(url)} is not an https://, http:// or oci:// URL: gitset cannot install this chart`;
     report('warning', 'schema', message, loc.at(path), field, id);
+  }
+  for (const path of credentialsWithoutOci(spec.helmCharts)) {
+    const field = dottedPath(path);
+    report('warning', 'unsupported-field', `${id}: ${field}: helm reads registry credentials for oci:// charts only (an http(s) repository's password would go on its command line): the release fails`, loc.at(path, 'key'), field, id);
   }
 }
 
@@ -230,6 +236,9 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
         const value = chart && typeof chart === 'object' ? (chart as Record<string, unknown>)[field] : undefined;
         if (typeof value === 'string' && value.includes('{{')) at(['spec', 'helmCharts', i, field]);
       }
+      // Where a dangling valuesFrom entry is reported (src/load/values-from-refs.ts).
+      const valuesFrom = chart && typeof chart === 'object' ? (chart as Record<string, unknown>).valuesFrom : undefined;
+      if (Array.isArray(valuesFrom)) valuesFrom.forEach((_, j) => at(['spec', 'helmCharts', i, 'valuesFrom', j]));
     });
   }
   return out;

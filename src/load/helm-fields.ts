@@ -112,3 +112,19 @@ export function unfetchableCharts(helmCharts: unknown): Array<{ path: Array<stri
   });
   return out;
 }
+
+/**
+ * Entries whose `registryCredentialsConfig.credentials` helm cannot use: it reads a registry config
+ * for oci:// charts only, and takes an http(s) repository's password only on its command line,
+ * where gitset never puts a secret (a warning; the release fails with the same reason).
+ */
+export function credentialsWithoutOci(helmCharts: unknown): Array<Array<string | number>> {
+  if (!Array.isArray(helmCharts)) return [];
+  const out: Array<Array<string | number>> = [];
+  helmCharts.forEach((entry: { repositoryURL?: unknown; chartName?: unknown; registryCredentialsConfig?: { credentials?: unknown } }, i) => {
+    if (!entry?.registryCredentialsConfig?.credentials) return;
+    const oci = [entry.repositoryURL, entry.chartName].some((v) => typeof v === 'string' && /^oci:\/\//i.test(v.trim()));
+    if (!oci) out.push(['spec', 'helmCharts', i, 'registryCredentialsConfig', 'credentials']);
+  });
+  return out;
+}

@@ -27,6 +27,9 @@ const SUPPORTED_CHART = new Set([
   'helmChartAction',
   'values',
   'options',
+  'valuesFrom',
+  'registryCredentialsConfig',
+  'provenanceVerification',
 ]);
 
 const SUPPORTED_OPTIONS = new Set([
@@ -46,6 +49,15 @@ const SUPPORTED_OPTIONS = new Set([
   'uninstallOptions',
   'disableOpenAPIValidation',
 ]);
+
+/** Why a release whose entry asks for cosign verification fails instead of being installed. */
+export const SIGNATURE_UNSUPPORTED =
+  'gitset cannot verify cosign signatures (no cosign here), and a chart that asks to be verified is never installed unverified: the release fails; use provenanceVerification (helm --verify) or remove the field';
+
+/** Unsupported fields that make the release fail rather than be ignored (a warning, not an info), with why. */
+export function refusedField(field: string): string | undefined {
+  return /^spec\.helmCharts\[\d+\]\.signatureVerification$/.test(field) ? SIGNATURE_UNSUPPORTED : undefined;
+}
 
 /** A value that asks for nothing (`reloader: false`, `policyRefs: []`) is not worth a mention. */
 function asksForSomething(value: unknown): boolean {

@@ -25,6 +25,9 @@ export type DiagnosticCode =
   /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
   | 'dangling-policy-ref'
   | 'bad-policy-content'
+  /** helmCharts[].valuesFrom: a ConfigMap/Secret named that is not in the repository, or data that is not helm values. */
+  | 'dangling-values-from'
+  | 'bad-values-content'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

@@ -44,6 +44,38 @@ export interface ReleaseRequest {
    * out of the rendered manifests before helm applies them, so no repair or upgrade resets them.
    */
   driftExclusions?: readonly DriftExclusion[];
+  /**
+   * `valuesFrom`: the YAML values of the ConfigMaps/Secrets named, rendered for this cluster, in the
+   * order they merge after `values` (src/plan/values-from.ts). May hold a Secret's content: never
+   * logged, never in status or plan output; helm gets each as a private values file.
+   */
+  valuesFrom?: readonly string[];
+  /** How helm reaches and verifies the chart (registryCredentialsConfig, provenanceVerification). */
+  chartAccess?: ChartAccess;
+}
+
+/**
+ * A Secret Sveltos would read on the management cluster, namespace resolved: gitset reads it from
+ * the credentials folder (`DIR/<namespace>/<name>/<key>` or `DIR/<namespace>.<name>.<key>`), never
+ * from Git. Without `key`, the Secret's only key: `DIR/<namespace>/<name>` itself, or the one file
+ * in that folder.
+ */
+export interface SecretFileRef {
+  namespace: string;
+  name: string;
+  key?: string;
+}
+
+/** Sveltos' registryCredentialsConfig and provenanceVerification, as helm's flags need them. */
+export interface ChartAccess {
+  /** Registry config (Docker config JSON): helm `--registry-config`. */
+  credentials?: SecretFileRef;
+  /** CA bundle (key `ca.crt`): helm `--ca-file`. */
+  ca?: SecretFileRef;
+  insecureSkipTLSVerify?: boolean;
+  plainHTTP?: boolean;
+  /** GPG keyring (key `keyring.gpg`): helm `--verify --keyring`. */
+  keyring?: SecretFileRef;
 }
 
 export interface ReleaseResult {

@@ -1,14 +1,16 @@
 // Desired releases: for every cluster a profile matches, each of its helmCharts entries with the
-// values rendered for that cluster and the hash of the result. Templates are compiled once per
+// values rendered for that cluster (valuesFrom's and chart access too: chart-inputs.ts) and the
+// hash of the result. Templates are compiled once per
 // chart; a chart whose text reads nothing of the cluster is rendered and hashed once, and that one
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
 import { renderedFieldProblem } from '../load/helm-fields.ts';
-import type { DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
+import type { ContentSource, DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
 import { profileDriftExclusions } from '../observe/drift.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
+import { chartInputs, type ChartInputs } from './chart-inputs.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
 
@@ -100,10 +102,16 @@ type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined
  * answers of earlier cycles of the same revision, by profile id: rendering and hashing is the bulk
  * of a cycle's own work, and a quiet fleet asks the same question every cycle.
  */
-export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>): DesiredReleases {
+export function desiredReleases(
+  profileId: string,
+  profile: ProfileLike,
+  clusters: readonly IndexedCluster[],
+  kept: Map<string, DesiredReleases>,
+  sources: ReadonlyMap<string, ContentSource> = NO_SOURCES,
+): DesiredReleases {
   const last = kept.get(profileId);
   if (last && sameClusters(last.clusters, clusters)) return last;
-  const desired = renderAll(profileId, profile, clusters);
+  const desired = renderAll(profileId, profile, clusters, sources);
   kept.set(profileId, desired);
   return desired;
 }
@@ -114,12 +122,14 @@ function sameClusters(a: readonly IndexedCluster[], b: readonly IndexedCluster[]
   return true;
 }
 
-function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredReleases {
+const NO_SOURCES: ReadonlyMap<string, ContentSource> = new Map();
+
+function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], sources: ReadonlyMap<string, ContentSource>): DesiredReleases {
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const exclusions = profileDriftExclusions(profile.spec);
   const charts = entries.map((entry): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
-    const renderer = chartRenderer(entry, exclusions);
+    const renderer = chartRenderer(entry, exclusions, chartInputs(entry, profile, sources));
     if (renderer.shared) return { action, shared: renderer.shared };
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
     const perCluster = new Array<Rendering>(clusters.length);
@@ -131,7 +141,7 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
 
-function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]): Renderer {
+function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], inputs: ChartInputs | undefined): Renderer {
   const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
   const raw: ReleaseRequest = {
     releaseNamespace: text(chart.releaseNamespace),
@@ -152,9 +162,12 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]):
       return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }
   }
-  if (!compiled.some(([, t]) => t.usesCluster)) return { shared: renderFor({ apiVersion: '', kind: '', metadata: { name: '' } }, raw, compiled, releaseHash) };
-  const hash = releaseHasher(raw, compiled.map(([f]) => f));
-  return { render: (cluster) => renderFor(cluster, raw, compiled, hash) };
+  if (!compiled.some(([, t]) => t.usesCluster) && !inputs?.usesCluster) {
+    return { shared: renderFor({ apiVersion: '', kind: '', metadata: { name: '' } }, raw, compiled, releaseHash, inputs) };
+  }
+  // valuesFrom and chart access are not strings: the fast hasher does not cover them.
+  const hash = inputs ? releaseHash : releaseHasher(raw, compiled.map(([f]) => f));
+  return { render: (cluster) => renderFor(cluster, raw, compiled, hash, inputs) };
 }
 
 /**
@@ -162,7 +175,13 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]):
  * that field again: a name helm would refuse, or read as a flag, is this release's error on this
  * cluster, and no action is planned for it.
  */
-function renderFor(cluster: TemplateCluster, raw: ReleaseRequest, compiled: ReadonlyArray<[(typeof TEMPLATED)[number], CompiledTemplate]>, hash: (request: ReleaseRequest) => string): Rendering {
+function renderFor(
+  cluster: TemplateCluster,
+  raw: ReleaseRequest,
+  compiled: ReadonlyArray<[(typeof TEMPLATED)[number], CompiledTemplate]>,
+  hash: (request: ReleaseRequest) => string,
+  inputs: ChartInputs | undefined,
+): Rendering {
   const request = { ...raw };
   for (const [f, t] of compiled) {
     try {
@@ -172,6 +191,12 @@ function renderFor(cluster: TemplateCluster, raw: ReleaseRequest, compiled: Read
     }
     const problem = f === 'values' ? undefined : renderedFieldProblem(f, request[f]);
     if (problem !== undefined) return rendering(raw, releaseHash, problem);
+  }
+  if (inputs) {
+    const { error, valuesFrom, chartAccess } = inputs.resolve(cluster);
+    if (error !== undefined) return rendering(raw, releaseHash, error);
+    if (valuesFrom) request.valuesFrom = valuesFrom;
+    if (chartAccess) request.chartAccess = chartAccess;
   }
   return rendering(request, hash);
 }

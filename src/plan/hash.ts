@@ -1,5 +1,6 @@
 // The desired-state hash of one release on one cluster: sha256 over canonical JSON (sorted keys,
-// no undefined) of the chart coordinates, the rendered values and the options. Equal hash with
+// no undefined) of the chart coordinates, the rendered values (valuesFrom's included), the options
+// and how the chart is reached (chartAccess). Fields absent leave the hash as it was. Equal hash with
 // what the status says was applied means there is nothing to do: a quiet fleet runs no helm.
 import * as crypto from 'node:crypto';
 import type { ReleaseRequest } from '../model/ports.ts';
@@ -17,6 +18,7 @@ export function canonicalJson(value: unknown): string {
 // The material's keys in the order canonicalJson sorts them, so the hash text is written
 // directly: no material object and no key sort per release (820k releases at 100k clusters).
 const MATERIAL_KEYS = [
+  'chartAccess',
   'chartName',
   'chartVersion',
   'driftExclusions',
@@ -26,6 +28,7 @@ const MATERIAL_KEYS = [
   'repositoryName',
   'repositoryURL',
   'values',
+  'valuesFrom',
 ] as const satisfies ReadonlyArray<keyof ReleaseRequest>;
 
 const QUOTED_KEYS = MATERIAL_KEYS.map((k) => `${JSON.stringify(k)}:`);

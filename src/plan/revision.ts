@@ -3,7 +3,7 @@
 // the same revision every probe round; what depends only on the revision is done once, here or on
 // first use, and lives in this object rather than in module state. Drop it with the revision.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ClusterSetObject, ProfileObject, SveltosCluster } from '../model/objects.ts';
+import type { ClusterSetObject, ContentSource, ProfileObject, SveltosCluster } from '../model/objects.ts';
 import { deepFreeze } from '../load/freeze.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
 import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
@@ -11,12 +11,15 @@ import type { ProfileLike } from '../select/profiles.ts';
 import type { ConflictMemo } from './conflicts.ts';
 import type { DesiredReleases } from './desired.ts';
 import { keyRanks } from './order.ts';
+import { sourcesById } from './values-from.ts';
 
 /** What the loader hands on (LoadedRepository fits). */
 export interface RepositoryObjects {
   clusters: readonly SveltosCluster[];
   sets: readonly ClusterSetObject[];
   profiles: readonly ProfileObject[];
+  /** ConfigMaps and Secrets of the repository (policyRefs, valuesFrom). */
+  sources?: readonly ContentSource[];
   diagnostics?: readonly Diagnostic[];
 }
 
@@ -29,6 +32,8 @@ export interface Revision {
   readonly keyRanks: Uint32Array;
   /** What each profile asks for that gitset does not do. */
   readonly unsupported: ReadonlyMap<ProfileLike, readonly string[]>;
+  /** The repository's ConfigMaps and Secrets by `Kind/namespace/name` (valuesFrom reads them). */
+  readonly sources: ReadonlyMap<string, ContentSource>;
   /**
    * Each profile's rendered and hashed releases, by profile id, for the clusters it matched when
    * they were rendered: reused while it matches the same clusters (the bulk of a cycle's own work).
@@ -46,6 +51,7 @@ export function prepareRevision(repo: RepositoryObjects): Revision {
     index,
     keyRanks: keyRanks(index),
     unsupported: new Map(frozen.profiles.map((p) => [p, unsupportedFields(p)])),
+    sources: sourcesById(frozen.sources ?? []),
     desired: new Map(),
     conflicts: {},
   };

@@ -7,7 +7,9 @@ export type CredentialsErrorCode =
   /** A name from the repository would leave the credentials directory (`..`, absolute, symlink out). */
   | 'path-escape'
   | 'kubeconfig-not-found'
-  | 'kubeconfig-unreadable';
+  | 'kubeconfig-unreadable'
+  /** A Secret a helm chart entry names (registry credentials, CA, keyring) has no file there. */
+  | 'secret-file-not-found';
 
 export class CredentialsError extends Error {
   override readonly name = 'CredentialsError';

@@ -9,8 +9,11 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { listenOnLoopback } from './listen.ts';
 
-/** A chart source folder, optionally packaged under another version than its Chart.yaml says. */
-export type ChartSource = string | { dir: string; version?: string; appVersion?: string };
+/**
+ * A chart source folder, optionally packaged under another version than its Chart.yaml says, and
+ * signed (`helm package --sign`: a `.prov` file served beside the package) with a key of a keyring.
+ */
+export type ChartSource = string | { dir: string; version?: string; appVersion?: string; sign?: { key: string; keyring: string } };
 
 export interface ChartRepoOptions {
   charts: ChartSource[];
@@ -51,7 +54,7 @@ export async function startChartRepo(opts: ChartRepoOptions): Promise<ChartRepo>
   const server = createServer((req, res) => {
     const name = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname.slice(1));
     requested.push(`/${name}`);
-    const servable = name === 'index.yaml' || (name.endsWith('.tgz') && basename(name) === name);
+    const servable = name === 'index.yaml' || ((name.endsWith('.tgz') || name.endsWith('.tgz.prov')) && basename(name) === name);
     if (req.method !== 'GET' || !servable) {
       res.writeHead(404).end('not found\n');
       return;
@@ -59,7 +62,7 @@ export async function startChartRepo(opts: ChartRepoOptions): Promise<ChartRepo>
     const path = join(dir, name);
     stat(path).then(
       (s) => {
-        res.writeHead(200, { 'Content-Type': name.endsWith('.yaml') ? 'application/x-yaml' : 'application/gzip', 'Content-Length': s.size });
+        res.writeHead(200, { 'Content-Type': name.endsWith('.yaml') ? 'application/x-yaml' : name.endsWith('.prov') ? 'text/plain' : 'application/gzip', 'Content-Length': s.size });
         createReadStream(path).pipe(res);
       },
       () => res.writeHead(404).end('not found\n'),
@@ -74,6 +77,7 @@ export async function startChartRepo(opts: ChartRepoOptions): Promise<ChartRepo>
       const args = ['package', source.dir, '--destination', dir];
       if (source.version) args.push('--version', source.version);
       if (source.appVersion) args.push('--app-version', source.appVersion);
+      if (source.sign) args.push('--sign', '--key', source.sign.key, '--keyring', source.sign.keyring);
       await helm(opts.helmBinary, args, home);
     }
     await helm(opts.helmBinary, ['repo', 'index', dir, '--url', url], home);

@@ -170,6 +170,14 @@ describe('warnings and unsupported fields in the corpus', () => {
     const infos = (file: string) => parse(file).diagnostics.filter((d) => d.code === 'unsupported-field').map((d) => d.field);
     assert.deepEqual(infos('025-clusterprofile-flux-system.yaml'), ['spec.templateResourceRefs', 'spec.kustomizationRefs']);
     assert.deepEqual(infos('005-clusterprofile-cosign-keyless-example.yaml'), ['spec.helmCharts[0].signatureVerification']);
+    // cosign cannot be done here, and a chart that asks for it is never installed unverified: a warning, the release fails.
+    for (const file of ['005-clusterprofile-cosign-keyless-example.yaml', '006-clusterprofile-mychart.yaml', '007-clusterprofile-mychart-static-key.yaml']) {
+      assert.deepEqual(parse(file).diagnostics.filter((d) => d.code === 'unsupported-field').map((d) => d.severity), ['warning'], file);
+    }
+    // valuesFrom (011, 012, 088), registryCredentialsConfig (016, 017), provenanceVerification (008): acted on.
+    for (const file of ['011-clusterprofile-kyverno.yaml', '012-clusterprofile-kyverno.yaml', '088-clusterprofile-deploy-kyverno.yaml', '016-clusterprofile-projectsveltos.yaml', '017-clusterprofile-projectsveltos.yaml', '008-clusterprofile-mychart-gpg.yaml']) {
+      assert.deepEqual(infos(file), [], file);
+    }
     assert.deepEqual(infos('056-clusterprofile-nginx.yaml'), [], 'drift detection and its exclusions are acted on');
     assert.deepEqual(infos('001-clusterprofile-kyverno.yaml'), []);
   });
