@@ -4,11 +4,12 @@
 // error of that one release on that one cluster, and the rest of the revision applies.
 import type { LoadedRepository } from '../load/index.ts';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { objectId, type SourcePos } from '../model/objects.ts';
+import { contentSourceId, objectId, type SourcePos } from '../model/objects.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { SelectorSyntaxError } from '../select/selector.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from './template.ts';
+import { policyTemplateProblems } from './policy-template-check.ts';
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
 /** Clusters named in one message; the rest are counted. */
@@ -16,6 +17,7 @@ const NAMED = 3;
 
 export function templateProblems(repo: LoadedRepository): Diagnostic[] {
   const index = indexClusters(repo.clusters);
+  const sources = new Map(repo.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
   const out: Diagnostic[] = [];
   for (const profile of repo.profiles) {
     const charts = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
@@ -31,6 +33,7 @@ export function templateProblems(repo: LoadedRepository): Diagnostic[] {
         if (problem) out.push(diagnostic(profile, where, problem));
       }
     });
+    if (renders) out.push(...policyTemplateProblems(profile, () => (reach ??= reachable(profile, repo, index)), sources));
   }
   return out;
 }
