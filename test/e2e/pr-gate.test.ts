@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { parse } from 'yaml';
 import { generateFleet, writeFleet } from '../../bench/generate.ts';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
-import { fakeCurl, fakeGh } from './pr-gate-fakes.ts';
+import { bash, condition, expand, fakeCurl, fakeGh, type Ran } from './ci-runner.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'example-repo');
@@ -66,24 +66,6 @@ async function pullRequestClone(name: string, change: (dir: string) => void = ()
   return clone;
 }
 
-interface Ran {
-  code: number;
-  out: string;
-}
-
-async function bash(script: string, cwd: string, env: Record<string, string>): Promise<Ran> {
-  const r = await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { cwd, env, extendEnv: false, reject: false, all: true });
-  return { code: r.exitCode ?? -1, out: r.all ?? '' };
-}
-
-/** What a runner evaluates in `${{ }}`: only the expressions the workflow may use, else the test fails. */
-function expand(value: unknown, github: Record<string, string>): string {
-  return String(value).replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expr: string) => {
-    if (!(expr in github)) throw new Error(`the workflow uses \${{ ${expr} }}, which this test does not know`);
-    return github[expr]!;
-  });
-}
-
 interface Step {
   name: string;
   id?: string;
@@ -100,15 +82,21 @@ const stepNamed = (re: RegExp): Step => {
   assert.ok(s, `a step named like ${re}`);
   return s;
 };
-const GITHUB = {
+const GITHUB: Record<string, string> = {
   'github.token': 'ghs_fake',
   'github.event.pull_request.number': '7',
+  'github.event.pull_request.head.repo.full_name': 'acme/fleet',
   'github.server_url': 'https://github.com',
   'github.repository': 'acme/fleet',
   'github.run_id': '1234',
 };
 
-/** Runs every `run:` step but the install, in order and whatever failed before (their `if:` allows it), as a runner would. */
+
+/**
+ * Runs the job's steps in order as a runner would, each when its `if:` says so: `uses:` steps
+ * count as done (the clone is the checkout, node is this one), the install as done (gitset on
+ * PATH is the built CLI), every other `run:` for real.
+ */
 async function runWorkflow(clone: string, comments: unknown[]): Promise<{ steps: Map<string, Ran>; calls: string[]; body?: string; summary: string }> {
   const runner = mkdtempSync(join(tmp, 'runner-'));
   writeFileSync(join(runner, 'comments.json'), JSON.stringify(comments));
@@ -118,11 +106,22 @@ async function runWorkflow(clone: string, comments: unknown[]): Promise<{ steps:
     FAKE_LOG: join(runner, 'calls'), FAKE_ANSWER: join(runner, 'comments.json'), ...gitEnv,
   };
   const steps = new Map<string, Ran>();
-  for (const step of job.steps) {
-    if (step.uses || /npm install/.test(step.run ?? '')) continue;
+  const outcomes = new Map<string, string>();
+  for (const [i, step] of job.steps.entries()) {
+    const key = step.id ?? `step-${i}`;
+    if (!condition(step.if, outcomes, GITHUB)) {
+      outcomes.set(key, 'skipped');
+      continue;
+    }
+    if (step.uses || /npm install/.test(step.run ?? '')) {
+      outcomes.set(key, 'success');
+      continue;
+    }
     const env = { ...base };
     for (const [k, v] of Object.entries({ ...workflow.env, ...job.env, ...step.env })) env[k] = expand(v, GITHUB);
-    steps.set(step.name, await bash(step.run!, clone, env));
+    const ran = await bash(step.run!, clone, env);
+    steps.set(step.name, ran);
+    outcomes.set(key, ran.code === 0 ? 'success' : 'failure');
   }
   const read = (p: string) => readFileSync(p, 'utf8');
   const calls = (() => {
@@ -170,6 +169,7 @@ describe('the GitHub workflow', () => {
     assert.match(install, /^npm install --global( --[a-z-]+)* "\$GITSET_PACKAGE"$/);
     assert.doesNotMatch(workflow.env.GITSET_PACKAGE!, /^gitset(@|$)/, 'never a bare registry name nobody owns');
     assert.match(stepNamed(/comment/i).if!, /head\.repo\.full_name == github\.repository/, 'no comment attempt from forks');
+    for (const name of [/^validate/i, /fetch/i, /^plan/i, /comment/i]) assert.match(stepNamed(name).if!, /!cancelled\(\)/, `${name} runs after a failed step`);
   });
 
   let clone = '';
@@ -204,7 +204,7 @@ describe('the GitHub workflow', () => {
     assert.match(body, /<details open><summary><b>Errors and warnings<\/b> \(1\)<\/summary>\n\n- `sets\/bad\.yaml:\d+:\d+` error/);
   });
 
-  test('a missing status branch fails the fetch with git\'s message; a 1,000-cluster pull request stays under the limit', async () => {
+  test('a 1,000-cluster pull request: the comment stays under the limit and says what it cut', async () => {
     const big = await pullRequestClone('github-big', (dir) => {
       for (const d of ['clusters', 'sets', 'profiles']) rmSync(join(dir, d), { recursive: true });
       writeFleet(dir, generateFleet({ clusters: 1_000, sets: 300, profiles: 300, seed: 42 }));
@@ -212,12 +212,17 @@ describe('the GitHub workflow', () => {
     const r = await runWorkflow(big, []);
     assert.equal(r.steps.get(stepNamed(/^plan/i).name)!.code, 0, r.steps.get(stepNamed(/^plan/i).name)!.out);
     assert.match(assertCommentBody(r.body), /> Cut to fit a comment: .* not shown\./);
+  });
 
-    await git(big, 'remote', 'set-url', 'origin', `file://${join(tmp, 'nowhere')}`);
-    const fetch = stepNamed(/fetch the status branch/i);
-    const env: Record<string, string> = { PATH: process.env.PATH!, HOME: tmp, ...gitEnv };
-    for (const [k, v] of Object.entries({ ...workflow.env, ...fetch.env })) env[k] = expand(v, GITHUB);
-    assert.notEqual((await bash(fetch.run!, big, env)).code, 0);
+  test('without the status branch the fetch fails, plan is skipped, validate still runs, and the comment says the plan failed', async () => {
+    const lost = await pullRequestClone('github-no-status');
+    await git(lost, 'remote', 'set-url', 'origin', `file://${join(tmp, 'nowhere')}`);
+    const r = await runWorkflow(lost, [bot(9, `${MARKER}\nstale plan`)]);
+    assert.equal(r.steps.get(stepNamed(/^validate/i).name)!.code, 0);
+    assert.notEqual(r.steps.get(stepNamed(/fetch/i).name)!.code, 0);
+    assert.ok(!r.steps.has(stepNamed(/^plan/i).name), 'plan is skipped');
+    assert.deepEqual(r.calls.at(-1), 'PATCH repos/acme/fleet/issues/comments/9', 'the stale plan is replaced');
+    assert.match(assertCommentBody(r.body), /\*\*gitset plan failed\*\*: see the log of https:\/\/github\.com\/acme\/fleet\/actions\/runs\/1234/);
   });
 });
 
@@ -284,5 +289,14 @@ describe('the GitLab job', () => {
     const r = await runJob(broken, []);
     assert.equal(r.code, 1, r.out);
     assert.match(assertCommentBody(r.body), /\*\*1 error\*\*/);
+  });
+
+  test('without the status branch validate still runs, the note says the plan failed, and the job fails', async () => {
+    const lost = await pullRequestClone('gitlab-no-status');
+    await git(lost, 'remote', 'set-url', 'origin', `file://${join(tmp, 'nowhere')}`);
+    const r = await runJob(lost, []);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /valid: 0 errors/);
+    assert.match(assertCommentBody(r.body), /\*\*gitset plan failed\*\*: see the log of https:\/\/gitlab\.example\.com\/acme\/fleet\/-\/jobs\/1/);
   });
 });
