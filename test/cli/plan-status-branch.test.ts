@@ -77,6 +77,14 @@ describe('gitset plan --status-branch', () => {
     assert.ok(r.out.includes(`status from \`origin/gitset-status\` at \`${tip.slice(0, 12)}\``), r.out);
   });
 
+  test('in a linked worktree (a .git file) the branches of the main checkout are read', async () => {
+    const worktree = join(tmp, 'linked');
+    await git(clone, 'worktree', 'add', '--quiet', '--detach', worktree);
+    const r = await plan(worktree, ['--status-branch', 'origin/gitset-status']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(actions(r), ['hello-canary civo/cluster2']);
+  });
+
   test('a ref that names nothing is a failure naming it (exit 1); an empty name is a usage error (exit 2)', async () => {
     const r = await plan(clone, ['--status-branch', 'gitset-statsu']);
     assert.equal(r.code, 1);
