@@ -1,7 +1,9 @@
 // `gitset plan [dir]`: what a reconcile of this revision would do against the committed status
 // (readiness, previous selections, applied releases), without probing or touching any cluster;
 // with --observe, against what the clusters show (probe, release inventory, health), read only.
-// Text for a terminal, Markdown for a pull-request comment, JSON for tools. Exit 1 on errors.
+// Text for a terminal, Markdown for a pull-request comment (plan-markdown.ts), JSON for tools.
+// The status may be read from another branch or ref (--status-branch), as a pull request's check
+// does when the daemon commits status to a branch of its own. Exit 1 on errors.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_STATUS_DIR, loadRepository } from '../load/index.ts';
@@ -9,12 +11,15 @@ import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
 import { computeCycle, prepareRevision } from '../plan/cycle.ts';
 import { templateProblems } from '../plan/template-check.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
-import { readStatusDir } from '../status/status-dir.ts';
-import { escapeControl, mapStrings, markdownCode, markdownText } from '../model/escape.ts';
+import type { PreviousStatus } from '../status/snapshot.ts';
+import { readStatusDir, statusFromFolder } from '../status/status-dir.ts';
+import { escapeControl, mapStrings } from '../model/escape.ts';
 import { envName } from '../daemon/options.ts';
 import { parseDuration } from '../model/duration.ts';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../probe/prober.ts';
 import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
+import { counts, id, list, setCells } from './plan-cells.ts';
+import { planMarkdown, type MarkdownContext } from './plan-markdown.ts';
 import { observeForPlan, type PlanObservation } from './plan-observe.ts';
 import { asciiTable } from './tables.ts';
 
@@ -25,7 +30,10 @@ interface PlanOptions {
   observe?: boolean;
   credentials?: string;
   timeout?: string;
+  statusBranch?: string;
 }
+
+const STATUS_BRANCH_ENV = envName({ flag: 'status-branch' });
 
 export function register(program: Command, io: CliIO): void {
   program
@@ -33,6 +41,7 @@ export function register(program: Command, io: CliIO): void {
     .description('show what a reconcile would change (selections, installs, upgrades, uninstalls) against the committed status')
     .argument('[dir]', 'repository folder', '.')
     .option('--status-dir <dir>', 'status folder inside the repository', DEFAULT_STATUS_DIR)
+    .option('--status-branch <ref>', `read the status from this branch or ref of the repository (gitset-status, origin/gitset-status, a commit), not the work tree (env ${STATUS_BRANCH_ENV})`)
     .option('--format <format>', 'output format: text, markdown or json', 'text')
     .option('--allowed-chart-repos <patterns>', `chart sources allowed, as the daemon's option (default: $${ALLOWED_CHART_REPOS_ENV}, else any)`)
     .option('--observe', 'probe the clusters and read what they hold (releases, health), read only, as a daemon cycle would')
@@ -58,9 +67,21 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
     io.stderr.write(`gitset plan: --timeout "${opts.timeout}" is not a duration (use e.g. 500ms, 5s)\n`);
     return 2;
   }
+  const statusBranch = opts.statusBranch ?? io.env[STATUS_BRANCH_ENV];
+  if (statusBranch !== undefined && statusBranch.trim() === '') {
+    io.stderr.write('gitset plan: --status-branch needs a branch or ref name\n');
+    return 2;
+  }
   const root = resolve(io.cwd, dir);
   const repo = await loadRepository(root, { statusDir: opts.statusDir, ...(chartRepos ? { chartRepos } : {}) });
-  const previous = await readStatusDir(resolve(root, opts.statusDir));
+  let previous: PreviousStatus;
+  const where: MarkdownContext = { clusters: repo.clusters.length };
+  try {
+    ({ previous, statusFrom: where.statusFrom } = await readPrevious(root, opts.statusDir, statusBranch));
+  } catch (err) {
+    io.stderr.write(`gitset plan: cannot read the status from --status-branch: ${escapeControl((err as Error).message)}\n`);
+    return 1;
+  }
   const now = new Date();
   let seen: PlanObservation | undefined;
   if (opts.observe) {
@@ -77,7 +98,7 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
       io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       break;
     case 'markdown':
-      io.stdout.write(markdown(report));
+      io.stdout.write(planMarkdown(report, where));
       break;
     case 'text':
       io.stdout.write(text(report));
@@ -86,29 +107,12 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
   return hasErrors(diagnostics) ? 1 : 0;
 }
 
-function counts(r: PlanReport): string {
-  const n = (a: string) => r.actions.filter((x) => x.action === a).length;
-  const s = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
-  const waiting = r.notRun.length > 0 ? `, ${r.notRun.length} not run now` : '';
-  const held = r.held.length > 0 ? `, ${r.held.length} held until healthy` : '';
-  return `${s(n('install'), 'install')}, ${s(n('upgrade'), 'upgrade')}, ${s(n('uninstall'), 'uninstall')}${waiting}${held}`;
-}
-
-const LISTED = 5;
-function list(keys: readonly string[]): string {
-  if (keys.length === 0) return '-';
-  return keys.length <= LISTED ? keys.join(', ') : `${keys.slice(0, LISTED).join(', ')} (+${keys.length - LISTED} more)`;
-}
-
-/** One row of the sets table after the name: the same cells in text and Markdown, each a list of lines. */
-function setCells(s: PlanReport['sets'][number]): string[][] {
-  const notSelected = [
-    ...(s.draining ?? []).map((k) => `${k}: draining (keeps its releases until the replacement's are deployed and healthy)`),
-    ...(s.heldBack ?? []),
-    ...s.notSelected.slice(0, LISTED).map((n) => `${n.cluster}: ${n.message}`),
-    ...(s.message ? [s.message] : []),
-  ];
-  return [[String(s.maxReplicas)], [list(s.selected)], [list(s.matching)], notSelected.length > 0 ? notSelected : ['-']];
+/** The committed status: the work tree's status folder, or that folder in the commit `ref` names. */
+async function readPrevious(root: string, statusDir: string, ref: string | undefined): Promise<{ previous: PreviousStatus; statusFrom?: { ref: string; revision: string } }> {
+  if (ref === undefined) return { previous: await readStatusDir(resolve(root, statusDir)) };
+  const { readStatusAtRef } = await import('../git/status-ref.ts');
+  const found = await readStatusAtRef({ dir: root, statusDir, ref });
+  return { previous: statusFromFolder(found), statusFrom: { ref, revision: found.revision } };
 }
 
 /** For a terminal: every value from the repository, the status or a cluster with its control characters escaped. */
@@ -147,66 +151,5 @@ function text(report: PlanReport): string {
     for (const w of r.notRun) out += `  ${w.decision} ${w.release} on ${w.cluster} (${w.profile}): ${w.reason}\n`;
   }
   if (r.diagnostics.length > 0) out += `\nDiagnostics:\n${r.diagnostics.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
-  return out;
-}
-
-function id(o: { kind: string; namespace: string | null; name: string }): string {
-  return o.namespace ? `${o.kind}/${o.namespace}/${o.name}` : `${o.kind}/${o.name}`;
-}
-
-/** Markdown table cells, already escaped; a multi-line cell's lines joined by <br>. */
-function mdTable(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
-}
-
-/** A code span in a table cell: GFM splits cells at `|` before reading code spans, so it is escaped there too. */
-function codeCell(s: string): string {
-  return code(s).replace(/\|/g, '\\|');
-}
-
-const code = markdownCode;
-const md = markdownText;
-const mdLines = (lines: readonly string[]): string => lines.map(md).join('<br>');
-
-/**
- * For a pull-request comment: names in code spans, every other value from the repository, the
- * status or a cluster escaped, so none of it becomes HTML, a link or a forged line.
- */
-function markdown(r: PlanReport): string {
-  let out = `### gitset plan\n\n**${counts(r)}**\n\n`;
-  if (r.changes.length > 0) out += `#### Changes\n\n${r.changes.map((c) => `- ${md(c)}`).join('\n')}\n\n`;
-  if (r.sets.length > 0) {
-    out += '#### Sets\n\n';
-    out += mdTable(
-      ['Set', 'Max', 'Selected', 'Matching', 'Not selected'],
-      r.sets.map((s) => [codeCell(id(s)), ...setCells(s).map(mdLines)]),
-    );
-    out += '\n';
-  }
-  out += '#### Actions\n\n';
-  out +=
-    r.actions.length > 0
-      ? mdTable(
-          ['Action', 'Cluster', 'Release', 'Chart', 'Version', 'Profile', 'Why'],
-          r.actions.map((a) => [`**${md(a.action)}**`, md(a.cluster), md(`${a.releaseNamespace}/${a.releaseName}`), md(a.chart), md(a.version), codeCell(a.profile), md(a.reason)]),
-        )
-      : 'None: the fleet is in sync.\n';
-  if (r.held.length > 0) out += `\n#### Held (make-before-break)\n\n${r.held.map((h) => `- ${h.message} (${code(h.profile)})`).join('\n')}\n`;
-  if (r.notRun.length > 0) {
-    out += `\n#### Not run now\n\n${r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}`).join('\n')}\n`;
-  }
-  const problems = r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0);
-  if (problems.length > 0) {
-    out += '\n#### Profiles\n\n';
-    for (const p of problems) {
-      out += `- ${code(id(p))}\n`;
-      for (const e of p.errors) out += `  - error: ${md(e)}\n`;
-      for (const c of p.conflicts) out += `  - conflict: ${md(c)}\n`;
-      if (p.unsupported.length > 0) out += `  - not supported (validated, not acted on): ${p.unsupported.map((u) => code(u)).join(', ')}\n`;
-    }
-  }
-  if (r.diagnostics.length > 0) {
-    out += `\n#### Diagnostics\n\n${r.diagnostics.map((d) => `- ${code(`${d.file}:${d.line}:${d.col}`)} ${md(d.severity)}: ${md(d.message)}`).join('\n')}\n`;
-  }
   return out;
 }

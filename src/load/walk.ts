@@ -16,15 +16,16 @@ function normalizeDir(dir: string | undefined): string {
 
 /**
  * Whether a repo-relative path is a manifest gitset reads: `*.yaml`/`*.yml`, not under the status
- * folder, a hidden folder (`.git`, `.github`) or `node_modules`.
+ * folder, a hidden folder (`.git`, `.github`) or `node_modules`, and not hidden itself: files such
+ * as `.gitlab-ci.yml` or `.pre-commit-config.yaml` configure tools, they are not manifests.
  */
 export function isManifestPath(path: string, statusDir?: string): boolean {
   const p = path.replace(/\\/g, '/');
   if (!/\.ya?ml$/i.test(p)) return false;
   const status = normalizeDir(statusDir);
   if (status !== '' && (p === status || p.startsWith(`${status}/`))) return false;
-  const dirs = p.split('/').slice(0, -1);
-  return !dirs.some((d) => d.startsWith('.') || d === 'node_modules');
+  const segs = p.split('/');
+  return !segs.some((d) => d.startsWith('.')) && !segs.slice(0, -1).includes('node_modules');
 }
 
 /**

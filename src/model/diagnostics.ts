@@ -18,7 +18,7 @@ export type DiagnosticCode =
   | 'unsupported-field'
   | 'bad-annotation'
   | 'read-error'
-  /** A templated helmCharts field that does not parse, or fails for a cluster it can reach (validate, plan). */
+  /** A templated helmCharts field or policyRefs entry that does not parse, or fails for a cluster it can reach (validate, plan). */
   | 'template'
   /** A helmCharts source that --allowed-chart-repos does not allow. */
   | 'chart-repo-not-allowed'

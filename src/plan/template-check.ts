@@ -11,6 +11,7 @@ import type { ProfileLike } from '../select/profiles.ts';
 import { SelectorSyntaxError } from '../select/selector.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from './template.ts';
 import { helmValuesFrom, sourcesById, valuesFromUsesCluster, ValuesFromError, type ValueFromRef } from './values-from.ts';
+import { policyTemplateProblems } from './policy-template-check.ts';
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
 /** Clusters named in one message; the rest are counted. */
@@ -41,6 +42,7 @@ export function templateProblems(repo: LoadedRepository): Diagnostic[] {
         if (found) out.push(diagnostic(profile, `spec.helmCharts[${i}].valuesFrom[${j}]`, found.message, found.code));
       });
     });
+    if (renders) out.push(...policyTemplateProblems(profile, () => (reach ??= reachable(profile, repo, index)), sources));
   }
   return out;
 }

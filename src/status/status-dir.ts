@@ -65,7 +65,11 @@ export async function listStatusFiles(dir: string): Promise<StatusFile[]> {
 
 /** The snapshot the folder's files give; each link is a problem (reported, never followed). */
 export async function readStatusDir(dir: string): Promise<PreviousStatus> {
-  const folder = await readStatusFolder(dir);
+  return statusFromFolder(await readStatusFolder(dir));
+}
+
+/** The same for a folder however it was read (on disk, or from a commit of a status branch). */
+export function statusFromFolder(folder: StatusFolder): PreviousStatus {
   const snapshot = readStatusFiles(folder.files);
   if (folder.links.length === 0) return snapshot;
   return { ...snapshot, problems: [...(snapshot.problems ?? []), ...folder.links.map((path) => ({ path, message: LINK_MESSAGE }))] };

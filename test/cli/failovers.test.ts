@@ -39,7 +39,7 @@ describe('gitset plan of a cordon pull request', () => {
     assert.match(textPlan.out, /civo\/cluster2: draining \(keeps its releases until the replacement's are deployed and healthy\)/);
     assert.match(textPlan.out, /Held \(make-before-break\):\n  hello\/hello kept on civo\/cluster2 until the replacement on civo\/cluster1 is healthy/);
     const mdPlan = await run(['plan', dir, '--format', 'markdown']);
-    assert.match(mdPlan.out, /#### Held \(make-before-break\)\n\n- hello\/hello kept on civo\/cluster2 until the replacement on civo\/cluster1 is healthy \(`ClusterProfile\/hello`\)/);
+    assert.match(mdPlan.out, /<summary><b>Held \(make-before-break\)<\/b> \(1\)<\/summary>\n\n- hello\/hello kept on civo\/cluster2 until the replacement on civo\/cluster1 is healthy \(`ClusterProfile\/hello`\)/);
     const jsonPlan = JSON.parse((await run(['plan', dir, '--format', 'json'])).out);
     assert.deepEqual(jsonPlan.held.map((h: { cluster: string; until: string[] }) => [h.cluster, h.until]), [['civo/cluster2', ['civo/cluster1']]]);
   });

@@ -53,9 +53,12 @@ describe('symbolic links', () => {
     symlinkSync(outside, join(repo, 'status', 'o'));
     symlinkSync(outside, join(repo, '.hidden'));
     assert.deepEqual((await loadRepository(repo)).diagnostics, []);
-    // A hidden file is still read as a manifest: a hidden link of that name is still reported.
+    // A hidden file is not a manifest (`.gitlab-ci.yml`): a hidden link of that name is not read either.
     symlinkSync(join(outside, 'secret.yaml'), join(repo, '.b.yaml'));
-    assert.deepEqual((await loadRepository(repo)).diagnostics.map((d) => d.file), ['.b.yaml']);
+    assert.deepEqual((await loadRepository(repo)).diagnostics, []);
+    // A visible one is reported.
+    symlinkSync(join(outside, 'secret.yaml'), join(repo, 'b.yaml'));
+    assert.deepEqual((await loadRepository(repo)).diagnostics.map((d) => d.file), ['b.yaml']);
   });
 });
 

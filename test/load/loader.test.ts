@@ -142,10 +142,10 @@ spec: {clusterSelector: {matchLabels: {env: prod}}, maxReplicas: 1}
     assert.equal(repo.profiles.length, 2, 'reference errors do not remove the profile (its status says what is wrong)');
   });
 
-  test('the status folder, hidden folders and node_modules are not manifests', () => {
+  test('the status folder, hidden folders and files and node_modules are not manifests', () => {
     const broken = 'a: [\n';
     const repo = load(
-      { 'status/x.yaml': broken, '.git/x.yaml': broken, 'sub/node_modules/x.yml': broken, 'notes.txt': broken, 'out/status/x.yaml': broken },
+      { 'status/x.yaml': broken, '.git/x.yaml': broken, 'sub/node_modules/x.yml': broken, 'notes.txt': broken, 'out/status/x.yaml': broken, '.gitlab-ci.yml': broken, 'sub/.pre-commit-config.yaml': broken },
       { statusDir: 'status' },
     );
     assert.deepEqual(repo.diagnostics.map((d) => d.file), ['out/status/x.yaml']);

@@ -1,0 +1,144 @@
+// `gitset plan --format markdown`, a pull-request comment: a summary on top, each part folded into
+// a <details> section, and the whole kept under a size a comment takes. When the plan is larger,
+// every section keeps a fair share of rows (a long action list cannot crowd out the errors) and
+// says how many it leaves out, and the summary says what was cut. Names are code spans and every
+// other value from the repository, the status or a cluster is escaped, so none of it becomes HTML,
+// a link or a forged line.
+import { markdownCode as code, markdownText as md } from '../model/escape.ts';
+import type { PlanReport } from '../plan/report.ts';
+import { counted, counts, id, setCells } from './plan-cells.ts';
+
+/**
+ * GitHub refuses a comment over 65,536 characters; this leaves 5,536 for what a workflow adds
+ * (a marker, a header). Counted in UTF-8 bytes, never fewer than characters, so a body under it
+ * in bytes is under it however the forge counts.
+ */
+export const MARKDOWN_LIMIT = 60_000;
+
+/** A section with at most this many rows is shown unfolded. */
+const OPEN_ROWS = 10;
+
+export interface MarkdownContext {
+  /** Clusters in the repository. */
+  clusters: number;
+  /** Where the committed status was read from, when not the work tree. */
+  statusFrom?: { ref: string; revision: string };
+  /** Bytes the output stays within; MARKDOWN_LIMIT unless a test says otherwise. */
+  limit?: number;
+}
+
+interface Section {
+  title: string;
+  /** What a row is, singular, for "2,431 more actions not shown". */
+  noun: string;
+  open: boolean;
+  /** Text before the rows (a table's header). */
+  head: string;
+  /** Each ends with a newline. */
+  rows: string[];
+}
+
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+const mdLines = (lines: readonly string[]): string => lines.map(md).join('<br>');
+
+/** Markdown table cells, already escaped. */
+const tableHead = (head: string[]): string => `| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`;
+const tableRow = (cells: string[]): string => `| ${cells.join(' | ')} |\n`;
+
+/** A code span in a table cell: GFM splits cells at `|` before reading code spans, so it is escaped there too. */
+const codeCell = (s: string): string => code(s).replace(/\|/g, '\\|');
+
+export function planMarkdown(r: PlanReport, ctx: MarkdownContext): string {
+  const limit = ctx.limit ?? MARKDOWN_LIMIT;
+  const sections = planSections(r).filter((s) => s.rows.length > 0);
+  // Room for the rows: the limit less the summary and every frame and note at their longest.
+  const fixed = bytes(summary(r, ctx, sections, sections.map(() => 0))) + sections.reduce((n, s) => n + bytes(frame(s, 0, '')), 0);
+  const kept = fairShares(sections, limit - fixed);
+  let out = summary(r, ctx, sections, kept);
+  sections.forEach((s, i) => (out += frame(s, kept[i]!, s.rows.slice(0, kept[i]).join(''))));
+  return out;
+}
+
+/** The top of the comment: what would change, whether the repository is valid, the fleet's size, and what was cut. */
+function summary(r: PlanReport, ctx: MarkdownContext, sections: readonly Section[], kept: readonly number[]): string {
+  const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = r.diagnostics.filter((d) => d.severity === 'warning').length;
+  const valid = errors > 0 ? `**${counted(errors, 'error')}**, ${counted(warnings, 'warning')}` : warnings > 0 ? `no errors, ${counted(warnings, 'warning')}` : 'no errors or warnings';
+  let out = `### gitset plan\n\n**${counts(r)}** · ${valid}\n\n`;
+  out += `${counted(ctx.clusters, 'cluster')}, ${counted(r.sets.length, 'set')}, ${counted(r.profiles.length, 'profile')}; ${counted(r.changes.length, 'selection or health change')}`;
+  if (ctx.statusFrom) out += `; status from ${code(ctx.statusFrom.ref)} at ${code(ctx.statusFrom.revision.slice(0, 12))}`;
+  out += '\n\n';
+  if (r.actions.length === 0) out += 'No helm actions: the fleet is in sync.\n\n';
+  const cut = sections.flatMap((s, i) => (kept[i]! < s.rows.length ? [`${(s.rows.length - kept[i]!).toLocaleString('en-US')} of ${counted(s.rows.length, s.noun)}`] : []));
+  if (cut.length > 0) out += `> Cut to fit a comment: ${cut.join(', ')} not shown. Run \`gitset plan\` locally for the full plan.\n\n`;
+  return out;
+}
+
+/** One folded section with `shown` of its rows; the note says how many are left out. */
+function frame(s: Section, shown: number, rows: string): string {
+  const left = s.rows.length - shown;
+  const note = left > 0 ? `\n_… ${counted(left, `more ${s.noun}`)} not shown; run \`gitset plan\` locally for the full plan._\n` : '';
+  const rowsText = shown > 0 ? `${s.head}${rows}` : '';
+  return `<details${s.open ? ' open' : ''}><summary><b>${s.title}</b> (${s.rows.length.toLocaleString('en-US')})</summary>\n\n${rowsText}${note}\n</details>\n\n`;
+}
+
+/**
+ * How many leading rows of each section fit in `budget` bytes, sharing it fairly: the smallest
+ * sections are taken whole first, and what they leave is split evenly among the larger ones.
+ */
+export function fairShares(sections: readonly Pick<Section, 'rows' | 'head'>[], budget: number): number[] {
+  const sizes = sections.map((s) => s.rows.map(bytes));
+  const need = sizes.map((xs, i) => xs.reduce((a, b) => a + b, 0) + bytes(sections[i]!.head));
+  const kept = sections.map(() => 0);
+  let left = Math.max(0, budget);
+  const order = need.map((_, i) => i).sort((a, b) => need[a]! - need[b]!);
+  order.forEach((i, k) => {
+    const share = Math.floor(left / (order.length - k));
+    let used = bytes(sections[i]!.head);
+    if (used > share) return;
+    let n = 0;
+    while (n < sizes[i]!.length && used + sizes[i]![n]! <= share) used += sizes[i]![n++]!;
+    kept[i] = n;
+    left -= n > 0 ? used : 0;
+  });
+  return kept;
+}
+
+function planSections(r: PlanReport): Section[] {
+  const errors = r.diagnostics.some((d) => d.severity === 'error');
+  const section = (title: string, noun: string, rows: string[], head = '', open = rows.length <= OPEN_ROWS): Section => ({ title, noun, open, head, rows });
+  const diagnostics = section(
+    'Errors and warnings',
+    'diagnostic',
+    [...r.diagnostics].sort((a, b) => rank(a.severity) - rank(b.severity)).map((d) => `- ${code(`${d.file}:${d.line}:${d.col}`)} ${md(d.severity)}: ${md(d.message)}\n`),
+    '',
+    errors || r.diagnostics.length <= OPEN_ROWS,
+  );
+  const rest = [
+    section('Selection and health changes', 'change', r.changes.map((c) => `- ${md(c)}\n`)),
+    section(
+      'Actions',
+      'action',
+      r.actions.map((a) => tableRow([`**${md(a.action)}**`, md(a.cluster), md(`${a.releaseNamespace}/${a.releaseName}`), md(a.chart), md(a.version), codeCell(a.profile), md(a.reason)])),
+      tableHead(['Action', 'Cluster', 'Release', 'Chart', 'Version', 'Profile', 'Why']),
+    ),
+    section('Held (make-before-break)', 'hold', r.held.map((h) => `- ${md(h.message)} (${code(h.profile)})\n`)),
+    section('Not run now', 'release', r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}\n`)),
+    section('Sets', 'set', r.sets.map((s) => tableRow([codeCell(id(s)), ...setCells(s).map(mdLines)])), tableHead(['Set', 'Max', 'Selected', 'Matching', 'Not selected'])),
+    section('Profiles with errors, conflicts or unsupported fields', 'profile', r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0).map(profileItem)),
+  ];
+  // Errors block the merge: they come first. Warnings and infos come last.
+  return errors ? [diagnostics, ...rest] : [...rest, diagnostics];
+}
+
+function profileItem(p: PlanReport['profiles'][number]): string {
+  let out = `- ${code(id(p))}\n`;
+  for (const e of p.errors) out += `  - error: ${md(e)}\n`;
+  for (const c of p.conflicts) out += `  - conflict: ${md(c)}\n`;
+  if (p.unsupported.length > 0) out += `  - not supported (validated, not acted on): ${p.unsupported.map((u) => code(u)).join(', ')}\n`;
+  return out;
+}
+
+function rank(severity: string): number {
+  return severity === 'error' ? 0 : severity === 'warning' ? 1 : 2;
+}
