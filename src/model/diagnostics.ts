@@ -25,6 +25,11 @@ export type DiagnosticCode =
   /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
   | 'dangling-policy-ref'
   | 'bad-policy-content'
+  /** kustomizationRefs: a source named that is not in the repository, or an entry gitset cannot build. */
+  | 'dangling-kustomization-ref'
+  | 'bad-kustomization-ref'
+  /** A Flux source object (GitRepository, OCIRepository) gitset cannot fetch as written. */
+  | 'bad-flux-source'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

@@ -3,9 +3,11 @@
 // under WithdrawPolicies, the profile or the entry went, the object left its ConfigMap), with two
 // profiles claiming one object resolved by tier as for releases. Pure. The executor checks
 // gitset's mark on the cluster before any delete: a status record alone never deletes.
-import { contentSourceId, type ClusterKey, type ContentSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import { contentSourceId, type ClusterKey, type ContentSource, type FluxSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import type { KustomizeOutput } from '../model/ports.ts';
 import type { PolicyStatus, ProfileStatus } from '../model/status.ts';
 import { DEFAULT_TIER } from './desired.ts';
+import { desiredKustomizeObjects } from './kustomize-objects.ts';
 import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
 
 export interface PolicyPlanInput {
@@ -15,6 +17,9 @@ export interface PolicyPlanInput {
   previous: ReadonlyMap<string, { status: ProfileStatus }>;
   clusters: ReadonlyMap<ClusterKey, SveltosCluster>;
   sources: readonly ContentSource[];
+  /** kustomizationRefs: the Flux sources of the repository, and the builds made for this plan by request key. */
+  fluxSources?: readonly FluxSource[];
+  builds?: ReadonlyMap<string, KustomizeOutput>;
   /** Whether work can run on a cluster now (it answers and is not paused). */
   workable(cluster: ClusterKey): boolean;
 }
@@ -54,8 +59,12 @@ function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; 
       const c = input.clusters.get(cluster);
       if (!c) continue;
       const d = desiredPolicyObjects(id, profile, c, sources);
-      if (d.errors.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...d.errors.map((e) => `${cluster}: ${e}`)]);
-      for (const object of d.objects) {
+      const k = desiredKustomizeObjects(id, profile, c, input, input.builds ?? new Map());
+      const all = [...d.errors, ...k.errors];
+      if (all.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...all.map((e) => `${cluster}: ${e}`)]);
+      // An object both a policyRefs and a kustomizationRefs entry define: the policyRefs one counts.
+      const mine = new Set(d.objects.map((o) => o.key));
+      for (const object of [...d.objects, ...k.objects.filter((o) => !mine.has(o.key))]) {
         const k = `${cluster} ${object.key}`;
         claims.set(k, [...(claims.get(k) ?? []), { profile: id, tier: profile.spec.tier ?? DEFAULT_TIER, object }]);
       }
