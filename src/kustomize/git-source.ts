@@ -23,7 +23,7 @@ export interface GitSourceOptions {
 export interface ResolvedRevision {
   /** The commit to check out. */
   commit: string;
-  /** What to clone to reach it: a branch or tag name (undefined: the remote's default branch). */
+  /** The remote ref to fetch to reach it: `refs/heads/…`, `refs/tags/…` (undefined: the remote's HEAD). */
   cloneRef?: string;
   /** Whether `commit` is pinned (then the clone is full, not shallow). */
   pinned: boolean;
@@ -43,7 +43,7 @@ export class SourceError extends Error {
 export async function resolveGitRevision(source: FluxSource, auth: SourceAuth | undefined, opts: GitSourceOptions): Promise<ResolvedRevision> {
   const { url, ref = {} } = source.spec;
   const id = `GitRepository/${source.metadata.namespace}/${source.metadata.name}`;
-  if (ref.commit) return { commit: ref.commit, ...(ref.branch ? { cloneRef: ref.branch } : {}), pinned: true };
+  if (ref.commit) return { commit: ref.commit, ...(ref.branch ? { cloneRef: `refs/heads/${ref.branch}` } : {}), pinned: true };
   const http = gitHttpClient({ timeoutMs: opts.timeoutMs, ...(opts.http ? { base: opts.http } : {}) });
   const refs = await git.listServerRefs({ http, url, headers: authHeaders(auth), protocolVersion: 1, prefix: 'refs/' }).catch((err: unknown) => {
     throw classifyRemoteError(err, url, ref.branch ?? 'master');
@@ -55,7 +55,7 @@ export async function resolveGitRevision(source: FluxSource, auth: SourceAuth | 
   const pick = (full: string, what: string): ResolvedRevision => {
     const commit = oid(full);
     if (!commit) throw new SourceError('ref-not-found', `${id}: ${what} does not exist on ${url}`);
-    return { commit, cloneRef: full.replace(/^refs\/(heads|tags)\//, ''), pinned: false };
+    return { commit, cloneRef: full, pinned: false };
   };
   if (ref.name) return pick(ref.name, `ref ${ref.name}`);
   if (ref.semver) return pick(`refs/tags/${highestTag(refs.map((r) => r.ref), ref.semver, id)}`, `tag matching ${ref.semver}`);
@@ -98,18 +98,20 @@ export async function checkoutGitRevision(source: FluxSource, revision: Resolved
   const http = gitHttpClient({ timeoutMs: opts.timeoutMs, ...(opts.http ? { base: opts.http } : {}) });
   const { url } = source.spec;
   try {
+    await mkdir(tmp, { recursive: true });
+    await git.init({ fs, dir: tmp, gitdir });
+    // Any ref (branch or tag) lands under refs/fetched/: the checkout goes by commit anyway.
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: url });
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/*:refs/fetched/*' });
     await git
-      .clone({ fs, http, dir: tmp, gitdir, url, ...(revision.cloneRef ? { ref: revision.cloneRef } : {}), singleBranch: true, ...(revision.pinned ? {} : { depth: 1 }), noTags: true, headers: authHeaders(auth), cache: {} })
+      .fetch({ fs, http, dir: tmp, gitdir, remote: 'origin', remoteRef: revision.cloneRef ?? 'HEAD', singleBranch: true, tags: false, ...(revision.pinned ? {} : { depth: 1 }), headers: authHeaders(auth), cache: {} })
       .catch((err: unknown) => {
-        throw classifyRemoteError(err, url, revision.cloneRef ?? 'the default branch');
+        throw classifyRemoteError(err, url, revision.cloneRef ?? 'HEAD');
       });
-    const head = await git.resolveRef({ fs, gitdir, ref: 'HEAD' });
-    if (head !== revision.commit) {
-      if (!revision.pinned) throw new SourceError('fetch-failed', `${url}: ${revision.cloneRef} moved while it was fetched; fetched again next cycle`);
-      await git.checkout({ fs, dir: tmp, gitdir, ref: revision.commit, force: true }).catch(() => {
-        throw new SourceError('ref-not-found', `${url}: commit ${revision.commit} is not on ${revision.cloneRef ?? 'the default branch'}`);
-      });
-    }
+    // A ref that moved between the listing and the fetch is fetched again next cycle; a pinned commit must be there.
+    await git.checkout({ fs, dir: tmp, gitdir, ref: revision.commit, force: true }).catch(() => {
+      throw new SourceError(revision.pinned ? 'ref-not-found' : 'fetch-failed', `${url}: commit ${revision.commit} is not on ${revision.cloneRef ?? 'the default branch'}${revision.pinned ? '' : ' any more (it moved while fetched); fetched again next cycle'}`);
+    });
     await refuseLinksOut(tmp);
     await rename(tmp, final).catch(async (err: unknown) => {
       if (!(await isDir(final))) throw err; // else another build made it meanwhile
