@@ -113,8 +113,7 @@ export function desiredKustomizeObjects(
 
 /** Sveltos' getKustomizedResources: values rendered for the cluster, each object rendered over them, targetNamespace set. */
 function instantiate(documents: readonly string[], ref: KustomizationRef, cluster: TemplateCluster): Array<Record<string, unknown>> {
-  const values: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ref.values ?? {})) values[k] = render(v, cluster);
+  const values = substituteValues(ref, cluster);
   const substituted = Object.keys(values).length > 0;
   const out: Array<Record<string, unknown>> = [];
   documents.forEach((text, i) => {
@@ -127,6 +126,19 @@ function instantiate(documents: readonly string[], ref: KustomizationRef, cluste
     }
   });
   return out;
+}
+
+/**
+ * Sveltos' substitute values of one entry for one cluster: `values` rendered for the cluster,
+ * then what `valuesFrom` names laid over them (a key there wins, as in Sveltos). The hook for
+ * valuesFrom: pass its key/value pairs, already read from the repository's ConfigMaps/Secrets
+ * and rendered when templated. Until that is wired, nothing is passed and the plan never reads
+ * valuesFrom (spec.kustomizationRefs[i].valuesFrom stays listed as unsupported).
+ */
+export function substituteValues(ref: Pick<KustomizationRef, 'values'>, cluster: TemplateCluster, fromValuesFrom: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ref.values ?? {})) values[k] = render(v, cluster);
+  return { ...values, ...fromValuesFrom };
 }
 
 function withValues(text: string, values: Record<string, string>, index: number): string {
