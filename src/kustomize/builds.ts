@@ -11,8 +11,8 @@ import type { FluxSource } from '../model/objects.ts';
 import type { KustomizeBuilds, KustomizeOutput, KustomizeRequest, KustomizeSource } from '../model/ports.ts';
 import type { GitHttpClient } from '../git/http.ts';
 import { kustomizeBuild } from './build.ts';
-import { checkoutGitRevision, pruneCheckouts, resolveGitRevision, type ResolvedRevision } from './git-source.ts';
-import { readSourceAuth } from './source-credentials.ts';
+import { checkoutGitRevision, pruneCheckouts, resolveGitRevision, type ResolvedRevision } from '../git/flux-source.ts';
+import { readSourceAuth } from '../git/source-credentials.ts';
 import { readTarball, writeEntries } from './tarball.ts';
 
 export interface KustomizeBuildsOptions {

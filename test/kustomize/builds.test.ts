@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createKustomizeBuilds } from '../../src/kustomize/builds.ts';
-import { checkoutsOf } from '../../src/kustomize/git-source.ts';
+import { checkoutsOf } from '../../src/git/flux-source.ts';
 import { resolveKubectl } from '../../src/kubectl/binary.ts';
 import type { FluxSource } from '../../src/model/objects.ts';
 import type { KustomizeOutput, KustomizeRequest } from '../../src/model/ports.ts';

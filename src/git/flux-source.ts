@@ -7,8 +7,8 @@ import { lstat, mkdir, readdir, readlink, rename, rm, stat } from 'node:fs/promi
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, resolve, sep } from 'node:path';
 import git from 'isomorphic-git';
-import { classifyRemoteError } from '../git/errors.ts';
-import { gitHttpClient, type GitHttpClient } from '../git/http.ts';
+import { classifyRemoteError } from './errors.ts';
+import { gitHttpClient, type GitHttpClient } from './http.ts';
 import type { FluxSource } from '../model/objects.ts';
 import { compareVersions, parseVersion, semverCompare } from '../template/semver.ts';
 import { authHeaders, type SourceAuth } from './source-credentials.ts';
