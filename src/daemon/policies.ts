@@ -8,7 +8,7 @@ import type { LoadedRepository } from '../load/index.ts';
 import { clusterKey, objectId, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
 import type { ClusterTarget, KubectlRunner, ProbeResult } from '../model/ports.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, profileLabelValue } from '../observe/ownership.ts';
-import { kustomizeRequests } from '../plan/kustomize-objects.ts';
+import { sourceBuildRequests } from '../plan/kustomize-objects.ts';
 import { planPolicies, type PolicyWork } from '../plan/policies.ts';
 import { isFirstPhase, policyObjectKey, type DesiredPolicyObject } from '../plan/policy-objects.ts';
 import { recordPolicyOutcomes, withPolicies, type PolicyOutcome } from '../plan/policy-status.ts';
@@ -42,9 +42,9 @@ export async function reconcilePolicies(deps: PolicyStepDeps, snapshot: StatusSn
     const matched = (snapshot.profiles.get(id)?.status.matchingClusters ?? []).map((r) => clusterKey(r));
     return { id, profile, matched };
   });
-  // kustomizationRefs: built (cached per source revision, path, components) before the pure plan reads them.
+  // kustomizationRefs and Flux policyRefs: built (cached per source revision, path, components) before the pure plan reads them.
   const fluxSources = repo.fluxSources ?? [];
-  const requests = deps.kubectl.kustomize ? kustomizeRequests(profiles, clusters, { sources: repo.sources ?? [], fluxSources }) : [];
+  const requests = deps.kubectl.kustomize ? sourceBuildRequests(profiles, clusters, { sources: repo.sources ?? [], fluxSources }) : [];
   const builds = requests.length > 0 ? await deps.kubectl.kustomize!.build(requests, { credentialsDir: deps.credentialsDir, signal: deps.signal }) : new Map();
   const plan = planPolicies({
     profiles,

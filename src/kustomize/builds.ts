@@ -11,6 +11,7 @@ import type { FluxSource } from '../model/objects.ts';
 import type { KustomizeBuilds, KustomizeOutput, KustomizeRequest, KustomizeSource } from '../model/ports.ts';
 import type { GitHttpClient } from '../git/http.ts';
 import { kustomizeBuild } from './build.ts';
+import { readSourceFiles } from './source-files.ts';
 import { checkoutGitRevision, pruneCheckouts, resolveGitRevision, type ResolvedRevision } from '../git/flux-source.ts';
 import { readSourceAuth } from '../git/source-credentials.ts';
 import { readTarball, writeEntries } from './tarball.ts';
@@ -86,7 +87,7 @@ export function createKustomizeBuilds(opts: KustomizeBuildsOptions): KustomizeBu
     } catch (err) {
       return { ok: false, error: `${sourceName(req.source)}: ${messageOf(err)}` };
     }
-    const key = JSON.stringify([src.revision, req.path, req.components]);
+    const key = JSON.stringify([src.revision, req.mode ?? 'kustomize', req.path, req.components]);
     const hit = outputs.get(key);
     if (hit) {
       outputs.delete(key); // most recently used last
@@ -95,7 +96,10 @@ export function createKustomizeBuilds(opts: KustomizeBuildsOptions): KustomizeBu
     }
     let out: KustomizeOutput;
     try {
-      const documents = await kustomizeBuild(src.root, req.path, req.components, { kubectlPath: opts.kubectlPath, workDir: buildDir, timeoutMs: opts.timeoutMs, ...(signal ? { signal } : {}) });
+      const documents =
+        req.mode === 'files'
+          ? await readSourceFiles(src.root, req.path)
+          : await kustomizeBuild(src.root, req.path, req.components, { kubectlPath: opts.kubectlPath, workDir: buildDir, timeoutMs: opts.timeoutMs, ...(signal ? { signal } : {}) });
       out = { ok: true, revision: src.revision, documents };
     } catch (err) {
       if (signal?.aborted) return { ok: false, error: 'kustomize build aborted' };

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../model/diagnostics.ts';
 import { parseDuration } from '../model/duration.ts';
 import type { FluxGitRef, FluxSource, FluxSourceKind } from '../model/objects.ts';
 import { isScpLike } from '../git/location.ts';
+import { TEMPLATE_ANNOTATION } from './content-sources.ts';
 import type { Locator } from './positions.ts';
 
 export const FLUX_SOURCE_GROUP = 'source.toolkit.fluxcd.io';
@@ -71,6 +72,7 @@ export function checkFluxSource(doc: Record<string, unknown> & { kind: FluxSourc
     kind: doc.kind,
     apiVersion: String(doc.apiVersion),
     metadata: { name, namespace },
+    ...(isObject(meta.annotations) && Object.hasOwn(meta.annotations, TEMPLATE_ANNOTATION) ? { templated: true } : {}),
     spec: {
       url,
       ...(ref ? { ref } : {}),

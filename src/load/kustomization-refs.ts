@@ -15,6 +15,11 @@ export function isBuiltKustomization(ref: Pick<KustomizationRef, 'kind' | 'deplo
   return (ref.kind === 'GitRepository' || ref.kind === 'ConfigMap') && (ref.deploymentType ?? 'Remote') === 'Remote';
 }
 
+/** Whether gitset reads this policyRefs entry from a Flux source: a GitRepository deployed to the matched clusters. */
+export function isFluxPolicyRef(ref: Pick<KustomizationRef, 'kind' | 'deploymentType'>): boolean {
+  return ref.kind === 'GitRepository' && (ref.deploymentType ?? 'Remote') === 'Remote';
+}
+
 /** Why a repository-relative path in a source leads out of it (absolute, or `..` above its root), or undefined. */
 export function whyNotInside(path: string, base = '.'): string | undefined {
   if (path.includes('\0')) return 'holds a NUL character';
@@ -60,6 +65,7 @@ export function checkKustomizationRefs(profiles: readonly ProfileObject[], sourc
   const withTarball = new Set(sources.filter((s) => s.binaryData?.[KUSTOMIZE_TARBALL_KEY] !== undefined).map((s) => contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name })));
   const flux = new Map(fluxSources.map((s) => [fluxSourceId({ kind: s.kind, ...s.metadata }), s]));
   const out: Diagnostic[] = [];
+  for (const profile of profiles) out.push(...checkFluxPolicyRefs(profile, flux));
   for (const profile of profiles) {
     const id = objectId(profile);
     ((profile.spec.kustomizationRefs ?? []) as unknown[]).forEach((raw, i) => {
@@ -91,5 +97,24 @@ export function checkKustomizationRefs(profiles: readonly ProfileObject[], sourc
       if (ref.kind === 'ConfigMap' && !withTarball.has(target)) push('error', 'bad-kustomization-ref', undefined, `names ${target}, which has no binaryData key ${KUSTOMIZE_TARBALL_KEY} (the kustomization's folder as a tar.gz, as Sveltos reads it)`);
     });
   }
+  return out;
+}
+
+/** policyRefs entries naming a Flux GitRepository: it is in the repository, and the path stays inside it. */
+function checkFluxPolicyRefs(profile: ProfileObject, flux: ReadonlyMap<string, FluxSource>): Diagnostic[] {
+  const id = objectId(profile);
+  const out: Diagnostic[] = [];
+  ((profile.spec.policyRefs ?? []) as KustomizationRef[]).forEach((ref, i) => {
+    if (!isFluxPolicyRef(ref) || typeof ref.name !== 'string' || isTemplated(ref.name) || isTemplated(ref.namespace)) return;
+    const field = `spec.policyRefs[${i}]`;
+    const pos = profile.fieldSources?.[field] ?? profile.source;
+    const why = typeof ref.path === 'string' && !isTemplated(ref.path) ? whyNotInside(ref.path) : undefined;
+    if (why) out.push({ ...pos, severity: 'error', code: 'bad-policy-content', message: `${id}: ${field}.path ${why}`, field: `${field}.path`, object: id });
+    const namespace = policyRefNamespace(ref, profile);
+    const known = namespace === undefined ? [...flux.values()].some((s) => s.kind === ref.kind && s.metadata.name === ref.name) : flux.has(fluxSourceId({ kind: ref.kind, namespace, name: ref.name }));
+    if (known || ref.optional === true) return;
+    const target = namespace === undefined ? `${ref.kind} ${ref.name} in any namespace` : fluxSourceId({ kind: ref.kind, namespace, name: ref.name });
+    out.push({ ...pos, severity: 'error', code: 'dangling-policy-ref', message: `${id}: ${field} names ${target}, which is not defined in the repository`, field, object: id });
+  });
   return out;
 }

@@ -2,7 +2,7 @@
 // profile (loader info diagnostics, `gitset plan`, status) instead of being silently ignored.
 import type { HelmChart, KustomizationRef, PolicyRef, ProfileObject } from '../model/objects.ts';
 import { isActedOn } from './policy-refs.ts';
-import { isBuiltKustomization } from './kustomization-refs.ts';
+import { isBuiltKustomization, isFluxPolicyRef } from './kustomization-refs.ts';
 
 /** Spec fields gitset acts on; everything else present in a profile's spec is unsupported. */
 const SUPPORTED_SPEC = new Set([
@@ -68,7 +68,7 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
   }
   // ConfigMap/Secret entries are applied; Flux sources and Local ones are not (yet).
   ((spec.policyRefs ?? []) as PolicyRef[]).forEach((ref, i) => {
-    if (!isActedOn(ref)) out.push(`spec.policyRefs[${i}]`);
+    if (!isActedOn(ref) && !isFluxPolicyRef(ref)) out.push(`spec.policyRefs[${i}]`);
   });
   out.push(...unsupportedKustomizationFields(spec.kustomizationRefs));
   (spec.helmCharts ?? []).forEach((chart: HelmChart, i) => {

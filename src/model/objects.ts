@@ -192,6 +192,8 @@ export interface FluxSource {
   kind: FluxSourceKind;
   apiVersion: string;
   metadata: { name: string; namespace: string };
+  /** Annotated `projectsveltos.io/template`: files read through policyRefs are rendered per cluster. */
+  templated?: boolean;
   spec: { url: string; ref?: FluxGitRef; secretRef?: { name: string }; interval?: string; timeout?: string };
   source: SourcePos;
 }

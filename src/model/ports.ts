@@ -97,6 +97,8 @@ export interface KustomizeRequest {
   /** Rendered for the cluster; relative to the source root. */
   path: string;
   components: readonly string[];
+  /** `files`: the folder's files as they are (policyRefs of a Flux source), not a kustomize build. */
+  mode?: 'kustomize' | 'files';
 }
 
 /** A build's objects, one YAML text each, and the source revision built; or why there are none (safe for status). */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { parseManifestText } from '../load/content-sources.ts';
 import { fluxSourceId } from '../load/flux-sources.ts';
-import { isBuiltKustomization, KUSTOMIZE_TARBALL_KEY, whyNotInside } from '../load/kustomization-refs.ts';
+import { isBuiltKustomization, isFluxPolicyRef, KUSTOMIZE_TARBALL_KEY, whyNotInside } from '../load/kustomization-refs.ts';
 import { policyRefNamespace } from '../load/policy-refs.ts';
 import { contentSourceId, type ContentSource, type FluxSource, type KustomizationRef, type ProfileObject } from '../model/objects.ts';
 import type { KustomizeOutput, KustomizeRequest, KustomizeSource } from '../model/ports.ts';
@@ -33,46 +33,56 @@ const CLUSTER_SCOPED = new Set([
 
 /** Each kustomizationRefs entry gitset builds, rendered for `cluster`, in tier order (lower first, as Sveltos' entry tier). */
 export function kustomizeEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
-  const refs = [...((profile.spec.kustomizationRefs ?? []) as KustomizationRef[])].sort((a, b) => (a.tier ?? 100) - (b.tier ?? 100));
+  return sourceEntries((profile.spec.kustomizationRefs ?? []) as KustomizationRef[], 'kustomize', profile, cluster, repo);
+}
+
+/** Each policyRefs entry naming a Flux GitRepository: the files under its path, read as they are. */
+export function fluxPolicyEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
+  const refs = ((profile.spec.policyRefs ?? []) as KustomizationRef[]).filter((r) => isFluxPolicyRef(r));
+  return sourceEntries(refs, 'files', profile, cluster, repo);
+}
+
+function sourceEntries(all: readonly KustomizationRef[], mode: 'kustomize' | 'files', profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
+  const refs = [...all].sort((a, b) => (a.tier ?? 100) - (b.tier ?? 100));
   return refs.map((ref) => {
-    if (!isBuiltKustomization(ref)) return { ref, skipped: true };
+    if (mode === 'kustomize' && !isBuiltKustomization(ref)) return { ref, skipped: true };
     try {
       const name = render(ref.name, cluster);
       const namespace = ref.namespace ? render(ref.namespace, cluster) : undefined;
       const source = sourceOf({ ...ref, name, ...(namespace ? { namespace } : {}) }, profile, cluster, repo);
       if (typeof source === 'string') return ref.optional === true && source.endsWith('not in the repository') ? { ref, skipped: true } : { ref, error: source };
       const path = render(ref.path ?? '', cluster) || '.';
-      const components = (ref.components ?? []).map((c) => render(c, cluster));
+      const components = mode === 'kustomize' ? (ref.components ?? []).map((c) => render(c, cluster)) : [];
       const why = whyNotInside(path) ?? components.map((c) => whyNotInside(c, path)).find((w) => w !== undefined);
       if (why) return { ref, error: `path ${JSON.stringify(path)}${components.length ? ' or a component' : ''} ${why}` };
-      const request: KustomizeRequest = { key: requestKey(source, path, components), source, path, components };
+      const request: KustomizeRequest = { key: requestKey(source, mode, path, components), source, path, components, ...(mode === 'files' ? { mode } : {}) };
       return { ref, request, label: `${sourceLabel(source)}:${path}` };
     } catch (err) {
-      return { ref, error: `kustomizationRefs ${ref.kind} ${ref.name}: ${messageOf(err)}` };
+      return { ref, error: `${mode === 'kustomize' ? 'kustomizationRefs' : 'policyRefs'} ${ref.kind} ${ref.name}: ${messageOf(err)}` };
     }
   });
 }
 
-/** Every build the matched (profile, cluster) pairs need, once each: what runs before planning. */
-export function kustomizeRequests(
+/** Every build (kustomizationRefs) and folder read (policyRefs of a Flux source) the matched pairs need, once each: what runs before planning. */
+export function sourceBuildRequests(
   profiles: ReadonlyArray<{ profile: Pick<ProfileObject, 'metadata' | 'spec'>; matched: readonly string[] }>,
   clusters: ReadonlyMap<string, TemplateCluster>,
   repo: KustomizeSources,
 ): KustomizeRequest[] {
   const out = new Map<string, KustomizeRequest>();
   for (const { profile, matched } of profiles) {
-    if ((profile.spec.kustomizationRefs ?? []).length === 0) continue;
+    if ((profile.spec.kustomizationRefs ?? []).length === 0 && !(profile.spec.policyRefs ?? []).some((r) => isFluxPolicyRef(r))) continue;
     for (const key of matched) {
       const cluster = clusters.get(key);
       if (!cluster) continue;
-      for (const e of kustomizeEntries(profile, cluster, repo)) if ('request' in e && !out.has(e.request.key)) out.set(e.request.key, e.request);
+      for (const e of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) if ('request' in e && !out.has(e.request.key)) out.set(e.request.key, e.request);
     }
   }
   return [...out.values()];
 }
 
-/** The objects the profile's kustomizations want on the cluster, from builds made beforehand (by request key). */
-export function desiredKustomizeObjects(
+/** The objects the profile's Flux policyRefs and kustomizations want on the cluster, from builds made beforehand (by request key). */
+export function desiredSourceObjects(
   profileId: string,
   profile: Pick<ProfileObject, 'metadata' | 'spec'>,
   cluster: TemplateCluster,
@@ -82,7 +92,7 @@ export function desiredKustomizeObjects(
   const objects: DesiredPolicyObject[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
-  for (const entry of kustomizeEntries(profile, cluster, repo)) {
+  for (const entry of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) {
     if ('skipped' in entry) continue;
     if ('error' in entry) {
       errors.push(entry.error);
@@ -90,7 +100,7 @@ export function desiredKustomizeObjects(
     }
     const output = builds.get(entry.request.key);
     if (!output) {
-      errors.push(`${entry.label}: not built yet (the kustomize build runs before the policies are applied)`);
+      errors.push(`${entry.label}: not built yet (sources are built before the policies are applied)`);
       continue;
     }
     if (!output.ok) {
@@ -98,7 +108,8 @@ export function desiredKustomizeObjects(
       continue;
     }
     try {
-      for (const m of instantiate(output.documents, entry.ref, cluster)) {
+      const manifests = entry.request.mode === 'files' ? asPolicyFiles(output.documents, entry.request.source, cluster) : instantiate(output.documents, entry.ref, cluster);
+      for (const m of manifests) {
         const o = marked(m, profileId, entry.label);
         if (seen.has(o.key)) continue;
         seen.add(o.key);
@@ -109,6 +120,12 @@ export function desiredKustomizeObjects(
     }
   }
   return { objects, errors };
+}
+
+/** A Flux source's files as policyRefs content: each one of manifests, rendered per cluster when the source is annotated as a template. */
+function asPolicyFiles(files: readonly string[], source: KustomizeSource, cluster: TemplateCluster): Array<Record<string, unknown>> {
+  const templated = source.kind === 'GitRepository' && source.flux.templated === true;
+  return files.flatMap((text) => parseManifestText(templated ? compileTemplate(text).render(cluster) : text));
 }
 
 /** Sveltos' getKustomizedResources: values rendered for the cluster, each object rendered over them, targetNamespace set. */
@@ -165,9 +182,9 @@ function sourceOf(ref: KustomizationRef, profile: Pick<ProfileObject, 'metadata'
   return flux ? { kind: 'GitRepository', flux } : `${id} is not in the repository`;
 }
 
-function requestKey(source: KustomizeSource, path: string, components: readonly string[]): string {
+function requestKey(source: KustomizeSource, mode: string, path: string, components: readonly string[]): string {
   const what = source.kind === 'ConfigMap' ? [source.id, source.tarball] : [source.flux.spec];
-  return createHash('sha256').update(JSON.stringify([source.kind, ...what, path, components])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([source.kind, ...what, mode, path, components])).digest('hex');
 }
 
 function sourceLabel(source: KustomizeSource): string {

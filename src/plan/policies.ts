@@ -7,7 +7,7 @@ import { contentSourceId, type ClusterKey, type ContentSource, type FluxSource, 
 import type { KustomizeOutput } from '../model/ports.ts';
 import type { PolicyStatus, ProfileStatus } from '../model/status.ts';
 import { DEFAULT_TIER } from './desired.ts';
-import { desiredKustomizeObjects } from './kustomize-objects.ts';
+import { desiredSourceObjects } from './kustomize-objects.ts';
 import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
 
 export interface PolicyPlanInput {
@@ -59,7 +59,7 @@ function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; 
       const c = input.clusters.get(cluster);
       if (!c) continue;
       const d = desiredPolicyObjects(id, profile, c, sources);
-      const k = desiredKustomizeObjects(id, profile, c, input, input.builds ?? new Map());
+      const k = desiredSourceObjects(id, profile, c, input, input.builds ?? new Map());
       const all = [...d.errors, ...k.errors];
       if (all.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...all.map((e) => `${cluster}: ${e}`)]);
       // An object both a policyRefs and a kustomizationRefs entry define: the policyRefs one counts.

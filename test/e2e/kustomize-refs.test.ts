@@ -1,5 +1,6 @@
 // kustomizationRefs end to end: a Flux GitRepository in the fleet repository names another
-// repository on the same Git server; the daemon fetches it, builds the overlay with the real
+// repository on the same Git server; the daemon fetches it, applies the files of one folder
+// (a policyRefs entry naming the GitRepository), builds the overlay with the real
 // kubectl kustomize (a component added, values substituted per cluster, targetNamespace set),
 // applies the objects to simulated clusters by server-side apply, follows a change pushed to the
 // source, and withdraws everything when the cluster stops matching.
@@ -26,6 +27,8 @@ const APP = (greeting: string): Record<string, string> => ({
   'overlays/prod/kustomization.yaml': 'resources:\n- ../../base\nnamePrefix: prod-\n',
   'components/audit/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n- audit.yaml\n',
   'components/audit/audit.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: audit\ndata:\n  on: "yes"\n',
+  // Read as they are by a policyRefs entry (no kustomize): every file of the folder.
+  'raw/settings.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw-settings\n  namespace: default\ndata:\n  greeting: ${greeting}\n`,
 });
 
 const SOURCE = (url: string) => `apiVersion: source.toolkit.fluxcd.io/v1
@@ -49,6 +52,11 @@ spec:
   - kind: SveltosCluster
     namespace: civo
     name: ${cluster}
+  policyRefs:
+  - kind: GitRepository
+    namespace: flux-system
+    name: apps
+    path: raw
   kustomizationRefs:
   - kind: GitRepository
     namespace: flux-system
@@ -69,7 +77,7 @@ async function textOn(f: Fleet, cluster: string): Promise<string | undefined> {
   return out.trim() === '' ? undefined : JSON.parse(out).data?.text;
 }
 
-test('kustomizationRefs: built from a GitRepository, applied, updated with the source, withdrawn', { timeout: 240_000 }, async () => {
+test('kustomizationRefs and policyRefs of a GitRepository: applied, updated with the source, withdrawn', { timeout: 240_000 }, async () => {
   const seed = seedManifests();
   const f = await startFleet({ manifests: () => ({ 'clusters/cluster1.yaml': seed['clusters/cluster1.yaml']!, 'clusters/cluster2.yaml': seed['clusters/cluster2.yaml']! }) });
   fleets.push(f);
@@ -89,21 +97,26 @@ test('kustomizationRefs: built from a GitRepository, applied, updated with the s
   assert.equal(audit.metadata.labels['gitset.dev/profile'], 'clusterprofile.hello');
   const status = await waitFor('hello status', async () => {
     const s = await f.status('ClusterProfile/hello.yaml');
-    return policiesIn(s, C1).length === 2 && policiesIn(s, C1).every((p: { state: string }) => p.state === 'Applied') ? s : undefined;
+    return policiesIn(s, C1).length === 3 && policiesIn(s, C1).every((p: { state: string }) => p.state === 'Applied') ? s : undefined;
   });
   assert.deepEqual(policiesIn(status, C1).map((p: any) => `${p.kind} ${p.namespace}/${p.name} ${p.source}`).sort(), [
+    'ConfigMap default/raw-settings GitRepository/flux-system/apps:raw',
     'ConfigMap eng/prod-audit GitRepository/flux-system/apps:./overlays/prod/',
     'ConfigMap eng/prod-greeting GitRepository/flux-system/apps:./overlays/prod/',
   ]);
+  const raw = JSON.parse(await f.kubectl(C1, 'get', 'configmap', 'raw-settings', '-n', 'default', '-o', 'json'));
+  assert.equal(raw.data.greeting, 'hello', 'a policyRefs entry of a GitRepository applies the files of its path');
 
   // Updated: a commit to the source repository (not to the fleet's) reaches the cluster.
   const appsWork = await mkdtemp(join(f.sandbox.root, 'apps-work-'));
   const env = gitCliEnv();
   await execa('git', ['clone', '-q', appsUrl, appsWork], { env });
   await writeFile(join(appsWork, 'base/greeting.yaml'), APP('hi again')['base/greeting.yaml']!);
+  await writeFile(join(appsWork, 'raw/settings.yaml'), APP('hi again')['raw/settings.yaml']!);
   await execa('git', ['commit', '-qam', 'greeting: hi again'], { cwd: appsWork, env });
   await execa('git', ['push', '-q', 'origin', 'HEAD:main'], { cwd: appsWork, env });
   await waitFor('new greeting on cluster1', async () => (await textOn(f, C1)) === 'hi again from cluster1' || undefined, 60_000);
+  await waitFor('new raw settings on cluster1', async () => JSON.parse(await f.kubectl(C1, 'get', 'configmap', 'raw-settings', '-n', 'default', '-o', 'json')).data.greeting === 'hi again', 60_000);
 
   // Stops matching: the profile moves to cluster2; cluster1's objects are withdrawn.
   await writeFile(join(fleetDir, 'profiles/hello.yaml'), PROFILE('cluster2'));
@@ -112,8 +125,9 @@ test('kustomizationRefs: built from a GitRepository, applied, updated with the s
   await waitFor('greeting withdrawn from cluster1', async () => (await textOn(f, C1)) === undefined, 60_000);
   const gone = await f.kubectl(C1, 'get', 'configmap', 'prod-audit', '-n', 'eng', '--ignore-not-found', '-o', 'name');
   assert.equal(gone.trim(), '');
+  await waitFor('raw settings withdrawn from cluster1', async () => (await f.kubectl(C1, 'get', 'configmap', 'raw-settings', '-n', 'default', '--ignore-not-found', '-o', 'name')).trim() === '', 60_000);
   await waitFor('status on cluster2 only', async () => {
     const s = await f.status('ClusterProfile/hello.yaml');
-    return policiesIn(s, C1).length === 0 && policiesIn(s, C2).length === 2;
+    return policiesIn(s, C1).length === 0 && policiesIn(s, C2).length === 3;
   });
 });

@@ -108,6 +108,14 @@ describe('Flux GitRepository sources', () => {
     assert.ok(!noPath.ok && /path "nowhere" not found/.test(noPath.error));
   });
 
+  test('a policyRefs folder is read file by file, in path order, without kustomize', async () => {
+    const b = await builder({ now: 0 });
+    const req: KustomizeRequest = { ...request(flux({ ref: { branch: 'main' } }), 'components'), key: 'files', mode: 'files' };
+    const out = await one(b, req);
+    assert.ok(out.ok, out.ok ? '' : out.error);
+    assert.deepEqual(out.documents, [APP['components/extra/extra.yaml'], APP['components/extra/kustomization.yaml']]);
+  });
+
   test('a symlink out of the checkout is refused before kubectl reads it', async () => {
     const work = await mkdtemp(join(f.tmp, 'hostile-'));
     await writeFiles(work, APP);

@@ -97,4 +97,10 @@ describe('kustomizationRefs against the repository', () => {
       'p.yaml:11:79 warning unsupported-field spec.kustomizationRefs[2].deploymentType',
     ]);
   });
+
+  test('a policyRefs entry naming a GitRepository is acted on; one the repository lacks is dangling', () => {
+    const policy = (name: string) => `apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterProfile\nmetadata: {name: raw}\nspec:\n  clusterSelector: {matchLabels: {env: prod}}\n  policyRefs:\n  - {kind: GitRepository, namespace: flux-system, name: ${name}, path: manifests}\n`;
+    assert.deepEqual(load({ 'src.yaml': source, 'p.yaml': policy('apps') }).diagnostics.map(where), []);
+    assert.deepEqual(load({ 'src.yaml': source, 'p.yaml': policy('gone') }).diagnostics.map(where), ['p.yaml:7:5 error dangling-policy-ref spec.policyRefs[0]']);
+  });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { parseManifests } from '../../src/load/index.ts';
 import { clusterKey, objectId } from '../../src/model/objects.ts';
 import type { KustomizeOutput } from '../../src/model/ports.ts';
-import { kustomizeRequests } from '../../src/plan/kustomize-objects.ts';
+import { sourceBuildRequests } from '../../src/plan/kustomize-objects.ts';
 import { planPolicies } from '../../src/plan/policies.ts';
 
 const cluster = (name: string, labels: string, annotations = '{}') =>
@@ -23,7 +23,7 @@ function plan(files: Record<string, string>, build: (path: string) => KustomizeO
   assert.deepEqual(repo.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
   const clusters = new Map(repo.clusters.map((c) => [clusterKey(c.metadata), c]));
   const profiles = repo.profiles.map((p) => ({ id: objectId(p), profile: p, matched: [...clusters.keys()] }));
-  const requests = kustomizeRequests(profiles, clusters, { sources: repo.sources, fluxSources: repo.fluxSources ?? [] });
+  const requests = sourceBuildRequests(profiles, clusters, { sources: repo.sources, fluxSources: repo.fluxSources ?? [] });
   const builds = new Map(requests.map((r) => [r.key, build(r.path)]));
   return { requests, plan: planPolicies({ profiles, previous: new Map(), clusters, sources: repo.sources, fluxSources: repo.fluxSources ?? [], builds, workable: () => true }) };
 }
@@ -87,5 +87,14 @@ describe('kustomizationRefs in the plan', () => {
     const overlay = plan({ 'src.yaml': SOURCE, 'c.yaml': cluster('c', '{env: fv}'), 'p.yaml': profile(`    path: overlays/{{ (getResource "OverlaySelector").data.overlay }}\n`) }, () => built(ROLE));
     assert.equal(overlay.requests.length, 0);
     assert.match(overlay.plan.errors.get('ClusterProfile/hello')![0]!, /^civo\/c: kustomizationRefs GitRepository flux2: template .*data/);
+  });
+
+  test('a policyRefs entry naming a GitRepository applies its folder\'s files, rendered per cluster when the source is a template', () => {
+    const templated = SOURCE.replace('metadata: {name: flux2, namespace: flux2}', 'metadata: {name: flux2, namespace: flux2, annotations: {projectsveltos.io/template: "ok"}}');
+    const entry = `apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterProfile\nmetadata: {name: raw}\nspec:\n  clusterSelector: {matchLabels: {env: fv}}\n  policyRefs:\n  - {kind: GitRepository, namespace: flux2, name: flux2, path: manifests}\n`;
+    const file = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: for-{{ .Cluster.metadata.name }}\n  namespace: default\n';
+    const { requests, plan: p } = plan({ 'src.yaml': templated, 'a.yaml': cluster('a', '{env: fv}'), 'p.yaml': entry }, () => built(file, ROLE));
+    assert.deepEqual(requests.map((r) => [r.mode, r.path]), [['files', 'manifests']]);
+    assert.deepEqual(applied(p, 'civo/a').map((o) => `${o.kind} ${o.name} ${o.source}`), ['ConfigMap for-a GitRepository/flux2/flux2:manifests', 'ClusterRole reader GitRepository/flux2/flux2:manifests']);
   });
 });
