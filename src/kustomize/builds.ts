@@ -60,7 +60,10 @@ export function createKustomizeBuilds(opts: KustomizeBuildsOptions): KustomizeBu
         if (!revision) throw err; // a failed poll keeps the last revision
       }
     }
-    const root = await checkoutGitRevision(flux, revision!, auth, git);
+    const root = await checkoutGitRevision(flux, revision!, auth, git).catch((err: unknown) => {
+      polled.delete(key); // resolved again next cycle: the ref may have moved on since
+      throw err;
+    });
     if (revision !== last?.revision) await pruneCheckouts(flux.spec.url, cacheDir, revisionsOf(flux.spec.url, polled));
     return { root, revision: revision!.commit };
   };
