@@ -12,7 +12,7 @@ import type { KustomizeBuilds, KustomizeOutput, KustomizeRequest, KustomizeSourc
 import type { GitHttpClient } from '../git/http.ts';
 import { kustomizeBuild } from './build.ts';
 import { readSourceFiles } from './source-files.ts';
-import { checkoutGitRevision, pruneCheckouts, resolveGitRevision, type ResolvedRevision } from '../git/flux-source.ts';
+import { checkoutGitRevision, pruneCheckouts, resolveGitRevision, SourceError, type ResolvedRevision } from '../git/flux-source.ts';
 import { readSourceAuth } from '../git/source-credentials.ts';
 import { readTarball, writeEntries } from './tarball.ts';
 
@@ -39,6 +39,8 @@ export function createKustomizeBuilds(opts: KustomizeBuildsOptions): KustomizeBu
   const now = opts.now ?? Date.now;
   const polled = new Map<string, Polled>();
   const outputs = new Map<string, KustomizeOutput>();
+  /** Commits refused as hostile (a symlink out of the checkout), by `url commit`. */
+  const unsafe = new Map<string, Error>();
   const max = opts.maxOutputs ?? 512;
   const cacheDir = join(opts.workDir, 'sources');
   const buildDir = join(opts.workDir, 'builds');
@@ -60,8 +62,11 @@ export function createKustomizeBuilds(opts: KustomizeBuildsOptions): KustomizeBu
         if (!revision) throw err; // a failed poll keeps the last revision
       }
     }
+    const refused = unsafe.get(`${flux.spec.url} ${revision!.commit}`);
+    if (refused) throw refused; // a commit's content never changes: not fetched again
     const root = await checkoutGitRevision(flux, revision!, auth, git).catch((err: unknown) => {
-      polled.delete(key); // resolved again next cycle: the ref may have moved on since
+      if (err instanceof SourceError && err.code === 'unsafe-checkout') unsafe.set(`${flux.spec.url} ${revision!.commit}`, err);
+      if (err instanceof SourceError && err.code === 'fetch-failed') polled.delete(key); // the ref moved on: resolved again next cycle
       throw err;
     });
     if (revision !== last?.revision) await pruneCheckouts(flux.spec.url, cacheDir, revisionsOf(flux.spec.url, polled));

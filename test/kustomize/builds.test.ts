@@ -130,6 +130,10 @@ describe('Flux GitRepository sources', () => {
     const b = await builder({ now: 0 });
     const linked = await one(b, request(flux({ url: hostileUrl, ref: { branch: 'evil' } })));
     assert.ok(!linked.ok && /leak\/etc is a symlink out of the source/.test(linked.error), names(linked).toString());
+    const fetches = f.server.stats.uploadPacks;
+    const again = await b.builds.build([{ ...request(flux({ url: hostileUrl, ref: { branch: 'evil' } })), key: 'again' }], { credentialsDir: credentials });
+    assert.ok(!again.get('again')!.ok);
+    assert.equal(f.server.stats.uploadPacks, fetches, 'a refused commit is not fetched again');
   });
 });
 
