@@ -97,4 +97,16 @@ describe('kustomizationRefs in the plan', () => {
     assert.deepEqual(requests.map((r) => [r.mode, r.path]), [['files', 'manifests']]);
     assert.deepEqual(applied(p, 'civo/a').map((o) => `${o.kind} ${o.name} ${o.source}`), ['ConfigMap for-a GitRepository/flux2/flux2:manifests', 'ClusterRole reader GitRepository/flux2/flux2:manifests']);
   });
+
+  test('a kustomization and another profile\'s ConfigMap claiming one object: the lower tier wins, the other records the conflict', () => {
+    const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'default' }, data: { 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: reader-config, namespace: eng}\n' } });
+    const rival = 'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterProfile\nmetadata: {name: rival}\nspec:\n  tier: 200\n  clusterSelector: {matchLabels: {env: fv}}\n  policyRefs:\n  - {kind: ConfigMap, namespace: default, name: shared}\n';
+    const { plan: p } = plan(
+      { 'src.yaml': SOURCE, 'cm.yaml': cm, 'rival.yaml': rival, 'c.yaml': cluster('c', '{env: fv}'), 'p.yaml': profile('    path: web\n    targetNamespace: eng\n') },
+      () => built('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: reader-config\n'),
+    );
+    assert.deepEqual(p.work.map((w) => `${w.profile}: ${w.apply.map((o) => `${o.namespace}/${o.name}`).join(',')}`), ['ClusterProfile/hello: eng/reader-config']);
+    const lost = p.records.get('ClusterProfile/rival')!.get('civo/c')!;
+    assert.deepEqual(lost.map((r) => [r.name, r.state]), [['reader-config', 'Conflict']]);
+  });
 });
