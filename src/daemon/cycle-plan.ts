@@ -6,6 +6,7 @@ import type { ClusterKey } from '../model/objects.ts';
 import type { KubectlRunner, ProbeResult, Prober } from '../model/ports.ts';
 import { planPolicyStep, type PolicyStep } from './policies.ts';
 import type { PolicyLanes } from './policy-work.ts';
+import type { SourceBuilds } from './source-builds.ts';
 import type { Observations } from '../observe/fleet.ts';
 import { computeCycle, recordResults, type ActionOutcome, type CycleResult } from '../plan/cycle.ts';
 import { DEFAULT_BREAKER, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
@@ -38,6 +39,8 @@ export interface PlanStep {
   work: HelmWork;
   /** policyRefs' kubectl work in the background; absent without kubectl. */
   policies?: PolicyLanes;
+  /** kustomizationRefs and Flux sources, built in the background. */
+  builds?: SourceBuilds;
   log: Logger;
   now: () => Date;
   /** When each release was last looked at closely; see observe-fleet. */
@@ -88,7 +91,8 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
   observeChanges(prev, next, { logger: log, metrics: deps.metrics });
   let graft: Planned['graft'];
   if (step.policies) {
-    const policies = planPolicyStep({ repo, snapshot: next, previous: prev, probes, taken: step.policies.take(), now }, failures);
+    const builds = step.builds;
+    const policies = planPolicyStep({ repo, snapshot: next, previous: prev, probes, taken: step.policies.take(), now, ...(builds ? { builds: (r) => builds.current(r) } : {}) }, failures);
     if (step.startWork) step.policies.schedule(policies.work, repo.clusters);
     next = policies.snapshot;
     graft = policies.graft;

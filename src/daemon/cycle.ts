@@ -20,6 +20,7 @@ import type { CycleReport, Reconciler, RunCycle } from './daemon.ts';
 import { createHelmWork, type HelmWork } from './execute.ts';
 import type { PolicyStep } from './policies.ts';
 import { createPolicyWork, type PolicyLanes } from './policy-work.ts';
+import { createSourceBuilds, type SourceBuilds } from './source-builds.ts';
 import { createCommitter, createGitLane, createPuller, type Committer, type GitLane, type Puller } from './git-work.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { observeChanges } from './observe.ts';
@@ -64,6 +65,8 @@ interface Memory {
   work: HelmWork;
   /** policyRefs' kubectl work; absent without kubectl. */
   policies?: PolicyLanes;
+  /** kustomizationRefs and Flux sources built in the background; absent without kubectl. */
+  builds?: SourceBuilds;
   /** Created once the committed status has been read: it describes commits against it. */
   committer?: Committer;
   /** The status the last cycle rendered; the committed one before the first cycle. */
@@ -105,6 +108,8 @@ export function createReconciler(deps: CycleDeps): Reconciler {
   };
   if (deps.kubectl) {
     memory.policies = createPolicyWork({ kubectl: deps.kubectl, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, logger: deps.logger, onFinished: () => memory.wake('helm-done'), now });
+    const builder = deps.kubectl.kustomize;
+    if (builder) memory.builds = createSourceBuilds({ builder, credentialsDir: deps.credentialsDir, logger: deps.logger, onFinished: () => memory.wake('helm-done') });
   }
   let count = 0;
   const busy = (): boolean => memory.work.busy || (memory.policies?.busy ?? false) || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
@@ -156,20 +161,21 @@ async function stopWork(memory: Memory, graceMs: number, log: Logger): Promise<v
   memory.accepting = false;
   memory.work.close();
   memory.policies?.close();
+  memory.builds?.close();
   const grace = setTimeout(() => {
     log.warn({ graceMs }, 'grace period over: aborting running helm and kubectl calls');
     memory.work.abortAll('aborted at shutdown (--shutdown-grace over)');
     memory.policies?.abortAll('aborted at shutdown (--shutdown-grace over)');
   }, graceMs);
-  await Promise.all([memory.work.idle(), memory.policies?.idle()]);
+  await Promise.all([memory.work.idle(), memory.policies?.idle(), memory.builds?.idle()]);
   clearTimeout(grace);
 }
 
 /** Resolves when no helm call, pull, load or commit runs. */
 async function settledWork(memory: Memory): Promise<void> {
   // Outcomes waiting to be recorded are not waited for here: recording takes a cycle, the daemon's.
-  const busy = (): boolean => memory.work.running || (memory.policies?.running ?? false) || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
-  while (busy()) await Promise.all([memory.work.idle(), memory.policies?.idle(), memory.committer?.idle(), memory.loading, memory.puller.busy ? memory.puller.start().catch(() => undefined) : undefined]);
+  const busy = (): boolean => memory.work.running || (memory.policies?.running ?? false) || (memory.builds?.running ?? false) || memory.puller.busy || memory.loading !== undefined || (memory.committer?.busy ?? false);
+  while (busy()) await Promise.all([memory.work.idle(), memory.policies?.idle(), memory.builds?.idle(), memory.committer?.idle(), memory.loading, memory.puller.busy ? memory.puller.start().catch(() => undefined) : undefined]);
 }
 
 /** `reconcile --once`, tests and benchmarks: one cycle carried through to its commit. */
@@ -205,7 +211,7 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
   const inForce = memory.revisions.inForce;
   let next: StatusSnapshot | undefined;
   if (inForce) {
-    const step: PlanStep = { deps, work: memory.work, ...(memory.policies ? { policies: memory.policies } : {}), log, now: run.now, lastLook: memory.lastLook, revisionStatus: memory.revisionStatus, startWork: memory.accepting };
+    const step: PlanStep = { deps, work: memory.work, ...(memory.policies ? { policies: memory.policies } : {}), ...(memory.builds ? { builds: memory.builds } : {}), log, now: run.now, lastLook: memory.lastLook, revisionStatus: memory.revisionStatus, startWork: memory.accepting };
     const planned = await planCycle(step, inForce, previous);
     if (planned.breaker) applyBreaker(run, planned.breaker);
     failures.push(...planned.failures);

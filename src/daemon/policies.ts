@@ -6,8 +6,9 @@
 import type { Logger } from 'pino';
 import type { LoadedRepository } from '../load/index.ts';
 import { clusterKey, objectId, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
-import type { ClusterTarget, KubectlRunner, ProbeResult } from '../model/ports.ts';
+import type { ClusterTarget, KubectlRunner, KustomizeOutput, KustomizeRequest, ProbeResult } from '../model/ports.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, profileLabelValue } from '../observe/ownership.ts';
+import { sourceBuildRequests } from '../plan/kustomize-objects.ts';
 import { planPolicies, type PolicyWork } from '../plan/policies.ts';
 import { isFirstPhase, policyObjectKey, type DesiredPolicyObject } from '../plan/policy-objects.ts';
 import { recordPolicyOutcomes, withPolicies, type PolicyOutcome } from '../plan/policy-status.ts';
@@ -23,6 +24,12 @@ export interface PolicyStepInput {
   probes: ReadonlyMap<ClusterKey, ProbeResult>;
   /** What the background kubectl work holds now: pairs not planned again, outcomes to record. */
   taken: PoliciesInFlight;
+  /**
+   * The builds of kustomizationRefs and Flux policyRefs made so far for these requests (a build
+   * not made yet is missing: its objects wait, nothing of it is withdrawn); asks for the rest.
+   * Absent without kubectl.
+   */
+  builds?: (requests: readonly KustomizeRequest[]) => ReadonlyMap<string, KustomizeOutput>;
   now: () => Date;
 }
 
@@ -46,11 +53,17 @@ export function planPolicyStep(input: PolicyStepInput, failures: string[]): Poli
     const matched = (snapshot.profiles.get(id)?.status.matchingClusters ?? []).map((r) => clusterKey(r));
     return { id, profile, matched };
   });
+  // kustomizationRefs and Flux policyRefs: built in the background (source-builds.ts); the plan reads what is built.
+  const fluxSources = repo.fluxSources ?? [];
+  const requests = input.builds ? sourceBuildRequests(profiles, clusters, { sources: repo.sources ?? [], fluxSources }) : [];
+  const builds = requests.length > 0 ? input.builds!(requests) : new Map<string, KustomizeOutput>();
   const plan = planPolicies({
     profiles,
     previous: previous.profiles,
     clusters,
     sources: repo.sources ?? [],
+    fluxSources,
+    builds,
     workable: (c, p) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true && !taken.keys.has(policyPairKey(c, p)),
   });
   for (const o of taken.finished) if (o.error) failures.push(`policies of ${o.work.profile} on ${o.work.cluster}: ${o.error}`);

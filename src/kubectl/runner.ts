@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import type { ClusterKey } from '../model/objects.ts';
 import type { ClusterTarget, KubectlRunner, KubeObjectIdentity, WithdrawResult } from '../model/ports.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROFILE_LABEL } from '../observe/ownership.ts';
+import { createKustomizeBuilds } from '../kustomize/builds.ts';
 import { pluginEnvironment } from '../probe/plugin-env.ts';
 
 export const FIELD_MANAGER = 'gitset';
@@ -55,6 +56,7 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
     throw new KubectlError('KUBECTL_FAILED', summary(String(r.stderr ?? ''), target.kubeconfigPath), target.cluster);
   };
   return {
+    kustomize: createKustomizeBuilds({ kubectlPath: opts.kubectlPath, workDir: join(opts.workDir, 'kustomize'), timeoutMs: opts.timeoutMs }),
     async apply(target, manifests, signal) {
       if (manifests.length === 0) return;
       await run(target, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'], stream(manifests), signal);

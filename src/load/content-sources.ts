@@ -45,10 +45,12 @@ export function checkContentSource(doc: Record<string, unknown> & { kind: Conten
   if (!data) return { diagnostics };
   const annotations = stringMap(meta.annotations);
   const templated = annotations !== undefined && Object.hasOwn(annotations, TEMPLATE_ANNOTATION);
+  const binaryData = doc.kind === 'ConfigMap' ? base64Map(doc.binaryData, report) : undefined;
   const source: ContentSource = {
     kind: doc.kind,
     metadata: { name, namespace, ...(annotations ? { annotations } : {}) },
     data,
+    ...(binaryData ? { binaryData } : {}),
     templated,
     source: loc.at(['kind'], 'key'),
     keySources: Object.fromEntries(Object.keys(data).map((k) => [k, loc.at([doc.kind === 'Secret' && !hasKey(doc.data, k) ? 'stringData' : 'data', k], 'key')])),
@@ -57,6 +59,21 @@ export function checkContentSource(doc: Record<string, unknown> & { kind: Conten
 }
 
 type Report = (path: Array<string | number>, message: string) => void;
+
+/** A ConfigMap's `binaryData`: base64 text per key, kept as written (decoded where it is used). */
+function base64Map(v: unknown, report: Report): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    report(['binaryData'], 'binaryData must be a mapping of keys to base64 strings');
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (typeof value !== 'string' || !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(value)) report(['binaryData', key], `binaryData key ${JSON.stringify(key)} must be base64`);
+    else out[key] = value.replace(/\s+/g, '');
+  }
+  return out;
+}
 
 /** ConfigMap `data`; Secret `data` (base64) overlaid by `stringData`, as the API server merges them. */
 function decodedData(doc: Record<string, unknown>, report: Report): Record<string, string> | undefined {

@@ -223,9 +223,15 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
   };
   if (spec.clusterSelector !== undefined) at(['spec', 'clusterSelector']);
   if (spec.maxReplicas !== undefined) at(['spec', 'maxReplicas']);
-  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs'] as const) {
+  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs', 'kustomizationRefs'] as const) {
     const items = spec[list];
     if (Array.isArray(items)) items.forEach((_, i) => at(['spec', list, i]));
+  }
+  // Where a kustomizationRefs field gitset cannot use is reported (src/load/kustomization-refs.ts).
+  if (Array.isArray(spec.kustomizationRefs)) {
+    spec.kustomizationRefs.forEach((entry: unknown, i) => {
+      if (entry && typeof entry === 'object') for (const field of Object.keys(entry)) at(['spec', 'kustomizationRefs', i, field]);
+    });
   }
   // Where an allow-list of chart sources points (src/load/chart-repos.ts).
   if (Array.isArray(spec.helmCharts)) {

@@ -8,6 +8,7 @@ import {
   contentSourceId,
   type ClusterSetObject,
   type ContentSource,
+  type FluxSource,
   type GitsetObject,
   type ProfileObject,
   type SveltosCluster,
@@ -17,6 +18,8 @@ import { crossCheck, findDuplicates } from './cross-check.ts';
 import { deepFreeze } from './freeze.ts';
 import { checkPolicyRefs } from './policy-refs.ts';
 import { checkValuesFrom } from './values-from-refs.ts';
+import { fluxSourceId } from './flux-sources.ts';
+import { checkKustomizationRefs } from './kustomization-refs.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
 
@@ -33,6 +36,8 @@ export interface LoadedRepository {
   profiles: ProfileObject[];
   /** ConfigMaps and Secrets `policyRefs` can name, by kind, namespace and name (the first of duplicates). */
   sources: ContentSource[];
+  /** Flux GitRepository/OCIRepository objects `kustomizationRefs` can name (the first of duplicates). */
+  fluxSources?: FluxSource[];
   /** Sorted by file, line, column. */
   diagnostics: Diagnostic[];
 }
@@ -83,10 +88,12 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const diagnostics: Diagnostic[] = [];
   const objects: GitsetObject[] = [];
   const sources: ContentSource[] = [];
+  const fluxSources: FluxSource[] = [];
   for (const f of wanted) {
     const r = opts.cache ? opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text);
     objects.push(...r.objects);
     sources.push(...(r.sources ?? []));
+    fluxSources.push(...(r.fluxSources ?? []));
     diagnostics.push(...r.diagnostics);
   }
   opts.cache?.retain(new Set(wanted.map((f) => f.path)));
@@ -102,8 +109,10 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const unique = firstOfEach(sources);
   diagnostics.push(...checkPolicyRefs(repo.profiles, unique));
   diagnostics.push(...checkValuesFrom(repo.profiles, unique));
+  const flux = firstFluxOfEach(fluxSources);
+  diagnostics.push(...checkKustomizationRefs(repo.profiles, unique, flux));
   // Read-only from here on, including the objects the cache hands out again on the next load.
-  return deepFreeze({ ...repo, sources: unique, diagnostics: sortDiagnostics(diagnostics) });
+  return deepFreeze({ ...repo, sources: unique, fluxSources: flux, diagnostics: sortDiagnostics(diagnostics) });
 }
 
 /** Sources sorted by id, the first definition of each (a duplicate is ignored, as the API server would refuse it). */
@@ -113,6 +122,12 @@ function firstOfEach(sources: readonly ContentSource[]): ContentSource[] {
     const id = contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name });
     if (!byId.has(id)) byId.set(id, s);
   }
+  return [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
+}
+
+function firstFluxOfEach(sources: readonly FluxSource[]): FluxSource[] {
+  const byId = new Map<string, FluxSource>();
+  for (const s of sources) byId.set(fluxSourceId({ kind: s.kind, ...s.metadata }), byId.get(fluxSourceId({ kind: s.kind, ...s.metadata })) ?? s);
   return [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
 }
 

@@ -2,9 +2,10 @@
 // text alone, so a caller can keep results for unchanged files (see ManifestCache).
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ContentSource, GitsetObject } from '../model/objects.ts';
+import type { ContentSource, FluxSource, GitsetObject } from '../model/objects.ts';
 import { checkContentSource, isContentSourceDoc } from './content-sources.ts';
 import { checkDocument } from './document.ts';
+import { checkFluxSource, isFluxSourceDoc } from './flux-sources.ts';
 import { createLocator } from './positions.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface FileParse {
   objects: GitsetObject[];
   /** ConfigMaps and Secrets (policyRefs content). */
   sources?: ContentSource[];
+  /** Flux GitRepository/OCIRepository objects (kustomizationRefs sources). */
+  fluxSources?: FluxSource[];
   diagnostics: Diagnostic[];
 }
 
@@ -25,6 +28,7 @@ export function parseFile(path: string, text: string): FileParse {
   const objects: GitsetObject[] = [];
   const diagnostics: Diagnostic[] = [];
   let sources: ContentSource[] | undefined;
+  let fluxSources: FluxSource[] | undefined;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) {
     diagnostics.push(tooLarge(path, bytes));
@@ -64,11 +68,17 @@ export function parseFile(path: string, text: string): FileParse {
       diagnostics.push(...r.diagnostics);
       continue;
     }
+    if (isFluxSourceDoc(raw)) {
+      const r = checkFluxSource(raw, createLocator(path, doc, lc));
+      if (r.source) (fluxSources ??= []).push(r.source);
+      diagnostics.push(...r.diagnostics);
+      continue;
+    }
     const result = checkDocument(raw, createLocator(path, doc, lc));
     if (result.object) objects.push(result.object);
     diagnostics.push(...result.diagnostics);
   }
-  return { objects, ...(sources ? { sources } : {}), diagnostics };
+  return { objects, ...(sources ? { sources } : {}), ...(fluxSources ? { fluxSources } : {}), diagnostics };
 }
 
 function yamlError(path: string, lc: LineCounter, e: { message: string; pos: [number, number] }): Diagnostic {

@@ -1,7 +1,8 @@
 // Fields of a profile that gitset does not act on (yet). They validate, and are listed for the
 // profile (loader info diagnostics, `gitset plan`, status) instead of being silently ignored.
-import type { HelmChart, PolicyRef, ProfileObject } from '../model/objects.ts';
+import type { HelmChart, KustomizationRef, PolicyRef, ProfileObject } from '../model/objects.ts';
 import { isActedOn } from './policy-refs.ts';
+import { isBuiltKustomization, isFluxPolicyRef } from './kustomization-refs.ts';
 
 /** Spec fields gitset acts on; everything else present in a profile's spec is unsupported. */
 const SUPPORTED_SPEC = new Set([
@@ -10,6 +11,7 @@ const SUPPORTED_SPEC = new Set([
   'setRefs',
   'helmCharts',
   'policyRefs',
+  'kustomizationRefs',
   'syncMode',
   'stopMatchingBehavior',
   'driftExclusions',
@@ -79,14 +81,34 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
   }
   // ConfigMap/Secret entries are applied; Flux sources and Local ones are not (yet).
   ((spec.policyRefs ?? []) as PolicyRef[]).forEach((ref, i) => {
-    if (!isActedOn(ref)) out.push(`spec.policyRefs[${i}]`);
+    if (!isActedOn(ref) && !isFluxPolicyRef(ref)) out.push(`spec.policyRefs[${i}]`);
   });
+  out.push(...unsupportedKustomizationFields(spec.kustomizationRefs));
   (spec.helmCharts ?? []).forEach((chart: HelmChart, i) => {
     for (const [field, value] of Object.entries(chart)) {
       if (!SUPPORTED_CHART.has(field) && asksForSomething(value)) out.push(`spec.helmCharts[${i}].${field}`);
     }
     for (const [field, value] of Object.entries(chart.options ?? {})) {
       if (!SUPPORTED_OPTIONS.has(field) && asksForSomething(value)) out.push(`spec.helmCharts[${i}].options.${field}`);
+    }
+  });
+  return out;
+}
+
+/** Fields of a kustomizationRefs entry gitset builds and applies (valuesFrom: not wired yet). */
+const SUPPORTED_KUSTOMIZATION = new Set(['kind', 'name', 'namespace', 'path', 'components', 'targetNamespace', 'deploymentType', 'values', 'tier', 'optional']);
+
+/** Entries gitset does not build (Flux kinds other than GitRepository, Local), and unsupported fields of those it does. */
+function unsupportedKustomizationFields(refs: unknown): string[] {
+  if (!Array.isArray(refs)) return [];
+  const out: string[] = [];
+  refs.forEach((ref: KustomizationRef, i) => {
+    if (!ref || typeof ref !== 'object' || !isBuiltKustomization(ref)) {
+      out.push(`spec.kustomizationRefs[${i}]`);
+      return;
+    }
+    for (const [field, value] of Object.entries(ref)) {
+      if (!SUPPORTED_KUSTOMIZATION.has(field) && asksForSomething(value)) out.push(`spec.kustomizationRefs[${i}].${field}`);
     }
   });
   return out;

@@ -28,6 +28,11 @@ export type DiagnosticCode =
   /** helmCharts[].valuesFrom: a ConfigMap/Secret named that is not in the repository, or data that is not helm values. */
   | 'dangling-values-from'
   | 'bad-values-content'
+  /** kustomizationRefs: a source named that is not in the repository, or an entry gitset cannot build. */
+  | 'dangling-kustomization-ref'
+  | 'bad-kustomization-ref'
+  /** A Flux source object (GitRepository, OCIRepository) gitset cannot fetch as written. */
+  | 'bad-flux-source'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

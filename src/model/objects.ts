@@ -141,6 +141,7 @@ export interface ProfileSpec {
   setRefs?: string[];
   helmCharts?: HelmChart[];
   policyRefs?: PolicyRef[];
+  kustomizationRefs?: KustomizationRef[];
   syncMode?: SyncMode;
   stopMatchingBehavior?: StopMatchingBehavior;
   tier?: number;
@@ -159,6 +160,44 @@ export interface PolicyRef {
   optional?: boolean;
 }
 
+/** One `kustomizationRefs` entry (Sveltos' KustomizationRef): `kubectl kustomize` of `path` in the source. */
+export interface KustomizationRef {
+  kind: string;
+  name: string;
+  namespace?: string;
+  path?: string;
+  components?: string[];
+  targetNamespace?: string;
+  deploymentType?: 'Remote' | 'Local';
+  values?: Record<string, string>;
+  valuesFrom?: unknown[];
+  tier?: number;
+  optional?: boolean;
+  [field: string]: unknown;
+}
+
+export type FluxSourceKind = 'GitRepository' | 'OCIRepository';
+
+/** Flux's GitRepository `spec.ref`: the first of commit, name, semver, tag, branch that is set wins. */
+export interface FluxGitRef {
+  branch?: string;
+  tag?: string;
+  semver?: string;
+  name?: string;
+  commit?: string;
+}
+
+/** A Flux source object of the repository (source.toolkit.fluxcd.io), which gitset fetches itself. */
+export interface FluxSource {
+  kind: FluxSourceKind;
+  apiVersion: string;
+  metadata: { name: string; namespace: string };
+  /** Annotated `projectsveltos.io/template`: files read through policyRefs are rendered per cluster. */
+  templated?: boolean;
+  spec: { url: string; ref?: FluxGitRef; secretRef?: { name: string }; interval?: string; timeout?: string };
+  source: SourcePos;
+}
+
 export type ContentSourceKind = 'ConfigMap' | 'Secret';
 
 /**
@@ -170,6 +209,8 @@ export interface ContentSource {
   metadata: { name: string; namespace: string; annotations?: Record<string, string> };
   /** Decoded text of every data key, keys sorted. */
   data: Readonly<Record<string, string>>;
+  /** A ConfigMap's `binaryData`, base64 as written (kustomizationRefs read `kustomize.tar.gz` from it). */
+  binaryData?: Readonly<Record<string, string>>;
   /** Annotated `projectsveltos.io/template`: each key is rendered per cluster before it is parsed. */
   templated: boolean;
   source: SourcePos;

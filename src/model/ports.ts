@@ -2,7 +2,7 @@
 // (a simulated cluster, a real git server on loopback), never the logic behind these.
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
-import type { ClusterKey, DriftExclusion, HelmOptions, SveltosCluster } from './objects.ts';
+import type { ClusterKey, DriftExclusion, FluxSource, HelmOptions, SveltosCluster } from './objects.ts';
 
 /** One probe of one cluster: what its API server answered, or why it did not. */
 export interface ProbeResult {
@@ -115,6 +115,30 @@ export interface KubectlRunner {
   ensureNamespaces(target: ClusterTarget, names: readonly string[], signal?: AbortSignal): Promise<void>;
   /** Deletes each object only when it carries gitset's mark with this profile label; one result per ref. */
   delete(target: ClusterTarget, refs: readonly KubeObjectIdentity[], profileLabel: string, signal?: AbortSignal): Promise<WithdrawResult[]>;
+  /** `kubectl kustomize` of kustomizationRefs sources (absent: kustomizations are not built). */
+  kustomize?: KustomizeBuilds;
+}
+
+/** Where a kustomization's files come from: a Flux GitRepository, or a ConfigMap's kustomize.tar.gz (base64). */
+export type KustomizeSource = { kind: 'GitRepository'; flux: FluxSource } | { kind: 'ConfigMap'; id: string; tarball: string };
+
+/** One `kubectl kustomize` a plan needs: equal keys, equal inputs. */
+export interface KustomizeRequest {
+  key: string;
+  source: KustomizeSource;
+  /** Rendered for the cluster; relative to the source root. */
+  path: string;
+  components: readonly string[];
+  /** `files`: the folder's files as they are (policyRefs of a Flux source), not a kustomize build. */
+  mode?: 'kustomize' | 'files';
+}
+
+/** A build's objects, one YAML text each, and the source revision built; or why there are none (safe for status). */
+export type KustomizeOutput = { ok: true; revision: string; documents: readonly string[] } | { ok: false; error: string };
+
+/** Builds kustomizations (fetching their sources when needed), cached per (source revision, path, components). */
+export interface KustomizeBuilds {
+  build(requests: readonly KustomizeRequest[], opts: { credentialsDir: string; signal?: AbortSignal }): Promise<ReadonlyMap<string, KustomizeOutput>>;
 }
 
 /** How status files are read, rendered and summarised (src/status/, pure). */

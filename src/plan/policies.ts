@@ -3,9 +3,11 @@
 // under WithdrawPolicies, the profile or the entry went, the object left its ConfigMap), with two
 // profiles claiming one object resolved by tier as for releases. Pure. The executor checks
 // gitset's mark on the cluster before any delete: a status record alone never deletes.
-import { contentSourceId, type ClusterKey, type ContentSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import { contentSourceId, type ClusterKey, type ContentSource, type FluxSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import type { KustomizeOutput } from '../model/ports.ts';
 import type { PolicyStatus, ProfileStatus } from '../model/status.ts';
 import { DEFAULT_TIER } from './desired.ts';
+import { desiredSourceObjects } from './kustomize-objects.ts';
 import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
 
 export interface PolicyPlanInput {
@@ -15,6 +17,9 @@ export interface PolicyPlanInput {
   previous: ReadonlyMap<string, { status: ProfileStatus }>;
   clusters: ReadonlyMap<ClusterKey, SveltosCluster>;
   sources: readonly ContentSource[];
+  /** kustomizationRefs: the Flux sources of the repository, and the builds made for this plan by request key. */
+  fluxSources?: readonly FluxSource[];
+  builds?: ReadonlyMap<string, KustomizeOutput>;
   /**
    * Whether kubectl can work for `profile` on `cluster` now: the cluster answers, is not paused,
    * and no call for that pair runs or waits to be recorded.
@@ -48,27 +53,34 @@ interface Claim {
 }
 
 /** Every object each profile wants on each matched cluster, by `cluster key`; render errors by profile. */
-function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]> } {
+function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]>; unsure: Set<string> } {
   const sources = new Map(input.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
   const claims = new Map<string, Claim[]>();
   const errors = new Map<string, string[]>();
+  /** (cluster, profile) pairs whose desired objects are not all known: a render error, a source not built. */
+  const unsure = new Set<string>();
   for (const { id, profile, matched } of input.profiles) {
     for (const cluster of matched) {
       const c = input.clusters.get(cluster);
       if (!c) continue;
       const d = desiredPolicyObjects(id, profile, c, sources);
-      if (d.errors.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...d.errors.map((e) => `${cluster}: ${e}`)]);
-      for (const object of d.objects) {
+      const k = desiredSourceObjects(id, profile, c, input, input.builds ?? new Map());
+      const all = [...d.errors, ...k.errors];
+      if (all.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...all.map((e) => `${cluster}: ${e}`)]);
+      if (all.length > 0) unsure.add(`${cluster} ${id}`);
+      // An object both a policyRefs and a kustomizationRefs entry define: the policyRefs one counts.
+      const mine = new Set(d.objects.map((o) => o.key));
+      for (const object of [...d.objects, ...k.objects.filter((o) => !mine.has(o.key))]) {
         const k = `${cluster} ${object.key}`;
         claims.set(k, [...(claims.get(k) ?? []), { profile: id, tier: profile.spec.tier ?? DEFAULT_TIER, object }]);
       }
     }
   }
-  return { claims, errors };
+  return { claims, errors, unsure };
 }
 
 export function planPolicies(input: PolicyPlanInput): PolicyPlan {
-  const { claims, errors } = collectClaims(input);
+  const { claims, errors, unsure } = collectClaims(input);
   const winners = new Map<string, string>(); // `cluster key` → profile
   const records = new Map<string, Map<ClusterKey, PolicyStatus[]>>();
   const work = new Map<string, PolicyWork>();
@@ -112,7 +124,7 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
       record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
     }
   }
-  planWithdrawals(input, profiles, winners, record, workOf);
+  planWithdrawals(input, profiles, winners, unsure, record, workOf);
   for (const w of work.values()) {
     w.apply = [...w.apply.filter(isFirstPhase), ...w.apply.filter((o) => !isFirstPhase(o))];
     w.withdraw = [...w.withdraw.filter((o) => !isFirstPhase(o)), ...w.withdraw.filter(isFirstPhase)];
@@ -127,6 +139,7 @@ function planWithdrawals(
   input: PolicyPlanInput,
   profiles: ReadonlyMap<string, PolicyPlanInput['profiles'][number]>,
   winners: ReadonlyMap<string, string>,
+  unsure: ReadonlySet<string>,
   record: (profile: string, cluster: ClusterKey, r: PolicyStatus) => void,
   workOf: (cluster: ClusterKey, profile: string) => PolicyWork,
 ): void {
@@ -147,6 +160,12 @@ function planWithdrawals(
         }
         if (!input.workable(pc.cluster, profile)) {
           record(profile, pc.cluster, r); // withdrawn once the cluster answers, never forgotten
+          continue;
+        }
+        if (matched && unsure.has(`${pc.cluster} ${profile}`)) {
+          // What the profile wants there is not all known (a render error, a source not built or
+          // not fetched): a failure to know never withdraws; kept until it is known again.
+          record(profile, pc.cluster, r);
           continue;
         }
         workOf(pc.cluster, profile).withdraw.push(refOf(r));

@@ -91,7 +91,7 @@ export function isFirstPhase(o: PolicyObjectRef): boolean {
   return (o.kind === 'Namespace' && o.apiVersion === 'v1') || (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
 }
 
-function marked(m: Record<string, unknown>, profileId: string, source: string): DesiredPolicyObject {
+export function marked(m: Record<string, unknown>, profileId: string, source: string): DesiredPolicyObject {
   const meta = m.metadata as Record<string, unknown>;
   const hash = `sha256:${createHash('sha256').update(canonicalJson(m)).digest('hex')}`;
   const labels = { ...((meta.labels ?? {}) as Record<string, string>), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PROFILE_LABEL]: profileLabelValue(profileId), [HASH_LABEL]: hashLabelValue(hash) };

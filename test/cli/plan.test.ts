@@ -53,7 +53,7 @@ describe('gitset plan', () => {
   test('--format markdown is a PR comment: sets table, actions table, unsupported fields per profile', async () => {
     const dir = copyExample();
     const p = join(dir, 'profiles', 'hello.yaml');
-    writeFileSync(p, `${readFileSync(p, 'utf8')}  policyRefs:\n  - kind: GitRepository\n    name: x\n    namespace: default\n`);
+    writeFileSync(p, `${readFileSync(p, 'utf8')}  policyRefs:\n  - kind: OCIRepository\n    name: x\n    namespace: default\n`);
     const r = await run(['plan', dir, '--format', 'markdown']);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /^### gitset plan\n\n\*\*1 install, 0 upgrades, 0 uninstalls\*\*/);

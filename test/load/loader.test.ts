@@ -183,7 +183,7 @@ describe('unsupportedFields', () => {
     const fields = unsupportedFields({
       spec: {
         clusterSelector: { matchLabels: { env: 'prod' } },
-        policyRefs: [{ kind: 'ConfigMap', name: 'x' }, { kind: 'GitRepository', name: 'flux' }, { kind: 'ConfigMap', name: 'y', deploymentType: 'Local' }],
+        policyRefs: [{ kind: 'ConfigMap', name: 'x' }, { kind: 'OCIRepository', name: 'flux' }, { kind: 'ConfigMap', name: 'y', deploymentType: 'Local' }],
         reloader: false,
         dependsOn: [],
         syncMode: 'ContinuousWithDriftDetection',

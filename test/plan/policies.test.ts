@@ -102,6 +102,18 @@ describe('planPolicies', () => {
     assert.deepEqual(broken.errors.get('ClusterProfile/web'), ['civo/c1: Secret/default/web key "a.yaml": cannot be rendered or parsed']);
   });
 
+  test('a source that cannot be rendered withdraws nothing: what was applied stays until its content is known again', () => {
+    const templated = (text: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'default', annotations: { 'projectsveltos.io/template': 'true' } }, data: { 'a.yaml': text } });
+    const files = { ...base, 'src.yaml': templated(cm('hello-{{ .Cluster.metadata.name }}', 'default', { x: '1' })) };
+    const prev = afterSuccess(plan(files));
+    const broken = plan({ ...files, 'src.yaml': templated(cm('hello-{{ .Cluster.metadata.labels.missing }}', 'default', { x: '1' })) }, prev);
+    assert.deepEqual(broken.work, [], 'no withdrawal');
+    assert.deepEqual(broken.records.get('ClusterProfile/web')?.get('civo/c1')?.map((r) => [r.name, r.state]), [['hello-c1', 'Applied']]);
+    // Once the content is known again and no longer has the object, it is withdrawn.
+    const fixed = plan({ ...files, 'src.yaml': templated(cm('bye-{{ .Cluster.metadata.name }}', 'default', { x: '1' })) }, prev);
+    assert.deepEqual(fixed.work.map((w) => [w.apply.map((o) => o.name), w.withdraw.map((o) => o.name)]), [[['bye-c1'], ['hello-c1']]]);
+  });
+
   test('DryRun records what it would apply and runs nothing, withdrawals included', () => {
     const dry = { ...base, 'web.yaml': profile('web', 100, 'web', ['c1'], '  syncMode: DryRun\n') };
     const p = plan(dry);

@@ -1,0 +1,200 @@
+// What one profile's `kustomizationRefs` want on one cluster, as Sveltos computes it: the entry's
+// name, namespace, path and components rendered for the cluster; the build of that folder (done
+// beforehand by src/kustomize, looked up here by request key); each object of the output
+// rendered as a template over the entry's `values` (themselves rendered for the cluster first),
+// `targetNamespace` set; then marked like policyRefs objects. Pure.
+import { createHash } from 'node:crypto';
+import { parseManifestText } from '../load/content-sources.ts';
+import { fluxSourceId } from '../load/flux-sources.ts';
+import { isBuiltKustomization, isFluxPolicyRef, KUSTOMIZE_TARBALL_KEY, whyNotInside } from '../load/kustomization-refs.ts';
+import { policyRefNamespace } from '../load/policy-refs.ts';
+import { contentSourceId, type ContentSource, type FluxSource, type KustomizationRef, type ProfileObject } from '../model/objects.ts';
+import type { KustomizeOutput, KustomizeRequest, KustomizeSource } from '../model/ports.ts';
+import { compile } from '../template/compile.ts';
+import { lineCol, TemplateError as EngineError } from '../template/errors.ts';
+import { marked, type DesiredPolicies, type DesiredPolicyObject } from './policy-objects.ts';
+import { compileTemplate, type TemplateCluster } from './template.ts';
+
+/** The sources kustomizationRefs can name, as the loaded repository holds them. */
+export interface KustomizeSources {
+  sources: readonly ContentSource[];
+  fluxSources?: readonly FluxSource[];
+}
+
+/** One entry made concrete for a cluster: the build it needs, or why it has none. */
+export type KustomizeEntry = { ref: KustomizationRef; request: KustomizeRequest; label: string } | { ref: KustomizationRef; error: string } | { ref: KustomizationRef; skipped: true };
+
+/** Built-in kinds without a namespace: `targetNamespace` leaves them alone. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'APIService',
+  'IngressClass', 'RuntimeClass', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration',
+]);
+
+/** Each kustomizationRefs entry gitset builds, rendered for `cluster`, in tier order (lower first, as Sveltos' entry tier). */
+export function kustomizeEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
+  return sourceEntries((profile.spec.kustomizationRefs ?? []) as KustomizationRef[], 'kustomize', profile, cluster, repo);
+}
+
+/** Each policyRefs entry naming a Flux GitRepository: the files under its path, read as they are. */
+export function fluxPolicyEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
+  const refs = ((profile.spec.policyRefs ?? []) as KustomizationRef[]).filter((r) => isFluxPolicyRef(r));
+  return sourceEntries(refs, 'files', profile, cluster, repo);
+}
+
+function sourceEntries(all: readonly KustomizationRef[], mode: 'kustomize' | 'files', profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
+  const refs = [...all].sort((a, b) => (a.tier ?? 100) - (b.tier ?? 100));
+  return refs.map((ref) => {
+    if (mode === 'kustomize' && !isBuiltKustomization(ref)) return { ref, skipped: true };
+    try {
+      const name = render(ref.name, cluster);
+      const namespace = ref.namespace ? render(ref.namespace, cluster) : undefined;
+      const source = sourceOf({ ...ref, name, ...(namespace ? { namespace } : {}) }, profile, cluster, repo);
+      if (typeof source === 'string') return ref.optional === true && source.endsWith('not in the repository') ? { ref, skipped: true } : { ref, error: source };
+      const path = render(ref.path ?? '', cluster) || '.';
+      const components = mode === 'kustomize' ? (ref.components ?? []).map((c) => render(c, cluster)) : [];
+      const why = whyNotInside(path) ?? components.map((c) => whyNotInside(c, path)).find((w) => w !== undefined);
+      if (why) return { ref, error: `path ${JSON.stringify(path)}${components.length ? ' or a component' : ''} ${why}` };
+      const request: KustomizeRequest = { key: requestKey(source, mode, path, components), source, path, components, ...(mode === 'files' ? { mode } : {}) };
+      return { ref, request, label: `${sourceLabel(source)}:${path}` };
+    } catch (err) {
+      return { ref, error: `${mode === 'kustomize' ? 'kustomizationRefs' : 'policyRefs'} ${ref.kind} ${ref.name}: ${messageOf(err)}` };
+    }
+  });
+}
+
+/** Every build (kustomizationRefs) and folder read (policyRefs of a Flux source) the matched pairs need, once each: what runs before planning. */
+export function sourceBuildRequests(
+  profiles: ReadonlyArray<{ profile: Pick<ProfileObject, 'metadata' | 'spec'>; matched: readonly string[] }>,
+  clusters: ReadonlyMap<string, TemplateCluster>,
+  repo: KustomizeSources,
+): KustomizeRequest[] {
+  const out = new Map<string, KustomizeRequest>();
+  for (const { profile, matched } of profiles) {
+    if ((profile.spec.kustomizationRefs ?? []).length === 0 && !(profile.spec.policyRefs ?? []).some((r) => isFluxPolicyRef(r))) continue;
+    for (const key of matched) {
+      const cluster = clusters.get(key);
+      if (!cluster) continue;
+      for (const e of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) if ('request' in e && !out.has(e.request.key)) out.set(e.request.key, e.request);
+    }
+  }
+  return [...out.values()];
+}
+
+/** The objects the profile's Flux policyRefs and kustomizations want on the cluster, from builds made beforehand (by request key). */
+export function desiredSourceObjects(
+  profileId: string,
+  profile: Pick<ProfileObject, 'metadata' | 'spec'>,
+  cluster: TemplateCluster,
+  repo: KustomizeSources,
+  builds: ReadonlyMap<string, KustomizeOutput>,
+): DesiredPolicies {
+  const objects: DesiredPolicyObject[] = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) {
+    if ('skipped' in entry) continue;
+    if ('error' in entry) {
+      errors.push(entry.error);
+      continue;
+    }
+    const output = builds.get(entry.request.key);
+    if (!output) {
+      errors.push(`${entry.label}: not built yet (sources are built before the policies are applied)`);
+      continue;
+    }
+    if (!output.ok) {
+      errors.push(output.error);
+      continue;
+    }
+    try {
+      const manifests = entry.request.mode === 'files' ? asPolicyFiles(output.documents, entry.request.source, cluster) : instantiate(output.documents, entry.ref, cluster);
+      for (const m of manifests) {
+        const o = marked(m, profileId, entry.label);
+        if (seen.has(o.key)) continue;
+        seen.add(o.key);
+        objects.push(o);
+      }
+    } catch (err) {
+      errors.push(`${entry.label}: ${messageOf(err)}`);
+    }
+  }
+  return { objects, errors };
+}
+
+/** A Flux source's files as policyRefs content: each one of manifests, rendered per cluster when the source is annotated as a template. */
+function asPolicyFiles(files: readonly string[], source: KustomizeSource, cluster: TemplateCluster): Array<Record<string, unknown>> {
+  const templated = source.kind === 'GitRepository' && source.flux.templated === true;
+  return files.flatMap((text) => parseManifestText(templated ? compileTemplate(text).render(cluster) : text));
+}
+
+/** Sveltos' getKustomizedResources: values rendered for the cluster, each object rendered over them, targetNamespace set. */
+function instantiate(documents: readonly string[], ref: KustomizationRef, cluster: TemplateCluster): Array<Record<string, unknown>> {
+  const values = substituteValues(ref, cluster);
+  const substituted = Object.keys(values).length > 0;
+  const out: Array<Record<string, unknown>> = [];
+  documents.forEach((text, i) => {
+    // Only with values is an output a template (Sveltos' rule): `{{` in plain output stays as it is.
+    const rendered = substituted ? withValues(text, values, i) : text;
+    for (const m of parseManifestText(rendered)) {
+      const meta = m.metadata as Record<string, unknown>;
+      const ns = ref.targetNamespace ? render(ref.targetNamespace, cluster) : '';
+      out.push(ns && !CLUSTER_SCOPED.has(String(m.kind)) ? { ...m, metadata: { ...meta, namespace: ns } } : m);
+    }
+  });
+  return out;
+}
+
+/**
+ * Sveltos' substitute values of one entry for one cluster: `values` rendered for the cluster,
+ * then what `valuesFrom` names laid over them (a key there wins, as in Sveltos). The hook for
+ * valuesFrom: pass its key/value pairs, already read from the repository's ConfigMaps/Secrets
+ * and rendered when templated. Until that is wired, nothing is passed and the plan never reads
+ * valuesFrom (spec.kustomizationRefs[i].valuesFrom stays listed as unsupported).
+ */
+export function substituteValues(ref: Pick<KustomizationRef, 'values'>, cluster: TemplateCluster, fromValuesFrom: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ref.values ?? {})) values[k] = render(v, cluster);
+  return { ...values, ...fromValuesFrom };
+}
+
+function withValues(text: string, values: Record<string, string>, index: number): string {
+  try {
+    return compile(text).execute(values);
+  } catch (err) {
+    if (!(err instanceof EngineError)) throw err;
+    const { line, col } = lineCol(text, err.offset);
+    throw new Error(`object ${index + 1} of the kustomize output, line ${line}, column ${col}: ${err.message}`);
+  }
+}
+
+function sourceOf(ref: KustomizationRef, profile: Pick<ProfileObject, 'metadata'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeSource | string {
+  const namespace = policyRefNamespace(ref, profile, cluster) ?? '';
+  if (ref.kind === 'ConfigMap') {
+    const id = contentSourceId({ kind: 'ConfigMap', namespace, name: ref.name });
+    const cm = repo.sources.find((s) => s.kind === 'ConfigMap' && s.metadata.namespace === namespace && s.metadata.name === ref.name);
+    if (!cm) return `${id.replace(/\/\//, '/')} is not in the repository`;
+    const tarball = cm.binaryData?.[KUSTOMIZE_TARBALL_KEY];
+    return tarball ? { kind: 'ConfigMap', id, tarball } : `${id} has no binaryData key ${KUSTOMIZE_TARBALL_KEY}`;
+  }
+  const id = fluxSourceId({ kind: ref.kind, namespace, name: ref.name });
+  const flux = (repo.fluxSources ?? []).find((s) => fluxSourceId({ kind: s.kind, ...s.metadata }) === id);
+  return flux ? { kind: 'GitRepository', flux } : `${id} is not in the repository`;
+}
+
+function requestKey(source: KustomizeSource, mode: string, path: string, components: readonly string[]): string {
+  const what = source.kind === 'ConfigMap' ? [source.id, source.tarball] : [source.flux.spec];
+  return createHash('sha256').update(JSON.stringify([source.kind, ...what, mode, path, components])).digest('hex');
+}
+
+function sourceLabel(source: KustomizeSource): string {
+  return source.kind === 'ConfigMap' ? source.id : fluxSourceId({ kind: 'GitRepository', ...source.flux.metadata });
+}
+
+function render(text: string, cluster: TemplateCluster): string {
+  return text.includes('{{') ? compileTemplate(text).render(cluster) : text;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
