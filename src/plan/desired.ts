@@ -2,14 +2,17 @@
 // values rendered for that cluster and the hash of the result. Templates are compiled once per
 // chart; a chart whose text reads nothing of the cluster is rendered and hashed once, and that one
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
+// The profile's patches (and `reloader`) travel with the request to helm's post-renderer and are
+// part of the hash: a patch change upgrades the release.
 import { renderedFieldProblem } from '../load/helm-fields.ts';
-import type { DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
+import type { ContentSource, DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
 import { profileDriftExclusions } from '../observe/drift.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
+import { hasPatches, patchesVaryByCluster, profilePatches } from './profile-patches.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
 
 export const DEFAULT_TIER = 100;
@@ -100,10 +103,16 @@ type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined
  * answers of earlier cycles of the same revision, by profile id: rendering and hashing is the bulk
  * of a cycle's own work, and a quiet fleet asks the same question every cycle.
  */
-export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>): DesiredReleases {
+export function desiredReleases(
+  profileId: string,
+  profile: ProfileLike,
+  clusters: readonly IndexedCluster[],
+  kept: Map<string, DesiredReleases>,
+  sources: ReadonlyMap<string, ContentSource> = new Map(),
+): DesiredReleases {
   const last = kept.get(profileId);
   if (last && sameClusters(last.clusters, clusters)) return last;
-  const desired = renderAll(profileId, profile, clusters);
+  const desired = renderAll(profileId, profile, clusters, sources);
   kept.set(profileId, desired);
   return desired;
 }
@@ -114,12 +123,13 @@ function sameClusters(a: readonly IndexedCluster[], b: readonly IndexedCluster[]
   return true;
 }
 
-function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredReleases {
+function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], sources: ReadonlyMap<string, ContentSource>): DesiredReleases {
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const exclusions = profileDriftExclusions(profile.spec);
+  const patches = patchesOf(profile, sources);
   const charts = entries.map((entry): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
-    const renderer = chartRenderer(entry, exclusions);
+    const renderer = chartRenderer(entry, exclusions, patches);
     if (renderer.shared) return { action, shared: renderer.shared };
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
     const perCluster = new Array<Rendering>(clusters.length);
@@ -131,7 +141,25 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
 
-function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]): Renderer {
+/** What the post-renderer adds to a release for one cluster: the profile's patches and reloader, or why they fail. */
+type PostRender = Pick<ReleaseRequest, 'patches' | 'reloader'> & { error?: string };
+/** The same for every cluster, or computed per cluster. */
+type PostRenderFor = { shared: PostRender; perCluster?: undefined } | { shared?: undefined; perCluster: (cluster: TemplateCluster) => PostRender };
+
+const NO_POST_RENDER: PostRenderFor = { shared: {} };
+
+function patchesOf(profile: ProfileLike, sources: ReadonlyMap<string, ContentSource>): PostRenderFor {
+  const reloader = profile.spec.reloader === true ? { reloader: true } : {};
+  if (!hasPatches(profile)) return profile.spec.reloader === true ? { shared: reloader } : NO_POST_RENDER;
+  const forCluster = (cluster: TemplateCluster): PostRender => {
+    const p = profilePatches(profile, cluster, sources);
+    if (p.error !== undefined) return { error: `patches: ${p.error}` };
+    return { ...(p.patches.length > 0 ? { patches: p.patches } : {}), ...reloader };
+  };
+  return patchesVaryByCluster(profile, sources) ? { perCluster: forCluster } : { shared: forCluster({ apiVersion: '', kind: '', metadata: { name: '' } }) };
+}
+
+function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], post: PostRenderFor): Renderer {
   const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
   const raw: ReleaseRequest = {
     releaseNamespace: text(chart.releaseNamespace),
@@ -152,9 +180,21 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]):
       return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }
   }
-  if (!compiled.some(([, t]) => t.usesCluster)) return { shared: renderFor({ apiVersion: '', kind: '', metadata: { name: '' } }, raw, compiled, releaseHash) };
-  const hash = releaseHasher(raw, compiled.map(([f]) => f));
-  return { render: (cluster) => renderFor(cluster, raw, compiled, hash) };
+  const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
+  if (post.shared) {
+    if (post.shared.error !== undefined) return { shared: rendering(raw, releaseHash, post.shared.error) };
+    const base = { ...raw, ...post.shared };
+    if (!compiled.some(([, t]) => t.usesCluster)) return { shared: renderFor(NO_CLUSTER, base, compiled, releaseHash) };
+    const hash = releaseHasher(base, compiled.map(([f]) => f));
+    return { render: (cluster) => renderFor(cluster, base, compiled, hash) };
+  }
+  const perCluster = post.perCluster;
+  return {
+    render: (cluster) => {
+      const extra = perCluster(cluster);
+      return extra.error !== undefined ? rendering(raw, releaseHash, extra.error) : renderFor(cluster, { ...raw, ...extra }, compiled, releaseHash);
+    },
+  };
 }
 
 /**

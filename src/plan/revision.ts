@@ -3,7 +3,7 @@
 // the same revision every probe round; what depends only on the revision is done once, here or on
 // first use, and lives in this object rather than in module state. Drop it with the revision.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ClusterSetObject, ProfileObject, SveltosCluster } from '../model/objects.ts';
+import { contentSourceId, type ClusterSetObject, type ContentSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
 import { deepFreeze } from '../load/freeze.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
 import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
@@ -17,6 +17,8 @@ export interface RepositoryObjects {
   clusters: readonly SveltosCluster[];
   sets: readonly ClusterSetObject[];
   profiles: readonly ProfileObject[];
+  /** ConfigMaps/Secrets of the repository (policyRefs, patchesFrom, …). */
+  sources?: readonly ContentSource[];
   diagnostics?: readonly Diagnostic[];
 }
 
@@ -27,6 +29,8 @@ export interface Revision {
   readonly index: ClusterIndex;
   /** Each indexed cluster's rank in `namespace/name` key order, by ordinal: the order helm runs in. */
   readonly keyRanks: Uint32Array;
+  /** The repository's ConfigMaps/Secrets by `Kind/namespace/name`. */
+  readonly sources: ReadonlyMap<string, ContentSource>;
   /** What each profile asks for that gitset does not do. */
   readonly unsupported: ReadonlyMap<ProfileLike, readonly string[]>;
   /**
@@ -45,6 +49,7 @@ export function prepareRevision(repo: RepositoryObjects): Revision {
     repo: frozen,
     index,
     keyRanks: keyRanks(index),
+    sources: new Map((frozen.sources ?? []).map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s])),
     unsupported: new Map(frozen.profiles.map((p) => [p, unsupportedFields(p)])),
     desired: new Map(),
     conflicts: {},
