@@ -14,6 +14,9 @@ const SUPPORTED_SPEC = new Set([
   'stopMatchingBehavior',
   'driftExclusions',
   'tier',
+  'patches',
+  'patchesFrom',
+  'reloader',
 ]);
 
 const SUPPORTED_CHART = new Set([

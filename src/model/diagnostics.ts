@@ -25,6 +25,8 @@ export type DiagnosticCode =
   /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
   | 'dangling-policy-ref'
   | 'bad-policy-content'
+  /** patches/patchesFrom: a patch that does not parse, a bad target, a failing template or a missing source (validate, plan). */
+  | 'bad-patch'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

@@ -23,7 +23,7 @@ export class PatchTargetError extends Error {
     readonly field: string,
     message: string,
   ) {
-    super(`target.${field}: ${message}`);
+    super(message);
   }
 }
 
