@@ -106,7 +106,7 @@ function applyOne(o: Obj, p: CompiledPatch, i: number): Obj {
     if (p.json) {
       if (!p.target!(view)) return o;
       const ops = p.json.filter((op) => op.op !== 'remove' || hasPath(o, op.path));
-      const out = applyJsonPatch(o, ops);
+      const out = applyJsonPatch(withAnnotations(o, ops), ops);
       if (!isObj(out)) throw new Error('the result is not an object');
       return keptIdentity(o, out);
     }
@@ -122,10 +122,22 @@ function applyOne(o: Obj, p: CompiledPatch, i: number): Obj {
   }
 }
 
+/**
+ * kustomize holds annotations of its own on every object while it patches, so an `add` under
+ * `/metadata/annotations/` works on an object that has none (Sveltos' driftDetectionIgnore
+ * example relies on it). The same here: an empty mapping while patching, gone if still empty.
+ */
+function withAnnotations(o: Obj, ops: readonly JsonPatchOp[]): Obj {
+  const meta = o.metadata as Obj;
+  if (meta.annotations !== undefined || !ops.some((op) => op.path.startsWith('/metadata/annotations/'))) return o;
+  return { ...o, metadata: { ...meta, annotations: {} } };
+}
+
 /** A patch never renames an object nor moves it: identity is what gitset tracks it by. */
 function keptIdentity(before: Obj, after: Obj): Obj {
   const b = before.metadata as Obj;
-  const a = (isObj(after.metadata) ? after.metadata : {}) as Obj;
+  const a: Obj = isObj(after.metadata) ? { ...after.metadata } : {};
+  if (b.annotations === undefined && isObj(a.annotations) && Object.keys(a.annotations).length === 0) delete a.annotations;
   const metadata: Obj = { ...a, name: b.name! };
   if (b.namespace !== undefined) metadata.namespace = b.namespace;
   else delete metadata.namespace;

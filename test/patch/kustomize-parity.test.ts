@@ -41,6 +41,7 @@ const CASES: Array<[string, Patch]> = [
   ['targeted strategic patch ignores the patch name', { patch: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: not-important}\nspec:\n  template:\n    spec:\n      securityContext: {runAsNonRoot: true}\n      nodeSelector: {location: edge}\n', target: { kind: 'Deployment', name: 'web' } }],
   ['Service ports merge by port', { patch: 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports:\n  - {port: 80, targetPort: 9090}\n  - {name: https, port: 443}\n' }],
   ['JSON 6902 with a regex target', { patch: '- op: replace\n  path: /spec/replicas\n  value: 5\n- op: add\n  path: /metadata/annotations\n  value: {projectsveltos.io/driftDetectionIgnore: ok}\n', target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'w.*' } }],
+  ['an annotation added to an object without annotations (Sveltos driftDetectionIgnore)', { patch: '- op: add\n  path: /metadata/annotations/projectsveltos.io~1driftDetectionIgnore\n  value: ok\n', target: { kind: 'Deployment', name: 'web' } }],
   ['labelSelector target', { patch: '- {op: add, path: /metadata/labels/env, value: prod}', target: { labelSelector: 'app=web' } }],
 ];
 
