@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { DEFAULT_STATUS_DIR, loadRepository } from '../load/index.ts';
 import { formatDiagnostic, hasErrors } from '../model/diagnostics.ts';
 import { computeCycle, prepareRevision } from '../plan/cycle.ts';
+import { patchProblems } from '../plan/patch-check.ts';
 import { templateProblems } from '../plan/template-check.ts';
 import { planReport, type PlanReport } from '../plan/report.ts';
 import type { PreviousStatus } from '../status/snapshot.ts';
@@ -90,7 +91,7 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
     for (const p of seen.problems) io.stderr.write(`gitset plan: cannot observe ${p}\n`);
   }
   const cycle = computeCycle({ revision: prepareRevision(repo), previous, now, ...(seen ? { probes: seen.probes, observed: seen.observed } : {}) });
-  const diagnostics = [...repo.diagnostics, ...templateProblems(repo)];
+  const diagnostics = [...repo.diagnostics, ...templateProblems(repo), ...patchProblems(repo)];
   const report = planReport(cycle, previous, diagnostics);
   for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${escapeControl(`${p.path}: ${p.message}`)}\n`);
   switch (format) {

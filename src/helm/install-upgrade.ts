@@ -1,7 +1,7 @@
 // Act: install or upgrade one release (`helm upgrade --install`). Values go through a private
 // temporary file that is removed whatever happens; the result is read from helm's JSON output.
 // A release locked by a helm that died long ago is recovered first (recover.ts), then retried.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClusterTarget, ReleaseRequest, ReleaseResult } from '../model/ports.ts';
 import { parseDuration } from '../model/duration.ts';
@@ -11,7 +11,7 @@ import { locateSecretFile } from '../probe/secret-files.ts';
 import { HelmError } from './errors.ts';
 import { runHelm, type HelmExecContext } from './exec.ts';
 import { installPostRenderer } from './post-render-plugin.ts';
-import type { PostRenderRequest } from './post-render.ts';
+import { failureFile, type PostRenderRequest } from './post-render.ts';
 import { recoverStuckRelease } from './recover.ts';
 
 /** Extra time our deadline allows beyond helm's own --timeout, so helm reports its timeout itself. */
@@ -59,6 +59,8 @@ export async function upgradeInstall(
       return await run(args);
     } catch (err) {
       if (!(err instanceof HelmError)) throw err;
+      const postRenderFailure = post ? readFailure(failureFile(post.args.requestFile)) : undefined;
+      if (postRenderFailure !== undefined) throw new HelmError({ ...where, code: 'INVALID_REQUEST', message: `post-renderer: ${postRenderFailure}`, exitCode: err.exitCode });
       if (err.code === 'RELEASE_LOCKED') {
         const staleAfterMs = ctx.stalePendingMs ?? timeoutMs + 60_000;
         const recovery = await recoverStuckRelease(ctx, target, req, { nowMs: ctx.now(), staleAfterMs }, signal);
@@ -125,17 +127,35 @@ function accessFiles(ctx: UpgradeInstallContext, req: ReleaseRequest, where: Whe
 }
 
 /**
- * For a release with drift exclusions: gitset's post-renderer plugin, its request in the call's
- * private folder, and helm's environment pointing at gitset's plugins folder. Undefined otherwise.
+ * For a release with drift exclusions, patches or the reloader: gitset's post-renderer plugin, its
+ * request in the call's private folder (patch text may come from a Secret: never on argv), and
+ * helm's environment pointing at gitset's plugins folder. Undefined otherwise.
  */
 function postRenderer(ctx: UpgradeInstallContext, req: ReleaseRequest, dir: string): { args: PostRenderArgs; env: Record<string, string> } | undefined {
-  if (!req.driftExclusions || req.driftExclusions.length === 0) return undefined;
+  const exclusions = req.driftExclusions ?? [];
+  const patches = req.patches ?? [];
+  if (exclusions.length === 0 && patches.length === 0 && req.reloader !== true) return undefined;
   const pluginsDir = resolve(ctx.pluginsDir ?? join(ctx.env['HELM_DATA_HOME'] ?? ctx.tmpDir, 'gitset-plugins'));
   const installed = installPostRenderer(pluginsDir, ctx.dialect);
-  const requestFile = resolve(dir, 'drift-exclusions.json');
-  const request: PostRenderRequest = { namespace: req.releaseNamespace, exclusions: [...req.driftExclusions] };
+  const requestFile = resolve(dir, 'post-render.json');
+  const request: PostRenderRequest = {
+    namespace: req.releaseNamespace,
+    exclusions: [...exclusions],
+    ...(patches.length > 0 ? { patches: [...patches] } : {}),
+    ...(req.reloader === true ? { reloader: true } : {}),
+  };
   writeFileSync(requestFile, JSON.stringify(request), { mode: 0o600 });
   return { args: { renderer: installed.renderer, requestFile }, env: { ...ctx.env, HELM_PLUGINS: pluginsDir } };
+}
+
+/** Why gitset's post-renderer failed (helm 4 keeps a plugin's stderr to itself), if it did. */
+function readFailure(path: string): string | undefined {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return text.length > 500 ? `${text.slice(0, 499)}…` : text;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The per-call deadline: the runner's default, or helm's own --timeout plus grace when longer. */

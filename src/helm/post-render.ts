@@ -1,15 +1,29 @@
-// Pure: what helm applies for a release with Sveltos' `driftExclusions`. The fields under an
-// excluded path are not gitset's: they are taken out of the rendered manifests before helm applies
-// them, so neither a repair nor an upgrade resets what a person (or an autoscaler) set there.
-// Documents keep their text (comments, order, quoting) except for the fields removed.
-import { parseAllDocuments, isMap, isSeq, type Document } from 'yaml';
+// Pure: what helm applies for a release with Sveltos' `patches`/`patchesFrom`, `reloader` or
+// `driftExclusions`. The profile's patches are applied to the rendered objects first (Sveltos'
+// post-render patches), then workloads mounting ConfigMaps/Secrets of the release get the
+// reloader's hash, then the fields under an excluded path are taken out: they are not gitset's,
+// so neither a repair nor an upgrade resets what a person (or an autoscaler) set there.
+// Documents no patch changed keep their text (comments, order, quoting) except for the fields removed.
+import { Document, parseAllDocuments, isMap, isSeq } from 'yaml';
 import { excludedPaths, type DriftExclusion } from '../observe/drift.ts';
+import { applyPatches, compilePatch, type CompiledPatch, type Patch } from '../patch/apply.ts';
+import { deepEqual, type JsonValue } from '../patch/json6902.ts';
+import { withReloadAnnotations } from '../patch/reloader.ts';
 
 /** What the post-renderer is told for one helm call (written to a private file, never to argv). */
 export interface PostRenderRequest {
   /** The release namespace: the namespace of rendered objects that name none. */
   namespace: string;
   exclusions: DriftExclusion[];
+  /** The profile's patches as rendered for the cluster, applied in order. */
+  patches?: Patch[];
+  /** Sveltos' `reloader: true`: workloads mounting a ConfigMap/Secret of the release carry its hash. */
+  reloader?: boolean;
+}
+
+/** Where the post-renderer leaves the reason it failed, beside its request file. */
+export function failureFile(requestFile: string): string {
+  return `${requestFile}.error`;
 }
 
 export class PostRenderError extends Error {
@@ -17,16 +31,49 @@ export class PostRenderError extends Error {
   readonly code = 'POST_RENDER_FAILED';
 }
 
-/** The rendered manifests with every excluded path of every matching object removed. */
-export function stripExcluded(manifests: string, req: PostRenderRequest): string {
-  const out: string[] = [];
+/** The rendered manifests patched, annotated for the reloader, and without the excluded paths. */
+export function postRender(manifests: string, req: PostRenderRequest): string {
+  const docs: Document[] = [];
   for (const doc of parseAllDocuments(manifests)) {
     if (doc.errors.length > 0) throw new PostRenderError(`rendered manifests do not parse: ${doc.errors[0]!.message}`);
-    if (doc.contents === null) continue;
-    stripDocument(doc, req);
-    out.push(doc.toString({ lineWidth: 0 }));
+    if (doc.contents !== null) docs.push(doc as Document);
   }
+  const out = patched(docs, req).map((doc) => {
+    stripDocument(doc, req);
+    return doc.toString({ lineWidth: 0 });
+  });
   return out.map((d) => (d.startsWith('---') ? d : `---\n${d}`)).join('');
+}
+
+/** The rendered manifests with every excluded path of every matching object removed (nothing else). */
+export function stripExcluded(manifests: string, req: PostRenderRequest): string {
+  return postRender(manifests, { namespace: req.namespace, exclusions: req.exclusions });
+}
+
+/** The documents with the patches and the reloader applied; a document they change is written anew. */
+function patched(docs: Document[], req: PostRenderRequest): Document[] {
+  const patches = compiledPatches(req.patches ?? []);
+  if (patches.length === 0 && req.reloader !== true) return docs;
+  const objects = docs.map((d) => d.toJS({ maxAliasCount: 100 }) as Record<string, unknown>);
+  let out: Array<Record<string, unknown>>;
+  try {
+    out = applyPatches(objects, patches);
+  } catch (err) {
+    throw new PostRenderError((err as Error).message);
+  }
+  if (req.reloader === true) out = withReloadAnnotations(out, req.namespace);
+  return docs.map((d, i) => (deepEqual(objects[i] as JsonValue, out[i] as JsonValue) ? d : new Document(out[i])));
+}
+
+function compiledPatches(patches: readonly Patch[]): CompiledPatch[] {
+  return patches.map((p, i) => {
+    try {
+      return compilePatch(p);
+    } catch (err) {
+      const field = (err as { field?: string }).field;
+      throw new PostRenderError(`patch ${i}${field ? ` ${field}` : ''}: ${(err as Error).message}`);
+    }
+  });
 }
 
 function stripDocument(doc: Document, req: PostRenderRequest): void {
@@ -74,5 +121,10 @@ export function parsePostRenderRequest(text: string): PostRenderRequest {
     const target = e.target && typeof e.target === 'object' ? (e.target as DriftExclusion['target']) : undefined;
     exclusions.push(target ? { paths: e.paths as string[], target } : { paths: e.paths as string[] });
   }
-  return { namespace: r.namespace, exclusions };
+  const patches = (raw as { patches?: unknown }).patches;
+  if (patches !== undefined && (!Array.isArray(patches) || !patches.every((p) => p && typeof p === 'object' && typeof (p as Patch).patch === 'string'))) {
+    throw new PostRenderError('the patches in the request file are not a list of {patch, target}');
+  }
+  const reloader = (raw as { reloader?: unknown }).reloader === true;
+  return { namespace: r.namespace, exclusions, ...(patches ? { patches: patches as Patch[] } : {}), ...(reloader ? { reloader } : {}) };
 }

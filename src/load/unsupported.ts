@@ -17,6 +17,9 @@ const SUPPORTED_SPEC = new Set([
   'driftExclusions',
   'tier',
   'maxUpdate',
+  'patches',
+  'patchesFrom',
+  'reloader',
 ]);
 
 const SUPPORTED_CHART = new Set([

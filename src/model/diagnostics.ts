@@ -33,6 +33,8 @@ export type DiagnosticCode =
   | 'bad-kustomization-ref'
   /** A Flux source object (GitRepository, OCIRepository) gitset cannot fetch as written. */
   | 'bad-flux-source'
+  /** patches/patchesFrom: a patch that does not parse, a bad target, a failing template or a missing source (validate, plan). */
+  | 'bad-patch'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

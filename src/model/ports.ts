@@ -3,6 +3,7 @@
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { ClusterKey, DriftExclusion, FluxSource, HelmOptions, SveltosCluster } from './objects.ts';
+import type { Patch } from '../patch/apply.ts';
 
 /** One probe of one cluster: what its API server answered, or why it did not. */
 export interface ProbeResult {
@@ -52,6 +53,10 @@ export interface ReleaseRequest {
   valuesFrom?: readonly string[];
   /** How helm reaches and verifies the chart (registryCredentialsConfig, provenanceVerification). */
   chartAccess?: ChartAccess;
+  /** The profile's `patches`/`patchesFrom`, rendered for this cluster: applied by gitset's post-renderer. */
+  patches?: readonly Patch[];
+  /** The profile's `reloader: true`: workloads mounting a ConfigMap/Secret of the release carry its hash. */
+  reloader?: boolean;
 }
 
 /**

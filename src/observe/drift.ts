@@ -74,6 +74,7 @@ export function findDrift(
     if (!live.has(key)) continue;
     const name = objectName(want, defaultNamespace);
     const have = live.get(key);
+    if (ignoresDrift(want) || ignoresDrift(have)) continue;
     if (have === null || have === undefined) {
       out.push({ object: name, path: '', evidence: `${name} deleted` });
       continue;
@@ -84,6 +85,14 @@ export function findDrift(
     }
   }
   return out;
+}
+
+/** Sveltos' annotation taking an object out of drift detection (often set by a profile's patches). */
+export const DRIFT_IGNORE_ANNOTATION = 'projectsveltos.io/driftDetectionIgnore';
+
+function ignoresDrift(o: { metadata?: unknown } | null | undefined): boolean {
+  const annotations = (o?.metadata as { annotations?: unknown } | undefined)?.annotations;
+  return typeof annotations === 'object' && annotations !== null && Object.hasOwn(annotations, DRIFT_IGNORE_ANNOTATION);
 }
 
 /** What the chart sets: all but status, and of metadata only labels and annotations. */

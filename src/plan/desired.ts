@@ -3,6 +3,8 @@
 // hash of the result. Templates are compiled once per
 // chart; a chart whose text reads nothing of the cluster is rendered and hashed once, and that one
 // rendering stands for every cluster (a 10k fleet's 80k releases are mostly a few thousand renderings).
+// The profile's patches (and `reloader`) travel with the request to helm's post-renderer and are
+// part of the hash: a patch change upgrades the release.
 import { renderedFieldProblem } from '../load/helm-fields.ts';
 import type { ContentSource, DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
 import { profileDriftExclusions } from '../observe/drift.ts';
@@ -12,6 +14,7 @@ import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { chartInputs, type ChartInputs } from './chart-inputs.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
+import { hasPatches, patchesVaryByCluster, profilePatches } from './profile-patches.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
 
 export const DEFAULT_TIER = 100;
@@ -127,9 +130,10 @@ const NO_SOURCES: ReadonlyMap<string, ContentSource> = new Map();
 function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], sources: ReadonlyMap<string, ContentSource>): DesiredReleases {
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const exclusions = profileDriftExclusions(profile.spec);
+  const patches = patchesOf(profile, sources);
   const charts = entries.map((entry): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
-    const renderer = chartRenderer(entry, exclusions, chartInputs(entry, profile, sources));
+    const renderer = chartRenderer(entry, exclusions, chartInputs(entry, profile, sources), patches);
     if (renderer.shared) return { action, shared: renderer.shared };
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
     const perCluster = new Array<Rendering>(clusters.length);
@@ -141,7 +145,25 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
 
-function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], inputs: ChartInputs | undefined): Renderer {
+/** What the post-renderer adds to a release for one cluster: the profile's patches and reloader, or why they fail. */
+type PostRender = Pick<ReleaseRequest, 'patches' | 'reloader'> & { error?: string };
+/** The same for every cluster, or computed per cluster. */
+type PostRenderFor = { shared: PostRender; perCluster?: undefined } | { shared?: undefined; perCluster: (cluster: TemplateCluster) => PostRender };
+
+const NO_POST_RENDER: PostRenderFor = { shared: {} };
+
+function patchesOf(profile: ProfileLike, sources: ReadonlyMap<string, ContentSource>): PostRenderFor {
+  const reloader = profile.spec.reloader === true ? { reloader: true } : {};
+  if (!hasPatches(profile)) return profile.spec.reloader === true ? { shared: reloader } : NO_POST_RENDER;
+  const forCluster = (cluster: TemplateCluster): PostRender => {
+    const p = profilePatches(profile, cluster, sources);
+    if (p.error !== undefined) return { error: `patches: ${p.error}` };
+    return { ...(p.patches.length > 0 ? { patches: p.patches } : {}), ...reloader };
+  };
+  return patchesVaryByCluster(profile, sources) ? { perCluster: forCluster } : { shared: forCluster({ apiVersion: '', kind: '', metadata: { name: '' } }) };
+}
+
+function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], inputs: ChartInputs | undefined, post: PostRenderFor): Renderer {
   const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
   const raw: ReleaseRequest = {
     releaseNamespace: text(chart.releaseNamespace),
@@ -162,12 +184,25 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], 
       return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }
   }
-  if (!compiled.some(([, t]) => t.usesCluster) && !inputs?.usesCluster) {
-    return { shared: renderFor({ apiVersion: '', kind: '', metadata: { name: '' } }, raw, compiled, releaseHash, inputs) };
-  }
-  // valuesFrom and chart access are not strings: the fast hasher does not cover them.
-  const hash = inputs ? releaseHash : releaseHasher(raw, compiled.map(([f]) => f));
-  return { render: (cluster) => renderFor(cluster, raw, compiled, hash, inputs) };
+  const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
+  // What is added beside the templated fields: patches and reloader (post-render), valuesFrom and chart access.
+  const extras = (cluster: TemplateCluster): { error?: string; add: Partial<ReleaseRequest> } => {
+    const { error, ...add } = post.shared ?? post.perCluster(cluster);
+    if (error !== undefined) return { error, add };
+    if (!inputs) return { add };
+    const r = inputs.resolve(cluster);
+    if (r.error !== undefined) return { error: r.error, add };
+    return { add: { ...add, ...(r.valuesFrom ? { valuesFrom: r.valuesFrom } : {}), ...(r.chartAccess ? { chartAccess: r.chartAccess } : {}) } };
+  };
+  const renderWith = (cluster: TemplateCluster, hash: (request: ReleaseRequest) => string): Rendering => {
+    const x = extras(cluster);
+    return x.error !== undefined ? rendering(raw, releaseHash, x.error) : renderFor(cluster, { ...raw, ...x.add }, compiled, hash);
+  };
+  const extrasVary = post.perCluster !== undefined || (inputs?.usesCluster ?? false);
+  if (!extrasVary && !compiled.some(([, t]) => t.usesCluster)) return { shared: renderWith(NO_CLUSTER, releaseHash) };
+  // The fast hasher covers the string fields only: with valuesFrom, chart access or per-cluster patches, hash it all.
+  const fast = !extrasVary && !inputs ? releaseHasher({ ...raw, ...extras(NO_CLUSTER).add }, compiled.map(([f]) => f)) : releaseHash;
+  return { render: (cluster) => renderWith(cluster, fast) };
 }
 
 /**
@@ -180,7 +215,6 @@ function renderFor(
   raw: ReleaseRequest,
   compiled: ReadonlyArray<[(typeof TEMPLATED)[number], CompiledTemplate]>,
   hash: (request: ReleaseRequest) => string,
-  inputs: ChartInputs | undefined,
 ): Rendering {
   const request = { ...raw };
   for (const [f, t] of compiled) {
@@ -191,12 +225,6 @@ function renderFor(
     }
     const problem = f === 'values' ? undefined : renderedFieldProblem(f, request[f]);
     if (problem !== undefined) return rendering(raw, releaseHash, problem);
-  }
-  if (inputs) {
-    const { error, valuesFrom, chartAccess } = inputs.resolve(cluster);
-    if (error !== undefined) return rendering(raw, releaseHash, error);
-    if (valuesFrom) request.valuesFrom = valuesFrom;
-    if (chartAccess) request.chartAccess = chartAccess;
   }
   return rendering(request, hash);
 }

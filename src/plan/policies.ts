@@ -107,6 +107,11 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
         record(c.profile, cluster, { ...refOf(c.object), state: 'Conflict', source: c.object.source, error: `claimed by ${winner.profile} (tier ${winner.tier}, this profile's tier ${c.tier}): the lower tier wins` });
         continue;
       }
+      if (c.object.error !== undefined) {
+        // Its patches failed: applying it unpatched could undo them, withdrawing it is not asked for.
+        record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Failed', source: c.object.source, error: c.object.error });
+        continue;
+      }
       const syncMode = profiles.get(c.profile)?.profile.spec.syncMode;
       if (syncMode === 'DryRun') {
         // Computed and recorded, never run: what Continuous would apply shows as DryRun.

@@ -1,12 +1,17 @@
 // What one profile's `policyRefs` want on one cluster: the manifests of the ConfigMaps/Secrets it
 // names (rendered for the cluster when annotated as templates), each with gitset's mark and the
-// hash of its content, Namespaces and CRDs first. Pure; never quotes a Secret's content.
+// hash of its content, Namespaces and CRDs first. The profile's patches are applied first, and with
+// `reloader: true` workloads carry the hash of the ConfigMaps/Secrets they mount, so the content
+// hash covers both: a patch or mounted-config change applies again. Pure; never quotes a Secret's content.
 import { createHash } from 'node:crypto';
 import { contentSourceId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
 import { parseManifestText } from '../load/content-sources.ts';
 import { isActedOn, isTemplatedRef, policyRefNamespace } from '../load/policy-refs.ts';
 import { HASH_LABEL, hashLabelValue, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROFILE_LABEL, profileLabelValue } from '../observe/ownership.ts';
+import { applyPatches } from '../patch/apply.ts';
+import { withReloadAnnotations } from '../patch/reloader.ts';
 import { canonicalJson } from './hash.ts';
+import { profilePatches } from './profile-patches.ts';
 import { compileTemplate, type TemplateCluster } from './template.ts';
 
 /** Identity of an object on a cluster. */
@@ -26,6 +31,8 @@ export interface DesiredPolicyObject extends PolicyObjectRef {
   hash: string;
   /** The manifest to apply, gitset's labels added. */
   manifest: Record<string, unknown>;
+  /** Why it cannot be applied as the profile wants it (its patches failed): held, neither applied nor withdrawn. */
+  error?: string;
 }
 
 export interface DesiredPolicies {
@@ -45,7 +52,7 @@ export function desiredPolicyObjects(
   cluster: TemplateCluster,
   sources: ReadonlyMap<string, ContentSource>,
 ): DesiredPolicies {
-  const objects: DesiredPolicyObject[] = [];
+  const collected: Array<{ manifest: Record<string, unknown>; source: string }> = [];
   const errors: string[] = [];
   const seen = new Set<string>();
   // Within a profile, the entry of lower tier wins an object two entries define (Sveltos' PolicyRef.tier).
@@ -76,13 +83,14 @@ export function desiredPolicyObjects(
         continue;
       }
       for (const m of manifests) {
-        const o = marked(m, profileId, id);
-        if (seen.has(o.key)) continue; // the first definition counts, as kubectl apply would overwrite it
-        seen.add(o.key);
-        objects.push(o);
+        const key = policyObjectKey(refOf(m));
+        if (seen.has(key)) continue; // the first definition counts, as kubectl apply would overwrite it
+        seen.add(key);
+        collected.push({ manifest: m, source: id });
       }
     }
   }
+  const objects = finished(collected, profileId, profile, cluster, sources, errors);
   return { objects: [...objects.filter(isFirstPhase), ...objects.filter((o) => !isFirstPhase(o))], errors };
 }
 
@@ -91,15 +99,52 @@ export function isFirstPhase(o: PolicyObjectRef): boolean {
   return (o.kind === 'Namespace' && o.apiVersion === 'v1') || (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
 }
 
-export function marked(m: Record<string, unknown>, profileId: string, source: string): DesiredPolicyObject {
+type Manifest = Record<string, unknown>;
+
+/** The collected manifests patched, annotated for the reloader, and marked; an object whose patches fail is held. */
+function finished(
+  collected: ReadonlyArray<{ manifest: Manifest; source: string }>,
+  profileId: string,
+  profile: Pick<ProfileObject, 'metadata' | 'spec'>,
+  cluster: TemplateCluster,
+  sources: ReadonlyMap<string, ContentSource>,
+  errors: string[],
+): DesiredPolicyObject[] {
+  const held: Array<string | undefined> = collected.map(() => undefined);
+  let manifests = collected.map((c) => c.manifest);
+  const patches = profilePatches(profile, cluster, sources);
+  if (patches.error !== undefined) {
+    errors.push(patches.error);
+    held.fill(patches.error);
+  } else if (patches.compiled.length > 0) {
+    manifests = manifests.map((m, i) => {
+      try {
+        return applyPatches([m], patches.compiled)[0]!;
+      } catch (err) {
+        held[i] = (err as Error).message;
+        errors.push(held[i]!);
+        return m;
+      }
+    });
+  }
+  if (profile.spec.reloader === true) manifests = withReloadAnnotations(manifests);
+  return manifests.map((m, i) => marked(m, profileId, collected[i]!.source, held[i]));
+}
+
+function refOf(m: Manifest): PolicyObjectRef {
   const meta = m.metadata as Record<string, unknown>;
-  const hash = `sha256:${createHash('sha256').update(canonicalJson(m)).digest('hex')}`;
-  const labels = { ...((meta.labels ?? {}) as Record<string, string>), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PROFILE_LABEL]: profileLabelValue(profileId), [HASH_LABEL]: hashLabelValue(hash) };
-  const ref: PolicyObjectRef = {
+  return {
     apiVersion: m.apiVersion as string,
     kind: m.kind as string,
     ...(typeof meta.namespace === 'string' && meta.namespace !== '' ? { namespace: meta.namespace } : {}),
     name: meta.name as string,
   };
-  return { ...ref, key: policyObjectKey(ref), source, hash, manifest: { ...m, metadata: { ...meta, labels } } };
+}
+
+export function marked(m: Manifest, profileId: string, source: string, error?: string): DesiredPolicyObject {
+  const meta = m.metadata as Record<string, unknown>;
+  const hash = `sha256:${createHash('sha256').update(canonicalJson(m)).digest('hex')}`;
+  const labels = { ...((meta.labels ?? {}) as Record<string, string>), [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PROFILE_LABEL]: profileLabelValue(profileId), [HASH_LABEL]: hashLabelValue(hash) };
+  const ref = refOf(m);
+  return { ...ref, key: policyObjectKey(ref), source, hash, manifest: { ...m, metadata: { ...meta, labels } }, ...(error !== undefined ? { error } : {}) };
 }

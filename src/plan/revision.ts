@@ -18,7 +18,7 @@ export interface RepositoryObjects {
   clusters: readonly SveltosCluster[];
   sets: readonly ClusterSetObject[];
   profiles: readonly ProfileObject[];
-  /** ConfigMaps and Secrets of the repository (policyRefs, valuesFrom). */
+  /** ConfigMaps and Secrets of the repository (policyRefs, valuesFrom, patchesFrom, …). */
   sources?: readonly ContentSource[];
   diagnostics?: readonly Diagnostic[];
 }

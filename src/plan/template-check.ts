@@ -111,7 +111,7 @@ function valuesFromProblem(entry: ValueFromRef, profile: ProfileLike, clusters: 
  * a set in setRefs may select (any of those its own selector or clusterRefs names). Paused ones
  * included: they are deployed to once unpaused.
  */
-function reachable(profile: ProfileLike, repo: LoadedRepository, index: ClusterIndex): IndexedCluster[] {
+export function reachable(profile: ProfileLike, repo: LoadedRepository, index: ClusterIndex): IndexedCluster[] {
   const namespace = profile.kind === 'Profile' ? (profile.metadata.namespace ?? '') : undefined;
   const found = new Set<IndexedCluster>([...named(profile.spec, index, namespace)]);
   const setKind = profile.kind === 'Profile' ? 'Set' : 'ClusterSet';

@@ -89,6 +89,16 @@ test('drift: driftExclusions paths stay as edited, only on the objects they targ
   assert.deepEqual(parsePointer('/metadata/annotations/a~1b'), ['metadata', 'annotations', 'a/b']);
 });
 
+test('drift: an object annotated projectsveltos.io/driftDetectionIgnore (by a patch, or by hand) is not judged', () => {
+  const key = objectKey(deployment, 'hello');
+  const ignored = { ...deployment, metadata: { ...deployment.metadata, annotations: { 'projectsveltos.io/driftDetectionIgnore': 'ok' } } };
+  assert.deepEqual(findDrift([ignored], new Map([[key, liveOf(5)]]), [], 'hello'), []);
+  assert.deepEqual(findDrift([ignored], new Map([[key, null]]), [], 'hello'), []);
+  const live = liveOf(5);
+  assert.deepEqual(findDrift([deployment], new Map([[key, { ...live, metadata: { ...live.metadata, annotations: { 'projectsveltos.io/driftDetectionIgnore': '' } } }]]), [], 'hello'), []);
+  assert.equal(findDrift([deployment], new Map([[key, live]]), [], 'hello').length, 1);
+});
+
 test('health: workloads are judged as kstatus does', () => {
   const dep = (replicas: number, status: Record<string, unknown>, generation = 1) => ({
     kind: 'Deployment', metadata: { name: 'd', namespace: 'n', generation }, spec: { replicas }, status: { observedGeneration: 1, ...status },
