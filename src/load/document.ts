@@ -217,7 +217,7 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
   };
   if (spec.clusterSelector !== undefined) at(['spec', 'clusterSelector']);
   if (spec.maxReplicas !== undefined) at(['spec', 'maxReplicas']);
-  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs'] as const) {
+  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs', 'templateResourceRefs'] as const) {
     const items = spec[list];
     if (Array.isArray(items)) items.forEach((_, i) => at(['spec', list, i]));
   }
@@ -226,7 +226,7 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
     spec.helmCharts.forEach((chart: unknown, i) => {
       for (const field of ['repositoryURL', 'chartName']) if (chart && typeof chart === 'object' && field in chart) at(['spec', 'helmCharts', i, field]);
       // Where a template that fails is reported (src/plan/template-check.ts).
-      for (const field of ['values', 'chartVersion', 'releaseName', 'releaseNamespace']) {
+      for (const field of ['values', 'chartVersion', 'releaseName', 'releaseNamespace', 'chartName', 'repositoryURL', 'repositoryName']) {
         const value = chart && typeof chart === 'object' ? (chart as Record<string, unknown>)[field] : undefined;
         if (typeof value === 'string' && value.includes('{{')) at(['spec', 'helmCharts', i, field]);
       }

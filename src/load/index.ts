@@ -16,8 +16,10 @@ import { chartRepoDiagnostics, type ChartRepoAllowList } from './chart-repos.ts'
 import { crossCheck, findDuplicates } from './cross-check.ts';
 import { deepFreeze } from './freeze.ts';
 import { checkPolicyRefs } from './policy-refs.ts';
+import { checkTemplateResourceRefs } from './template-resource-refs.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
+import { repositoryObjectKey, type RepositoryObject } from './repository-objects.ts';
 
 export { parseChartRepoPatterns, type ChartRepoAllowList } from './chart-repos.ts';
 export { crossCheck, findDuplicates } from './cross-check.ts';
@@ -32,6 +34,8 @@ export interface LoadedRepository {
   profiles: ProfileObject[];
   /** ConfigMaps and Secrets `policyRefs` can name, by kind, namespace and name (the first of duplicates). */
   sources: ContentSource[];
+  /** Every other Kubernetes object of the repository (the first of duplicates), for templateResourceRefs. */
+  objects: RepositoryObject[];
   /** Sorted by file, line, column. */
   diagnostics: Diagnostic[];
 }
@@ -82,10 +86,12 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const diagnostics: Diagnostic[] = [];
   const objects: GitsetObject[] = [];
   const sources: ContentSource[] = [];
+  const resources: RepositoryObject[] = [];
   for (const f of wanted) {
     const r = opts.cache ? opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text);
     objects.push(...r.objects);
     sources.push(...(r.sources ?? []));
+    resources.push(...(r.resources ?? []));
     diagnostics.push(...r.diagnostics);
   }
   opts.cache?.retain(new Set(wanted.map((f) => f.path)));
@@ -100,8 +106,10 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const repo = byKind(objects.filter((o) => !dup.ids.has(objectId(o))));
   const unique = firstOfEach(sources);
   diagnostics.push(...checkPolicyRefs(repo.profiles, unique));
+  const others = firstObjects(resources);
+  diagnostics.push(...checkTemplateResourceRefs(repo.profiles, others));
   // Read-only from here on, including the objects the cache hands out again on the next load.
-  return deepFreeze({ ...repo, sources: unique, diagnostics: sortDiagnostics(diagnostics) });
+  return deepFreeze({ ...repo, sources: unique, objects: others, diagnostics: sortDiagnostics(diagnostics) });
 }
 
 /** Sources sorted by id, the first definition of each (a duplicate is ignored, as the API server would refuse it). */
@@ -114,7 +122,16 @@ function firstOfEach(sources: readonly ContentSource[]): ContentSource[] {
   return [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
 }
 
-function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics' | 'sources'> {
+function firstObjects(objects: readonly RepositoryObject[]): RepositoryObject[] {
+  const byKey = new Map<string, RepositoryObject>();
+  for (const o of objects) {
+    const key = repositoryObjectKey({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+    if (!byKey.has(key)) byKey.set(key, o);
+  }
+  return [...byKey].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, o]) => o);
+}
+
+function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics' | 'sources' | 'objects'> {
   return {
     clusters: objects.filter((o): o is SveltosCluster => o.kind === 'SveltosCluster').sort(byClusterKey),
     sets: objects.filter((o): o is ClusterSetObject => o.kind === 'ClusterSet' || o.kind === 'Set').sort(byKindAndKey),

@@ -14,6 +14,7 @@ const SUPPORTED_SPEC = new Set([
   'stopMatchingBehavior',
   'driftExclusions',
   'tier',
+  'templateResourceRefs',
 ]);
 
 const SUPPORTED_CHART = new Set([

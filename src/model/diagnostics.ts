@@ -25,6 +25,8 @@ export type DiagnosticCode =
   /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
   | 'dangling-policy-ref'
   | 'bad-policy-content'
+  /** templateResourceRefs: an object named that is not in the repository (and not optional). */
+  | 'dangling-resource-ref'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

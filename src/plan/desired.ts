@@ -9,7 +9,10 @@ import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
+import type { RepositoryObjectIndex } from '../load/repository-objects.ts';
+import { healthOf, type HealthMap } from '../select/health.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
+import { statusKey, templateContext, type ContextResult, type TemplateContext } from './template-context.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
 
 export const DEFAULT_TIER = 100;
@@ -41,6 +44,8 @@ export interface DesiredReleases {
   tier: number;
   clusters: readonly IndexedCluster[];
   charts: readonly DesiredChart[];
+  /** When some chart is rendered per cluster: what each cluster's status showed its templates (statusKey). */
+  statusKeys?: readonly string[];
 }
 
 /** The rendering of `chart` for the k-th cluster of its profile's list. */
@@ -93,17 +98,26 @@ export function tierOf(profile: ProfileLike): number {
   return typeof t === 'number' && Number.isFinite(t) ? t : DEFAULT_TIER;
 }
 
-type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined; render: (cluster: TemplateCluster) => Rendering };
+type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined; render: (context: ContextResult) => Rendering };
+
+/** What rendering a profile's templates needs beyond the profile: the fleet's health (`.Cluster.status`) and the repository's objects. */
+export interface RenderInputs {
+  health?: HealthMap;
+  objects?: RepositoryObjectIndex;
+}
+
+const NO_OBJECTS: RepositoryObjectIndex = { find: () => undefined, inSomeNamespace: () => false };
 
 /**
  * Every (cluster, chart) pair of one profile, in cluster order then chart order. `kept` holds the
  * answers of earlier cycles of the same revision, by profile id: rendering and hashing is the bulk
- * of a cycle's own work, and a quiet fleet asks the same question every cycle.
+ * of a cycle's own work, and a quiet fleet asks the same question every cycle. A profile rendered
+ * per cluster is rendered again when what its templates see of a cluster's status changed.
  */
-export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>): DesiredReleases {
+export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>, inputs: RenderInputs = {}): DesiredReleases {
   const last = kept.get(profileId);
-  if (last && sameClusters(last.clusters, clusters)) return last;
-  const desired = renderAll(profileId, profile, clusters);
+  if (last && sameClusters(last.clusters, clusters) && sameStatus(last.statusKeys, clusters, inputs.health)) return last;
+  const desired = renderAll(profileId, profile, clusters, inputs);
   kept.set(profileId, desired);
   return desired;
 }
@@ -114,22 +128,38 @@ function sameClusters(a: readonly IndexedCluster[], b: readonly IndexedCluster[]
   return true;
 }
 
-function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[]): DesiredReleases {
+function sameStatus(keys: readonly string[] | undefined, clusters: readonly IndexedCluster[], health: HealthMap | undefined): boolean {
+  if (keys === undefined) return true; // nothing rendered per cluster
+  for (let i = 0; i < clusters.length; i++) if (keys[i] !== statusKey(health && healthOf(health, clusters[i]!))) return false;
+  return true;
+}
+
+function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], inputs: RenderInputs): DesiredReleases {
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const exclusions = profileDriftExclusions(profile.spec);
+  const contexts = new Array<ContextResult | undefined>(clusters.length);
+  const contextAt = (k: number): ContextResult => {
+    const c = clusters[k]!;
+    return (contexts[k] ??= templateContext(profile, c.object, inputs.health && healthOf(inputs.health, c), inputs.objects ?? NO_OBJECTS));
+  };
+  let perClusterSeen = false;
   const charts = entries.map((entry): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
     const renderer = chartRenderer(entry, exclusions);
     if (renderer.shared) return { action, shared: renderer.shared };
+    perClusterSeen = true;
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
     const perCluster = new Array<Rendering>(clusters.length);
-    for (let k = 0; k < clusters.length; k++) perCluster[k] = renderer.render(clusters[k]!.object);
+    for (let k = 0; k < clusters.length; k++) perCluster[k] = renderer.render(contextAt(k));
     return { action, perCluster };
   });
-  return { profile: profileId, tier: tierOf(profile), clusters, charts }; // matched lists are never mutated
+  const statusKeys = perClusterSeen ? clusters.map((c) => statusKey(inputs.health && healthOf(inputs.health, c))) : undefined;
+  return { profile: profileId, tier: tierOf(profile), clusters, charts, ...(statusKeys ? { statusKeys } : {}) }; // matched lists are never mutated
 }
 
-const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
+/** Every field of a helm entry may be a template (Sveltos instantiates the whole entry). */
+const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace', 'chartName', 'repositoryURL', 'repositoryName'] as const;
+type TemplatedField = (typeof TEMPLATED)[number];
 
 function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]): Renderer {
   const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
@@ -144,7 +174,7 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]):
     ...(chart.options !== undefined ? { options: chart.options } : {}),
     ...(exclusions.length > 0 ? { driftExclusions: exclusions } : {}),
   };
-  const compiled: Array<[(typeof TEMPLATED)[number], CompiledTemplate]> = [];
+  const compiled: Array<[TemplatedField, CompiledTemplate]> = [];
   for (const f of TEMPLATED.filter((field) => raw[field].includes('{{'))) {
     try {
       compiled.push([f, compileTemplate(raw[f])]);
@@ -152,29 +182,37 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[]):
       return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }
   }
-  if (!compiled.some(([, t]) => t.usesCluster)) return { shared: renderFor({ apiVersion: '', kind: '', metadata: { name: '' } }, raw, compiled, releaseHash) };
+  if (!compiled.some(([, t]) => t.usesCluster)) return { shared: renderFor(undefined, raw, compiled, releaseHash) };
   const hash = releaseHasher(raw, compiled.map(([f]) => f));
-  return { render: (cluster) => renderFor(cluster, raw, compiled, hash) };
+  return {
+    render: (context) => (context.error !== undefined ? rendering(raw, releaseHash, context.error) : renderFor(context.context, raw, compiled, hash)),
+  };
 }
 
 /**
  * The entry rendered for one cluster. What a template renders goes through the loader's rules for
  * that field again: a name helm would refuse, or read as a flag, is this release's error on this
- * cluster, and no action is planned for it.
+ * cluster, and no action is planned for it. A name or version loses the whitespace around it (in
+ * Sveltos a YAML scalar would). A message never quotes a Secret's data (context.redact).
  */
-function renderFor(cluster: TemplateCluster, raw: ReleaseRequest, compiled: ReadonlyArray<[(typeof TEMPLATED)[number], CompiledTemplate]>, hash: (request: ReleaseRequest) => string): Rendering {
+function renderFor(context: TemplateContext | undefined, raw: ReleaseRequest, compiled: ReadonlyArray<[TemplatedField, CompiledTemplate]>, hash: (request: ReleaseRequest) => string): Rendering {
   const request = { ...raw };
+  const cluster = context?.cluster ?? NO_CLUSTER;
+  const redact = context?.redact ?? ((m: string) => m);
   for (const [f, t] of compiled) {
     try {
-      request[f] = t.render(cluster);
+      const out = t.render(cluster, context?.resources);
+      request[f] = f === 'values' ? out : out.trim();
     } catch (err) {
-      return rendering(raw, releaseHash, templateMessage(f, err));
+      return rendering(raw, releaseHash, redact(templateMessage(f, err)));
     }
     const problem = f === 'values' ? undefined : renderedFieldProblem(f, request[f]);
-    if (problem !== undefined) return rendering(raw, releaseHash, problem);
+    if (problem !== undefined) return rendering(raw, releaseHash, redact(problem));
   }
   return rendering(request, hash);
 }
+
+const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
 function rendering(request: ReleaseRequest, hash: (request: ReleaseRequest) => string, error?: string): Rendering {

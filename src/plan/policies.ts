@@ -4,7 +4,9 @@
 // profiles claiming one object resolved by tier as for releases. Pure. The executor checks
 // gitset's mark on the cluster before any delete: a status record alone never deletes.
 import { contentSourceId, type ClusterKey, type ContentSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
-import type { PolicyStatus, ProfileStatus } from '../model/status.ts';
+import type { ClusterStatus, PolicyStatus, ProfileStatus } from '../model/status.ts';
+import { indexRepositoryObjects, type RepositoryObject } from '../load/repository-objects.ts';
+import { templateContext } from './template-context.ts';
 import { DEFAULT_TIER } from './desired.ts';
 import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
 
@@ -17,6 +19,10 @@ export interface PolicyPlanInput {
   sources: readonly ContentSource[];
   /** Whether work can run on a cluster now (it answers and is not paused). */
   workable(cluster: ClusterKey): boolean;
+  /** The repository's other objects, for templateResourceRefs (LoadedRepository.objects). */
+  objects?: readonly RepositoryObject[];
+  /** Each cluster's status as this cycle records it (`.Cluster.status` of templates). */
+  clusterStatus?: (cluster: ClusterKey) => ClusterStatus | undefined;
 }
 
 export interface PolicyWork {
@@ -45,27 +51,38 @@ interface Claim {
 }
 
 /** Every object each profile wants on each matched cluster, by `cluster key`; render errors by profile. */
-function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]> } {
+function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]>; held: Set<string> } {
   const sources = new Map(input.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
   const claims = new Map<string, Claim[]>();
   const errors = new Map<string, string[]>();
+  const objects = indexRepositoryObjects(input.objects ?? []);
+  // `cluster profile source` (or `*`): content that failed to render there; what it applied stays as it is.
+  const held = new Set<string>();
   for (const { id, profile, matched } of input.profiles) {
     for (const cluster of matched) {
       const c = input.clusters.get(cluster);
       if (!c) continue;
-      const d = desiredPolicyObjects(id, profile, c, sources);
+      const context = templateContext(profile, c, input.clusterStatus?.(cluster), objects);
+      if (context.error !== undefined) {
+        // Sveltos deploys nothing of the profile there until its templateResourceRefs resolve; what it applied stays.
+        if ((profile.spec.policyRefs ?? []).length > 0) errors.set(id, [...(errors.get(id) ?? []), `${cluster}: ${context.error}`]);
+        held.add(`${cluster} ${id} *`);
+        continue;
+      }
+      const d = desiredPolicyObjects(id, profile, context.context.cluster, sources, context.context);
       if (d.errors.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...d.errors.map((e) => `${cluster}: ${e}`)]);
+      for (const source of d.failed) held.add(`${cluster} ${id} ${source}`);
       for (const object of d.objects) {
         const k = `${cluster} ${object.key}`;
         claims.set(k, [...(claims.get(k) ?? []), { profile: id, tier: profile.spec.tier ?? DEFAULT_TIER, object }]);
       }
     }
   }
-  return { claims, errors };
+  return { claims, errors, held };
 }
 
 export function planPolicies(input: PolicyPlanInput): PolicyPlan {
-  const { claims, errors } = collectClaims(input);
+  const { claims, errors, held } = collectClaims(input);
   const winners = new Map<string, string>(); // `cluster key` → profile
   const records = new Map<string, Map<ClusterKey, PolicyStatus[]>>();
   const work = new Map<string, PolicyWork>();
@@ -109,7 +126,7 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
       record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
     }
   }
-  planWithdrawals(input, profiles, winners, record, workOf);
+  planWithdrawals(input, profiles, winners, held, record, workOf);
   for (const w of work.values()) {
     w.apply = [...w.apply.filter(isFirstPhase), ...w.apply.filter((o) => !isFirstPhase(o))];
     w.withdraw = [...w.withdraw.filter((o) => !isFirstPhase(o)), ...w.withdraw.filter(isFirstPhase)];
@@ -124,6 +141,7 @@ function planWithdrawals(
   input: PolicyPlanInput,
   profiles: ReadonlyMap<string, PolicyPlanInput['profiles'][number]>,
   winners: ReadonlyMap<string, string>,
+  held: ReadonlySet<string>,
   record: (profile: string, cluster: ClusterKey, r: PolicyStatus) => void,
   workOf: (cluster: ClusterKey, profile: string) => PolicyWork,
 ): void {
@@ -136,6 +154,10 @@ function planWithdrawals(
         if (winner === profile) continue; // still wanted: recorded above
         if (r.state === 'Conflict' || r.state === 'Pending' || r.state === 'DryRun') continue; // never applied by this profile
         if (winner !== undefined) continue; // another profile owns it now and applies it over
+        if (held.has(`${pc.cluster} ${profile} *`) || held.has(`${pc.cluster} ${profile} ${r.source ?? ''}`)) {
+          record(profile, pc.cluster, r); // its content failed to render: a template error withdraws nothing
+          continue;
+        }
         const matched = current?.matched.includes(pc.cluster) ?? false;
         if (!matched && current?.profile.spec.stopMatchingBehavior === 'LeavePolicies') continue;
         if (current?.profile.spec.syncMode === 'DryRun') {

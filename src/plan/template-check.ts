@@ -1,33 +1,48 @@
 // What `validate` and `plan` say about templated helmCharts fields before anything merges: a
-// template that does not parse, or that fails for a cluster of the repository the profile can
-// reach, is an error at the field. The daemon does not use this: there a failing template is the
+// template that does not parse, that fails for a cluster of the repository the profile can reach,
+// or renders there what the field cannot hold (a release name helm refuses), is an error at the
+// field; templateResourceRefs that name no object of the repository for such a cluster, an error
+// at templateResourceRefs. The daemon does not use this: there a failing template is the
 // error of that one release on that one cluster, and the rest of the revision applies.
 import type { LoadedRepository } from '../load/index.ts';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { objectId, type SourcePos } from '../model/objects.ts';
+import { objectId, type ClusterKey, type SourcePos } from '../model/objects.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { SelectorSyntaxError } from '../select/selector.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from './template.ts';
+import { templateContext, type TemplateContext } from './template-context.ts';
+import { renderedFieldProblem } from '../load/helm-fields.ts';
+import { indexRepositoryObjects, type RepositoryObjectIndex } from '../load/repository-objects.ts';
+import type { ClusterStatus } from '../model/status.ts';
 
-const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
+const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace', 'chartName', 'repositoryURL', 'repositoryName'] as const;
 /** Clusters named in one message; the rest are counted. */
 const NAMED = 3;
 
-export function templateProblems(repo: LoadedRepository): Diagnostic[] {
+/** A cluster's recorded status (`.Cluster.status`), when the caller has the status files. */
+export type StatusOf = (cluster: ClusterKey) => ClusterStatus | undefined;
+
+export function templateProblems(repo: LoadedRepository, statusOf: StatusOf = () => undefined): Diagnostic[] {
   const index = indexClusters(repo.clusters);
+  const objects = indexRepositoryObjects(repo.objects ?? []);
   const out: Diagnostic[] = [];
   for (const profile of repo.profiles) {
     const charts = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
-    // getResource and friends read objects the repository does not hand to this check.
-    const renders = !(Array.isArray(profile.spec.templateResourceRefs) && profile.spec.templateResourceRefs.length > 0);
-    let reach: readonly IndexedCluster[] | undefined;
+    let reach: Reach | undefined;
+    const clusters = (): Reach => (reach ??= contexts(profile, reachable(profile, repo, index), statusOf, objects));
+    const refs = Array.isArray(profile.spec.templateResourceRefs) && profile.spec.templateResourceRefs.length > 0;
+    // A plain reference to a missing object is already the loader's error (dangling-resource-ref).
+    if (refs && !repo.diagnostics.some((d) => d.code === 'dangling-resource-ref' && d.object === objectId(profile))) {
+      const problem = summary(clusters().failed.length, clusters().all.length, clusters().failed);
+      if (problem) out.push(diagnostic(profile, 'spec.templateResourceRefs', `the objects cannot be found ${problem}`));
+    }
     charts.forEach((chart, i) => {
       for (const field of TEMPLATED) {
         const text = (chart as unknown as Record<string, unknown>)[field];
         if (typeof text !== 'string' || !text.includes('{{')) continue;
         const where = `spec.helmCharts[${i}].${field}`;
-        const problem = checkField(text, () => (reach ??= reachable(profile, repo, index)), renders);
+        const problem = checkField(field, text, clusters);
         if (problem) out.push(diagnostic(profile, where, problem));
       }
     });
@@ -35,8 +50,28 @@ export function templateProblems(repo: LoadedRepository): Diagnostic[] {
   return out;
 }
 
+interface Reach {
+  all: readonly IndexedCluster[];
+  /** The clusters whose templateResourceRefs resolve, with what templates see there. */
+  ok: ReadonlyArray<{ cluster: IndexedCluster; context: TemplateContext; statusKnown: boolean }>;
+  /** `ns/name (why)` of the clusters where they do not. */
+  failed: string[];
+}
+
+function contexts(profile: ProfileLike, all: readonly IndexedCluster[], statusOf: StatusOf, objects: RepositoryObjectIndex): Reach {
+  const ok: Array<Reach['ok'][number]> = [];
+  const failed: string[] = [];
+  for (const c of all) {
+    const status = statusOf(c.key);
+    const r = templateContext(profile, c.object, status, objects);
+    if (r.error !== undefined) failed.push(`${c.key} (${r.error})`);
+    else ok.push({ cluster: c, context: r.context, statusKnown: status !== undefined });
+  }
+  return { all, ok, failed };
+}
+
 /** Why the template cannot be used, or undefined. */
-function checkField(text: string, clusters: () => readonly IndexedCluster[], renders: boolean): string | undefined {
+function checkField(field: (typeof TEMPLATED)[number], text: string, clusters: () => Reach): string | undefined {
   let compiled: CompiledTemplate;
   try {
     compiled = compileTemplate(text);
@@ -44,22 +79,33 @@ function checkField(text: string, clusters: () => readonly IndexedCluster[], ren
     if (err instanceof TemplateError) return `the template does not ${err.code === 'template-syntax' ? 'parse' : 'render'}: ${err.message}`;
     throw err;
   }
-  if (!compiled.usesCluster || !renders) return undefined;
-  const all = clusters();
+  if (!compiled.usesCluster) return field === 'values' ? undefined : renderedFieldProblem(field, compiled.render(NO_CLUSTER).trim());
+  const { all, ok } = clusters();
   const failed: string[] = [];
-  let count = 0;
-  for (const c of all) {
+  for (const { cluster, context, statusKnown } of ok) {
+    let problem: string | undefined;
     try {
-      compiled.render(c.object);
+      const out = compiled.render(context.cluster, context.resources);
+      problem = field === 'values' ? undefined : renderedFieldProblem(field, out.trim());
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      count++;
-      if (failed.length < NAMED) failed.push(`${c.key} (${err.message})`);
+      // A cluster never probed has no status yet: a template reading it renders once it has one.
+      if (!statusKnown && err.message.includes('no entry for key "status"')) continue;
+      problem = err.message;
     }
+    if (problem !== undefined) failed.push(`${cluster.key} (${context.redact(problem)})`);
   }
+  const s = summary(failed.length, all.length, failed);
+  return s ? `the template fails ${s}` : undefined;
+}
+
+const NO_CLUSTER = { apiVersion: '', kind: '', metadata: { name: '' } };
+
+function summary(count: number, of: number, named: readonly string[]): string | undefined {
   if (count === 0) return undefined;
-  const more = count > failed.length ? `, and ${count - failed.length} more` : '';
-  return `the template fails for ${count} of the ${all.length} clusters the profile can reach: ${failed.join('; ')}${more}`;
+  const shown = named.slice(0, NAMED);
+  const more = count > shown.length ? `, and ${count - shown.length} more` : '';
+  return `for ${count} of the ${of} clusters the profile can reach: ${shown.join('; ')}${more}`;
 }
 
 /**
