@@ -46,6 +46,8 @@ export async function reconcilePolicies(deps: PolicyStepDeps, snapshot: StatusSn
     previous: previous.profiles,
     clusters,
     sources: repo.sources ?? [],
+    objects: repo.objects ?? [],
+    clusterStatus: (c) => snapshot.clusters.get(c)?.status,
     workable: (c) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true,
   });
   const outcomes = deps.execute ? await runPolicyWork(deps, plan.work, clusters) : [];

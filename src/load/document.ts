@@ -118,7 +118,9 @@ function ourDocument(raw: unknown, loc: Locator, report: Report): (Record<string
     typeof kind === 'string'
       ? `kind ${kind}${typeof apiVersion === 'string' ? ` (${apiVersion})` : ''} is not one gitset reads`
       : 'document has no kind';
-  report('info', 'unknown-kind', `${what}: ignored`, loc.at(['kind'], 'key'), 'kind');
+  // Kept as a repository object (src/load/repository-objects.ts) when it has a name: templates can read it.
+  const readable = typeof kind === 'string' && typeof apiVersion === 'string' && typeof (doc.metadata as { name?: unknown } | undefined)?.name === 'string';
+  report('info', 'unknown-kind', `${what}: ${readable ? 'not deployed; templateResourceRefs can name it' : 'ignored'}`, loc.at(['kind'], 'key'), 'kind');
   return undefined;
 }
 

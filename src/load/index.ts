@@ -106,6 +106,7 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const repo = byKind(objects.filter((o) => !dup.ids.has(objectId(o))));
   const unique = firstOfEach(sources);
   diagnostics.push(...checkPolicyRefs(repo.profiles, unique));
+  dropUnusedSecretTypeWarnings(diagnostics, repo.profiles);
   const others = firstObjects(resources);
   diagnostics.push(...checkTemplateResourceRefs(repo.profiles, others));
   // Read-only from here on, including the objects the cache hands out again on the next load.
@@ -120,6 +121,20 @@ function firstOfEach(sources: readonly ContentSource[]): ContentSource[] {
     if (!byId.has(id)) byId.set(id, s);
   }
   return [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
+}
+
+/**
+ * A Secret of another type than policyRefs read is worth a warning only where a policyRefs entry
+ * names it; otherwise it is content for templateResourceRefs, and nothing is wrong with it.
+ */
+function dropUnusedSecretTypeWarnings(diagnostics: Diagnostic[], profiles: readonly ProfileObject[]): void {
+  const named = new Set(profiles.flatMap((p) => (p.spec.policyRefs ?? []).filter((r) => r.kind === 'Secret').map((r) => r.name)));
+  for (let i = diagnostics.length - 1; i >= 0; i--) {
+    const d = diagnostics[i]!;
+    if (d.code !== 'bad-policy-content' || d.field !== 'type' || !d.object?.startsWith('Secret/')) continue;
+    const name = d.object.slice(d.object.lastIndexOf('/') + 1);
+    if (!named.has(name) && ![...named].some((n) => n.includes('{{'))) diagnostics.splice(i, 1);
+  }
 }
 
 function firstObjects(objects: readonly RepositoryObject[]): RepositoryObject[] {

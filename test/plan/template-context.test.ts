@@ -118,6 +118,13 @@ describe('templateResourceRefs in validate (loader)', () => {
     assert.deepEqual(errors(`  - resource: {apiVersion: v1, kind: Secret, namespace: default, name: autoscaler}\n    identifier: S\n`), []);
   });
 
+  test('a Secret of any type read by templateResourceRefs is no warning; other kinds are kept, said so', () => {
+    const { repo } = load(refs(`  - resource: {apiVersion: v1, kind: Secret, namespace: default, name: autoscaler}\n    identifier: S\n`));
+    assert.deepEqual(repo.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.message), []);
+    const kinds = repo.diagnostics.filter((d) => d.code === 'unknown-kind').map((d) => d.message);
+    assert.deepEqual(kinds, ['kind Cluster (cluster.x-k8s.io/v1beta1) is not one gitset reads: not deployed; templateResourceRefs can name it', 'kind ClusterRole (rbac.authorization.k8s.io/v1) is not one gitset reads: not deployed; templateResourceRefs can name it']);
+  });
+
   test('each entry needs apiVersion, kind, name and a unique identifier', () => {
     assert.deepEqual(errors(`  - resource: {kind: Secret, name: autoscaler}\n    identifier: S\n  - resource: {apiVersion: v1, kind: Secret, namespace: default, name: autoscaler}\n  - resource: {apiVersion: v1, kind: Secret, namespace: default, name: autoscaler}\n    identifier: T\n  - resource: {apiVersion: v1, kind: ConfigMap, namespace: default, name: no-namespace}\n    identifier: T\n`), [
       '7:5 schema spec.templateResourceRefs[0]',
