@@ -12,6 +12,10 @@ export interface TemplateResourceRef {
   resource: { apiVersion: string; kind: string; name: string; namespace?: string };
   identifier: string;
   optional: boolean;
+  /** Sveltos: the object's status (and resourceVersion, managedFields) is not shown. */
+  ignoreStatusChanges: boolean;
+  /** Sveltos: only these dot-separated fields of the object are shown (ignoreStatusChanges then does not matter). */
+  watchFields: string[];
 }
 
 /** The entries of a spec, or the message of the first malformed one (with its index). */
@@ -47,6 +51,8 @@ export function templateResourceRefs(spec: object): { refs: TemplateResourceRef[
       resource: { apiVersion: r.apiVersion as string, kind: r.kind as string, name: r.name as string, ...(namespace !== undefined ? { namespace } : {}) },
       identifier: e.identifier,
       optional: e.optional === true,
+      ignoreStatusChanges: e.ignoreStatusChanges === true,
+      watchFields: Array.isArray(e.watchFields) ? e.watchFields.filter((f): f is string => typeof f === 'string' && f !== '' && !f.split('.').includes('__proto__')) : [],
     });
   });
   return { refs, problems };

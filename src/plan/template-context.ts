@@ -90,8 +90,37 @@ function resolveOne(
     throw err;
   }
   const object = objects.find({ apiVersion: ref.resource.apiVersion, kind: ref.resource.kind, namespace, name });
-  if (object || ref.optional) return object ? { object } : {};
+  if (object) return { object: shown(object, ref) };
+  if (ref.optional) return {};
   return { error: `${what}: ${ref.resource.kind} ${namespace}/${name} (${ref.resource.apiVersion}) is not defined in the repository` };
+}
+
+/** What Sveltos hands templates of the object: only its watchFields when listed; without status when ignoreStatusChanges. */
+function shown(object: Readonly<Record<string, unknown>>, ref: TemplateResourceRef): Readonly<Record<string, unknown>> {
+  if (ref.watchFields.length > 0) {
+    const out: Record<string, unknown> = {};
+    for (const path of ref.watchFields) {
+      const parts = path.split('.');
+      let cur: unknown = object;
+      for (const p of parts) cur = cur && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, p) ? (cur as Record<string, unknown>)[p] : undefined;
+      if (cur !== undefined) setPath(out, parts, cur);
+    }
+    return out;
+  }
+  if (!ref.ignoreStatusChanges) return object;
+  const { status: _s, ...rest } = object;
+  const meta = (object.metadata ?? {}) as Record<string, unknown>;
+  const { resourceVersion: _v, managedFields: _m, ...metadata } = meta;
+  return { ...rest, metadata };
+}
+
+function setPath(out: Record<string, unknown>, parts: readonly string[], value: unknown): void {
+  let cur = out;
+  for (const p of parts.slice(0, -1)) {
+    const next = Object.hasOwn(cur, p) ? cur[p] : undefined;
+    cur = (next && typeof next === 'object' ? next : (cur[p] = {})) as Record<string, unknown>;
+  }
+  cur[parts.at(-1)!] = value;
 }
 
 /** libsveltos' renderClusterTemplate: the data is `.Cluster`, `.ClusterNamespace` and `.ClusterName`. */

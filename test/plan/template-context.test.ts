@@ -21,7 +21,7 @@ const OBJECTS = [
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster1, namespace: civo}\ndata: {values: "replicas: 3"}\n`,
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: no-namespace}\ndata: {a: "1"}\n`,
   `apiVersion: v1\nkind: Secret\nmetadata: {name: autoscaler, namespace: default}\nstringData: {token: s3cr3t-token-value}\n`,
-  `apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: cluster1, namespace: civo}\nspec: {clusterNetwork: {pods: {cidrBlocks: [192.168.0.0/16]}}}\n`,
+  `apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: cluster1, namespace: civo}\nspec: {clusterNetwork: {pods: {cidrBlocks: [192.168.0.0/16]}}}\nstatus: {phase: Provisioned}\n`,
   `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules: []\n`,
 ];
 
@@ -88,6 +88,12 @@ describe('templateResourceRefs resolution', () => {
   test('a name that does not render is the error, at its line and column', () => {
     const r = resolve(`  - resource: {apiVersion: v1, kind: ConfigMap, name: '{{ .Cluster.metadata.labels.zone }}'}\n    identifier: Z\n`);
     assert.match(r.error!, /^templateResourceRefs Z: the name or namespace does not render: template line 1, column 4: .*no entry for key "zone"/);
+  });
+
+  test('watchFields shows only those fields; ignoreStatusChanges hides the status, as in Sveltos', () => {
+    const c = ok(resolve(`  - resource: {apiVersion: cluster.x-k8s.io/v1beta1, kind: Cluster, name: cluster1}\n    identifier: W\n    watchFields: [spec.clusterNetwork.pods, metadata.name, spec.nothing]\n  - resource: {apiVersion: cluster.x-k8s.io/v1beta1, kind: Cluster, name: cluster1}\n    identifier: I\n    ignoreStatusChanges: true\n`));
+    assert.equal(renderTemplate('{{ toJson (getResource "W") }}', c.cluster, c.resources), '{"metadata":{"name":"cluster1"},"spec":{"clusterNetwork":{"pods":{"cidrBlocks":["192.168.0.0/16"]}}}}');
+    assert.equal(renderTemplate('{{ hasKey (getResource "I") "status" }} {{ (getResource "I").kind }}', c.cluster, c.resources), 'false Cluster');
   });
 
   test('a Secret reads as the API server returns it (stringData in base64 data), and its values are redacted from messages', () => {
