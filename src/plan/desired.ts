@@ -116,8 +116,11 @@ const NO_OBJECTS: RepositoryObjectIndex = { find: () => undefined, inSomeNamespa
  */
 export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>, inputs: RenderInputs = {}): DesiredReleases {
   const last = kept.get(profileId);
-  if (last && sameClusters(last.clusters, clusters) && sameStatus(last.statusKeys, clusters, inputs.health)) return last;
-  const desired = renderAll(profileId, profile, clusters, inputs);
+  const same = last !== undefined && sameClusters(last.clusters, clusters);
+  const keys = same && last.statusKeys ? clusters.map((c) => statusKey(inputs.health && healthOf(inputs.health, c))) : undefined;
+  if (same && (keys === undefined || keys.every((k, i) => k === last.statusKeys![i]))) return last;
+  // Only the clusters whose status changed are rendered again (one flapping cluster in a large fleet).
+  const desired = renderAll(profileId, profile, clusters, inputs, same && keys ? { last, changed: (k) => keys[k] !== last.statusKeys![k] } : undefined);
   kept.set(profileId, desired);
   return desired;
 }
@@ -128,13 +131,13 @@ function sameClusters(a: readonly IndexedCluster[], b: readonly IndexedCluster[]
   return true;
 }
 
-function sameStatus(keys: readonly string[] | undefined, clusters: readonly IndexedCluster[], health: HealthMap | undefined): boolean {
-  if (keys === undefined) return true; // nothing rendered per cluster
-  for (let i = 0; i < clusters.length; i++) if (keys[i] !== statusKey(health && healthOf(health, clusters[i]!))) return false;
-  return true;
+/** The last rendering of the same profile for the same clusters, and which clusters' status changed since. */
+interface Reuse {
+  last: DesiredReleases;
+  changed: (k: number) => boolean;
 }
 
-function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], inputs: RenderInputs): DesiredReleases {
+function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], inputs: RenderInputs, reuse?: Reuse): DesiredReleases {
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const exclusions = profileDriftExclusions(profile.spec);
   const contexts = new Array<ContextResult | undefined>(clusters.length);
@@ -143,14 +146,15 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
     return (contexts[k] ??= templateContext(profile, c.object, inputs.health && healthOf(inputs.health, c), inputs.objects ?? NO_OBJECTS));
   };
   let perClusterSeen = false;
-  const charts = entries.map((entry): DesiredChart => {
+  const charts = entries.map((entry, i): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
     const renderer = chartRenderer(entry, exclusions);
     if (renderer.shared) return { action, shared: renderer.shared };
     perClusterSeen = true;
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
     const perCluster = new Array<Rendering>(clusters.length);
-    for (let k = 0; k < clusters.length; k++) perCluster[k] = renderer.render(contextAt(k));
+    const before = reuse?.last.charts[i]?.perCluster;
+    for (let k = 0; k < clusters.length; k++) perCluster[k] = before && !reuse!.changed(k) ? before[k]! : renderer.render(contextAt(k));
     return { action, perCluster };
   });
   const statusKeys = perClusterSeen ? clusters.map((c) => statusKey(inputs.health && healthOf(inputs.health, c))) : undefined;

@@ -107,12 +107,15 @@ describe('helm entries reading templateResourceRefs', () => {
     const files = { ...base, 'profile.yaml': kyverno().replace('values: |\n      {{ (getResource "ConfigData").data.values }}', 'values: |\n      k8s: {{ .Cluster.status.version }}') };
     const repo = load(files);
     const revision = prepareRevision(repo);
-    const probes = (v: string) => new Map<ClusterKey, ProbeResult>(repo.clusters.map((c) => [clusterKey(c.metadata), { cluster: clusterKey(c.metadata), ok: true, version: v, durationMs: 1 }]));
+    const probes = (v: string, only?: ClusterKey) =>
+      new Map<ClusterKey, ProbeResult>(repo.clusters.map((c) => [clusterKey(c.metadata), { cluster: clusterKey(c.metadata), ok: true, version: only && clusterKey(c.metadata) !== only ? 'v1.29.2' : v, durationMs: 1 }]));
     const one = computeCycle({ revision, previous: emptySnapshot(), probes: probes('v1.29.2'), now: T0 });
     assert.deepEqual(one.actions.map((a) => a.release.values), ['k8s: v1.29.2\n', 'k8s: v1.29.2\n']);
     const after = recordResults(one, one.actions.map((action, i) => ({ action, ok: true, result: { revision: i + 1, status: 'deployed' } })), T0);
     const same = computeCycle({ revision, previous: after, probes: probes('v1.29.2'), now: T0 });
     assert.deepEqual(same.actions, []);
+    const one2 = computeCycle({ revision, previous: after, probes: probes('v1.30.0', 'civo/cluster2'), now: T0 });
+    assert.deepEqual(one2.actions.map((a) => `${a.action} ${a.cluster} ${a.release.values}`), ['upgrade civo/cluster2 k8s: v1.30.0\n'], 'only the cluster whose version changed');
     const two = computeCycle({ revision, previous: after, probes: probes('v1.30.0'), now: T0 });
     assert.deepEqual(two.actions.map((a) => `${a.action} ${a.release.values}`), ['upgrade k8s: v1.30.0\n', 'upgrade k8s: v1.30.0\n']);
   });
