@@ -6,7 +6,9 @@
 // error of that one release on that one cluster, and the rest of the revision applies.
 import type { LoadedRepository } from '../load/index.ts';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { objectId, type ClusterKey, type SourcePos } from '../model/objects.ts';
+import { contentSourceId, objectId, type ClusterKey, type PolicyRef, type SourcePos } from '../model/objects.ts';
+import { isTemplatedRef } from '../load/policy-refs.ts';
+import { desiredPolicyObjects } from './policy-objects.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { SelectorSyntaxError } from '../select/selector.ts';
@@ -46,8 +48,29 @@ export function templateProblems(repo: LoadedRepository, statusOf: StatusOf = ()
         if (problem) out.push(diagnostic(profile, where, problem));
       }
     });
+    const policies = templatedPolicyProblem(profile, repo, clusters);
+    if (policies) out.push(diagnostic(profile, 'spec.policyRefs', policies));
   }
   return out;
+}
+
+/**
+ * Templated policyRefs content (and templated entry names) rendered for every cluster the profile
+ * can reach; plain content is the loader's to check (bad-policy-content, dangling-policy-ref).
+ */
+function templatedPolicyProblem(profile: ProfileLike, repo: LoadedRepository, clusters: () => Reach): string | undefined {
+  const refs = (profile.spec.policyRefs ?? []) as PolicyRef[];
+  const sources = new Map(repo.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
+  const templated = (id: string) => id === '*' || sources.get(id)?.templated === true;
+  if (!refs.some((r) => isTemplatedRef(r)) && ![...sources.values()].some((s) => s.templated)) return undefined;
+  const { all, ok } = clusters();
+  const failed: string[] = [];
+  for (const { cluster, context } of ok) {
+    const d = desiredPolicyObjects(objectId(profile), profile, context.cluster, sources, context);
+    if (d.failed.some(templated)) failed.push(`${cluster.key} (${d.errors.join('; ')})`);
+  }
+  const s = summary(failed.length, all.length, failed);
+  return s ? `templated content fails ${s}` : undefined;
 }
 
 interface Reach {

@@ -154,6 +154,14 @@ spec:
     assert.equal(Buffer.from(manifest.data.token!, 'base64').toString(), 'tok-3x4mpl3-s3cr3t');
   });
 
+  test('validate renders templated content for each cluster the profile reaches, quoting no Secret value', () => {
+    assert.deepEqual(templateProblems(load(files)), []);
+    const typo = configMap('autoscaler-template', 'default', { 'secret.yaml': 'token: {{ (getResource "AutoscalerSecret").data.tokn }}\n' }, { 'projectsveltos.io/template': 'ok' });
+    const problems = templateProblems(load({ ...files, 't.yaml': typo }));
+    assert.deepEqual(problems.map((d) => `${d.code} ${d.field}`), ['template spec.policyRefs']);
+    assert.match(problems[0]!.message, /templated content fails for 1 of the 1 clusters the profile can reach: civo\/cluster1 \(ConfigMap\/default\/autoscaler-template key "secret.yaml": .*no entry for key "tokn"/);
+  });
+
   test('a render error quotes no Secret value, and withdraws nothing applied before', () => {
     const p1 = plan(load(files));
     const outcomes = p1.work.map((work) => ({ work, applied: new Set(work.apply.map((o) => o.key)), withdrawn: new Set<string>() }));
