@@ -5,10 +5,13 @@
 // the cluster (or found not to be gitset's), so a killed cycle converges.
 import type { Logger } from 'pino';
 import type { LoadedRepository } from '../load/index.ts';
-import { clusterKey, objectId, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
+import { clusterKey, objectId, type ClusterKey, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
 import type { ClusterTarget, KubectlRunner, KustomizeOutput, KustomizeRequest, ProbeResult } from '../model/ports.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, profileLabelValue } from '../observe/ownership.ts';
-import { sourceBuildRequests } from '../plan/kustomize-objects.ts';
+import { sourceBuildRequests, withResources } from '../plan/kustomize-objects.ts';
+import { indexRepositoryObjects } from '../load/repository-objects.ts';
+import { templateContext } from '../plan/template-context.ts';
+import type { TemplateCluster } from '../plan/template.ts';
 import { planPolicies, type PolicyWork } from '../plan/policies.ts';
 import { isFirstPhase, policyObjectKey, type DesiredPolicyObject } from '../plan/policy-objects.ts';
 import { recordPolicyOutcomes, withPolicies, type PolicyOutcome } from '../plan/policy-status.ts';
@@ -55,7 +58,12 @@ export function planPolicyStep(input: PolicyStepInput, failures: string[]): Poli
   });
   // kustomizationRefs and Flux policyRefs: built in the background (source-builds.ts); the plan reads what is built.
   const fluxSources = repo.fluxSources ?? [];
-  const requests = input.builds ? sourceBuildRequests(profiles, clusters, { sources: repo.sources ?? [], fluxSources }) : [];
+  const objects = indexRepositoryObjects(repo.objects ?? []);
+  const scope = (profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, key: ClusterKey): TemplateCluster | undefined => {
+    const r = templateContext(profile, cluster as SveltosCluster, snapshot.clusters.get(key)?.status, objects);
+    return r.error !== undefined ? undefined : withResources(r.context.cluster, r.context.resources);
+  };
+  const requests = input.builds ? sourceBuildRequests(profiles, clusters, { sources: repo.sources ?? [], fluxSources }, scope) : [];
   const builds = requests.length > 0 ? input.builds!(requests) : new Map<string, KustomizeOutput>();
   const plan = planPolicies({
     profiles,
@@ -64,6 +72,8 @@ export function planPolicyStep(input: PolicyStepInput, failures: string[]): Poli
     sources: repo.sources ?? [],
     fluxSources,
     builds,
+    objects: repo.objects ?? [],
+    clusterStatus: (c) => snapshot.clusters.get(c)?.status,
     workable: (c, p) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true && !taken.keys.has(policyPairKey(c, p)),
   });
   for (const o of taken.finished) if (o.error) failures.push(`policies of ${o.work.profile} on ${o.work.cluster}: ${o.error}`);

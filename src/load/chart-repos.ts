@@ -92,13 +92,14 @@ export function chartRepoDiagnostics(profiles: readonly ProfileObject[], allow: 
     charts.forEach((chart, i) => {
       if (chart.helmChartAction === 'Uninstall') return; // removing a release fetches nothing
       const { field, url } = chartSource(chart);
-      if (chartSourceAllowed(url, allow)) return;
+      // A template renders per cluster, after this check: with an allow-list, sources are plain text.
+      if (!url.includes('{{') && chartSourceAllowed(url, allow)) return;
       const path = `spec.helmCharts[${i}].${field}`;
       const at = profile.fieldSources?.[path] ?? profile.fieldSources?.[`spec.helmCharts[${i}]`] ?? profile.source;
       const id = objectId(profile);
       out.push({
         ...at, severity: 'error', code: 'chart-repo-not-allowed', field: path, object: id,
-        message: `${id}: ${path} ${JSON.stringify(url)} is not allowed by --allowed-chart-repos (${allow.patterns.join(', ')})`,
+        message: `${id}: ${path} ${JSON.stringify(url)} is not allowed by --allowed-chart-repos (${allow.patterns.join(', ')})${url.includes('{{') ? ': with an allow-list, a chart source cannot be a template' : ''}`,
       });
     });
   }

@@ -118,7 +118,9 @@ function ourDocument(raw: unknown, loc: Locator, report: Report): (Record<string
     typeof kind === 'string'
       ? `kind ${kind}${typeof apiVersion === 'string' ? ` (${apiVersion})` : ''} is not one gitset reads`
       : 'document has no kind';
-  report('info', 'unknown-kind', `${what}: ignored`, loc.at(['kind'], 'key'), 'kind');
+  // Kept as a repository object (src/load/repository-objects.ts) when it has a name: templates can read it.
+  const readable = typeof kind === 'string' && typeof apiVersion === 'string' && typeof (doc.metadata as { name?: unknown } | undefined)?.name === 'string';
+  report('info', 'unknown-kind', `${what}: ${readable ? 'not deployed; templateResourceRefs can name it' : 'ignored'}`, loc.at(['kind'], 'key'), 'kind');
   return undefined;
 }
 
@@ -223,7 +225,7 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
   };
   if (spec.clusterSelector !== undefined) at(['spec', 'clusterSelector']);
   if (spec.maxReplicas !== undefined) at(['spec', 'maxReplicas']);
-  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs', 'kustomizationRefs', 'patches', 'patchesFrom'] as const) {
+  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs', 'kustomizationRefs', 'patches', 'patchesFrom', 'templateResourceRefs'] as const) {
     const items = spec[list];
     if (Array.isArray(items)) items.forEach((_, i) => at(['spec', list, i]));
   }
@@ -238,7 +240,7 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
     spec.helmCharts.forEach((chart: unknown, i) => {
       for (const field of ['repositoryURL', 'chartName']) if (chart && typeof chart === 'object' && field in chart) at(['spec', 'helmCharts', i, field]);
       // Where a template that fails is reported (src/plan/template-check.ts).
-      for (const field of ['values', 'chartVersion', 'releaseName', 'releaseNamespace']) {
+      for (const field of ['values', 'chartVersion', 'releaseName', 'releaseNamespace', 'chartName', 'repositoryURL', 'repositoryName']) {
         const value = chart && typeof chart === 'object' ? (chart as Record<string, unknown>)[field] : undefined;
         if (typeof value === 'string' && value.includes('{{')) at(['spec', 'helmCharts', i, field]);
       }

@@ -1,10 +1,10 @@
 // What helm and Kubernetes accept in the fields of a helmCharts entry that end up on helm's
 // command line, as ajv formats the schemas name (`"format": "helm-release-name"`). A value that
 // starts with `-` would be a flag; a chart name with `..` or `/` at the start, a local path.
-// releaseName, releaseNamespace and chartVersion may hold templates (src/plan/template.ts): their
-// static text is checked here, each `{{ … }}` standing for a piece rendered per cluster; what a
-// template renders is checked per cluster by the planner (renderedFieldProblem), and once more
-// where helm's arguments are built (src/helm/args.ts).
+// Every field may hold templates (src/plan/template.ts): the static text of releaseName,
+// releaseNamespace and chartVersion is checked here, each `{{ … }}` standing for a piece rendered
+// per cluster; what a template renders is checked per cluster by the planner
+// (renderedFieldProblem), and once more where helm's arguments are built (src/helm/args.ts).
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -59,7 +59,7 @@ function chartName(value: string): boolean {
 }
 
 /** The fields of a helmCharts entry that may hold templates and reach helm's command line. */
-export type RenderedField = 'releaseName' | 'releaseNamespace' | 'chartVersion';
+export type RenderedField = 'releaseName' | 'releaseNamespace' | 'chartVersion' | 'chartName' | 'repositoryURL' | 'repositoryName';
 
 /**
  * What is wrong with the value a template rendered for one cluster, by the same rules as above
@@ -77,7 +77,13 @@ export function renderedFieldProblem(field: RenderedField, value: string): strin
         ? undefined
         : `releaseNamespace: rendered ${shown} is not a valid namespace (a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most ${NAMESPACE_MAX} characters)`;
     case 'chartVersion':
-      return value.trimStart().startsWith('-') ? `chartVersion: rendered ${shown} starts with "-": helm would read it as a flag` : undefined;
+    case 'repositoryName':
+      return value.trimStart().startsWith('-') ? `${field}: rendered ${shown} starts with "-": helm would read it as a flag` : undefined;
+    case 'chartName':
+      return value === '' || !chartName(value) ? `chartName: rendered ${shown} is not a chart name (empty, a path starting with "/", with ".." or "\\", or a part starting with "-")` : undefined;
+    case 'repositoryURL':
+      if (value.trimStart().startsWith('-')) return `repositoryURL: rendered ${shown} starts with "-": helm would read it as a flag`;
+      return value === '' || FETCHABLE.test(value) ? undefined : `repositoryURL: rendered ${shown} is not an https://, http:// or oci:// URL: gitset cannot install this chart`;
     default: {
       const never: never = field;
       throw new Error(`unexpected field ${String(never)}`);
@@ -107,6 +113,7 @@ export function unfetchableCharts(helmCharts: unknown): Array<{ path: Array<stri
   const out: Array<{ path: Array<string | number>; url: string }> = [];
   helmCharts.forEach((entry: { repositoryURL?: unknown; chartName?: unknown }, i) => {
     const url = typeof entry?.repositoryURL === 'string' ? entry.repositoryURL.trim() : '';
+    if (url.includes('{{')) return; // rendered per cluster, and checked then (renderedFieldProblem)
     const fullOci = typeof entry?.chartName === 'string' && entry.chartName.trim().startsWith('oci://');
     if (!fullOci && !FETCHABLE.test(url)) out.push({ path: ['spec', 'helmCharts', i, 'repositoryURL'], url });
   });

@@ -20,8 +20,10 @@ import { checkPolicyRefs } from './policy-refs.ts';
 import { checkValuesFrom } from './values-from-refs.ts';
 import { fluxSourceId } from './flux-sources.ts';
 import { checkKustomizationRefs } from './kustomization-refs.ts';
+import { checkTemplateResourceRefs } from './template-resource-refs.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
+import { repositoryObjectKey, type RepositoryObject } from './repository-objects.ts';
 
 export { parseChartRepoPatterns, type ChartRepoAllowList } from './chart-repos.ts';
 export { crossCheck, findDuplicates } from './cross-check.ts';
@@ -38,6 +40,8 @@ export interface LoadedRepository {
   sources: ContentSource[];
   /** Flux GitRepository/OCIRepository objects `kustomizationRefs` can name (the first of duplicates). */
   fluxSources?: FluxSource[];
+  /** Every other Kubernetes object of the repository (the first of duplicates), for templateResourceRefs. */
+  objects: RepositoryObject[];
   /** Sorted by file, line, column. */
   diagnostics: Diagnostic[];
 }
@@ -89,11 +93,13 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const objects: GitsetObject[] = [];
   const sources: ContentSource[] = [];
   const fluxSources: FluxSource[] = [];
+  const resources: RepositoryObject[] = [];
   for (const f of wanted) {
     const r = opts.cache ? opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text);
     objects.push(...r.objects);
     sources.push(...(r.sources ?? []));
     fluxSources.push(...(r.fluxSources ?? []));
+    resources.push(...(r.resources ?? []));
     diagnostics.push(...r.diagnostics);
   }
   opts.cache?.retain(new Set(wanted.map((f) => f.path)));
@@ -111,8 +117,11 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   diagnostics.push(...checkValuesFrom(repo.profiles, unique));
   const flux = firstFluxOfEach(fluxSources);
   diagnostics.push(...checkKustomizationRefs(repo.profiles, unique, flux));
+  dropUnusedSecretTypeWarnings(diagnostics, repo.profiles);
+  const others = firstObjects(resources);
+  diagnostics.push(...checkTemplateResourceRefs(repo.profiles, others));
   // Read-only from here on, including the objects the cache hands out again on the next load.
-  return deepFreeze({ ...repo, sources: unique, fluxSources: flux, diagnostics: sortDiagnostics(diagnostics) });
+  return deepFreeze({ ...repo, sources: unique, fluxSources: flux, objects: others, diagnostics: sortDiagnostics(diagnostics) });
 }
 
 /** Sources sorted by id, the first definition of each (a duplicate is ignored, as the API server would refuse it). */
@@ -131,7 +140,30 @@ function firstFluxOfEach(sources: readonly FluxSource[]): FluxSource[] {
   return [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s);
 }
 
-function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics' | 'sources'> {
+/**
+ * A Secret of another type than policyRefs read is worth a warning only where a policyRefs entry
+ * names it; otherwise it is content for templateResourceRefs, and nothing is wrong with it.
+ */
+function dropUnusedSecretTypeWarnings(diagnostics: Diagnostic[], profiles: readonly ProfileObject[]): void {
+  const named = new Set(profiles.flatMap((p) => (p.spec.policyRefs ?? []).filter((r) => r.kind === 'Secret').map((r) => r.name)));
+  for (let i = diagnostics.length - 1; i >= 0; i--) {
+    const d = diagnostics[i]!;
+    if (d.code !== 'bad-policy-content' || d.field !== 'type' || !d.object?.startsWith('Secret/')) continue;
+    const name = d.object.slice(d.object.lastIndexOf('/') + 1);
+    if (!named.has(name) && ![...named].some((n) => n.includes('{{'))) diagnostics.splice(i, 1);
+  }
+}
+
+function firstObjects(objects: readonly RepositoryObject[]): RepositoryObject[] {
+  const byKey = new Map<string, RepositoryObject>();
+  for (const o of objects) {
+    const key = repositoryObjectKey({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+    if (!byKey.has(key)) byKey.set(key, o);
+  }
+  return [...byKey].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, o]) => o);
+}
+
+function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagnostics' | 'sources' | 'objects'> {
   return {
     clusters: objects.filter((o): o is SveltosCluster => o.kind === 'SveltosCluster').sort(byClusterKey),
     sets: objects.filter((o): o is ClusterSetObject => o.kind === 'ClusterSet' || o.kind === 'Set').sort(byKindAndKey),

@@ -7,6 +7,7 @@ import { checkContentSource, isContentSourceDoc } from './content-sources.ts';
 import { checkDocument } from './document.ts';
 import { checkFluxSource, isFluxSourceDoc } from './flux-sources.ts';
 import { createLocator } from './positions.ts';
+import { repositoryObjectOf, type RepositoryObject } from './repository-objects.ts';
 
 /**
  * The largest manifest file read (1 MiB): far above any real one, and a bound on what a pull
@@ -20,6 +21,8 @@ export interface FileParse {
   sources?: ContentSource[];
   /** Flux GitRepository/OCIRepository objects (kustomizationRefs sources). */
   fluxSources?: FluxSource[];
+  /** Every other Kubernetes object (ConfigMaps and Secrets included): what templateResourceRefs can name. */
+  resources?: RepositoryObject[];
   diagnostics: Diagnostic[];
 }
 
@@ -29,6 +32,7 @@ export function parseFile(path: string, text: string): FileParse {
   const diagnostics: Diagnostic[] = [];
   let sources: ContentSource[] | undefined;
   let fluxSources: FluxSource[] | undefined;
+  let resources: RepositoryObject[] | undefined;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) {
     diagnostics.push(tooLarge(path, bytes));
@@ -62,6 +66,8 @@ export function parseFile(path: string, text: string): FileParse {
       diagnostics.push({ file: path, ...pos, severity: 'error', code: 'yaml-syntax', message: err instanceof Error ? err.message : String(err) });
       continue;
     }
+    const resource = isGitsetKind(raw) ? undefined : repositoryObjectOf(raw);
+    if (resource) (resources ??= []).push(resource);
     if (isContentSourceDoc(raw)) {
       const r = checkContentSource(raw, createLocator(path, doc, lc));
       if (r.source) (sources ??= []).push(r.source);
@@ -78,7 +84,13 @@ export function parseFile(path: string, text: string): FileParse {
     if (result.object) objects.push(result.object);
     diagnostics.push(...result.diagnostics);
   }
-  return { objects, ...(sources ? { sources } : {}), ...(fluxSources ? { fluxSources } : {}), diagnostics };
+  return { objects, ...(sources ? { sources } : {}), ...(fluxSources ? { fluxSources } : {}), ...(resources ? { resources } : {}), diagnostics };
+}
+
+/** gitset's own five kinds are read as such (src/load/document.ts), not kept as repository objects. */
+function isGitsetKind(raw: unknown): boolean {
+  const { apiVersion, kind } = (raw ?? {}) as Record<string, unknown>;
+  return typeof apiVersion === 'string' && apiVersion.includes('projectsveltos.io/') && ['SveltosCluster', 'ClusterSet', 'Set', 'ClusterProfile', 'Profile'].includes(kind as string);
 }
 
 function yamlError(path: string, lc: LineCounter, e: { message: string; pos: [number, number] }): Diagnostic {

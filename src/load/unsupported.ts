@@ -20,6 +20,7 @@ const SUPPORTED_SPEC = new Set([
   'patches',
   'patchesFrom',
   'reloader',
+  'templateResourceRefs',
 ]);
 
 const SUPPORTED_CHART = new Set([

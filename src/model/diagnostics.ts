@@ -35,6 +35,8 @@ export type DiagnosticCode =
   | 'bad-flux-source'
   /** patches/patchesFrom: a patch that does not parse, a bad target, a failing template or a missing source (validate, plan). */
   | 'bad-patch'
+  /** templateResourceRefs: an object named that is not in the repository (and not optional). */
+  | 'dangling-resource-ref'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

@@ -12,9 +12,12 @@ import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
+import type { RepositoryObjectIndex } from '../load/repository-objects.ts';
+import { healthOf, type HealthMap } from '../select/health.ts';
 import { chartInputs, type ChartInputs } from './chart-inputs.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
 import { hasPatches, patchesVaryByCluster, profilePatches } from './profile-patches.ts';
+import { statusKey, templateContext, type ContextResult, type TemplateContext } from './template-context.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
 
 export const DEFAULT_TIER = 100;
@@ -46,6 +49,8 @@ export interface DesiredReleases {
   tier: number;
   clusters: readonly IndexedCluster[];
   charts: readonly DesiredChart[];
+  /** When some chart is rendered per cluster: what each cluster's status showed its templates (statusKey). */
+  statusKeys?: readonly string[];
 }
 
 /** The rendering of `chart` for the k-th cluster of its profile's list. */
@@ -98,23 +103,33 @@ export function tierOf(profile: ProfileLike): number {
   return typeof t === 'number' && Number.isFinite(t) ? t : DEFAULT_TIER;
 }
 
-type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined; render: (cluster: TemplateCluster) => Rendering };
+type Renderer = { shared: Rendering; render?: undefined } | { shared?: undefined; render: (context: ContextResult) => Rendering };
+
+/** What rendering a profile's templates needs beyond the profile: the fleet's health (`.Cluster.status`) and the repository's objects. */
+export interface RenderInputs {
+  health?: HealthMap;
+  objects?: RepositoryObjectIndex;
+  /** The repository's ConfigMaps and Secrets (valuesFrom, patchesFrom). */
+  sources?: ReadonlyMap<string, ContentSource>;
+}
+
+const NO_SOURCES: ReadonlyMap<string, ContentSource> = new Map();
+
+const NO_OBJECTS: RepositoryObjectIndex = { find: () => undefined, inSomeNamespace: () => false };
 
 /**
  * Every (cluster, chart) pair of one profile, in cluster order then chart order. `kept` holds the
  * answers of earlier cycles of the same revision, by profile id: rendering and hashing is the bulk
- * of a cycle's own work, and a quiet fleet asks the same question every cycle.
+ * of a cycle's own work, and a quiet fleet asks the same question every cycle. A profile rendered
+ * per cluster is rendered again when what its templates see of a cluster's status changed.
  */
-export function desiredReleases(
-  profileId: string,
-  profile: ProfileLike,
-  clusters: readonly IndexedCluster[],
-  kept: Map<string, DesiredReleases>,
-  sources: ReadonlyMap<string, ContentSource> = NO_SOURCES,
-): DesiredReleases {
+export function desiredReleases(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], kept: Map<string, DesiredReleases>, inputs: RenderInputs = {}): DesiredReleases {
   const last = kept.get(profileId);
-  if (last && sameClusters(last.clusters, clusters)) return last;
-  const desired = renderAll(profileId, profile, clusters, sources);
+  const same = last !== undefined && sameClusters(last.clusters, clusters);
+  const keys = same && last.statusKeys ? clusters.map((c) => statusKey(inputs.health && healthOf(inputs.health, c))) : undefined;
+  if (same && (keys === undefined || keys.every((k, i) => k === last.statusKeys![i]))) return last;
+  // Only the clusters whose status changed are rendered again (one flapping cluster in a large fleet).
+  const desired = renderAll(profileId, profile, clusters, inputs, same && keys ? { last, changed: (k) => keys[k] !== last.statusKeys![k] } : undefined);
   kept.set(profileId, desired);
   return desired;
 }
@@ -125,25 +140,41 @@ function sameClusters(a: readonly IndexedCluster[], b: readonly IndexedCluster[]
   return true;
 }
 
-const NO_SOURCES: ReadonlyMap<string, ContentSource> = new Map();
+/** The last rendering of the same profile for the same clusters, and which clusters' status changed since. */
+interface Reuse {
+  last: DesiredReleases;
+  changed: (k: number) => boolean;
+}
 
-function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], sources: ReadonlyMap<string, ContentSource>): DesiredReleases {
+function renderAll(profileId: string, profile: ProfileLike, clusters: readonly IndexedCluster[], inputs: RenderInputs, reuse?: Reuse): DesiredReleases {
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const exclusions = profileDriftExclusions(profile.spec);
+  const contexts = new Array<ContextResult | undefined>(clusters.length);
+  const contextAt = (k: number): ContextResult => {
+    const c = clusters[k]!;
+    return (contexts[k] ??= templateContext(profile, c.object, inputs.health && healthOf(inputs.health, c), inputs.objects ?? NO_OBJECTS));
+  };
+  let perClusterSeen = false;
+  const sources = inputs.sources ?? NO_SOURCES;
   const patches = patchesOf(profile, sources);
-  const charts = entries.map((entry): DesiredChart => {
+  const charts = entries.map((entry, i): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
     const renderer = chartRenderer(entry, exclusions, chartInputs(entry, profile, sources), patches);
     if (renderer.shared) return { action, shared: renderer.shared };
+    perClusterSeen = true;
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
     const perCluster = new Array<Rendering>(clusters.length);
-    for (let k = 0; k < clusters.length; k++) perCluster[k] = renderer.render(clusters[k]!.object);
+    const before = reuse?.last.charts[i]?.perCluster;
+    for (let k = 0; k < clusters.length; k++) perCluster[k] = before && !reuse!.changed(k) ? before[k]! : renderer.render(contextAt(k));
     return { action, perCluster };
   });
-  return { profile: profileId, tier: tierOf(profile), clusters, charts }; // matched lists are never mutated
+  const statusKeys = perClusterSeen ? clusters.map((c) => statusKey(inputs.health && healthOf(inputs.health, c))) : undefined;
+  return { profile: profileId, tier: tierOf(profile), clusters, charts, ...(statusKeys ? { statusKeys } : {}) }; // matched lists are never mutated
 }
 
-const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
+/** Every field of a helm entry may be a template (Sveltos instantiates the whole entry). */
+const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace', 'chartName', 'repositoryURL', 'repositoryName'] as const;
+type TemplatedField = (typeof TEMPLATED)[number];
 
 /** What the post-renderer adds to a release for one cluster: the profile's patches and reloader, or why they fail. */
 type PostRender = Pick<ReleaseRequest, 'patches' | 'reloader'> & { error?: string };
@@ -176,7 +207,7 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], 
     ...(chart.options !== undefined ? { options: chart.options } : {}),
     ...(exclusions.length > 0 ? { driftExclusions: exclusions } : {}),
   };
-  const compiled: Array<[(typeof TEMPLATED)[number], CompiledTemplate]> = [];
+  const compiled: Array<[TemplatedField, CompiledTemplate]> = [];
   for (const f of TEMPLATED.filter((field) => raw[field].includes('{{'))) {
     try {
       compiled.push([f, compileTemplate(raw[f])]);
@@ -184,7 +215,6 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], 
       return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }
   }
-  const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
   // What is added beside the templated fields: patches and reloader (post-render), valuesFrom and chart access.
   const extras = (cluster: TemplateCluster): { error?: string; add: Partial<ReleaseRequest> } => {
     const { error, ...add } = post.shared ?? post.perCluster(cluster);
@@ -194,40 +224,43 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], 
     if (r.error !== undefined) return { error: r.error, add };
     return { add: { ...add, ...(r.valuesFrom ? { valuesFrom: r.valuesFrom } : {}), ...(r.chartAccess ? { chartAccess: r.chartAccess } : {}) } };
   };
-  const renderWith = (cluster: TemplateCluster, hash: (request: ReleaseRequest) => string): Rendering => {
-    const x = extras(cluster);
-    return x.error !== undefined ? rendering(raw, releaseHash, x.error) : renderFor(cluster, { ...raw, ...x.add }, compiled, hash);
+  const renderWith = (context: TemplateContext | undefined, hash: (request: ReleaseRequest) => string): Rendering => {
+    const x = extras(context?.cluster ?? NO_CLUSTER);
+    return x.error !== undefined ? rendering(raw, releaseHash, x.error) : renderFor(context, { ...raw, ...x.add }, compiled, hash);
   };
   const extrasVary = post.perCluster !== undefined || (inputs?.usesCluster ?? false);
-  if (!extrasVary && !compiled.some(([, t]) => t.usesCluster)) return { shared: renderWith(NO_CLUSTER, releaseHash) };
+  if (!extrasVary && !compiled.some(([, t]) => t.usesCluster)) return { shared: renderWith(undefined, releaseHash) };
   // The fast hasher covers the string fields only: with valuesFrom, chart access or per-cluster patches, hash it all.
   const fast = !extrasVary && !inputs ? releaseHasher({ ...raw, ...extras(NO_CLUSTER).add }, compiled.map(([f]) => f)) : releaseHash;
-  return { render: (cluster) => renderWith(cluster, fast) };
+  return {
+    render: (context) => (context.error !== undefined ? rendering(raw, releaseHash, context.error) : renderWith(context.context, fast)),
+  };
 }
 
 /**
  * The entry rendered for one cluster. What a template renders goes through the loader's rules for
  * that field again: a name helm would refuse, or read as a flag, is this release's error on this
- * cluster, and no action is planned for it.
+ * cluster, and no action is planned for it. A name or version loses the whitespace around it (in
+ * Sveltos a YAML scalar would). A message never quotes a Secret's data (context.redact).
  */
-function renderFor(
-  cluster: TemplateCluster,
-  raw: ReleaseRequest,
-  compiled: ReadonlyArray<[(typeof TEMPLATED)[number], CompiledTemplate]>,
-  hash: (request: ReleaseRequest) => string,
-): Rendering {
+function renderFor(context: TemplateContext | undefined, raw: ReleaseRequest, compiled: ReadonlyArray<[TemplatedField, CompiledTemplate]>, hash: (request: ReleaseRequest) => string): Rendering {
   const request = { ...raw };
+  const cluster = context?.cluster ?? NO_CLUSTER;
+  const redact = context?.redact ?? ((m: string) => m);
   for (const [f, t] of compiled) {
     try {
-      request[f] = t.render(cluster);
+      const out = t.render(cluster, context?.resources);
+      request[f] = f === 'values' ? out : out.trim();
     } catch (err) {
-      return rendering(raw, releaseHash, templateMessage(f, err));
+      return rendering(raw, releaseHash, redact(templateMessage(f, err)));
     }
     const problem = f === 'values' ? undefined : renderedFieldProblem(f, request[f]);
-    if (problem !== undefined) return rendering(raw, releaseHash, problem);
+    if (problem !== undefined) return rendering(raw, releaseHash, redact(problem));
   }
   return rendering(request, hash);
 }
+
+const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
 
 /** Every rendering has the same fields, set from the start (one object shape for the planner to read). */
 function rendering(request: ReleaseRequest, hash: (request: ReleaseRequest) => string, error?: string): Rendering {

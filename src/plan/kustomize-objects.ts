@@ -13,7 +13,7 @@ import type { KustomizeOutput, KustomizeRequest, KustomizeSource } from '../mode
 import { compile } from '../template/compile.ts';
 import { lineCol, TemplateError as EngineError } from '../template/errors.ts';
 import { marked, type DesiredPolicies, type DesiredPolicyObject } from './policy-objects.ts';
-import { compileTemplate, type TemplateCluster } from './template.ts';
+import { compileTemplate, type TemplateCluster, type TemplateResources } from './template.ts';
 
 /** The sources kustomizationRefs can name, as the loaded repository holds them. */
 export interface KustomizeSources {
@@ -68,12 +68,15 @@ export function sourceBuildRequests(
   profiles: ReadonlyArray<{ profile: Pick<ProfileObject, 'metadata' | 'spec'>; matched: readonly string[] }>,
   clusters: ReadonlyMap<string, TemplateCluster>,
   repo: KustomizeSources,
+  /** `.Cluster` with what the profile's templateResourceRefs resolved to there; undefined when they do not resolve. */
+  scope?: (profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, key: string) => TemplateCluster | undefined,
 ): KustomizeRequest[] {
   const out = new Map<string, KustomizeRequest>();
   for (const { profile, matched } of profiles) {
     if ((profile.spec.kustomizationRefs ?? []).length === 0 && !(profile.spec.policyRefs ?? []).some((r) => isFluxPolicyRef(r))) continue;
     for (const key of matched) {
-      const cluster = clusters.get(key);
+      const raw = clusters.get(key);
+      const cluster = raw && (scope ? scope(profile, raw, key) : raw);
       if (!cluster) continue;
       for (const e of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) if ('request' in e && !out.has(e.request.key)) out.set(e.request.key, e.request);
     }
@@ -119,13 +122,13 @@ export function desiredSourceObjects(
       errors.push(`${entry.label}: ${messageOf(err)}`);
     }
   }
-  return { objects, errors };
+  return { objects, errors, failed: [] };
 }
 
 /** A Flux source's files as policyRefs content: each one of manifests, rendered per cluster when the source is annotated as a template. */
 function asPolicyFiles(files: readonly string[], source: KustomizeSource, cluster: TemplateCluster): Array<Record<string, unknown>> {
   const templated = source.kind === 'GitRepository' && source.flux.templated === true;
-  return files.flatMap((text) => parseManifestText(templated ? compileTemplate(text).render(cluster) : text));
+  return files.flatMap((text) => parseManifestText(templated ? compileTemplate(text).render(cluster, RESOURCES.get(cluster)) : text));
 }
 
 /** Sveltos' getKustomizedResources: values rendered for the cluster, each object rendered over them, targetNamespace set. */
@@ -191,8 +194,21 @@ function sourceLabel(source: KustomizeSource): string {
   return source.kind === 'ConfigMap' ? source.id : fluxSourceId({ kind: 'GitRepository', ...source.flux.metadata });
 }
 
+/**
+ * What templateResourceRefs resolved to, by the `.Cluster` object templates are rendered over
+ * (src/plan/template-context.ts makes one per profile and cluster): getResource in a path, a
+ * name or a value reads them.
+ */
+const RESOURCES = new WeakMap<TemplateCluster, TemplateResources>();
+
+/** The cluster as templates see it, with the objects its templateResourceRefs resolved to. */
+export function withResources(cluster: TemplateCluster, resources: TemplateResources | undefined): TemplateCluster {
+  if (resources) RESOURCES.set(cluster, resources);
+  return cluster;
+}
+
 function render(text: string, cluster: TemplateCluster): string {
-  return text.includes('{{') ? compileTemplate(text).render(cluster) : text;
+  return text.includes('{{') ? compileTemplate(text).render(cluster, RESOURCES.get(cluster)) : text;
 }
 
 function messageOf(err: unknown): string {

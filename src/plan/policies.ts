@@ -5,9 +5,11 @@
 // gitset's mark on the cluster before any delete: a status record alone never deletes.
 import { contentSourceId, type ClusterKey, type ContentSource, type FluxSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
 import type { KustomizeOutput } from '../model/ports.ts';
-import type { PolicyStatus, ProfileStatus } from '../model/status.ts';
+import type { ClusterStatus, PolicyStatus, ProfileStatus } from '../model/status.ts';
+import { indexRepositoryObjects, type RepositoryObject } from '../load/repository-objects.ts';
+import { templateContext } from './template-context.ts';
 import { DEFAULT_TIER } from './desired.ts';
-import { desiredSourceObjects } from './kustomize-objects.ts';
+import { desiredSourceObjects, withResources } from './kustomize-objects.ts';
 import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
 
 export interface PolicyPlanInput {
@@ -25,6 +27,10 @@ export interface PolicyPlanInput {
    * and no call for that pair runs or waits to be recorded.
    */
   workable(cluster: ClusterKey, profile: string): boolean;
+  /** The repository's other objects, for templateResourceRefs (LoadedRepository.objects). */
+  objects?: readonly RepositoryObject[];
+  /** Each cluster's status as this cycle records it (`.Cluster.status` of templates). */
+  clusterStatus?: (cluster: ClusterKey) => ClusterStatus | undefined;
 }
 
 export interface PolicyWork {
@@ -53,21 +59,31 @@ interface Claim {
 }
 
 /** Every object each profile wants on each matched cluster, by `cluster key`; render errors by profile. */
-function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]>; unsure: Set<string> } {
+function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; errors: Map<string, string[]>; held: Set<string> } {
   const sources = new Map(input.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
   const claims = new Map<string, Claim[]>();
   const errors = new Map<string, string[]>();
-  /** (cluster, profile) pairs whose desired objects are not all known: a render error, a source not built. */
-  const unsure = new Set<string>();
+  const objects = indexRepositoryObjects(input.objects ?? []);
+  // `cluster profile source` (or `*`): content that failed to render there; what it applied stays as it is.
+  const held = new Set<string>();
   for (const { id, profile, matched } of input.profiles) {
     for (const cluster of matched) {
       const c = input.clusters.get(cluster);
       if (!c) continue;
-      const d = desiredPolicyObjects(id, profile, c, sources);
-      const k = desiredSourceObjects(id, profile, c, input, input.builds ?? new Map());
+      const context = templateContext(profile, c, input.clusterStatus?.(cluster), objects);
+      if (context.error !== undefined) {
+        // Sveltos deploys nothing of the profile there until its templateResourceRefs resolve; what it applied stays.
+        if ((profile.spec.policyRefs ?? []).length > 0) errors.set(id, [...(errors.get(id) ?? []), `${cluster}: ${context.error}`]);
+        held.add(`${cluster} ${id} *`);
+        continue;
+      }
+      const d = desiredPolicyObjects(id, profile, context.context.cluster, sources, context.context);
+      const k = desiredSourceObjects(id, profile, withResources(context.context.cluster, context.context.resources), input, input.builds ?? new Map());
       const all = [...d.errors, ...k.errors];
       if (all.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...all.map((e) => `${cluster}: ${e}`)]);
-      if (all.length > 0) unsure.add(`${cluster} ${id}`);
+      for (const source of d.failed) held.add(`${cluster} ${id} ${source}`);
+      // A source not built or not fetched: what the profile applied there stays as it is.
+      if (k.errors.length > 0) held.add(`${cluster} ${id} *`);
       // An object both a policyRefs and a kustomizationRefs entry define: the policyRefs one counts.
       const mine = new Set(d.objects.map((o) => o.key));
       for (const object of [...d.objects, ...k.objects.filter((o) => !mine.has(o.key))]) {
@@ -76,11 +92,11 @@ function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; 
       }
     }
   }
-  return { claims, errors, unsure };
+  return { claims, errors, held };
 }
 
 export function planPolicies(input: PolicyPlanInput): PolicyPlan {
-  const { claims, errors, unsure } = collectClaims(input);
+  const { claims, errors, held } = collectClaims(input);
   const winners = new Map<string, string>(); // `cluster key` → profile
   const records = new Map<string, Map<ClusterKey, PolicyStatus[]>>();
   const work = new Map<string, PolicyWork>();
@@ -129,7 +145,7 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
       record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
     }
   }
-  planWithdrawals(input, profiles, winners, unsure, record, workOf);
+  planWithdrawals(input, profiles, winners, held, record, workOf);
   for (const w of work.values()) {
     w.apply = [...w.apply.filter(isFirstPhase), ...w.apply.filter((o) => !isFirstPhase(o))];
     w.withdraw = [...w.withdraw.filter((o) => !isFirstPhase(o)), ...w.withdraw.filter(isFirstPhase)];
@@ -144,7 +160,7 @@ function planWithdrawals(
   input: PolicyPlanInput,
   profiles: ReadonlyMap<string, PolicyPlanInput['profiles'][number]>,
   winners: ReadonlyMap<string, string>,
-  unsure: ReadonlySet<string>,
+  held: ReadonlySet<string>,
   record: (profile: string, cluster: ClusterKey, r: PolicyStatus) => void,
   workOf: (cluster: ClusterKey, profile: string) => PolicyWork,
 ): void {
@@ -157,6 +173,10 @@ function planWithdrawals(
         if (winner === profile) continue; // still wanted: recorded above
         if (r.state === 'Conflict' || r.state === 'Pending' || r.state === 'DryRun') continue; // never applied by this profile
         if (winner !== undefined) continue; // another profile owns it now and applies it over
+        if (held.has(`${pc.cluster} ${profile} *`) || held.has(`${pc.cluster} ${profile} ${r.source ?? ''}`)) {
+          record(profile, pc.cluster, r); // its content failed to render: a template error withdraws nothing
+          continue;
+        }
         const matched = current?.matched.includes(pc.cluster) ?? false;
         if (!matched && current?.profile.spec.stopMatchingBehavior === 'LeavePolicies') continue;
         if (current?.profile.spec.syncMode === 'DryRun') {
@@ -165,12 +185,6 @@ function planWithdrawals(
         }
         if (!input.workable(pc.cluster, profile)) {
           record(profile, pc.cluster, r); // withdrawn once the cluster answers, never forgotten
-          continue;
-        }
-        if (matched && unsure.has(`${pc.cluster} ${profile}`)) {
-          // What the profile wants there is not all known (a render error, a source not built or
-          // not fetched): a failure to know never withdraws; kept until it is known again.
-          record(profile, pc.cluster, r);
           continue;
         }
         workOf(pc.cluster, profile).withdraw.push(refOf(r));

@@ -13,6 +13,7 @@ import { withReloadAnnotations } from '../patch/reloader.ts';
 import { canonicalJson } from './hash.ts';
 import { profilePatches } from './profile-patches.ts';
 import { compileTemplate, type TemplateCluster } from './template.ts';
+import type { TemplateContext } from './template-context.ts';
 
 /** Identity of an object on a cluster. */
 export interface PolicyObjectRef {
@@ -39,6 +40,8 @@ export interface DesiredPolicies {
   objects: DesiredPolicyObject[];
   /** Render or parse errors, one per data key, safe for status (no content). */
   errors: string[];
+  /** Sources (`ConfigMap/ns/name`) of which some content failed to render or parse here: what they applied is kept, not withdrawn. */
+  failed: string[];
 }
 
 export function policyObjectKey(o: PolicyObjectRef): string {
@@ -51,9 +54,14 @@ export function desiredPolicyObjects(
   profile: Pick<ProfileObject, 'metadata' | 'spec'>,
   cluster: TemplateCluster,
   sources: ReadonlyMap<string, ContentSource>,
+  /** What templateResourceRefs resolved to for this cluster (src/plan/template-context.ts). */
+  context?: Pick<TemplateContext, 'resources' | 'redact'>,
 ): DesiredPolicies {
+  const resources = context?.resources;
+  const redact = context?.redact ?? ((m: string) => m);
   const collected: Array<{ manifest: Record<string, unknown>; source: string }> = [];
   const errors: string[] = [];
+  const failed = new Set<string>();
   const seen = new Set<string>();
   // Within a profile, the entry of lower tier wins an object two entries define (Sveltos' PolicyRef.tier).
   const refs = [...((profile.spec.policyRefs ?? []) as Array<PolicyRef & { tier?: number }>)].sort((a, b) => (a.tier ?? 100) - (b.tier ?? 100));
@@ -61,9 +69,10 @@ export function desiredPolicyObjects(
     if (!isActedOn(entry)) continue;
     let ref: PolicyRef;
     try {
-      ref = isTemplatedRef(entry) ? { ...entry, name: compileTemplate(entry.name).render(cluster), ...(entry.namespace ? { namespace: compileTemplate(entry.namespace).render(cluster) } : {}) } : entry;
+      ref = isTemplatedRef(entry) ? { ...entry, name: compileTemplate(entry.name).render(cluster, resources), ...(entry.namespace ? { namespace: compileTemplate(entry.namespace).render(cluster, resources) } : {}) } : entry;
     } catch (err) {
-      errors.push(`policyRefs ${entry.kind} ${entry.name}: ${err instanceof Error ? err.message : String(err)}`);
+      errors.push(redact(`policyRefs ${entry.kind} ${entry.name}: ${err instanceof Error ? err.message : String(err)}`));
+      failed.add('*'); // which source it names is unknown: nothing of the profile is withdrawn here
       continue;
     }
     const id = contentSourceId({ kind: ref.kind, namespace: policyRefNamespace(ref, profile, cluster), name: ref.name });
@@ -75,11 +84,13 @@ export function desiredPolicyObjects(
     for (const [key, text] of Object.entries(source.data)) {
       let manifests: Array<Record<string, unknown>>;
       try {
-        manifests = parseManifestText(source.templated ? compileTemplate(text).render(cluster) : text);
+        manifests = parseManifestText(source.templated ? compileTemplate(text).render(cluster, resources) : text);
       } catch (err) {
-        // A template error quotes the action; a Secret's content stays out of status.
-        const why = source.kind === 'Secret' ? 'cannot be rendered or parsed' : err instanceof Error ? err.message : String(err);
+        // A template error quotes the action; a Secret's content stays out of status, and so does
+        // what a template read from a Secret named by templateResourceRefs (redacted).
+        const why = source.kind === 'Secret' ? 'cannot be rendered or parsed' : redact(err instanceof Error ? err.message : String(err));
         errors.push(`${id} key ${JSON.stringify(key)}: ${why}`);
+        failed.add(id);
         continue;
       }
       for (const m of manifests) {
@@ -91,7 +102,7 @@ export function desiredPolicyObjects(
     }
   }
   const objects = finished(collected, profileId, profile, cluster, sources, errors);
-  return { objects: [...objects.filter(isFirstPhase), ...objects.filter((o) => !isFirstPhase(o))], errors };
+  return { objects: [...objects.filter(isFirstPhase), ...objects.filter((o) => !isFirstPhase(o))], errors, failed: [...failed] };
 }
 
 /** Namespaces and CRDs: applied before, and withdrawn after, everything else. */

@@ -104,7 +104,7 @@ export function planReleases(input: {
 }): ReleasePlan {
   const { revision, previous } = input;
   const current = new Map(input.profiles.map((p) => [p.id, p]));
-  const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched, revision.desired, revision.sources)]));
+  const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched, revision.desired, { health: input.health, objects: revision.objects, sources: revision.sources })]));
   const resolution = resolveConflicts([...desired.values()], (cluster, key) => currentOwner(previous, cluster, key), revision.conflicts);
   const run: Run = {
     plan: { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() },

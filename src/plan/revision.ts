@@ -6,6 +6,7 @@ import type { Diagnostic } from '../model/diagnostics.ts';
 import type { ClusterSetObject, ContentSource, ProfileObject, SveltosCluster } from '../model/objects.ts';
 import { deepFreeze } from '../load/freeze.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
+import { indexRepositoryObjects, type RepositoryObject, type RepositoryObjectIndex } from '../load/repository-objects.ts';
 import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import type { ConflictMemo } from './conflicts.ts';
@@ -20,12 +21,16 @@ export interface RepositoryObjects {
   profiles: readonly ProfileObject[];
   /** ConfigMaps and Secrets of the repository (policyRefs, valuesFrom, patchesFrom, …). */
   sources?: readonly ContentSource[];
+  /** The repository's other objects, for templateResourceRefs. */
+  objects?: readonly RepositoryObject[];
   diagnostics?: readonly Diagnostic[];
 }
 
 export interface Revision {
   /** Frozen: everything kept below assumes these objects never change. */
   readonly repo: RepositoryObjects;
+  /** The repository's other objects, found by templateResourceRefs. */
+  readonly objects: RepositoryObjectIndex;
   /** The fleet indexed (select/ keeps its own per-revision work, such as selector results, inside). */
   readonly index: ClusterIndex;
   /** Each indexed cluster's rank in `namespace/name` key order, by ordinal: the order helm runs in. */
@@ -48,6 +53,7 @@ export function prepareRevision(repo: RepositoryObjects): Revision {
   const index = indexClusters(frozen.clusters);
   return {
     repo: frozen,
+    objects: indexRepositoryObjects(frozen.objects ?? []),
     index,
     keyRanks: keyRanks(index),
     unsupported: new Map(frozen.profiles.map((p) => [p, unsupportedFields(p)])),

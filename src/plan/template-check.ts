@@ -1,54 +1,109 @@
 // What `validate` and `plan` say about templated helmCharts fields before anything merges: a
-// template that does not parse, or that fails for a cluster of the repository the profile can
-// reach, is an error at the field. The daemon does not use this: there a failing template is the
+// template that does not parse, that fails for a cluster of the repository the profile can reach,
+// or renders there what the field cannot hold (a release name helm refuses), is an error at the
+// field; templateResourceRefs that name no object of the repository for such a cluster, an error
+// at templateResourceRefs. The daemon does not use this: there a failing template is the
 // error of that one release on that one cluster, and the rest of the revision applies.
 import type { LoadedRepository } from '../load/index.ts';
-import { policyRefNamespace } from '../load/policy-refs.ts';
+import { isTemplatedRef, policyRefNamespace } from '../load/policy-refs.ts';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostics.ts';
-import { objectId, type SourcePos } from '../model/objects.ts';
+import { contentSourceId, objectId, type ClusterKey, type PolicyRef, type SourcePos } from '../model/objects.ts';
+import { desiredPolicyObjects } from './policy-objects.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { SelectorSyntaxError } from '../select/selector.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from './template.ts';
 import { helmValuesFrom, sourcesById, valuesFromUsesCluster, ValuesFromError, type ValueFromRef } from './values-from.ts';
-import { policyTemplateProblems } from './policy-template-check.ts';
+import { templateContext, type TemplateContext } from './template-context.ts';
+import { renderedFieldProblem } from '../load/helm-fields.ts';
+import { indexRepositoryObjects, type RepositoryObjectIndex } from '../load/repository-objects.ts';
+import type { ClusterStatus } from '../model/status.ts';
 
-const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace'] as const;
+const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace', 'chartName', 'repositoryURL', 'repositoryName'] as const;
 /** Clusters named in one message; the rest are counted. */
 const NAMED = 3;
 
-export function templateProblems(repo: LoadedRepository): Diagnostic[] {
+/** A cluster's recorded status (`.Cluster.status`), when the caller has the status files. */
+export type StatusOf = (cluster: ClusterKey) => ClusterStatus | undefined;
+
+export function templateProblems(repo: LoadedRepository, statusOf: StatusOf = () => undefined): Diagnostic[] {
   const index = indexClusters(repo.clusters);
+  const objects = indexRepositoryObjects(repo.objects ?? []);
   const out: Diagnostic[] = [];
   const sources = sourcesById(repo.sources);
   for (const profile of repo.profiles) {
     const charts = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
-    // getResource and friends read objects the repository does not hand to this check.
-    const renders = !(Array.isArray(profile.spec.templateResourceRefs) && profile.spec.templateResourceRefs.length > 0);
-    let reach: readonly IndexedCluster[] | undefined;
+    let reach: Reach | undefined;
+    const clusters = (): Reach => (reach ??= contexts(profile, reachable(profile, repo, index), statusOf, objects));
+    const refs = Array.isArray(profile.spec.templateResourceRefs) && profile.spec.templateResourceRefs.length > 0;
+    // A plain reference to a missing object is already the loader's error (dangling-resource-ref).
+    if (refs && !repo.diagnostics.some((d) => d.code === 'dangling-resource-ref' && d.object === objectId(profile))) {
+      const problem = summary(clusters().failed.length, clusters().all.length, clusters().failed);
+      if (problem) out.push(diagnostic(profile, 'spec.templateResourceRefs', `the objects cannot be found ${problem}`));
+    }
     charts.forEach((chart, i) => {
       for (const field of TEMPLATED) {
         const text = (chart as unknown as Record<string, unknown>)[field];
         if (typeof text !== 'string' || !text.includes('{{')) continue;
         const where = `spec.helmCharts[${i}].${field}`;
-        const problem = checkField(text, () => (reach ??= reachable(profile, repo, index)), renders);
+        const problem = checkField(field, text, clusters);
         if (problem) out.push(diagnostic(profile, where, problem));
       }
       // valuesFrom entries that resolve per cluster (the loader checks the others).
       const entries = (Array.isArray(chart.valuesFrom) ? chart.valuesFrom : []) as ValueFromRef[];
       entries.forEach((entry, j) => {
-        if (!renders || !valuesFromUsesCluster([entry], profile, sources) || loaderReported(entry, profile, repo)) return;
-        const found = valuesFromProblem(entry, profile, (reach ??= reachable(profile, repo, index)), sources);
+        if (!valuesFromUsesCluster([entry], profile, sources) || loaderReported(entry, profile, repo)) return;
+        const found = valuesFromProblem(entry, profile, clusters().all, sources);
         if (found) out.push(diagnostic(profile, `spec.helmCharts[${i}].valuesFrom[${j}]`, found.message, found.code));
       });
     });
-    if (renders) out.push(...policyTemplateProblems(profile, () => (reach ??= reachable(profile, repo, index)), sources));
+    const policies = templatedPolicyProblem(profile, repo, clusters);
+    if (policies) out.push(diagnostic(profile, 'spec.policyRefs', policies));
   }
   return out;
 }
 
+/**
+ * Templated policyRefs content (and templated entry names) rendered for every cluster the profile
+ * can reach; plain content is the loader's to check (bad-policy-content, dangling-policy-ref).
+ */
+function templatedPolicyProblem(profile: ProfileLike, repo: LoadedRepository, clusters: () => Reach): string | undefined {
+  const refs = (profile.spec.policyRefs ?? []) as PolicyRef[];
+  const sources = new Map(repo.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
+  const templated = (id: string) => id === '*' || sources.get(id)?.templated === true;
+  if (!refs.some((r) => isTemplatedRef(r)) && ![...sources.values()].some((s) => s.templated)) return undefined;
+  const { all, ok } = clusters();
+  const failed: string[] = [];
+  for (const { cluster, context } of ok) {
+    const d = desiredPolicyObjects(objectId(profile), profile, context.cluster, sources, context);
+    if (d.failed.some(templated)) failed.push(`${cluster.key} (${d.errors.join('; ')})`);
+  }
+  const s = summary(failed.length, all.length, failed);
+  return s ? `templated content fails ${s}` : undefined;
+}
+
+interface Reach {
+  all: readonly IndexedCluster[];
+  /** The clusters whose templateResourceRefs resolve, with what templates see there. */
+  ok: ReadonlyArray<{ cluster: IndexedCluster; context: TemplateContext; statusKnown: boolean }>;
+  /** `ns/name (why)` of the clusters where they do not. */
+  failed: string[];
+}
+
+function contexts(profile: ProfileLike, all: readonly IndexedCluster[], statusOf: StatusOf, objects: RepositoryObjectIndex): Reach {
+  const ok: Array<Reach['ok'][number]> = [];
+  const failed: string[] = [];
+  for (const c of all) {
+    const status = statusOf(c.key);
+    const r = templateContext(profile, c.object, status, objects);
+    if (r.error !== undefined) failed.push(`${c.key} (${r.error})`);
+    else ok.push({ cluster: c, context: r.context, statusKnown: status !== undefined });
+  }
+  return { all, ok, failed };
+}
+
 /** Why the template cannot be used, or undefined. */
-function checkField(text: string, clusters: () => readonly IndexedCluster[], renders: boolean): string | undefined {
+function checkField(field: (typeof TEMPLATED)[number], text: string, clusters: () => Reach): string | undefined {
   let compiled: CompiledTemplate;
   try {
     compiled = compileTemplate(text);
@@ -56,22 +111,33 @@ function checkField(text: string, clusters: () => readonly IndexedCluster[], ren
     if (err instanceof TemplateError) return `the template does not ${err.code === 'template-syntax' ? 'parse' : 'render'}: ${err.message}`;
     throw err;
   }
-  if (!compiled.usesCluster || !renders) return undefined;
-  const all = clusters();
+  if (!compiled.usesCluster) return field === 'values' ? undefined : renderedFieldProblem(field, compiled.render(NO_CLUSTER).trim());
+  const { all, ok } = clusters();
   const failed: string[] = [];
-  let count = 0;
-  for (const c of all) {
+  for (const { cluster, context, statusKnown } of ok) {
+    let problem: string | undefined;
     try {
-      compiled.render(c.object);
+      const out = compiled.render(context.cluster, context.resources);
+      problem = field === 'values' ? undefined : renderedFieldProblem(field, out.trim());
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      count++;
-      if (failed.length < NAMED) failed.push(`${c.key} (${err.message})`);
+      // A cluster never probed has no status yet: a template reading it renders once it has one.
+      if (!statusKnown && err.message.includes('no entry for key "status"')) continue;
+      problem = err.message;
     }
+    if (problem !== undefined) failed.push(`${cluster.key} (${context.redact(problem)})`);
   }
+  const s = summary(failed.length, all.length, failed);
+  return s ? `the template fails ${s}` : undefined;
+}
+
+const NO_CLUSTER = { apiVersion: '', kind: '', metadata: { name: '' } };
+
+function summary(count: number, of: number, named: readonly string[]): string | undefined {
   if (count === 0) return undefined;
-  const more = count > failed.length ? `, and ${count - failed.length} more` : '';
-  return `the template fails for ${count} of the ${all.length} clusters the profile can reach: ${failed.join('; ')}${more}`;
+  const shown = named.slice(0, NAMED);
+  const more = count > shown.length ? `, and ${count - shown.length} more` : '';
+  return `for ${count} of the ${of} clusters the profile can reach: ${shown.join('; ')}${more}`;
 }
 
 /** An entry in the cluster's namespace that no namespace of the repository has: already an error of the loader's. */

@@ -89,6 +89,15 @@ describe('chart source allow-list', () => {
     assert.equal(parseManifests([{ path: 'profiles/web.yaml', text }]).diagnostics.filter((d) => d.severity === 'error').length, 0, 'no list: any source');
   });
 
+  test('with an allow-list, a templated chart source is refused: it renders per cluster, after the check', () => {
+    const chartRepos = parseChartRepoPatterns('https://charts.acme.io/team-a/*');
+    const text = PROFILE(ENTRY("'https://charts.acme.io/team-a/{{ .Cluster.metadata.labels.path }}'"));
+    const errors = parseManifests([{ path: 'profiles/web.yaml', text }], { chartRepos }).diagnostics.filter((d) => d.code === 'chart-repo-not-allowed');
+    assert.deepEqual(errors.map((d) => d.field), ['spec.helmCharts[0].repositoryURL']);
+    assert.match(errors[0]!.message, /a chart source cannot be a template/);
+    assert.equal(parseManifests([{ path: 'profiles/web.yaml', text }]).diagnostics.filter((d) => d.severity !== 'info').length, 0, 'no list: a templated URL is fine');
+  });
+
   test('validate and plan take --allowed-chart-repos or GITSET_ALLOWED_CHART_REPOS; a bad pattern exits 2', async () => {
     const root = join(dir, 'repo');
     cpSync(EXAMPLE, root, { recursive: true });
