@@ -128,6 +128,7 @@ function text(report: PlanReport): string {
     out += 'Profiles:\n';
     for (const p of r.profiles) {
       out += `  ${id(p)} matches ${list(p.matchingClusters)}\n`;
+      if (p.paused) out += `    ${p.paused}: nothing is installed, upgraded or withdrawn for it\n`;
       for (const e of p.errors) out += `    error: ${e}\n`;
       for (const c of p.conflicts) out += `    conflict: ${c}\n`;
       if (p.unsupported.length > 0) out += `    not supported (validated, not acted on): ${p.unsupported.join(', ')}\n`;
@@ -195,11 +196,12 @@ function markdown(r: PlanReport): string {
   if (r.notRun.length > 0) {
     out += `\n#### Not run now\n\n${r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}`).join('\n')}\n`;
   }
-  const problems = r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0);
+  const problems = r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0 || p.paused);
   if (problems.length > 0) {
     out += '\n#### Profiles\n\n';
     for (const p of problems) {
       out += `- ${code(id(p))}\n`;
+      if (p.paused) out += `  - ${md(p.paused)}: nothing is installed, upgraded or withdrawn for it\n`;
       for (const e of p.errors) out += `  - error: ${md(e)}\n`;
       for (const c of p.conflicts) out += `  - conflict: ${md(c)}\n`;
       if (p.unsupported.length > 0) out += `  - not supported (validated, not acted on): ${p.unsupported.map((u) => code(u)).join(', ')}\n`;

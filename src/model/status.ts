@@ -151,4 +151,6 @@ export interface ProfileStatus {
   conflicts?: string[];
   unsupported?: string[];
   errors?: string[];
+  /** gitset: why nothing runs for the profile (annotation profile.projectsveltos.io/paused). */
+  paused?: string;
 }

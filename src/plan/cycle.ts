@@ -18,6 +18,7 @@ import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type Stat
 import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile, type ReleasePlan } from './releases.ts';
+import { dependencyGraph, profilePaused, withDependentsClusters, type DependencyGraph } from './depends.ts';
 import type { Revision } from './revision.ts';
 
 export { prepareRevision, type RepositoryObjects, type Revision } from './revision.ts';
@@ -89,11 +90,27 @@ export function computeCycle(input: CycleInput): CycleResult {
     errors.set(id, match.errors);
     current.push({ id, profile, matched: match.clusters });
   }
+  const dependencies = withPrerequisites(current, previous);
   const drains = endedDrains(snapshot.sets);
-  const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, drainsEnded: drains, ...(input.observed ? { observed: input.observed } : {}) });
+  const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, drainsEnded: drains, dependencies, ...(input.observed ? { observed: input.observed } : {}) });
   const plan = input.inFlight?.size ? holdInFlight(planned, input.inFlight) : planned;
   const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}), ...(input.observed ? { observing: true } : {}) };
+}
+
+/**
+ * dependsOn between the profiles (deleted ones too: they still hold their prerequisites in place),
+ * with each prerequisite's matched clusters extended, in place, by those of its dependents.
+ */
+function withPrerequisites(current: CurrentProfile[], previous: PreviousStatus): DependencyGraph {
+  const objects = new Map<string, CurrentProfile['profile']>();
+  for (const [id, entry] of previous.profiles) objects.set(id, entry.object);
+  for (const c of current) objects.set(c.id, c.profile);
+  const graph = dependencyGraph(objects);
+  if (graph.dependents.size === 0) return graph;
+  const extended = withDependentsClusters(new Map(current.map((c) => [c.id, c.matched])), graph, (a, b) => a.ordinal - b.ordinal);
+  for (let i = 0; i < current.length; i++) current[i] = { ...current[i]!, matched: extended.get(current[i]!.id)! };
+  return graph;
 }
 
 /** Releases with a call in flight: their actions dropped, their records Pending with what runs. */
@@ -157,6 +174,8 @@ function profileStatuses(input: CycleInput, current: readonly CurrentProfile[], 
   const { index, unsupported } = input.revision;
   for (const { id, profile, matched } of current) {
     const status: ProfileStatus = { matchingClusters: matched.map((c) => index.refOf(c)) };
+    const paused = profilePaused(profile);
+    if (paused !== undefined) status.paused = paused;
     fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupported.get(profile), errors.get(id));
     snapshot.profiles.set(id, { object: toDoc(profile), status });
   }
