@@ -22,9 +22,11 @@ export type HelmErrorCode =
   /** Another helm operation holds the release (pending-install/upgrade/rollback). */
   | 'RELEASE_LOCKED'
   /** The request itself cannot be expressed (unsupported repository URL, bad values YAML…). */
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  /** options.runTests: the release was applied, and `helm test` failed. */
+  | 'TESTS_FAILED';
 
-export type HelmAction = 'upgrade-install' | 'uninstall' | 'version';
+export type HelmAction = 'upgrade-install' | 'uninstall' | 'version' | 'test';
 
 export class HelmError extends Error {
   override readonly name = 'HelmError';

@@ -25,6 +25,9 @@ export type DiagnosticCode =
   /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
   | 'dangling-policy-ref'
   | 'bad-policy-content'
+  /** dependsOn: a name that is no profile of the same kind (and namespace), or a dependency cycle. */
+  | 'dangling-depends-on'
+  | 'depends-on-cycle'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

@@ -44,6 +44,11 @@ export interface ReleaseRequest {
    * out of the rendered manifests before helm applies them, so no repair or upgrade resets them.
    */
   driftExclusions?: readonly DriftExclusion[];
+  /**
+   * Whether the planner installs or upgrades (from its action): picks installOptions or
+   * upgradeOptions for the flags that differ (`--no-hooks`, `--take-ownership`). Absent: neither.
+   */
+  phase?: 'install' | 'upgrade';
 }
 
 export interface ReleaseResult {
