@@ -2,8 +2,8 @@
 // ClusterProfiles, a Profile Profiles of its own namespace. Three rules, as Sveltos keeps them:
 // a prerequisite is also deployed on every cluster its dependents match; a dependent's work on a
 // cluster waits until each prerequisite is deployed there; a prerequisite is withdrawn from a
-// cluster only once no dependent holds anything there. Pure; names the loader cannot resolve
-// (its error) are left out here.
+// cluster only once no dependent holds anything there. Pure; a name the loader cannot resolve
+// (its error) is a prerequisite never deployed.
 import { objectId, type ClusterKey, type PolicyRef, type ProfileKind, type ProfileSpec } from '../model/objects.ts';
 import type { PolicyStatus, ReleaseStatus } from '../model/status.ts';
 import { isActedOn } from '../load/policy-refs.ts';
@@ -27,7 +27,7 @@ export function prerequisiteId(profile: Named, name: string): string {
   return objectId({ kind: profile.kind, metadata: { name, ...(profile.kind === 'Profile' ? { namespace: profile.metadata.namespace ?? '' } : {}) } });
 }
 
-/** Prerequisites by profile id, and dependents by prerequisite id; only edges between the profiles given. */
+/** Prerequisites by profile id (names of missing profiles included), and dependents by prerequisite id. */
 export interface DependencyGraph {
   prerequisites: ReadonlyMap<string, readonly string[]>;
   dependents: ReadonlyMap<string, readonly string[]>;
@@ -38,7 +38,8 @@ export function dependencyGraph(profiles: ReadonlyMap<string, Named>): Dependenc
   const dependents = new Map<string, string[]>();
   for (const [id, p] of profiles) {
     const names = Array.isArray(p.spec.dependsOn) ? p.spec.dependsOn : [];
-    const ids = [...new Set(names.map((n) => prerequisiteId(p, String(n))))].filter((q) => q !== id && profiles.has(q));
+    // A name no profile answers to is kept: its dependent waits (validate reports the name).
+    const ids = [...new Set(names.map((n) => prerequisiteId(p, String(n))))].filter((q) => q !== id);
     if (ids.length === 0) continue;
     prerequisites.set(id, ids);
     for (const q of ids) dependents.set(q, [...(dependents.get(q) ?? []), id]);
