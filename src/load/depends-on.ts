@@ -2,8 +2,12 @@
 // namespace), and the dependencies form no cycle. Each problem is an error at the entry, a cycle's
 // message naming every profile in it with its file:line:col. Pure.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { objectId, type ProfileObject, type SourcePos } from '../model/objects.ts';
-import { prerequisiteId } from '../plan/depends.ts';
+import { objectId, type ProfileKind, type ProfileObject, type SourcePos } from '../model/objects.ts';
+
+/** objectId of the profile a `dependsOn` name of `profile` refers to: same kind, and namespace for a Profile. */
+export function prerequisiteId(profile: { kind: ProfileKind; metadata: { namespace?: string } }, name: string): string {
+  return objectId({ kind: profile.kind, metadata: { name, ...(profile.kind === 'Profile' ? { namespace: profile.metadata.namespace ?? '' } : {}) } });
+}
 
 interface Edge {
   from: ProfileObject;

@@ -4,7 +4,8 @@
 // cluster waits until each prerequisite is deployed there; a prerequisite is withdrawn from a
 // cluster only once no dependent holds anything there. Pure; a name the loader cannot resolve
 // (its error) is a prerequisite never deployed.
-import { objectId, type ClusterKey, type PolicyRef, type ProfileKind, type ProfileSpec } from '../model/objects.ts';
+import type { ClusterKey, PolicyRef, ProfileKind, ProfileSpec } from '../model/objects.ts';
+import { prerequisiteId } from '../load/depends-on.ts';
 import type { PolicyStatus, ReleaseStatus } from '../model/status.ts';
 import { isActedOn } from '../load/policy-refs.ts';
 
@@ -20,11 +21,6 @@ export const PROFILE_PAUSED = 'profile.projectsveltos.io/paused';
 export function profilePaused(profile: { metadata: { annotations?: Readonly<Record<string, string>> } } | undefined): string | undefined {
   const a = profile?.metadata.annotations;
   return a !== undefined && Object.hasOwn(a, PROFILE_PAUSED) ? `profile paused (annotation ${PROFILE_PAUSED})` : undefined;
-}
-
-/** objectId of the profile a `dependsOn` name of `profile` refers to. */
-export function prerequisiteId(profile: Named, name: string): string {
-  return objectId({ kind: profile.kind, metadata: { name, ...(profile.kind === 'Profile' ? { namespace: profile.metadata.namespace ?? '' } : {}) } });
 }
 
 /** Prerequisites by profile id (names of missing profiles included), and dependents by prerequisite id. */
