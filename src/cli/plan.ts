@@ -133,6 +133,7 @@ function text(report: PlanReport): string {
     out += 'Profiles:\n';
     for (const p of r.profiles) {
       out += `  ${id(p)} matches ${list(p.matchingClusters)}\n`;
+      if (p.paused) out += `    ${p.paused}: nothing is installed, upgraded or withdrawn for it\n`;
       for (const e of p.errors) out += `    error: ${e}\n`;
       for (const c of p.conflicts) out += `    conflict: ${c}\n`;
       if (p.unsupported.length > 0) out += `    not supported (validated, not acted on): ${p.unsupported.join(', ')}\n`;

@@ -113,7 +113,7 @@ async function runAction(opts: HelmWorkOptions, action: PlannedAction, cluster: 
   switch (action.action) {
     case 'install':
     case 'upgrade':
-      return { action, ok: true, result: await opts.helm.upgradeInstall(target, { ...action.release, labels: releaseLabels(action.profile, action.hash) }, signal) };
+      return { action, ok: true, result: await opts.helm.upgradeInstall(target, { ...action.release, labels: releaseLabels(action.profile, action.hash), phase: action.action === 'install' ? 'install' : 'upgrade' }, signal) };
     case 'uninstall':
       await opts.helm.uninstall(target, action.release, signal);
       return { action, ok: true };

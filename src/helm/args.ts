@@ -148,7 +148,7 @@ export function upgradeInstallArgs(
     // helm reuses the previous release's values when given none; desired state is "no values".
     args.push('--reset-values');
   }
-  args.push(...commonApplyFlags(o, dialect));
+  args.push(...commonApplyFlags(o, dialect), ...phaseFlags(o, req.phase));
   if (up.force) {
     // helm 4 refuses to replace objects while applying server-side; replacing is what force asks for.
     args.push(...(dialect === 'v4' ? ['--force-replace', '--server-side=false'] : ['--force']));
@@ -193,7 +193,7 @@ export function replaceInstallArgs(
   if (o.createNamespace !== false && o.installOptions?.createNamespace !== false) args.push('--create-namespace');
   if (req.chartVersion.trim() !== '') args.push('--version', req.chartVersion.trim());
   args.push(...valuesArgs(valuesFile, files));
-  args.push(...commonApplyFlags(o, dialect));
+  args.push(...commonApplyFlags(o, dialect), ...phaseFlags(o, 'install'));
   const description = o.description ?? o.upgradeOptions?.description;
   if (description) args.push('--description', description);
   args.push(...chartAccessArgs(req, ref, files), ...postRenderArgs(postRender), ...labelArgs(req), '--output', 'json');
@@ -207,7 +207,7 @@ function commonApplyFlags(o: HelmOptions, dialect: HelmDialect): string[] {
   if (o.timeout) args.push('--timeout', o.timeout);
   if (o.atomic) args.push(dialect === 'v4' ? '--rollback-on-failure' : '--atomic');
   if (o.skipCRDs) args.push('--skip-crds');
-  if (o.disableHooks) args.push('--no-hooks');
+  if (o.disableOpenAPIValidation) args.push('--disable-openapi-validation');
   if (o.dependencyUpdate) args.push('--dependency-update');
   const labels = Object.entries(o.labels ?? {});
   if (labels.length > 0) {
@@ -219,6 +219,27 @@ function commonApplyFlags(o: HelmOptions, dialect: HelmDialect): string[] {
     args.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
   }
   return args;
+}
+
+/**
+ * Flags whose Sveltos option depends on the phase: `disableHooks` (everywhere, or only on install or
+ * upgrade) → `--no-hooks`; `installOptions.takeOwnership` / `upgradeOptions.takeOwnership` →
+ * `--take-ownership` (helm ≥ 3.17). `helm upgrade --install` hands its flags to the install it
+ * falls back to, so the planner's phase says which set applies.
+ */
+function phaseFlags(o: HelmOptions, phase: ReleaseRequest['phase']): string[] {
+  const own = phase === 'install' ? o.installOptions : phase === 'upgrade' ? o.upgradeOptions : undefined;
+  const args: string[] = [];
+  if (o.disableHooks || own?.disableHooks) args.push('--no-hooks');
+  if (own?.takeOwnership) args.push('--take-ownership');
+  return args;
+}
+
+/** `helm test` of a release just installed or upgraded (options.runTests). */
+export function testArgs(target: ClusterTarget, req: Pick<ReleaseRequest, 'releaseNamespace' | 'releaseName' | 'options'>): string[] {
+  const args = ['test', '--namespace', req.releaseNamespace, '--kubeconfig', target.kubeconfigPath];
+  if (req.options?.timeout) args.push('--timeout', req.options.timeout);
+  return [...args, ...positionals({ 'release name': req.releaseName })];
 }
 
 const PROPAGATION: Record<string, string> = { background: 'background', foreground: 'foreground', orphan: 'orphan' };
@@ -242,7 +263,7 @@ export function uninstallArgs(
     args.push('--cascade', cascade);
   }
   if (un.description) args.push('--description', un.description);
-  if (o.disableHooks) args.push('--no-hooks');
+  if (o.disableHooks || un.disableHooks) args.push('--no-hooks');
   if (o.timeout) args.push('--timeout', o.timeout);
   if (o.wait) args.push(dialect === 'v4' ? '--wait=watcher' : '--wait');
   return [...args, ...positionals({ 'release name': release.releaseName })];

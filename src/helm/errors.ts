@@ -24,9 +24,11 @@ export type HelmErrorCode =
   /** The request itself cannot be expressed (unsupported repository URL, bad values YAML…). */
   | 'INVALID_REQUEST'
   /** A file the chart needs from the credentials folder (registry config, CA, keyring) is not there. */
-  | 'CREDENTIALS_NOT_FOUND';
+  | 'CREDENTIALS_NOT_FOUND'
+  /** options.runTests: the release was applied, and `helm test` failed. */
+  | 'TESTS_FAILED';
 
-export type HelmAction = 'upgrade-install' | 'uninstall' | 'version';
+export type HelmAction = 'upgrade-install' | 'uninstall' | 'version' | 'test';
 
 export class HelmError extends Error {
   override readonly name = 'HelmError';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ClusterTarget, ReleaseRequest, ReleaseResult } from '../model/ports.ts';
 import { parseDuration } from '../model/duration.ts';
-import { replaceInstallArgs, upgradeInstallArgs, type CallFiles, type HelmDialect, type PostRenderArgs } from './args.ts';
+import { replaceInstallArgs, testArgs, upgradeInstallArgs, type CallFiles, type HelmDialect, type PostRenderArgs } from './args.ts';
 import { CredentialsError } from '../probe/errors.ts';
 import { locateSecretFile } from '../probe/secret-files.ts';
 import { HelmError } from './errors.ts';
@@ -53,8 +53,13 @@ export async function upgradeInstall(
       throw new HelmError({ ...where, code: 'INVALID_REQUEST', message: (err as Error).message });
     }
     const exec = post ? { ...ctx, env: post.env } : ctx;
-    const run = async (a: string[]): Promise<ReleaseResult> =>
+    const apply = async (a: string[]): Promise<ReleaseResult> =>
       parseReleaseJson((await runHelm(exec, { ...where, args: a, signal, timeoutMs, hide })).stdout, where);
+    const run = async (a: string[]): Promise<ReleaseResult> => {
+      const result = await apply(a);
+      if (req.options?.runTests && result.status === 'deployed') await runTests(ctx, target, req, { timeoutMs, hide }, signal);
+      return result;
+    };
     try {
       return await run(args);
     } catch (err) {
@@ -70,8 +75,9 @@ export async function upgradeInstall(
         ctx.onRecovery?.(recovery.reason);
         return await run(args);
       }
-      if (req.options?.installOptions?.replace && /has no deployed releases/i.test(err.message)) {
-        // helm 3 leaves only uninstalled revisions (keepHistory) unupgradable; replace reuses the name.
+      if (req.options?.installOptions?.replace !== false && /has no deployed releases/i.test(err.message)) {
+        // helm 3 leaves only uninstalled revisions (keepHistory) unupgradable; replace (Sveltos'
+        // default) reuses the name.
         return await run(replaceInstallArgs(target, req, valuesFile, ctx.dialect, post?.args, files));
       }
       throw err;
@@ -123,6 +129,21 @@ function accessFiles(ctx: UpgradeInstallContext, req: ReleaseRequest, where: Whe
   } catch (err) {
     if (!(err instanceof CredentialsError)) throw err;
     throw new HelmError({ ...where, code: err.code === 'path-escape' ? 'INVALID_REQUEST' : 'CREDENTIALS_NOT_FOUND', message: err.message });
+  }
+}
+
+/**
+ * options.runTests: `helm test` right after the release was applied, as Sveltos runs it; a failing
+ * test fails the call (TESTS_FAILED), so the release is recorded Failed with helm's reason and
+ * retried with backoff like any failure, running its tests again.
+ */
+async function runTests(ctx: HelmExecContext, target: ClusterTarget, req: ReleaseRequest, call: { timeoutMs: number; hide: Record<string, string> }, signal?: AbortSignal): Promise<void> {
+  const where = { action: 'test' as const, cluster: target.cluster, release: `${req.releaseNamespace}/${req.releaseName}` };
+  try {
+    await runHelm(ctx, { ...where, args: testArgs(target, req), signal, ...call });
+  } catch (err) {
+    if (!(err instanceof HelmError) || err.code !== 'HELM_FAILED') throw err;
+    throw new HelmError({ ...where, code: 'TESTS_FAILED', message: `helm test failed: ${err.message}`, ...(err.exitCode !== undefined ? { exitCode: err.exitCode } : {}) });
   }
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../model/objects.ts';
 import { chartRepoDiagnostics, type ChartRepoAllowList } from './chart-repos.ts';
 import { crossCheck, findDuplicates } from './cross-check.ts';
+import { checkDependsOn } from './depends-on.ts';
 import { deepFreeze } from './freeze.ts';
 import { checkPolicyRefs } from './policy-refs.ts';
 import { checkValuesFrom } from './values-from-refs.ts';
@@ -120,6 +121,7 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   dropUnusedSecretTypeWarnings(diagnostics, repo.profiles);
   const others = firstObjects(resources);
   diagnostics.push(...checkTemplateResourceRefs(repo.profiles, others));
+  diagnostics.push(...checkDependsOn(all.profiles));
   // Read-only from here on, including the objects the cache hands out again on the next load.
   return deepFreeze({ ...repo, sources: unique, fluxSources: flux, objects: others, diagnostics: sortDiagnostics(diagnostics) });
 }

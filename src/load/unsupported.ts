@@ -21,6 +21,8 @@ const SUPPORTED_SPEC = new Set([
   'patchesFrom',
   'reloader',
   'templateResourceRefs',
+  'dependsOn',
+  'continueOnConflict',
 ]);
 
 const SUPPORTED_CHART = new Set([
@@ -48,8 +50,8 @@ const SUPPORTED_OPTIONS = new Set([
   'createNamespace',
   'dependencyUpdate',
   'labels',
-  'enableClientCache',
   'description',
+  'runTests',
   'installOptions',
   'upgradeOptions',
   'uninstallOptions',
@@ -64,6 +66,13 @@ export const SIGNATURE_UNSUPPORTED =
 export function refusedField(field: string): string | undefined {
   return /^spec\.helmCharts\[\d+\]\.signatureVerification$/.test(field) ? SIGNATURE_UNSUPPORTED : undefined;
 }
+// enableClientCache (Sveltos' own Kubernetes client cache) has no helm CLI equivalent, and
+// recoverAfterConsecutiveFailures and upgradeCRDs are Sveltos' own steps around helm: listed.
+const SUPPORTED_PHASE_OPTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
+  installOptions: new Set(['createNamespace', 'replace', 'disableHooks', 'takeOwnership']),
+  upgradeOptions: new Set(['force', 'resetValues', 'reuseValues', 'resetThenReuseValues', 'maxHistory', 'cleanupOnFail', 'subNotes', 'description', 'disableHooks', 'takeOwnership']),
+  uninstallOptions: new Set(['keepHistory', 'deletionPropagation', 'description', 'disableHooks']),
+};
 
 /** A value that asks for nothing (`reloader: false`, `policyRefs: []`) is not worth a mention. */
 function asksForSomething(value: unknown): boolean {
@@ -94,6 +103,11 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
     }
     for (const [field, value] of Object.entries(chart.options ?? {})) {
       if (!SUPPORTED_OPTIONS.has(field) && asksForSomething(value)) out.push(`spec.helmCharts[${i}].options.${field}`);
+      const known = SUPPORTED_PHASE_OPTIONS[field];
+      if (!known || value === null || typeof value !== 'object') continue;
+      for (const [sub, v] of Object.entries(value)) {
+        if (!known.has(sub) && asksForSomething(v)) out.push(`spec.helmCharts[${i}].options.${field}.${sub}`);
+      }
     }
   });
   return out;

@@ -37,6 +37,9 @@ export type DiagnosticCode =
   | 'bad-patch'
   /** templateResourceRefs: an object named that is not in the repository (and not optional). */
   | 'dangling-resource-ref'
+  /** dependsOn: a name that is no profile of the same kind (and namespace), or a dependency cycle. */
+  | 'dangling-depends-on'
+  | 'depends-on-cycle'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

@@ -110,7 +110,10 @@ export interface HelmOptions {
   labels?: Record<string, string>;
   enableClientCache?: boolean;
   description?: string;
-  installOptions?: { createNamespace?: boolean; replace?: boolean };
+  /** Sveltos: `helm test` after each successful install or upgrade; a failing test fails the release. */
+  runTests?: boolean;
+  disableOpenAPIValidation?: boolean;
+  installOptions?: { createNamespace?: boolean; replace?: boolean; disableHooks?: boolean; takeOwnership?: boolean };
   upgradeOptions?: {
     force?: boolean;
     resetValues?: boolean;
@@ -120,8 +123,10 @@ export interface HelmOptions {
     cleanupOnFail?: boolean;
     subNotes?: boolean;
     description?: string;
+    disableHooks?: boolean;
+    takeOwnership?: boolean;
   };
-  uninstallOptions?: { keepHistory?: boolean; deletionPropagation?: string; description?: string };
+  uninstallOptions?: { keepHistory?: boolean; deletionPropagation?: string; description?: string; disableHooks?: boolean };
   [field: string]: unknown;
 }
 
@@ -146,6 +151,10 @@ export interface ProfileSpec {
   stopMatchingBehavior?: StopMatchingBehavior;
   tier?: number;
   driftExclusions?: unknown;
+  /** Names of profiles of the same kind (and namespace, for a Profile) deployed first on each cluster. */
+  dependsOn?: string[];
+  /** Sveltos: a conflict on one release or object does not stop the profile deploying the rest. */
+  continueOnConflict?: boolean;
   [field: string]: unknown;
 }
 export type ProfileObject = Loaded<ProfileKind, ProfileSpec>;

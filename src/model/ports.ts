@@ -57,6 +57,11 @@ export interface ReleaseRequest {
   patches?: readonly Patch[];
   /** The profile's `reloader: true`: workloads mounting a ConfigMap/Secret of the release carry its hash. */
   reloader?: boolean;
+  /**
+   * Whether the planner installs or upgrades (from its action): picks installOptions or
+   * upgradeOptions for the flags that differ (`--no-hooks`, `--take-ownership`). Absent: neither.
+   */
+  phase?: 'install' | 'upgrade';
 }
 
 /**

@@ -153,6 +153,8 @@ export interface ProfileStatus {
   errors?: string[];
   /** gitset: a rollout held to `maxUpdate` clusters at a time, while one runs or is halted. */
   rollout?: RolloutStatus;
+  /** gitset: why nothing runs for the profile (annotation profile.projectsveltos.io/paused). */
+  paused?: string;
 }
 
 /** gitset: where a profile's rollout (a change of its desired state under `maxUpdate`) stands. */

@@ -4,7 +4,9 @@
 // HelmCharts entries are bucketed by release key first: only keys that two profiles declare can
 // conflict, so the usual fleet pays one map insert per entry, not per (cluster, release).
 import type { ClusterKey } from '../model/objects.ts';
-import { renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
+import { releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
+import { mayBeInstalled } from './decide.ts';
+import type { ProfileEntry } from '../status/snapshot.ts';
 
 export interface ConflictResolution {
   /** The profile that wants the release installed on the cluster after resolution, if any. */
@@ -148,4 +150,14 @@ function pickWinner(candidates: readonly Candidate[], owner: string | undefined)
   if (kept) return kept;
   // Stable: the first entry of the lowest objectId (entries keep chart order within a profile).
   return best.reduce((a, b) => (b.profile < a.profile ? b : a));
+}
+
+/** The profile the previous status records as having the release installed on the cluster. */
+export function currentOwner(previous: ReadonlyMap<string, ProfileEntry>, cluster: ClusterKey, key: string): string | undefined {
+  for (const [id, entry] of previous) {
+    const pc = entry.status.clusters?.find((c) => c.cluster === cluster);
+    const r = pc?.releases.find((x) => releaseKey(x) === key);
+    if (r && r.state !== 'Conflict' && mayBeInstalled(r)) return id;
+  }
+  return undefined;
 }

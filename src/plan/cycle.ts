@@ -19,6 +19,7 @@ import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile, type ReleasePlan } from './releases.ts';
 import { holdWaves } from './rollout.ts';
+import { dependencyGraph, profilePaused, withDependentsClusters, type DependencyGraph } from './depends.ts';
 import type { Revision } from './revision.ts';
 
 export { prepareRevision, type RepositoryObjects, type Revision } from './revision.ts';
@@ -90,8 +91,9 @@ export function computeCycle(input: CycleInput): CycleResult {
     errors.set(id, match.errors);
     current.push({ id, profile, matched: match.clusters });
   }
+  const dependencies = withPrerequisites(current, previous);
   const drains = endedDrains(snapshot.sets);
-  const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, drainsEnded: drains, ...(input.observed ? { observed: input.observed } : {}) });
+  const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, drainsEnded: drains, dependencies, ...(input.observed ? { observed: input.observed } : {}) });
   const afterFlight = input.inFlight?.size ? holdInFlight(planned, input.inFlight) : planned;
   const inFlight = input.inFlight;
   const { plan, rollouts } = holdWaves({ plan: afterFlight, profiles: current, previous: previous.profiles, now, ...(inFlight ? { running: (c, r) => inFlight.has(inFlightKey(c, r)) } : {}) });
@@ -101,6 +103,21 @@ export function computeCycle(input: CycleInput): CycleResult {
     if (entry) entry.status.rollout = rollout;
   }
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}), ...(input.observed ? { observing: true } : {}) };
+}
+
+/**
+ * dependsOn between the profiles (deleted ones too: they still hold their prerequisites in place),
+ * with each prerequisite's matched clusters extended, in place, by those of its dependents.
+ */
+function withPrerequisites(current: CurrentProfile[], previous: PreviousStatus): DependencyGraph {
+  const objects = new Map<string, CurrentProfile['profile']>();
+  for (const [id, entry] of previous.profiles) objects.set(id, entry.object);
+  for (const c of current) objects.set(c.id, c.profile);
+  const graph = dependencyGraph(objects);
+  if (graph.dependents.size === 0) return graph;
+  const extended = withDependentsClusters(new Map(current.map((c) => [c.id, c.matched])), graph, (a, b) => a.ordinal - b.ordinal);
+  for (let i = 0; i < current.length; i++) current[i] = { ...current[i]!, matched: extended.get(current[i]!.id)! };
+  return graph;
 }
 
 /** Releases with a call in flight: their actions dropped, their records Pending with what runs. */
@@ -164,6 +181,8 @@ function profileStatuses(input: CycleInput, current: readonly CurrentProfile[], 
   const { index, unsupported } = input.revision;
   for (const { id, profile, matched } of current) {
     const status: ProfileStatus = { matchingClusters: matched.map((c) => index.refOf(c)) };
+    const paused = profilePaused(profile);
+    if (paused !== undefined) status.paused = paused;
     fill(status, plan.clusters.get(id), plan.conflicts.get(id), unsupported.get(profile), errors.get(id));
     snapshot.profiles.set(id, { object: toDoc(profile), status });
   }

@@ -6,6 +6,9 @@ import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';
 import { NOT_INSTALLED, PLANNED_INSTALL, type Rendering } from './desired.ts';
 import { withdrawable, type ReleaseObservation } from './observed.ts';
+import type { IndexedCluster } from '../select/cluster-index.ts';
+import { healthOf, type HealthMap } from '../select/sets.ts';
+import { notReadyDetail } from '../status/cluster-health.ts';
 
 export type ActionKind = 'install' | 'upgrade' | 'uninstall';
 
@@ -46,6 +49,19 @@ export interface ClusterState {
   reachable: boolean;
   /** Why it is not reachable: `paused`, `not ready (3 failed probes: …)`. */
   detail: string;
+}
+
+// The states every cluster in one of these conditions shares (a healthy fleet's 10k are READY).
+const GONE: ClusterState = Object.freeze({ exists: false, reachable: false, detail: 'not in the repository' });
+const PAUSED: ClusterState = Object.freeze({ exists: true, reachable: false, detail: 'paused' });
+const READY: ClusterState = Object.freeze({ exists: true, reachable: true, detail: 'ready' });
+
+export function clusterState(c: IndexedCluster | undefined, health: HealthMap): ClusterState {
+  if (!c) return GONE;
+  if (c.paused) return PAUSED;
+  const h = healthOf(health, c);
+  if (h && !h.ready) return { exists: true, reachable: false, detail: `not ready: ${notReadyDetail(h)}` };
+  return READY;
 }
 
 export const BACKOFF_BASE_MS = 30_000;

@@ -29,7 +29,7 @@ export class ActionOrder {
   /** `ranks`: keyRanks of the index the clusters come from. */
   constructor(private readonly ranks: Uint32Array) {}
 
-  /** One profile's actions on cluster `c`, in any order; groups must come in profile id order. */
+  /** One profile's actions on cluster `c`, in any order; groups come in planning order (prerequisites first, else profile id). */
   add(c: IndexedCluster | undefined, group: PlannedAction[]): void {
     if (group.length === 0) return;
     // Helm only runs against clusters that answer, and those are in the index.

@@ -10,13 +10,15 @@ import { indexRepositoryObjects, type RepositoryObject } from '../load/repositor
 import { templateContext } from './template-context.ts';
 import { DEFAULT_TIER } from './desired.ts';
 import { desiredSourceObjects, withResources } from './kustomize-objects.ts';
+import { dependencyGraph, deployedOn, profilePaused, waitingFor, type DependencyGraph } from './depends.ts';
+import { dependentsWait } from './holds.ts';
 import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
 
 export interface PolicyPlanInput {
   /** Profiles of the revision in force with the clusters each matches now. */
   profiles: ReadonlyArray<{ id: string; profile: ProfileObject; matched: readonly ClusterKey[] }>;
-  /** Each profile's previous status (deleted profiles included), by id. */
-  previous: ReadonlyMap<string, { status: ProfileStatus }>;
+  /** Each profile's previous status (deleted profiles included, with their last object), by id. */
+  previous: ReadonlyMap<string, { status: ProfileStatus; object?: Pick<ProfileObject, 'kind' | 'metadata' | 'spec'> }>;
   clusters: ReadonlyMap<ClusterKey, SveltosCluster>;
   sources: readonly ContentSource[];
   /** kustomizationRefs: the Flux sources of the repository, and the builds made for this plan by request key. */
@@ -56,6 +58,8 @@ interface Claim {
   profile: string;
   tier: number;
   object: DesiredPolicyObject;
+  /** Its place among the objects the profile wants on the cluster (what a lost conflict stops after). */
+  order: number;
 }
 
 /** Every object each profile wants on each matched cluster, by `cluster key`; render errors by profile. */
@@ -86,10 +90,10 @@ function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; 
       if (k.errors.length > 0) held.add(`${cluster} ${id} *`);
       // An object both a policyRefs and a kustomizationRefs entry define: the policyRefs one counts.
       const mine = new Set(d.objects.map((o) => o.key));
-      for (const object of [...d.objects, ...k.objects.filter((o) => !mine.has(o.key))]) {
+      [...d.objects, ...k.objects.filter((o) => !mine.has(o.key))].forEach((object, order) => {
         const k = `${cluster} ${object.key}`;
-        claims.set(k, [...(claims.get(k) ?? []), { profile: id, tier: profile.spec.tier ?? DEFAULT_TIER, object }]);
-      }
+        claims.set(k, [...(claims.get(k) ?? []), { profile: id, tier: profile.spec.tier ?? DEFAULT_TIER, object, order }]);
+      });
     }
   }
   return { claims, errors, held };
@@ -112,11 +116,19 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
     return w;
   };
   const profiles = new Map(input.profiles.map((p) => [p.id, p]));
-
+  const graph = graphOf(input);
+  const picked = new Map<string, Claim>();
   for (const [k, list] of claims) {
     const cluster = k.slice(0, k.indexOf(' '));
     const winner = pickWinner(list, (p, key) => recordOf(input.previous.get(p)?.status, cluster, key)?.state === 'Applied');
     winners.set(k, winner.profile);
+    picked.set(k, winner);
+  }
+  const holds: Holds = { input, profiles, graph, stopped: conflictStops(claims, picked, profiles) };
+
+  for (const [k, list] of claims) {
+    const cluster = k.slice(0, k.indexOf(' '));
+    const winner = picked.get(k)!;
     for (const c of list) {
       const prev = recordOf(input.previous.get(c.profile)?.status, cluster, c.object.key);
       if (c !== winner) {
@@ -137,6 +149,11 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
       }
       const oneTime = syncMode === 'OneTime';
       const inSync = prev?.state === 'Applied' && (prev.hash === c.object.hash || oneTime);
+      const held = inSync ? undefined : heldReason(holds, c, cluster);
+      if (held !== undefined) {
+        record(c.profile, cluster, prev ? { ...prev, error: `not applied: ${held}` } : { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash, error: held });
+        continue;
+      }
       if (inSync || !input.workable(cluster, c.profile)) {
         record(c.profile, cluster, prev ?? { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
         continue;
@@ -145,7 +162,7 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
       record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
     }
   }
-  planWithdrawals(input, profiles, winners, held, record, workOf);
+  planWithdrawals(input, profiles, winners, held, record, workOf, graph);
   for (const w of work.values()) {
     w.apply = [...w.apply.filter(isFirstPhase), ...w.apply.filter((o) => !isFirstPhase(o))];
     w.withdraw = [...w.withdraw.filter((o) => !isFirstPhase(o)), ...w.withdraw.filter(isFirstPhase)];
@@ -163,6 +180,7 @@ function planWithdrawals(
   held: ReadonlySet<string>,
   record: (profile: string, cluster: ClusterKey, r: PolicyStatus) => void,
   workOf: (cluster: ClusterKey, profile: string) => PolicyWork,
+  graph: DependencyGraph,
 ): void {
   for (const [profile, { status }] of input.previous) {
     const current = profiles.get(profile);
@@ -183,8 +201,11 @@ function planWithdrawals(
           record(profile, pc.cluster, r); // a dry run withdraws nothing either
           continue;
         }
-        if (!input.workable(pc.cluster, profile)) {
-          record(profile, pc.cluster, r); // withdrawn once the cluster answers, never forgotten
+        // Withdrawn once the cluster answers, never forgotten; not while the profile is paused, nor
+        // (dependsOn) while a dependent still holds something on a cluster this profile leaves.
+        const waits = profilePaused(current?.profile) ?? (matched ? undefined : dependentsWait({ graph, previous: input.previous }, profile, pc.cluster));
+        if (!input.workable(pc.cluster, profile) || waits !== undefined) {
+          record(profile, pc.cluster, r);
           continue;
         }
         workOf(pc.cluster, profile).withdraw.push(refOf(r));
@@ -192,6 +213,58 @@ function planWithdrawals(
       }
     }
   }
+}
+
+/** dependsOn between the profiles, deleted ones included (their last object, from the previous status). */
+function graphOf(input: PolicyPlanInput): DependencyGraph {
+  const objects = new Map<string, Pick<ProfileObject, 'kind' | 'metadata' | 'spec'>>();
+  for (const [id, entry] of input.previous) if (entry.object) objects.set(id, entry.object);
+  for (const p of input.profiles) objects.set(p.id, p.profile);
+  return dependencyGraph(objects);
+}
+
+/**
+ * For each profile and cluster where a claim was lost and continueOnConflict is false (Sveltos'
+ * default), the first object lost: the objects after it are not applied. By `profile cluster`.
+ */
+function conflictStops(claims: ReadonlyMap<string, Claim[]>, picked: ReadonlyMap<string, Claim>, profiles: ReadonlyMap<string, PolicyPlanInput['profiles'][number]>): Map<string, Claim> {
+  const out = new Map<string, Claim>();
+  for (const [k, list] of claims) {
+    const cluster = k.slice(0, k.indexOf(' '));
+    for (const c of list) {
+      if (c === picked.get(k) || profiles.get(c.profile)?.profile.spec.continueOnConflict === true) continue;
+      const at = `${c.profile} ${cluster}`;
+      const first = out.get(at);
+      if (!first || c.order < first.order) out.set(at, c);
+    }
+  }
+  return out;
+}
+
+interface Holds {
+  input: PolicyPlanInput;
+  profiles: ReadonlyMap<string, PolicyPlanInput['profiles'][number]>;
+  graph: DependencyGraph;
+  /** conflictStops' answer. */
+  stopped: ReadonlyMap<string, Claim>;
+}
+
+/**
+ * Why the profile's claim on the cluster is not applied now: paused, a prerequisite not deployed
+ * there (as the previous status records it), or an earlier object lost a conflict.
+ */
+function heldReason(h: Holds, c: Claim, cluster: ClusterKey): string | undefined {
+  const paused = profilePaused(h.profiles.get(c.profile)?.profile);
+  if (paused !== undefined) return paused;
+  const waits = waitingFor(c.profile, cluster, h.graph, (q, at) => {
+    const spec = h.profiles.get(q)?.profile.spec;
+    return spec !== undefined && deployedOn(spec, h.input.previous.get(q)?.status.clusters?.find((x) => x.cluster === at));
+  });
+  if (waits !== undefined) return waits;
+  const stopped = h.stopped;
+  const lost = stopped.get(`${c.profile} ${cluster}`);
+  if (lost !== undefined && lost.order < c.order) return `${lost.object.kind} ${lost.object.name} lost a conflict on ${cluster} and continueOnConflict is false`;
+  return undefined;
 }
 
 /** The lower tier wins; on a tie the profile that has it applied keeps it, else the first by id. */

@@ -7,16 +7,15 @@ import type { ProfileClusterStatus, ReleaseStatus } from '../model/status.ts';
 import type { ClusterIndex, IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { clusterList, profileDrainEnded } from '../select/drain.ts';
-import { healthOf, type HealthMap } from '../select/sets.ts';
-import { notReadyDetail } from '../status/cluster-health.ts';
+import type { HealthMap } from '../select/sets.ts';
 import type { ProfileEntry } from '../status/snapshot.ts';
-import { resolveConflicts, type ConflictResolution } from './conflicts.ts';
+import { currentOwner, resolveConflicts, type ConflictResolution } from './conflicts.ts';
 import type { ClusterObservation, Observations } from '../observe/fleet.ts';
 import {
+  clusterState,
   decideConflict,
   installAction,
   isFreshInstall,
-  mayBeInstalled,
   type ClusterState,
   type DecisionKind,
   type PlannedAction,
@@ -24,6 +23,8 @@ import {
   type ReleaseDecision,
   type WithdrawCause,
 } from './decide.ts';
+import { prerequisitesFirst, profilePaused, type DependencyGraph } from './depends.ts';
+import { dependentsWait, heldBack, installHeldBack, prerequisiteWait, type DependsOnView } from './holds.ts';
 import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
 import { ActionOrder } from './order.ts';
 import type { Revision } from './revision.ts';
@@ -71,6 +72,8 @@ interface Run {
   covered: Map<ClusterKey, Set<string>>;
   /** Per set id, clusters whose make-before-break drain the set's timeout ended (with its message). */
   drainsEnded: ReadonlyMap<string, ReadonlyMap<ClusterKey, string>>;
+  /** dependsOn: prerequisites are planned first, and their records read by their dependents. */
+  depends: DependsOnView;
 }
 
 /** The profile being planned: what its decisions need, and the conflicts it lost so far. */
@@ -81,6 +84,10 @@ interface ProfileRun extends WithdrawingProfile {
   unsettled: ClusterKey[];
   /** Clusters one of the profile's sets stopped draining after its drain timeout: no more waiting there. */
   drainEnded: (cluster: ClusterKey) => string | undefined;
+  /** Why nothing runs for the profile (annotation profile.projectsveltos.io/paused), if so. */
+  paused: string | undefined;
+  /** continueOnConflict false (Sveltos' default): a lost conflict stops the entries after it on that cluster. */
+  stopOnConflict: boolean;
 }
 
 /** One cluster's share of a profile's plan: its actions (placed in order later) and its records. */
@@ -101,13 +108,17 @@ export function planReleases(input: {
   observed?: Observations;
   /** Per set id, clusters whose drain timed out (select/drain.ts endedDrains). */
   drainsEnded?: ReadonlyMap<string, ReadonlyMap<ClusterKey, string>>;
+  /** dependsOn between the profiles, deleted ones included (plan/depends.ts). */
+  dependencies?: DependencyGraph;
 }): ReleasePlan {
   const { revision, previous } = input;
   const current = new Map(input.profiles.map((p) => [p.id, p]));
   const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched, revision.desired, { health: input.health, objects: revision.objects, sources: revision.sources })]));
   const resolution = resolveConflicts([...desired.values()], (cluster, key) => currentOwner(previous, cluster, key), revision.conflicts);
+  const graph = input.dependencies ?? { prerequisites: new Map(), dependents: new Map() };
+  const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() };
   const run: Run = {
-    plan: { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() },
+    plan,
     order: new ActionOrder(revision.keyRanks),
     resolution,
     index: revision.index,
@@ -117,9 +128,10 @@ export function planReleases(input: {
     observed: input.observed,
     covered: new Map(),
     drainsEnded: input.drainsEnded ?? new Map(),
+    depends: { graph, specs: new Map(input.profiles.map((p) => [p.id, p.profile.spec])), planned: plan.clusters, previous },
   };
   const unsettled = new Map<string, ClusterKey[]>();
-  for (const id of [...new Set([...current.keys(), ...previous.keys()])].sort()) {
+  for (const id of prerequisitesFirst([...current.keys(), ...previous.keys()], graph)) {
     const on = planProfile(run, id, current.get(id), previous.get(id), desired.get(id));
     if (on.length > 0) unsettled.set(id, on);
   }
@@ -143,6 +155,8 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
     lost: [],
     unsettled: [],
     drainEnded: profileDrainEnded(run.drainsEnded, cur?.profile ?? prev?.object),
+    paused: profilePaused(cur?.profile),
+    stopOnConflict: spec.continueOnConflict !== true,
   };
   const recorded = new Map<ClusterKey, readonly ReleaseStatus[]>();
   for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
@@ -189,6 +203,8 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
   const x: ReleaseContext = { profile: p.id, cluster: at.key, release: '', record: undefined, state, syncMode: p.syncMode, now: run.now };
   const obs = run.observed?.get(at.key);
   const g: Group = { actions: [], records: [] };
+  const waiting = p.paused ?? prerequisiteWait(run.depends, p.id, at.key);
+  let stopped: string | undefined; // the first conflict lost here, when it stops the entries after it
   for (let i = 0; i < entries.length; i++) {
     const chart = entries[i]!;
     const d = renderingAt(chart, k);
@@ -201,17 +217,19 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     x.observed = seen(obs, d.key);
     if (obs) cover(run, at.key, d.key);
     const lost = chart.action === 'Install' ? run.resolution.lostBy(p.id, at.key, i) : undefined;
+    const hold = waiting ?? stopped;
     if (lost !== undefined) {
       p.lost.push(lost);
       take(run, decideConflict(x, d, lost), g);
-    } else if (chart.action === 'Install' && isFreshInstall(x, d)) {
+      if (p.stopOnConflict) stopped ??= `helmCharts[${i}] (${d.key}) lost a conflict on ${at.key} and continueOnConflict is false`;
+    } else if (chart.action === 'Install' && hold === undefined && isFreshInstall(x, d)) {
       run.plan.tally.install++; // decideInstall's answer, without a decision object
       g.actions.push(installAction(p.id, at.key, d));
       g.records.push(d.pendingInstall);
     } else if (chart.action === 'Install') {
-      take(run, decideWanted(x, d), g);
+      take(run, installHeldBack(decideWanted(x, d), hold), g);
     } else {
-      take(run, withdraw(x, 'uninstall-action', p, run.resolution, () => d.request), g);
+      take(run, heldBack(withdraw(x, 'uninstall-action', p, run.resolution, () => d.request), p.paused), g);
     }
   }
   for (const r of had) {
@@ -220,7 +238,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     x.release = key;
     x.record = r;
     x.observed = seen(obs, key);
-    take(run, withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts), unobserved(run, state, obs, at.key)), g);
+    take(run, heldBack(withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts), unobserved(run, state, obs, at.key)), p.paused), g);
   }
   run.order.add(at, g.actions);
   if (run.observed !== undefined && state.reachable && g.records.some(unsettledRecord)) p.unsettled.push(at.key);
@@ -236,14 +254,16 @@ function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonl
   // now goes, or once its set's drain timeout gave up waiting for that.
   const ended = cause === 'stop-matching' ? p.drainEnded(cluster) : undefined;
   const held = cause === 'stop-matching' && p.unsettled.length > 0 && ended === undefined;
-  const waitFor = unobserved(run, state, obs, cluster) ?? (held ? `${p.id} is deployed and healthy on ${clusterList(p.unsettled)}` : undefined);
+  // dependsOn: a prerequisite leaves a cluster only once its dependents have left it.
+  const dependents = cause === 'chart-removed' ? undefined : dependentsWait(run.depends, p.id, cluster);
+  const waitFor = unobserved(run, state, obs, cluster) ?? (held ? `${p.id} is deployed and healthy on ${clusterList(p.unsettled)}` : undefined) ?? dependents;
   const g: Group = { actions: [], records: [] };
   for (const r of had) {
     const key = releaseKey(r);
     const x: ReleaseContext = { profile: p.id, cluster, release: key, record: r, state, syncMode: p.syncMode, now: run.now, ...(obs ? { observed: seen(obs, key)! } : {}) };
     const decision = withdraw(x, cause, p, run.resolution, () => uninstallRequest(r, p.charts), waitFor, ended);
     if (held && decision?.decision === 'wait' && waitFor?.startsWith(p.id)) decision.keptUntilHealthyOn = p.unsettled;
-    take(run, decision, g);
+    take(run, heldBack(decision, p.paused), g);
   }
   run.order.add(at, g.actions);
   return g.records;
@@ -275,28 +295,5 @@ function declaredBefore(entries: readonly DesiredChart[], k: number, n: number, 
 
 function find(records: readonly ReleaseStatus[], want: { releaseNamespace: string; releaseName: string }): ReleaseStatus | undefined {
   for (const r of records) if (r.releaseName === want.releaseName && r.releaseNamespace === want.releaseNamespace) return r;
-  return undefined;
-}
-
-// The states every cluster in one of these conditions shares (a healthy fleet's 10k are READY).
-const GONE: ClusterState = Object.freeze({ exists: false, reachable: false, detail: 'not in the repository' });
-const PAUSED: ClusterState = Object.freeze({ exists: true, reachable: false, detail: 'paused' });
-const READY: ClusterState = Object.freeze({ exists: true, reachable: true, detail: 'ready' });
-
-function clusterState(c: IndexedCluster | undefined, health: HealthMap): ClusterState {
-  if (!c) return GONE;
-  if (c.paused) return PAUSED;
-  const h = healthOf(health, c);
-  if (h && !h.ready) return { exists: true, reachable: false, detail: `not ready: ${notReadyDetail(h)}` };
-  return READY;
-}
-
-/** The profile the previous status records as having the release installed on the cluster. */
-function currentOwner(previous: ReadonlyMap<string, ProfileEntry>, cluster: ClusterKey, key: string): string | undefined {
-  for (const [id, entry] of previous) {
-    const pc = entry.status.clusters?.find((c) => c.cluster === cluster);
-    const r = pc?.releases.find((x) => releaseKey(x) === key);
-    if (r && r.state !== 'Conflict' && mayBeInstalled(r)) return id;
-  }
   return undefined;
 }

@@ -35,6 +35,8 @@ export interface PlanReport {
     errors: string[];
     unsupported: string[];
     conflicts: string[];
+    /** Why nothing runs for the profile (annotation profile.projectsveltos.io/paused). */
+    paused?: string;
   }>;
   actions: Array<{
     action: ActionKind;
@@ -116,6 +118,7 @@ export function planReport(cycle: CycleResult, previous: PreviousStatus, diagnos
       errors: status.errors ?? [],
       unsupported: status.unsupported ?? [],
       conflicts: status.conflicts ?? [],
+      ...(status.paused !== undefined ? { paused: status.paused } : {}),
     })),
     actions: cycle.actions.map((a) => ({
       action: a.action,

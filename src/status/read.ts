@@ -151,6 +151,7 @@ function readProfileStatus(s: Json): ProfileStatus {
     const xs = list(s[field]).filter((x): x is string => typeof x === 'string');
     if (xs.length > 0) out[field] = xs;
   }
+  set(out, 'paused', str(s.paused));
   const rollout = readRollout(s.rollout);
   if (rollout) out.rollout = rollout;
   return out;

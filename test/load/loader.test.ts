@@ -188,11 +188,11 @@ describe('unsupportedFields', () => {
         dependsOn: [],
         syncMode: 'ContinuousWithDriftDetection',
         helmCharts: [
-          { repositoryURL: 'u', repositoryName: 'r', chartName: 'c', chartVersion: '1', releaseName: 'n', releaseNamespace: 'ns', valuesFrom: [{ kind: 'ConfigMap' }], signatureVerification: { provider: 'Keyless' }, options: { wait: true, runTests: true } },
+          { repositoryURL: 'u', repositoryName: 'r', chartName: 'c', chartVersion: '1', releaseName: 'n', releaseNamespace: 'ns', valuesFrom: [{ kind: 'ConfigMap' }], signatureVerification: { provider: 'Keyless' }, options: { wait: true, enableClientCache: true } },
         ],
       },
     });
-    assert.deepEqual(fields, ['spec.policyRefs[1]', 'spec.policyRefs[2]', 'spec.helmCharts[0].signatureVerification', 'spec.helmCharts[0].options.runTests']);
+    assert.deepEqual(fields, ['spec.policyRefs[1]', 'spec.policyRefs[2]', 'spec.helmCharts[0].signatureVerification', 'spec.helmCharts[0].options.enableClientCache']);
   });
 });
 
