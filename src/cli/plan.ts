@@ -146,6 +146,10 @@ function text(report: PlanReport): string {
     out += '\nNot run now:\n';
     for (const w of r.notRun) out += `  ${w.decision} ${w.release} on ${w.cluster} (${w.profile}): ${w.reason}\n`;
   }
+  if (r.unhealthy.length > 0) {
+    out += '\nNot healthy:\n';
+    for (const u of r.unhealthy) out += `  ${u.release} on ${u.cluster} (${u.profile}): ${u.health}: ${u.message}\n`;
+  }
   if (r.diagnostics.length > 0) out += `\nDiagnostics:\n${r.diagnostics.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
   return out;
 }
@@ -194,6 +198,9 @@ function markdown(r: PlanReport): string {
   if (r.held.length > 0) out += `\n#### Held (make-before-break)\n\n${r.held.map((h) => `- ${h.message} (${code(h.profile)})`).join('\n')}\n`;
   if (r.notRun.length > 0) {
     out += `\n#### Not run now\n\n${r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}`).join('\n')}\n`;
+  }
+  if (r.unhealthy.length > 0) {
+    out += `\n#### Not healthy\n\n${r.unhealthy.map((u) => `- ${code(u.release)} on ${md(u.cluster)} (${code(u.profile)}): ${md(u.health)}: ${md(u.message)}`).join('\n')}\n`;
   }
   const problems = r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0);
   if (problems.length > 0) {

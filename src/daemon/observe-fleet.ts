@@ -4,7 +4,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { clusterKey, objectId, type ClusterKey, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
-import type { ClusterReader, ProbeResult } from '../model/ports.ts';
+import type { ClusterReader, HealthScriptRunner, ProbeResult } from '../model/ports.ts';
+import { helmHealthChecks } from '../load/validate-healths.ts';
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import { parseDriftExclusions } from '../observe/drift.ts';
 import { observeFleet, type Observations, type Tracked } from '../observe/fleet.ts';
@@ -19,6 +20,8 @@ export interface ObserveSettings {
   /** 0: no periodic looks, only releases not yet Healthy are looked at. */
   driftIntervalMs?: number;
   parallelism?: number;
+  /** Runs the profiles' validateHealths scripts (a worker thread the daemon owns). */
+  scripts?: HealthScriptRunner;
 }
 
 export interface CycleObservation {
@@ -35,6 +38,8 @@ export function trackedReleases(previous: PreviousStatus, profiles: readonly Pro
     const profile = inForce.get(id);
     const detectDrift = profile?.spec.syncMode === 'ContinuousWithDriftDetection';
     const exclusions = detectDrift ? parseDriftExclusions(profile?.spec.driftExclusions) : [];
+    const checks = profile ? helmHealthChecks(profile) : [];
+    const healthChecks = checks.length > 0 ? { healthChecks: { profile: id, checks } } : {};
     for (const { cluster, releases } of entry.status.clusters ?? []) {
       for (const r of releases) {
         // Nothing of these is on the cluster by gitset's hand: the inventory alone says the rest.
@@ -42,7 +47,7 @@ export function trackedReleases(previous: PreviousStatus, profiles: readonly Pro
         const key = `${cluster} ${r.releaseNamespace}/${r.releaseName}`;
         const seen = byKey.get(key);
         if (seen && (seen.detectDrift || !detectDrift)) continue;
-        byKey.set(key, { cluster, releaseNamespace: r.releaseNamespace, releaseName: r.releaseName, health: r.health, detectDrift, exclusions });
+        byKey.set(key, { cluster, releaseNamespace: r.releaseNamespace, releaseName: r.releaseName, health: r.health, detectDrift, exclusions, ...healthChecks });
       }
     }
   }
@@ -83,6 +88,7 @@ export async function observeAnswering(input: {
     now: input.now,
     driftIntervalMs: settings.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
     parallelism: settings.parallelism ?? DEFAULT_OBSERVE_PARALLELISM,
+    ...(settings.scripts ? { scripts: settings.scripts } : {}),
     onError(cluster, what, err) {
       errors++;
       metrics.observeErrors.inc();

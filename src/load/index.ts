@@ -16,6 +16,7 @@ import { chartRepoDiagnostics, type ChartRepoAllowList } from './chart-repos.ts'
 import { crossCheck, findDuplicates } from './cross-check.ts';
 import { deepFreeze } from './freeze.ts';
 import { checkPolicyRefs } from './policy-refs.ts';
+import { checkValidateHealths } from './validate-healths.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
 
@@ -100,6 +101,7 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const repo = byKind(objects.filter((o) => !dup.ids.has(objectId(o))));
   const unique = firstOfEach(sources);
   diagnostics.push(...checkPolicyRefs(repo.profiles, unique));
+  diagnostics.push(...checkValidateHealths(repo.profiles));
   // Read-only from here on, including the objects the cache hands out again on the next load.
   return deepFreeze({ ...repo, sources: unique, diagnostics: sortDiagnostics(diagnostics) });
 }

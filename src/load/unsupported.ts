@@ -2,6 +2,7 @@
 // profile (loader info diagnostics, `gitset plan`, status) instead of being silently ignored.
 import type { HelmChart, PolicyRef, ProfileObject } from '../model/objects.ts';
 import { isActedOn } from './policy-refs.ts';
+import { unsupportedCheckField } from './validate-healths.ts';
 
 /** Spec fields gitset acts on; everything else present in a profile's spec is unsupported. */
 const SUPPORTED_SPEC = new Set([
@@ -14,6 +15,7 @@ const SUPPORTED_SPEC = new Set([
   'stopMatchingBehavior',
   'driftExclusions',
   'tier',
+  'validateHealths',
 ]);
 
 const SUPPORTED_CHART = new Set([
@@ -67,6 +69,11 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
   // ConfigMap/Secret entries are applied; Flux sources and Local ones are not (yet).
   ((spec.policyRefs ?? []) as PolicyRef[]).forEach((ref, i) => {
     if (!isActedOn(ref)) out.push(`spec.policyRefs[${i}]`);
+  });
+  // Lua and CEL checks of the helm feature are run; jobCheck, metrics and other features are not (yet).
+  (Array.isArray(spec.validateHealths) ? spec.validateHealths : []).forEach((check, i) => {
+    const field = unsupportedCheckField(check);
+    if (field !== undefined) out.push(`spec.validateHealths[${i}].${field}`);
   });
   (spec.helmCharts ?? []).forEach((chart: HelmChart, i) => {
     for (const [field, value] of Object.entries(chart)) {

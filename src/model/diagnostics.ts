@@ -25,6 +25,8 @@ export type DiagnosticCode =
   /** policyRefs: a ConfigMap/Secret named that is not in the repository, or content gitset cannot apply. */
   | 'dangling-policy-ref'
   | 'bad-policy-content'
+  /** validateHealths: a CEL rule that does not parse, a check that names nothing to check. */
+  | 'bad-health-check'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

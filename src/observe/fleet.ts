@@ -2,14 +2,16 @@
 // each), then the closer looks that are due (health until healthy, drift once per interval).
 // What could not be read is said, never guessed: a cluster without an inventory is left out of
 // the result, and the plan then treats it as not observed (nothing is withdrawn there).
-import type { ClusterKey } from '../model/objects.ts';
+import type { ClusterKey, ValidateHealth } from '../model/objects.ts';
+import type { HealthScriptRunner } from '../model/ports.ts';
 import type { KubeGet } from './cluster-reader.ts';
 import { Discovery, readReleaseInventory } from './cluster-reader.ts';
 import type { DriftExclusion } from './drift.ts';
-import type { HealthState } from './health.ts';
+import type { Health, HealthState } from './health.ts';
 import { inventoryKey, type ObservedRelease } from './inventory.ts';
 import { lookAtRelease, type ReleaseLook } from './look.ts';
 import { dueChecks } from './schedule.ts';
+import { runHealthChecks } from './validate-health.ts';
 
 /** What one cluster showed this cycle. */
 export interface ClusterObservation {
@@ -29,6 +31,8 @@ export interface Tracked {
   health: HealthState | undefined;
   detectDrift: boolean;
   exclusions: readonly DriftExclusion[];
+  /** The profile's `validateHealths` for its helm feature: part of the release's health. */
+  healthChecks?: { profile: string; checks: readonly ValidateHealth[] };
 }
 
 export interface ObserveInput {
@@ -43,6 +47,8 @@ export interface ObserveInput {
   /** Clusters read at once. */
   parallelism: number;
   onError(cluster: ClusterKey, what: string, err: unknown): void;
+  /** Runs validateHealths scripts; without it a release with checks is never judged Healthy. */
+  scripts?: HealthScriptRunner;
 }
 
 export interface FleetObservation {
@@ -89,7 +95,35 @@ async function observeCluster(cluster: ClusterKey, get: KubeGet, tracked: readon
       input.onError(cluster, `release ${item.releaseNamespace}/${item.releaseName}`, err);
     }
   }
+  await applyHealthChecks(cluster, get, discovery, items, looks, input);
   return { releases, looks };
+}
+
+/**
+ * A profile's validateHealths, run where its releases were looked at this cycle and their workloads
+ * are all Healthy: a check that fails makes each of them Progressing with its reason, so the
+ * profile counts as deployed and healthy there (failover done, drains, orphans) only once it passes.
+ */
+async function applyHealthChecks(cluster: ClusterKey, get: KubeGet, discovery: Discovery, tracked: readonly Tracked[], looks: Map<string, ReleaseLook>, input: ObserveInput): Promise<void> {
+  const byProfile = new Map<string, { checks: readonly ValidateHealth[]; keys: string[] }>();
+  for (const t of tracked) {
+    const key = inventoryKey(t.releaseNamespace, t.releaseName);
+    if (!t.healthChecks || t.healthChecks.checks.length === 0 || !looks.has(key)) continue;
+    const group = byProfile.get(t.healthChecks.profile) ?? { checks: t.healthChecks.checks, keys: [] };
+    group.keys.push(key);
+    byProfile.set(t.healthChecks.profile, group);
+  }
+  for (const [profile, { checks, keys }] of byProfile) {
+    if (keys.some((k) => looks.get(k)!.health.state !== 'Healthy')) continue;
+    let verdict: Health | undefined;
+    try {
+      verdict = input.scripts ? await runHealthChecks(get, discovery, checks, input.scripts) : { state: 'Unknown', message: 'validateHealths not evaluated here' };
+    } catch (err) {
+      input.onError(cluster, `health checks of ${profile}`, err);
+      verdict = { state: 'Unknown', message: `validateHealths not evaluated: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (verdict) for (const k of keys) looks.set(k, { ...looks.get(k)!, health: verdict });
+  }
 }
 
 function dueLooks<T extends Tracked & { key: string }>(items: readonly T[], input: ObserveInput): Array<{ item: T; drift: boolean }> {
