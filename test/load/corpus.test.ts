@@ -172,6 +172,10 @@ describe('warnings and unsupported fields in the corpus', () => {
     assert.deepEqual(infos('005-clusterprofile-cosign-keyless-example.yaml'), ['spec.helmCharts[0].signatureVerification']);
     assert.deepEqual(infos('056-clusterprofile-nginx.yaml'), [], 'drift detection and its exclusions are acted on');
     assert.deepEqual(infos('001-clusterprofile-kyverno.yaml'), []);
+    // validateHealths: Lua (029, 040) and CEL (041) checks of the helm feature are run; jobCheck is not.
+    for (const file of ['029-profile-kyverno.yaml', '040-clusterprofile-cert-manager.yaml', '041-clusterprofile-cert-manager.yaml']) assert.deepEqual(infos(file), [], file);
+    assert.deepEqual(infos('046-clusterprofile-kyverno.yaml'), ['spec.maxUpdate']);
+    assert.deepEqual(infos('002-clusterprofile-kyverno-with-smoke-test.yaml'), ['spec.validateHealths[0].jobCheck']);
   });
 });
 

@@ -1,0 +1,103 @@
+// validateHealths against a simulated cluster the real helm installed into: the objects are listed
+// by group/version/kind, namespace and label filters over the prober's connection, and observing
+// the fleet folds the verdict into the release's health only once its workloads are up.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { HealthScriptRunner } from '../../src/model/ports.ts';
+import type { ValidateHealth } from '../../src/model/objects.ts';
+import { Discovery, type KubeGet } from '../../src/observe/cluster-reader.ts';
+import { observeFleet, type Tracked } from '../../src/observe/fleet.ts';
+import { createHealthScriptRunner } from '../../src/observe/health-script-pool.ts';
+import { DEFAULT_DRIFT_INTERVAL_MS } from '../../src/observe/schedule.ts';
+import { labelSelectorOf, listCheckedObjects, runHealthChecks } from '../../src/observe/validate-health.ts';
+import { createProber, type ClusterProber } from '../../src/probe/prober.ts';
+import { HELLO_CHART, simWithTools, type SimWithTools } from './sim-tools.ts';
+
+const MARK = 'gitset.dev/managed-by=gitset,gitset.dev/profile=clusterprofile.hello,gitset.dev/hash=abc';
+/** Healthy once someone labels the Deployment smoke=passed (a smoke test's stand-in). */
+const SMOKE: ValidateHealth = {
+  name: 'smoke',
+  featureID: 'Helm',
+  group: 'apps',
+  version: 'v1',
+  kind: 'Deployment',
+  namespace: 'hello',
+  labelFilters: [{ key: 'app.kubernetes.io/instance', operation: 'Equal', value: 'hello' }],
+  script: 'function evaluate()\n  if obj.metadata.labels["smoke"] == "passed" then return {healthy = true, message = ""} end\n  return {healthy = false, message = "smoke test not passed"}\nend\n',
+};
+
+describe('validateHealths on a simulated cluster', () => {
+  let a: SimWithTools;
+  let prober: ClusterProber;
+  let get: KubeGet;
+  let scripts: HealthScriptRunner;
+
+  before(async () => {
+    a = await simWithTools('civo', 'a');
+    await a.helm('upgrade', '--install', 'hello', HELLO_CHART, '-n', 'hello', '--create-namespace', '--labels', MARK);
+    await a.helm('upgrade', '--install', 'other', HELLO_CHART, '-n', 'hello');
+    prober = createProber({ credentialsDir: a.credentials, timeoutMs: 5000 });
+    assert.equal((await prober.probeAll([a.ref])).get('civo/a')?.ok, true);
+    get = prober.reader(a.ref)!;
+    scripts = createHealthScriptRunner();
+  });
+  after(async () => {
+    await scripts?.close();
+    prober?.close();
+    await a?.close();
+  });
+
+  test('label filters in Sveltos form become one label selector', () => {
+    const filters: ValidateHealth['labelFilters'] = [
+      { key: 'a', operation: 'Equal', value: 'x' },
+      { key: 'b', operation: 'Different', value: 'y' },
+      { key: 'c', operation: 'Has' },
+      { key: 'd', operation: 'DoesNotHave' },
+    ];
+    assert.equal(labelSelectorOf(filters), 'a=x,b!=y,c,!d');
+  });
+
+  test('listing by group/version/kind, namespace and labels finds exactly the release\'s Deployment', async () => {
+    const discovery = new Discovery(get);
+    const all = await listCheckedObjects(get, discovery, { ...SMOKE, labelFilters: [] });
+    assert.deepEqual(all?.map((o) => o.metadata?.name).sort(), ['hello', 'other-hello']);
+    const one = await listCheckedObjects(get, discovery, SMOKE);
+    assert.deepEqual(one?.map((o) => [o.kind, o.metadata?.namespace, o.metadata?.name]), [['Deployment', 'hello', 'hello']]);
+    const configMaps = (op: 'Has' | 'DoesNotHave') =>
+      listCheckedObjects(get, discovery, { name: 'cm', featureID: 'Helm', group: '', version: 'v1', kind: 'ConfigMap', namespace: 'hello', labelFilters: [{ key: 'app.kubernetes.io/instance', operation: op }] });
+    assert.deepEqual((await configMaps('Has'))?.map((o) => o.metadata?.name).sort(), ['hello', 'other-hello'], 'the core group, Has');
+    assert.ok(!(await configMaps('DoesNotHave'))?.some((o) => ['hello', 'other-hello'].includes(o.metadata?.name ?? '')), 'DoesNotHave');
+    assert.equal(await listCheckedObjects(get, discovery, { ...SMOKE, group: 'example.com', kind: 'Widget' }), undefined, 'a kind the cluster does not serve');
+  });
+
+  test('Sveltos\' verdicts: failing with the object and message, nothing found, a kind not served passes', async () => {
+    const discovery = new Discovery(get);
+    const failing = await runHealthChecks(get, discovery, [SMOKE], scripts);
+    assert.deepEqual(failing, { state: 'Progressing', check: 'smoke', message: "health check 'smoke' for feature Helm failed: resource Deployment hello/hello is not healthy: smoke test not passed" });
+    const none = await runHealthChecks(get, discovery, [{ ...SMOKE, namespace: 'nowhere' }], scripts);
+    assert.equal(none?.message, "health check 'smoke' for feature Helm failed: validateHealth: smoke did not fetch any resource");
+    assert.equal(await runHealthChecks(get, discovery, [{ ...SMOKE, group: 'example.com', kind: 'Widget' }], scripts), undefined);
+  });
+
+  test('observing the fleet: the release is Progressing with the check\'s reason until the check passes', async () => {
+    const tracked: Tracked = { cluster: 'civo/a', releaseNamespace: 'hello', releaseName: 'hello', health: undefined, detectDrift: false, exclusions: [], healthChecks: { profile: 'ClusterProfile/hello', checks: [SMOKE] } };
+    const observe = async () => {
+      const errors: string[] = [];
+      const seen = await observeFleet({
+        clusters: [{ cluster: 'civo/a', get }],
+        tracked: [tracked],
+        lastLook: new Map(),
+        now: Date.now(),
+        driftIntervalMs: DEFAULT_DRIFT_INTERVAL_MS,
+        parallelism: 1,
+        scripts,
+        onError: (_c, what, err) => void errors.push(`${what}: ${(err as Error).message}`),
+      });
+      assert.deepEqual(errors, []);
+      return seen.observations.get('civo/a')?.looks.get('hello/hello')?.health;
+    };
+    assert.equal((await observe())?.message, "health check 'smoke' for feature Helm failed: resource Deployment hello/hello is not healthy: smoke test not passed");
+    await a.kubectl('label', 'deployment/hello', '-n', 'hello', 'smoke=passed');
+    assert.deepEqual(await observe(), { state: 'Healthy' });
+  });
+});
