@@ -40,3 +40,22 @@ export function checkValidateHealths(profiles: readonly ProfileObject[]): Diagno
   }
   return out;
 }
+
+/**
+ * Lua scripts that do not compile, as errors at the check: a pull request must not merge a check
+ * that can never pass. Async, and the Lua VM is loaded only when the repository has scripts.
+ */
+export async function luaScriptProblems(profiles: readonly ProfileObject[]): Promise<Diagnostic[]> {
+  const scripts = profiles.flatMap((p) => (p.spec.validateHealths ?? []).flatMap((c, i) => (typeof c.script === 'string' && c.script.trim() ? [{ p, i, check: c }] : [])));
+  if (scripts.length === 0) return [];
+  const { loadLua, luaSyntaxError } = await import('../observe/health-script.ts');
+  const lua = await loadLua();
+  const out: Diagnostic[] = [];
+  for (const { p, i, check } of scripts) {
+    const error = luaSyntaxError(lua, check.script!);
+    if (error === undefined) continue;
+    const field = `spec.validateHealths[${i}].script`;
+    out.push({ ...(p.fieldSources?.[`spec.validateHealths[${i}]`] ?? p.source), severity: 'error', code: 'bad-health-check', field, object: objectId(p), message: `${objectId(p)}: ${field}: Lua script of ${check.name} does not compile: ${error}` });
+  }
+  return out;
+}

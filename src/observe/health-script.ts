@@ -64,6 +64,24 @@ export function evaluateLua(lua: LuaWasm, script: string, obj: Record<string, un
   }
 }
 
+/** Whether a script compiles (nothing of it runs): the syntax error, `line 3: …`, or undefined. */
+export function luaSyntaxError(lua: LuaWasm, script: string): string | undefined {
+  const engine = new LuaEngine(lua, { openStandardLibs: false, enableProxy: false, injectObjects: false, traceAllocations: true });
+  try {
+    engine.global.setMemoryMax(engine.global.getMemoryUsed() + DEFAULT_SCRIPT_LIMITS.memoryBytes);
+    engine.global.loadString(script);
+    return undefined;
+  } catch (err) {
+    return cleanLuaMessage(err instanceof Error ? err.message : String(err));
+  } finally {
+    engine.global.close();
+  }
+}
+
+function cleanLuaMessage(message: string): string {
+  return message.replace(/^\[string ".*"\]:(\d+):/, 'line $1:');
+}
+
 function run(engine: LuaEngine, script: string, obj: Record<string, unknown>, limits: ScriptLimits): unknown {
   try {
     engine.doStringSync(script);
@@ -75,7 +93,7 @@ function run(engine: LuaEngine, script: string, obj: Record<string, unknown>, li
     const message = err instanceof Error ? err.message : String(err);
     if (message.includes('instruction budget')) throw new ScriptError('LuaBudget', `cut off: ${message}`);
     if (message.includes('not enough memory')) throw new ScriptError('LuaMemory', `cut off: more than ${limits.memoryBytes >> 20} MiB of memory`);
-    throw new ScriptError('LuaError', message.replace(/^\[string ".*"\]:(\d+):/, 'line $1:'));
+    throw new ScriptError('LuaError', cleanLuaMessage(message));
   }
 }
 

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifests } from '../../src/load/index.ts';
-import { helmHealthChecks } from '../../src/load/validate-healths.ts';
+import { helmHealthChecks, luaScriptProblems } from '../../src/load/validate-healths.ts';
 import type { Diagnostic } from '../../src/model/diagnostics.ts';
 
 const load = (checks: string) =>
@@ -61,6 +61,27 @@ describe('validateHealths in the repository', () => {
       'p.yaml:15:5 error bad-health-check spec.validateHealths[1]',
     ]);
     assert.match(repo.diagnostics[0]!.message, /CEL rule half does not parse/);
+  });
+
+  test('a Lua script that does not compile is a validate error at the check, with Lua\'s line', async () => {
+    const repo = load(`  - name: fine
+    featureID: Helm
+    version: v1
+    kind: Pod
+    script: "function evaluate() return {healthy = true} end"
+  - name: typo
+    featureID: Helm
+    version: v1
+    kind: Pod
+    script: |
+      function evaluate()
+        return {healthy = true
+      end
+`);
+    const problems = await luaScriptProblems(repo.profiles);
+    assert.deepEqual(problems.map(where), ['p.yaml:14:5 error bad-health-check spec.validateHealths[1].script']);
+    assert.match(problems[0]!.message, /Lua script of typo does not compile: line 3: '}' expected \(to close '\{' at line 2\) near 'end'/);
+    assert.deepEqual(await luaScriptProblems([]), [], 'no scripts: the VM is not even loaded');
   });
 
   test('a group, version, kind or label that is not a Kubernetes name is a schema error', () => {
