@@ -5,6 +5,7 @@
 // and a cap on memory. Pattern matching inside one C call cannot be cut by the instruction hook:
 // the caller runs this in a worker it can terminate (health-script-pool.ts).
 import { LuaEngine, LuaFactory, LuaLibraries, type LuaWasm } from 'wasmoon';
+import { SVELTOS_LUA_PRELUDE } from './health-lua-prelude.ts';
 
 export interface ScriptLimits {
   /** Lua VM instructions one evaluation may run. */
@@ -84,6 +85,7 @@ function cleanLuaMessage(message: string): string {
 
 function run(engine: LuaEngine, script: string, obj: Record<string, unknown>, limits: ScriptLimits): unknown {
   try {
+    engine.doStringSync(SVELTOS_LUA_PRELUDE);
     engine.doStringSync(script);
     engine.global.set('obj', obj);
     if (typeof engine.global.get('evaluate') !== 'function') throw new ScriptError('LuaError', 'the script defines no function evaluate()');

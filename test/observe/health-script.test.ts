@@ -53,6 +53,21 @@ describe('Lua health scripts', () => {
     assert.deepEqual(evaluateLua(lua, script, deployment(2)), { healthy: true });
   });
 
+  test('libsveltos\' helpers: getLabel, getAnnotation, getResource, base64Encode and base64Decode', () => {
+    const script = `function evaluate()
+      local checks = {
+        getLabel(obj, "tier") == "admission", getLabel(obj, "none") == nil, getAnnotation(obj, "a") == nil,
+        getResource({x = obj}, "x") == obj, getResource({}, "y") == nil,
+        base64Encode("kyverno") == "a3l2ZXJubw==", base64Decode("a3l2ZXJubw==") == "kyverno",
+        base64Encode("ab") == "YWI=", base64Decode(base64Encode("\\0\\255x")) == "\\0\\255x",
+        base64Decode("not base64!") == nil, base64Encode("") == nil,
+      }
+      for i, ok in ipairs(checks) do if not ok then return {healthy = false, message = "check " .. i} end end
+      return {healthy = true}
+    end`;
+    assert.deepEqual(evaluateLua(lua, script, deployment(2)), { healthy: true });
+  });
+
   test('script errors are errors, not verdicts: runtime, syntax, no evaluate(), a result that is not a table', () => {
     assert.equal(code(() => evaluateLua(lua, 'function evaluate() error("boom") end', deployment(2))), 'LuaError');
     assert.equal(code(() => evaluateLua(lua, 'function evaluate( end', deployment(2))), 'LuaError');
