@@ -1,8 +1,12 @@
 // The functions libsveltos registers for its Lua scripts (lib/lua/methods.go), written in Lua so
 // they run under the same instruction budget and memory cap as the script: getLabel,
 // getAnnotation, getResource, base64Encode and base64Decode, with the same results (nil when a
-// label is absent; nil and a message for an empty or undecodable string).
+// label is absent; nil and a message for an empty or undecodable string). Sveltos runs gopher-lua,
+// a Lua 5.1: the 5.1 globals scripts still use are given back on top of Lua 5.4.
 export const SVELTOS_LUA_PRELUDE = `
+unpack = table.unpack
+table.getn = function(t) return #t end
+math.pow = function(x, y) return x ^ y end
 local function metadataField(obj, field, key)
   if type(obj) ~= "table" or type(obj.metadata) ~= "table" or type(obj.metadata[field]) ~= "table" then return nil end
   local value = obj.metadata[field][key]

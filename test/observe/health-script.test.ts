@@ -53,7 +53,7 @@ describe('Lua health scripts', () => {
     assert.deepEqual(evaluateLua(lua, script, deployment(2)), { healthy: true });
   });
 
-  test('libsveltos\' helpers: getLabel, getAnnotation, getResource, base64Encode and base64Decode', () => {
+  test('libsveltos\' helpers (getLabel, getAnnotation, getResource, base64) and the Lua 5.1 globals gopher-lua has', () => {
     const script = `function evaluate()
       local checks = {
         getLabel(obj, "tier") == "admission", getLabel(obj, "none") == nil, getAnnotation(obj, "a") == nil,
@@ -61,6 +61,7 @@ describe('Lua health scripts', () => {
         base64Encode("kyverno") == "a3l2ZXJubw==", base64Decode("a3l2ZXJubw==") == "kyverno",
         base64Encode("ab") == "YWI=", base64Decode(base64Encode("\\0\\255x")) == "\\0\\255x",
         base64Decode("not base64!") == nil, base64Encode("") == nil,
+        select(2, unpack({1, 2})) == 2, table.getn({1, 2, 3}) == 3, math.pow(2, 10) == 1024,
       }
       for i, ok in ipairs(checks) do if not ok then return {healthy = false, message = "check " .. i} end end
       return {healthy = true}
