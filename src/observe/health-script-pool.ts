@@ -13,7 +13,7 @@ export interface CheckRequest extends HealthCheckRequest {
 }
 export type { CheckOutcome };
 
-/** Far above what a check costs (a median 3 ms for one object on a loaded machine), far below a cycle. */
+/** Far above what a check costs (a median 0.83 ms for one object, bench health-check), far below a cycle. */
 export const DEFAULT_SCRIPT_TIMEOUT_MS = 2_000;
 /** Added per object a check lists: a check of a thousand Pods is not cut off for its size. */
 const TIMEOUT_PER_OBJECT_MS = 50;
