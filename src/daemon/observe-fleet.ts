@@ -8,7 +8,7 @@ import type { ClusterReader, HealthScriptRunner, ProbeResult } from '../model/po
 import { helmHealthChecks } from '../load/validate-healths.ts';
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import { parseDriftExclusions } from '../observe/drift.ts';
-import { observeFleet, type Observations, type Tracked } from '../observe/fleet.ts';
+import { lookKey, observeFleet, type Observations, type Tracked } from '../observe/fleet.ts';
 import { DEFAULT_DRIFT_INTERVAL_MS } from '../observe/schedule.ts';
 import type { PreviousStatus } from '../status/snapshot.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -96,7 +96,7 @@ export async function observeAnswering(input: {
     },
   });
   // Releases no longer tracked need no turn: the memory stays the size of the fleet's releases.
-  const keys = new Set(input.tracked.map((t) => `${t.cluster} ${t.releaseNamespace}/${t.releaseName}`));
+  const keys = new Set(input.tracked.map(lookKey));
   for (const key of input.lastLook.keys()) if (!keys.has(key)) input.lastLook.delete(key);
   metrics.observeRequests.inc(seen.requests);
   metrics.observeDuration.observe((performance.now() - started) / 1000);

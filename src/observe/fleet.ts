@@ -2,6 +2,7 @@
 // each), then the closer looks that are due (health until healthy, drift once per interval).
 // What could not be read is said, never guessed: a cluster without an inventory is left out of
 // the result, and the plan then treats it as not observed (nothing is withdrawn there).
+import { createHash } from 'node:crypto';
 import type { ClusterKey, ValidateHealth } from '../model/objects.ts';
 import type { HealthScriptRunner } from '../model/ports.ts';
 import type { KubeGet } from './cluster-reader.ts';
@@ -83,7 +84,7 @@ async function observeCluster(cluster: ClusterKey, get: KubeGet, tracked: readon
     return undefined;
   }
   const looks = new Map<string, ReleaseLook>();
-  const items = tracked.map((t) => ({ ...t, key: `${cluster} ${inventoryKey(t.releaseNamespace, t.releaseName)}` }));
+  const items = tracked.map((t) => ({ ...t, key: lookKey(t) }));
   const discovery = new Discovery(get);
   for (const { item, drift } of dueLooks(items, input)) {
     const release = releases.get(inventoryKey(item.releaseNamespace, item.releaseName));
@@ -126,7 +127,19 @@ async function applyHealthChecks(cluster: ClusterKey, get: KubeGet, discovery: D
   }
 }
 
+/**
+ * A release's key in the memory of looks: `cluster ns/name`, plus a digest of its profile's
+ * validateHealths when it has some, so that changed checks are a key never looked at: due at once,
+ * even for a release already Healthy.
+ */
+export function lookKey(t: Pick<Tracked, 'cluster' | 'releaseNamespace' | 'releaseName' | 'healthChecks'>): string {
+  const key = `${t.cluster} ${inventoryKey(t.releaseNamespace, t.releaseName)}`;
+  if (!t.healthChecks || t.healthChecks.checks.length === 0) return key;
+  return `${key} checks:${createHash('sha256').update(JSON.stringify(t.healthChecks.checks)).digest('hex').slice(0, 12)}`;
+}
+
 function dueLooks<T extends Tracked & { key: string }>(items: readonly T[], input: ObserveInput): Array<{ item: T; drift: boolean }> {
   if (input.driftIntervalMs > 0) return dueChecks(items, input.lastLook, input.now, input.driftIntervalMs);
-  return items.filter((item) => item.health !== 'Healthy').map((item) => ({ item, drift: false }));
+  const unjudged = (item: T) => item.health !== 'Healthy' || (item.healthChecks !== undefined && !input.lastLook.has(item.key));
+  return items.filter(unjudged).map((item) => ({ item, drift: false }));
 }

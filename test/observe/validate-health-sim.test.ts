@@ -100,4 +100,21 @@ describe('validateHealths on a simulated cluster', () => {
     await a.kubectl('label', 'deployment/hello', '-n', 'hello', 'smoke=passed');
     assert.deepEqual(await observe(), { state: 'Healthy' });
   });
+
+  test('checks added to a release already Healthy are run at the next cycle, not at its next periodic look', async () => {
+    const base: Tracked = { cluster: 'civo/a', releaseNamespace: 'hello', releaseName: 'hello', health: 'Healthy', detectDrift: false, exclusions: [] };
+    const strict: ValidateHealth = { ...SMOKE, name: 'traffic', script: 'function evaluate() return {healthy = getLabel(obj, "traffic") == "on", message = "no traffic yet"} end' };
+    for (const driftIntervalMs of [DEFAULT_DRIFT_INTERVAL_MS, 0]) {
+      const lastLook = new Map<string, number>();
+      const now = Date.now();
+      const look = async (t: Tracked) => {
+        const seen = await observeFleet({ clusters: [{ cluster: 'civo/a', get }], tracked: [t], lastLook, now, driftIntervalMs, parallelism: 1, scripts, onError: () => assert.fail('no read fails') });
+        return seen.observations.get('civo/a')?.looks.get('hello/hello')?.health;
+      };
+      await look(base);
+      assert.equal(await look(base), undefined, `Healthy and just looked at: not again (interval ${driftIntervalMs})`);
+      const withChecks = { ...base, healthChecks: { profile: 'ClusterProfile/hello', checks: [strict] } };
+      assert.equal((await look(withChecks))?.message, "health check 'traffic' for feature Helm failed: resource Deployment hello/hello is not healthy: no traffic yet");
+    }
+  });
 });
