@@ -74,13 +74,26 @@ export async function runHealthCheck(get: KubeGet, discovery: Discovery, check: 
   const rules = check.evaluateCEL ?? [];
   if (!script && rules.length === 0) return undefined;
   const outcome = await scripts.evaluate({ ...(script ? { script } : {}), rules, objects });
+  // What a script says about a Secret could be its content: status and logs never get it.
+  const said = (text: string): string => (isSecretCheck(check) ? 'its message is not recorded for Secrets' : clip(text));
   if ('error' in outcome) {
     const on = outcome.index !== undefined ? ` on ${objectName(objects[outcome.index]!)}` : '';
-    return failed(check, `script error${on}: ${outcome.error}`);
+    return failed(check, `script error${on}: ${outcome.code === 'Timeout' ? outcome.error : said(outcome.error)}`);
   }
   if (outcome.healthy) return undefined;
   const what = `resource ${objectName(objects[outcome.index]!)} is not healthy`;
-  return failed(check, outcome.message ? `${what}: ${outcome.message}` : what);
+  return failed(check, outcome.message ? `${what}: ${said(outcome.message)}` : what);
+}
+
+function isSecretCheck(check: ValidateHealth): boolean {
+  return !check.group && check.kind === 'Secret';
+}
+
+/** A script's message goes into a status file: one line, of a size a person reads. */
+const MESSAGE_MAX = 300;
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX)}…` : line;
 }
 
 /** The checks in order; the first that does not pass is the verdict (Sveltos stops there too). */

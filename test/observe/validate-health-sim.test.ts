@@ -117,4 +117,17 @@ describe('validateHealths on a simulated cluster', () => {
       assert.equal((await look(withChecks))?.message, "health check 'traffic' for feature Helm failed: resource Deployment hello/hello is not healthy: no traffic yet");
     }
   });
+
+  test('what a script says about a Secret never reaches the status; other messages are one clipped line', async () => {
+    await a.kubectl('create', 'secret', 'generic', 'token', '-n', 'hello', '--from-literal=token=hunter2');
+    const discovery = new Discovery(get);
+    const leak = 'function evaluate() return {healthy = false, message = base64Decode(obj.data.token)} end';
+    const secret: ValidateHealth = { name: 'leak', featureID: 'Helm', group: '', version: 'v1', kind: 'Secret', namespace: 'hello', labelFilters: [{ key: 'owner', operation: 'DoesNotHave' }], script: leak };
+    const verdict = await runHealthChecks(get, discovery, [secret], scripts);
+    assert.equal(verdict?.message, "health check 'leak' for feature Helm failed: resource Secret hello/token is not healthy: its message is not recorded for Secrets");
+    const thrown = await runHealthChecks(get, discovery, [{ ...secret, script: 'function evaluate() error(base64Decode(obj.data.token)) end' }], scripts);
+    assert.equal(thrown?.message, "health check 'leak' for feature Helm failed: script error on Secret hello/token: its message is not recorded for Secrets");
+    const long = await runHealthChecks(get, discovery, [{ ...SMOKE, script: 'function evaluate() return {healthy = false, message = string.rep("x", 1000) .. "\\nforged line"} end' }], scripts);
+    assert.ok(long?.message && !long.message.includes('\n') && long.message.length < 500, long?.message);
+  });
 });
