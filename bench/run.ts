@@ -12,6 +12,7 @@ const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
   ['cli-start', () => import('./cli-start.ts')],
   ['plan-scale', () => import('./plan-scale.ts')],
   ['plan-markdown', () => import('./plan-markdown.ts')],
+  ['health-check', () => import('./health-check.ts')],
   ['quiet-cycle', () => import('./quiet-cycle.ts')],
   ['commit-volume', () => import('./commit-volume.ts')],
   ['probe', () => import('./probe.ts')],

@@ -124,8 +124,9 @@ function planSections(r: PlanReport): Section[] {
     ),
     section('Held (make-before-break)', 'hold', r.held.map((h) => `- ${md(h.message)} (${code(h.profile)})\n`)),
     section('Not run now', 'release', r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}\n`)),
+    section('Not healthy', 'release', r.unhealthy.map((u) => `- ${code(u.release)} on ${md(u.cluster)} (${code(u.profile)}): ${md(u.health)}: ${md(u.message)}\n`)),
     section('Sets', 'set', r.sets.map((s) => tableRow([codeCell(id(s)), ...setCells(s).map(mdLines)])), tableHead(['Set', 'Max', 'Selected', 'Matching', 'Not selected'])),
-    section('Profiles with errors, conflicts or unsupported fields', 'profile', r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0).map(profileItem)),
+    section('Profiles paused, or with errors, conflicts or unsupported fields', 'profile', r.profiles.filter((p) => p.errors.length + p.conflicts.length + p.unsupported.length > 0 || p.paused).map(profileItem)),
   ];
   // Errors block the merge: they come first. Warnings and infos come last.
   return errors ? [diagnostics, ...rest] : [...rest, diagnostics];
@@ -133,6 +134,7 @@ function planSections(r: PlanReport): Section[] {
 
 function profileItem(p: PlanReport['profiles'][number]): string {
   let out = `- ${code(id(p))}\n`;
+  if (p.paused) out += `  - ${md(p.paused)}: nothing is installed, upgraded or withdrawn for it\n`;
   for (const e of p.errors) out += `  - error: ${md(e)}\n`;
   for (const c of p.conflicts) out += `  - conflict: ${md(c)}\n`;
   if (p.unsupported.length > 0) out += `  - not supported (validated, not acted on): ${p.unsupported.map((u) => code(u)).join(', ')}\n`;

@@ -8,6 +8,7 @@ import { trackedReleases } from '../daemon/observe-fleet.ts';
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import { observeFleet, type Observations } from '../observe/fleet.ts';
 import { DEFAULT_DRIFT_INTERVAL_MS } from '../observe/schedule.ts';
+import { createHealthScriptRunner } from '../observe/health-script-pool.ts';
 import { createProber } from '../probe/prober.ts';
 import type { PreviousStatus } from '../status/snapshot.ts';
 
@@ -26,6 +27,7 @@ export async function observeForPlan(
   opts: { credentialsDir: string; timeoutMs: number; now: number },
 ): Promise<PlanObservation> {
   const prober = createProber({ credentialsDir: opts.credentialsDir, timeoutMs: opts.timeoutMs });
+  const scripts = createHealthScriptRunner();
   try {
     const probes = await prober.probeAll(repo.clusters.filter((c) => c.spec.paused !== true));
     const answering: Array<{ cluster: ClusterKey; get: KubeGet }> = [];
@@ -43,10 +45,12 @@ export async function observeForPlan(
       lastLook: new Map(),
       now: opts.now,
       parallelism: OBSERVE_PARALLELISM,
+      scripts,
       onError: (cluster, what, err) => problems.push(`${cluster}: ${what}: ${err instanceof Error ? err.message : String(err)}`),
     });
     return { probes, observed: seen.observations, problems };
   } finally {
     prober.close();
+    await scripts.close();
   }
 }

@@ -152,6 +152,10 @@ function text(report: PlanReport): string {
     out += '\nNot run now:\n';
     for (const w of r.notRun) out += `  ${w.decision} ${w.release} on ${w.cluster} (${w.profile}): ${w.reason}\n`;
   }
+  if (r.unhealthy.length > 0) {
+    out += '\nNot healthy:\n';
+    for (const u of r.unhealthy) out += `  ${u.release} on ${u.cluster} (${u.profile}): ${u.health}: ${u.message}\n`;
+  }
   if (r.diagnostics.length > 0) out += `\nDiagnostics:\n${r.diagnostics.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
   return out;
 }

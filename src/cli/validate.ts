@@ -7,6 +7,7 @@ import { formatDiagnostic, hasErrors, type Diagnostic } from '../model/diagnosti
 import { patchProblems } from '../plan/patch-check.ts';
 import { templateProblems } from '../plan/template-check.ts';
 import { DEFAULT_STATUS_DIR, loadRepository, type LoadedRepository } from '../load/index.ts';
+import { luaScriptProblems } from '../load/validate-healths.ts';
 import { escapeControl } from '../model/escape.ts';
 import { objectId } from '../model/objects.ts';
 import { statusFileDiagnostics } from '../status/check-files.ts';
@@ -46,7 +47,7 @@ async function validate(dir: string, opts: ValidateOptions, io: CliIO): Promise<
   }
   const root = resolve(io.cwd, dir);
   const repo = await loadRepository(root, { statusDir: opts.statusDir, ...(chartRepos ? { chartRepos } : {}) });
-  const diagnostics = [...repo.diagnostics, ...templateProblems(repo), ...patchProblems(repo), ...(await statusDiagnostics(root, opts.statusDir, repo))];
+  const diagnostics = [...repo.diagnostics, ...templateProblems(repo), ...patchProblems(repo), ...(await luaScriptProblems(repo.profiles)), ...(await statusDiagnostics(root, opts.statusDir, repo))];
   const shown = diagnostics.filter((d) => !(opts.quiet && d.severity === 'info'));
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify({ diagnostics: shown, objects: counts(repo) }, null, 2)}\n`);

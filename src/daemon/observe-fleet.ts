@@ -4,10 +4,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { clusterKey, objectId, type ClusterKey, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
-import type { ClusterReader, ProbeResult } from '../model/ports.ts';
+import type { ClusterReader, HealthScriptRunner, ProbeResult } from '../model/ports.ts';
+import { helmHealthChecks } from '../load/validate-healths.ts';
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import { parseDriftExclusions } from '../observe/drift.ts';
-import { observeFleet, type Observations, type Tracked } from '../observe/fleet.ts';
+import { lookKey, observeFleet, type Observations, type Tracked } from '../observe/fleet.ts';
 import { DEFAULT_DRIFT_INTERVAL_MS } from '../observe/schedule.ts';
 import type { PreviousStatus } from '../status/snapshot.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -27,6 +28,8 @@ export interface ObserveSettings {
    * its probe and then sends slowly costs one budget at most, never the next probe round.
    */
   budgetMs?: number;
+  /** Runs the profiles' validateHealths scripts (a worker thread the daemon owns). */
+  scripts?: HealthScriptRunner;
 }
 
 export interface CycleObservation {
@@ -43,6 +46,8 @@ export function trackedReleases(previous: PreviousStatus, profiles: readonly Pro
     const profile = inForce.get(id);
     const detectDrift = profile?.spec.syncMode === 'ContinuousWithDriftDetection';
     const exclusions = detectDrift ? parseDriftExclusions(profile?.spec.driftExclusions) : [];
+    const checks = profile ? helmHealthChecks(profile) : [];
+    const healthChecks = checks.length > 0 ? { healthChecks: { profile: id, checks } } : {};
     for (const { cluster, releases } of entry.status.clusters ?? []) {
       for (const r of releases) {
         // Nothing of these is on the cluster by gitset's hand: the inventory alone says the rest.
@@ -50,7 +55,7 @@ export function trackedReleases(previous: PreviousStatus, profiles: readonly Pro
         const key = `${cluster} ${r.releaseNamespace}/${r.releaseName}`;
         const seen = byKey.get(key);
         if (seen && (seen.detectDrift || !detectDrift)) continue;
-        byKey.set(key, { cluster, releaseNamespace: r.releaseNamespace, releaseName: r.releaseName, health: r.health, detectDrift, exclusions });
+        byKey.set(key, { cluster, releaseNamespace: r.releaseNamespace, releaseName: r.releaseName, health: r.health, detectDrift, exclusions, ...healthChecks });
       }
     }
   }
@@ -95,6 +100,7 @@ export async function observeAnswering(input: {
     now: input.now,
     driftIntervalMs: settings.driftIntervalMs ?? DEFAULT_DRIFT_INTERVAL_MS,
     parallelism: settings.parallelism ?? DEFAULT_OBSERVE_PARALLELISM,
+    ...(settings.scripts ? { scripts: settings.scripts } : {}),
     onError(cluster, what, err) {
       errors++;
       metrics.observeErrors.inc();
@@ -106,7 +112,7 @@ export async function observeAnswering(input: {
     logger.warn({ clusters: seen.skipped.length, budgetMs }, 'observation budget over: clusters not reached are not observed this cycle (nothing is withdrawn there)');
   }
   // Releases no longer tracked need no turn: the memory stays the size of the fleet's releases.
-  const keys = new Set(input.tracked.map((t) => `${t.cluster} ${t.releaseNamespace}/${t.releaseName}`));
+  const keys = new Set(input.tracked.map(lookKey));
   for (const key of input.lastLook.keys()) if (!keys.has(key)) input.lastLook.delete(key);
   metrics.observeRequests.inc(seen.requests);
   metrics.observeDuration.observe((performance.now() - started) / 1000);

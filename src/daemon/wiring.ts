@@ -12,6 +12,7 @@ import { createHelmRunner } from '../helm/runner.ts';
 import { resolveKubectl } from '../kubectl/binary.ts';
 import { createKubectlRunner } from '../kubectl/runner.ts';
 import type { KubectlRunner, StatusCodec } from '../model/ports.ts';
+import { createHealthScriptRunner } from '../observe/health-script-pool.ts';
 import { createProber } from '../probe/prober.ts';
 import { describeChanges } from '../status/describe.ts';
 import { readStatusFiles } from '../status/read.ts';
@@ -63,6 +64,8 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   const prober = createProber({ credentialsDir: config.credentials, timeoutMs: config.probeTimeoutMs, logger: logger.child({ component: 'probe' }), pluginEnv: deps.env, proxyEnv: deps.env });
   const helmRunner = createHelmRunner({ helmPath: helm.path, workDir: join(config.workDir, 'helm'), timeoutMs: config.helmTimeoutMs, logger: logger.child({ component: 'helm' }), env: deps.env, credentialsDir: config.credentials });
   const kubectlRunner = await policyRunner(config, deps);
+  // validateHealths scripts run in a worker thread of their own, started at the first check.
+  const scripts = createHealthScriptRunner();
   logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
   const reconciler = createReconciler({
     repo,
@@ -73,7 +76,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     credentialsDir: config.credentials,
     statusDir: config.statusDir,
     helmParallelism: config.helmParallelism,
-    observe: { reader: prober, driftIntervalMs: config.driftIntervalMs, parallelism: config.observeParallelism, budgetMs: config.probeIntervalMs },
+    observe: { reader: prober, driftIntervalMs: config.driftIntervalMs, parallelism: config.observeParallelism, budgetMs: config.probeIntervalMs, scripts },
     failureThreshold: config.failureThreshold,
     breaker: config.breaker,
     ...(config.allowedChartRepos ? { chartRepos: config.allowedChartRepos } : {}),
@@ -92,6 +95,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     ...(watchRepository ? { watchRepository } : {}),
     async close() {
       prober.close();
+      await scripts.close();
       await repo.close();
     },
   };

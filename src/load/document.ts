@@ -225,7 +225,7 @@ function fieldSources(spec: Record<string, unknown>, loc: Locator): Record<strin
   };
   if (spec.clusterSelector !== undefined) at(['spec', 'clusterSelector']);
   if (spec.maxReplicas !== undefined) at(['spec', 'maxReplicas']);
-  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs', 'kustomizationRefs', 'patches', 'patchesFrom', 'templateResourceRefs', 'dependsOn'] as const) {
+  for (const list of ['setRefs', 'clusterRefs', 'helmCharts', 'policyRefs', 'kustomizationRefs', 'patches', 'patchesFrom', 'templateResourceRefs', 'dependsOn', 'validateHealths'] as const) {
     const items = spec[list];
     if (Array.isArray(items)) items.forEach((_, i) => at(['spec', list, i]));
   }

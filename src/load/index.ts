@@ -22,6 +22,7 @@ import { checkValuesFrom } from './values-from-refs.ts';
 import { fluxSourceId } from './flux-sources.ts';
 import { checkKustomizationRefs } from './kustomization-refs.ts';
 import { checkTemplateResourceRefs } from './template-resource-refs.ts';
+import { checkValidateHealths } from './validate-healths.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
 import { repositoryObjectKey, type RepositoryObject } from './repository-objects.ts';
@@ -122,6 +123,7 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const others = firstObjects(resources);
   diagnostics.push(...checkTemplateResourceRefs(repo.profiles, others));
   diagnostics.push(...checkDependsOn(all.profiles));
+  diagnostics.push(...checkValidateHealths(repo.profiles));
   // Read-only from here on, including the objects the cache hands out again on the next load.
   return deepFreeze({ ...repo, sources: unique, fluxSources: flux, objects: others, diagnostics: sortDiagnostics(diagnostics) });
 }

@@ -3,6 +3,7 @@
 import type { HelmChart, KustomizationRef, PolicyRef, ProfileObject } from '../model/objects.ts';
 import { isActedOn } from './policy-refs.ts';
 import { isBuiltKustomization, isFluxPolicyRef } from './kustomization-refs.ts';
+import { unsupportedCheckField } from './validate-healths.ts';
 
 /** Spec fields gitset acts on; everything else present in a profile's spec is unsupported. */
 const SUPPORTED_SPEC = new Set([
@@ -23,6 +24,7 @@ const SUPPORTED_SPEC = new Set([
   'templateResourceRefs',
   'dependsOn',
   'continueOnConflict',
+  'validateHealths',
 ]);
 
 const SUPPORTED_CHART = new Set([
@@ -97,6 +99,11 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
     if (!isActedOn(ref) && !isFluxPolicyRef(ref)) out.push(`spec.policyRefs[${i}]`);
   });
   out.push(...unsupportedKustomizationFields(spec.kustomizationRefs));
+  // Lua and CEL checks of the helm feature are run; jobCheck, metrics and other features are not (yet).
+  (Array.isArray(spec.validateHealths) ? spec.validateHealths : []).forEach((check, i) => {
+    const field = unsupportedCheckField(check);
+    if (field !== undefined) out.push(`spec.validateHealths[${i}].${field}`);
+  });
   (spec.helmCharts ?? []).forEach((chart: HelmChart, i) => {
     for (const [field, value] of Object.entries(chart)) {
       if (!SUPPORTED_CHART.has(field) && asksForSomething(value)) out.push(`spec.helmCharts[${i}].${field}`);

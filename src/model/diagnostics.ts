@@ -40,6 +40,8 @@ export type DiagnosticCode =
   /** dependsOn: a name that is no profile of the same kind (and namespace), or a dependency cycle. */
   | 'dangling-depends-on'
   | 'depends-on-cycle'
+  /** validateHealths: a CEL rule that does not parse, a check that names nothing to check. */
+  | 'bad-health-check'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

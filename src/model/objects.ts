@@ -155,6 +155,22 @@ export interface ProfileSpec {
   dependsOn?: string[];
   /** Sveltos: a conflict on one release or object does not stop the profile deploying the rest. */
   continueOnConflict?: boolean;
+  validateHealths?: ValidateHealth[];
+  [field: string]: unknown;
+}
+
+/** Sveltos' ValidateHealth (libsveltos api/v1beta1): a check of live objects after a feature is deployed. */
+export interface ValidateHealth {
+  name: string;
+  featureID: 'Helm' | 'Resources' | 'Kustomize';
+  group?: string;
+  version?: string;
+  kind?: string;
+  namespace?: string;
+  labelFilters?: Array<{ key: string; operation: 'Equal' | 'Different' | 'Has' | 'DoesNotHave'; value?: string }>;
+  /** Lua defining `evaluate()`, which returns `{healthy = bool, message = string}`. */
+  script?: string;
+  evaluateCEL?: Array<{ name: string; rule: string }>;
   [field: string]: unknown;
 }
 export type ProfileObject = Loaded<ProfileKind, ProfileSpec>;

@@ -280,3 +280,24 @@ export interface ClusterReader {
    */
   reader(cluster: SveltosCluster, signal?: AbortSignal): KubeGet | undefined;
 }
+
+/** One `validateHealths` check's Lua script and CEL rules against the objects it listed. */
+export interface HealthCheckRequest {
+  /** Lua defining `evaluate()`; absent or empty: no script. */
+  script?: string;
+  rules: ReadonlyArray<{ name: string; rule: string }>;
+  objects: ReadonlyArray<Record<string, unknown>>;
+}
+
+export type HealthCheckOutcome =
+  | { healthy: true }
+  /** `index`: the first object found not healthy, with the script's (or CEL's) message. */
+  | { healthy: false; index: number; message: string }
+  /** The script failed or was cut off (`index`: on which object, when known). */
+  | { error: string; code: 'LuaError' | 'LuaBudget' | 'LuaMemory' | 'LuaResult' | 'CelSyntax' | 'Timeout' | 'Worker'; index?: number };
+
+/** Evaluates health scripts from the repository, which are hostile: bounded, isolated, killable. */
+export interface HealthScriptRunner {
+  evaluate(req: HealthCheckRequest): Promise<HealthCheckOutcome>;
+  close(): Promise<void>;
+}

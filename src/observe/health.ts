@@ -8,6 +8,8 @@ export interface Health {
   state: HealthState;
   /** Why it is not healthy: `Deployment hello/hello: 0 of 1 replicas available`. */
   message?: string;
+  /** The validateHealths check that failed, when that is why (observe/validate-health.ts). */
+  check?: string;
 }
 
 type Obj = Record<string, unknown> & { kind?: string; metadata?: { name?: string; namespace?: string; generation?: number } };

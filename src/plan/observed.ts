@@ -4,6 +4,7 @@
 // decide what runs. Pure.
 import type { ClusterObservation } from '../observe/fleet.ts';
 import type { ObservedRelease } from '../observe/inventory.ts';
+import type { Health } from '../observe/health.ts';
 import type { ReleaseLook } from '../observe/look.ts';
 import { hashLabelValue, profileLabelValue } from '../observe/ownership.ts';
 import type { ReleaseStatus } from '../model/status.ts';
@@ -74,10 +75,10 @@ export function decideWanted(x: ReleaseContext, d: Rendering): ReleaseDecision {
   const name = d.key;
   switch (f.kind) {
     case 'in-sync':
-      return decided(x, 'in-sync', 'the cluster holds the desired state', observedRecord(x.record, d, o));
+      return decided(x, 'in-sync', 'the cluster holds the desired state', observedRecord(x.record, d, o, x.now));
     case 'stale':
-      if (x.syncMode === 'OneTime') return decided(x, 'in-sync', 'syncMode OneTime: applied once, never upgraded', observedRecord(x.record, d, o));
-      return decideInstall({ ...x, record: x.record ?? observedRecord(undefined, d, o, 'unknown') }, d);
+      if (x.syncMode === 'OneTime') return decided(x, 'in-sync', 'syncMode OneTime: applied once, never upgraded', observedRecord(x.record, d, o, x.now));
+      return decideInstall({ ...x, record: x.record ?? observedRecord(undefined, d, o, x.now, 'unknown') }, d);
     case 'absent':
       if (x.record?.hash === undefined && x.record?.revision === undefined) return decideInstall({ ...x, record: undefined }, d);
       return repair(x, d, 'install', `release ${name} missing on the cluster, reinstalled`);
@@ -97,7 +98,7 @@ export function decideWanted(x: ReleaseContext, d: Rendering): ReleaseDecision {
     case 'changed':
       return repair(x, d, 'upgrade', `release ${name} is at revision ${f.revision} on the cluster, gitset applied ${f.applied}: reapplied`);
     case 'drifted':
-      if (x.syncMode !== 'ContinuousWithDriftDetection') return decided(x, 'in-sync', 'the cluster holds the desired state', observedRecord(x.record, d, o));
+      if (x.syncMode !== 'ContinuousWithDriftDetection') return decided(x, 'in-sync', 'the cluster holds the desired state', observedRecord(x.record, d, o, x.now));
       return repair(x, d, 'upgrade', `drift: ${f.evidence.slice(0, 5).join('; ')}${f.evidence.length > 5 ? `; and ${f.evidence.length - 5} more` : ''}, repaired`);
   }
 }
@@ -115,12 +116,12 @@ function repair(x: ReleaseContext, d: Rendering, verb: 'install' | 'upgrade', ev
 }
 
 /** The record of a release the cluster holds as desired: rebuilt from the cluster when the status lost it. */
-function observedRecord(r: ReleaseStatus | undefined, d: Rendering, o: ReleaseObservation, hash: string = d.hash): ReleaseStatus {
+function observedRecord(r: ReleaseStatus | undefined, d: Rendering, o: ReleaseObservation, now: Date, hash: string = d.hash): ReleaseStatus {
   const base: ReleaseStatus = r
     ? settled(r)
     : { releaseNamespace: d.request.releaseNamespace, releaseName: d.request.releaseName, chart: d.request.chartName, chartVersion: d.request.chartVersion, state: 'Deployed', hash };
   const rev = o.release?.revision;
-  const health = o.look?.health;
+  const health = o.look && judgedHealth(o.look.health, r, now);
   const changed = base.hash !== hash || (rev !== undefined && base.revision !== rev) || (health !== undefined && (base.health !== health.state || base.healthMessage !== health.message));
   if (!changed) return base;
   const out: ReleaseStatus = { ...base, hash };
@@ -131,6 +132,20 @@ function observedRecord(r: ReleaseStatus | undefined, d: Rendering, o: ReleaseOb
     else delete out.healthMessage;
   }
   return out;
+}
+
+/**
+ * How long a validateHealths check may fail after the release was applied before it is reported
+ * Degraded rather than Progressing: helm's default timeout, so a check that is only waiting for a
+ * rollout is not called broken, and one that will not pass by itself is said so.
+ */
+export const HEALTH_CHECK_GRACE_MS = 5 * 60_000;
+
+/** A failing check past its grace is Degraded (the text stays the same from cycle to cycle: no commit each time). */
+function judgedHealth(health: Health, r: ReleaseStatus | undefined, now: Date): Health {
+  if (health.check === undefined || health.state !== 'Progressing' || r?.lastAppliedTime === undefined) return health;
+  if (now.getTime() - Date.parse(r.lastAppliedTime) <= HEALTH_CHECK_GRACE_MS) return health;
+  return { state: 'Degraded', message: `${health.message} (still failing ${HEALTH_CHECK_GRACE_MS / 60_000}m after the release was applied)`, check: health.check };
 }
 
 /** What the cluster showed of one release; undefined when the cluster was not observed. */

@@ -55,6 +55,11 @@ export interface PlanReport {
    * release stays on `cluster` until the replacement is deployed and healthy on `until`.
    */
   held: Array<{ cluster: string; profile: string; release: string; until: string[]; message: string }>;
+  /**
+   * Releases deployed but not healthy for a reason that will not pass by itself: Degraded, or a
+   * failing validateHealths check (`health check 'x' for feature Helm failed: …`).
+   */
+  unhealthy: Array<{ cluster: string; profile: string; release: string; health: string; message: string }>;
   /** Health and selection changes against the committed status (`ClusterSet/prod selected …`). */
   changes: string[];
   diagnostics: Diagnostic[];
@@ -137,7 +142,24 @@ export function planReport(cycle: CycleResult, previous: PreviousStatus, diagnos
       ...drainHolds(next),
       ...cycle.decisions.flatMap((d) => (d.keptUntilHealthyOn === undefined ? [] : [hold(d.cluster, d.profile, d.release, d.keptUntilHealthyOn)])),
     ],
+    unhealthy: unhealthyReleases(next),
     changes,
     diagnostics: [...diagnostics],
   };
+}
+
+const FAILING_CHECK = /^health check '/;
+
+function unhealthyReleases(next: StatusSnapshot): PlanReport['unhealthy'] {
+  const out: PlanReport['unhealthy'] = [];
+  for (const [profile, { status }] of next.profiles) {
+    for (const { cluster, releases } of status.clusters ?? []) {
+      for (const r of releases) {
+        if (r.state !== 'Deployed' || r.health === undefined || r.health === 'Healthy') continue;
+        if (r.health !== 'Degraded' && !FAILING_CHECK.test(r.healthMessage ?? '')) continue;
+        out.push({ cluster, profile, release: releaseKey(r), health: r.health, message: r.healthMessage ?? '' });
+      }
+    }
+  }
+  return out;
 }

@@ -29,6 +29,7 @@ function report(n: { actions: number; sets: number; changes: number }): PlanRepo
       releaseNamespace: 'web', releaseName: `web-${i % 11}`, chart: 'acme/web', version: '1.2.3', reason: 'not installed',
     })),
     notRun: [],
+    unhealthy: [],
     held: [],
     changes: Array.from({ length: n.changes }, (_, i) => `ClusterSet/cs-${i} selected ${cluster(i)}`),
     diagnostics: [

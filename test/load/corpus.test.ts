@@ -205,6 +205,10 @@ describe('warnings and unsupported fields in the corpus', () => {
     for (const file of ['003-clusterprofile-clusterprofile-a.yaml', '036-clusterprofile-kyverno-admission-policies.yaml', '037-clusterprofile-cp-kubevela.yaml', '042-clusterprofile-ingress-nginx.yaml', '053-clusterprofile-deploy-deploy-sveltos-nats-secret.yaml', '047-clusterprofile-validation-and-monitoring.yaml', '018-clusterprofile-cert-manager.yaml']) {
       assert.deepEqual(infos(file), [], `${file}: dependsOn, continueOnConflict and options.runTests are acted on`);
     }
+    // validateHealths: Lua (029, 040) and CEL (041) checks of the helm feature are run; jobCheck is not.
+    for (const file of ['029-profile-kyverno.yaml', '040-clusterprofile-cert-manager.yaml', '041-clusterprofile-cert-manager.yaml']) assert.deepEqual(infos(file), [], file);
+    assert.deepEqual(infos('046-clusterprofile-kyverno.yaml'), [], 'maxUpdate and its Lua check are acted on');
+    assert.deepEqual(infos('002-clusterprofile-kyverno-with-smoke-test.yaml'), ['spec.validateHealths[0].jobCheck']);
   });
 });
 
