@@ -120,8 +120,8 @@ export function unsupportedFields(profile: Pick<ProfileObject, 'spec'>): string[
   return out;
 }
 
-/** Fields of a kustomizationRefs entry gitset builds and applies (valuesFrom: not wired yet). */
-const SUPPORTED_KUSTOMIZATION = new Set(['kind', 'name', 'namespace', 'path', 'components', 'targetNamespace', 'deploymentType', 'values', 'tier', 'optional']);
+/** Fields of a kustomizationRefs entry gitset builds and applies. */
+const SUPPORTED_KUSTOMIZATION = new Set(['kind', 'name', 'namespace', 'path', 'components', 'targetNamespace', 'deploymentType', 'values', 'valuesFrom', 'tier', 'optional']);
 
 /** Entries gitset does not build (Flux kinds other than GitRepository, Local), and unsupported fields of those it does. */
 function unsupportedKustomizationFields(refs: unknown): string[] {

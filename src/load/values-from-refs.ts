@@ -1,4 +1,4 @@
-// Repository-wide checks of `helmCharts[].valuesFrom`: an entry that is not optional must name a
+// Repository-wide checks of `helmCharts[].valuesFrom` and `kustomizationRefs[].valuesFrom`: an entry that is not optional must name a
 // ConfigMap/Secret defined in the repository (there is no management cluster to find it on), and
 // each data key of one that is not a template must be helm values (a YAML mapping). Names and
 // namespaces that are templates are resolved per cluster by the planner and reported there.
@@ -20,11 +20,17 @@ export function checkValuesFrom(profiles: readonly ProfileObject[], sources: rea
   const checked = new Set<string>();
   for (const profile of profiles) {
     const id = objectId(profile);
-    (profile.spec.helmCharts ?? []).forEach((chart, i) => {
-      const entries = (Array.isArray(chart.valuesFrom) ? chart.valuesFrom : []) as ValueFromEntry[];
+    const lists: Array<[string, unknown]> = [
+      ...(profile.spec.helmCharts ?? []).map((chart, i): [string, unknown] => [`spec.helmCharts[${i}]`, chart.valuesFrom]),
+      ...((profile.spec.kustomizationRefs ?? []) as Array<{ valuesFrom?: unknown }>).map((ref, i): [string, unknown] => [`spec.kustomizationRefs[${i}]`, ref.valuesFrom]),
+    ];
+    for (const [owner, list] of lists) {
+      // Kustomize values are plain strings: only helm's must be a YAML mapping.
+      const helm = owner.startsWith('spec.helmCharts');
+      const entries = (Array.isArray(list) ? list : []) as ValueFromEntry[];
       entries.forEach((ref, j) => {
-        const field = `spec.helmCharts[${i}].valuesFrom[${j}]`;
-        const pos = profile.fieldSources?.[field] ?? profile.fieldSources?.[`spec.helmCharts[${i}]`] ?? profile.source;
+        const field = `${owner}.valuesFrom[${j}]`;
+        const pos = profile.fieldSources?.[field] ?? profile.fieldSources?.[owner] ?? profile.source;
         const dangling = (message: string): void => {
           out.push({ ...pos, severity: 'error', code: 'dangling-values-from', message: `${id}: ${field} ${message}`, field, object: id });
         };
@@ -42,10 +48,10 @@ export function checkValuesFrom(profiles: readonly ProfileObject[], sources: rea
           if (ref.optional !== true) dangling(`names ${target.replace('//', '/')}, which is not defined in the repository (a ${ref.kind} with that namespace and name)`);
           return;
         }
-        if (!checked.has(target)) out.push(...contentProblems(target, source));
-        checked.add(target);
+        if (helm && !checked.has(target)) out.push(...contentProblems(target, source));
+        if (helm) checked.add(target);
       });
-    });
+    }
   }
   return out;
 }

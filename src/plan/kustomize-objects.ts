@@ -3,6 +3,7 @@
 // beforehand by src/kustomize, looked up here by request key); each object of the output
 // rendered as a template over the entry's `values` (themselves rendered for the cluster first),
 // `targetNamespace` set; then marked like policyRefs objects. Pure.
+import { sourcesById, valuesFromData, type ValueFromRef } from './values-from.ts';
 import { createHash } from 'node:crypto';
 import { parseManifestText } from '../load/content-sources.ts';
 import { fluxSourceId } from '../load/flux-sources.ts';
@@ -111,7 +112,8 @@ export function desiredSourceObjects(
       continue;
     }
     try {
-      const manifests = entry.request.mode === 'files' ? asPolicyFiles(output.documents, entry.request.source, cluster) : instantiate(output.documents, entry.ref, cluster);
+      const fromValuesFrom = entry.request.mode === 'files' ? {} : valuesFromData((entry.ref.valuesFrom ?? []) as ValueFromRef[], profile, cluster, sourcesById(repo.sources));
+      const manifests = entry.request.mode === 'files' ? asPolicyFiles(output.documents, entry.request.source, cluster) : instantiate(output.documents, entry.ref, cluster, fromValuesFrom);
       for (const m of manifests) {
         const o = marked(m, profileId, entry.label);
         if (seen.has(o.key)) continue;
@@ -132,8 +134,8 @@ function asPolicyFiles(files: readonly string[], source: KustomizeSource, cluste
 }
 
 /** Sveltos' getKustomizedResources: values rendered for the cluster, each object rendered over them, targetNamespace set. */
-function instantiate(documents: readonly string[], ref: KustomizationRef, cluster: TemplateCluster): Array<Record<string, unknown>> {
-  const values = substituteValues(ref, cluster);
+function instantiate(documents: readonly string[], ref: KustomizationRef, cluster: TemplateCluster, fromValuesFrom: Readonly<Record<string, string>>): Array<Record<string, unknown>> {
+  const values = substituteValues(ref, cluster, fromValuesFrom);
   const substituted = Object.keys(values).length > 0;
   const out: Array<Record<string, unknown>> = [];
   documents.forEach((text, i) => {
@@ -150,10 +152,9 @@ function instantiate(documents: readonly string[], ref: KustomizationRef, cluste
 
 /**
  * Sveltos' substitute values of one entry for one cluster: `values` rendered for the cluster,
- * then what `valuesFrom` names laid over them (a key there wins, as in Sveltos). The hook for
- * valuesFrom: pass its key/value pairs, already read from the repository's ConfigMaps/Secrets
- * and rendered when templated. Until that is wired, nothing is passed and the plan never reads
- * valuesFrom (spec.kustomizationRefs[i].valuesFrom stays listed as unsupported).
+ * then the key/value pairs of what `valuesFrom` names laid over them (a key there wins, as in
+ * Sveltos), read from the repository's ConfigMaps/Secrets and rendered when templated
+ * (values-from.ts).
  */
 export function substituteValues(ref: Pick<KustomizationRef, 'values'>, cluster: TemplateCluster, fromValuesFrom: Readonly<Record<string, string>> = {}): Record<string, string> {
   const values: Record<string, string> = {};

@@ -20,7 +20,7 @@ const ROLE = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetad
 /** Plans the repository with `build` standing in for kubectl kustomize (what each request's path built to). */
 function plan(files: Record<string, string>, build: (path: string) => KustomizeOutput) {
   const repo = parseManifests(Object.entries(files).map(([path, text]) => ({ path, text })));
-  assert.deepEqual(repo.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  assert.deepEqual(repo.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'dangling-values-from').map((d) => d.message), []);
   const clusters = new Map(repo.clusters.map((c) => [clusterKey(c.metadata), c]));
   const profiles = repo.profiles.map((p) => ({ id: objectId(p), profile: p, matched: [...clusters.keys()] }));
   const requests = sourceBuildRequests(profiles, clusters, { sources: repo.sources, fluxSources: repo.fluxSources ?? [] });
@@ -51,6 +51,32 @@ describe('kustomizationRefs in the plan', () => {
       assert.equal(objects[0]!.source, 'GitRepository/flux2/flux2:./template/helloWorld/');
       assert.equal(deploy.metadata.labels['gitset.dev/profile'], 'clusterprofile.hello');
     }
+  });
+
+  test('valuesFrom: the data of the ConfigMaps named is laid over values (a key there wins), per cluster when templated', () => {
+    const cm = (name: string, data: Record<string, string>, templated = false) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...(templated ? { annotations: { 'projectsveltos.io/template': 'true' } } : {}) }, data });
+    const { plan: p } = plan(
+      {
+        'src.yaml': SOURCE,
+        'east.yaml': cluster('east', '{env: fv, region: east}'),
+        'west.yaml': cluster('west', '{env: fv, region: west}'),
+        'cm.yaml': cm('versions', { Version: 'v2.0.0' }),
+        'region.yaml': cm('region', { Region: '{{ index .Cluster.metadata.labels "region" }}-from-cm' }, true),
+        'p.yaml': profile(`    path: web\n    values: {Region: none, Version: v1}\n    valuesFrom:\n    - {kind: ConfigMap, namespace: default, name: versions}\n    - {kind: ConfigMap, namespace: default, name: region}\n`),
+      },
+      () => built(DEPLOY),
+    );
+    for (const region of ['east', 'west']) {
+      const deploy = applied(p, `civo/${region}`)[0]!.manifest as any;
+      assert.equal(deploy.spec.template.spec.containers[0].image, 'nginx:v2.0.0');
+      assert.equal(deploy.metadata.labels.region, `${region}-from-cm`);
+    }
+    const missing = plan({ 'src.yaml': SOURCE, 'c.yaml': cluster('c', '{env: fv}'), 'p.yaml': profile('    path: web\n    valuesFrom:\n    - {kind: ConfigMap, namespace: default, name: gone}\n') }, () => built(DEPLOY));
+    assert.deepEqual(applied(missing.plan, 'civo/c'), [], 'a missing source applies nothing');
+    assert.match(missing.plan.errors.get('ClusterProfile/hello')?.join('\n') ?? '', /gone/);
+    const loaded = parseManifests([{ path: 'p.yaml', text: profile('    path: web\n    valuesFrom:\n    - {kind: ConfigMap, namespace: default, name: gone}\n') }, { path: 'src.yaml', text: SOURCE }]);
+    assert.deepEqual(loaded.diagnostics.filter((d) => d.code === 'dangling-values-from').map((d) => `${d.file}:${d.line} ${d.field}`), ['p.yaml:7 spec.kustomizationRefs[0].valuesFrom[0]'], 'validate says so first');
   });
 
   test('without values the output is not a template; a value the output uses but nobody gives is a per-cluster error', () => {
