@@ -14,6 +14,7 @@ import type { ProfileLike } from '../select/profiles.ts';
 import { SelectorSyntaxError } from '../select/selector.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from './template.ts';
 import { helmValuesFrom, sourcesById, valuesFromUsesCluster, ValuesFromError, type ValueFromRef } from './values-from.ts';
+import { policyTemplateProblems } from './policy-template-check.ts';
 import { templateContext, type TemplateContext } from './template-context.ts';
 import { renderedFieldProblem } from '../load/helm-fields.ts';
 import { indexRepositoryObjects, type RepositoryObjectIndex } from '../load/repository-objects.ts';
@@ -57,8 +58,14 @@ export function templateProblems(repo: LoadedRepository, statusOf: StatusOf = ()
         if (found) out.push(diagnostic(profile, `spec.helmCharts[${i}].valuesFrom[${j}]`, found.message, found.code));
       });
     });
-    const policies = templatedPolicyProblem(profile, repo, clusters);
-    if (policies) out.push(diagnostic(profile, 'spec.policyRefs', policies));
+    if (refs) {
+      // Templates that read templateResourceRefs: rendered with what they resolve to, per profile.
+      const policies = templatedPolicyProblem(profile, repo, clusters);
+      if (policies) out.push(diagnostic(profile, 'spec.policyRefs', policies));
+    } else {
+      // Otherwise each entry is checked on its own, naming the clusters it fails for.
+      out.push(...policyTemplateProblems(profile, () => clusters().all, sources));
+    }
   }
   return out;
 }
