@@ -13,7 +13,7 @@ import { contentSourceId, type ContentSource, type FluxSource, type Kustomizatio
 import type { KustomizeOutput, KustomizeRequest, KustomizeSource } from '../model/ports.ts';
 import { compile } from '../template/compile.ts';
 import { lineCol, TemplateError as EngineError } from '../template/errors.ts';
-import { marked, type DesiredPolicies, type DesiredPolicyObject } from './policy-objects.ts';
+import { finished, marked, type DesiredPolicies } from './policy-objects.ts';
 import { compileTemplate, type TemplateCluster, type TemplateResources } from './template.ts';
 
 /** The sources kustomizationRefs can name, as the loaded repository holds them. */
@@ -93,7 +93,7 @@ export function desiredSourceObjects(
   repo: KustomizeSources,
   builds: ReadonlyMap<string, KustomizeOutput>,
 ): DesiredPolicies {
-  const objects: DesiredPolicyObject[] = [];
+  const collected: Array<{ manifest: Record<string, unknown>; source: string }> = [];
   const errors: string[] = [];
   const seen = new Set<string>();
   for (const entry of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) {
@@ -115,15 +115,17 @@ export function desiredSourceObjects(
       const fromValuesFrom = entry.request.mode === 'files' ? {} : valuesFromData((entry.ref.valuesFrom ?? []) as ValueFromRef[], profile, cluster, sourcesById(repo.sources));
       const manifests = entry.request.mode === 'files' ? asPolicyFiles(output.documents, entry.request.source, cluster) : instantiate(output.documents, entry.ref, cluster, fromValuesFrom);
       for (const m of manifests) {
-        const o = marked(m, profileId, entry.label);
-        if (seen.has(o.key)) continue;
-        seen.add(o.key);
-        objects.push(o);
+        const key = marked(m, profileId, entry.label).key;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        collected.push({ manifest: m, source: entry.label });
       }
     } catch (err) {
       errors.push(`${entry.label}: ${messageOf(err)}`);
     }
   }
+  // The profile's patches and reloader apply to what kustomize built too, as to policyRefs.
+  const objects = collected.length > 0 ? finished(collected, profileId, profile, cluster, sourcesById(repo.sources), errors) : [];
   return { objects, errors, failed: [] };
 }
 

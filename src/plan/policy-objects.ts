@@ -112,8 +112,11 @@ export function isFirstPhase(o: PolicyObjectRef): boolean {
 
 type Manifest = Record<string, unknown>;
 
-/** The collected manifests patched, annotated for the reloader, and marked; an object whose patches fail is held. */
-function finished(
+/**
+ * The collected manifests patched, annotated for the reloader, and marked; an object whose patches
+ * fail is held. Also what kustomizationRefs and Flux sources yield (kustomize-objects.ts).
+ */
+export function finished(
   collected: ReadonlyArray<{ manifest: Manifest; source: string }>,
   profileId: string,
   profile: Pick<ProfileObject, 'metadata' | 'spec'>,

@@ -79,6 +79,16 @@ describe('kustomizationRefs in the plan', () => {
     assert.deepEqual(loaded.diagnostics.filter((d) => d.code === 'dangling-values-from').map((d) => `${d.file}:${d.line} ${d.field}`), ['p.yaml:7 spec.kustomizationRefs[0].valuesFrom[0]'], 'validate says so first');
   });
 
+  test("the profile's patches apply to what kustomize built, as to policyRefs objects", () => {
+    const patch = `  patches:\n  - target: {kind: Deployment, name: hello}\n    patch: |\n      - {op: add, path: /spec/replicas, value: 3}\n`;
+    const { plan: p } = plan({ 'src.yaml': SOURCE, 'c.yaml': cluster('c', '{env: fv}'), 'p.yaml': profile(`    path: web\n${patch}`) }, () => built(DEPLOY, ROLE));
+    const [deploy, role] = applied(p, 'civo/c');
+    assert.equal((deploy!.manifest as any).spec.replicas, 3);
+    assert.equal((role!.manifest as any).spec, undefined, 'the target decides');
+    const unpatched = plan({ 'src.yaml': SOURCE, 'c.yaml': cluster('c', '{env: fv}'), 'p.yaml': profile('    path: web\n') }, () => built(DEPLOY, ROLE));
+    assert.notEqual(applied(unpatched.plan, 'civo/c')[0]!.hash, deploy!.hash, 'a patch change applies again');
+  });
+
   test('without values the output is not a template; a value the output uses but nobody gives is a per-cluster error', () => {
     const plain = plan({ 'src.yaml': SOURCE, 'c.yaml': cluster('c', '{env: fv}'), 'p.yaml': profile('    path: web\n') }, () => built(DEPLOY));
     assert.equal((applied(plain.plan, 'civo/c')[0]!.manifest as any).metadata.labels.region, '{{ .Region }}');
