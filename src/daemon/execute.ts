@@ -3,8 +3,8 @@
 // decides whether an action should run; it does it and keeps the outcome until a cycle takes it
 // to record (recordResults). Until then the release counts as in flight and is not planned again.
 import type { Logger } from 'pino';
-import { createLanes, type LaneTask } from '../helm/pool.ts';
-import { clusterKey, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
+import { createLanes, CutShort, type BackgroundWork, type LaneTask } from '../helm/pool.ts';
+import { clusterKey, type SveltosCluster } from '../model/objects.ts';
 import type { HelmRunner } from '../model/ports.ts';
 import type { PlannedAction } from '../plan/decide.ts';
 import { inFlightKey, type ActionOutcome } from '../plan/cycle.ts';
@@ -31,26 +31,7 @@ export interface InFlight {
   finished: ActionOutcome[];
 }
 
-export interface HelmWork {
-  /** Takes the finished outcomes; what runs and what finished is in flight for this cycle's plan. */
-  take(): InFlight;
-  /** The actions this cycle planned (none of them in flight): they replace those still waiting. */
-  schedule(actions: readonly PlannedAction[], clusters: readonly SveltosCluster[]): void;
-  /** Cuts short what runs on a cluster that stopped answering, and drops what waits there. */
-  cutShort(cluster: ClusterKey, why: string): void;
-  /** Shutdown: nothing new starts; running calls go on until `abortAll`. */
-  close(): void;
-  abortAll(why: string): void;
-  /** Resolves when no call runs or waits. */
-  idle(): Promise<void>;
-  /** A call runs or waits to start. */
-  readonly running: boolean;
-  /** A call runs, waits, or ended and waits to be recorded by a cycle. */
-  readonly busy: boolean;
-}
-
-/** Why a call was cut short: said in the release's lastError. */
-class CutShort extends Error {}
+export type HelmWork = BackgroundWork<InFlight, PlannedAction>;
 
 export function createHelmWork(opts: HelmWorkOptions): HelmWork {
   const now = opts.now ?? (() => new Date());

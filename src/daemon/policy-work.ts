@@ -4,8 +4,8 @@
 // planned and keeps the outcome until a cycle takes it to record. Until then the (cluster,
 // profile) pair counts as in flight and is not planned again.
 import type { Logger } from 'pino';
-import { createLanes, type LaneTask } from '../helm/pool.ts';
-import { clusterKey, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
+import { createLanes, CutShort, type BackgroundWork, type LaneTask } from '../helm/pool.ts';
+import { clusterKey } from '../model/objects.ts';
 import type { KubectlRunner } from '../model/ports.ts';
 import type { PolicyWork } from '../plan/policies.ts';
 import type { PolicyOutcome } from '../plan/policy-status.ts';
@@ -29,22 +29,7 @@ export interface PoliciesInFlight {
   finished: PolicyOutcome[];
 }
 
-export interface PolicyLanes {
-  take(): PoliciesInFlight;
-  /** This cycle's work (none of it in flight): it replaces the work still waiting. */
-  schedule(work: readonly PolicyWork[], clusters: readonly SveltosCluster[]): void;
-  /** Cuts short what runs on a cluster that stopped answering, and drops what waits there. */
-  cutShort(cluster: ClusterKey, why: string): void;
-  close(): void;
-  abortAll(why: string): void;
-  idle(): Promise<void>;
-  /** Work runs or waits to start. */
-  readonly running: boolean;
-  /** Work runs, waits, or ended and waits to be recorded. */
-  readonly busy: boolean;
-}
-
-class CutShort extends Error {}
+export type PolicyLanes = BackgroundWork<PoliciesInFlight, PolicyWork>;
 
 export function createPolicyWork(opts: PolicyWorkOptions): PolicyLanes {
   const now = opts.now ?? (() => new Date());

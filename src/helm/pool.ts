@@ -1,7 +1,7 @@
 // Bounded parallelism across clusters, strict order within one: a cluster's releases are
 // applied one after the other in the given order (helm takes a per-release lock and dependent
 // charts come in order), different clusters proceed side by side, and no failure stops others.
-import type { ClusterKey } from '../model/objects.ts';
+import type { ClusterKey, SveltosCluster } from '../model/objects.ts';
 
 export interface ClusterTask<T> {
   cluster: ClusterKey;
@@ -175,3 +175,28 @@ function start<T>(st: LaneState<T>, task: LaneTask<T>): void {
   }
   work.then((value) => done({ status: 'fulfilled', value }), (reason: unknown) => done({ status: 'rejected', reason }));
 }
+
+/**
+ * What the daemon runs in the background on lanes (helm calls, kubectl work) as a cycle sees it:
+ * it takes what ended, schedules what it planned, cuts a cluster short, and stops at shutdown.
+ */
+export interface BackgroundWork<Taken, Work> {
+  /** Takes the outcomes that ended; what runs and what ended is in flight for this cycle's plan. */
+  take(): Taken;
+  /** This cycle's work (none of it in flight): it replaces the work still waiting. */
+  schedule(work: readonly Work[], clusters: readonly SveltosCluster[]): void;
+  /** Cuts short what runs on a cluster that stopped answering, and drops what waits there. */
+  cutShort(cluster: ClusterKey, why: string): void;
+  /** Shutdown: nothing new starts; what runs goes on until `abortAll`. */
+  close(): void;
+  abortAll(why: string): void;
+  /** Resolves when nothing runs or waits. */
+  idle(): Promise<void>;
+  /** Work runs or waits to start. */
+  readonly running: boolean;
+  /** Work runs, waits, or ended and waits to be recorded by a cycle. */
+  readonly busy: boolean;
+}
+
+/** Why work was cut short (a cluster stopped answering, shutdown): said in what it records. */
+export class CutShort extends Error {}
