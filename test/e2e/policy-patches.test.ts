@@ -92,7 +92,11 @@ test('policyRefs patched on the cluster; a patch change and a mounted ConfigMap 
   }, 60_000);
   assert.equal(rolled.spec.replicas, 3);
   assert.equal(JSON.parse(await f.kubectl(C1, 'get', 'configmap', 'nginx-config', '-n', 'default', '-o', 'json')).data['nginx.conf'], 'b');
-  const status = await f.status('ClusterProfile/nginx.yaml');
-  const records = (status?.status?.clusters ?? []).find((c: { cluster: string }) => c.cluster === C1)?.policies ?? [];
-  assert.deepEqual(records.map((p: { name: string; state: string }) => `${p.name} ${p.state}`).sort(), ['nginx-config Applied', 'nginx-deployment Applied']);
+  // kubectl runs in the background: the status says Applied once a later cycle recorded it.
+  const states = async () => {
+    const status = await f.status('ClusterProfile/nginx.yaml');
+    const records = (status?.status?.clusters ?? []).find((c: { cluster: string }) => c.cluster === C1)?.policies ?? [];
+    return records.map((p: { name: string; state: string }) => `${p.name} ${p.state}`).sort();
+  };
+  await waitFor('both recorded Applied', async () => JSON.stringify(await states()) === JSON.stringify(['nginx-config Applied', 'nginx-deployment Applied']) || undefined, 30_000);
 });
