@@ -2,7 +2,7 @@
 // (here from node_modules, --local, as the registry may be out of reach) and holds them to a limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -28,6 +28,10 @@ test('the image holds production packages, compiled code, helm and kubectl, and 
     assert.ok(existsSync(join(app, 'dist', 'load', 'kind-validators.cjs')), 'validators compiled at build time');
     for (const tool of ['helm', 'kubectl']) assert.ok(existsSync(join(out, 'usr', 'local', 'bin', tool)), tool);
     assert.equal(existsSync(join(app, 'src')), false, 'no TypeScript sources');
+    // The deps stage's pruning: nothing Node loads at run time, and the CLI still starts (no second problem above).
+    const pruned = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? pruned(join(dir, e.name)) : /\.(d\.ts|map|md)$/.test(e.name) ? [join(dir, e.name)] : []));
+    assert.deepEqual(pruned(join(app, 'node_modules')), []);
+    assert.match(String(r.stdout), /MB {2}node binary \(v\d+\.\d+\.\d+, (stripped|not stripped: no strip here)\)\n/);
   } finally {
     rmSync(join(out, '..'), { recursive: true, force: true });
   }
