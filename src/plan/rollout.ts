@@ -110,7 +110,7 @@ function problemOf(r: ReleaseStatus, retryHash: string | undefined, now: Date, t
   if (r.state !== 'Deployed' || r.health === undefined || r.health === 'Healthy') return undefined;
   if (r.health === 'Degraded') return `is Degraded (${firstLine(r.healthMessage ?? 'no message')})`;
   const since = r.lastAppliedTime ? Date.parse(r.lastAppliedTime) : Number.NaN;
-  if (Number.isFinite(since) && now.getTime() - since > timeoutMs) return `not Healthy ${Math.round(timeoutMs / 60_000)}m after it was applied (${firstLine(r.healthMessage ?? r.health)})`;
+  if (Number.isFinite(since) && now.getTime() - since > timeoutMs) return `not Healthy ${spoken(timeoutMs)} after it was applied (${firstLine(r.healthMessage ?? r.health)})`;
   return 'settling';
 }
 
@@ -141,6 +141,13 @@ function recordsOf(status: ProfileStatus | undefined): Map<string, ReleaseStatus
   const out = new Map<string, ReleaseStatus>();
   for (const pc of status?.clusters ?? []) for (const r of pc.releases) out.set(`${pc.cluster} ${r.releaseNamespace}/${r.releaseName}`, r);
   return out;
+}
+
+/** 20s, 10m, 1h30m: the rollout timeout as it would be written. */
+function spoken(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec || s === 0 ? `${sec}s` : ''}`;
 }
 
 function firstLine(text: string): string {

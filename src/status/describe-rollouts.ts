@@ -19,7 +19,7 @@ function changesOf(id: string, a: RolloutStatus | undefined, b: RolloutStatus | 
   const waiting = (r: RolloutStatus) => `${r.waiting.length} waiting`;
   if (b.halted !== undefined && a?.halted !== b.halted) return [`${id} rollout halted: ${b.halted} (${waiting(b)})`];
   const wave = b.wave ?? [];
-  if (!a) return [`${id} rollout started: maxUpdate ${b.maxUpdate}, wave ${wave.join(', ') || 'none'}, ${waiting(b)}`];
+  if (!a) return [`${id} rollout started: maxUpdate ${b.maxUpdate}${wave.length > 0 ? `, wave ${wave.join(', ')}` : ''}, ${waiting(b)}`];
   const out: string[] = [];
   if (a.halted !== undefined && b.halted === undefined) out.push(`${id} rollout resumed`);
   if (wave.length > 0 && wave.join() !== (a.wave ?? []).join()) out.push(`${id} rollout wave: ${wave.join(', ')} (${waiting(b)})`);
