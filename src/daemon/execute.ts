@@ -3,8 +3,8 @@
 // decides whether an action should run; it does it and keeps the outcome until a cycle takes it
 // to record (recordResults). Until then the release counts as in flight and is not planned again.
 import type { Logger } from 'pino';
-import { createLanes, CutShort, type BackgroundWork, type LaneTask } from '../helm/pool.ts';
-import { clusterKey, type SveltosCluster } from '../model/objects.ts';
+import { createBackgroundWork, type BackgroundWork, type TakenWork } from '../helm/pool.ts';
+import type { SveltosCluster } from '../model/objects.ts';
 import type { HelmRunner } from '../model/ports.ts';
 import type { PlannedAction } from '../plan/decide.ts';
 import { inFlightKey, type ActionOutcome } from '../plan/cycle.ts';
@@ -23,68 +23,25 @@ export interface HelmWorkOptions {
   now?: () => Date;
 }
 
-/** What a cycle takes from the background work at the moment it plans. */
-export interface InFlight {
-  /** inFlightKey → what runs there (a Pending record's reason). */
-  keys: Map<string, string>;
-  /** Calls that ended since the last take, to record now (their keys are in `keys`). */
-  finished: ActionOutcome[];
-}
+/** What a cycle takes from the helm calls in the background at the moment it plans (keys: inFlightKey). */
+export type InFlight = TakenWork<ActionOutcome>;
 
 export type HelmWork = BackgroundWork<InFlight, PlannedAction>;
 
 export function createHelmWork(opts: HelmWorkOptions): HelmWork {
-  const now = opts.now ?? (() => new Date());
-  let finished: ActionOutcome[] = [];
-  const running = new Map<string, string>();
-  const lanes = createLanes<ActionOutcome>({
+  return createBackgroundWork<PlannedAction, ActionOutcome>({
     parallelism: opts.parallelism,
-    onSettled: (task, result, signal) => {
-      running.delete(task.key);
-      finished.push(outcomeOf(opts, actions.get(task.key)!, result, signal, now()));
-      actions.delete(task.key);
-      opts.onFinished?.();
-    },
+    what: 'helm call',
+    logger: opts.logger,
+    key: (action) => inFlightKey(action.cluster, action.release),
+    cluster: (action) => action.cluster,
+    running: (action, since) => `helm ${action.action} running since ${since.toISOString()}`,
+    run: (action, cluster, signal) => runAction(opts, action, cluster, signal),
+    settle: (action, result, cut, at) => outcomeOf(opts, action, result, cut, at),
+    ended: (o) => [inFlightKey(o.action.cluster, o.action.release), `helm ${o.action.action} finished, recording`],
+    ...(opts.onFinished ? { onFinished: opts.onFinished } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
-  const actions = new Map<string, PlannedAction>();
-
-  return {
-    take() {
-      const taken = finished;
-      finished = [];
-      const keys = new Map(running);
-      for (const o of taken) keys.set(inFlightKey(o.action.cluster, o.action.release), `helm ${o.action.action} finished, recording`);
-      return { keys, finished: taken };
-    },
-    schedule(planned, clusters) {
-      const byKey = new Map(clusters.map((c) => [clusterKey(c.metadata), c]));
-      const tasks: Array<LaneTask<ActionOutcome>> = planned.map((action) => {
-        const key = inFlightKey(action.cluster, action.release);
-        return {
-          key,
-          cluster: action.cluster,
-          run: (signal) => {
-            actions.set(key, action);
-            running.set(key, `helm ${action.action} running since ${now().toISOString()}`);
-            return runAction(opts, action, byKey.get(action.cluster), signal);
-          },
-        };
-      });
-      lanes.offer(tasks);
-    },
-    cutShort(cluster, why) {
-      if (lanes.abortCluster(cluster, new CutShort(why))) opts.logger.warn({ cluster, reason: why }, 'helm call cut short: the cluster stopped answering');
-    },
-    close: () => lanes.close(),
-    abortAll: (why) => lanes.abortAll(new CutShort(why)),
-    idle: () => lanes.idle(),
-    get running() {
-      return lanes.busy;
-    },
-    get busy() {
-      return lanes.busy || finished.length > 0;
-    },
-  };
 }
 
 async function runAction(opts: HelmWorkOptions, action: PlannedAction, cluster: SveltosCluster | undefined, signal: AbortSignal): Promise<ActionOutcome> {
@@ -106,14 +63,13 @@ async function runAction(opts: HelmWorkOptions, action: PlannedAction, cluster: 
 }
 
 /** The outcome as recorded, counted in the metrics; a call cut short says why. */
-function outcomeOf(opts: HelmWorkOptions, action: PlannedAction, s: PromiseSettledResult<ActionOutcome>, signal: AbortSignal, at: Date): ActionOutcome {
+function outcomeOf(opts: HelmWorkOptions, action: PlannedAction, s: PromiseSettledResult<ActionOutcome>, cut: string | undefined, at: Date): ActionOutcome {
   const finishedAt = at.toISOString();
   if (s.status === 'fulfilled') {
     const failed = s.value.ok && s.value.result?.status === 'failed';
     opts.metrics.helmCalls.inc({ action: action.action, outcome: failed ? 'failure' : 'success' });
     return { ...s.value, finishedAt };
   }
-  const cut = signal.aborted && signal.reason instanceof CutShort ? signal.reason.message : undefined;
   opts.metrics.helmCalls.inc({ action: action.action, outcome: cut ? 'aborted' : 'failure' });
   const error = s.reason instanceof Error ? s.reason.message : String(s.reason);
   opts.logger.warn({ cluster: action.cluster, profile: action.profile, release: `${action.release.releaseNamespace}/${action.release.releaseName}`, action: action.action, error }, cut ? 'helm call aborted' : 'helm call failed');

@@ -4,8 +4,7 @@
 // planned and keeps the outcome until a cycle takes it to record. Until then the (cluster,
 // profile) pair counts as in flight and is not planned again.
 import type { Logger } from 'pino';
-import { createLanes, CutShort, type BackgroundWork, type LaneTask } from '../helm/pool.ts';
-import { clusterKey } from '../model/objects.ts';
+import { createBackgroundWork, type BackgroundWork, type TakenWork } from '../helm/pool.ts';
 import type { KubectlRunner } from '../model/ports.ts';
 import type { PolicyWork } from '../plan/policies.ts';
 import type { PolicyOutcome } from '../plan/policy-status.ts';
@@ -21,74 +20,30 @@ export interface PolicyWorkOptions {
   now?: () => Date;
 }
 
-/** What a cycle takes from the background kubectl work at the moment it plans. */
-export interface PoliciesInFlight {
-  /** policyPairKey of what runs or ended unrecorded: not planned again by this cycle. */
-  keys: Set<string>;
-  /** Work that ended since the last take, to record now. */
-  finished: PolicyOutcome[];
-}
+/** What a cycle takes from the kubectl work at the moment it plans (keys: policyPairKey, not planned again). */
+export type PoliciesInFlight = TakenWork<PolicyOutcome>;
 
 export type PolicyLanes = BackgroundWork<PoliciesInFlight, PolicyWork>;
 
 export function createPolicyWork(opts: PolicyWorkOptions): PolicyLanes {
-  const now = opts.now ?? (() => new Date());
-  let finished: PolicyOutcome[] = [];
-  const running = new Set<string>();
-  const works = new Map<string, PolicyWork>();
-  const lanes = createLanes<PolicyOutcome>({
+  return createBackgroundWork<PolicyWork, PolicyOutcome>({
     parallelism: opts.parallelism,
-    onSettled: (task, result, signal) => {
-      running.delete(task.key);
-      const work = works.get(task.key)!;
-      works.delete(task.key);
-      finished.push({ ...outcomeOf(work, result, signal), finishedAt: now().toISOString() });
-      opts.onFinished?.();
-    },
+    what: 'kubectl call',
+    logger: opts.logger,
+    key: (w) => policyPairKey(w.cluster, w.profile),
+    cluster: (w) => w.cluster,
+    running: (w, since) => `kubectl work of ${w.profile} running since ${since.toISOString()}`,
+    run: (w, cluster, signal) => runPolicyWork({ kubectl: opts.kubectl, credentialsDir: opts.credentialsDir, logger: opts.logger }, w, cluster, signal),
+    settle: (w, result, cut, at) => ({ ...outcomeOf(w, result, cut), finishedAt: at.toISOString() }),
+    ended: (o) => [policyPairKey(o.work.cluster, o.work.profile), 'kubectl work finished, recording'],
+    ...(opts.onFinished ? { onFinished: opts.onFinished } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
-  return {
-    take() {
-      const taken = finished;
-      finished = [];
-      const keys = new Set(running);
-      for (const o of taken) keys.add(policyPairKey(o.work.cluster, o.work.profile));
-      return { keys, finished: taken };
-    },
-    schedule(work, clusters) {
-      const byKey = new Map(clusters.map((c) => [clusterKey(c.metadata), c]));
-      const tasks: Array<LaneTask<PolicyOutcome>> = work.map((w) => {
-        const key = policyPairKey(w.cluster, w.profile);
-        return {
-          key,
-          cluster: w.cluster,
-          run: (signal) => {
-            works.set(key, w);
-            running.add(key);
-            return runPolicyWork({ kubectl: opts.kubectl, credentialsDir: opts.credentialsDir, logger: opts.logger }, w, byKey.get(w.cluster), signal);
-          },
-        };
-      });
-      lanes.offer(tasks);
-    },
-    cutShort(cluster, why) {
-      if (lanes.abortCluster(cluster, new CutShort(why))) opts.logger.warn({ cluster, reason: why }, 'kubectl call cut short: the cluster stopped answering');
-    },
-    close: () => lanes.close(),
-    abortAll: (why) => lanes.abortAll(new CutShort(why)),
-    idle: () => lanes.idle(),
-    get running() {
-      return lanes.busy;
-    },
-    get busy() {
-      return lanes.busy || finished.length > 0;
-    },
-  };
 }
 
 /** runPolicyWork never rejects; a throw here is a bug or an abort before it started: nothing recorded as done. */
-function outcomeOf(work: PolicyWork, s: PromiseSettledResult<PolicyOutcome>, signal: AbortSignal): PolicyOutcome {
+function outcomeOf(work: PolicyWork, s: PromiseSettledResult<PolicyOutcome>, cut: string | undefined): PolicyOutcome {
   if (s.status === 'fulfilled') return s.value;
-  const why = signal.aborted && signal.reason instanceof CutShort ? `${signal.reason.message}: ` : '';
   const error = s.reason instanceof Error ? s.reason.message : String(s.reason);
-  return { work, applied: new Set(), withdrawn: new Set(), error: `${why}${error}` };
+  return { work, applied: new Set(), withdrawn: new Set(), error: cut ? `${cut}: ${error}` : error };
 }

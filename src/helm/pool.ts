@@ -1,7 +1,7 @@
 // Bounded parallelism across clusters, strict order within one: a cluster's releases are
 // applied one after the other in the given order (helm takes a per-release lock and dependent
 // charts come in order), different clusters proceed side by side, and no failure stops others.
-import type { ClusterKey, SveltosCluster } from '../model/objects.ts';
+import { clusterKey, type ClusterKey, type SveltosCluster } from '../model/objects.ts';
 
 export interface ClusterTask<T> {
   cluster: ClusterKey;
@@ -200,3 +200,92 @@ export interface BackgroundWork<Taken, Work> {
 
 /** Why work was cut short (a cluster stopped answering, shutdown): said in what it records. */
 export class CutShort extends Error {}
+
+/** What a cycle takes from background work at the moment it plans. */
+export interface TakenWork<O> {
+  /** Key → what runs there, or that it ended and waits to be recorded (a Pending record's reason). */
+  keys: Map<string, string>;
+  /** Work that ended since the last take, to record now (its keys are in `keys`). */
+  finished: O[];
+}
+
+/** One kind of background work (helm calls, kubectl work) on lanes: how to key, run and record it. */
+export interface BackgroundWorkSpec<W, O> {
+  parallelism: number;
+  /** `helm call`, `kubectl call`: how the log names one. */
+  what: string;
+  logger: { warn(obj: object, msg: string): void };
+  key(work: W): string;
+  cluster(work: W): ClusterKey;
+  /** The record of work while it runs (a Pending record's reason). */
+  running(work: W, since: Date): string;
+  run(work: W, cluster: SveltosCluster | undefined, signal: AbortSignal): Promise<O>;
+  /** The outcome to record from how `run` settled; `cut` is why it was cut short, if it was. */
+  settle(work: W, result: PromiseSettledResult<O>, cut: string | undefined, at: Date): O;
+  /** The key of an outcome waiting to be recorded, and what its record says meanwhile. */
+  ended(outcome: O): [string, string];
+  /** Told when work ended: a cycle should record it. */
+  onFinished?: () => void;
+  now?: () => Date;
+}
+
+/**
+ * Runs the work a cycle schedules in the background and keeps each outcome until a cycle takes
+ * it: until then the work's key counts as in flight, so the plan never issues it twice.
+ */
+export function createBackgroundWork<W, O>(spec: BackgroundWorkSpec<W, O>): BackgroundWork<TakenWork<O>, W> {
+  const now = spec.now ?? (() => new Date());
+  let finished: O[] = [];
+  const running = new Map<string, string>();
+  const works = new Map<string, W>();
+  const lanes = createLanes<O>({
+    parallelism: spec.parallelism,
+    onSettled: (task, result, signal) => {
+      running.delete(task.key);
+      const work = works.get(task.key)!;
+      works.delete(task.key);
+      const cut = signal.aborted && signal.reason instanceof CutShort ? signal.reason.message : undefined;
+      finished.push(spec.settle(work, result, cut, now()));
+      spec.onFinished?.();
+    },
+  });
+  return {
+    take() {
+      const taken = finished;
+      finished = [];
+      const keys = new Map(running);
+      for (const o of taken) keys.set(...spec.ended(o));
+      return { keys, finished: taken };
+    },
+    schedule(planned, clusters) {
+      const byKey = new Map(clusters.map((c) => [clusterKey(c.metadata), c]));
+      lanes.offer(
+        planned.map((work) => {
+          const key = spec.key(work);
+          const cluster = spec.cluster(work);
+          return {
+            key,
+            cluster,
+            run: (signal: AbortSignal) => {
+              works.set(key, work);
+              running.set(key, spec.running(work, now()));
+              return spec.run(work, byKey.get(cluster), signal);
+            },
+          };
+        }),
+      );
+    },
+    cutShort(cluster, why) {
+      if (lanes.abortCluster(cluster, new CutShort(why))) spec.logger.warn({ cluster, reason: why }, `${spec.what} cut short: the cluster stopped answering`);
+    },
+    close: () => lanes.close(),
+    abortAll: (why) => lanes.abortAll(new CutShort(why)),
+    idle: () => lanes.idle(),
+    get running() {
+      return lanes.busy;
+    },
+    get busy() {
+      return lanes.busy || finished.length > 0;
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { planPolicyStep, policyPairKey } from '../../src/daemon/policies.ts';
 import { createPolicyWork } from '../../src/daemon/policy-work.ts';
 import { silentLogger } from '../../src/daemon/logger.ts';
 import { parseManifests } from '../../src/load/index.ts';
-import { clusterKey, objectId, type ClusterKey } from '../../src/model/objects.ts';
+import { objectId, type ClusterKey } from '../../src/model/objects.ts';
 import type { KubectlRunner, ProbeResult } from '../../src/model/ports.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 
@@ -69,7 +69,7 @@ test('kubectl runs in the background: a hung cluster holds up neither planning n
   await new Promise((r) => setImmediate(r));
 
   const taken = lanes.take();
-  assert.deepEqual([...taken.keys].sort(), [policyPairKey(C1, PROFILE), policyPairKey(C2, PROFILE)], 'cluster1 runs, cluster2 ended: both in flight');
+  assert.deepEqual([...taken.keys.keys()].sort(), [policyPairKey(C1, PROFILE), policyPairKey(C2, PROFILE)], 'cluster1 runs, cluster2 ended: both in flight');
   const second = planPolicyStep({ repo, snapshot: selected(), previous: first.snapshot, probes: answering, taken, now }, failures);
   assert.deepEqual(second.work, [], 'nothing planned twice while in flight');
   const records = (s: StatusSnapshot, c: string) => s.profiles.get(PROFILE)?.status.clusters?.find((x) => x.cluster === c)?.policies;
