@@ -82,7 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'unreadyAfter', flag: 'unready-after', arg: 'DURATION', kind: 'duration', default: '5m', description: '/readyz fails once cycles have been failing for this long' },
   { key: 'authorName', flag: 'author-name', arg: 'NAME', kind: 'string', default: 'gitset', description: 'author name of status commits' },
   { key: 'authorEmail', flag: 'author-email', arg: 'EMAIL', kind: 'string', default: 'gitset@localhost', description: 'author email of status commits' },
-  { key: 'allowedChartRepos', flag: 'allowed-chart-repos', arg: 'PATTERNS', kind: 'string', list: true, description: 'chart sources helm may fetch from, as glob patterns separated by commas (https://charts.example.com/*,oci://ghcr.io/acme/*; !PATTERN denies); a helmCharts entry outside them makes its revision invalid. Default: any' },
+  { key: 'allowedChartRepos', flag: 'allowed-chart-repos', arg: 'PATTERNS', kind: 'string', list: true, description: 'chart and Git sources gitset may fetch from, as glob patterns separated by commas (https://charts.example.com/*,oci://ghcr.io/acme/*; !PATTERN denies); a helmCharts entry or Flux GitRepository URL outside them makes its revision invalid. Default: any' },
 ];
 
 /** `probe-interval` → `GITSET_PROBE_INTERVAL`. */

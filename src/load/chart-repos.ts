@@ -1,9 +1,11 @@
 // The optional allow-list of chart sources (`--allowed-chart-repos`), as Argo CD projects have
 // `sourceRepos`: a pull request must not point helm, which runs with gitset's network access, at
-// an internal address. Glob patterns as Argo CD writes them (`*` matches any text, `/` included;
+// an internal address. Like `sourceRepos`, it covers Git sources too: the URL of every Flux
+// GitRepository of the repository, which the daemon fetches. Glob patterns as Argo CD writes them (`*` matches any text, `/` included;
 // `?`, `[a-z]`, `{a,b}`); a pattern starting with `!` denies. Pure.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { objectId, type HelmChart, type ProfileObject } from '../model/objects.ts';
+import { objectId, type FluxSource, type HelmChart, type ProfileObject } from '../model/objects.ts';
+import { fluxSourceId } from './flux-sources.ts';
 
 export interface ChartRepoAllowList {
   /** As given, for messages. */
@@ -101,6 +103,20 @@ export function chartRepoDiagnostics(profiles: readonly ProfileObject[], allow: 
         ...at, severity: 'error', code: 'chart-repo-not-allowed', field: path, object: id,
         message: `${id}: ${path} ${JSON.stringify(url)} is not allowed by --allowed-chart-repos (${allow.patterns.join(', ')})${url.includes('{{') ? ': with an allow-list, a chart source cannot be a template' : ''}`,
       });
+    });
+  }
+  return out;
+}
+
+/** An error at `spec.url` of every Flux GitRepository whose URL the allow-list refuses. */
+export function gitSourceDiagnostics(sources: readonly FluxSource[], allow: ChartRepoAllowList): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const source of sources) {
+    if (source.kind !== 'GitRepository' || chartSourceAllowed(source.spec.url, allow)) continue;
+    const id = fluxSourceId({ kind: source.kind, ...source.metadata });
+    out.push({
+      ...(source.urlSource ?? source.source), severity: 'error', code: 'chart-repo-not-allowed', field: 'spec.url', object: id,
+      message: `${id}: spec.url ${JSON.stringify(source.spec.url)} is not allowed by --allowed-chart-repos (${allow.patterns.join(', ')}), which covers Git sources too`,
     });
   }
   return out;

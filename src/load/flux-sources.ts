@@ -81,6 +81,7 @@ export function checkFluxSource(doc: Record<string, unknown> & { kind: FluxSourc
       ...(typeof spec.timeout === 'string' ? { timeout: spec.timeout } : {}),
     },
     source: loc.at(['kind'], 'key'),
+    urlSource: loc.at(['spec', 'url'], 'value'),
   };
   return { source, diagnostics };
 }

@@ -13,7 +13,7 @@ import {
   type ProfileObject,
   type SveltosCluster,
 } from '../model/objects.ts';
-import { chartRepoDiagnostics, type ChartRepoAllowList } from './chart-repos.ts';
+import { chartRepoDiagnostics, gitSourceDiagnostics, type ChartRepoAllowList } from './chart-repos.ts';
 import { crossCheck, findDuplicates } from './cross-check.ts';
 import { checkDependsOn } from './depends-on.ts';
 import { deepFreeze } from './freeze.ts';
@@ -118,6 +118,7 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   diagnostics.push(...checkPolicyRefs(repo.profiles, unique));
   diagnostics.push(...checkValuesFrom(repo.profiles, unique));
   const flux = firstFluxOfEach(fluxSources);
+  if (opts.chartRepos) diagnostics.push(...gitSourceDiagnostics(fluxSources, opts.chartRepos));
   diagnostics.push(...checkKustomizationRefs(repo.profiles, unique, flux));
   dropUnusedSecretTypeWarnings(diagnostics, repo.profiles);
   const others = firstObjects(resources);

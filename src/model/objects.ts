@@ -221,6 +221,8 @@ export interface FluxSource {
   templated?: boolean;
   spec: { url: string; ref?: FluxGitRef; secretRef?: { name: string }; interval?: string; timeout?: string };
   source: SourcePos;
+  /** Where `spec.url` is written, for the source allow-list's error. */
+  urlSource?: SourcePos;
 }
 
 export type ContentSourceKind = 'ConfigMap' | 'Secret';

@@ -89,6 +89,25 @@ describe('chart source allow-list', () => {
     assert.equal(parseManifests([{ path: 'profiles/web.yaml', text }]).diagnostics.filter((d) => d.severity === 'error').length, 0, 'no list: any source');
   });
 
+  test('the list covers Flux GitRepository URLs too, as sourceRepos does: the error is at spec.url', () => {
+    const chartRepos = parseChartRepoPatterns('https://charts.acme.io/*,https://git.acme.io/*');
+    const gitRepo = (name: string, url: string) => `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  interval: 5m
+  url: ${url}
+  ref: {branch: main}
+`;
+    const text = `${gitRepo('apps', 'https://git.acme.io/apps.git')}---\n${gitRepo('meta', 'http://169.254.169.254/latest/meta-data')}`;
+    const errors = parseManifests([{ path: 'sources/git.yaml', text }], { chartRepos }).diagnostics.filter((d) => d.code === 'chart-repo-not-allowed');
+    assert.deepEqual(errors.map((d) => [d.file, d.line, d.field, d.object]), [['sources/git.yaml', 18, 'spec.url', 'GitRepository/flux-system/meta']]);
+    assert.match(errors[0]!.message, /"http:\/\/169\.254\.169\.254\/latest\/meta-data" is not allowed by --allowed-chart-repos/);
+    assert.equal(parseManifests([{ path: 'sources/git.yaml', text }]).diagnostics.filter((d) => d.severity === 'error').length, 0, 'no list: any source');
+  });
+
   test('with an allow-list, a templated chart source is refused: it renders per cluster, after the check', () => {
     const chartRepos = parseChartRepoPatterns('https://charts.acme.io/team-a/*');
     const text = PROFILE(ENTRY("'https://charts.acme.io/team-a/{{ .Cluster.metadata.labels.path }}'"));
