@@ -11,7 +11,7 @@ export interface PromotionReport {
   done: boolean;
   /** `qa: Healthy: deployed and Healthy on civo/a`, one per stage. */
   stages: string[];
-  /** `merging starts stage prod (content abc): install kyverno/kyverno-latest on civo/c`, for stages this revision starts. */
+  /** `stage prod (content abc) on civo/c: install kyverno/kyverno-latest on civo/c`, for stages this revision starts. */
   starts: string[];
 }
 
@@ -23,7 +23,7 @@ export function promotionReport(cycle: CycleResult, previous: PreviousStatus): P
       const was = before?.stages.find((x) => x.name === s.name);
       if (!running || (was?.promotedHash === status.contentHash && (was.state === 'Deploying' || was.state === 'Healthy'))) return [];
       const calls = cycle.actions.filter((a) => a.profile === s.profile).map((a) => `${a.action} ${a.release.releaseNamespace}/${a.release.releaseName} ${a.release.chartVersion} on ${a.cluster}`);
-      return [`stage ${s.name} starts (content ${status.contentHash}) on ${(s.clusters ?? []).join(', ') || 'no cluster'}${calls.length > 0 ? `: ${calls.join('; ')}` : ''}`];
+      return [`stage ${s.name} (content ${status.contentHash}) on ${(s.clusters ?? []).join(', ') || 'no cluster'}${calls.length > 0 ? `: ${calls.join('; ')}` : ''}`];
     });
     return {
       id,
