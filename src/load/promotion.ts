@@ -45,6 +45,7 @@ export function checkPromotion(raw: unknown, loc: Locator): PromotionResult {
   if (!isRecord(profileSpec)) error(['spec', 'profileSpec'], 'must be a mapping: the ClusterProfile spec every stage deploys');
   else for (const f of STAGE_FIELDS) if (f in profileSpec) error(['spec', 'profileSpec', f], 'not part of a profileSpec: each stage\'s clusterSelector chooses the clusters');
   const stages = checkStages(spec.stages, error);
+  if (spec.preserveClusterProfilesOnDelete === true) error(['spec', 'preserveClusterProfilesOnDelete'], 'not supported by gitset: deleting the promotion withdraws what its stages deployed', 'unsupported-field', 'warning');
   if (diagnostics.some((d) => d.severity === 'error') || !name || !isRecord(profileSpec)) return { profiles: [], diagnostics };
 
   const profiles: ProfileObject[] = [];

@@ -74,6 +74,14 @@ describe('ClusterPromotion loading', () => {
     assert.match(d.message, /^ClusterPromotion\/web: spec\.profileSpec\.helmCharts\[0\]/);
   });
 
+  test('a stage ClusterProfile named like a ClusterProfile of the repository is a duplicate; preserveClusterProfilesOnDelete is a warning', () => {
+    const clash = 'apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterProfile\nmetadata: {name: web-qa}\nspec: {clusterSelector: {matchLabels: {env: qa}}}\n';
+    const r = load('  - {name: qa, clusterSelector: {matchLabels: {env: qa}}}\n', undefined, clash);
+    assert.deepEqual(found(r), ['clusters.yaml:3 error duplicate-object metadata.name', 'promo.yaml:10 error duplicate-object metadata.name']);
+    const text = `apiVersion: config.projectsveltos.io/v1beta1\nkind: ClusterPromotion\nmetadata: {name: web}\nspec:\n  preserveClusterProfilesOnDelete: true\n  profileSpec: {}\n  stages:\n  - {name: qa, clusterSelector: {matchLabels: {env: qa}}}\n`;
+    assert.deepEqual(found(parseManifests([{ path: 'promo.yaml', text }])), ['promo.yaml:5 warning unsupported-field spec.preserveClusterProfilesOnDelete']);
+  });
+
   test('a cluster in two stages belongs to the first: a warning names it', () => {
     const clusters = 'apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata: {name: c1, namespace: civo, labels: {env: qa, tier: prod}}\nspec: {}\n';
     const r = load('  - {name: qa, clusterSelector: {matchLabels: {env: qa}}}\n  - {name: prod, clusterSelector: {matchLabels: {tier: prod}}}\n', undefined, clusters);
