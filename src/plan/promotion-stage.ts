@@ -7,14 +7,15 @@ import type { ProfileStatus, PromotionStageStatus } from '../model/status.ts';
 import type { ReleasePlan } from './releases.ts';
 
 /** Why the stage is not done yet; undefined when it is deployed and Healthy everywhere it matches. */
-export function stageNotDone(plan: ReleasePlan, id: string, matched: readonly ClusterKey[], wantsReleases: boolean, previous: ProfileStatus | undefined): string | undefined {
+export function stageNotDone(plan: ReleasePlan, id: string, matched: readonly ClusterKey[], wants: { releases: boolean; policies: boolean }, previous: ProfileStatus | undefined): string | undefined {
   const calls = plan.actions.filter((a) => a.profile === id);
   if (calls.length > 0) return `${calls.length} helm call${calls.length === 1 ? '' : 's'} to run (${calls.slice(0, 3).map((a) => `${a.action} on ${a.cluster}`).join(', ')}${calls.length > 3 ? ', …' : ''})`;
   const records = new Map((plan.clusters.get(id) ?? []).map((pc) => [pc.cluster, pc]));
   const policies = new Map((previous?.clusters ?? []).map((pc) => [pc.cluster, pc.policies ?? []]));
   for (const cluster of matched) {
     const releases = records.get(cluster)?.releases ?? [];
-    if (wantsReleases && releases.length === 0) return `${cluster}: nothing deployed yet`;
+    if (wants.releases && releases.length === 0) return `${cluster}: nothing deployed yet`;
+    if (wants.policies && (policies.get(cluster) ?? []).length === 0) return `${cluster}: no manifest applied yet`;
     for (const r of releases) {
       const what = `${cluster}: ${r.releaseNamespace}/${r.releaseName}`;
       if (r.state !== 'Deployed') return `${what} ${r.state}${r.reason ? ` (${r.reason})` : r.lastError ? ` (${r.lastError.split('\n')[0]})` : ''}`;

@@ -90,7 +90,8 @@ function promotionStatus(input: PromotionInput, p: ClusterPromotion): PromotionS
     const prev = before?.stages.find((s) => s.name === stage.name && s.profile === profile);
     const c = current.get(profile);
     const matched = (c?.matched ?? []).map((m) => m.key);
-    const wantsReleases = (c?.profile.spec.helmCharts ?? []).some((h) => h.helmChartAction !== 'Uninstall');
+    const spec = c?.profile.spec;
+    const wants = { releases: (spec?.helmCharts ?? []).some((h) => h.helmChartAction !== 'Uninstall'), policies: (spec?.policyRefs ?? []).length + (spec?.kustomizationRefs ?? []).length > 0 };
     const isPromoted = i === 0 || prev?.promotedHash === hash || gate.open;
     const s: PromotionStageStatus = { name: stage.name, profile, state: 'Deploying', message: '', ...(matched.length > 0 ? { clusters: [...matched].sort() } : {}) };
     if (!isPromoted && gate.open === false) {
@@ -98,7 +99,10 @@ function promotionStatus(input: PromotionInput, p: ClusterPromotion): PromotionS
       if (prev?.promotedHash !== undefined) s.promotedHash = prev.promotedHash;
     } else {
       s.promotedHash = hash;
-      const why = stageNotDone(input.plan, profile, matched, wantsReleases, input.previousProfiles.get(profile)?.status);
+      // Manifests are recorded by the kubectl step after this plan: judged from the last status,
+      // so only once a cycle has run at this content.
+      const lag = wants.policies && prev?.promotedHash !== hash ? 'manifests not yet applied at this content' : undefined;
+      const why = lag ?? stageNotDone(input.plan, profile, matched, wants, input.previousProfiles.get(profile)?.status);
       if (why !== undefined) s.message = `deploying content ${hash} on ${matched.length} cluster${matched.length === 1 ? '' : 's'}: ${why}`;
       else {
         s.state = 'Healthy';

@@ -26,9 +26,10 @@ interface Content {
   version?: string;
   charts?: string[];
   trigger?: string;
+  prodSelector?: string;
 }
 
-function repoOf({ version = '0.1.0', charts = ['hello'], trigger = '{manual: {}}' }: Content): RepositoryObjects {
+function repoOf({ version = '0.1.0', charts = ['hello'], trigger = '{manual: {}}', prodSelector = '{matchLabels: {env: prod}}' }: Content): RepositoryObjects {
   const helm = charts.map((c) => `    - {repositoryURL: https://charts.example.com, repositoryName: r, chartName: r/${c}, chartVersion: ${version}, releaseName: ${c}, releaseNamespace: web}`).join('\n');
   const promotion = `apiVersion: config.projectsveltos.io/v1beta1
 kind: ClusterPromotion
@@ -42,7 +43,7 @@ ${helm}
     clusterSelector: {matchLabels: {env: qa}}
     trigger: ${trigger}
   - name: prod
-    clusterSelector: {matchLabels: {env: prod}}
+    clusterSelector: ${prodSelector}
 `;
   const files = [{ path: 'promotion.yaml', text: promotion }, ...[...QA, ...PROD].map((k) => ({ path: `${k}.yaml`, text: cluster(k, QA.includes(k) ? 'qa' : 'prod') }))];
   const repo = parseManifests(files);
@@ -173,6 +174,15 @@ describe('ClusterPromotion', () => {
       assert.equal(record(after, PROD_ID, 'civo/p1', 'extra')?.state, 'Deployed');
     }
     assert.equal(stage(after, 'prod')?.state, 'AwaitingApproval');
+  });
+
+  test('a cluster matched by two stages belongs to the first: it is not deployed to as part of the later one', () => {
+    const repo = repoOf({ trigger: '{auto: {}}', prodSelector: '{matchExpressions: [{key: env, operator: In, values: [qa, prod]}]}' });
+    let { c, after } = cycle(repo, emptySnapshot(), 0);
+    assert.deepEqual(stage(after, 'prod')?.clusters, PROD);
+    ({ c, after } = cycle(repo, seen(after, QA_ID, 'Healthy'), 10));
+    assert.deepEqual(on(c, PROD_ID), ['install hello 0.1.0 civo/p1', 'install hello 0.1.0 civo/p2'], 'civo/q1 gets nothing from prod');
+    assert.deepEqual(after.profiles.get(PROD_ID)?.status.matchingClusters.map((r) => `${r.namespace}/${r.name}`), PROD);
   });
 
   test('property: no prod cluster gets a version before every qa cluster runs it Healthy', () => {
