@@ -58,12 +58,20 @@ export function exclusiveStages(current: readonly CurrentProfile[], promotions: 
 export function holdPromotions(input: PromotionInput): { plan: ReleasePlan; promotions: Map<string, PromotionStatus> } {
   const promotions = new Map<string, PromotionStatus>();
   const holds = new Map<string, string>();
+  const starting = new Map<string, string>();
   for (const p of input.promotions) {
     const status = promotionStatus(input, p);
     promotions.set(promotionId(p), status);
-    for (const s of status.stages) if (!promoted(s.state)) holds.set(s.profile, `promotion ${p.metadata.name}: stage ${s.name} ${s.message}`);
+    const before = input.previous?.get(promotionId(p))?.status.stages;
+    for (const s of status.stages) {
+      if (!promoted(s.state)) holds.set(s.profile, `promotion ${p.metadata.name}: stage ${s.name} ${s.message}`);
+      else if (!before?.some((b) => b.name === s.name && b.promotedHash === status.contentHash && promoted(b.state))) starting.set(s.profile, `promotion ${p.metadata.name}: stage ${s.name} starts`);
+    }
   }
-  return { plan: holds.size === 0 ? input.plan : held(input, holds), promotions };
+  const plan = holds.size === 0 ? input.plan : held(input, holds);
+  // What starts a stage says so in the plan's actions (the reason `gitset plan` shows as WHY).
+  if (starting.size === 0) return { plan, promotions };
+  return { plan: { ...plan, actions: plan.actions.map((a) => (starting.has(a.profile) ? { ...a, reason: `${a.reason} (${starting.get(a.profile)})` } : a)) }, promotions };
 }
 
 /** A stage in one of these states runs the current content; the others keep what they ran. */

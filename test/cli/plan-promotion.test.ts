@@ -66,7 +66,7 @@ test('plan: prod awaits approval; the approval revision lists the installs on pr
   const approved = await runCli(['plan', dir], { cwd: dir });
   assert.equal(approved.code, 0, approved.out + approved.err);
   assert.match(approved.out, /Plan: 2 installs, 0 upgrades, 0 uninstalls/);
-  assert.match(approved.out, /\| install +\| civo\/p1 +\| web\/hello +\| ex\/hello +\| 1\.2\.0 +\| ClusterProfile\/web-prod +\|/);
+  assert.match(approved.out, /\| install +\| civo\/p1 +\| web\/hello +\| ex\/hello +\| 1\.2\.0 +\| ClusterProfile\/web-prod +\| not installed \(promotion web: stage prod starts\) +\|/);
   assert.match(approved.out, /\| install +\| civo\/p2 +\| web\/hello +\| ex\/hello +\| 1\.2\.0 +\| ClusterProfile\/web-prod +\|/);
   assert.match(approved.out, /  merging starts stage prod \(content [0-9a-f]{12}\) on civo\/p1, civo\/p2: install web\/hello 1\.2\.0 on civo\/p1; install web\/hello 1\.2\.0 on civo\/p2\n/);
 
