@@ -161,7 +161,7 @@ export function checkStageOverlaps(promotions: readonly ClusterPromotion[], clus
       const id = `${PROMOTION_KIND}/${p.metadata.name}`;
       const key = `${c.metadata.namespace ?? ''}/${c.metadata.name}`;
       const at: SourcePos = p.source;
-      out.push({ ...at, severity: 'warning', code: 'schema', field: 'spec.stages', object: id, message: `${id}: cluster ${key} matches stages ${stages.map((s) => s.name).join(', ')}: it belongs to the first (${stages[0]!.name}) only` });
+      out.push({ ...at, severity: 'warning', code: 'stage-overlap', field: 'spec.stages', object: id, message: `${id}: cluster ${key} matches stages ${stages.map((s) => s.name).join(', ')}: it belongs to the first (${stages[0]!.name}) only` });
     }
   }
   return out;

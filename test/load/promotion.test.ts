@@ -85,6 +85,6 @@ describe('ClusterPromotion loading', () => {
   test('a cluster in two stages belongs to the first: a warning names it', () => {
     const clusters = 'apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata: {name: c1, namespace: civo, labels: {env: qa, tier: prod}}\nspec: {}\n';
     const r = load('  - {name: qa, clusterSelector: {matchLabels: {env: qa}}}\n  - {name: prod, clusterSelector: {matchLabels: {tier: prod}}}\n', undefined, clusters);
-    assert.deepEqual(r.diagnostics.map((d) => `${d.severity} ${d.message}`), ['warning ClusterPromotion/web: cluster civo/c1 matches stages qa, prod: it belongs to the first (qa) only']);
+    assert.deepEqual(r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.message}`), ['warning stage-overlap ClusterPromotion/web: cluster civo/c1 matches stages qa, prod: it belongs to the first (qa) only']);
   });
 });
