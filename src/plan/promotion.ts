@@ -115,7 +115,7 @@ function promotionStatus(input: PromotionInput, p: ClusterPromotion): PromotionS
       else {
         s.state = 'Healthy';
         s.healthySince = prev?.promotedHash === hash && prev.healthySince ? prev.healthySince : input.now.toISOString();
-        s.message = matched.length === 0 ? 'no cluster matches this stage' : `deployed and Healthy on ${matched.join(', ')}`;
+        s.message = matched.length === 0 ? 'no cluster matches this stage' : `deployed and Healthy on ${matched.length > 5 ? `${matched.length} clusters` : matched.join(', ')}`;
       }
     }
     const manual = stage.trigger?.manual;
