@@ -122,6 +122,7 @@ function planSections(r: PlanReport): Section[] {
       r.actions.map((a) => tableRow([`**${md(a.action)}**`, md(a.cluster), md(`${a.releaseNamespace}/${a.releaseName}`), md(a.chart), md(a.version), codeCell(a.profile), md(a.reason)])),
       tableHead(['Action', 'Cluster', 'Release', 'Chart', 'Version', 'Profile', 'Why']),
     ),
+    section('Staged promotions', 'promotion', (r.promotions ?? []).map((p) => `- ${code(p.id)} (content ${code(p.contentHash)}): ${p.done ? 'done' : `at stage ${md(p.currentStage)}`}\n${p.starts.map((s) => `  - **merging starts** ${md(s)}\n`).join('')}${p.stages.map((s) => `  - ${md(s)}\n`).join('')}`)),
     section('Held (make-before-break)', 'hold', r.held.map((h) => `- ${md(h.message)} (${code(h.profile)})\n`)),
     section('Not run now', 'release', r.notRun.map((w) => `- ${md(w.decision)} ${code(w.release)} on ${md(w.cluster)} (${code(w.profile)}): ${md(w.reason)}\n`)),
     section('Not healthy', 'release', r.unhealthy.map((u) => `- ${code(u.release)} on ${md(u.cluster)} (${code(u.profile)}): ${md(u.health)}: ${md(u.message)}\n`)),

@@ -156,6 +156,11 @@ function text(report: PlanReport): string {
     out += '\nNot healthy:\n';
     for (const u of r.unhealthy) out += `  ${u.release} on ${u.cluster} (${u.profile}): ${u.health}: ${u.message}\n`;
   }
+  for (const p of r.promotions ?? []) {
+    out += `\nPromotion ${p.id} (content ${p.contentHash}): ${p.done ? 'done' : `at stage ${p.currentStage}`}\n`;
+    for (const s of p.starts) out += `  merging starts ${s}\n`;
+    for (const s of p.stages) out += `  ${s}\n`;
+  }
   if (r.diagnostics.length > 0) out += `\nDiagnostics:\n${r.diagnostics.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
   return out;
 }

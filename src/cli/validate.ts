@@ -70,7 +70,7 @@ async function statusDiagnostics(root: string, statusDir: string, repo: LoadedRe
   } catch (err) {
     return [{ file: shown || '.', line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `status folder not read: ${(err as Error).message}` }];
   }
-  const known = new Set([...repo.clusters, ...repo.sets, ...repo.profiles].map(objectId));
+  const known = new Set([...repo.clusters, ...repo.sets, ...repo.profiles, ...(repo.promotions ?? [])].map(objectId));
   const links = found.links.map((path): Diagnostic => {
     const file = path === '.' ? shown || '.' : shown ? `${shown}/${path}` : path;
     return { file, line: 1, col: 1, severity: 'warning', code: 'status-unreadable', message: `${file} is ${LINK_MESSAGE}` };
@@ -81,6 +81,7 @@ async function statusDiagnostics(root: string, statusDir: string, repo: LoadedRe
 function counts(repo: LoadedRepository): Record<string, number> {
   const out: Record<string, number> = { SveltosCluster: 0, ClusterSet: 0, Set: 0, ClusterProfile: 0, Profile: 0 };
   for (const o of [...repo.clusters, ...repo.sets, ...repo.profiles]) out[o.kind] = (out[o.kind] ?? 0) + 1;
+  if (repo.promotions?.length) out.ClusterPromotion = repo.promotions.length;
   return out;
 }
 

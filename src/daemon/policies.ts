@@ -13,6 +13,7 @@ import { indexRepositoryObjects } from '../load/repository-objects.ts';
 import { templateContext } from '../plan/template-context.ts';
 import type { TemplateCluster } from '../plan/template.ts';
 import { planPolicies, type PolicyWork } from '../plan/policies.ts';
+import { heldByPromotion } from '../plan/promotion.ts';
 import { isFirstPhase, policyObjectKey, type DesiredPolicyObject } from '../plan/policy-objects.ts';
 import { recordPolicyOutcomes, withPolicies, type PolicyOutcome } from '../plan/policy-status.ts';
 import type { PoliciesInFlight } from './policy-work.ts';
@@ -65,6 +66,8 @@ export function planPolicyStep(input: PolicyStepInput, failures: string[]): Poli
   };
   const requests = input.builds ? sourceBuildRequests(profiles, clusters, { sources: repo.sources ?? [], fluxSources }, scope) : [];
   const builds = requests.length > 0 ? input.builds!(requests) : new Map<string, KustomizeOutput>();
+  // A stage a promotion has not reached keeps the objects it has: no apply, no withdrawal.
+  const promotionWait = heldByPromotion(snapshot.promotions);
   const plan = planPolicies({
     profiles,
     previous: previous.profiles,
@@ -74,7 +77,7 @@ export function planPolicyStep(input: PolicyStepInput, failures: string[]): Poli
     builds,
     objects: repo.objects ?? [],
     clusterStatus: (c) => snapshot.clusters.get(c)?.status,
-    workable: (c, p) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true && !taken.keys.has(policyPairKey(c, p)),
+    workable: (c, p) => probes.get(c)?.ok === true && clusters.get(c)?.spec.paused !== true && !taken.keys.has(policyPairKey(c, p)) && !promotionWait.has(p),
   });
   for (const o of taken.finished) if (o.error) failures.push(`policies of ${o.work.profile} on ${o.work.cluster}: ${o.error}`);
   const at = input.now().toISOString();

@@ -6,6 +6,7 @@ import {
   compareClusterKeys,
   objectId,
   contentSourceId,
+  type ClusterPromotion,
   type ClusterSetObject,
   type ContentSource,
   type FluxSource,
@@ -26,6 +27,7 @@ import { checkValidateHealths } from './validate-healths.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
 import { isManifestPath, readManifests } from './walk.ts';
 import { repositoryObjectKey, type RepositoryObject } from './repository-objects.ts';
+import { checkStageOverlaps } from './promotion.ts';
 
 export { parseChartRepoPatterns, type ChartRepoAllowList } from './chart-repos.ts';
 export { crossCheck, findDuplicates } from './cross-check.ts';
@@ -44,6 +46,8 @@ export interface LoadedRepository {
   fluxSources?: FluxSource[];
   /** Every other Kubernetes object of the repository (the first of duplicates), for templateResourceRefs. */
   objects: RepositoryObject[];
+  /** ClusterPromotions, by name (the first of duplicates); each stage's ClusterProfile is among `profiles`. */
+  promotions?: ClusterPromotion[];
   /** Sorted by file, line, column. */
   diagnostics: Diagnostic[];
 }
@@ -96,12 +100,14 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   const sources: ContentSource[] = [];
   const fluxSources: FluxSource[] = [];
   const resources: RepositoryObject[] = [];
+  const promotions: ClusterPromotion[] = [];
   for (const f of wanted) {
     const r = opts.cache ? opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text);
     objects.push(...r.objects);
     sources.push(...(r.sources ?? []));
     fluxSources.push(...(r.fluxSources ?? []));
     resources.push(...(r.resources ?? []));
+    promotions.push(...(r.promotions ?? []));
     diagnostics.push(...r.diagnostics);
   }
   opts.cache?.retain(new Set(wanted.map((f) => f.path)));
@@ -125,8 +131,21 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
   diagnostics.push(...checkTemplateResourceRefs(repo.profiles, others));
   diagnostics.push(...checkDependsOn(all.profiles));
   diagnostics.push(...checkValidateHealths(repo.profiles));
+  const promoted = firstPromotions(promotions, diagnostics);
+  diagnostics.push(...checkStageOverlaps(promoted, repo.clusters));
   // Read-only from here on, including the objects the cache hands out again on the next load.
-  return deepFreeze({ ...repo, sources: unique, fluxSources: flux, objects: others, diagnostics: sortDiagnostics(diagnostics) });
+  return deepFreeze({ ...repo, sources: unique, fluxSources: flux, objects: others, ...(promoted.length > 0 ? { promotions: promoted } : {}), diagnostics: sortDiagnostics(diagnostics) });
+}
+
+/** ClusterPromotions sorted by name, the first of each name (a second one is an error: its stages' profiles are duplicates too). */
+function firstPromotions(promotions: readonly ClusterPromotion[], diagnostics: Diagnostic[]): ClusterPromotion[] {
+  const byName = new Map<string, ClusterPromotion>();
+  for (const p of promotions) {
+    const first = byName.get(p.metadata.name);
+    if (!first) byName.set(p.metadata.name, p);
+    else diagnostics.push({ ...p.source, severity: 'error', code: 'duplicate-object', object: `ClusterPromotion/${p.metadata.name}`, message: `duplicate ClusterPromotion/${p.metadata.name} (first at ${first.source.file}:${first.source.line})` });
+  }
+  return [...byName].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => p);
 }
 
 /** Sources sorted by id, the first definition of each (a duplicate is ignored, as the API server would refuse it). */

@@ -2,11 +2,12 @@
 // text alone, so a caller can keep results for unchanged files (see ManifestCache).
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ContentSource, FluxSource, GitsetObject } from '../model/objects.ts';
+import type { ClusterPromotion, ContentSource, FluxSource, GitsetObject } from '../model/objects.ts';
 import { checkContentSource, isContentSourceDoc } from './content-sources.ts';
 import { checkDocument } from './document.ts';
 import { checkFluxSource, isFluxSourceDoc } from './flux-sources.ts';
 import { createLocator } from './positions.ts';
+import { checkPromotion, isPromotionDoc } from './promotion.ts';
 import { repositoryObjectOf, type RepositoryObject } from './repository-objects.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface FileParse {
   fluxSources?: FluxSource[];
   /** Every other Kubernetes object (ConfigMaps and Secrets included): what templateResourceRefs can name. */
   resources?: RepositoryObject[];
+  /** ClusterPromotions; their stages' ClusterProfiles are among `objects`. */
+  promotions?: ClusterPromotion[];
   diagnostics: Diagnostic[];
 }
 
@@ -33,6 +36,7 @@ export function parseFile(path: string, text: string): FileParse {
   let sources: ContentSource[] | undefined;
   let fluxSources: FluxSource[] | undefined;
   let resources: RepositoryObject[] | undefined;
+  let promotions: ClusterPromotion[] | undefined;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) {
     diagnostics.push(tooLarge(path, bytes));
@@ -80,17 +84,24 @@ export function parseFile(path: string, text: string): FileParse {
       diagnostics.push(...r.diagnostics);
       continue;
     }
+    if (isPromotionDoc(raw)) {
+      const r = checkPromotion(raw, createLocator(path, doc, lc));
+      if (r.promotion) (promotions ??= []).push(r.promotion);
+      objects.push(...r.profiles);
+      diagnostics.push(...r.diagnostics);
+      continue;
+    }
     const result = checkDocument(raw, createLocator(path, doc, lc));
     if (result.object) objects.push(result.object);
     diagnostics.push(...result.diagnostics);
   }
-  return { objects, ...(sources ? { sources } : {}), ...(fluxSources ? { fluxSources } : {}), ...(resources ? { resources } : {}), diagnostics };
+  return { objects, ...(sources ? { sources } : {}), ...(fluxSources ? { fluxSources } : {}), ...(resources ? { resources } : {}), ...(promotions ? { promotions } : {}), diagnostics };
 }
 
 /** gitset's own five kinds are read as such (src/load/document.ts), not kept as repository objects. */
 function isGitsetKind(raw: unknown): boolean {
   const { apiVersion, kind } = (raw ?? {}) as Record<string, unknown>;
-  return typeof apiVersion === 'string' && apiVersion.includes('projectsveltos.io/') && ['SveltosCluster', 'ClusterSet', 'Set', 'ClusterProfile', 'Profile'].includes(kind as string);
+  return typeof apiVersion === 'string' && apiVersion.includes('projectsveltos.io/') && ['SveltosCluster', 'ClusterSet', 'Set', 'ClusterProfile', 'Profile', 'ClusterPromotion'].includes(kind as string);
 }
 
 function yamlError(path: string, lc: LineCounter, e: { message: string; pos: [number, number] }): Diagnostic {

@@ -42,6 +42,8 @@ export type DiagnosticCode =
   | 'depends-on-cycle'
   /** validateHealths: a CEL rule that does not parse, a check that names nothing to check. */
   | 'bad-health-check'
+  /** ClusterPromotion: a cluster matched by two stages (it belongs to the first). */
+  | 'stage-overlap'
   /** Status files: reports only, never errors (the clusters are the truth). */
   | 'status-unreadable'
   | 'status-unknown-object'

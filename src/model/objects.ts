@@ -282,3 +282,34 @@ export function compareClusterKeys(a: ClusterKey, b: ClusterKey): number {
   if (pa.name !== pb.name) return pa.name < pb.name ? -1 : 1;
   return 0;
 }
+
+/** Sveltos' ClusterPromotion trigger: `auto` (after a delay) or `manual` (an `approved: true` commit). */
+export interface PromotionTrigger {
+  auto?: { delay?: string; [field: string]: unknown };
+  manual?: { approved?: boolean; automaticReset?: boolean; delay?: string; [field: string]: unknown };
+}
+
+/** One stage of a ClusterPromotion: the clusters it deploys to, and what promotes past it. */
+export interface PromotionStage {
+  name: string;
+  clusterSelector?: LabelSelector;
+  trigger?: PromotionTrigger;
+}
+
+/**
+ * Sveltos' ClusterPromotion (config.projectsveltos.io/v1beta1, cluster-wide): one profileSpec
+ * deployed stage by stage. The loader turns each stage into a ClusterProfile named
+ * `<promotion>-<stage>` (`profiles`, in stage order), labelled with PROMOTION_LABEL.
+ */
+export interface ClusterPromotion {
+  apiVersion: string;
+  kind: 'ClusterPromotion';
+  metadata: ObjectMeta;
+  spec: { profileSpec: ProfileSpec; stages: PromotionStage[]; [field: string]: unknown };
+  source: SourcePos;
+  /** objectId of each stage's derived ClusterProfile, in stage order. */
+  profiles: string[];
+}
+
+/** The label Sveltos puts on the ClusterProfiles a ClusterPromotion creates. */
+export const PROMOTION_LABEL = 'config.projectsveltos.io/promotionname';

@@ -170,3 +170,36 @@ export interface RolloutStatus {
   /** Why the rollout stopped: a cluster's upgrade failed or stayed unhealthy past the rollout timeout. */
   halted?: string;
 }
+
+/** gitset: where one stage of a ClusterPromotion stands. */
+export type StageState = 'Waiting' | 'Deploying' | 'Healthy' | 'AwaitingApproval' | 'AwaitingDelay';
+
+export interface PromotionStageStatus {
+  name: string;
+  /** objectId of the stage's ClusterProfile. */
+  profile: string;
+  state: StageState;
+  /** Why, in words: what it deploys, what it waits for. */
+  message: string;
+  /** The clusters the stage matches (a cluster in two stages belongs to the first). */
+  clusters?: ClusterKey[];
+  /** Content hash (of profileSpec) the stage was promoted to: what it runs. Absent: never promoted. */
+  promotedHash?: string;
+  /** RFC 3339: when the stage was first seen deployed and Healthy at the current content (delays count from here). */
+  healthySince?: string;
+  /** Content hash an `approved: true` on this stage's manual trigger was first seen with: what it approves. */
+  approvedHash?: string;
+  /** RFC 3339: when this stage's auto/manual delay lets the next stage start. */
+  until?: string;
+}
+
+/** gitset: a ClusterPromotion's progress through its stages. */
+export interface PromotionStatus {
+  /** Hash of the current profileSpec (what every stage ends on). */
+  contentHash: string;
+  /** The stage the promotion is at: the first one not yet deployed and Healthy at the current content (the last when done). */
+  currentStage: string;
+  /** Every stage is deployed and Healthy at the current content. */
+  done?: boolean;
+  stages: PromotionStageStatus[];
+}

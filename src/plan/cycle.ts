@@ -19,6 +19,7 @@ import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile, type ReleasePlan } from './releases.ts';
 import { holdWaves } from './rollout.ts';
+import { exclusiveStages, holdPromotions, promotionId } from './promotion.ts';
 import { dependencyGraph, profilePaused, withDependentsClusters, type DependencyGraph } from './depends.ts';
 import type { Revision } from './revision.ts';
 
@@ -91,16 +92,23 @@ export function computeCycle(input: CycleInput): CycleResult {
     errors.set(id, match.errors);
     current.push({ id, profile, matched: match.clusters });
   }
+  const promotions = revision.repo.promotions ?? [];
+  if (promotions.length > 0) current.splice(0, current.length, ...exclusiveStages(current, promotions));
   const dependencies = withPrerequisites(current, previous);
   const drains = endedDrains(snapshot.sets);
   const planned = planReleases({ revision, profiles: current, previous: previous.profiles, health, now, holdUninstalls: frozen, drainsEnded: drains, dependencies, ...(input.observed ? { observed: input.observed } : {}) });
   const afterFlight = input.inFlight?.size ? holdInFlight(planned, input.inFlight) : planned;
   const inFlight = input.inFlight;
-  const { plan, rollouts } = holdWaves({ plan: afterFlight, profiles: current, previous: previous.profiles, now, ...(inFlight ? { running: (c, r) => inFlight.has(inFlightKey(c, r)) } : {}) });
+  const staged = promotions.length > 0 ? holdPromotions({ plan: afterFlight, promotions, profiles: current, previous: previous.promotions, previousProfiles: previous.profiles, now }) : undefined;
+  const { plan, rollouts } = holdWaves({ plan: staged?.plan ?? afterFlight, profiles: current, previous: previous.profiles, now, ...(inFlight ? { running: (c, r) => inFlight.has(inFlightKey(c, r)) } : {}) });
   const withdrawing = profileStatuses(input, current, errors, plan, snapshot);
   for (const [id, rollout] of rollouts) {
     const entry = snapshot.profiles.get(id);
     if (entry) entry.status.rollout = rollout;
+  }
+  for (const p of staged ? promotions : []) {
+    const { source: _s, profiles: _p, ...object } = p;
+    (snapshot.promotions ??= new Map()).set(promotionId(p), { object, status: staged!.promotions.get(promotionId(p))! });
   }
   return { snapshot, actions: plan.actions, decisions: plan.decisions, tally: plan.tally, withdrawing, ...(breaker ? { breaker } : {}), ...(input.observed ? { observing: true } : {}) };
 }
@@ -237,7 +245,8 @@ export function recordResults(cycle: CycleResult, outcomes: readonly ActionOutco
     if (cycle.withdrawing.has(id) && kept.length === 0) continue;
     profiles.set(id, { object: entry.object, status });
   }
-  return { clusters: cycle.snapshot.clusters, sets: settleSets(cycle.snapshot.sets, profiles, cycle.withdrawing, now), profiles };
+  const promotions = cycle.snapshot.promotions;
+  return { clusters: cycle.snapshot.clusters, sets: settleSets(cycle.snapshot.sets, profiles, cycle.withdrawing, now), profiles, ...(promotions ? { promotions } : {}) };
 }
 
 /** Failover records whose replacement just got all its releases: completed in the same commit. */

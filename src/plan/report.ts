@@ -11,6 +11,7 @@ import { refKey, type PreviousStatus, type StatusSnapshot } from '../status/snap
 import type { CycleResult } from './cycle.ts';
 import type { ActionKind, DecisionKind } from './decide.ts';
 import { releaseKey } from './desired.ts';
+import { promotionReport, type PromotionReport } from './promotion-report.ts';
 
 export interface PlanReport {
   sets: Array<{
@@ -62,6 +63,8 @@ export interface PlanReport {
   unhealthy: Array<{ cluster: string; profile: string; release: string; health: string; message: string }>;
   /** Health and selection changes against the committed status (`ClusterSet/prod selected …`). */
   changes: string[];
+  /** Staged promotions (ClusterPromotion): each stage's state, and the stages this revision starts. */
+  promotions?: PromotionReport[];
   diagnostics: Diagnostic[];
 }
 
@@ -144,6 +147,7 @@ export function planReport(cycle: CycleResult, previous: PreviousStatus, diagnos
     ],
     unhealthy: unhealthyReleases(next),
     changes,
+    ...(next.promotions?.size ? { promotions: promotionReport(cycle, previous) } : {}),
     diagnostics: [...diagnostics],
   };
 }

@@ -3,7 +3,7 @@
 // the same revision every probe round; what depends only on the revision is done once, here or on
 // first use, and lives in this object rather than in module state. Drop it with the revision.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ClusterSetObject, ContentSource, ProfileObject, SveltosCluster } from '../model/objects.ts';
+import type { ClusterSetObject, ContentSource, ProfileObject, SveltosCluster, ClusterPromotion } from '../model/objects.ts';
 import { deepFreeze } from '../load/freeze.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
 import { indexRepositoryObjects, type RepositoryObject, type RepositoryObjectIndex } from '../load/repository-objects.ts';
@@ -24,6 +24,8 @@ export interface RepositoryObjects {
   /** The repository's other objects, for templateResourceRefs. */
   objects?: readonly RepositoryObject[];
   diagnostics?: readonly Diagnostic[];
+  /** ClusterPromotions; each stage's ClusterProfile is among `profiles`. */
+  promotions?: readonly ClusterPromotion[];
 }
 
 export interface Revision {

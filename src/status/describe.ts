@@ -6,6 +6,7 @@ import type { ReleaseStatus, SetStatus } from '../model/status.ts';
 import { notReadyDetail } from './cluster-health.ts';
 import { policyChanges } from './describe-policies.ts';
 import { rolloutChanges } from './describe-rollouts.ts';
+import { promotionChanges } from './describe-promotions.ts';
 import { sortKeys } from './render.ts';
 import { refKey, type ProfileEntry, type StatusSnapshot } from './snapshot.ts';
 
@@ -23,7 +24,7 @@ export function describeChanges(prev: StatusSnapshot, next: StatusSnapshot): Cha
   const sets = setChanges(prev, next);
   // A completed failover, with its total time, is what the subject should lead with.
   const done = (c: string): boolean => / (failed over|moved \([a-z-]+\)) .* in \d+s$/.test(c);
-  const changes = [...sets.filter(done), ...clusterChanges(prev, next), ...sets.filter((c) => !done(c)), ...rolloutChanges(prev, next), ...releaseChanges(prev, next), ...policyChanges(prev, next)];
+  const changes = [...sets.filter(done), ...clusterChanges(prev, next), ...sets.filter((c) => !done(c)), ...rolloutChanges(prev, next), ...promotionChanges(prev, next), ...releaseChanges(prev, next), ...policyChanges(prev, next)];
   if (changes.length === 0) {
     // Nothing worth a sentence; still a commit when a detail moved (a reason, a message).
     const same = sameEntries(prev.clusters, next.clusters) && sameEntries(prev.sets, next.sets) && sameEntries(prev.profiles, next.profiles);

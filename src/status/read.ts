@@ -18,6 +18,7 @@ import type {
 import { parseStatusYaml } from './status-reader.ts';
 import { isObject, list, str, type Json } from './tolerant.ts';
 import { readSetPolicyStatus } from './read-failovers.ts';
+import { readPromotionStatus } from './read-promotions.ts';
 import { withReadPolicies } from './read-policies.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
 
@@ -72,6 +73,12 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
         snapshot.profiles.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) });
         break;
       }
+      case 'ClusterPromotion': {
+        const status = readPromotionStatus(doc.status);
+        if (status) (snapshot.promotions ??= new Map()).set(id('ClusterPromotion', meta), { object: { apiVersion, kind: 'ClusterPromotion', metadata: meta, spec }, status });
+        else problems.push({ path: file.path, message: 'ClusterPromotion status without contentHash and stages: not read' });
+        break;
+      }
       default:
         problems.push({ path: file.path, message: `kind ${JSON.stringify(doc.kind)} has no status gitset reads` });
     }
@@ -93,7 +100,7 @@ export function statusFileObjects(files: readonly StatusFile[]): StatusFileObjec
     const s = readStatusFiles([file]);
     const problem = s.problems?.[0]?.message;
     if (problem !== undefined) return { path: file.path, problem };
-    const entry = [...s.clusters.values(), ...s.sets.values(), ...s.profiles.values()][0];
+    const entry = [...s.clusters.values(), ...s.sets.values(), ...s.profiles.values(), ...(s.promotions?.values() ?? [])][0];
     return entry ? { path: file.path, object: { kind: entry.object.kind, metadata: entry.object.metadata, status: entry.status } } : { path: file.path };
   });
 }

@@ -51,7 +51,7 @@ export function renderStatusFiles(snapshot: StatusSnapshot): Map<string, string>
   for (const { object, status } of snapshot.clusters.values()) {
     files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status: committedClusterStatus(status) })]);
   }
-  for (const { object, status } of [...snapshot.sets.values(), ...snapshot.profiles.values()]) {
+  for (const { object, status } of [...snapshot.sets.values(), ...snapshot.profiles.values(), ...(snapshot.promotions?.values() ?? [])]) {
     files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status })]);
   }
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -11,7 +11,7 @@ import type {
   SetSpec,
   SveltosClusterSpec,
 } from '../model/objects.ts';
-import type { ClusterStatus, ProfileStatus, SetStatus } from '../model/status.ts';
+import type { ClusterStatus, ProfileStatus, PromotionStatus, SetStatus } from '../model/status.ts';
 
 /** An object as it stands in the repository (no source positions): what a status file mirrors. */
 export interface StatusDoc<K extends string, S> {
@@ -29,6 +29,7 @@ export interface StatusEntry<K extends string, S, St> {
 export type ClusterEntry = StatusEntry<'SveltosCluster', SveltosClusterSpec, ClusterStatus>;
 export type SetEntry = StatusEntry<SetKind, SetSpec, SetStatus>;
 export type ProfileEntry = StatusEntry<ProfileKind, ProfileSpec, ProfileStatus>;
+export type PromotionEntry = StatusEntry<'ClusterPromotion', Record<string, unknown>, PromotionStatus>;
 
 export interface StatusProblem {
   path: string;
@@ -42,6 +43,8 @@ export interface StatusSnapshot {
   sets: Map<string, SetEntry>;
   /** By objectId; includes deleted profiles that still have releases to withdraw. */
   profiles: Map<string, ProfileEntry>;
+  /** By objectId (`ClusterPromotion/web`): where each ClusterPromotion stands; absent when there is none. */
+  promotions?: Map<string, PromotionEntry>;
   /** Status files that could not be read (reading never throws). */
   problems?: StatusProblem[];
 }

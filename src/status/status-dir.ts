@@ -7,7 +7,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { readStatusFiles, type StatusFile } from './read.ts';
 import type { PreviousStatus } from './snapshot.ts';
 
-const OBJECT_KINDS = new Set(['SveltosCluster', 'ClusterSet', 'Set', 'ClusterProfile', 'Profile']);
+const OBJECT_KINDS = new Set(['SveltosCluster', 'ClusterSet', 'Set', 'ClusterProfile', 'Profile', 'ClusterPromotion']);
 
 /** A status folder as found on disk: its files, and the symbolic links met (never followed). */
 export interface StatusFolder {
