@@ -20,6 +20,7 @@ import { isObject, list, str, type Json } from './tolerant.ts';
 import { readSetPolicyStatus } from './read-failovers.ts';
 import { withReadPolicies } from './read-policies.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
+import { mergeProfileParts, SHARDS_FOLDER, type ProfilePart } from './shards.ts';
 
 export interface StatusFile {
   path: string;
@@ -29,6 +30,7 @@ export interface StatusFile {
 export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
   const snapshot = emptySnapshot();
   const problems: StatusProblem[] = [];
+  const parts: ProfilePart[] = [];
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     if (!/\.ya?ml$/.test(file.path)) continue;
     let doc: unknown;
@@ -69,6 +71,11 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
       case 'ClusterProfile':
       case 'Profile': {
         const kind = doc.kind as ProfileKind;
+        // Another shard's records of its clusters in this profile: merged in once all files are read.
+        if (file.path.startsWith(`${SHARDS_FOLDER}/`)) {
+          parts.push({ id: id(kind, meta), entry: { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) } });
+          break;
+        }
         snapshot.profiles.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) });
         break;
       }
@@ -76,6 +83,7 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
         problems.push({ path: file.path, message: `kind ${JSON.stringify(doc.kind)} has no status gitset reads` });
     }
   }
+  mergeProfileParts(snapshot, parts);
   if (problems.length > 0) snapshot.problems = problems;
   return snapshot;
 }
@@ -135,6 +143,8 @@ function readSetStatus(s: Json): SetStatus {
   );
   if (notSelected.length > 0) out.notSelected = notSelected;
   set(out, 'message', str(s.message));
+  const stale = list(s.staleHealth).filter((x): x is string => typeof x === 'string');
+  if (stale.length > 0) out.staleHealth = stale;
   readSetPolicyStatus(s, out);
   return out;
 }
