@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { clusterKey, type ClusterKey } from '../model/objects.ts';
 import { ownsCluster, type Shard } from '../select/shard.ts';
+import { ownPart } from '../status/shards.ts';
 import type { KubectlRunner, ProbeResult, Prober } from '../model/ports.ts';
 import { planPolicyStep, type PolicyStep } from './policies.ts';
 import type { PolicyLanes } from './policy-work.ts';
@@ -95,7 +96,9 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
   const failures = taken.finished.filter((o) => !o.ok).map((o) => `${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.ok ? '' : o.error}`);
   let next = recordResults(planned, taken.finished, now());
   // After recording: folding in helm's outcomes is what settles a failover.
-  observeChanges(prev, next, { logger: log, metrics: deps.metrics });
+  // Each shard tells of (and counts) the changes of what it owns.
+  const own = (x: StatusSnapshot): StatusSnapshot => (shard && shard.count > 1 ? ownPart(x, shard) : x);
+  observeChanges(own(prev), own(next), { logger: log, metrics: deps.metrics });
   let graft: Planned['graft'];
   if (step.policies) {
     const builds = step.builds;

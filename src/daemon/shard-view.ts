@@ -25,6 +25,8 @@ export interface ShardView {
   heartbeats: Map<number, string | undefined>;
   /** This process's start: a shard never heard from counts as silent only after a while. */
   readonly startedMs: number;
+  /** A read of the others' status under way. */
+  reading?: Promise<void>;
   /** This shard's own last heartbeat. */
   lastBeatMs?: number;
 }
@@ -33,19 +35,32 @@ export function createShardView(shard: Shard, heartbeatMs: number, nowMs: number
   return { shard, heartbeatMs, heartbeats: new Map(), startedMs: nowMs };
 }
 
-/** Reads the committed status again when the tip moved; skipped (next cycle) while Git is busy, unless waiting. */
+/**
+ * Reads the committed status again when the tip moved. Carried through (`wait`) it is read now;
+ * otherwise it is read in the background through the Git lane (a pull or a commit may hold it)
+ * and the cycles after it go by it.
+ */
 export async function refreshOthers(view: ShardView, io: { status: StatusWriter; lane: GitLane; log: Logger }, revision: string, wait: boolean): Promise<void> {
-  if (view.at === revision || (!wait && io.lane.busy)) return;
-  try {
-    const all = await io.lane.run(() => io.status.readAll());
-    view.others = all.previous;
-    view.at = revision;
-    for (let k = 0; k < view.shard.count; k++) {
-      if (k !== view.shard.index) view.heartbeats.set(k, readRevisionStatus(all.files.get(revisionFileOf(k))).heartbeat);
-    }
-  } catch (err) {
-    io.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'other shards\' status not read again; going by what was read before');
+  if (view.at === revision) return;
+  if (view.reading) {
+    if (wait) await view.reading;
+    if (view.at === revision || !wait) return;
   }
+  const reading = io.lane
+    .run(() => io.status.readAll())
+    .then((all) => {
+      view.others = all.previous;
+      view.at = revision;
+      for (let k = 0; k < view.shard.count; k++) {
+        if (k !== view.shard.index) view.heartbeats.set(k, readRevisionStatus(all.files.get(revisionFileOf(k))).heartbeat);
+      }
+    })
+    .catch((err: unknown) => io.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'other shards\' status not read again; going by what was read before'))
+    .finally(() => {
+      if (view.reading === reading) view.reading = undefined;
+    });
+  view.reading = reading;
+  if (wait) await reading;
 }
 
 /** The previous status of this shard's cycle: its own for what it owns, the others' committed for the rest. */
