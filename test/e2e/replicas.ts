@@ -19,7 +19,7 @@ export function startReplica(sandbox: Sandbox, shard: number, shards: number, fl
   const args = Object.entries({
     repo: sandbox.repoUrl, credentials: sandbox.credentialsDir, 'work-dir': join(sandbox.root, `replica-${shard}`),
     listen: '127.0.0.1:0', 'log-format': 'json', shards: String(shards), shard: String(shard),
-    'probe-interval': '1s', 'probe-timeout': '3s', 'poll-interval': '1s', 'shard-heartbeat': '10s', 'failure-threshold': '2',
+    'probe-interval': '1s', 'probe-timeout': '5s', 'poll-interval': '1s', 'shard-heartbeat': '10s', 'failure-threshold': '3',
     ...flags,
   }).flatMap(([k, v]) => [`--${k}`, v]);
   const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: 'not-a-pod' } });

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RepositoryObjects } from '../../src/plan/cycle.ts';
 import { readStatusFiles } from '../../src/status/read.ts';
+import { statusFileDiagnostics } from '../../src/status/check-files.ts';
+import { objectId } from '../../src/model/objects.ts';
 import { renderStatusFiles } from '../../src/status/render.ts';
 import { ownerOfPath, ownPart, profileParts, withOthersCommitted } from '../../src/status/shards.ts';
 import { withStaleHealth } from '../../src/status/shard-health.ts';
@@ -74,4 +76,13 @@ test('a set whose clusters belong to a silent shard says so, with a text that do
   assert.ok(notes.includes(`fleet/c0: health as shard ${silentShard} last committed it; shard ${silentShard} silent since 2026-12-05T17:00:00.000Z (no heartbeat for over 3m): waiting for it`), notes.join('\n'));
   const back = readStatusFiles([...renderStatusFiles(shown)].map(([path, text]) => ({ path, text })));
   assert.deepEqual(back.sets.get('ClusterSet/prod')!.status.staleHealth, notes, 'read back as written');
+});
+
+test('gitset validate finds every shard\'s files where gitset writes them', () => {
+  const union = new Map<string, string>();
+  for (const s of shardsOf(3)) for (const [p, t] of filesOf(s, full)) union.set(p, t);
+  const known = new Set([...full.clusters.values(), ...full.sets.values(), ...full.profiles.values()].map((e) => objectId(e.object)));
+  assert.deepEqual(statusFileDiagnostics([...union].map(([path, text]) => ({ path, text })), known, 'status'), []);
+  const misplaced = statusFileDiagnostics([{ path: 'shards/1/ClusterSet/prod.yaml', text: union.get('ClusterSet/prod.yaml')! }], known, 'status');
+  assert.deepEqual(misplaced.map((d) => d.code), ['status-misplaced'], 'only profiles have parts');
 });
