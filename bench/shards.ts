@@ -70,7 +70,7 @@ async function throughput(clusters: string[], replicas: number, parallelism: num
 }
 
 /** Milliseconds from the selected cluster stopping to web deployed on the spare. */
-async function failover(replicas: number): Promise<number> {
+export async function failover(replicas: number): Promise<number> {
   const n = replicas;
   const owner = (c: string) => clusterShard(c, Math.max(n, 3));
   const candidates = Array.from({ length: 16 }, (_, i) => `fleet/c${String(i).padStart(2, '0')}`);
@@ -79,18 +79,27 @@ async function failover(replicas: number): Promise<number> {
   const set = ['edge', 'edge-a', 'edge-b', 'edge-c', 'edge-d'].find((s) => ![owner(primary), owner(spare)].includes(objectShard(`ClusterSet/${s}`, 3)))!;
   const fleet = await startFleet({ clusters: [primary, spare], manifests: fleetManifests([primary, spare], [primary, spare], set) });
   try {
-    return await withReplicas(fleet, n, FLAGS, async () => {
+    return await withReplicas(fleet, n, FLAGS, async (rs) => {
       const [p, s] = [fleet.sandbox.clusters.get(primary)!, fleet.sandbox.clusters.get(spare)!];
       await until('web on the primary', () => deployed(p, 'web') && deployed(s, 'agent'), 300_000);
       await sleep(3000);
       const t0 = performance.now();
+      const stoppedAt = Date.now();
       await p.stop();
       await until('web on the spare', () => deployed(s, 'web'), 300_000);
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      if (process.env.SHARDS_BENCH_LOGS) timeline(rs, stoppedAt, [primary, spare]);
+      return ms;
     });
   } finally {
     await fleet.close();
   }
+}
+
+/** SHARDS_BENCH_LOGS=1: what each replica logged about the two clusters after the stop, in time order (to see where a failover waits). */
+function timeline(rs: Replica[], from: number, clusters: string[]): void {
+  const rows = rs.flatMap((r) => r.lines.filter((l) => Date.parse(String(l.time)) >= from && (clusters.includes(String(l.cluster)) || /status committed|set selection|failover/.test(String(l.msg)))).map((l) => ({ t: Date.parse(String(l.time)) - from, shard: r.shard, msg: l.msg, cluster: l.cluster, subject: l.subject })));
+  for (const row of rows.sort((a, b) => a.t - b.t)) process.stderr.write(`  +${row.t} ms shard ${row.shard}: ${row.msg}${row.cluster ? ` ${row.cluster}` : ''}${row.subject ? ` (${row.subject})` : ''}\n`);
 }
 
 async function run(ctx: BenchContext): Promise<Measure[]> {
