@@ -277,7 +277,7 @@ async function commit(run: Run, next: StatusSnapshot | undefined, revision: stri
   const committer = memory.committer!;
   const view = memory.shards;
   const nowMs = run.now().getTime();
-  if (view && next) next = showStaleHealth(view, next, nowMs);
+  if (view && next) next = showStaleHealth(view, next, nowMs, { log: run.log, metrics: deps.metrics });
   // Without any good revision, everything but gitset.yaml stays as committed.
   const files = next ? memory.status.render(next) : memory.status.committedObjectFiles();
   files.set(memory.status.revisionFile, renderRevisionStatus(view ? withShardRecord(view, memory.revisionStatus, nowMs) : memory.revisionStatus));

@@ -9,6 +9,7 @@ import { withStaleHealth, describeSilence, type SilentShard } from '../status/sh
 import { revisionFileOf, withOthersCommitted } from '../status/shards.ts';
 import type { StatusSnapshot } from '../status/snapshot.ts';
 import type { GitLane } from './git-work.ts';
+import type { DaemonMetrics } from './metrics.ts';
 import { readRevisionStatus, type RevisionStatus } from './revision-status.ts';
 import type { StatusWriter } from './status-writer.ts';
 
@@ -25,6 +26,8 @@ export interface ShardView {
   heartbeats: Map<number, string | undefined>;
   /** This process's start: a shard never heard from counts as silent only after a while. */
   readonly startedMs: number;
+  /** The shards found silent last time: a change is logged. */
+  silent?: string;
   /** A read of the others' status under way. */
   reading?: Promise<void>;
   /** This shard's own last heartbeat. */
@@ -85,9 +88,17 @@ export function staleAfterText(view: ShardView): string {
   return s >= 60 && s % 60 === 0 ? `${s / 60}m` : `${s}s`;
 }
 
-/** The sets this shard owns, with what they go by from silent shards said. */
-export function showStaleHealth(view: ShardView, next: StatusSnapshot, nowMs: number): StatusSnapshot {
-  return withStaleHealth(next, view.shard, silentShards(view, nowMs), staleAfterText(view));
+/** The sets this shard owns, with what they go by from silent shards said; a shard going silent or coming back is logged. */
+export function showStaleHealth(view: ShardView, next: StatusSnapshot, nowMs: number, report: { log: Logger; metrics: DaemonMetrics }): StatusSnapshot {
+  const silent = silentShards(view, nowMs);
+  const key = silent.map((s) => s.shard).join(',');
+  if (key !== (view.silent ?? '')) {
+    for (const s of silent) report.log.warn({ shard: s.shard, lastHeartbeat: s.lastHeartbeat }, `${describeSilence(s, staleAfterText(view))}: its clusters wait, probed and worked on by nobody`);
+    if (silent.length === 0) report.log.info({ shards: view.silent }, 'every shard is heard from again');
+    view.silent = key;
+  }
+  report.metrics.silentShards.set(silent.length);
+  return withStaleHealth(next, view.shard, silent, staleAfterText(view));
 }
 
 /** This shard's record in its gitset.yaml: which shard, its heartbeat (renewed every interval), the silent others. */
