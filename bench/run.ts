@@ -20,6 +20,7 @@ const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
   ['helm', () => import('./helm.ts')],
   ['failover', () => import('./failover.ts')],
   ['failover-chaos', () => import('./failover-chaos.ts')],
+  ['shards', () => import('./shards.ts')],
 ];
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -2,12 +2,14 @@
 // YAML config file, in that order of precedence. Secrets are read from files or the environment
 // only (never flags: they show in `ps`), and kept out of anything printable.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isScpLike } from '../git/location.ts';
 import { parseChartRepoPatterns, type ChartRepoAllowList } from '../load/chart-repos.ts';
 import { parseDuration } from '../model/duration.ts';
 import { envName, OPTIONS, SECRET_ENV, type OptionKey } from './options.ts';
+import { resolveShard, type Shard } from '../select/shard.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -46,6 +48,9 @@ export interface DaemonConfig {
   author: { name: string; email: string };
   /** Where helm charts may come from; anywhere when absent. */
   allowedChartRepos?: ChartRepoAllowList;
+  /** This replica's part of the fleet (`--shard N --shards M`); 0 of 1 owns everything. */
+  shard: Shard;
+  shardHeartbeatMs: number;
   /** Never logged: the logger redacts these paths, and `describeConfig` leaves them out. */
   secrets: {
     gitUsername?: string;
@@ -114,6 +119,8 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     unreadyAfterMs: duration(v, 'unreadyAfter'),
     author: { name: str(v, 'authorName'), email: str(v, 'authorEmail') },
     ...chartRepos(get('allowedChartRepos')),
+    shard: shardOf(v, repo),
+    shardHeartbeatMs: duration(v, 'shardHeartbeat'),
     secrets: {
       gitUsername: get('gitUsername'),
       gitToken: secretFrom(v, 'gitTokenFile', SECRET_ENV.gitToken),
@@ -189,6 +196,17 @@ function chartRepos(text: string | undefined): { allowedChartRepos?: ChartRepoAl
   } catch (err) {
     throw new ConfigError('--allowed-chart-repos', (err as Error).message);
   }
+}
+
+/** `--shard`/`--shards`, the shard from the host name (a StatefulSet pod's) when only `--shards` is given. */
+function shardOf(v: OptionValues, repo: string): Shard {
+  const shards = v.raw.get('shards');
+  const shard = v.raw.get('shard');
+  const got = resolveShard({ ...(shards !== undefined ? { shards } : {}), ...(shard !== undefined ? { shard } : {}), hostname: nonEmpty(v.env.HOSTNAME) ?? hostname() });
+  if ('option' in got) throw new ConfigError(got.option, got.message);
+  // Replicas meet in the remote repository's status commits; a local folder has one writer.
+  if (got.count > 1 && !looksLikeUrl(repo)) throw new ConfigError('--shards', `more than one shard needs a remote --repo (an http(s) URL), not the local path ${repo}`);
+  return got;
 }
 
 /** A secret from the file an option names, else from its environment variable; never from a flag's value. */

@@ -2,7 +2,9 @@
 // calls in flight) → hand new work to the background → record the calls that ended. Nothing here
 // waits for helm, kubectl or Git, so a probe round lasts about one probe timeout whatever they do.
 import type { Logger } from 'pino';
-import type { ClusterKey } from '../model/objects.ts';
+import { clusterKey, type ClusterKey } from '../model/objects.ts';
+import { ownsCluster, type Shard } from '../select/shard.ts';
+import { ownPart } from '../status/shards.ts';
 import type { KubectlRunner, ProbeResult, Prober } from '../model/ports.ts';
 import { planPolicyStep, type PolicyStep } from './policies.ts';
 import type { PolicyLanes } from './policy-work.ts';
@@ -31,6 +33,8 @@ export interface PlanStepDeps {
   failureThreshold?: number;
   breaker?: BreakerOptions;
   metrics: DaemonMetrics;
+  /** With several replicas: only this shard's clusters are probed, observed and worked on. */
+  shard?: Shard;
 }
 
 /** What one cycle's plan step needs and changes. */
@@ -65,11 +69,14 @@ export interface Planned {
 export async function planCycle(step: PlanStep, inForce: InForce, prev: PreviousStatus): Promise<Planned> {
   const { deps, work, log, now } = step;
   const repo = inForce.repo;
-  const probes = await deps.prober.probeAll(repo.clusters);
+  // Another shard's clusters are neither probed nor touched: their health is what that shard committed.
+  const shard = deps.shard;
+  const mine = shard && shard.count > 1 ? repo.clusters.filter((c) => ownsCluster(shard, clusterKey(c.metadata))) : repo.clusters;
+  const probes = await deps.prober.probeAll(mine);
   // The decision's time is the probe's, whatever comes after it.
   const probedAt = now();
   for (const p of probes.values()) deps.metrics.probes.inc({ result: p.ok ? 'ok' : 'failed' });
-  const seen = deps.observe ? await observe(step, deps.observe, inForce, probes, prev) : undefined;
+  const seen = deps.observe ? await observe(step, deps.observe, inForce, mine, probes, prev) : undefined;
   // Taken in the same tick as planning and scheduling: nothing starts or ends in between.
   const taken = work.take();
   const planned = computeCycle({
@@ -84,16 +91,19 @@ export async function planCycle(step: PlanStep, inForce: InForce, prev: Previous
   });
   cutShortUnanswering([work, ...(step.policies ? [step.policies] : [])], probes, planned.snapshot);
   // A cluster that failed this round's probe gets no new call; the next round plans it again.
-  if (step.startWork) work.schedule(planned.actions.filter((a) => probes.get(a.cluster)?.ok !== false), repo.clusters);
+  const ours = (cluster: ClusterKey): boolean => !shard || ownsCluster(shard, cluster);
+  if (step.startWork) work.schedule(planned.actions.filter((a) => probes.get(a.cluster)?.ok !== false && ours(a.cluster)), mine);
   const failures = taken.finished.filter((o) => !o.ok).map((o) => `${o.action.action} ${o.action.release.releaseNamespace}/${o.action.release.releaseName} on ${o.action.cluster}: ${o.ok ? '' : o.error}`);
   let next = recordResults(planned, taken.finished, now());
   // After recording: folding in helm's outcomes is what settles a failover.
-  observeChanges(prev, next, { logger: log, metrics: deps.metrics });
+  // Each shard tells of (and counts) the changes of what it owns.
+  const own = (x: StatusSnapshot): StatusSnapshot => (shard && shard.count > 1 ? ownPart(x, shard) : x);
+  observeChanges(own(prev), own(next), { logger: log, metrics: deps.metrics });
   let graft: Planned['graft'];
   if (step.policies) {
     const builds = step.builds;
     const policies = planPolicyStep({ repo, snapshot: next, previous: prev, probes, taken: step.policies.take(), now, ...(builds ? { builds: (r) => builds.current(r) } : {}) }, failures);
-    if (step.startWork) step.policies.schedule(policies.work, repo.clusters);
+    if (step.startWork) step.policies.schedule(policies.work.filter((w) => ours(w.cluster)), mine);
     next = policies.snapshot;
     graft = policies.graft;
   }
@@ -119,11 +129,11 @@ function cutShortUnanswering(lanes: ReadonlyArray<Pick<HelmWork, 'cutShort'>>, p
 }
 
 /** What the answering clusters show of the releases gitset looks after. */
-async function observe(step: PlanStep, settings: ObserveSettings, inForce: InForce, probes: ReadonlyMap<ClusterKey, ProbeResult>, prev: PreviousStatus): Promise<{ observed: Observations; requests: number }> {
+async function observe(step: PlanStep, settings: ObserveSettings, inForce: InForce, clusters: InForce['repo']['clusters'], probes: ReadonlyMap<ClusterKey, ProbeResult>, prev: PreviousStatus): Promise<{ observed: Observations; requests: number }> {
   const repo = inForce.repo;
   return observeAnswering({
     settings,
-    clusters: repo.clusters,
+    clusters,
     probes,
     tracked: trackedReleases(prev, repo.profiles),
     lastLook: step.lastLook,

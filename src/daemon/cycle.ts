@@ -26,8 +26,11 @@ import type { DaemonMetrics } from './metrics.ts';
 import { observeChanges } from './observe.ts';
 import type { ObserveSettings } from './observe-fleet.ts';
 import { loadManifests, needsGit, type Revisions } from './revision.ts';
-import { renderRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
+import { renderRevisionStatus, type RevisionStatus } from './revision-status.ts';
 import { createStatusWriter, type StatusWriter } from './status-writer.ts';
+import type { Shard } from '../select/shard.ts';
+import { ownPart } from '../status/shards.ts';
+import { createShardView, previousWithOthers, refreshOthers, showStaleHealth, withShardRecord, type ShardView } from './shard-view.ts';
 import type { CycleRequest, TriggerReason } from './triggers.ts';
 
 export interface CycleDeps {
@@ -54,6 +57,10 @@ export interface CycleDeps {
   logger: Logger;
   metrics: DaemonMetrics;
   now?: () => Date;
+  /** One of several replicas (`--shards`): probes, works on and commits the status of its own part only. */
+  shard?: Shard;
+  /** With several replicas: how often this one says it is alive in its gitset.yaml (default 1 minute). */
+  shardHeartbeatMs?: number;
 }
 
 /** What cycles keep between them; lost on restart and rebuilt from Git and the clusters. */
@@ -83,6 +90,8 @@ interface Memory {
   accepting: boolean;
   /** A load waiting for the Git lane; the cycle after it is woken. */
   loading?: Promise<void>;
+  /** With several replicas: the others' committed status and heartbeats. */
+  shards?: ShardView;
 }
 
 /** How a cycle runs: the daemon's (background work) or carried through (reconcile --once). */
@@ -105,6 +114,7 @@ export function createReconciler(deps: CycleDeps): Reconciler {
     lastLook: new Map(),
     wake: () => undefined,
     accepting: true,
+    ...(deps.shard && deps.shard.count > 1 ? { shards: createShardView(deps.shard, deps.shardHeartbeatMs ?? 60_000, now().getTime()) } : {}),
   };
   if (deps.kubectl) {
     memory.policies = createPolicyWork({ kubectl: deps.kubectl, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, logger: deps.logger, onFinished: () => memory.wake('helm-done'), now });
@@ -201,7 +211,11 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
     memory.errors = await memory.lane.run(() => loadManifests(run, memory.puller.last!));
   }
   const pulled = await pull(run, request, mode);
-  const previous = await readCommittedOnce(run);
+  let previous = await readCommittedOnce(run);
+  if (memory.shards) {
+    await refreshOthers(memory.shards, { status: memory.status, lane: memory.lane, log }, pulled.revision, mode.wait);
+    previous = previousWithOthers(memory.shards, previous);
+  }
   // Loading new inputs reads the work tree, so it waits for no Git operation: while one runs, the
   // revision in force stays for this cycle, and a cycle is woken once the operation has ended.
   if (!needsGit(memory, pulled)) memory.errors = await loadManifests(run, pulled);
@@ -261,16 +275,21 @@ async function pull(run: Run, request: CycleRequest, mode: Mode): Promise<PullRe
 async function commit(run: Run, next: StatusSnapshot | undefined, revision: string, mode: Mode): Promise<boolean> {
   const { deps, memory } = run;
   const committer = memory.committer!;
+  const view = memory.shards;
+  const nowMs = run.now().getTime();
+  if (view && next) next = showStaleHealth(view, next, nowMs, { log: run.log, metrics: deps.metrics });
   // Without any good revision, everything but gitset.yaml stays as committed.
   const files = next ? memory.status.render(next) : memory.status.committedObjectFiles();
-  files.set(REVISION_STATUS_FILE, renderRevisionStatus(memory.revisionStatus));
+  files.set(memory.status.revisionFile, renderRevisionStatus(view ? withShardRecord(view, memory.revisionStatus, nowMs) : memory.revisionStatus));
+  // A shard's commit message says what changed in its own part.
+  const mine = (s: StatusSnapshot): StatusSnapshot => (view ? ownPart(s, view.shard) : s);
   const errors = memory.errors;
   committer.submit({
     files,
-    ...(next ? { snapshot: next } : {}),
+    ...(next ? { snapshot: mine(next) } : {}),
     notes: memory.notes.splice(0),
     ...(revision ? { revision } : {}),
-    message: (base, notes) => withNotes(commitMessage(next ? deps.codec.describe(base, next) : undefined, errors, revision), notes),
+    message: (base, notes) => withNotes(commitMessage(next ? deps.codec.describe(mine(base), mine(next)) : undefined, errors, revision), notes),
   });
   if (mode.wait) await committer.idle();
   const done = committer.take();

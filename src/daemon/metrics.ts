@@ -16,6 +16,8 @@ export interface DaemonMetrics {
   lastSuccessfulCycle: Gauge;
   invalidRevision: Gauge;
   breakerOpen: Gauge;
+  /** With several replicas: other shards not heard from for 3 heartbeats. */
+  silentShards: Gauge;
   breakerTrips: Counter;
   observeRequests: Counter;
   observeErrors: Counter;
@@ -71,6 +73,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Daemo
     breakerOpen: new Gauge({
       name: 'gitset_breaker_open',
       help: '1 while the mass-failure breaker is open: selections frozen, nothing withdrawn',
+      registers,
+    }),
+    silentShards: new Gauge({
+      name: 'gitset_silent_shards',
+      help: 'Other shards (replicas) not heard from for 3 heartbeats: their clusters wait, probed and worked on by nobody',
       registers,
     }),
     breakerTrips: new Counter({ name: 'gitset_breaker_trips_total', help: 'Times the mass-failure breaker opened', registers }),

@@ -50,7 +50,10 @@ export type OptionKey =
   | 'unreadyAfter'
   | 'authorName'
   | 'authorEmail'
-  | 'allowedChartRepos';
+  | 'allowedChartRepos'
+  | 'shards'
+  | 'shard'
+  | 'shardHeartbeat';
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'repo', flag: 'repo', arg: 'URL|PATH', kind: 'string', description: 'Git repository to reconcile: an http(s) URL or a local path' },
@@ -83,6 +86,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'authorName', flag: 'author-name', arg: 'NAME', kind: 'string', default: 'gitset', description: 'author name of status commits' },
   { key: 'authorEmail', flag: 'author-email', arg: 'EMAIL', kind: 'string', default: 'gitset@localhost', description: 'author email of status commits' },
   { key: 'allowedChartRepos', flag: 'allowed-chart-repos', arg: 'PATTERNS', kind: 'string', list: true, description: 'chart and Git sources gitset may fetch from, as glob patterns separated by commas (https://charts.example.com/*,oci://ghcr.io/acme/*; !PATTERN denies); a helmCharts entry or Flux GitRepository URL outside them makes its revision invalid. Default: any' },
+  { key: 'shards', flag: 'shards', arg: 'M', kind: 'string', default: '1', description: 'replicas sharing the fleet: each probes, deploys to and writes the status of its own clusters (FNV-1a of namespace/name modulo M), as Argo CD shards its controller' },
+  { key: 'shard', flag: 'shard', arg: 'N', kind: 'string', description: 'this replica\'s shard, 0 to M-1 (default with --shards > 1: the ordinal ending the host name, gitset-2 → 2, as in a StatefulSet)' },
+  { key: 'shardHeartbeat', flag: 'shard-heartbeat', arg: 'DURATION', kind: 'duration', default: '1m', description: 'with --shards > 1: how often a replica commits that it is alive; one silent for 3 intervals is reported as such by the others' },
 ];
 
 /** `probe-interval` → `GITSET_PROBE_INTERVAL`. */

@@ -21,6 +21,12 @@ export interface RevisionStatus {
   failed?: RevisionRecord & { errors: string[] };
   /** The mass-failure breaker; recorded once it has opened at least once. */
   breaker?: BreakerStatus;
+  /** With several replicas: which shard writes this file (`2 of 3`). */
+  shard?: string;
+  /** With several replicas: when this shard last said it is alive (rewritten every `--shard-heartbeat`). RFC 3339. */
+  heartbeat?: string;
+  /** With several replicas: the other shards not heard from, and since when (what this shard waits for). */
+  silentShards?: string[];
 }
 
 export function renderRevisionStatus(status: RevisionStatus): string {
@@ -38,6 +44,9 @@ export function renderRevisionStatus(status: RevisionStatus): string {
     doc.errors = status.failed.errors.slice(0, MAX_RECORDED_ERRORS);
   }
   if (status.breaker?.since !== undefined) doc.breaker = { ...status.breaker };
+  if (status.shard !== undefined) doc.shard = status.shard;
+  if (status.heartbeat !== undefined) doc.heartbeat = status.heartbeat;
+  if (status.silentShards?.length) doc.silentShards = [...status.silentShards];
   return '# Written by gitset: the revision of the manifests in force, and the one that failed validation.\n' + stringify(doc, { lineWidth: 0 });
 }
 
@@ -62,6 +71,8 @@ export function readRevisionStatus(text: string | undefined): RevisionStatus {
     const errors = Array.isArray(doc.errors) ? doc.errors.filter((e): e is string => typeof e === 'string') : [];
     out.failed = { revision: fr, inputs: fi, errors };
   }
+  const heartbeat = str('heartbeat');
+  if (heartbeat) out.heartbeat = heartbeat;
   const b = doc.breaker;
   if (b && typeof b === 'object' && !Array.isArray(b)) {
     const r = b as Record<string, unknown>;

@@ -11,17 +11,25 @@ import type { CommitMessage, Repo } from '../git/repo.ts';
 import type { StatusCodec } from '../model/ports.ts';
 import { keepUnpushed, mergeUnpushed, NOTHING_UNPUSHED, parseUnpushed, serializeUnpushed, type Unpushed } from '../status/commit-messages.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
+import { ONE_SHARD, type Shard } from '../select/shard.ts';
+import { ownerOfPath, ownPart, profileParts, revisionFileOf } from '../status/shards.ts';
 import type { DaemonMetrics } from './metrics.ts';
-import { readRevisionStatus, REVISION_STATUS_FILE, type RevisionStatus } from './revision-status.ts';
+import { readRevisionStatus, type RevisionStatus } from './revision-status.ts';
 
 export interface CommittedStatus {
   previous: PreviousStatus;
   revisionStatus: RevisionStatus;
+  /** Every committed status file (other shards' too), by path. */
+  files: ReadonlyMap<string, string>;
 }
 
 export interface StatusWriter {
+  /** This replica's `gitset.yaml` (`shards/<K>/gitset.yaml` for shard K > 0). */
+  readonly revisionFile: string;
   /** The status as committed in Git: the previous state of a process's first cycle. */
   readCommitted(): Promise<CommittedStatus>;
+  /** The status as committed now, all shards', without changing what this writer compares with. */
+  readAll(): Promise<Omit<CommittedStatus, 'revisionStatus'>>;
   /** Every committed file but gitset.yaml: what stays while no revision was ever good. */
   committedObjectFiles(): Map<string, string>;
   render(next: StatusSnapshot): Map<string, string>;
@@ -33,7 +41,16 @@ export interface StatusWriter {
   commit(files: Map<string, string>, describe: () => CommitMessage, log: Logger, failures: string[], revision?: string): Promise<boolean>;
 }
 
-export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metrics: DaemonMetrics }): StatusWriter {
+export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metrics: DaemonMetrics; shard?: Shard }): StatusWriter {
+  const shard = deps.shard ?? ONE_SHARD;
+  const revisionFile = revisionFileOf(shard.index);
+  // With several shards, only this shard's files are compared and committed; the rest are carried over.
+  const mine = (path: string): boolean => shard.count <= 1 || ownerOfPath(path, shard.count) === shard.index;
+  const owned = (files: ReadonlyArray<{ path: string; text: string }>): Map<string, string> => new Map(files.filter((f) => mine(f.path)).map((f) => [f.path, f.text]));
+  const readAll = async (): Promise<Omit<CommittedStatus, 'revisionStatus'>> => {
+    const files = await deps.repo.readStatusFiles();
+    return { previous: deps.codec.read(files.filter((f) => !isRevisionFile(f.path))), files: new Map(files.map((f) => [f.path, f.text])) };
+  };
   let committed = new Map<string, string>();
   /** The tip whose status files `committed` holds: read at start, or gitset's own last commit. */
   let known: string | undefined;
@@ -42,22 +59,23 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
   const kept = deps.repo.stateDir ? join(deps.repo.stateDir, UNPUSHED_FILE) : undefined;
   let unpushed: Unpushed = kept ? readUnpushed(kept) : NOTHING_UNPUSHED;
   return {
+    revisionFile,
+    readAll,
     async readCommitted() {
-      const files = await deps.repo.readStatusFiles();
-      committed = new Map(files.map((f) => [f.path, f.text]));
-      const previous = deps.codec.read(files.filter((f) => f.path !== REVISION_STATUS_FILE));
-      return { previous, revisionStatus: readRevisionStatus(committed.get(REVISION_STATUS_FILE)) };
+      const all = await readAll();
+      committed = owned([...all.files].map(([path, text]) => ({ path, text })));
+      return { ...all, revisionStatus: readRevisionStatus(all.files.get(revisionFile)) };
     },
 
     committedObjectFiles() {
-      return new Map([...committed].filter(([p]) => p !== REVISION_STATUS_FILE));
+      return new Map([...committed].filter(([p]) => !isRevisionFile(p)));
     },
 
     // Rendering YAML costs far more than comparing JSON (1.6 s against 25 ms for 10,000
     // clusters), and most probe rounds change nothing: equal JSON renders equal files.
     render(next) {
       const key = JSON.stringify([[...next.clusters], [...next.sets], [...next.profiles]]);
-      if (lastRender?.key !== key) lastRender = { key, files: deps.codec.render(next) };
+      if (lastRender?.key !== key) lastRender = { key, files: shard.count <= 1 ? deps.codec.render(next) : new Map([...deps.codec.render(ownPart(next, shard)), ...profileParts(next, shard)]) };
       return new Map(lastRender.files);
     },
 
@@ -65,8 +83,7 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
       if (revision !== undefined && known !== undefined && revision !== known) {
         // Someone else's commit: what the status folder holds is no longer what gitset wrote.
         try {
-          const now = await deps.repo.readStatusFiles();
-          committed = new Map(now.map((f) => [f.path, f.text]));
+          committed = owned(await deps.repo.readStatusFiles());
           known = revision;
         } catch (err) {
           log.warn({ err: err instanceof Error ? err.message : String(err) }, 'status files not read again; compared with what gitset last wrote');
@@ -98,6 +115,11 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
       }
     },
   };
+}
+
+/** `gitset.yaml`, or a shard's own `shards/<K>/gitset.yaml`: the daemon's record, not an object's status. */
+function isRevisionFile(path: string): boolean {
+  return path === revisionFileOf(0) || /^shards\/\d+\/gitset\.yaml$/.test(path);
 }
 
 function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

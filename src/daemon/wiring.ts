@@ -17,6 +17,8 @@ import { createProber } from '../probe/prober.ts';
 import { describeChanges } from '../status/describe.ts';
 import { readStatusFiles } from '../status/read.ts';
 import { renderStatusFiles } from '../status/render.ts';
+import { ownerOfPath } from '../status/shards.ts';
+import type { Shard } from '../select/shard.ts';
 import type { DaemonConfig } from './config.ts';
 import { createReconciler } from './cycle.ts';
 import { introducedAtFinder } from './introduced-at.ts';
@@ -66,7 +68,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
   const kubectlRunner = await policyRunner(config, deps);
   // validateHealths scripts run in a worker thread of their own, started at the first check.
   const scripts = createHealthScriptRunner();
-  logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source }, 'gitset configured');
+  logger.info({ repo: repo.displayUrl, branch: config.branch, helm: helm.path, helmSource: helm.source, ...(config.shard.count > 1 ? { shard: config.shard.index, shards: config.shard.count } : {}) }, 'gitset configured');
   const reconciler = createReconciler({
     repo,
     prober,
@@ -85,6 +87,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
       : {}),
     logger,
     metrics: deps.metrics,
+    ...(config.shard.count > 1 ? { shard: config.shard, shardHeartbeatMs: config.shardHeartbeatMs } : {}),
   });
   const watchRepository = repo.kind === 'remote' ? undefined : fileWatcher(repo.dir, config.statusDir, logger);
   return {
@@ -130,8 +133,10 @@ function openRepository(config: DaemonConfig, deps: RuntimeDeps): Repo {
       ...(config.secrets.gitTokenFile ? { tokenFile: config.secrets.gitTokenFile } : {}),
       ...(config.secrets.gitPasswordFile ? { passwordFile: config.secrets.gitPasswordFile } : {}),
     },
-    author: config.author,
+    // Each shard's commits are told apart in `git log` unless an author was chosen.
+    author: config.shard.count > 1 && config.author.name === 'gitset' ? { ...config.author, name: `gitset shard ${config.shard.index}` } : config.author,
     logger: deps.logger.child({ component: 'git' }),
+    ...(config.shard.count > 1 ? { statusOwned: ownedStatusFiles(config.shard) } : {}),
   });
   return deps.wrapRepo ? deps.wrapRepo(opened) : opened;
 }
@@ -146,4 +151,9 @@ function fileWatcher(dir: string, statusDir: string, logger: Logger): NonNullabl
     await watcher.ready;
     return () => watcher.close();
   };
+}
+
+/** The status files a shard writes, by path: every other file is carried over by its status commits. */
+function ownedStatusFiles(shard: Shard): (path: string) => boolean {
+  return (path) => ownerOfPath(path, shard.count) === shard.index;
 }

@@ -38,6 +38,7 @@ export function openRepo(opts: OpenRepoOptions): Repo {
     ...(auth ? { auth } : {}),
     ...(opts.maxPushAttempts ? { maxPushAttempts: opts.maxPushAttempts } : {}),
     ...(opts.pushBackoffMs !== undefined ? { pushBackoffMs: opts.pushBackoffMs } : {}),
+    ...(opts.statusOwned ? { statusOwned: opts.statusOwned } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
   });
 }

@@ -17,7 +17,7 @@ import { inputsTreeOid } from './tree.ts';
 
 /** `openRepo`'s options for a remote, with the folders resolved to path segments and the work dir chosen. */
 export interface RemoteRepoOptions
-  extends Pick<OpenRepoOptions, 'url' | 'branch' | 'statusBranch' | 'auth' | 'author' | 'logger' | 'clock' | 'maxPushAttempts' | 'pushBackoffMs' | 'timeoutMs'>,
+  extends Pick<OpenRepoOptions, 'url' | 'branch' | 'statusBranch' | 'auth' | 'author' | 'logger' | 'clock' | 'maxPushAttempts' | 'pushBackoffMs' | 'timeoutMs' | 'statusOwned'>,
     RepoLayout {
   workDir: string;
   /** Re-clone when the clone holds more packs than this (one per fetch). Default 100. */
@@ -41,6 +41,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
   const policy: PushPolicy = {
     target: separateStatus ?? opts.branch, author: opts.author ?? DEFAULT_AUTHOR, clock, log: opts.logger,
     maxAttempts: opts.maxPushAttempts ?? 10, backoffMs: opts.pushBackoffMs ?? 100,
+    ...(opts.statusOwned ? { owned: opts.statusOwned } : {}),
   };
   const { pull, adopt } = remotePull(clone, transport, opts.logger, separateStatus);
   const serial = serialized();

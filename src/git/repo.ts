@@ -59,6 +59,11 @@ export interface OpenRepoOptions {
   pushBackoffMs?: number;
   /** Socket idle timeout of each HTTP request; a hung server gives `unreachable`. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * Remote only: the status files this replica writes (`--shards`); every other file in the status
+   * folder is carried over from upstream by each status commit. Absent: the folder is all ours.
+   */
+  statusOwned?: (path: string) => boolean;
 }
 
 export const DEFAULT_AUTHOR: Author = { name: 'gitset', email: 'gitset@localhost' };

@@ -18,6 +18,11 @@ export interface StatusCommitRequest {
   message: CommitMessage;
   /** Commit time, milliseconds since the epoch. */
   nowMs: number;
+  /**
+   * Which status files this writer owns (`--shards`): the others are kept as `base` has them, so
+   * replicas writing disjoint files rebase on each other without loss. Absent: every file.
+   */
+  owned?: (path: string) => boolean;
 }
 
 export interface StatusCommit {
@@ -38,7 +43,9 @@ export async function statusCommit(store: ObjectStore, req: StatusCommitRequest)
   const baseTree = base ? await commitTree(store, base) : undefined;
   const current = baseTree ? await listBlobs(store, await subtreeAt(store, baseTree, statusSegs)) : new Map<string, string>();
   const objects = new ObjectBatch();
-  const written = writeFilesTree(objects, req.files, current);
+  const owned = req.owned;
+  const carried = owned ? new Map([...current].filter(([path]) => !req.files.has(path) && !owned(path))) : undefined;
+  const written = writeFilesTree(objects, req.files, current, carried);
   const tree = await replaceSubtree(store, objects, baseTree, statusSegs, written.tree);
   const changed = written.changed;
   if (tree === baseTree || (!base && !written.tree)) return { tree, changed: [] };

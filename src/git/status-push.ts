@@ -23,6 +23,8 @@ export interface PushPolicy {
   maxAttempts: number;
   /** First retry delay; doubles per attempt (jittered), capped at 5 s. */
   backoffMs: number;
+  /** The status files this replica writes (`--shards`); the rest are carried over from upstream. Absent: all. */
+  owned?: (path: string) => boolean;
 }
 
 /** One commitStatus call. */
@@ -47,6 +49,7 @@ export async function pushStatus(clone: PushClone, policy: PushPolicy, update: S
     const base = await clone.tracked(target);
     const made = await statusCommit(clone.store, {
       base, statusSegs: statusFolderSegs(clone.layout), files, author: policy.author, message: update.message, nowMs: clock.now(),
+      ...(policy.owned ? { owned: policy.owned } : {}),
     });
     const { commit, changed } = made;
     if (!commit) return { changed: false, committed: false, pushed: false, retries, rerenders };

@@ -21,12 +21,12 @@ export interface FilesTree {
  * already in `current` (path → oid of the committed folder) are left out: a quiet cycle hashes,
  * but adds nothing.
  */
-export function writeFilesTree(batch: ObjectBatch, files: ReadonlyMap<string, string>, current: ReadonlyMap<string, string>): FilesTree {
+export function writeFilesTree(batch: ObjectBatch, files: ReadonlyMap<string, string>, current: ReadonlyMap<string, string>, carried?: ReadonlyMap<string, string>): FilesTree {
   type Dir = { files: Map<string, string>; dirs: Map<string, Dir> };
   const root: Dir = { files: new Map(), dirs: new Map() };
   const known = new Set(current.values());
   const changed: string[] = [];
-  for (const [path, text] of files) {
+  const place = (path: string, oid: string): void => {
     const segs = statusFileSegments(path);
     let dir = root;
     for (const seg of segs.slice(0, -1)) {
@@ -34,14 +34,18 @@ export function writeFilesTree(batch: ObjectBatch, files: ReadonlyMap<string, st
       if (!next) dir.dirs.set(seg, (next = { files: new Map(), dirs: new Map() }));
       dir = next;
     }
-    const name = segs[segs.length - 1]!;
+    dir.files.set(segs[segs.length - 1]!, oid);
+  };
+  for (const [path, text] of files) {
     const blob = Buffer.from(text, 'utf8');
     const oid = blobOid(blob);
     if (!known.has(oid)) batch.add('blob', blob);
     if (current.get(path) !== oid) changed.push(path);
-    dir.files.set(name, oid);
+    place(path, oid);
   }
-  for (const path of current.keys()) if (!files.has(path)) changed.push(path);
+  // Files another writer owns (another shard's): kept as the base has them, by oid.
+  for (const [path, oid] of carried ?? []) if (!files.has(path)) place(path, oid);
+  for (const path of current.keys()) if (!files.has(path) && !carried?.has(path)) changed.push(path);
   const write = (dir: Dir): string | undefined => {
     const entries: TreeEntry[] = [];
     for (const [name, oid] of dir.files) entries.push({ mode: '100644', path: name, oid, type: 'blob' });

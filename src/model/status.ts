@@ -84,6 +84,11 @@ export interface SetStatus {
   heldBack?: HeldBack[];
   /** gitset: the last replacements, oldest first (the last 20 are kept). */
   failovers?: FailoverRecord[];
+  /**
+   * gitset, with several replicas: clusters whose health this set goes by comes from a shard not
+   * heard from (its replica is down): as it last committed it, until that shard is back.
+   */
+  staleHealth?: string[];
 }
 
 export type ReleaseState = 'Deployed' | 'Failed' | 'Pending' | 'Uninstalled' | 'DryRun' | 'Conflict';

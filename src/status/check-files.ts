@@ -22,7 +22,9 @@ export function statusFileDiagnostics(files: readonly StatusFile[], known: Reado
     if (!f.object) continue;
     const id = objectId(f.object);
     const expected = statusPath(f.object.kind, f.object.metadata);
-    if (f.path !== expected) {
+    // Another shard's records of a profile sit beside it in shards/<K>/ (status/shards.ts).
+    const shardPart = /^shards\/\d+\//.test(f.path) && f.path.replace(/^shards\/\d+\//, '') === expected && /Profile$/.test(f.object.kind);
+    if (f.path !== expected && !shardPart) {
       out.push({ ...at(f.path), code: 'status-misplaced', object: id, message: `status file for ${id} is not where gitset writes it (${expected}): hand-made or stale` });
     }
     if (!known.has(id)) out.push({ ...at(f.path), code: 'status-unknown-object', object: id, message: unknownMessage(id, f.object.status) });

@@ -21,6 +21,7 @@ import { readSetPolicyStatus } from './read-failovers.ts';
 import { readPromotionStatus } from './read-promotions.ts';
 import { withReadPolicies } from './read-policies.ts';
 import { emptySnapshot, type StatusProblem, type StatusSnapshot } from './snapshot.ts';
+import { mergeProfileParts, SHARDS_FOLDER, type ProfilePart } from './shards.ts';
 
 export interface StatusFile {
   path: string;
@@ -30,6 +31,7 @@ export interface StatusFile {
 export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
   const snapshot = emptySnapshot();
   const problems: StatusProblem[] = [];
+  const parts: ProfilePart[] = [];
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     if (!/\.ya?ml$/.test(file.path)) continue;
     let doc: unknown;
@@ -70,6 +72,11 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
       case 'ClusterProfile':
       case 'Profile': {
         const kind = doc.kind as ProfileKind;
+        // Another shard's records of its clusters in this profile: merged in once all files are read.
+        if (file.path.startsWith(`${SHARDS_FOLDER}/`)) {
+          parts.push({ id: id(kind, meta), entry: { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) } });
+          break;
+        }
         snapshot.profiles.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) });
         break;
       }
@@ -83,6 +90,7 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
         problems.push({ path: file.path, message: `kind ${JSON.stringify(doc.kind)} has no status gitset reads` });
     }
   }
+  mergeProfileParts(snapshot, parts);
   if (problems.length > 0) snapshot.problems = problems;
   return snapshot;
 }
@@ -142,6 +150,8 @@ function readSetStatus(s: Json): SetStatus {
   );
   if (notSelected.length > 0) out.notSelected = notSelected;
   set(out, 'message', str(s.message));
+  const stale = list(s.staleHealth).filter((x): x is string => typeof x === 'string');
+  if (stale.length > 0) out.staleHealth = stale;
   readSetPolicyStatus(s, out);
   return out;
 }

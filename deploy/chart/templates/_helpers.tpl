@@ -87,6 +87,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- fail (printf "config.%s is set by the chart; use its values (credentials, git.token, webhook.secret, service.port) instead" $key) -}}
 {{- end -}}
 {{- end -}}
+{{- range $key := list "shards" "shard" -}}
+{{- if hasKey $.Values.config $key -}}
+{{- fail (printf "config.%s is set by the chart from replicas (each pod's shard is its ordinal); set replicas instead" $key) -}}
+{{- end -}}
+{{- end -}}
 {{- range $nsName, $_ := .Values.credentials.kubeconfigs -}}
 {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $nsName) -}}
 {{- fail (printf "credentials.kubeconfigs: %q is not <namespace>/<name> of a SveltosCluster" $nsName) -}}

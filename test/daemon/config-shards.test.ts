@@ -1,0 +1,34 @@
+// `--shards`/`--shard` (and GITSET_SHARDS/GITSET_SHARD, HOSTNAME in a StatefulSet): the shard a
+// replica takes, and clear refusals naming the option.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, resolveConfig } from '../../src/daemon/config.ts';
+
+const REPO = 'https://git.example.com/acme/fleet.git';
+const config = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}) => resolveConfig({ flags: { repo: REPO, ...flags }, env: { HOSTNAME: 'laptop', ...env }, cwd: '/' });
+const refusal = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}): ConfigError => {
+  try {
+    config(flags, env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err;
+  }
+  return assert.fail('accepted');
+};
+
+test('one shard by default; flags, then GITSET_*; the pod name\'s ordinal without --shard', () => {
+  assert.deepEqual(config({}).shard, { index: 0, count: 1 });
+  assert.deepEqual(config({ shards: '3', shard: '1' }).shard, { index: 1, count: 3 });
+  assert.deepEqual(config({}, { GITSET_SHARDS: '4', GITSET_SHARD: '3' }).shard, { index: 3, count: 4 });
+  assert.deepEqual(config({}, { GITSET_SHARDS: '3', HOSTNAME: 'gitset-2' }).shard, { index: 2, count: 3 });
+  assert.equal(config({ shards: '3', shard: '0' }).shardHeartbeatMs, 60_000);
+});
+
+test('what cannot be a shard is refused, naming the option', () => {
+  assert.equal(refusal({ shards: '3', shard: '3' }).option, '--shard');
+  assert.equal(refusal({ shards: 'x' }).option, '--shards');
+  assert.match(refusal({ shards: '3' }).message, /--shard: not given, and the host name "laptop" does not end in -<ordinal>/);
+  assert.match(refusal({ shards: '2' }, { HOSTNAME: 'gitset-5' }).message, /ordinal 5, out of range/);
+  assert.match(refusal({ shards: '2', shard: '0', repo: '/srv/fleet' }).message, /--shards: more than one shard needs a remote --repo/);
+  assert.equal(refusal({ shards: '2', shard: '0', shardHeartbeat: 'soon' }).option, '--shard-heartbeat');
+});

@@ -1,0 +1,74 @@
+// gitset's chart with `replicas`: one replica stays a Deployment; several make a StatefulSet whose
+// pods each read their shard from their name, with GITSET_SHARDS from the value, a headless
+// Service, and a work dir claim per pod. Rendered with the real `helm template`, parsed.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { parseAllDocuments } from 'yaml';
+import { resolveConfig } from '../../src/daemon/config.ts';
+import { resolveHelm } from '../../src/helm/binary.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHART = join(ROOT, 'deploy', 'chart');
+const REPO = 'https://git.example.com/acme/fleet.git';
+type Obj = { kind: string; metadata: { name: string }; [k: string]: any };
+
+let helmPath: string;
+let work: string;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'gitset-chart-replicas-'));
+  helmPath = (await resolveHelm({ env: process.env, projectRoot: ROOT })).path;
+});
+
+async function render(...sets: string[]): Promise<{ objects: Obj[]; error: string }> {
+  const env = { HELM_CACHE_HOME: join(work, 'cache'), HELM_CONFIG_HOME: join(work, 'config'), HELM_DATA_HOME: join(work, 'data') };
+  const r = await execa(helmPath, ['template', 'fleet', CHART, '--namespace', 'gitset', '--set', `config.repo=${REPO}`, ...sets.flatMap((s) => ['--set', s])], { env, reject: false, timeout: 60_000 });
+  if (r.exitCode !== 0) return { objects: [], error: r.stderr };
+  return { objects: parseAllDocuments(r.stdout).map((d) => d.toJSON() as Obj | null).filter((o): o is Obj => o !== null), error: '' };
+}
+const kinds = (objects: Obj[]) => objects.map((o) => o.kind).sort();
+const envOf = (workload: Obj): Record<string, string> => Object.fromEntries(workload.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+
+test('one replica (the default): a Deployment, no shards, as before', async () => {
+  const { objects } = await render();
+  assert.deepEqual(kinds(objects), ['ConfigMap', 'Deployment', 'Service', 'ServiceAccount']);
+  const d = objects.find((o) => o.kind === 'Deployment')!;
+  assert.equal(d.spec.replicas, 1);
+  assert.equal(d.spec.strategy.type, 'Recreate');
+  assert.equal(envOf(d).GITSET_SHARDS, undefined);
+});
+
+test('replicas 3: a StatefulSet of 3 shards, a headless Service, and each pod finds its shard in its name', async () => {
+  const { objects, error } = await render('replicas=3');
+  assert.equal(error, '');
+  assert.deepEqual(kinds(objects), ['ConfigMap', 'Service', 'Service', 'ServiceAccount', 'StatefulSet']);
+  const sts = objects.find((o) => o.kind === 'StatefulSet')!;
+  assert.equal(sts.spec.replicas, 3);
+  assert.equal(sts.spec.podManagementPolicy, 'Parallel');
+  assert.equal(sts.spec.strategy, undefined, 'a StatefulSet has no Deployment strategy');
+  const headless = objects.find((o) => o.kind === 'Service' && o.spec.clusterIP === 'None')!;
+  assert.equal(sts.spec.serviceName, headless.metadata.name);
+  assert.deepEqual(headless.spec.selector, sts.spec.selector.matchLabels);
+  const env = envOf(sts);
+  assert.equal(env.GITSET_SHARDS, '3');
+  // What gitset makes of it in the pod named fleet-gitset-2 (Kubernetes sets HOSTNAME to the pod's name).
+  const files: Record<string, string> = { '/etc/gitset/config/config.yaml': objects.find((o) => o.kind === 'ConfigMap')!.data['config.yaml'] };
+  const config = resolveConfig({ flags: { config: '/etc/gitset/config/config.yaml' }, env: { ...env, HOSTNAME: `${sts.metadata.name}-2` }, cwd: '/', readFile: (p) => files[p] ?? assert.fail(`reads ${p}`) });
+  assert.deepEqual(config.shard, { index: 2, count: 3 });
+});
+
+test('replicas with persistence: one claim per pod; a shared existing claim and shard options are refused', async () => {
+  const { objects } = await render('replicas=2', 'persistence.enabled=true', 'persistence.size=5Gi');
+  const sts = objects.find((o) => o.kind === 'StatefulSet')!;
+  assert.equal(objects.filter((o) => o.kind === 'PersistentVolumeClaim').length, 0, 'no claim shared by the pods');
+  assert.equal(sts.spec.volumeClaimTemplates[0].metadata.name, 'work');
+  assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '5Gi');
+  assert.equal(sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'work'), undefined, 'the claim template provides the volume');
+  assert.match((await render('replicas=2', 'persistence.enabled=true', 'persistence.existingClaim=w')).error, /existingClaim cannot be shared/);
+  assert.match((await render('replicas=2', 'config.shards=4')).error, /config\.shards is set by the chart from replicas/);
+  assert.match((await render('replicas=0')).error, /replicas must be at least 1/);
+});

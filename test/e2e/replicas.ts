@@ -1,0 +1,65 @@
+// Helpers of the sharding tests and bench: gitset replicas as real processes (bin/gitset.js run
+// --shards M --shard K) against one sandbox, their JSON log lines kept, and the branch's history
+// with each commit's author and paths, read from the Git server's bare repository.
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { PROJECT_ROOT } from '../../src/daemon/wiring.ts';
+import { gitCliEnv } from '../../src/sim/git-server.ts';
+import type { Sandbox } from '../../src/demo/sandbox.ts';
+
+export interface Replica {
+  shard: number;
+  lines: Array<Record<string, unknown>>;
+  child: ResultPromise;
+  /** Lines with this message. */
+  said(msg: string): Array<Record<string, unknown>>;
+}
+
+export function startReplica(sandbox: Sandbox, shard: number, shards: number, flags: Record<string, string> = {}): Replica {
+  const args = Object.entries({
+    repo: sandbox.repoUrl, credentials: sandbox.credentialsDir, 'work-dir': join(sandbox.root, `replica-${shard}`),
+    listen: '127.0.0.1:0', 'log-format': 'json', shards: String(shards), shard: String(shard),
+    'probe-interval': '1s', 'probe-timeout': '5s', 'poll-interval': '1s', 'shard-heartbeat': '10s', 'failure-threshold': '3',
+    ...flags,
+  }).flatMap(([k, v]) => [`--${k}`, v]);
+  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: 'not-a-pod' } });
+  const lines: Array<Record<string, unknown>> = [];
+  let rest = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = rest + String(chunk);
+    const parts = text.split('\n');
+    rest = parts.pop() ?? '';
+    for (const l of parts.filter(Boolean)) {
+      try {
+        lines.push(JSON.parse(l));
+      } catch {
+        lines.push({ unparsed: l });
+      }
+    }
+  });
+  return { shard, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
+}
+
+export async function stopReplica(r: Replica, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  r.child.kill(signal);
+  await r.child;
+}
+
+export interface LoggedCommit {
+  oid: string;
+  parents: string[];
+  author: string;
+  subject: string;
+  /** Paths relative to the status folder (others as they are). */
+  paths: string[];
+}
+
+/** The branch's commits, newest first, straight from the bare repository. */
+export async function commitsOf(sandbox: Sandbox, branch = 'main'): Promise<LoggedCommit[]> {
+  const out = await execa('git', ['--git-dir', sandbox.barePath, 'log', '--format=%x00%H%x01%P%x01%an%x01%s', '--name-only', branch], { env: gitCliEnv() });
+  return out.stdout.split('\0').filter(Boolean).map((block) => {
+    const [head = '', ...files] = block.split('\n');
+    const [oid = '', parents = '', author = '', subject = ''] = head.split('\x01');
+    return { oid, parents: parents.split(' ').filter(Boolean), author, subject, paths: files.filter(Boolean).map((p) => p.replace(/^status\//, '')) };
+  });
+}
