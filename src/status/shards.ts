@@ -38,7 +38,7 @@ export function ownerOfPath(path: string, count: number): number | undefined {
   const [kind] = segs;
   if (kind === 'SveltosCluster' && segs.length === 3) return clusterShard(`${segs[1]}/${name}`, count);
   if ((kind === 'Set' || kind === 'Profile') && segs.length === 3) return objectShard(`${kind}/${segs[1]}/${name}`, count);
-  if ((kind === 'ClusterSet' || kind === 'ClusterProfile') && segs.length === 2) return objectShard(`${kind}/${name}`, count);
+  if ((kind === 'ClusterSet' || kind === 'ClusterProfile' || kind === 'ClusterPromotion') && segs.length === 2) return objectShard(`${kind}/${name}`, count);
   return undefined;
 }
 
@@ -49,6 +49,9 @@ export function ownPart(full: StatusSnapshot, shard: Shard): StatusSnapshot {
   for (const [key, entry] of full.clusters) if (ownsCluster(shard, key)) out.clusters.set(key, entry);
   for (const [id, entry] of full.sets) if (ownsObject(shard, id)) out.sets.set(id, entry);
   for (const [id, entry] of full.profiles) if (ownsObject(shard, id)) out.profiles.set(id, withClusters(entry, (c) => ownsCluster(shard, c.cluster)));
+  for (const [id, entry] of full.promotions ?? []) {
+    if (ownsObject(shard, id)) (out.promotions ??= new Map()).set(id, entry);
+  }
   return out;
 }
 

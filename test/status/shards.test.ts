@@ -86,3 +86,14 @@ test('gitset validate finds every shard\'s files where gitset writes them', () =
   const misplaced = statusFileDiagnostics([{ path: 'shards/1/ClusterSet/prod.yaml', text: union.get('ClusterSet/prod.yaml')! }], known, 'status');
   assert.deepEqual(misplaced.map((d) => d.code), ['status-misplaced'], 'only profiles have parts');
 });
+
+test('a ClusterPromotion\'s status file is written by exactly one shard, the one its path names', () => {
+  const entry = {
+    object: { apiVersion: 'config.projectsveltos.io/v1beta1', kind: 'ClusterPromotion' as const, metadata: { name: 'kyverno' } },
+    status: { contentHash: 'abc123abc123', currentStage: 'qa', stages: [{ name: 'qa', state: 'Deploying', clusters: [] }] },
+  };
+  const snap: StatusSnapshot = { ...full, promotions: new Map([['ClusterPromotion/kyverno', entry as never]]) };
+  const writers = shardsOf(3).filter((s) => filesOf(s, snap).has('ClusterPromotion/kyverno.yaml')).map((s) => s.index);
+  assert.equal(writers.length, 1, `written by ${writers.join(', ') || 'nobody'}`);
+  assert.equal(ownerOfPath('ClusterPromotion/kyverno.yaml', 3), writers[0]);
+});
