@@ -11,6 +11,7 @@ import { loadAverage, loadLine, machine, machineLine, renderMarkdown, renderTabl
 const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
   ['cli-start', () => import('./cli-start.ts')],
   ['plan-scale', () => import('./plan-scale.ts')],
+  ['pr-path', () => import('./pr-path.ts')],
   ['plan-markdown', () => import('./plan-markdown.ts')],
   ['health-check', () => import('./health-check.ts')],
   ['quiet-cycle', () => import('./quiet-cycle.ts')],

@@ -17,11 +17,10 @@ import { readStatusDir, statusFromFolder } from '../status/status-dir.ts';
 import { escapeControl, mapStrings } from '../model/escape.ts';
 import { envName } from '../daemon/options.ts';
 import { parseDuration } from '../model/duration.ts';
-import { DEFAULT_PROBE_TIMEOUT_MS } from '../probe/prober.ts';
 import { allowedChartRepos, ALLOWED_CHART_REPOS_ENV, parseFormat, type CliIO } from './io.ts';
 import { counts, id, list, setCells } from './plan-cells.ts';
 import { planMarkdown, type MarkdownContext } from './plan-markdown.ts';
-import { observeForPlan, type PlanObservation } from './plan-observe.ts';
+import type { PlanObservation } from './plan-observe.ts';
 import { asciiTable } from './tables.ts';
 
 interface PlanOptions {
@@ -36,6 +35,13 @@ interface PlanOptions {
 
 const STATUS_BRANCH_ENV = envName({ flag: 'status-branch' });
 
+/**
+ * The probe timeout of --observe: the daemon's default (DEFAULT_PROBE_TIMEOUT_MS of
+ * src/probe/prober.ts, test/cli/plan.test.ts checks they agree), not imported: the prober and
+ * the rest of --observe load only when asked for, as every pull request's plan waits on start-up.
+ */
+export const PLAN_PROBE_TIMEOUT_MS = 5000;
+
 export function register(program: Command, io: CliIO): void {
   program
     .command('plan')
@@ -47,7 +53,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--allowed-chart-repos <patterns>', `chart sources allowed, as the daemon's option (default: $${ALLOWED_CHART_REPOS_ENV}, else any)`)
     .option('--observe', 'probe the clusters and read what they hold (releases, health), read only, as a daemon cycle would')
     .option('--credentials <DIR>', `with --observe: folder of kubeconfigs, <namespace>/<name>.kubeconfig (env ${envName({ flag: 'credentials' })}, default ./credentials)`)
-    .option('--timeout <duration>', 'with --observe: time each cluster has to answer a probe', `${DEFAULT_PROBE_TIMEOUT_MS / 1000}s`)
+    .option('--timeout <duration>', 'with --observe: time each cluster has to answer a probe', `${PLAN_PROBE_TIMEOUT_MS / 1000}s`)
     .action(async (dir: string, opts: PlanOptions) => {
       io.exitCode = await plan(dir, opts, io);
     });
@@ -87,6 +93,7 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
   let seen: PlanObservation | undefined;
   if (opts.observe) {
     const credentialsDir = resolve(io.cwd, opts.credentials ?? io.env[envName({ flag: 'credentials' })] ?? 'credentials');
+    const { observeForPlan } = await import('./plan-observe.ts');
     seen = await observeForPlan(repo, previous, { credentialsDir, timeoutMs, now: now.getTime() });
     for (const p of seen.problems) io.stderr.write(`gitset plan: cannot observe ${p}\n`);
   }

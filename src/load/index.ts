@@ -2,8 +2,6 @@
 // `parseManifests` is pure (paths and texts in); `loadRepository` reads a folder first.
 import type { Diagnostic } from '../model/diagnostics.ts';
 import {
-  clusterKey,
-  compareClusterKeys,
   objectId,
   contentSourceId,
   type ClusterPromotion,
@@ -202,8 +200,12 @@ export async function loadRepository(dir: string, opts: LoadOptions = {}): Promi
   return deepFreeze({ ...repo, diagnostics: sortDiagnostics([...repo.diagnostics, ...diagnostics]) });
 }
 
+/** compareClusterKeys' order (namespace, then name), without building and splitting the keys. */
 function byClusterKey(a: GitsetObject, b: GitsetObject): number {
-  return compareClusterKeys(clusterKey(a.metadata), clusterKey(b.metadata));
+  const na = a.metadata.namespace ?? '';
+  const nb = b.metadata.namespace ?? '';
+  if (na !== nb) return na < nb ? -1 : 1;
+  return a.metadata.name === b.metadata.name ? 0 : a.metadata.name < b.metadata.name ? -1 : 1;
 }
 
 function byKindAndKey(a: GitsetObject, b: GitsetObject): number {

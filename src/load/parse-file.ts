@@ -6,7 +6,8 @@ import type { ClusterPromotion, ContentSource, FluxSource, GitsetObject } from '
 import { checkContentSource, isContentSourceDoc } from './content-sources.ts';
 import { checkDocument } from './document.ts';
 import { checkFluxSource, isFluxSourceDoc } from './flux-sources.ts';
-import { createLocator } from './positions.ts';
+import { readFastYaml, unpack, type Shape } from './fast-yaml.ts';
+import { createLocator, createShapeLocator, type Locator } from './positions.ts';
 import { checkPromotion, isPromotionDoc } from './promotion.ts';
 import { repositoryObjectOf, type RepositoryObject } from './repository-objects.ts';
 
@@ -30,18 +31,36 @@ export interface FileParse {
 }
 
 export function parseFile(path: string, text: string): FileParse {
-  const lc = new LineCounter();
-  const objects: GitsetObject[] = [];
-  const diagnostics: Diagnostic[] = [];
-  let sources: ContentSource[] | undefined;
-  let fluxSources: FluxSource[] | undefined;
-  let resources: RepositoryObject[] | undefined;
-  let promotions: ClusterPromotion[] | undefined;
+  const out: FileParse = { objects: [], diagnostics: [] };
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) {
-    diagnostics.push(tooLarge(path, bytes));
-    return { objects, diagnostics };
+    out.diagnostics.push(tooLarge(path, bytes));
+    return out;
   }
+  // The common case: the fast reader's values and places; the full parser for anything else.
+  const fast = readFastYaml(text);
+  if (fast) {
+    let full: Locator[] | undefined;
+    // Only a place inside a string (a selector's syntax error) needs the full parse of the file.
+    const fullLocator = (shape: Shape): Locator => {
+      if (!full) {
+        const locators: Locator[] = [];
+        fullParse(path, text, [], (_, loc) => locators.push(loc));
+        full = locators;
+      }
+      const { line, col } = unpack(shape.at);
+      return full.find((l) => { const p = l.at([]); return p.line === line && p.col === col; }) ?? full[0]!;
+    };
+    for (const doc of fast) readDocument(out, doc.value, createShapeLocator(path, doc.shape, () => fullLocator(doc.shape)));
+    return compact(out);
+  }
+  fullParse(path, text, out.diagnostics, (raw, loc) => readDocument(out, raw, loc));
+  return compact(out);
+}
+
+/** The `yaml` package's reading: each document's value and locator to `onDoc`, syntax errors to `diagnostics`, in order. */
+function fullParse(path: string, text: string, diagnostics: Diagnostic[], onDoc: (raw: unknown, loc: Locator) => void): void {
+  const lc = new LineCounter();
   let docs;
   try {
     // The parser's own duplicate-key check compares each key with every earlier one of its
@@ -50,7 +69,7 @@ export function parseFile(path: string, text: string): FileParse {
   } catch (err) {
     // The parser reports problems as document errors; this is for the unforeseen, still without a stack.
     diagnostics.push({ file: path, line: 1, col: 1, severity: 'error', code: 'yaml-syntax', message: `cannot parse YAML: ${String(err)}` });
-    return { objects, diagnostics };
+    return;
   }
   // A stream holding nothing but an error comes back as an EmptyStream with the errors attached.
   const list = Array.isArray(docs) ? docs : [];
@@ -70,32 +89,41 @@ export function parseFile(path: string, text: string): FileParse {
       diagnostics.push({ file: path, ...pos, severity: 'error', code: 'yaml-syntax', message: err instanceof Error ? err.message : String(err) });
       continue;
     }
-    const resource = isGitsetKind(raw) ? undefined : repositoryObjectOf(raw);
-    if (resource) (resources ??= []).push(resource);
-    if (isContentSourceDoc(raw)) {
-      const r = checkContentSource(raw, createLocator(path, doc, lc));
-      if (r.source) (sources ??= []).push(r.source);
-      diagnostics.push(...r.diagnostics);
-      continue;
-    }
-    if (isFluxSourceDoc(raw)) {
-      const r = checkFluxSource(raw, createLocator(path, doc, lc));
-      if (r.source) (fluxSources ??= []).push(r.source);
-      diagnostics.push(...r.diagnostics);
-      continue;
-    }
-    if (isPromotionDoc(raw)) {
-      const r = checkPromotion(raw, createLocator(path, doc, lc));
-      if (r.promotion) (promotions ??= []).push(r.promotion);
-      objects.push(...r.profiles);
-      diagnostics.push(...r.diagnostics);
-      continue;
-    }
-    const result = checkDocument(raw, createLocator(path, doc, lc));
-    if (result.object) objects.push(result.object);
-    diagnostics.push(...result.diagnostics);
+    onDoc(raw, createLocator(path, doc, lc));
   }
-  return { objects, ...(sources ? { sources } : {}), ...(fluxSources ? { fluxSources } : {}), ...(resources ? { resources } : {}), ...(promotions ? { promotions } : {}), diagnostics };
+}
+
+/** One document's value: one of gitset's kinds, a policy or Flux source, or another repository object. */
+function readDocument(out: FileParse, raw: unknown, loc: Locator): void {
+  const resource = isGitsetKind(raw) ? undefined : repositoryObjectOf(raw);
+  if (resource) (out.resources ??= []).push(resource);
+  if (isContentSourceDoc(raw)) {
+    const r = checkContentSource(raw, loc);
+    if (r.source) (out.sources ??= []).push(r.source);
+    out.diagnostics.push(...r.diagnostics);
+    return;
+  }
+  if (isFluxSourceDoc(raw)) {
+    const r = checkFluxSource(raw, loc);
+    if (r.source) (out.fluxSources ??= []).push(r.source);
+    out.diagnostics.push(...r.diagnostics);
+    return;
+  }
+  if (isPromotionDoc(raw)) {
+    const r = checkPromotion(raw, loc);
+    if (r.promotion) (out.promotions ??= []).push(r.promotion);
+    out.objects.push(...r.profiles);
+    out.diagnostics.push(...r.diagnostics);
+    return;
+  }
+  const result = checkDocument(raw, loc);
+  if (result.object) out.objects.push(result.object);
+  out.diagnostics.push(...result.diagnostics);
+}
+
+/** Without the optional lists no document filled. */
+function compact(r: FileParse): FileParse {
+  return { objects: r.objects, ...(r.sources ? { sources: r.sources } : {}), ...(r.fluxSources ? { fluxSources: r.fluxSources } : {}), ...(r.resources ? { resources: r.resources } : {}), ...(r.promotions ? { promotions: r.promotions } : {}), diagnostics: r.diagnostics };
 }
 
 /** gitset's own five kinds are read as such (src/load/document.ts), not kept as repository objects. */

@@ -1,6 +1,7 @@
 // Source positions inside a parsed YAML document: from a field path to file:line:col.
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, Scalar, type YAMLMap } from 'yaml';
 import type { SourcePos } from '../model/objects.ts';
+import { unpack, type PackedPos, type Shape } from './fast-yaml.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -102,5 +103,48 @@ function walker(doc: Document): (path: FieldPath) => Walked {
       }
     }
     return { node: node ?? undefined, key, parent, parentKey, complete: true };
+  };
+}
+
+/**
+ * The same answers from the fast reader's shape of a document (src/load/fast-yaml.ts), walked as
+ * `walker` walks the parsed document; `full` gives the parser's locator for what a shape does not
+ * hold (a place inside a string), parsing the file only then.
+ */
+export function createShapeLocator(file: string, shape: Shape, full: () => Locator): Locator {
+  const fromPacked = (p: PackedPos): SourcePos => ({ file, ...unpack(p) });
+  const walk = (path: FieldPath): { node?: PackedPos; key?: PackedPos; parent?: PackedPos; parentKey?: PackedPos; complete: boolean } => {
+    let node = shape;
+    let key: PackedPos | undefined;
+    let parent: PackedPos | undefined;
+    let parentKey: PackedPos | undefined;
+    for (const seg of path) {
+      parent = node.at;
+      parentKey = key;
+      if (node.kind === 'map') {
+        const pair = node.pairs.get(String(seg));
+        if (!pair) return { parent, parentKey, complete: false };
+        key = pair.key;
+        node = pair.value;
+      } else if (node.kind === 'seq' && typeof seg === 'number' && node.items[seg]) {
+        node = node.items[seg]!;
+        key = node.at;
+      } else {
+        return { parent, parentKey, complete: false };
+      }
+    }
+    return { node: node.at, key, parent, parentKey, complete: true };
+  };
+  return {
+    file,
+    fromOffset: (offset) => full().fromOffset(offset),
+    at(path, pointAt = 'value') {
+      const w = walk(path);
+      if (pointAt === 'parent' && w.complete && w.key !== undefined) return fromPacked(w.key);
+      if (!w.complete || pointAt === 'parent') return fromPacked(w.parentKey ?? w.parent ?? shape.at);
+      const target = pointAt === 'key' ? (w.key ?? w.node) : (w.node ?? w.key);
+      return fromPacked(target ?? w.key ?? shape.at);
+    },
+    inString: (path, index) => full().inString(path, index),
   };
 }

@@ -97,18 +97,22 @@ function readManifest(abs: string, path: string, opts: { follow?: boolean } = {}
   }
 }
 
-/** The file's bytes up to end of file, reading at most one byte past the limit (a file that grew after its stat). */
+/** One buffer for every read: a file's bytes are decoded into a string before the next is read. */
+let shared: Buffer | undefined;
+
+/**
+ * The file's bytes up to end of file, reading at most one byte past the limit (a file that grew
+ * after its stat). A short read of a regular file is its end: no second read to find it.
+ */
 function readAll(fd: number, size: number): Buffer {
-  const chunks: Buffer[] = [];
+  const buf = (shared ??= Buffer.allocUnsafe(MAX_MANIFEST_BYTES + 1));
   let total = 0;
-  for (let want = Math.min(size, MAX_MANIFEST_BYTES) + 1; total <= MAX_MANIFEST_BYTES; want = 64 * 1024) {
-    const buf = Buffer.allocUnsafe(want);
-    const n = readSync(fd, buf, 0, want, null);
-    if (n === 0) break;
-    chunks.push(n === want ? buf : buf.subarray(0, n));
+  for (let want = Math.min(size, MAX_MANIFEST_BYTES) + 1; total <= MAX_MANIFEST_BYTES; want = buf.length - total) {
+    const n = readSync(fd, buf, total, want, null);
     total += n;
+    if (n < want) break;
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  return buf.subarray(0, total);
 }
 
 interface Listing {

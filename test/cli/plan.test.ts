@@ -99,3 +99,10 @@ describe('gitset plan', () => {
     assert.deepEqual(j.diagnostics, [], 'the status folder named by --status-dir is not read as manifests');
   });
 });
+
+test('gitset plan --observe gives a probe as long as the daemon does by default', async () => {
+  // plan.ts keeps its own copy, so that a plan without --observe does not load the prober.
+  const { PLAN_PROBE_TIMEOUT_MS } = await import('../../src/cli/plan.ts');
+  const { DEFAULT_PROBE_TIMEOUT_MS } = await import('../../src/probe/prober.ts');
+  assert.equal(PLAN_PROBE_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS);
+});
