@@ -148,11 +148,25 @@ function sayReplaced(replaced: readonly Replaced[], base: PreviousStatus): { sai
   return { said, from };
 }
 
+/**
+ * At most MAX_COALESCED kept: the two oldest are said now, as one message, from `from` (where
+ * the next message starts), so a long Git stall bounds the memory and loses no line.
+ */
+function keepReplaced(replaced: readonly Replaced[], from: PreviousStatus): Replaced[] {
+  if (replaced.length <= MAX_COALESCED) return [...replaced];
+  const [a, b, ...rest] = replaced as [Replaced, Replaced, ...Replaced[]];
+  const { said, from: after } = sayReplaced([a, b], from);
+  const merged = mergeCoalesced(said.slice(0, 1), said[1]!);
+  return [{ say: () => merged, snapshot: after }, ...rest];
+}
+
 export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger, base: PreviousStatus): Committer {
   let waiting: CommitRequest | undefined;
   /** Requests replaced before their commit started, oldest first, until a message says them. */
   let replaced: Replaced[] = [];
   let running: Promise<void> | undefined;
+  /** The snapshot of the request whose commit runs: where the next message will start. */
+  let runningSnapshot: PreviousStatus | undefined;
   let notes: string[] = [];
   let committed = false;
   let failure: string | undefined;
@@ -174,7 +188,7 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
     // Not written (no file differed, or the commit failed first): said with the next message.
     if (!described && earlier.length > 0) {
       const fixed = sayReplaced(earlier, base).said.map((m): Replaced => ({ say: () => m }));
-      replaced = [...fixed, ...replaced].slice(-MAX_COALESCED);
+      replaced = keepReplaced([...fixed, ...replaced], base);
     }
     // A message that was written is said once: the status writer keeps it for the commit that
     // lands when this one failed, so the next message starts from this snapshot either way.
@@ -191,10 +205,12 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
       for (const w of idleWaiters.splice(0)) w();
       return;
     }
+    runningSnapshot = request.snapshot;
     running = commitOne(request)
       .catch((err: unknown) => void (failure = err instanceof Error ? err.message : String(err)))
       .finally(() => {
         running = undefined;
+        runningSnapshot = undefined;
         pump();
       });
   };
@@ -204,7 +220,8 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
       notes.push(...request.notes);
       const before = waiting;
       // Only the message and snapshot are kept: the replaced files are not needed again.
-      if (before) replaced = [...replaced, { say: (from: PreviousStatus) => before.message(from, []), ...(before.snapshot ? { snapshot: before.snapshot } : {}) }].slice(-MAX_COALESCED);
+      // The chain starts where the next message will: the running commit's snapshot, else the base.
+      if (before) replaced = keepReplaced([...replaced, { say: (from: PreviousStatus) => before.message(from, []), ...(before.snapshot ? { snapshot: before.snapshot } : {}) }], runningSnapshot ?? base);
       waiting = request;
       pump();
     },

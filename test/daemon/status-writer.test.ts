@@ -8,7 +8,7 @@ import { createStatusWriter } from '../../src/daemon/status-writer.ts';
 import { createMetrics } from '../../src/daemon/metrics.ts';
 import { silentLogger } from '../../src/daemon/logger.ts';
 import { statusCodec } from '../../src/daemon/wiring.ts';
-import { mergeCoalesced, mergeUnpushed, keepUnpushed, MAX_UNPUSHED, NOTHING_UNPUSHED, parseUnpushed, serializeUnpushed } from '../../src/status/commit-messages.ts';
+import { MAX_COALESCED, mergeCoalesced, mergeUnpushed, keepUnpushed, MAX_UNPUSHED, NOTHING_UNPUSHED, parseUnpushed, serializeUnpushed } from '../../src/status/commit-messages.ts';
 import { createCommitter, createGitLane, type CommitRequest } from '../../src/daemon/git-work.ts';
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import type { RolloutStatus } from '../../src/model/status.ts';
@@ -180,6 +180,30 @@ describe('status requests coalesced in the background', () => {
     const lines = log[0]!.split('\n').filter((l) => l.startsWith('- '));
     assert.deepEqual(lines, ['- ClusterProfile/kyverno rollout wave: civo/c2 (1 waiting)', '- ClusterProfile/kyverno rollout wave: civo/c3 (0 waiting)'], 'the replaced wave is said, then the newer one, each once');
     assert.equal(log[0]!.split('\n')[0], 'status: ClusterProfile/kyverno rollout wave: civo/c2 (1 waiting) (+1 more)');
+  });
+
+  test('a long Git stall: more replaced requests than are kept one by one still lose no line', async () => {
+    await fx.seed('stall', { 'clusters/c1.yaml': 'kind: SveltosCluster\n' });
+    const url = fx.server.url('stall.git');
+    const repo = openRepo({ url, branch: 'main', workDir: join(fx.tmp, 'work-stall'), auth: USER, logger: silentLogger() });
+    const writer = createStatusWriter({ repo, codec: statusCodec, metrics: createMetrics() });
+    await repo.pull();
+    await writer.readCommitted();
+    const lane = createGitLane();
+    const committer = createCommitter(writer, lane, silentLogger(), withRollout());
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const pull = lane.run(() => gate);
+    const n = MAX_COALESCED * 2;
+    const wave = (i: number) => withRollout({ maxUpdate: 1, updating: [], waiting: [], wave: [`civo/c${i}`] });
+    for (let i = 0; i <= n; i++) committer.submit(request(i, wave(i)));
+    release();
+    await pull;
+    await committer.idle();
+    const user = await cliClone(url, join(fx.tmp, 'user-stall'));
+    const body = await gitCli(user, ['log', '-1', '--format=%b']);
+    const said = body.split('\n').filter((l) => l.includes('rollout wave'));
+    assert.deepEqual(said, Array.from({ length: n }, (_, k) => `- ClusterProfile/kyverno rollout wave: civo/c${k + 1} (0 waiting)`));
   });
 
   test('a line two coalesced messages both say is said once; a note\'s subject stays', () => {

@@ -154,7 +154,7 @@ test('a failover during a rollout is not held: the spare is installed and Health
   const selected = await waitFor('ClusterSet/prod selects two', async () => {
     const s = await f.status('ClusterSet/prod.yaml');
     return s?.status?.selectedClusterRefs?.length === 2 ? names(s.status.selectedClusterRefs) : undefined;
-  });
+  }, 120_000);
   assert.deepEqual(selected, ['civo/cluster1', 'civo/cluster2']);
   await waitFor('1.27 Healthy on the two selected', async () => {
     const s = await status();
