@@ -143,7 +143,7 @@ test('maxUpdate 1 on four clusters: a chart version bump goes one cluster at a t
   assert.match(table.out, /\| ClusterProfile\/kyverno \| rollout wave +\| - +\| civo\/cluster3 +\| 1 waiting +\|/);
 });
 
-test('a failover during a rollout is not held: the spare is installed and Healthy while the wave still waits', { timeout: 240_000 }, async (t) => {
+test('a failover during a rollout is not held: the spare is installed and Healthy while the wave still waits', { timeout: 360_000 }, async (t) => {
   const CLUSTERS = ['civo/cluster1', 'civo/cluster2', 'civo/cluster3'];
   const set = 'apiVersion: lib.projectsveltos.io/v1beta1\nkind: ClusterSet\nmetadata: {name: prod}\nspec: {clusterSelector: {matchLabels: {env: prod}}, maxReplicas: 2}\n';
   const f = await startFleet({ clusters: CLUSTERS, manifests: (url) => ({ ...clusterFiles(CLUSTERS), 'sets/prod.yaml': set, 'profiles/kyverno.yaml': profile(url, '  setRefs: [prod]\n', '1.27') }) });
