@@ -40,7 +40,10 @@ export interface RolloutArg {
 }
 
 export interface RolloutResult {
+  /** Bump → the status commit saying every cluster Healthy on the new version; NaN when none came in time. */
   rolloutMs: number;
+  /** Bump → the last cluster's upgrade ended: every wave's gating, without the last look and commit. */
+  lastUpgradeMs: number;
   floorMs: number;
   waves: number;
   maxConcurrent: number;
@@ -76,7 +79,9 @@ export async function rolloutStep(arg: RolloutArg): Promise<RolloutResult> {
   const serverRoot = join(arg.workDir, 'server');
   await createBareRepo(serverRoot, 'fleet.git', seed);
   const server = await startGitServer({ root: serverRoot });
-  const logger = pino({ level: 'silent' });
+  // BENCH_ROLLOUT_LOG=file: the daemon's log at info, to see where a slow rollout spends its time.
+  const logFile = process.env.BENCH_ROLLOUT_LOG;
+  const logger = logFile ? pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true })) : pino({ level: 'silent' });
   const world = observedWorld();
   const calls = new Map<string, { start: number; end: number }>();
   let running = 0;
@@ -114,14 +119,16 @@ export async function rolloutStep(arg: RolloutArg): Promise<RolloutResult> {
     const bumped = performance.now();
     daemon.trigger('webhook');
     const commitsBefore = watch.messages.length;
-    const doneAt = await watch.until((text) => !/\n {2}rollout:/.test(text) && !text.includes('chartVersion: 0.1.0') && count(text, 'health: Healthy') === arg.clusters, 900_000);
+    // The status commit after a user's commit can take minutes at 1,000 clusters (the same without
+    // a rollout): the gating is measured to the last upgrade, the commit is reported beside it.
+    const doneAt = await watch.until((text) => !/\n {2}rollout:/.test(text) && !text.includes('chartVersion: 0.1.0') && count(text, 'health: Healthy') === arg.clusters, 600_000).catch(() => NaN);
     const events = watch.messages.slice(commitsBefore).flatMap((m) => readRolloutEvents(m));
     const said = new Set(events.filter((e) => e.event === 'rollout started' || e.event === 'rollout wave').flatMap((e) => e.clusters));
     const wave = Math.ceil((arg.clusters * arg.percent) / 100);
     let floorMs = 0;
     for (let i = 0; i < arg.clusters; i += wave) floorMs += Math.max(...Array.from({ length: Math.min(wave, arg.clusters - i) }, (_, k) => upgradeMs(i + k)));
     return {
-      rolloutMs: doneAt - bumped, floorMs, waves: Math.ceil(arg.clusters / wave), maxConcurrent, upgrades: calls.size,
+      rolloutMs: doneAt - bumped, lastUpgradeMs: Math.max(...[...calls.values()].map((c) => c.end)) - bumped, floorMs, waves: Math.ceil(arg.clusters / wave), maxConcurrent, upgrades: calls.size,
       clustersSaid: said.size, commits: watch.messages.length - commitsBefore,
     };
   } finally {
@@ -161,12 +168,13 @@ function watchCommits(inner: Repo): { repo: Repo; messages: string[]; until(chec
 async function run(ctx: BenchContext): Promise<Measure[]> {
   const arg: RolloutArg = { workDir: ctx.workDir, clusters: 1000, percent: 10, probeIntervalMs: 1000 };
   const { result: r, maxRssMB } = await runInChild<RolloutArg, RolloutResult>(new URL('./rollout.ts', import.meta.url).href, 'rolloutStep', arg, { timeoutMs: 30 * 60_000 });
-  ctx.log(`rollout ${(r.rolloutMs / 1000).toFixed(1)} s against a floor of ${(r.floorMs / 1000).toFixed(1)} s; ${r.upgrades} upgrades, at most ${r.maxConcurrent} at once; ${r.commits} status commits`);
+  ctx.log(`last upgrade ${(r.lastUpgradeMs / 1000).toFixed(1)} s, committed done ${(r.rolloutMs / 1000).toFixed(1)} s, against a floor of ${(r.floorMs / 1000).toFixed(1)} s; ${r.upgrades} upgrades, at most ${r.maxConcurrent} at once; ${r.commits} status commits`);
   const sim = 'daemon (real Git server, planner, committer); simulated: probes, helm (upgrade sleeps 200-1500 ms), clusters (in memory, Healthy at once)';
   return [
-    single(BENCH, '1k-cluster rollout at maxUpdate 10% (bump → all Healthy on the new version, committed)', 's', r.rolloutMs / 1000, { note: `${sim}; probe interval ${arg.probeIntervalMs} ms, helm parallelism 100; peak RSS ${maxRssMB.toFixed(0)} MB` }),
+    single(BENCH, '1k-cluster rollout at maxUpdate 10% (bump → last upgrade ended)', 's', r.lastUpgradeMs / 1000, { note: `${sim}; probe interval ${arg.probeIntervalMs} ms, helm parallelism 100; peak RSS ${maxRssMB.toFixed(0)} MB` }),
     single(BENCH, "floor: sum of the waves' slowest clusters", 's', r.floorMs / 1000, { note: `${r.waves} waves of 100 in name order, no gating cost` }),
-    single(BENCH, 'gating overhead per wave (rollout − floor) / waves', 's', (r.rolloutMs - r.floorMs) / 1000 / r.waves, { note: 'observing Healthy, the next cycle, the status commit' }),
+    single(BENCH, 'gating overhead per wave (last upgrade − floor) / waves', 's', (r.lastUpgradeMs - r.floorMs) / 1000 / r.waves, { note: 'observing Healthy and the next cycle, per wave' }),
+    single(BENCH, '1k-cluster rollout: bump → status commit saying all Healthy', 's', r.rolloutMs / 1000, { note: 'NaN: no such commit within 10 min (the first status commit after a user commit stalls at this size)' }),
     single(BENCH, 'clusters updated at once, at most', 'count', r.maxConcurrent, { target: { op: '<', value: 101 } }),
     single(BENCH, 'clusters named by the commits\' start and wave lines', 'count', r.clustersSaid, { target: { op: '==', value: arg.clusters }, note: `${r.commits} status commits during the rollout` }),
   ];
