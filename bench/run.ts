@@ -15,6 +15,7 @@ const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
   ['plan-markdown', () => import('./plan-markdown.ts')],
   ['health-check', () => import('./health-check.ts')],
   ['quiet-cycle', () => import('./quiet-cycle.ts')],
+  ['rollout', () => import('./rollout.ts')],
   ['commit-volume', () => import('./commit-volume.ts')],
   ['probe', () => import('./probe.ts')],
   ['git', () => import('./git.ts')],

@@ -63,7 +63,7 @@ export function registerFailovers(show: Command, io: CliIO): void {
 }
 
 /** `2026-05-01`, an RFC 3339 time, or a duration back from `now` (`7d`, `24h`, `90m`). */
-function parseSince(text: string, now: Date): number {
+export function parseSince(text: string, now: Date): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : undefined;
   const at = day ?? parseTime(text);
   if (at !== undefined && !Number.isNaN(at)) return at;

@@ -1,4 +1,4 @@
-// `gitset show addons|clusters|sets|failovers [dir]`: tables read from status files, like
+// `gitset show addons|clusters|sets|failovers|rollouts [dir]`: tables read from status files, like
 // `sveltosctl show addons` and `kubectl get sveltoscluster -A` (the tables are in tables.ts).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import { readStatusFiles } from '../status/read.ts';
 import { listStatusFiles } from '../status/status-dir.ts';
 import { parseFormat, type CliIO } from './io.ts';
 import { registerFailovers } from './show-failovers.ts';
+import { registerRollouts } from './show-rollouts.ts';
 import { renderSnapshot, type ShowWhat } from './tables.ts';
 
 interface ShowOptions {
@@ -46,4 +47,5 @@ export function register(program: Command, io: CliIO): void {
       });
   }
   registerFailovers(show, io);
+  registerRollouts(show, io);
 }

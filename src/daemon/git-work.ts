@@ -4,6 +4,7 @@
 // timeouts, and the next cycle says so; failover decisions go on meanwhile.
 import type { Logger } from 'pino';
 import type { CommitMessage, PullResult, Repo } from '../git/repo.ts';
+import { MAX_COALESCED, mergeCoalesced } from '../status/commit-messages.ts';
 import type { PreviousStatus } from '../status/snapshot.ts';
 import type { StatusWriter } from './status-writer.ts';
 
@@ -118,7 +119,10 @@ export interface CommitRequest {
 }
 
 export interface Committer {
-  /** Commits in the background; a newer request replaces one that has not started. */
+  /**
+   * Commits in the background; a newer request replaces one that has not started. What the
+   * replaced one's message would have said (a short wave, a halt) goes into the commit that lands.
+   */
   submit(request: CommitRequest): void;
   /** Resolves when no commit runs or waits. */
   idle(): Promise<void>;
@@ -127,9 +131,42 @@ export interface Committer {
   readonly busy: boolean;
 }
 
+/** A request a newer one replaced: its message, against the snapshot said before it. */
+interface Replaced {
+  say(from: PreviousStatus): CommitMessage;
+  snapshot?: PreviousStatus;
+}
+
+/** The replaced requests' messages, each from the snapshot of the one before; and the last snapshot. */
+function sayReplaced(replaced: readonly Replaced[], base: PreviousStatus): { said: CommitMessage[]; from: PreviousStatus } {
+  let from = base;
+  const said = replaced.map((r) => {
+    const m = r.say(from);
+    if (r.snapshot) from = r.snapshot;
+    return m;
+  });
+  return { said, from };
+}
+
+/**
+ * At most MAX_COALESCED kept: the two oldest are said now, as one message, from `from` (where
+ * the next message starts), so a long Git stall bounds the memory and loses no line.
+ */
+function keepReplaced(replaced: readonly Replaced[], from: PreviousStatus): Replaced[] {
+  if (replaced.length <= MAX_COALESCED) return [...replaced];
+  const [a, b, ...rest] = replaced as [Replaced, Replaced, ...Replaced[]];
+  const { said, from: after } = sayReplaced([a, b], from);
+  const merged = mergeCoalesced(said.slice(0, 1), said[1]!);
+  return [{ say: () => merged, snapshot: after }, ...rest];
+}
+
 export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger, base: PreviousStatus): Committer {
   let waiting: CommitRequest | undefined;
+  /** Requests replaced before their commit started, oldest first, until a message says them. */
+  let replaced: Replaced[] = [];
   let running: Promise<void> | undefined;
+  /** The snapshot of the request whose commit runs: where the next message will start. */
+  let runningSnapshot: PreviousStatus | undefined;
   let notes: string[] = [];
   let committed = false;
   let failure: string | undefined;
@@ -138,10 +175,21 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
   const commitOne = async (request: CommitRequest): Promise<void> => {
     const failures: string[] = [];
     const carried = [...notes];
+    const earlier = replaced;
+    replaced = [];
     let described = false;
-    const describe = (): CommitMessage => ((described = true), request.message(base, carried));
+    const describe = (): CommitMessage => {
+      described = true;
+      const { said, from } = sayReplaced(earlier, base);
+      return mergeCoalesced(said, request.message(from, carried));
+    };
     const made = await lane.run(() => status.commit(request.files, describe, log, failures, request.revision));
     failure = failures.length > 0 ? failures.join('; ') : undefined;
+    // Not written (no file differed, or the commit failed first): said with the next message.
+    if (!described && earlier.length > 0) {
+      const fixed = sayReplaced(earlier, base).said.map((m): Replaced => ({ say: () => m }));
+      replaced = keepReplaced([...fixed, ...replaced], base);
+    }
     // A message that was written is said once: the status writer keeps it for the commit that
     // lands when this one failed, so the next message starts from this snapshot either way.
     if (failure !== undefined && !described) return;
@@ -157,10 +205,12 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
       for (const w of idleWaiters.splice(0)) w();
       return;
     }
+    runningSnapshot = request.snapshot;
     running = commitOne(request)
       .catch((err: unknown) => void (failure = err instanceof Error ? err.message : String(err)))
       .finally(() => {
         running = undefined;
+        runningSnapshot = undefined;
         pump();
       });
   };
@@ -168,6 +218,10 @@ export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger
   return {
     submit(request) {
       notes.push(...request.notes);
+      const before = waiting;
+      // Only the message and snapshot are kept: the replaced files are not needed again.
+      // The chain starts where the next message will: the running commit's snapshot, else the base.
+      if (before) replaced = keepReplaced([...replaced, { say: (from: PreviousStatus) => before.message(from, []), ...(before.snapshot ? { snapshot: before.snapshot } : {}) }], runningSnapshot ?? base);
       waiting = request;
       pump();
     },

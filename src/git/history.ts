@@ -15,7 +15,7 @@ import { inputsTreeOid } from './tree.ts';
 async function* commitHistory(store: ObjectStore, from: string, opts: HistoryOptions): AsyncGenerator<CommitInfo> {
   if (!opts.firstParent) {
     for (const c of await git.log({ fs, ...store, ref: from, depth: opts.max })) {
-      yield { revision: c.oid, parents: c.commit.parent, committedAt: c.commit.committer.timestamp * 1000 };
+      yield { revision: c.oid, parents: c.commit.parent, committedAt: c.commit.committer.timestamp * 1000, message: c.commit.message };
     }
     return;
   }

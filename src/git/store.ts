@@ -40,7 +40,7 @@ export async function isDescendent(store: ObjectStore, oid: string, ancestor: st
 
 export async function readCommitInfo(store: ObjectStore, oid: string): Promise<CommitInfo> {
   const { commit } = await git.readCommit({ fs, ...store, oid });
-  return { revision: oid, parents: commit.parent, committedAt: commit.committer.timestamp * 1000 };
+  return { revision: oid, parents: commit.parent, committedAt: commit.committer.timestamp * 1000, message: commit.message };
 }
 
 export async function commitTree(store: ObjectStore, commitOid: string): Promise<string> {

@@ -216,6 +216,8 @@ export interface CommitInfo {
   parents: string[];
   /** Committer time, milliseconds since the epoch. */
   committedAt: number;
+  /** The whole commit message (subject, blank line, body), as Git stores it. */
+  message?: string;
 }
 
 export interface HistoryOptions {

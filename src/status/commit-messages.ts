@@ -72,3 +72,34 @@ export function parseUnpushed(text: string): Unpushed {
   const before = typeof dropped === 'number' && Number.isSafeInteger(dropped) && dropped >= 0 ? dropped : 0;
   return { messages: kept.slice(over), dropped: before + over };
 }
+
+/** At most this many replaced requests' messages wait for a commit; older ones are dropped. */
+export const MAX_COALESCED = 20;
+
+const SUBJECT_MAX = 100;
+
+/** The `- change` lines of a message's body (what describeChanges lists). */
+function changeLines(message: CommitMessage): string[] {
+  return (message.body ?? '').split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+}
+
+/**
+ * The message of a commit that also lands the status of requests a newer one replaced before
+ * their commit started (the committer keeps only the newest): their change lines, oldest first,
+ * lead the body, each line once. A `status: …` subject is made again from every change (a
+ * completed failover first, as describeChanges does); another one (a note, an invalid revision) stays.
+ */
+export function mergeCoalesced(replaced: readonly CommitMessage[], current: CommitMessage): CommitMessage {
+  const own = new Set(changeLines(current));
+  const earlier = [...new Set(replaced.flatMap(changeLines))].filter((l) => !own.has(l));
+  if (earlier.length === 0) return current;
+  const all = [...earlier, ...own];
+  const done = all.filter((c) => / (failed over|moved \([a-z-]+\)) .* in \d+s$/.test(c));
+  const changes = [...done, ...all.filter((c) => !done.includes(c))];
+  const joined = `status: ${changes.join('; ')}`;
+  const remade = joined.length <= SUBJECT_MAX ? joined : `status: ${changes[0]} (+${changes.length - 1} more)`;
+  const subject = current.subject.startsWith('status: ') || GENERIC.has(current.subject.trim()) ? remade : current.subject;
+  const body = current.body?.trim() ?? '';
+  const lines = earlier.map((l) => `- ${l}`).join('\n');
+  return { subject, body: body === '' ? lines : `${lines}${body.startsWith('- ') ? '\n' : '\n\n'}${body}` };
+}

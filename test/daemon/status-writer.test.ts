@@ -8,7 +8,10 @@ import { createStatusWriter } from '../../src/daemon/status-writer.ts';
 import { createMetrics } from '../../src/daemon/metrics.ts';
 import { silentLogger } from '../../src/daemon/logger.ts';
 import { statusCodec } from '../../src/daemon/wiring.ts';
-import { mergeUnpushed, keepUnpushed, MAX_UNPUSHED, NOTHING_UNPUSHED, parseUnpushed, serializeUnpushed } from '../../src/status/commit-messages.ts';
+import { MAX_COALESCED, mergeCoalesced, mergeUnpushed, keepUnpushed, MAX_UNPUSHED, NOTHING_UNPUSHED, parseUnpushed, serializeUnpushed } from '../../src/status/commit-messages.ts';
+import { createCommitter, createGitLane, type CommitRequest } from '../../src/daemon/git-work.ts';
+import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
+import type { RolloutStatus } from '../../src/model/status.ts';
 import { startGitServer } from '../../src/sim/git-server.ts';
 import { cliClone, fixture, gitCli, USER, type Fixture } from '../git/helpers.ts';
 
@@ -120,5 +123,96 @@ describe('status commits after a Git outage', () => {
     assert.match(merged.body ?? '', new RegExp(`${MAX_UNPUSHED + 5} earlier cycles .*the oldest 5 not kept`));
     assert.deepEqual(mergeUnpushed(NOTHING_UNPUSHED, DOWN), DOWN);
     assert.deepEqual(mergeUnpushed(keepUnpushed(NOTHING_UNPUSHED, GENERIC), GENERIC), GENERIC);
+  });
+});
+
+describe('status requests coalesced in the background', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await fixture();
+  });
+  after(async () => {
+    await fx.close();
+  });
+
+  /** A snapshot whose ClusterProfile/kyverno stands at `rollout` (absent: no rollout). */
+  const withRollout = (rollout?: RolloutStatus): StatusSnapshot => {
+    const s = emptySnapshot();
+    const object = { apiVersion: 'config.projectsveltos.io/v1beta1', kind: 'ClusterProfile' as const, metadata: { name: 'kyverno' }, spec: {} };
+    s.profiles.set('ClusterProfile/kyverno', { object, status: { matchingClusters: [], ...(rollout ? { rollout } : {}) } });
+    return s;
+  };
+  const request = (n: number, snapshot: StatusSnapshot): CommitRequest => ({
+    files: new Map([['a.yaml', `${n}\n`]]),
+    snapshot,
+    notes: [],
+    message: (base) => statusCodec.describe(base, snapshot),
+  });
+
+  test('a request replaced before its commit started: the commit that lands says both requests\' lines, once each', async () => {
+    await fx.seed('coalesce', { 'clusters/c1.yaml': 'kind: SveltosCluster\n' });
+    const url = fx.server.url('coalesce.git');
+    const repo = openRepo({ url, branch: 'main', workDir: join(fx.tmp, 'work-coalesce'), auth: USER, logger: silentLogger() });
+    const writer = createStatusWriter({ repo, codec: statusCodec, metrics: createMetrics() });
+    await repo.pull();
+    await writer.readCommitted();
+    const lane = createGitLane();
+    const committer = createCommitter(writer, lane, silentLogger(), withRollout());
+    // Git is busy (a pull): the first request's commit starts and waits for the lane; the next
+    // two wait behind it, and the third replaces the second before its commit starts.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const pull = lane.run(() => gate);
+    const started = withRollout({ maxUpdate: 1, updating: [], waiting: ['civo/c2', 'civo/c3'], wave: ['civo/c1'] });
+    const wave2 = withRollout({ maxUpdate: 1, updating: ['civo/c1'], waiting: ['civo/c3'], wave: ['civo/c2'] });
+    const wave3 = withRollout({ maxUpdate: 1, updating: ['civo/c2'], waiting: [], wave: ['civo/c3'] });
+    committer.submit(request(1, started));
+    committer.submit(request(2, wave2));
+    committer.submit(request(3, wave3));
+    release();
+    await pull;
+    await committer.idle();
+
+    const user = await cliClone(url, join(fx.tmp, 'user-coalesce'));
+    const log = (await gitCli(user, ['log', '--format=%B%x00'])).split('\0').map((m) => m.trim()).filter(Boolean);
+    assert.equal(log.length, 3, `the seed, the first request's commit, one for the other two:\n${log.join('\n---\n')}`);
+    assert.equal(log[1], 'status: ClusterProfile/kyverno rollout started: maxUpdate 1, wave civo/c1, 2 waiting\n\n- ClusterProfile/kyverno rollout started: maxUpdate 1, wave civo/c1, 2 waiting');
+    const lines = log[0]!.split('\n').filter((l) => l.startsWith('- '));
+    assert.deepEqual(lines, ['- ClusterProfile/kyverno rollout wave: civo/c2 (1 waiting)', '- ClusterProfile/kyverno rollout wave: civo/c3 (0 waiting)'], 'the replaced wave is said, then the newer one, each once');
+    assert.equal(log[0]!.split('\n')[0], 'status: ClusterProfile/kyverno rollout wave: civo/c2 (1 waiting) (+1 more)');
+  });
+
+  test('a long Git stall: more replaced requests than are kept one by one still lose no line', async () => {
+    await fx.seed('stall', { 'clusters/c1.yaml': 'kind: SveltosCluster\n' });
+    const url = fx.server.url('stall.git');
+    const repo = openRepo({ url, branch: 'main', workDir: join(fx.tmp, 'work-stall'), auth: USER, logger: silentLogger() });
+    const writer = createStatusWriter({ repo, codec: statusCodec, metrics: createMetrics() });
+    await repo.pull();
+    await writer.readCommitted();
+    const lane = createGitLane();
+    const committer = createCommitter(writer, lane, silentLogger(), withRollout());
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const pull = lane.run(() => gate);
+    const n = MAX_COALESCED * 2;
+    const wave = (i: number) => withRollout({ maxUpdate: 1, updating: [], waiting: [], wave: [`civo/c${i}`] });
+    for (let i = 0; i <= n; i++) committer.submit(request(i, wave(i)));
+    release();
+    await pull;
+    await committer.idle();
+    const user = await cliClone(url, join(fx.tmp, 'user-stall'));
+    const body = await gitCli(user, ['log', '-1', '--format=%b']);
+    const said = body.split('\n').filter((l) => l.includes('rollout wave'));
+    assert.deepEqual(said, Array.from({ length: n }, (_, k) => `- ClusterProfile/kyverno rollout wave: civo/c${k + 1} (0 waiting)`));
+  });
+
+  test('a line two coalesced messages both say is said once; a note\'s subject stays', () => {
+    const a = { subject: 'status: x; y', body: '- x\n- y' };
+    const b = { subject: 'status: y; z', body: '- y\n- z' };
+    assert.deepEqual(mergeCoalesced([a], b), { subject: 'status: x; y; z', body: '- x\n- y\n- z' });
+    assert.deepEqual(mergeCoalesced([a, a], { subject: 'status: update', body: '' }), { subject: 'status: x; y', body: '- x\n- y' });
+    const noted = { subject: 'gitset: breaker open', body: 'breaker open: 3 of 4 clusters down\n\nstatus: z\n- z' };
+    assert.deepEqual(mergeCoalesced([a], noted), { subject: 'gitset: breaker open', body: '- x\n- y\n\nbreaker open: 3 of 4 clusters down\n\nstatus: z\n- z' });
+    assert.equal(mergeCoalesced([b], b), b, 'nothing more to say: the message as it was');
   });
 });
