@@ -123,7 +123,11 @@ function readAt(p: Packs, pack: OnePack, offset: number, asBase = false): Packed
   let at = offset;
   let byte = data[at++]!;
   const kind = (byte >> 4) & 7;
-  while (byte & 0x80) byte = data[at++]!;
+  let size = byte & 0x0f;
+  for (let shift = 16; byte & 0x80; shift *= 128) {
+    byte = data[at++]!;
+    size += (byte & 0x7f) * shift;
+  }
   let base: PackedObject | undefined;
   if (kind === OFS_DELTA) {
     byte = data[at++]!;
@@ -139,7 +143,7 @@ function readAt(p: Packs, pack: OnePack, offset: number, asBase = false): Packed
     const baseAt = find(pack, baseOid);
     base = baseAt === undefined ? undefined : readAt(p, pack, baseAt, true);
   }
-  const body = inflateSync(data.subarray(at, pack.ends.get(offset)));
+  const body = inflateSync(data.subarray(at, pack.ends.get(offset)), { chunkSize: Math.min(Math.max(size + 1, 64), 1 << 20) });
   let out: PackedObject | undefined;
   if (kind !== OFS_DELTA && kind !== REF_DELTA) {
     const type = TYPES[kind];
@@ -161,7 +165,8 @@ function remember(p: Packs, offset: number, obj: PackedObject): void {
   p.baseBytes += obj.data.length;
 }
 
-function applyDelta(base: Buffer, delta: Buffer): Buffer {
+/** A git delta applied to its base. */
+export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   let at = 0;
   const varint = (): number => {
     let n = 0;
