@@ -19,6 +19,7 @@ const benchmarks: Array<[string, () => Promise<{ benchmark: Benchmark }>]> = [
   ['commit-volume', () => import('./commit-volume.ts')],
   ['probe', () => import('./probe.ts')],
   ['git', () => import('./git.ts')],
+  ['restart', () => import('./restart.ts')],
   ['helm', () => import('./helm.ts')],
   ['failover', () => import('./failover.ts')],
   ['failover-chaos', () => import('./failover-chaos.ts')],

@@ -31,13 +31,13 @@ export class ReceivePackError extends Error {
   }
 }
 
-function pktLine(text: string): Buffer {
+export function pktLine(text: string): Buffer {
   const body = Buffer.from(text, 'utf8');
   return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body]);
 }
 
 /** Splits pkt-lines; `null` is a flush (or delimiter) packet. */
-function readPktLines(buf: Buffer): Array<Buffer | null> {
+export function readPktLines(buf: Buffer): Array<Buffer | null> {
   const out: Array<Buffer | null> = [];
   let at = 0;
   while (at + 4 <= buf.length) {
@@ -63,7 +63,7 @@ async function collect(body: AsyncIterableIterator<Uint8Array> | undefined): Pro
 
 type Response = Awaited<ReturnType<GitHttpClient['request']>>;
 
-async function checked(res: Response, contentType: string): Promise<Buffer> {
+export async function checkedBody(res: Response, contentType: string): Promise<Buffer> {
   const body = await collect(res.body);
   // The error types isomorphic-git throws, so classifyRemoteError maps them as for a fetch.
   if (res.statusCode !== 200) throw new Errors.HttpError(res.statusCode, res.statusMessage, '');
@@ -72,14 +72,14 @@ async function checked(res: Response, contentType: string): Promise<Buffer> {
   return body;
 }
 
-/** The receive-pack ref listing: where each branch is now, and what the server can do. */
-export async function advertisedRefs(access: PushAccess): Promise<Advertisement> {
+/** The receive-pack (or upload-pack) ref listing: where each branch is now, and what the server can do. */
+export async function advertisedRefs(access: PushAccess, service: 'git-receive-pack' | 'git-upload-pack' = 'git-receive-pack'): Promise<Advertisement> {
   const res = await access.http.request({
-    url: `${access.url}/info/refs?service=git-receive-pack`,
+    url: `${access.url}/info/refs?service=${service}`,
     method: 'GET',
-    headers: { ...access.headers(), accept: 'application/x-git-receive-pack-advertisement' },
+    headers: { ...access.headers(), accept: `application/x-${service}-advertisement` },
   });
-  const lines = readPktLines(await checked(res, 'application/x-git-receive-pack-advertisement'));
+  const lines = readPktLines(await checkedBody(res, `application/x-${service}-advertisement`));
   let i = 0;
   // Smart HTTP prefixes a service announcement and a flush.
   if (lines[0]?.toString('utf8').startsWith('# service=')) {
@@ -120,7 +120,7 @@ export async function sendPack(
     },
     body: [command, Buffer.from('0000', 'latin1'), pack] as unknown as AsyncIterableIterator<Uint8Array>,
   });
-  let report = await checked(res, 'application/x-git-receive-pack-result');
+  let report = await checkedBody(res, 'application/x-git-receive-pack-result');
   if (!wanted.includes('report-status')) return { ok: true };
   if (wanted.includes('side-band-64k')) report = demultiplex(report);
   return parseReport(readPktLines(report), update.ref);

@@ -10,6 +10,7 @@ import type { CommitInfo, StatusFile } from '../model/ports.ts';
 import { GitError } from './errors.ts';
 import type { NewObject, ObjectBatch } from './objects.ts';
 import { buildPack, buildPackIndex, type Pack } from './pack.ts';
+import { parseTree, readPacked } from './pack-read.ts';
 
 export interface ObjectStore {
   gitdir: string;
@@ -48,11 +49,16 @@ export async function commitTree(store: ObjectStore, commitOid: string): Promise
   return commit.tree;
 }
 
+/** Straight from the packs when they hold it (see pack-read.ts); else, and for anything unusual, isomorphic-git. */
 export async function treeEntries(store: ObjectStore, treeOid: string): Promise<TreeEntry[]> {
-  return (await git.readTree({ fs, ...store, oid: treeOid })).tree;
+  const packed = readPacked(store.gitdir, store.cache, treeOid);
+  const parsed = packed?.type === 'tree' ? parseTree(packed.data) : undefined;
+  return parsed ?? (await git.readTree({ fs, ...store, oid: treeOid })).tree;
 }
 
 export async function readBlob(store: ObjectStore, oid: string): Promise<Uint8Array> {
+  const packed = readPacked(store.gitdir, store.cache, oid);
+  if (packed?.type === 'blob') return packed.data;
   return (await git.readBlob({ fs, ...store, oid })).blob;
 }
 

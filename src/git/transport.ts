@@ -5,6 +5,7 @@ import git, { Errors } from 'isomorphic-git';
 import { GitError, classifyRemoteError, redactText } from './errors.ts';
 import { gitHttpClient, type GitHttpClient } from './http.ts';
 import { basicCredentials, type GitAuth } from './location.ts';
+import { cloneBranch, UnsupportedServer } from './fetch-pack.ts';
 import { ObjectBatch } from './objects.ts';
 import { buildPack, type Pack } from './pack.ts';
 import { ReceivePackError, ZERO_OID, advertisedRefs, sendPack, type PushAccess } from './send-pack.ts';
@@ -82,6 +83,13 @@ export function remoteTransport(opts: TransportOptions): RemoteTransport {
     },
     clone: async (dir, branch) => {
       // No checkout: the work tree is written by gitset (src/git/worktree.ts), which never follows a link and skips what it may.
+      // Fetched and indexed by gitset (fetch-pack.ts); isomorphic-git's clone for a server that lacks side-band-64k.
+      const cloned = await cloneBranch(remote, dir, branch).catch((err: unknown) => {
+        if (err instanceof UnsupportedServer) return undefined;
+        return fail(err);
+      });
+      if (cloned === false) throw new GitError('branch-not-found', `${url}: branch "${branch}" does not exist on the remote`);
+      if (cloned) return;
       await git.clone({ fs, http, dir, url, ref: branch, singleBranch: true, noTags: true, noCheckout: true, onAuth, headers: headers(), cache: {} }).catch(fail);
     },
     fetch: async (store, branch) => {

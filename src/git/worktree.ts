@@ -55,11 +55,12 @@ export interface Skippable {
 
 const NOTHING_SKIPPABLE: Skippable = { skippable: () => false, skipped: () => undefined };
 
-async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, rel: string, skip: Skippable): Promise<void> {
+/** `parentMade`: the folder above `target` was just made (a full write): no mkdir per file. */
+async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, rel: string, skip: Skippable, parentMade = false): Promise<void> {
   switch (entry.type) {
     case 'blob': {
       try {
-        mkdirSync(dirname(target), { recursive: true });
+        if (!parentMade) mkdirSync(dirname(target), { recursive: true });
         const blob = await readBlob(store, entry.oid);
         if (entry.mode === '120000') symlinkSync(Buffer.from(blob).toString('utf8'), target);
         else writeFileSync(target, blob, { mode: entry.mode === '100755' ? 0o777 : 0o666 });
@@ -73,7 +74,7 @@ async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, 
       mkdirSync(target, { recursive: true });
       for (const e of await treeEntries(store, entry.oid)) {
         safeSegments(e.path);
-        await writeEntry(store, join(target, e.path), e, `${rel}/${e.path}`, skip);
+        await writeEntry(store, join(target, e.path), e, `${rel}/${e.path}`, skip, true);
       }
       return;
     }

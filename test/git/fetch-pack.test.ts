@@ -1,0 +1,80 @@
+// The first clone fetched and indexed by gitset (src/git/fetch-pack.ts) and objects read straight
+// from packs (src/git/pack-read.ts): checked against git itself on packs with deltas.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { indexPack } from '../../src/git/fetch-pack.ts';
+import { GitError } from '../../src/git/errors.ts';
+import { openRepo } from '../../src/git/open.ts';
+import { buildPackIndex } from '../../src/git/pack.ts';
+import { readBlob, treeEntries } from '../../src/git/store.ts';
+import { captureLogger, fixture, gitCli, USER, writeFiles, type Fixture } from './helpers.ts';
+
+/** A manifest long enough that git stores its next versions as deltas. */
+function manifest(round: number): string {
+  const lines = Array.from({ length: 200 }, (_, i) => `  key${i}: value ${i}${i === 100 ? ` round ${round}` : ''}`);
+  return `kind: ClusterProfile\nspec:\n${lines.join('\n')}\n`;
+}
+
+/** A local repository of several commits, repacked by git with deltas; its pack and index. */
+async function deltaRepo(dir: string): Promise<{ pack: Buffer; idx: Buffer }> {
+  await mkdir(dir, { recursive: true });
+  await gitCli(dir, ['init', '-q', '-b', 'main']);
+  for (let round = 0; round < 4; round++) {
+    await writeFiles(dir, { 'profiles/a.yaml': manifest(round), 'profiles/b.yaml': manifest(round + 10), [`status/r${round}.yaml`]: `round: ${round}\n` });
+    await gitCli(dir, ['add', '-A']);
+    await gitCli(dir, ['commit', '-q', '-m', `round ${round}`]);
+  }
+  await gitCli(dir, ['repack', '-q', '-a', '-d', '-f', '--depth=10']);
+  const packDir = join(dir, '.git', 'objects', 'pack');
+  const name = (await readdir(packDir)).find((n) => n.endsWith('.pack'))!;
+  return { pack: await readFile(join(packDir, name)), idx: await readFile(join(packDir, name.replace(/\.pack$/, '.idx'))) };
+}
+
+describe('first clone fetched and indexed by gitset', () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await fixture();
+  });
+  after(async () => {
+    await fx.close();
+  });
+
+  test('a pack with deltas is indexed byte for byte as git index-pack does; every version reads back as git shows it', async () => {
+    const dir = join(fx.tmp, 'deltas');
+    const { pack, idx } = await deltaRepo(dir);
+    assert.match(await gitCli(dir, ['verify-pack', '-v', join(dir, '.git', 'objects', 'pack', (await readdir(join(dir, '.git', 'objects', 'pack'))).find((n) => n.endsWith('.idx'))!)]), /chain length = [1-9]/, 'the pack holds deltas');
+    assert.ok(buildPackIndex(indexPack(pack)).equals(idx), 'same index as git');
+
+    const store = { gitdir: join(dir, '.git'), cache: {} };
+    for (let back = 0; back < 4; back++) {
+      const rev = `HEAD~${back}`;
+      const profiles = (await gitCli(dir, ['rev-parse', `${rev}:profiles`])).trim();
+      const entries = await treeEntries(store, profiles);
+      assert.deepEqual(entries.map((e) => [e.path, e.mode, e.type]), [['a.yaml', '100644', 'blob'], ['b.yaml', '100644', 'blob']]);
+      assert.equal(Buffer.from(await readBlob(store, entries[0]!.oid)).toString('utf8'), manifest(3 - back));
+      assert.equal(Buffer.from(await readBlob(store, entries[1]!.oid)).toString('utf8'), manifest(13 - back));
+    }
+  });
+
+  test('a pack cut short or altered is refused', () => {
+    const pack = Buffer.from('PACK\0\0\0\x02\0\0\0\x01', 'latin1');
+    assert.throws(() => indexPack(Buffer.concat([pack, Buffer.alloc(40)])), /checksum/);
+    assert.throws(() => indexPack(Buffer.from('not a pack')), /no pack/);
+  });
+
+  test('a clone over smart HTTP passes git fsck and holds the branch; a missing branch is branch-not-found', async () => {
+    const url = await fx.seed('fetched', { 'clusters/c1.yaml': 'kind: SveltosCluster\n', 'status/s.yaml': 'ready: true\n', 'profiles/p.yaml': manifest(1) });
+    const workDir = join(fx.tmp, 'work', 'fetched');
+    const repo = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    const pulled = await repo.pull();
+    await gitCli(workDir, ['fsck', '--strict']);
+    assert.equal((await gitCli(workDir, ['rev-parse', 'main', 'origin/main'])).split('\n').map((l) => l.trim()).join(' '), `${pulled.revision} ${pulled.revision}`);
+    assert.equal(await readFile(join(workDir, 'profiles/p.yaml'), 'utf8'), manifest(1));
+    assert.deepEqual(await repo.readStatusFiles(), [{ path: 's.yaml', text: 'ready: true\n' }]);
+
+    const other = openRepo({ url, branch: 'nope', workDir: join(fx.tmp, 'work', 'nope'), auth: USER, logger: captureLogger() });
+    await assert.rejects(other.pull(), (e: GitError) => e.code === 'branch-not-found');
+  });
+});
