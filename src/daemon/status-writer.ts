@@ -74,7 +74,7 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
     // Rendering YAML costs far more than comparing JSON (1.6 s against 25 ms for 10,000
     // clusters), and most probe rounds change nothing: equal JSON renders equal files.
     render(next) {
-      const key = JSON.stringify([[...next.clusters], [...next.sets], [...next.profiles]]);
+      const key = JSON.stringify([[...next.clusters], [...next.sets], [...next.profiles], [...(next.promotions ?? [])]]);
       if (lastRender?.key !== key) lastRender = { key, files: shard.count <= 1 ? deps.codec.render(next) : new Map([...deps.codec.render(ownPart(next, shard)), ...profileParts(next, shard)]) };
       return new Map(lastRender.files);
     },
