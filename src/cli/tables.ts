@@ -1,7 +1,6 @@
 // The tables the CLI prints, in sveltosctl's look, and the rows of `gitset show addons|clusters|sets`
 // read from status files. The rows are built from a list of {path, text}, so the status of any
 // commit (read through git) shows the same way; the demo prints the same table.
-import Table from 'cli-table3';
 import { escapeControl } from '../model/escape.ts';
 import type { ReleaseHealth } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
@@ -110,12 +109,6 @@ function cellText(v: Cell): TableCell {
   return v === null ? '-' : String(v); // null: not known
 }
 
-const ASCII = {
-  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
-  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
-  left: '|', 'left-mid': '', mid: '', 'mid-mid': '', right: '|', 'right-mid': '', middle: '|',
-};
-
 /** A cell: one line, or lines shown one under the other. */
 export type TableCell = string | readonly string[];
 
@@ -125,9 +118,36 @@ export type TableCell = string | readonly string[];
  * terminal); only the lines of a multi-line cell are broken.
  */
 export function asciiTable(head: string[], rows: ReadonlyArray<readonly TableCell[]>): string {
-  const t = new Table({ head, chars: ASCII, style: { head: [], border: [] } });
-  t.push(...rows.map((r) => r.map((c) => (typeof c === 'string' ? escapeControl(c) : c.map(escapeControl).join('\n')))));
-  const lines = t.toString().split('\n');
-  const ruled = lines.length > 2 ? [lines[0], lines[1], lines[0], ...lines.slice(2)].join('\n') : lines.join('\n');
-  return `${ruled}\n`;
+  const body = rows.map((r) => r.map((c) => (typeof c === 'string' ? [escapeControl(c)] : c.length === 0 ? [''] : c.map(escapeControl))));
+  const widths = head.map((h, i) => Math.max(displayWidth(h), ...body.map((r) => Math.max(0, ...(r[i] ?? ['']).map(displayWidth)))));
+  const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
+  const line = (texts: readonly string[]): string => `|${widths.map((w, i) => ` ${texts[i] ?? ''}${' '.repeat(w - displayWidth(texts[i] ?? ''))} `).join('|')}|`;
+  const out = [rule, line(head), rule];
+  for (const r of body) {
+    const height = Math.max(1, ...r.map((lines) => lines.length));
+    for (let k = 0; k < height; k++) out.push(line(widths.map((_, i) => r[i]?.[k] ?? '')));
+  }
+  out.push(rule);
+  return `${out.join('\n')}\n`;
 }
+
+/**
+ * Columns a terminal gives the text: East Asian wide characters and emoji take two, combining
+ * marks and format characters none (as the string-width package counts them, for the common cases).
+ */
+export function displayWidth(text: string): number {
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  let width = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (/[\p{Mn}\p{Me}\p{Cf}]/u.test(ch)) continue;
+    width += WIDE.some(([lo, hi]) => c >= lo && c <= hi) ? 2 : 1;
+  }
+  return width;
+}
+
+const WIDE: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf],
+  [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe30, 0xfe4f], [0xff00, 0xff60], [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f], [0x1f900, 0x1f9ff], [0x20000, 0x3fffd],
+];
