@@ -2,7 +2,7 @@
 // API server answered. A report, not a gate: clusters being down is not an error exit.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import Table from 'cli-table3';
+import { plainTable } from './tables.ts';
 import type { Command } from 'commander';
 import { envName } from '../daemon/options.ts';
 import { parseDuration } from '../model/duration.ts';
@@ -105,18 +105,7 @@ async function probeCommand(dir: string, flags: ProbeFlags, io: CliIO): Promise<
 
 function renderTable(rows: readonly ProbeReportRow[]): string {
   if (rows.length === 0) return 'No SveltosCluster in this repository.\n';
-  // Borderless, like `kubectl get sveltoscluster`: easy to read and to grep.
-  const table = new Table({
-    head: ['NAMESPACE', 'NAME', 'READY', 'VERSION', 'MESSAGE'],
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-      'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-    },
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
-  });
-  for (const r of rows) {
-    // A version or an error text comes from the API server (a certificate's names, a reason phrase): escaped.
-    table.push([r.namespace, r.name, r.ready === undefined ? '' : String(r.ready), r.version ?? '', r.message ?? ''].map(escapeControl));
-  }
-  return `${table.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
+  // A version or an error text comes from the API server (a certificate's names, a reason phrase): escaped.
+  const cells = rows.map((r) => [r.namespace, r.name, r.ready === undefined ? '' : String(r.ready), r.version ?? '', r.message ?? ''].map(escapeControl));
+  return plainTable(['NAMESPACE', 'NAME', 'READY', 'VERSION', 'MESSAGE'], cells);
 }

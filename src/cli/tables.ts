@@ -131,6 +131,13 @@ export function asciiTable(head: string[], rows: ReadonlyArray<readonly TableCel
   return `${out.join('\n')}\n`;
 }
 
+/** Borderless, like `kubectl get`: columns two spaces apart, easy to read and to grep. Cells are shown as given. */
+export function plainTable(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
+  const line = (texts: readonly string[]): string => widths.map((w, i) => `${texts[i] ?? ''}${' '.repeat(w - displayWidth(texts[i] ?? ''))}`).join('  ').trimEnd();
+  return `${[head, ...rows].map(line).join('\n')}\n`;
+}
+
 /**
  * Columns a terminal gives the text: East Asian wide characters and emoji take two, combining
  * marks and format characters none (as the string-width package counts them, for the common cases).

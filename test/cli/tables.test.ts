@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Table from 'cli-table3';
 import fc from 'fast-check';
-import { asciiTable, type TableCell } from '../../src/cli/tables.ts';
+import { asciiTable, plainTable, type TableCell } from '../../src/cli/tables.ts';
 import { escapeControl } from '../../src/model/escape.ts';
 
 const FRAME = {
@@ -40,4 +40,17 @@ test('80,000 rows print (a 10k-cluster plan), where cli-table3 took minutes', ()
   const rows = Array.from({ length: 80_000 }, (_, i) => [`fleet/c${i}`, 'install', `web/app${i % 8}`, ['1.0.0', 'was 0.9.0']]);
   const out = asciiTable(['CLUSTER', 'ACTION', 'RELEASE', 'VERSION'], rows);
   assert.equal(out.split('\n').length, 3 + 160_000 + 2);
+});
+
+test('the borderless table of `gitset probe` is what cli-table3 drew without a frame', () => {
+  const none = Object.fromEntries(Object.keys(FRAME).map((k) => [k, ''])) as Record<keyof typeof FRAME, string>;
+  const draw = (head: string[], rows: string[][]): string => {
+    const t = new Table({ head, chars: { ...none, middle: '  ' }, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } });
+    t.push(...rows);
+    return `${t.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
+  };
+  const line = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', ' ', 'é', '→', '漢'), maxLength: 10 });
+  fc.assert(fc.property(fc.array(fc.array(line, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 5 }), (rows) => {
+    assert.equal(plainTable(['NAME', 'READY', 'MESSAGE'], rows), draw(['NAME', 'READY', 'MESSAGE'], rows));
+  }), { numRuns: 200 });
 });
