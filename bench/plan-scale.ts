@@ -3,6 +3,7 @@
 // from disk, parse in memory, and selection+plan with every cluster healthy (first plan: all
 // installs; steady plan: against the status the first one produced).
 import { join } from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { loadRepository, ManifestCache, type LoadedRepository } from '../src/load/index.ts';
 import { clusterKey, type ClusterKey } from '../src/model/objects.ts';
 import type { ProbeResult } from '../src/model/ports.ts';
@@ -44,6 +45,11 @@ export interface PlanScaleResult {
   /** First cycles of further fresh revisions, code warm: what a running daemon meets. */
   planFirstMs?: number[];
   planSteadyMs?: number[];
+  /** CPU time (all threads: GC helpers count) and GC pauses inside each timed cycle above, ms. */
+  planFirstCpuMs?: number[];
+  planFirstGcMs?: number[];
+  planSteadyCpuMs?: number[];
+  planSteadyGcMs?: number[];
   renderMs?: number[];
   readBackMs?: number[];
   statusFiles?: number;
@@ -78,6 +84,21 @@ async function repeat<T>(n: number, fn: () => T | Promise<T>): Promise<{ ms: num
   return { ms, last: last as T };
 }
 
+/** GC pauses of this process as they are reported (start on performance.now()'s clock, ms). */
+const gcPauses: Array<{ start: number; ms: number }> = [];
+
+/** `fn` timed, with the CPU time it took and the GC pauses inside it (wall time alone swings with the machine's load). */
+async function costed<T>(fn: () => T): Promise<{ ms: number; cpuMs: number; gcMs: number; value: T }> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const value = fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  await new Promise((resolve) => setTimeout(resolve, 10)); // GC entries arrive after the call
+  const gcMs = gcPauses.filter((p) => p.start >= t0 && p.start < t0 + ms).reduce((sum, p) => sum + p.ms, 0);
+  return { ms, cpuMs: (c.user + c.system) / 1000, gcMs, value };
+}
+
 /** A full collection when the child runs with --expose-gc (runInChild passes it). */
 function collect(): void {
   (globalThis as { gc?: () => void }).gc?.();
@@ -97,6 +118,10 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
   const now = new Date('2026-01-01T00:00:00Z');
   const loadMs: number[] = [];
   const cycleMs: number[] = [];
+  const cycleCpu: number[] = [];
+  const cycleGc: number[] = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => gcPauses.push({ start: e.startTime, ms: e.duration })));
+  observer.observe({ entryTypes: ['gc'] });
   let repo: LoadedRepository | undefined;
   let cycle: CycleResult | undefined;
   let revision: Revision | undefined;
@@ -114,8 +139,10 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
     probes ??= healthyProbes(repo);
     collect();
     // Preparing the revision (the cluster index) is part of a new revision's first cycle.
-    const c = await timed(() => computeCycle({ revision: (revision = prepareRevision(repo!)), previous: emptySnapshot(), probes, now }));
+    const c = await costed(() => computeCycle({ revision: (revision = prepareRevision(repo!)), previous: emptySnapshot(), probes, now }));
     cycleMs.push(c.ms);
+    cycleCpu.push(c.cpuMs);
+    cycleGc.push(c.gcMs);
     cycle = c.value;
   }
   // The last repetition may have been a load alone: plan it for the steady phase (untimed).
@@ -129,6 +156,8 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
     errors: repo!.diagnostics.filter((d) => d.severity === 'error').length,
     planStartMs: cycleMs[0]!,
     planFirstMs: cycleMs.slice(1),
+    planFirstCpuMs: cycleCpu.slice(1),
+    planFirstGcMs: cycleGc.slice(1),
   };
   progress(r);
   const applied = appliedSnapshot(cycle, now);
@@ -138,9 +167,13 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
   for (const e of applied.sets.values()) selected += e.status.selectedClusterRefs.length;
   r.workload = { pairs, releases: Object.values(cycle.tally).reduce((a, b) => a + b, 0), actionsFirst: cycle.actions.length, selected };
   progress(r);
-  const steady = await repeat(arg.planReps, () => computeCycle({ revision: revision!, previous: applied, probes: probes!, now }));
-  r.planSteadyMs = steady.ms;
-  r.workload.actionsSteady = steady.last.actions.length;
+  const steady: Awaited<ReturnType<typeof costed<CycleResult>>>[] = [];
+  for (let i = 0; i < arg.planReps; i++) steady.push(await costed(() => computeCycle({ revision: revision!, previous: applied, probes: probes!, now })));
+  r.planSteadyMs = steady.map((x) => x.ms);
+  r.planSteadyCpuMs = steady.map((x) => x.cpuMs);
+  r.planSteadyGcMs = steady.map((x) => x.gcMs);
+  r.workload.actionsSteady = steady.at(-1)!.value.actions.length;
+  observer.disconnect();
   progress(r);
   if (arg.cachedReload) {
     const cache = new ManifestCache();
@@ -158,6 +191,8 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
   if (arg.readBack) r.readBackMs = (await repeat(arg.renderReps, () => readStatusFiles(files))).ms;
   return r;
 }
+
+const costNote = (cpu?: number[], gc?: number[]) => (cpu?.length && gc?.length ? `; CPU time median ${median(cpu).toFixed(0)} ms, GC pauses median ${median(gc).toFixed(0)} ms` : '');
 
 const fmtK = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
@@ -215,7 +250,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
       measures.push(
         summarize(BENCH, `selection+plan, first (${label})`, 'ms', r.planFirstMs, {
           target,
-          note: `computeCycle on a freshly loaded revision (nothing kept from an earlier one), after the loader's garbage is collected, in a process that has planned before; all healthy, no status; ${workload}; ${w.actionsFirst} actions`,
+          note: `computeCycle on a freshly loaded revision (nothing kept from an earlier one), after the loader's garbage is collected, in a process that has planned before; all healthy, no status; ${workload}; ${w.actionsFirst} actions${costNote(r.planFirstCpuMs, r.planFirstGcMs)}`,
         }),
       );
     }
@@ -230,7 +265,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
       measures.push(
         summarize(BENCH, `selection+plan, steady (${label})`, 'ms', r.planSteadyMs, {
           target,
-          note: `computeCycle again on the same loaded revision against the applied status: ${w.actionsSteady} actions; ${w.selected} clusters selected by sets`,
+          note: `computeCycle again on the same loaded revision against the applied status: ${w.actionsSteady} actions; ${w.selected} clusters selected by sets${costNote(r.planSteadyCpuMs, r.planSteadyGcMs)}`,
         }),
       );
     }

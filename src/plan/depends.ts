@@ -53,20 +53,33 @@ export function prerequisitesFirst(ids: Iterable<string>, graph: DependencyGraph
   const present = new Set(all);
   const waiting = new Map(all.map((id) => [id, (graph.prerequisites.get(id) ?? []).filter((q) => present.has(q)).length]));
   const out: string[] = [];
+  // Kept sorted, taken from `next` on: each step plans the smallest ready id. Sorting and shifting
+  // the whole list each step made this quadratic (1k profiles: 20–35 ms and 5 MB every cycle).
   const ready = all.filter((id) => waiting.get(id) === 0);
-  while (ready.length > 0) {
-    ready.sort();
-    const id = ready.shift()!;
+  for (let next = 0; next < ready.length; next++) {
+    const id = ready[next]!;
     out.push(id);
     for (const d of graph.dependents.get(id) ?? []) {
       if (!waiting.has(d)) continue;
       const n = waiting.get(d)! - 1;
       waiting.set(d, n);
-      if (n === 0) ready.push(d);
+      if (n === 0) insertSorted(ready, next + 1, d);
     }
   }
   const placed = new Set(out);
   return [...out, ...all.filter((id) => !placed.has(id))];
+}
+
+/** Inserts `id` into `list`, sorted from `from` on, at its place there. */
+function insertSorted(list: string[], from: number, id: string): void {
+  let lo = from;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, id);
 }
 
 /**

@@ -27,6 +27,7 @@ import { prerequisitesFirst, profilePaused, type DependencyGraph } from './depen
 import { dependentsWait, heldBack, installHeldBack, prerequisiteWait, type DependsOnView } from './holds.ts';
 import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
 import { ActionOrder } from './order.ts';
+import { Group } from './group.ts';
 import type { Revision } from './revision.ts';
 import { decideWanted, seen, unsettledRecord } from './observed.ts';
 import { planOrphans } from './orphans.ts';
@@ -88,12 +89,6 @@ interface ProfileRun extends WithdrawingProfile {
   paused: string | undefined;
   /** continueOnConflict false (Sveltos' default): a lost conflict stops the entries after it on that cluster. */
   stopOnConflict: boolean;
-}
-
-/** One cluster's share of a profile's plan: its actions (placed in order later) and its records. */
-interface Group {
-  actions: PlannedAction[];
-  records: ReleaseStatus[];
 }
 
 export function planReleases(input: {
@@ -202,7 +197,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
   // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
   const x: ReleaseContext = { profile: p.id, cluster: at.key, release: '', record: undefined, state, syncMode: p.syncMode, now: run.now };
   const obs = run.observed?.get(at.key);
-  const g: Group = { actions: [], records: [] };
+  const g = new Group(entries.length + had.length);
   const waiting = p.paused ?? prerequisiteWait(run.depends, p.id, at.key);
   let stopped: string | undefined; // the first conflict lost here, when it stops the entries after it
   for (let i = 0; i < entries.length; i++) {
@@ -224,8 +219,8 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
       if (p.stopOnConflict) stopped ??= `helmCharts[${i}] (${d.key}) lost a conflict on ${at.key} and continueOnConflict is false`;
     } else if (chart.action === 'Install' && hold === undefined && isFreshInstall(x, d)) {
       run.plan.tally.install++; // decideInstall's answer, without a decision object
-      g.actions.push(installAction(p.id, at.key, d));
-      g.records.push(d.pendingInstall);
+      g.act(installAction(p.id, at.key, d));
+      g.record(d.pendingInstall);
     } else if (chart.action === 'Install') {
       take(run, installHeldBack(decideWanted(x, d), hold), g);
     } else {
@@ -240,7 +235,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
     x.observed = seen(obs, key);
     take(run, heldBack(withdraw(x, 'chart-removed', p, run.resolution, () => uninstallRequest(r, p.charts), unobserved(run, state, obs, at.key)), p.paused), g);
   }
-  run.order.add(at, g.actions);
+  run.order.add(at, g.done().actions);
   if (run.observed !== undefined && state.reachable && g.records.some(unsettledRecord)) p.unsettled.push(at.key);
   return g.records;
 }
@@ -257,7 +252,7 @@ function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonl
   // dependsOn: a prerequisite leaves a cluster only once its dependents have left it.
   const dependents = cause === 'chart-removed' ? undefined : dependentsWait(run.depends, p.id, cluster);
   const waitFor = unobserved(run, state, obs, cluster) ?? (held ? `${p.id} is deployed and healthy on ${clusterList(p.unsettled)}` : undefined) ?? dependents;
-  const g: Group = { actions: [], records: [] };
+  const g = new Group(had.length);
   for (const r of had) {
     const key = releaseKey(r);
     const x: ReleaseContext = { profile: p.id, cluster, release: key, record: r, state, syncMode: p.syncMode, now: run.now, ...(obs ? { observed: seen(obs, key)! } : {}) };
@@ -265,7 +260,7 @@ function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonl
     if (held && decision?.decision === 'wait' && waitFor?.startsWith(p.id)) decision.keptUntilHealthyOn = p.unsettled;
     take(run, heldBack(decision, p.paused), g);
   }
-  run.order.add(at, g.actions);
+  run.order.add(at, g.done().actions);
   return g.records;
 }
 
@@ -283,8 +278,8 @@ function take(run: Run, decision: ReleaseDecision | undefined, g: Group): void {
   const kind = decision.decision;
   run.plan.tally[kind]++;
   if (kind !== 'install' && kind !== 'upgrade' && kind !== 'in-sync') run.plan.decisions.push(decision);
-  if (decision.action) g.actions.push(decision.action);
-  if (decision.record) g.records.push(decision.record);
+  if (decision.action) g.act(decision.action);
+  if (decision.record) g.record(decision.record);
 }
 
 /** Whether one of the first `n` helmCharts entries renders release key `key` on the profile's k-th cluster. */

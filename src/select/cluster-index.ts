@@ -33,6 +33,7 @@ export interface ClusterIndex {
 
 type List = readonly IndexedCluster[];
 const NONE: List = [];
+const NO_ORDINALS: readonly number[] = [];
 const SEP = '\u0000';
 
 /** What each requirement needs of the labels: who carries which value; NotIn, DoesNotExist and != are complements. */
@@ -41,15 +42,16 @@ const POSITIVE: Partial<Record<Requirement['op'], Requirement['op']>> = { NotEqu
 export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex {
   const clusters = sortedClusters(objects);
   const byKey = new Map(clusters.map((c) => [c.key, c]));
-  const byNamespace = new Map<string, IndexedCluster[]>();
-  const byLabel = new Map<string, Map<string, IndexedCluster[]>>(); // label name → value → clusters
+  // Postings as ordinals: a bitmap is then built from a dense list of numbers, not from cluster objects.
+  const byNamespace = new Map<string, number[]>();
+  const byLabel = new Map<string, Map<string, number[]>>(); // label name → value → cluster ordinals
   for (const c of clusters) {
-    listIn(byNamespace, c.namespace).push(c);
+    listIn(byNamespace, c.namespace).push(c.ordinal);
     const labels = c.object.metadata.labels ?? {};
     for (const name in labels) {
       let values = byLabel.get(name);
       if (!values) byLabel.set(name, (values = new Map()));
-      listIn(values, labels[name]!).push(c);
+      listIn(values, labels[name]!).push(c.ordinal);
     }
   }
 
@@ -63,16 +65,16 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
       switch (r.op) {
         case 'Equals':
         case 'In':
-          return bitmaps.of(r.values.map((v) => values?.get(v) ?? NONE));
+          return bitmaps.of(r.values.map((v) => values?.get(v) ?? NO_ORDINALS));
         case 'Exists':
           return bitmaps.of([...(values?.values() ?? [])]);
         default: {
           const test = requirementTest(r); // Gt, Lt: by the labels of every cluster
-          return bitmaps.of([clusters.filter((c) => test(c.object.metadata.labels ?? {}))]);
+          return bitmaps.of([clusters.filter((c) => test(c.object.metadata.labels ?? {})).map((c) => c.ordinal)]);
         }
       }
     });
-  const inNamespace = (namespace: string): Uint32Array => bitmaps.get(`namespace${SEP}${namespace}`, () => bitmaps.of([byNamespace.get(namespace) ?? NONE]));
+  const inNamespace = (namespace: string): Uint32Array => bitmaps.get(`namespace${SEP}${namespace}`, () => bitmaps.of([byNamespace.get(namespace) ?? NO_ORDINALS]));
 
   const refs = new Array<ObjectRef>(clusters.length);
   const answer = (selector: ClusterSelector | undefined, namespace: string | undefined): List => {
@@ -114,10 +116,10 @@ class Bitmaps {
     return b;
   }
 
-  /** The clusters in any of the lists. */
-  of(lists: readonly List[]): Uint32Array {
+  /** The clusters in any of the lists of ordinals. */
+  of(lists: readonly (readonly number[])[]): Uint32Array {
     const b = new Uint32Array(this.words);
-    for (const list of lists) for (const c of list) b[c.ordinal >>> 5]! |= 1 << (c.ordinal & 31);
+    for (const list of lists) for (const o of list) b[o >>> 5]! |= 1 << (o & 31);
     return b;
   }
 
@@ -164,7 +166,7 @@ function byNamespaceThenName(a: SveltosCluster, b: SveltosCluster): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function listIn<K>(map: Map<K, IndexedCluster[]>, key: K): IndexedCluster[] {
+function listIn<K>(map: Map<K, number[]>, key: K): number[] {
   let list = map.get(key);
   if (!list) map.set(key, (list = []));
   return list;

@@ -4,7 +4,7 @@
 // Sveltos' set_utils.go in spirit, minus its cap-shrink defect (it keeps maxReplicas - 1).
 import { SelectorSyntaxError } from './selector.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from './cluster-index.ts';
-import type { ClusterKey, ObjectMeta, SetKind, SetSpec, SveltosCluster } from '../model/objects.ts';
+import type { ClusterKey, ObjectMeta, ObjectRef, SetKind, SetSpec, SveltosCluster } from '../model/objects.ts';
 import type { NotSelected, NotSelectedReason, SetStatus } from '../model/status.ts';
 import { notReadyDetail } from '../status/cluster-health.ts';
 import { refKey } from '../status/snapshot.ts';
@@ -68,8 +68,8 @@ export const selectionChecks: ReadonlyArray<readonly [NotSelectedReason, Check]>
 
 /** Why the set cannot choose `c`, or null when it can. */
 export function whyNotEligible(c: IndexedCluster, ctx: Context): Verdict | null {
-  for (const [, check] of selectionChecks) {
-    const v = check(c, ctx);
+  for (const named of selectionChecks) {
+    const v = named[1](c, ctx); // not `for (const [, check] of …)`: a destructuring per check, 540k a 10k cycle
     if (v) return v;
   }
   return null;
@@ -107,16 +107,17 @@ export function selectClusters(
   const selected = choose(matching, before, cap);
   const overCap: Verdict = { reason: 'over-cap', message: `over cap (maxReplicas ${cap})` };
   const notSelected: NotSelected[] = [];
-  considered.forEach((c, i) => {
-    if (selected.has(c)) return;
+  const matchingRefs: ObjectRef[] = [];
+  for (let i = 0; i < considered.length; i++) {
+    const c = considered[i]!;
+    const chosen = selected.has(c);
+    if (verdicts[i] === null && (chosen || !c.paused)) matchingRefs.push(index.refOf(c));
+    if (chosen) continue;
     // A paused cluster the cap leaves out cannot come back while paused: said the same way next cycle.
     const { reason, message } = verdicts[i] ?? (c.paused ? PAUSED : overCap);
     notSelected.push({ cluster: c.key, reason, message });
-  });
-  const status: SetStatus = {
-    matchingClusterRefs: matching.filter((c) => !c.paused || selected.has(c)).map(index.refOf),
-    selectedClusterRefs: [...selected].map(index.refOf),
-  };
+  }
+  const status: SetStatus = { matchingClusterRefs: matchingRefs, selectedClusterRefs: [...selected].map(index.refOf) };
   if (notSelected.length > 0) status.notSelected = notSelected;
   const message = explain(cap, selected.size, considered.length, notSelected, problems);
   if (message) status.message = message;
