@@ -1,6 +1,6 @@
-// maxUpdate end to end, with real helm against three simulated clusters: a chart change with
+// maxUpdate end to end, with real helm against four simulated clusters: a chart change with
 // `maxUpdate: 1` reaches one cluster; its workloads never become ready (an image the simulated
-// cluster never starts), so the rollout halts after the rollout timeout and the other two keep
+// cluster never starts), so the rollout halts after the rollout timeout and the other three keep
 // the old version; a fixed commit resumes it, and every cluster ends on the fixed version.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { NEVER_READY_IMAGE_MARKER } from '../../src/sim/index.ts';
 import { startFleet, waitFor, type Fleet } from './fleet.ts';
 import { recordIn, revisionOn, RELEASE } from './truth.ts';
 
-const CLUSTERS = ['civo/cluster1', 'civo/cluster2', 'civo/cluster3'];
+const CLUSTERS = ['civo/cluster1', 'civo/cluster2', 'civo/cluster3', 'civo/cluster4'];
 const fleets: Fleet[] = [];
 after(async () => {
   for (const f of fleets) await f.close();
@@ -52,9 +52,9 @@ test('maxUpdate 1: one cluster at a time; a never-ready version halts the rollou
     const s = await status();
     return CLUSTERS.every((c) => recordIn(s, c)?.health === 'Healthy') || undefined;
   };
-  await waitFor('the release Healthy on the three clusters', healthyEverywhere, 120_000);
+  await waitFor('the release Healthy on the four clusters', healthyEverywhere, 120_000);
   const revisions = async () => Promise.all(CLUSTERS.map((c) => revisionOn(f, c)));
-  assert.deepEqual(await revisions(), [1, 1, 1]);
+  assert.deepEqual(await revisions(), [1, 1, 1, 1]);
 
   // A version whose workloads never become ready: one cluster gets it, the rollout halts.
   const dir = await f.clone();
@@ -68,8 +68,8 @@ test('maxUpdate 1: one cluster at a time; a never-ready version halts the rollou
     return r?.halted ? r : undefined;
   }, 120_000);
   assert.match(halted.halted, /^civo\/cluster1: kyverno\/kyverno-latest not Healthy 20s after it was applied \(Deployment kyverno\/kyverno-latest-hello: 0 of 1 replicas available\)$/);
-  assert.deepEqual(halted.waiting, ['civo/cluster2', 'civo/cluster3']);
-  assert.deepEqual(await revisions(), [2, 1, 1], 'the other two keep the old version');
+  assert.deepEqual(halted.waiting, ['civo/cluster2', 'civo/cluster3', 'civo/cluster4']);
+  assert.deepEqual(await revisions(), [2, 1, 1, 1], 'the other three keep the old version');
   assert.match(recordIn(await status(), 'civo/cluster2').reason, /^rollout halted: civo\/cluster1/);
 
   // A fixed version resumes: every cluster ends on it, Healthy, one after the other.
@@ -79,7 +79,7 @@ test('maxUpdate 1: one cluster at a time; a never-ready version halts the rollou
     const s = await status();
     return (!s?.status?.rollout && CLUSTERS.every((c) => recordIn(s, c)?.health === 'Healthy' && recordIn(s, c)?.hash !== undefined)) || undefined;
   }, 180_000);
-  assert.deepEqual(await revisions(), [3, 2, 2]);
+  assert.deepEqual(await revisions(), [3, 2, 2, 2]);
   const log = (await f.log()).map((c) => `${c.subject}\n${c.body ?? ''}`).join('\n');
   // Status commits run in the background and a newer one replaces one not yet started, so a wave
   // may be said with the commit after it; the start, the halt, the resume and the end are said.
