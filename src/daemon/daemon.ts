@@ -67,6 +67,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const queue = createCycleQueue(
     async (request) => {
       const started = performance.now();
+      const loop = performance.eventLoopUtilization();
       const report = await options.reconciler.cycle(request).catch(
         (err: unknown): CycleReport => {
           logger.error({ err, trigger: request.reasons }, 'cycle failed');
@@ -75,7 +76,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       );
       health.record(report);
       resolveFirst(report);
-      await restAfterCycle(options.reconciler, performance.now() - started, config.probeIntervalMs);
+      const busyMs = (performance.now() - started) * performance.eventLoopUtilization(loop).utilization;
+      await restAfterCycle(options.reconciler, busyMs, config.probeIntervalMs);
     },
     (err) => logger.error({ err }, 'cycle queue error'),
   );
@@ -119,11 +121,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
  * loop as the cycles. Woken by every helm call that ends, cycles at 1,000 clusters (~0.2 s of CPU
  * each) ran back to back during a rollout and starved the commit, which needs many turns of the
  * loop: it timed out, and no status commit landed until the last upgrade ended. So while work runs
- * in the background, the next cycle starts no sooner than the last one took (at most half a probe
- * interval, so probe rounds keep their pace): half of the loop is left to that work.
+ * in the background, the next cycle waits as long as the loop was busy during the last one (at
+ * most half a probe interval, so probe rounds keep their pace): half of the loop is left to that
+ * work. A cycle that mostly waited (probes timing out) leaves the loop free and is barely delayed.
  */
-async function restAfterCycle(reconciler: Reconciler, tookMs: number, probeIntervalMs: number): Promise<void> {
-  const rest = Math.min(tookMs, probeIntervalMs / 2);
+async function restAfterCycle(reconciler: Reconciler, busyMs: number, probeIntervalMs: number): Promise<void> {
+  const rest = Math.min(busyMs, probeIntervalMs / 2);
   if (rest > 0 && reconciler.busy) await new Promise((resolve) => setTimeout(resolve, rest));
 }
 
