@@ -45,6 +45,8 @@ export interface RolloutResult {
   /** Bump → the last cluster's upgrade ended: every wave's gating, without the last look and commit. */
   lastUpgradeMs: number;
   floorMs: number;
+  /** The same clusters with each freed slot taken at once (what maxUpdate allows): a true lower bound. */
+  slidingFloorMs: number;
   waves: number;
   maxConcurrent: number;
   upgrades: number;
@@ -119,8 +121,8 @@ export async function rolloutStep(arg: RolloutArg): Promise<RolloutResult> {
     const bumped = performance.now();
     daemon.trigger('webhook');
     const commitsBefore = watch.messages.length;
-    // No status commit landed while upgrades ran (200 and 1,000 clusters, also before this
-    // branch's committer change): the gating is measured to the last upgrade, the commit beside it.
+    // The gating is measured to the last upgrade, the status commit saying all Healthy beside it
+    // (before the daemon's cycles left time to background work, no commit landed in between).
     const doneAt = await watch.until((text) => !/\n {2}rollout:/.test(text) && !text.includes('chartVersion: 0.1.0') && count(text, 'health: Healthy') === arg.clusters, 600_000).catch(() => NaN);
     const events = watch.messages.slice(commitsBefore).flatMap((m) => readRolloutEvents(m));
     const said = new Set(events.filter((e) => e.event === 'rollout started' || e.event === 'rollout wave').flatMap((e) => e.clusters));
@@ -128,13 +130,23 @@ export async function rolloutStep(arg: RolloutArg): Promise<RolloutResult> {
     let floorMs = 0;
     for (let i = 0; i < arg.clusters; i += wave) floorMs += Math.max(...Array.from({ length: Math.min(wave, arg.clusters - i) }, (_, k) => upgradeMs(i + k)));
     return {
-      rolloutMs: doneAt - bumped, lastUpgradeMs: Math.max(...[...calls.values()].map((c) => c.end)) - bumped, floorMs, waves: Math.ceil(arg.clusters / wave), maxConcurrent, upgrades: calls.size,
+      rolloutMs: doneAt - bumped, lastUpgradeMs: Math.max(...[...calls.values()].map((c) => c.end)) - bumped, floorMs, slidingFloorMs: slidingFloor(arg.clusters, wave), waves: Math.ceil(arg.clusters / wave), maxConcurrent, upgrades: calls.size,
       clustersSaid: said.size, commits: watch.messages.length - commitsBefore,
     };
   } finally {
     await daemon.stop('bench over');
     await server.close();
   }
+}
+
+/** The clusters in name order on `slots` slots, each started the moment one frees: the end of the last. */
+function slidingFloor(clusters: number, slots: number): number {
+  const ends = Array.from({ length: Math.min(slots, clusters) }, (_, i) => upgradeMs(i));
+  for (let i = ends.length; i < clusters; i++) {
+    const free = ends.indexOf(Math.min(...ends));
+    ends[free] = ends[free]! + upgradeMs(i);
+  }
+  return Math.max(...ends);
 }
 
 const count = (text: string, what: string): number => text.split(what).length - 1;
@@ -173,8 +185,9 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
   return [
     single(BENCH, '1k-cluster rollout at maxUpdate 10% (bump → last upgrade ended)', 's', r.lastUpgradeMs / 1000, { note: `${sim}; probe interval ${arg.probeIntervalMs} ms, helm parallelism 100; peak RSS ${maxRssMB.toFixed(0)} MB` }),
     single(BENCH, "floor: sum of the waves' slowest clusters", 's', r.floorMs / 1000, { note: `${r.waves} waves of 100 in name order, no gating cost` }),
+    single(BENCH, 'sliding floor: each freed slot taken at once', 's', r.slidingFloorMs / 1000, { note: 'maxUpdate caps the clusters updated at once, it does not wait for a whole wave: the true lower bound' }),
     single(BENCH, 'gating overhead per wave (last upgrade − floor) / waves', 's', (r.lastUpgradeMs - r.floorMs) / 1000 / r.waves, { note: 'observing Healthy and the next cycle, per wave' }),
-    single(BENCH, '1k-cluster rollout: bump → status commit saying all Healthy', 's', r.rolloutMs / 1000, { note: 'no status commit lands while upgrades run; NaN when none within 10 min' }),
+    single(BENCH, '1k-cluster rollout: bump → status commit saying all Healthy', 's', r.rolloutMs / 1000, { note: `${r.commits} status commits during the rollout; NaN when none within 10 min` }),
     single(BENCH, 'clusters updated at once, at most', 'count', r.maxConcurrent, { target: { op: '<', value: 101 } }),
     single(BENCH, 'clusters named by the commits\' start and wave lines', 'count', r.clustersSaid, { target: { op: '==', value: arg.clusters }, note: `${r.commits} status commits during the rollout` }),
   ];

@@ -1,6 +1,7 @@
 // `gitset run` as a value: starts the HTTP endpoint and the triggers around a reconciler, and
 // stops cleanly. On stop: no new work, running helm calls get a grace period (then they and their
 // children are killed), what they did is recorded, committed and pushed, then it returns.
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.ts';
 import { startHttpEndpoint, type HttpEndpoint, type Readiness } from './http.ts';
@@ -65,6 +66,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const queue = createCycleQueue(
     async (request) => {
+      const started = performance.now();
+      const loop = performance.eventLoopUtilization();
       const report = await options.reconciler.cycle(request).catch(
         (err: unknown): CycleReport => {
           logger.error({ err, trigger: request.reasons }, 'cycle failed');
@@ -73,6 +76,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       );
       health.record(report);
       resolveFirst(report);
+      const busyMs = (performance.now() - started) * performance.eventLoopUtilization(loop).utilization;
+      await restAfterCycle(options.reconciler, busyMs, config.probeIntervalMs);
     },
     (err) => logger.error({ err }, 'cycle queue error'),
   );
@@ -109,6 +114,20 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     lastReport: health.last,
     stop: (reason = 'stop requested') => (stopping ??= shutDown(running, reason)),
   };
+}
+
+/**
+ * Background work (the status commit and its push, helm's output, a pull) runs on the same event
+ * loop as the cycles. Woken by every helm call that ends, cycles at 1,000 clusters (~0.2 s of CPU
+ * each) ran back to back during a rollout and starved the commit, which needs many turns of the
+ * loop: it timed out, and no status commit landed until the last upgrade ended. So while work runs
+ * in the background, the next cycle waits as long as the loop was busy during the last one (at
+ * most half a probe interval, so probe rounds keep their pace): half of the loop is left to that
+ * work. A cycle that mostly waited (probes timing out) leaves the loop free and is barely delayed.
+ */
+async function restAfterCycle(reconciler: Reconciler, busyMs: number, probeIntervalMs: number): Promise<void> {
+  const rest = Math.min(busyMs, probeIntervalMs / 2);
+  if (rest > 0 && reconciler.busy) await new Promise((resolve) => setTimeout(resolve, rest));
 }
 
 /** Readiness from the cycles' outcomes: ready after the first cycle, unready once cycles have failed for too long. */

@@ -54,6 +54,8 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
   let committed = new Map<string, string>();
   /** The tip whose status files `committed` holds: read at start, or gitset's own last commit. */
   let known: string | undefined;
+  /** The last pulled tip the files were compared against. */
+  let pulled: string | undefined;
   let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
   // Kept beside the clone across restarts: a restart during a Git outage loses no failover's message.
   const kept = deps.repo.stateDir ? join(deps.repo.stateDir, UNPUSHED_FILE) : undefined;
@@ -80,15 +82,22 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
     },
 
     async commit(files, describe, log, failures, revision) {
-      if (revision !== undefined && known !== undefined && revision !== known) {
+      // A pulled tip is looked at once: the cycles after gitset's own commit still carry the tip
+      // pulled before it, which is no one else's commit (reading 1,000 status files again at
+      // every other commit made each of them slow).
+      if (revision !== undefined && revision !== pulled && known !== undefined && revision !== known) {
         // Someone else's commit: what the status folder holds is no longer what gitset wrote.
         try {
           committed = owned(await deps.repo.readStatusFiles());
           known = revision;
+          pulled = revision;
         } catch (err) {
           log.warn({ err: err instanceof Error ? err.message : String(err) }, 'status files not read again; compared with what gitset last wrote');
         }
-      } else if (revision !== undefined && known === undefined) known = revision;
+      } else if (revision !== undefined) {
+        known ??= revision;
+        pulled = revision;
+      }
       if (sameFiles(files, committed)) return false;
       const own = describe();
       const message = mergeUnpushed(unpushed, own);

@@ -13,7 +13,7 @@ import { createCommitter, createGitLane, type CommitRequest } from '../../src/da
 import { emptySnapshot, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import type { RolloutStatus } from '../../src/model/status.ts';
 import { startGitServer } from '../../src/sim/git-server.ts';
-import { cliClone, fixture, gitCli, USER, type Fixture } from '../git/helpers.ts';
+import { cliClone, fixture, gitCli, USER, userPush, type Fixture } from '../git/helpers.ts';
 
 const FAILOVER = { subject: 'status: ClusterSet/prod failed over from civo/c1 to civo/c2 in 4s', body: '- ClusterSet/prod failed over from civo/c1 to civo/c2 in 4s' };
 const DOWN = { subject: 'status: civo/c1 not ready (timeout after 5s)', body: '- civo/c1 not ready (timeout after 5s)' };
@@ -64,6 +64,37 @@ describe('status commits after a Git outage', () => {
       assert.equal(await gitCli(user, ['pull', '-q']).then(() => gitCli(user, ['log', '-1', '--format=%s'])), DOWN.subject);
     } finally {
       await back.close();
+    }
+  });
+
+  test('the status files are read again for someone else\'s commit only, not for the tip pulled before gitset\'s own', async () => {
+    const server = await startGitServer({ root: fx.root, auth: USER });
+    try {
+      await fx.seed('reread', { 'clusters/c1.yaml': 'kind: SveltosCluster\n' });
+      const url = server.url('reread.git');
+      const inner = openRepo({ url, branch: 'main', workDir: join(fx.tmp, 'work-reread'), auth: USER, logger: silentLogger() });
+      let reads = 0;
+      const repo = { ...inner, readStatusFiles: () => (reads++, inner.readStatusFiles()) };
+      const writer = createStatusWriter({ repo, codec: statusCodec, metrics: createMetrics() });
+      const pulled = await repo.pull();
+      await writer.readCommitted();
+      const log = silentLogger();
+      const failures: string[] = [];
+      const commit = (text: string, revision: string) => writer.commit(new Map([['a.yaml', text]]), () => GENERIC, log, failures, revision);
+      // Cycles go on with the tip they pulled while gitset's own commits land on top of it.
+      for (const n of [1, 2, 3]) assert.equal(await commit(`${n}\n`, pulled.revision), true);
+      assert.equal(reads, 1, 'only the first read: 1,000 status files read again at every other commit made each slow');
+
+      const user = await cliClone(url, join(fx.tmp, 'user-reread'));
+      await userPush(user, { [`${inner.statusPath}/a.yaml`]: 'edited by hand\n' }, 'edit status');
+      const theirs = await repo.pull();
+      assert.equal(await commit('3\n', theirs.revision), true, 'the edited file is written back');
+      assert.equal(reads, 2);
+      assert.equal(await commit('3\n', theirs.revision), false);
+      assert.equal(reads, 2);
+      assert.deepEqual(failures, []);
+    } finally {
+      await server.close();
     }
   });
 
