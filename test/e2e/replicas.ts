@@ -40,9 +40,15 @@ export function startReplica(sandbox: Sandbox, shard: number, shards: number, fl
   return { shard, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
 }
 
+/** Stops a replica; one that has not exited 30 s after SIGTERM is killed, so a test fails rather than hangs. */
 export async function stopReplica(r: Replica, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   r.child.kill(signal);
-  await r.child;
+  const late = setTimeout(() => r.child.kill('SIGKILL'), 30_000);
+  try {
+    await r.child;
+  } finally {
+    clearTimeout(late);
+  }
 }
 
 export interface LoggedCommit {
