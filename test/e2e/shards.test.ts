@@ -52,7 +52,7 @@ const deployed = async (f: Fleet, profile: string, cluster: string): Promise<boo
 const probesOf = (f: Fleet, c: string): number => f.sandbox.clusters.get(c)!.server.requests().filter((r) => r.userAgent === 'gitset-probe').length;
 const helmClusters = (r: Replica): Set<string> => new Set(r.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('helm ') && typeof l.cluster === 'string').map((l) => l.cluster as string));
 
-test('three replicas share six clusters: one owner each, failover across shards, a dead shard waits', { timeout: 1_200_000 }, async () => {
+test('three replicas share six clusters: one owner each, failover across shards, a dead shard waits', { timeout: 600_000 }, async () => {
   assert.equal(CLUSTERS.length, 6);
   assert.ok(SET, 'a set name owned by a third shard');
   const f = (fleet = await startFleet({ clusters: CLUSTERS, manifests }));
