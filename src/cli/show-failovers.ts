@@ -36,16 +36,9 @@ export function registerFailovers(show: Command, io: CliIO): void {
     .option('--format <format>', 'output format: text or json', 'text')
     .option('--since <when>', 'only failovers selected since this time (RFC 3339 or YYYY-MM-DD) or for this long (7d, 24h); reads Git history too')
     .action(async (dir: string, opts: Options) => {
-      let format;
-      let since: number | undefined;
-      try {
-        format = parseFormat(opts.format, ['text', 'json']);
-        if (opts.since !== undefined) since = parseSince(opts.since, new Date());
-      } catch (err) {
-        io.stderr.write(`gitset show failovers: ${(err as Error).message}\n`);
-        io.exitCode = 2;
-        return;
-      }
+      const parsed = formatAndSince('failovers', opts, io);
+      if (!parsed) return;
+      const { format, since } = parsed;
       const root = resolve(io.cwd, dir);
       const statusDir = resolve(root, opts.statusDir);
       let rows = failoverRows(await listStatusFiles(statusDir));
@@ -60,6 +53,18 @@ export function registerFailovers(show: Command, io: CliIO): void {
       io.stdout.write(format === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : failoverTable(rows));
       io.exitCode = 0;
     });
+}
+
+/** `--format` and `--since` of a `gitset show` history command; undefined (exit 2, said) when either is bad. */
+export function formatAndSince(command: string, opts: { format: string; since?: string }, io: CliIO): { format: 'text' | 'json'; since?: number } | undefined {
+  try {
+    const format = parseFormat(opts.format, ['text', 'json']) as 'text' | 'json';
+    return opts.since === undefined ? { format } : { format, since: parseSince(opts.since, new Date()) };
+  } catch (err) {
+    io.stderr.write(`gitset show ${command}: ${(err as Error).message}\n`);
+    io.exitCode = 2;
+    return undefined;
+  }
 }
 
 /** `2026-05-01`, an RFC 3339 time, or a duration back from `now` (`7d`, `24h`, `90m`). */

@@ -7,8 +7,8 @@ import { openEnclosingRepo } from '../git/open.ts';
 import { DEFAULT_STATUS_DIR } from '../load/index.ts';
 import type { Repo } from '../model/ports.ts';
 import { readRolloutEvents, type RolloutEvent } from '../status/read-rollouts.ts';
-import { parseFormat, type CliIO } from './io.ts';
-import { parseSince } from './show-failovers.ts';
+import type { CliIO } from './io.ts';
+import { formatAndSince } from './show-failovers.ts';
 import { asciiTable } from './tables.ts';
 
 export interface RolloutRow extends RolloutEvent {
@@ -39,16 +39,9 @@ export function registerRollouts(show: Command, io: CliIO): void {
     .option('--profile <id>', 'only this profile or promotion (ClusterProfile/kyverno, Profile/ns/name, ClusterPromotion/web)')
     .option('--revision <rev>', 'branch or commit to read back from (e.g. the status branch); default HEAD')
     .action(async (dir: string, opts: Options) => {
-      let format;
-      let since: number | undefined;
-      try {
-        format = parseFormat(opts.format, ['text', 'json']);
-        if (opts.since !== undefined) since = parseSince(opts.since, new Date());
-      } catch (err) {
-        io.stderr.write(`gitset show rollouts: ${(err as Error).message}\n`);
-        io.exitCode = 2;
-        return;
-      }
+      const parsed = formatAndSince('rollouts', opts, io);
+      if (!parsed) return;
+      const { format, since } = parsed;
       let rows: RolloutRow[];
       try {
         rows = await rolloutsInHistory(resolve(io.cwd, dir, opts.statusDir), { since, revision: opts.revision });
