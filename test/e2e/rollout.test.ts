@@ -40,7 +40,7 @@ spec:
 `;
 }
 
-test('maxUpdate 1: one cluster at a time; a never-ready version halts the rollout, a fixed one resumes it', { timeout: 300_000 }, async () => {
+test('maxUpdate 1: one cluster at a time; a never-ready version halts the rollout, a fixed one resumes it', { timeout: 600_000 }, async () => {
   const f = await startFleet({
     clusters: CLUSTERS,
     manifests: (url) => ({ ...Object.fromEntries(CLUSTERS.map((k) => [`clusters/${k.split('/')[1]}.yaml`, cluster(k.split('/')[1]!)])), 'profiles/kyverno.yaml': profile(url, '1.27') }),
@@ -63,10 +63,12 @@ test('maxUpdate 1: one cluster at a time; a never-ready version halts the rollou
   const withTag = async (tag: string) => writeFile(file, (await readFile(file, 'utf8')).replace(/tag: ".*"/, `tag: "${tag}"`));
   await withTag(NEVER_READY_IMAGE_MARKER);
   await f.push(dir, 'kyverno: a version that never becomes ready');
+  let seen: unknown;
   const halted = await waitFor('the rollout halted', async () => {
-    const r = (await status())?.status?.rollout;
-    return r?.halted ? r : undefined;
-  }, 120_000);
+    const s = await status();
+    seen = { rollout: s?.status?.rollout, records: CLUSTERS.map((c) => recordIn(s, c)) };
+    return s?.status?.rollout?.halted ? s.status.rollout : undefined;
+  }, 240_000).catch((err: Error) => assert.fail(`${err.message}; last committed status: ${JSON.stringify(seen)}`));
   assert.match(halted.halted, /^civo\/cluster1: kyverno\/kyverno-latest not Healthy 20s after it was applied \(Deployment kyverno\/kyverno-latest-hello: 0 of 1 replicas available\)$/);
   assert.deepEqual(halted.waiting, ['civo/cluster2', 'civo/cluster3', 'civo/cluster4']);
   assert.deepEqual(await revisions(), [2, 1, 1, 1], 'the other three keep the old version');
