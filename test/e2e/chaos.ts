@@ -151,14 +151,12 @@ export interface GitsetProcess {
   logged(msg: string, where?: (line: Record<string, unknown>) => boolean): boolean;
 }
 
-/** `gitset run` as a real process (JSON logs on stdout). */
-export function startGitset(cwd: string, args: string[]): GitsetProcess {
+/** The JSON log lines a gitset process writes to stdout, kept as they arrive (`{ unparsed }` for others). */
+export function jsonLines(child: ResultPromise): Array<Record<string, unknown>> {
   const lines: Array<Record<string, unknown>> = [];
-  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', '--listen', '127.0.0.1:0', '--log-format', 'json', ...args], { cwd, reject: false, stdin: 'ignore', forceKillAfterDelay: false });
   let rest = '';
   child.stdout?.on('data', (chunk: Buffer) => {
-    const text = rest + String(chunk);
-    const parts = text.split('\n');
+    const parts = (rest + String(chunk)).split('\n');
     rest = parts.pop() ?? '';
     for (const l of parts.filter(Boolean)) {
       try {
@@ -168,5 +166,12 @@ export function startGitset(cwd: string, args: string[]): GitsetProcess {
       }
     }
   });
+  return lines;
+}
+
+/** `gitset run` as a real process (JSON logs on stdout). */
+export function startGitset(cwd: string, args: string[]): GitsetProcess {
+  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', '--listen', '127.0.0.1:0', '--log-format', 'json', ...args], { cwd, reject: false, stdin: 'ignore', forceKillAfterDelay: false });
+  const lines = jsonLines(child);
   return { child, lines, logged: (msg, where = () => true) => lines.some((l) => l.msg === msg && where(l)) };
 }

@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { PROJECT_ROOT } from '../../src/daemon/wiring.ts';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
 import type { Sandbox } from '../../src/demo/sandbox.ts';
+import { jsonLines } from './chaos.ts';
 
 export interface Replica {
   shard: number;
@@ -23,20 +24,7 @@ export function startReplica(sandbox: Sandbox, shard: number, shards: number, fl
     ...flags,
   }).flatMap(([k, v]) => [`--${k}`, v]);
   const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: 'not-a-pod' } });
-  const lines: Array<Record<string, unknown>> = [];
-  let rest = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const text = rest + String(chunk);
-    const parts = text.split('\n');
-    rest = parts.pop() ?? '';
-    for (const l of parts.filter(Boolean)) {
-      try {
-        lines.push(JSON.parse(l));
-      } catch {
-        lines.push({ unparsed: l });
-      }
-    }
-  });
+  const lines = jsonLines(child);
   return { shard, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
 }
 
