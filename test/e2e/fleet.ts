@@ -117,7 +117,7 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
         await execa('git', ['pull', '--quiet', '--rebase', 'origin', 'main'], { cwd: dir, env });
         const pushed = await execa('git', ['push', '--quiet', 'origin', 'HEAD:main'], { cwd: dir, env, reject: false });
         if (pushed.exitCode === 0) break;
-        if (attempt === 10) throw new Error(`push kept failing: ${pushed.stderr}`);
+        if (attempt === 30) throw new Error(`push kept failing: ${pushed.stderr}`);
       }
       return (await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, env })).stdout.trim();
     },
