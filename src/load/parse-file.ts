@@ -6,7 +6,7 @@ import type { ClusterPromotion, ContentSource, FluxSource, GitsetObject } from '
 import { checkContentSource, isContentSourceDoc } from './content-sources.ts';
 import { checkDocument } from './document.ts';
 import { checkFluxSource, isFluxSourceDoc } from './flux-sources.ts';
-import { readFastYaml, unpack, type Shape } from './fast-yaml.ts';
+import { readBlockYaml, unpack, type Shape } from './block-yaml.ts';
 import { createLocator, createShapeLocator, type Locator } from './positions.ts';
 import { checkPromotion, isPromotionDoc } from './promotion.ts';
 import { repositoryObjectOf, type RepositoryObject } from './repository-objects.ts';
@@ -37,9 +37,9 @@ export function parseFile(path: string, text: string): FileParse {
     out.diagnostics.push(tooLarge(path, bytes));
     return out;
   }
-  // The common case: the fast reader's values and places; the full parser for anything else.
-  const fast = readFastYaml(text);
-  if (fast) {
+  // The common case: the block-style reader's values and places; the full parser for anything else.
+  const block = readBlockYaml(text);
+  if (block) {
     let full: Locator[] | undefined;
     // Only a place inside a string (a selector's syntax error) needs the full parse of the file.
     const fullLocator = (shape: Shape): Locator => {
@@ -51,7 +51,7 @@ export function parseFile(path: string, text: string): FileParse {
       const { line, col } = unpack(shape.at);
       return full.find((l) => { const p = l.at([]); return p.line === line && p.col === col; }) ?? full[0]!;
     };
-    for (const doc of fast) readDocument(out, doc.value, createShapeLocator(path, doc.shape, () => fullLocator(doc.shape)));
+    for (const doc of block) readDocument(out, doc.value, createShapeLocator(path, doc.shape, () => fullLocator(doc.shape)));
     return compact(out);
   }
   fullParse(path, text, out.diagnostics, (raw, loc) => readDocument(out, raw, loc));

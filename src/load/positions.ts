@@ -1,7 +1,7 @@
 // Source positions inside a parsed YAML document: from a field path to file:line:col.
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, Scalar, type YAMLMap } from 'yaml';
 import type { SourcePos } from '../model/objects.ts';
-import { unpack, type PackedPos, type Shape } from './fast-yaml.ts';
+import { unpack, type PackedPos, type Shape } from './block-yaml.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -107,7 +107,7 @@ function walker(doc: Document): (path: FieldPath) => Walked {
 }
 
 /**
- * The same answers from the fast reader's shape of a document (src/load/fast-yaml.ts), walked as
+ * The same answers from the block-style reader's shape of a document (src/load/block-yaml.ts), walked as
  * `walker` walks the parsed document; `full` gives the parser's locator for what a shape does not
  * hold (a place inside a string), parsing the file only then.
  */

@@ -1,4 +1,4 @@
-// The fast manifest reader either declines or reads exactly what the `yaml` package reads, and
+// The block-style manifest reader either declines or reads exactly what the `yaml` package reads, and
 // places every field (present or absent) where the parser's locator does: error positions must
 // not depend on which reader took a file.
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
-import { readFastYaml } from '../../src/load/fast-yaml.ts';
+import { readBlockYaml } from '../../src/load/block-yaml.ts';
 import { createLocator, createShapeLocator, type FieldPath, type PointAt } from '../../src/load/positions.ts';
 import { parseFile } from '../../src/load/index.ts';
 import { generateFleet } from '../../bench/generate.ts';
@@ -24,15 +24,15 @@ function paths(value: unknown, prefix: FieldPath = []): FieldPath[] {
 
 /** Either declines (false) or agrees with yaml on values and places; throws on any difference. */
 function agrees(text: string, name = 'doc.yaml'): boolean {
-  const fast = readFastYaml(text);
-  if (fast === undefined) return false;
+  const block = readBlockYaml(text);
+  if (block === undefined) return false;
   const lc = new LineCounter();
   const full = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false });
-  assert.ok(Array.isArray(full), `fast reader accepted what yaml rejects:\n${text}`);
+  assert.ok(Array.isArray(full), `block-style reader accepted what yaml rejects:\n${text}`);
   const docs = full.filter((d) => d.toJS() !== null); // empty documents (a comment alone) hold nothing
-  for (const d of docs) assert.deepEqual(d.errors, [], `fast reader accepted what yaml rejects:\n${text}`);
-  assert.equal(fast.length, docs.length, `document count:\n${text}`);
-  fast.forEach((doc, i) => {
+  for (const d of docs) assert.deepEqual(d.errors, [], `block-style reader accepted what yaml rejects:\n${text}`);
+  assert.equal(block.length, docs.length, `document count:\n${text}`);
+  block.forEach((doc, i) => {
     const slow = createLocator(name, docs[i]!, lc);
     assert.deepEqual(doc.value, docs[i]!.toJS(), `value of document ${i}:\n${text}`);
     const loc = createShapeLocator(name, doc.shape, () => slow);
@@ -51,15 +51,15 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-test('example repository, fixtures and the Sveltos corpus: the fast reader agrees with yaml or declines', () => {
+test('example repository, fixtures and the Sveltos corpus: the block-style reader agrees with yaml or declines', () => {
   const root = new URL('../..', import.meta.url).pathname;
   const files = [...yamlFiles(join(root, 'example-repo')), ...yamlFiles(join(root, 'test')), ...yamlFiles(new URL('../../../shared/corpus/sveltos-docs/', import.meta.url).pathname)];
   let taken = 0;
   for (const f of files) if (agrees(readFileSync(f, 'utf8'), f)) taken++;
-  assert.ok(taken > files.length / 2, `the fast reader should take most real manifests (took ${taken} of ${files.length})`);
+  assert.ok(taken > files.length / 2, `the block-style reader should take most real manifests (took ${taken} of ${files.length})`);
 });
 
-test('a generated fleet is read entirely by the fast reader, as yaml reads it', () => {
+test('a generated fleet is read entirely by the block-style reader, as yaml reads it', () => {
   const fleet = generateFleet({ clusters: 60, sets: 20, profiles: 20, seed: 7 });
   for (const f of fleet.files) assert.ok(agrees(f.text, f.path), `declined ${f.path}`);
 });
@@ -100,7 +100,7 @@ const value = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
 })).node;
 
-test('property: on documents yaml writes, with comments and documents between, the fast reader agrees or declines', () => {
+test('property: on documents yaml writes, with comments and documents between, the block-style reader agrees or declines', () => {
   let accepted = 0;
   fc.assert(
     fc.property(fc.array(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.nat(6), (docs, indentSeq, comment) => {
@@ -115,9 +115,9 @@ test('property: on documents yaml writes, with comments and documents between, t
   assert.ok(accepted > 50, `the reader should take plenty of random documents too (took ${accepted})`);
 });
 
-test('an error inside a selector string is placed by the full parser when the fast reader took the file', () => {
+test('an error inside a selector string is placed by the full parser when the block-style reader took the file', () => {
   const text = 'apiVersion: lib.projectsveltos.io/v1alpha1\nkind: ClusterSet\nmetadata:\n  name: s\nspec:\n  clusterSelector: env in (prod\n  maxReplicas: 1\n';
-  assert.ok(readFastYaml(text));
+  assert.ok(readBlockYaml(text));
   const d = parseFile('s.yaml', text).diagnostics.find((x) => x.code === 'selector-syntax');
   assert.ok(d, 'a selector-syntax error');
   assert.equal(d.line, 6);

@@ -5,7 +5,7 @@
 // subset (flow collections, anchors, tags, folded or multi-line scalars, tabs, CR, trailing
 // comments, duplicate keys) returns undefined and the caller uses the `yaml` package. It may
 // decline; it must never read a document differently from `yaml`, nor place a node elsewhere
-// (test/load/fast-yaml.test.ts compares both).
+// (test/load/block-yaml.test.ts compares both).
 
 /** 1-based line and column, packed: line * 2^21 + col. */
 export type PackedPos = number;
@@ -18,7 +18,7 @@ export type Shape =
   | { kind: 'seq'; at: PackedPos; items: Shape[] }
   | { kind: 'scalar'; at: PackedPos };
 
-export interface FastDocument {
+export interface BlockDocument {
   value: unknown;
   shape: Shape;
 }
@@ -29,12 +29,12 @@ const decline = (): never => {
 };
 
 /** The documents of `text` with their shapes, or undefined when outside the subset. Empty documents are left out. */
-export function readFastYaml(text: string): FastDocument[] | undefined {
+export function readBlockYaml(text: string): BlockDocument[] | undefined {
   if (/[\t\r\uFEFF]/.test(text)) return undefined;
   const lines = text.split('\n');
   const unterminated = lines[lines.length - 1] !== '';
   if (!unterminated) lines.pop();
-  const docs: FastDocument[] = [];
+  const docs: BlockDocument[] = [];
   try {
     let from = 0;
     for (let i = 0; i <= lines.length; i++) {
@@ -52,7 +52,7 @@ export function readFastYaml(text: string): FastDocument[] | undefined {
   return docs;
 }
 
-function readDocument(lines: string[], from: number, to: number, unterminated: boolean): FastDocument | undefined {
+function readDocument(lines: string[], from: number, to: number, unterminated: boolean): BlockDocument | undefined {
   const r = new Reader(lines, to, unterminated);
   r.pos = from;
   r.skip();
@@ -99,14 +99,14 @@ class Reader {
   }
 
   /** A mapping or sequence whose first line (this.pos) starts at `indent`; `parent` is the indent of the key holding it. */
-  block(indent: number, parent: number): FastDocument {
+  block(indent: number, parent: number): BlockDocument {
     const line = this.lines[this.pos]!;
     if (isItem(line, indent)) return this.sequence(indent, parent);
     return this.mapping(indent, indent);
   }
 
   /** Pairs at `indent`; the first starts at column `first` of the current line (after `- ` in a sequence). */
-  mapping(indent: number, first: number): FastDocument {
+  mapping(indent: number, first: number): BlockDocument {
     const value: Record<string, unknown> = {};
     const pairs = new Map<string, { key: PackedPos; value: Shape }>();
     const at = pack(this.pos, first);
@@ -129,7 +129,7 @@ class Reader {
   }
 
   /** Items at `indent` (`- ` at that column); `parent` is the indent of the key holding the sequence. */
-  sequence(indent: number, parent: number): FastDocument {
+  sequence(indent: number, parent: number): BlockDocument {
     if (indent < parent) decline();
     const value: unknown[] = [];
     const items: Shape[] = [];
@@ -148,7 +148,7 @@ class Reader {
   }
 
   /** What follows `key:` at column `after` of the current line; consumes the lines of the value. */
-  value(line: string, after: number, indent: number): FastDocument {
+  value(line: string, after: number, indent: number): BlockDocument {
     let col = after;
     while (line.charCodeAt(col) === 32) col++;
     if (col >= line.length) {
@@ -164,7 +164,7 @@ class Reader {
   }
 
   /** A scalar (or a one-line list of plain words) running from column `col` to the end of the current line. */
-  scalarLine(line: string, col: number): FastDocument {
+  scalarLine(line: string, col: number): BlockDocument {
     const text = line.slice(col).trimEnd();
     this.pos++;
     if (text.charCodeAt(0) === 91 && text !== '[]') return flowList(text, this.pos - 1, col);
@@ -172,7 +172,7 @@ class Reader {
   }
 
   /** A `|` literal whose header is at column `col`; its content is indented deeper than `indent`. */
-  literal(line: string, col: number, indent: number): FastDocument {
+  literal(line: string, col: number, indent: number): BlockDocument {
     const header = line.slice(col).trimEnd();
     if (header !== '|' && header !== '|-' && header !== '|+') decline();
     const at = pack(this.pos, col);
@@ -206,7 +206,7 @@ class Reader {
 const FLOW_WORD = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
 
 /** `[a, b]` on one line, of plain words only (`values: [prod, staging]`). */
-function flowList(text: string, line: number, col: number): FastDocument {
+function flowList(text: string, line: number, col: number): BlockDocument {
   if (!text.endsWith(']')) decline();
   const value: unknown[] = [];
   const items: Shape[] = [];
