@@ -2,8 +2,9 @@
 // does not validate, which revision failed and why. Identified by the inputs' content (tree of the
 // manifests without the status folder), so gitset's own status commits never change it and a
 // restart rewrites nothing.
-import { parse as parseYaml, stringify } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import type { BreakerStatus } from '../select/breaker.ts';
+import { writeStatusYaml } from '../status/status-writer.ts';
 
 export const REVISION_STATUS_FILE = 'gitset.yaml';
 /** Diagnostics kept in the file: enough to act on, short enough to read in a diff. */
@@ -47,7 +48,7 @@ export function renderRevisionStatus(status: RevisionStatus): string {
   if (status.shard !== undefined) doc.shard = status.shard;
   if (status.heartbeat !== undefined) doc.heartbeat = status.heartbeat;
   if (status.silentShards?.length) doc.silentShards = [...status.silentShards];
-  return '# Written by gitset: the revision of the manifests in force, and the one that failed validation.\n' + stringify(doc, { lineWidth: 0 });
+  return '# Written by gitset: the revision of the manifests in force, and the one that failed validation.\n' + writeStatusYaml(doc);
 }
 
 export function readRevisionStatus(text: string | undefined): RevisionStatus {

@@ -25,3 +25,14 @@ test('rendered and read back, byte-stable', () => {
   assert.deepEqual(readRevisionStatus('not: [yaml'), {});
   assert.deepEqual(readRevisionStatus(undefined), {});
 });
+
+test("gitset.yaml is written by gitset's own emitter: hostile error text reads back exactly", () => {
+  // Validation errors quote what a pull request wrote: YAML 1.1 words, colons, quotes, newlines
+  // and control characters must come back as the same strings, whatever the YAML library does.
+  const errors = ['yes', 'on', '0x1f', 'a.yaml:3:7 metadata.name: "x: y" is not a name', 'two\nlines', 'bell \u0007 and tab \t', '- item', '#hash', ''];
+  const status = { applied: { revision: 'c1', inputs: 't1' }, failed: { revision: 'c2', inputs: 't2', errors } };
+  const text = renderRevisionStatus(status);
+  assert.deepEqual(readRevisionStatus(text), status);
+  assert.match(text, /^lastFailedRevision: c2$/m);
+  assert.match(text, /^  - "yes"$/m, 'a YAML 1.1 boolean word is quoted');
+});
