@@ -10,6 +10,7 @@ import { parseChartRepoPatterns, type ChartRepoAllowList } from '../load/chart-r
 import { parseDuration } from '../model/duration.ts';
 import { envName, OPTIONS, SECRET_ENV, type OptionKey } from './options.ts';
 import { resolveShard, type Shard } from '../select/shard.ts';
+import { MIN_SHARD_KEY_LENGTH } from '../status/shard-seal.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -60,6 +61,8 @@ export interface DaemonConfig {
     gitTokenFile?: string;
     gitPasswordFile?: string;
     webhookSecret?: string;
+    /** With several shards: the key replicas seal their status with. */
+    shardKey?: string;
   };
 }
 
@@ -94,6 +97,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
   const pathOf = (key: OptionKey): string => resolve(sources.cwd, str(v, key));
   const repo = str(v, 'repo');
   const branch = str(v, 'branch');
+  const shard = shardOf(v, repo);
   return {
     repo: looksLikeUrl(repo) ? repo : resolve(sources.cwd, repo),
     branch,
@@ -119,7 +123,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     unreadyAfterMs: duration(v, 'unreadyAfter'),
     author: { name: str(v, 'authorName'), email: str(v, 'authorEmail') },
     ...chartRepos(get('allowedChartRepos')),
-    shard: shardOf(v, repo),
+    shard,
     shardHeartbeatMs: duration(v, 'shardHeartbeat'),
     secrets: {
       gitUsername: get('gitUsername'),
@@ -127,6 +131,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
       gitPassword: secretFrom(v, 'gitPasswordFile', SECRET_ENV.gitPassword),
       ...secretFiles(v),
       webhookSecret: secretFrom(v, 'webhookSecretFile', SECRET_ENV.webhookSecret),
+      ...shardKeyOf(v, shard),
     },
   };
 }
@@ -207,6 +212,15 @@ function shardOf(v: OptionValues, repo: string): Shard {
   // Replicas meet in the remote repository's status commits; a local folder has one writer.
   if (got.count > 1 && !looksLikeUrl(repo)) throw new ConfigError('--shards', `more than one shard needs a remote --repo (an http(s) URL), not the local path ${repo}`);
   return got;
+}
+
+/** With several shards, the key every replica seals its status with: required, and long enough to be a secret. */
+function shardKeyOf(v: OptionValues, shard: Shard): { shardKey?: string } {
+  if (shard.count <= 1) return {};
+  const key = secretFrom(v, 'shardKeyFile', SECRET_ENV.shardKey);
+  if (!key) throw new ConfigError('--shard-key-file', `--shards ${shard.count} needs a key shared by every replica (a file, or GITSET_SHARD_KEY): each replica seals its status with it, so that a file pushed to the status folder by anyone else cannot drive another replica's failovers`);
+  if (key.length < MIN_SHARD_KEY_LENGTH) throw new ConfigError('--shard-key-file', `the shard key has ${key.length} characters; it needs at least ${MIN_SHARD_KEY_LENGTH} (for example: openssl rand -hex 32)`);
+  return { shardKey: key };
 }
 
 /** A secret from the file an option names, else from its environment variable; never from a flag's value. */

@@ -61,6 +61,8 @@ export interface CycleDeps {
   shard?: Shard;
   /** With several replicas: how often this one says it is alive in its gitset.yaml (default 1 minute). */
   shardHeartbeatMs?: number;
+  /** With several shards: the secret replicas seal their status with (`--shard-key-file`). */
+  shardKey?: string;
 }
 
 /** What cycles keep between them; lost on restart and rebuilt from Git and the clusters. */
@@ -114,7 +116,7 @@ export function createReconciler(deps: CycleDeps): Reconciler {
     lastLook: new Map(),
     wake: () => undefined,
     accepting: true,
-    ...(deps.shard && deps.shard.count > 1 ? { shards: createShardView(deps.shard, deps.shardHeartbeatMs ?? 60_000, now().getTime()) } : {}),
+    ...(deps.shard && deps.shard.count > 1 ? { shards: createShardView(deps.shard, deps.shardHeartbeatMs ?? 60_000, deps.shardKey, now().getTime()) } : {}),
   };
   if (deps.kubectl) {
     memory.policies = createPolicyWork({ kubectl: deps.kubectl, credentialsDir: deps.credentialsDir, parallelism: deps.helmParallelism, logger: deps.logger, onFinished: () => memory.wake('helm-done'), now });
@@ -213,7 +215,7 @@ async function runOnce(run: Run, request: CycleRequest, mode: Mode): Promise<Cyc
   const pulled = await pull(run, request, mode);
   let previous = await readCommittedOnce(run);
   if (memory.shards) {
-    await refreshOthers(memory.shards, { status: memory.status, lane: memory.lane, log }, pulled.revision, mode.wait);
+    await refreshOthers(memory.shards, { status: memory.status, codec: deps.codec, lane: memory.lane, log }, pulled.revision, mode.wait);
     previous = previousWithOthers(memory.shards, previous);
   }
   // Loading new inputs reads the work tree, so it waits for no Git operation: while one runs, the
@@ -280,7 +282,7 @@ async function commit(run: Run, next: StatusSnapshot | undefined, revision: stri
   if (view && next) next = showStaleHealth(view, next, nowMs, { log: run.log, metrics: deps.metrics });
   // Without any good revision, everything but gitset.yaml stays as committed.
   const files = next ? memory.status.render(next) : memory.status.committedObjectFiles();
-  files.set(memory.status.revisionFile, renderRevisionStatus(view ? withShardRecord(view, memory.revisionStatus, nowMs) : memory.revisionStatus));
+  files.set(memory.status.revisionFile, renderRevisionStatus(view ? withShardRecord(view, memory.revisionStatus, files, nowMs) : memory.revisionStatus));
   // A shard's commit message says what changed in its own part.
   const mine = (s: StatusSnapshot): StatusSnapshot => (view ? ownPart(s, view.shard) : s);
   const errors = memory.errors;

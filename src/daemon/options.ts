@@ -53,7 +53,8 @@ export type OptionKey =
   | 'allowedChartRepos'
   | 'shards'
   | 'shard'
-  | 'shardHeartbeat';
+  | 'shardHeartbeat'
+  | 'shardKeyFile';
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'repo', flag: 'repo', arg: 'URL|PATH', kind: 'string', description: 'Git repository to reconcile: an http(s) URL or a local path' },
@@ -89,6 +90,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'shards', flag: 'shards', arg: 'M', kind: 'string', default: '1', description: 'replicas sharing the fleet: each probes, deploys to and writes the status of its own clusters (FNV-1a of namespace/name modulo M), as Argo CD shards its controller' },
   { key: 'shard', flag: 'shard', arg: 'N', kind: 'string', description: 'this replica\'s shard, 0 to M-1 (default with --shards > 1: the ordinal ending the host name, gitset-2 → 2, as in a StatefulSet)' },
   { key: 'shardHeartbeat', flag: 'shard-heartbeat', arg: 'DURATION', kind: 'duration', default: '1m', description: 'with --shards > 1: how often a replica commits that it is alive; one silent for 3 intervals is reported as such by the others' },
+  { key: 'shardKeyFile', flag: 'shard-key-file', arg: 'FILE', kind: 'string', description: 'with --shards > 1 (required): file holding a secret of 16 or more characters shared by every replica (or set GITSET_SHARD_KEY); each seals its status with it, and a replica takes another\'s status files only under that seal' },
 ];
 
 /** `probe-interval` → `GITSET_PROBE_INTERVAL`. */
@@ -101,4 +103,5 @@ export const SECRET_ENV = {
   gitToken: 'GITSET_GIT_TOKEN',
   gitPassword: 'GITSET_GIT_PASSWORD',
   webhookSecret: 'GITSET_WEBHOOK_SECRET',
+  shardKey: 'GITSET_SHARD_KEY',
 } as const;

@@ -26,6 +26,8 @@ export interface RevisionStatus {
   shard?: string;
   /** With several replicas: when this shard last said it is alive (rewritten every `--shard-heartbeat`). RFC 3339. */
   heartbeat?: string;
+  /** With several replicas: this shard's seal of its files and heartbeat (status/shard-seal.ts). */
+  seal?: string;
   /** With several replicas: the other shards not heard from, and since when (what this shard waits for). */
   silentShards?: string[];
 }
@@ -47,6 +49,7 @@ export function renderRevisionStatus(status: RevisionStatus): string {
   if (status.breaker?.since !== undefined) doc.breaker = { ...status.breaker };
   if (status.shard !== undefined) doc.shard = status.shard;
   if (status.heartbeat !== undefined) doc.heartbeat = status.heartbeat;
+  if (status.seal !== undefined) doc.seal = status.seal;
   if (status.silentShards?.length) doc.silentShards = [...status.silentShards];
   return '# Written by gitset: the revision of the manifests in force, and the one that failed validation.\n' + writeStatusYaml(doc);
 }
@@ -74,6 +77,8 @@ export function readRevisionStatus(text: string | undefined): RevisionStatus {
   }
   const heartbeat = str('heartbeat');
   if (heartbeat) out.heartbeat = heartbeat;
+  const seal = str('seal');
+  if (seal) out.seal = seal;
   const b = doc.breaker;
   if (b && typeof b === 'object' && !Array.isArray(b)) {
     const r = b as Record<string, unknown>;

@@ -2,11 +2,14 @@
 // again whenever the branch moved (another shard's commit), and their heartbeats. The previous
 // status of a cycle is this shard's own for what it owns and the others' committed status for the
 // rest; a shard whose heartbeat is older than three heartbeat intervals is silent, and the sets
-// that go by its clusters say so (status/shard-health.ts). One replica alone has none of this.
+// that go by its clusters say so (status/shard-health.ts). Another shard's files are taken only
+// under its seal (status/shard-seal.ts). One replica alone has none of this.
 import type { Logger } from 'pino';
+import type { StatusCodec } from '../model/ports.ts';
 import type { Shard } from '../select/shard.ts';
 import { withStaleHealth, describeSilence, type SilentShard } from '../status/shard-health.ts';
-import { revisionFileOf, withOthersCommitted } from '../status/shards.ts';
+import { checkSeal, filesOfShard, MIN_SHARD_KEY_LENGTH, sealOf } from '../status/shard-seal.ts';
+import { mixByShard, revisionFileOf, withOthersCommitted } from '../status/shards.ts';
 import type { StatusSnapshot } from '../status/snapshot.ts';
 import type { GitLane } from './git-work.ts';
 import type { DaemonMetrics } from './metrics.ts';
@@ -19,6 +22,12 @@ export const SILENT_AFTER_HEARTBEATS = 3;
 export interface ShardView {
   readonly shard: Shard;
   readonly heartbeatMs: number;
+  /** The secret every replica seals its files with (`--shard-key-file`); never logged or committed. */
+  readonly key: string;
+  /** Each other shard's last sealed status and heartbeat: what is gone by while its files do not hold. */
+  sealed: Map<number, { heartbeat: string; part: StatusSnapshot }>;
+  /** Why each other shard's files were last refused: a change is logged. */
+  refused: Map<number, string>;
   /** The tip the others' status was read at. */
   at?: string;
   others?: StatusSnapshot;
@@ -34,8 +43,16 @@ export interface ShardView {
   lastBeatMs?: number;
 }
 
-export function createShardView(shard: Shard, heartbeatMs: number, nowMs: number): ShardView {
-  return { shard, heartbeatMs, heartbeats: new Map(), startedMs: nowMs };
+export function createShardView(shard: Shard, heartbeatMs: number, key: string | undefined, nowMs: number): ShardView {
+  if (!key || key.length < MIN_SHARD_KEY_LENGTH) throw new Error(`${shard.count} shards need a shared key of at least ${MIN_SHARD_KEY_LENGTH} characters to seal their status`);
+  return { shard, heartbeatMs, key, sealed: new Map(), refused: new Map(), heartbeats: new Map(), startedMs: nowMs };
+}
+
+export interface ShardIo {
+  status: StatusWriter;
+  codec: StatusCodec;
+  lane: GitLane;
+  log: Logger;
 }
 
 /**
@@ -43,7 +60,7 @@ export function createShardView(shard: Shard, heartbeatMs: number, nowMs: number
  * otherwise it is read in the background through the Git lane (a pull or a commit may hold it)
  * and the cycles after it go by it.
  */
-export async function refreshOthers(view: ShardView, io: { status: StatusWriter; lane: GitLane; log: Logger }, revision: string, wait: boolean): Promise<void> {
+export async function refreshOthers(view: ShardView, io: ShardIo, revision: string, wait: boolean): Promise<void> {
   if (view.at === revision) return;
   if (view.reading) {
     if (wait) await view.reading;
@@ -52,11 +69,8 @@ export async function refreshOthers(view: ShardView, io: { status: StatusWriter;
   const reading = io.lane
     .run(() => io.status.readAll())
     .then((all) => {
-      view.others = all.previous;
+      view.others = takeSealed(view, io, all.files);
       view.at = revision;
-      for (let k = 0; k < view.shard.count; k++) {
-        if (k !== view.shard.index) view.heartbeats.set(k, readRevisionStatus(all.files.get(revisionFileOf(k))).heartbeat);
-      }
     })
     .catch((err: unknown) => io.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'other shards\' status not read again; going by what was read before'))
     .finally(() => {
@@ -64,6 +78,37 @@ export async function refreshOthers(view: ShardView, io: { status: StatusWriter;
     });
   view.reading = reading;
   if (wait) await reading;
+}
+
+/**
+ * The others' status from their committed files, each shard's only under its seal; a shard whose
+ * files do not hold is gone by as last sealed (nothing, before any), and that is logged once.
+ */
+function takeSealed(view: ShardView, io: ShardIo, files: ReadonlyMap<string, string>): StatusSnapshot {
+  const { index, count } = view.shard;
+  const parts = new Map<number, StatusSnapshot>();
+  for (let k = 0; k < count; k++) {
+    if (k === index) continue;
+    const record = readRevisionStatus(files.get(revisionFileOf(k)));
+    const mine = filesOfShard(files, k, count);
+    const last = view.sealed.get(k);
+    // A shard that never committed has nothing to seal; once it has, its files must always hold.
+    const check = !last && mine.size === 0 && !record.heartbeat ? { ok: true as const } : checkSeal(view.key, k, count, files, record, last?.heartbeat);
+    if (check.ok) {
+      const part = io.codec.read([...mine].map(([path, text]) => ({ path, text })));
+      if (record.heartbeat) view.sealed.set(k, { heartbeat: record.heartbeat, part });
+      view.heartbeats.set(k, record.heartbeat);
+      parts.set(k, part);
+      if (view.refused.delete(k)) io.log.info({ shard: k }, `shard ${k}'s status holds its seal again`);
+      continue;
+    }
+    if (last) parts.set(k, last.part);
+    if (view.refused.get(k) !== check.why) {
+      io.log.error({ shard: k, reason: check.why }, `shard ${k}'s committed status is not taken: ${check.why}; going by ${last ? `what it sealed at ${last.heartbeat}` : 'nothing of it until it commits again'}`);
+      view.refused.set(k, check.why);
+    }
+  }
+  return mixByShard(parts, count);
 }
 
 /** The previous status of this shard's cycle: its own for what it owns, the others' committed for the rest. */
@@ -102,13 +147,17 @@ export function showStaleHealth(view: ShardView, next: StatusSnapshot, nowMs: nu
 }
 
 /** This shard's record in its gitset.yaml: which shard, its heartbeat (renewed every interval), the silent others. */
-export function withShardRecord(view: ShardView, status: RevisionStatus, nowMs: number): RevisionStatus {
+/** `files` are the status files this shard commits beside it, which the record seals. */
+export function withShardRecord(view: ShardView, status: RevisionStatus, files: ReadonlyMap<string, string>, nowMs: number): RevisionStatus {
   if (view.lastBeatMs === undefined || nowMs - view.lastBeatMs >= view.heartbeatMs) view.lastBeatMs = nowMs;
   const silent = silentShards(view, nowMs).map((s) => describeSilence(s, staleAfterText(view)));
+  const { index, count } = view.shard;
+  const heartbeat = new Date(view.lastBeatMs).toISOString();
   return {
     ...status,
-    shard: `${view.shard.index} of ${view.shard.count}`,
-    heartbeat: new Date(view.lastBeatMs).toISOString(),
+    shard: `${index} of ${count}`,
+    heartbeat,
+    seal: sealOf(view.key, index, count, heartbeat, filesOfShard(files, index, count)),
     ...(silent.length > 0 ? { silentShards: silent } : {}),
   };
 }

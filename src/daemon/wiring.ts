@@ -87,7 +87,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
       : {}),
     logger,
     metrics: deps.metrics,
-    ...(config.shard.count > 1 ? { shard: config.shard, shardHeartbeatMs: config.shardHeartbeatMs } : {}),
+    ...(config.shard.count > 1 ? { shard: config.shard, shardHeartbeatMs: config.shardHeartbeatMs, ...(config.secrets.shardKey ? { shardKey: config.secrets.shardKey } : {}) } : {}),
   });
   const watchRepository = repo.kind === 'remote' ? undefined : fileWatcher(repo.dir, config.statusDir, logger);
   return {

@@ -127,3 +127,33 @@ function withClusters(entry: ProfileEntry, keep: (c: ProfileClusterStatus) => bo
   const clusters = all.filter(keep);
   return { object: entry.object, status: { ...rest, ...(clusters.length > 0 ? { clusters } : {}) } };
 }
+
+/**
+ * One snapshot from each shard's own: a cluster from its shard's, a set, profile or promotion
+ * from its owner's, and each profile's per-cluster records from the records' clusters' shards.
+ * A shard with no snapshot (`parts` lacks it) contributes nothing.
+ */
+export function mixByShard(parts: ReadonlyMap<number, StatusSnapshot>, count: number): StatusSnapshot {
+  const out = emptySnapshot();
+  const from = (k: number): StatusSnapshot | undefined => parts.get(k);
+  for (const [k, part] of parts) {
+    for (const [key, entry] of part.clusters) if (clusterShard(key, count) === k) out.clusters.set(key, entry);
+    for (const [id, entry] of part.sets) if (objectShard(id, count) === k) out.sets.set(id, entry);
+    for (const [id, entry] of part.promotions ?? []) if (objectShard(id, count) === k) (out.promotions ??= new Map()).set(id, entry);
+  }
+  const ids = new Set([...parts.values()].flatMap((p) => [...p.profiles.keys()]));
+  for (const id of [...ids].sort()) {
+    const records = [...parts].flatMap(([k, p]) => (p.profiles.get(id)?.status.clusters ?? []).filter((c) => clusterShard(c.cluster, count) === k));
+    const base = from(objectShard(id, count))?.profiles.get(id);
+    const clusters = records.sort((a, b) => compareClusterKeys(a.cluster, b.cluster));
+    if (base) {
+      const { clusters: _drop, ...rest } = base.status;
+      out.profiles.set(id, { object: base.object, status: { ...rest, ...(clusters.length > 0 ? { clusters } : {}) } });
+    } else if (clusters.length > 0) {
+      // The owner's file is not (yet) taken: the records stand alone, as a part without its profile does.
+      const object = [...parts.values()].find((p) => p.profiles.has(id))!.profiles.get(id)!.object;
+      out.profiles.set(id, { object, status: { matchingClusters: [], clusters } });
+    }
+  }
+  return out;
+}

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { ConfigError, resolveConfig } from '../../src/daemon/config.ts';
 
 const REPO = 'https://git.example.com/acme/fleet.git';
-const config = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}) => resolveConfig({ flags: { repo: REPO, ...flags }, env: { HOSTNAME: 'laptop', ...env }, cwd: '/' });
+const KEY = 'a-shared-key-of-some-length';
+const config = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}) => resolveConfig({ flags: { repo: REPO, ...flags }, env: { HOSTNAME: 'laptop', GITSET_SHARD_KEY: KEY, ...env }, cwd: '/' });
 const refusal = (flags: Record<string, string>, env: NodeJS.ProcessEnv = {}): ConfigError => {
   try {
     config(flags, env);
@@ -31,4 +32,15 @@ test('what cannot be a shard is refused, naming the option', () => {
   assert.match(refusal({ shards: '2' }, { HOSTNAME: 'gitset-5' }).message, /ordinal 5, out of range/);
   assert.match(refusal({ shards: '2', shard: '0', repo: '/srv/fleet' }).message, /--shards: more than one shard needs a remote --repo/);
   assert.equal(refusal({ shards: '2', shard: '0', shardHeartbeat: 'soon' }).option, '--shard-heartbeat');
+});
+
+test('several shards need a shared key, from a file or GITSET_SHARD_KEY, never in the config', () => {
+  assert.equal(config({ shards: '3', shard: '1' }).secrets.shardKey, KEY);
+  assert.equal(config({}).secrets.shardKey, undefined, 'one replica seals nothing');
+  const fromFile = resolveConfig({ flags: { repo: REPO, shards: '2', shard: '0', shardKeyFile: 'key' }, env: { HOSTNAME: 'laptop' }, cwd: '/etc/gitset', readFile: (p) => (p === '/etc/gitset/key' ? `${KEY}\n` : '') });
+  assert.equal(fromFile.secrets.shardKey, KEY);
+  const missing = refusal({ shards: '2', shard: '0' }, { GITSET_SHARD_KEY: '' });
+  assert.equal(missing.option, '--shard-key-file');
+  assert.match(missing.message, /--shards 2 needs a key shared by every replica/);
+  assert.match(refusal({ shards: '2', shard: '0' }, { GITSET_SHARD_KEY: 'short' }).message, /the shard key has 5 characters; it needs at least 16/);
 });

@@ -45,7 +45,7 @@ test('one replica (the default): a Deployment, no shards, as before', async () =
 test('replicas 3: a StatefulSet of 3 shards, a headless Service, and each pod finds its shard in its name', async () => {
   const { objects, error } = await render('replicas=3');
   assert.equal(error, '');
-  assert.deepEqual(kinds(objects), ['ConfigMap', 'Service', 'Service', 'ServiceAccount', 'StatefulSet']);
+  assert.deepEqual(kinds(objects), ['ConfigMap', 'Secret', 'Service', 'Service', 'ServiceAccount', 'StatefulSet']);
   const sts = objects.find((o) => o.kind === 'StatefulSet')!;
   assert.equal(sts.spec.replicas, 3);
   assert.equal(sts.spec.podManagementPolicy, 'Parallel');
@@ -56,9 +56,24 @@ test('replicas 3: a StatefulSet of 3 shards, a headless Service, and each pod fi
   const env = envOf(sts);
   assert.equal(env.GITSET_SHARDS, '3');
   // What gitset makes of it in the pod named fleet-gitset-2 (Kubernetes sets HOSTNAME to the pod's name).
-  const files: Record<string, string> = { '/etc/gitset/config/config.yaml': objects.find((o) => o.kind === 'ConfigMap')!.data['config.yaml'] };
+  // The shard key: a Secret the chart made with a random key, mounted as the file gitset reads.
+  const secret = objects.find((o) => o.kind === 'Secret')!;
+  const mount = sts.spec.template.spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'shard-key');
+  const volume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'shard-key');
+  assert.equal(volume.secret.secretName, secret.metadata.name);
+  assert.equal(env.GITSET_SHARD_KEY_FILE, `${mount.mountPath}/${volume.secret.items[0].path}`);
+  const key = Buffer.from(secret.data[volume.secret.items[0].key], 'base64').toString();
+  assert.match(key, /^[A-Za-z0-9]{64}$/);
+  const files: Record<string, string> = { '/etc/gitset/config/config.yaml': objects.find((o) => o.kind === 'ConfigMap')!.data['config.yaml'], [env.GITSET_SHARD_KEY_FILE]: key };
   const config = resolveConfig({ flags: { config: '/etc/gitset/config/config.yaml' }, env: { ...env, HOSTNAME: `${sts.metadata.name}-2` }, cwd: '/', readFile: (p) => files[p] ?? assert.fail(`reads ${p}`) });
   assert.deepEqual(config.shard, { index: 2, count: 3 });
+  assert.equal(config.secrets.shardKey, key);
+  // An existing Secret is used as it is, and none is made.
+  const given = await render('replicas=3', 'shardKey.existingSecret=fleet-seal', 'shardKey.key=k');
+  assert.ok(!given.objects.some((o) => o.kind === 'Secret'));
+  const gsts = given.objects.find((o) => o.kind === 'StatefulSet')!;
+  assert.deepEqual(gsts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'shard-key').secret.items, [{ key: 'k', path: 'key' }]);
+  assert.equal(gsts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'shard-key').secret.secretName, 'fleet-seal');
 });
 
 test('replicas with persistence: one claim per pod; a shared existing claim and shard options are refused', async () => {

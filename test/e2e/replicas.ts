@@ -16,6 +16,9 @@ export interface Replica {
   said(msg: string): Array<Record<string, unknown>>;
 }
 
+/** The key the test replicas share (through the environment, as the chart's Secret gives it). */
+export const SHARD_KEY = 'test-replicas-shared-seal-key';
+
 export function startReplica(sandbox: Sandbox, shard: number, shards: number, flags: Record<string, string> = {}): Replica {
   const args = Object.entries({
     repo: sandbox.repoUrl, credentials: sandbox.credentialsDir, 'work-dir': join(sandbox.root, `replica-${shard}`),
@@ -23,7 +26,7 @@ export function startReplica(sandbox: Sandbox, shard: number, shards: number, fl
     'probe-interval': '1s', 'probe-timeout': '5s', 'poll-interval': '1s', 'shard-heartbeat': '10s', 'failure-threshold': '3',
     ...flags,
   }).flatMap(([k, v]) => [`--${k}`, v]);
-  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: 'not-a-pod' } });
+  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: 'not-a-pod', GITSET_SHARD_KEY: SHARD_KEY } });
   const lines = jsonLines(child);
   return { shard, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
 }

@@ -1,11 +1,12 @@
 // Three gitset replicas as three processes (`--shards 3`) against one Git server and six simulated
-// clusters: every cluster is probed and worked on by its own shard only; a set on one shard fails
+// clusters: every cluster is probed and worked on by its own shard only; a forged status file of one
+// shard is refused by the others (it lacks that shard's seal); a set on one shard fails
 // over from a cluster of a second shard to a spare of a third; a killed replica's clusters wait,
 // said so in the set's status, and nobody takes them over until it is back; and walking the
 // branch finds every status commit the replicas made, once, each touching only its writer's files.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterShard, objectShard } from '../../src/select/shard.ts';
 import { ownerOfPath } from '../../src/status/shards.ts';
@@ -78,7 +79,35 @@ test('three replicas share six clusters: one owner each, failover across shards,
     for (const p of c.paths) assert.equal(ownerOfPath(p, SHARDS), shard, `${c.subject}: ${p} written by shard ${shard}`);
   }
 
-  // 2. Failover across shards: the primary (one shard) goes down, the set's owner (another) picks the spare (a third).
+  // 2. A forged status file: someone who can push writes the primary's health as not ready. (The
+  // primary's replica is paused meanwhile, or it would write its health back before the others
+  // look.) Its files no longer hold its seal, so the set's owner refuses them and keeps the primary;
+  // once resumed, the primary's replica writes its health back and seals it again.
+  const setOwner = replicas[objectShard(`ClusterSet/${SET}`, SHARDS)]!;
+  const primaryShard = replicas[owner(PRIMARY)]!;
+  const user = await f.clone();
+  const forged = join(user, 'status', 'SveltosCluster', `${PRIMARY}.yaml`);
+  assert.match(readFileSync(forged, 'utf8'), /ready: true/);
+  writeFileSync(forged, readFileSync(forged, 'utf8').replace('ready: true', 'ready: false'));
+  primaryShard.child.kill('SIGSTOP');
+  try {
+    const forgedAt = await f.push(user, `status: ${PRIMARY} down (forged)`);
+    await waitFor('the set\'s owner refuses the forged file', async () => setOwner.lines.find((l) => l.level === 50 && String(l.msg).startsWith(`shard ${owner(PRIMARY)}'s committed status is not taken`)), 30_000);
+    // Its next status commit (a heartbeat at the latest), on top of the forged one, still selects the primary.
+    await waitFor('the set\'s owner commits on top of the forgery', async () => {
+      const log = await commitsOf(f.sandbox);
+      return log.slice(0, log.findIndex((c) => c.oid === forgedAt)).some((c) => c.author === `gitset shard ${setOwner.shard}`) || undefined;
+    }, 30_000);
+    assert.deepEqual(names((await f.status(`ClusterSet/${SET}.yaml`)).status.selectedClusterRefs), [PRIMARY], 'no failover on a forged file');
+  } finally {
+    primaryShard.child.kill('SIGCONT');
+  }
+  await waitFor(`${PRIMARY}'s shard writes its health back`, async () => (await f.status(`SveltosCluster/${PRIMARY}.yaml`))?.status?.ready === true, 60_000);
+  await waitFor('the set\'s owner takes that shard\'s status again', async () => setOwner.lines.find((l) => String(l.msg) === `shard ${owner(PRIMARY)}'s status holds its seal again`), 60_000);
+  assert.deepEqual(names((await f.status(`ClusterSet/${SET}.yaml`)).status.selectedClusterRefs), [PRIMARY]);
+  assert.ok(!replicas.some((r) => r.lines.some((l) => l.msg === 'helm install' && l.cluster === SPARE && String(l.release).endsWith('/web'))), 'nothing installed on the spare');
+
+  // 3. Failover across shards: the primary (one shard) goes down, the set's owner (another) picks the spare (a third).
   await f.sandbox.clusters.get(PRIMARY)!.stop();
   const failedOver = await waitFor(`${SET} fails over to ${SPARE}`, async () => {
     const s = await f.status(`ClusterSet/${SET}.yaml`);
@@ -88,7 +117,7 @@ test('three replicas share six clusters: one owner each, failover across shards,
   await waitFor(`web deployed on ${SPARE} by shard ${owner(SPARE)}`, () => deployed(f, 'web', SPARE), 60_000);
   assert.ok(replicas[owner(SPARE)]!.lines.some((l) => l.msg === 'helm install' && l.cluster === SPARE && String(l.release).endsWith('/web')), 'the spare\'s own shard installed web');
 
-  // 3. The spare's shard is killed: its clusters wait, said so by the set's owner, and nobody else probes them.
+  // 4. The spare's shard is killed: its clusters wait, said so by the set's owner, and nobody else probes them.
   const dead = replicas[owner(SPARE)]!;
   const deadClusters = CLUSTERS.filter((c) => owner(c) === dead.shard);
   const liveClusters = CLUSTERS.filter((c) => owner(c) !== dead.shard && c !== PRIMARY);
@@ -114,7 +143,7 @@ test('three replicas share six clusters: one owner each, failover across shards,
   assert.ok(afterKill.length > 0, 'the live shards went on committing');
   for (const c of afterKill) for (const p of c.paths) assert.notEqual(ownerOfPath(p, SHARDS), dead.shard, `${p} of the dead shard written by ${c.author}`);
 
-  // 4. Back: the shard resumes its clusters and the set's note goes.
+  // 5. Back: the shard resumes its clusters and the set's note goes.
   const back = startReplica(f.sandbox, dead.shard, SHARDS);
   replicas[dead.shard] = back;
   let seen: unknown;
@@ -125,7 +154,7 @@ test('three replicas share six clusters: one owner each, failover across shards,
   }, 240_000).catch((err: Error) => assert.fail(`${err.message}; last status: ${JSON.stringify(seen)}`));
   for (const c of deadClusters) assert.ok(probesOf(f, c) > 0, `${c} probed again by its shard`);
 
-  // 5. The history: one straight line; every commit a replica logged is there once; none is empty.
+  // 6. The history: one straight line; every commit a replica logged is there once; none is empty.
   for (const r of replicas) await stopReplica(r);
   const log = await commitsOf(f.sandbox);
   for (let i = 0; i < log.length - 1; i++) assert.deepEqual(log[i]!.parents, [log[i + 1]!.oid], 'linear history, no merges');

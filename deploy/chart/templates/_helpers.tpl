@@ -69,6 +69,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
+{{- define "gitset.shardKeySecret" -}}
+{{- if gt (int .Values.replicas) 1 -}}
+{{- default (printf "%s-shard-key" (include "gitset.fullname" .)) .Values.shardKey.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
 {{/* "civo/cluster1" -> "civo.cluster1.kubeconfig": a Secret key cannot hold "/". */}}
 {{- define "gitset.kubeconfigKey" -}}
 {{- printf "%s.kubeconfig" (replace "/" "." .) -}}
