@@ -27,6 +27,19 @@ export function stageNotDone(plan: ReleasePlan, id: string, matched: readonly Cl
   return undefined;
 }
 
+/**
+ * Whether the stage runs the current content on one of its clusters already: a release there at
+ * its desired state (no helm call planned) and Deployed. A `promotedHash` in the status alone is a
+ * file anyone who can push may write; it keeps a stage promoted only when the clusters bear it out.
+ * A stage with no cluster, or with no release to look at (manifests only), goes by the status.
+ */
+export function runsContent(plan: ReleasePlan, id: string, matched: readonly ClusterKey[], wants: { releases: boolean }): boolean {
+  if (matched.length === 0 || !wants.releases) return true;
+  const pending = new Set(plan.actions.filter((a) => a.profile === id).map((a) => a.cluster));
+  const mine = new Set(matched);
+  return (plan.clusters.get(id) ?? []).some((pc) => mine.has(pc.cluster) && !pending.has(pc.cluster) && pc.releases.length > 0 && pc.releases.every((r) => r.state === 'Deployed'));
+}
+
 /** What promotes past a stage, for the stage after it: met now, or what it waits for. */
 export type TriggerVerdict = { met: true } | { met: false; state: 'AwaitingApproval' | 'AwaitingDelay'; message: string; until?: string };
 

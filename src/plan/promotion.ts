@@ -3,14 +3,15 @@
 // deployed and Healthy at that content and its trigger is met (a delay since it became Healthy,
 // or an `approved: true` committed for that content). A stage not promoted keeps what it runs:
 // every helm call of its ClusterProfile waits (uninstalls too), so a wait never deletes. Once
-// promoted, a stage stays promoted to that content. Pure; the times it needs are in its status.
+// promoted, a stage stays promoted to that content while its clusters run it. Pure; the times it
+// needs are in its status.
 import { createHash } from 'node:crypto';
 import type { ClusterKey, ClusterPromotion } from '../model/objects.ts';
 import type { ProfileStatus, PromotionStageStatus, PromotionStatus, ReleaseStatus } from '../model/status.ts';
 import type { PromotionEntry } from '../status/snapshot.ts';
 import type { PlannedAction, ReleaseDecision } from './decide.ts';
 import { canonicalJson } from './hash.ts';
-import { stageNotDone, triggerVerdict } from './promotion-stage.ts';
+import { runsContent, stageNotDone, triggerVerdict } from './promotion-stage.ts';
 import type { CurrentProfile, ReleasePlan } from './releases.ts';
 
 export interface PromotionInput {
@@ -100,11 +101,12 @@ function promotionStatus(input: PromotionInput, p: ClusterPromotion): PromotionS
     const matched = (c?.matched ?? []).map((m) => m.key);
     const spec = c?.profile.spec;
     const wants = { releases: (spec?.helmCharts ?? []).some((h) => h.helmChartAction !== 'Uninstall'), policies: (spec?.policyRefs ?? []).length + (spec?.kustomizationRefs ?? []).length > 0 };
-    const isPromoted = i === 0 || prev?.promotedHash === hash || gate.open;
+    const isPromoted = i === 0 || gate.open || (prev?.promotedHash === hash && runsContent(input.plan, profile, matched, wants));
     const s: PromotionStageStatus = { name: stage.name, profile, state: 'Deploying', message: '', ...(matched.length > 0 ? { clusters: [...matched].sort() } : {}) };
     if (!isPromoted && gate.open === false) {
       Object.assign(s, { state: gate.state, message: gate.message }, 'until' in gate && gate.until !== undefined ? { until: gate.until } : {});
-      if (prev?.promotedHash !== undefined) s.promotedHash = prev.promotedHash;
+      // The content it last ran; a waiting stage is never promoted to the current one.
+      if (prev?.promotedHash !== undefined && prev.promotedHash !== hash) s.promotedHash = prev.promotedHash;
     } else {
       s.promotedHash = hash;
       // Manifests are recorded by the kubectl step after this plan: judged from the last status,

@@ -161,6 +161,32 @@ describe('ClusterPromotion', () => {
     assert.deepEqual(on(c, PROD_ID), ['install hello 0.1.0 civo/p1', 'install hello 0.1.0 civo/p2']);
   });
 
+  test('a status file forged to say prod was promoted does not start prod; a promotion its clusters run stays', () => {
+    const repo = repoOf({});
+    let after = qaHealthy(repo, emptySnapshot(), 0);
+    let c: CycleResult;
+    ({ after } = cycle(repo, after, 10));
+    assert.equal(stage(after, 'prod')?.state, 'AwaitingApproval');
+    // Someone who can push to status/ writes prod as promoted to the current content.
+    const forge = (s: StatusSnapshot): StatusSnapshot => {
+      const entry = s.promotions!.get('ClusterPromotion/web')!;
+      const stages = entry.status.stages.map((x) => (x.name === 'prod' ? { ...x, state: 'Deploying' as const, promotedHash: entry.status.contentHash } : x));
+      return { ...s, promotions: new Map([['ClusterPromotion/web', { ...entry, status: { ...entry.status, stages } }]]) };
+    };
+    for (const at of [20, 30]) {
+      ({ c, after } = cycle(repo, forge(seen(after, QA_ID, 'Healthy')), at));
+      assert.deepEqual(on(c, PROD_ID), [], `cycle at ${at}s: nothing installed on prod`);
+      assert.equal(stage(after, 'prod')?.state, 'AwaitingApproval');
+      assert.equal(stage(after, 'prod')?.promotedHash, undefined, 'the forged promotion is not written back');
+    }
+    // Approved for real: prod runs the content, and stays promoted once the approval is taken back.
+    ({ c, after } = cycle(repoOf({ trigger: '{manual: {approved: true}}' }), seen(after, QA_ID, 'Healthy'), 40));
+    assert.deepEqual(on(c, PROD_ID), ['install hello 0.1.0 civo/p1', 'install hello 0.1.0 civo/p2']);
+    ({ c, after } = cycle(repoOf({ trigger: '{manual: {approved: false}}' }), seen(seen(after, QA_ID, 'Healthy'), PROD_ID, 'Healthy'), 50));
+    assert.equal(stage(after, 'prod')?.state, 'Healthy');
+    assert.equal(record(after, PROD_ID, 'civo/p1', 'hello')?.state, 'Deployed');
+  });
+
   test('a chart dropped from the content is not withdrawn from a stage that waits', () => {
     const two = repoOf({ charts: ['hello', 'extra'], trigger: '{auto: {}}' });
     let after = qaHealthy(two, emptySnapshot(), 0);
