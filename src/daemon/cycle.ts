@@ -30,6 +30,7 @@ import { renderRevisionStatus, type RevisionStatus } from './revision-status.ts'
 import { createStatusWriter, type StatusWriter } from './status-writer.ts';
 import type { Shard } from '../select/shard.ts';
 import { ownPart } from '../status/shards.ts';
+import type { ApprovalLookup } from './revision.ts';
 import { createShardView, previousWithOthers, refreshOthers, showStaleHealth, withShardRecord, type ShardView } from './shard-view.ts';
 import type { CycleRequest, TriggerReason } from './triggers.ts';
 
@@ -54,6 +55,8 @@ export interface CycleDeps {
   chartRepos?: ChartRepoAllowList;
   /** The commit the tip's inputs came with (below gitset's own status commits); the tip when absent. */
   introducedAt?: (tip: string) => Promise<string>;
+  /** Where each promotion approval was committed, from Git's history (src/daemon/approvals.ts). */
+  approvals?: ApprovalLookup;
   logger: Logger;
   metrics: DaemonMetrics;
   now?: () => Date;

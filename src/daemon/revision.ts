@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { PullResult, Repo } from '../git/repo.ts';
 import { loadRepository, parseManifests, type LoadedRepository, type LoadOptions, type ManifestCache } from '../load/index.ts';
 import { formatDiagnostic } from '../model/diagnostics.ts';
+import type { ClusterPromotion } from '../model/objects.ts';
+import { approvalKey } from './approvals.ts';
 import { prepareRevision, type Revision } from '../plan/cycle.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { nextRevisionStatus, type RevisionRecord, type RevisionStatus } from './revision-status.ts';
@@ -21,10 +23,11 @@ export async function lastGoodRepository(
   applied: RevisionRecord,
   load: RevisionLoad,
   logger: Logger,
+  approvals?: ApprovalLookup,
 ): Promise<InForce | undefined> {
   try {
     const files = await repo.readFilesAt(applied.revision, '');
-    const loaded = parseManifests(files, load);
+    const loaded = await withApprovals(parseManifests(files, load), applied.revision, approvals);
     if (!validate(loaded).ok) return undefined;
     logger.info({ revision: applied.revision }, 'head does not validate: applying the last good revision recorded in status');
     return { repo: loaded, prepared: prepareRevision(loaded), revision: applied.revision, inputs: applied.inputs };
@@ -55,10 +58,13 @@ export interface Revisions {
 /** How a revision is loaded: the status folder left out, the chart sources allowed. */
 export type RevisionLoad = Pick<LoadOptions, 'statusDir' | 'chartRepos'>;
 
-export async function loadRevision(pulled: PullResult, revisions: Revisions, load: RevisionLoad, log: Logger): Promise<string[] | undefined> {
+/** Finds, in Git's history, the content each approval of the promotions was given for (src/daemon/approvals.ts). */
+export type ApprovalLookup = (tip: string, promotions: readonly ClusterPromotion[]) => Promise<ReadonlyMap<string, string>>;
+
+export async function loadRevision(pulled: PullResult, revisions: Revisions, load: RevisionLoad, log: Logger, approvals?: ApprovalLookup): Promise<string[] | undefined> {
   if (revisions.inForce?.inputs === pulled.inputsId) return undefined;
   if (revisions.failedInputs?.inputs === pulled.inputsId) return revisions.failedInputs.errors;
-  const loaded = await loadRepository(pulled.dir, { ...load, cache: revisions.cache });
+  const loaded = await withApprovals(await loadRepository(pulled.dir, { ...load, cache: revisions.cache }), pulled.revision, approvals);
   const verdict = validate(loaded);
   if (!verdict.ok) {
     revisions.failedInputs = { inputs: pulled.inputsId, errors: verdict.errors };
@@ -71,6 +77,21 @@ export async function loadRevision(pulled: PullResult, revisions: Revisions, loa
   return undefined;
 }
 
+/** The promotions with the content each approval was committed with, when any stage is approved. */
+async function withApprovals(loaded: LoadedRepository, revision: string, approvals: ApprovalLookup | undefined): Promise<LoadedRepository> {
+  const promotions = loaded.promotions ?? [];
+  if (!approvals || !promotions.some((p) => p.spec.stages.some((s) => s.trigger?.manual?.approved === true))) return loaded;
+  const found = await approvals(revision, promotions);
+  const stamped = promotions.map((p) => {
+    const approvedContent = Object.fromEntries(p.spec.stages.flatMap((s) => {
+      const hash = found.get(approvalKey(p, s.name));
+      return hash ? [[s.name, hash]] : [];
+    }));
+    return Object.keys(approvedContent).length > 0 ? { ...p, approvedContent } : p;
+  });
+  return { ...loaded, promotions: stamped };
+}
+
 /** What loading reads and updates of a cycle's memory. */
 export interface LoadState {
   revisions: Revisions;
@@ -78,7 +99,7 @@ export interface LoadState {
 }
 
 export interface LoadRun {
-  deps: { repo: Repo; statusDir: string; chartRepos?: LoadOptions['chartRepos']; introducedAt?: (tip: string) => Promise<string>; metrics: DaemonMetrics };
+  deps: { repo: Repo; statusDir: string; chartRepos?: LoadOptions['chartRepos']; introducedAt?: (tip: string) => Promise<string>; approvals?: ApprovalLookup; metrics: DaemonMetrics };
   memory: LoadState;
   log: Logger;
 }
@@ -95,9 +116,9 @@ export function needsGit(memory: LoadState, pulled: PullResult): boolean {
 export async function loadManifests(run: LoadRun, pulled: PullResult): Promise<string[] | undefined> {
   const { deps, memory, log } = run;
   const load: RevisionLoad = { statusDir: deps.statusDir, ...(deps.chartRepos ? { chartRepos: deps.chartRepos } : {}) };
-  const errors = await loadRevision(pulled, memory.revisions, load, log);
+  const errors = await loadRevision(pulled, memory.revisions, load, log, deps.approvals);
   if (errors && !memory.revisions.inForce && memory.revisionStatus.applied) {
-    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, load, log);
+    memory.revisions.inForce = await lastGoodRepository(deps.repo, memory.revisionStatus.applied, load, log, deps.approvals);
   }
   const recorded = errors ? memory.revisionStatus.failed : memory.revisionStatus.applied;
   const revision = recorded?.inputs !== pulled.inputsId && deps.introducedAt ? await deps.introducedAt(pulled.revision) : pulled.revision;

@@ -22,6 +22,7 @@ import type { Shard } from '../select/shard.ts';
 import type { DaemonConfig } from './config.ts';
 import { createReconciler } from './cycle.ts';
 import { introducedAtFinder } from './introduced-at.ts';
+import { approvalFinder } from './approvals.ts';
 import type { Reconciler, RunCycle } from './daemon.ts';
 import type { DaemonMetrics } from './metrics.ts';
 
@@ -85,6 +86,7 @@ export async function buildRuntime(config: DaemonConfig, deps: RuntimeDeps): Pro
     ...(repo.kind === 'remote'
       ? { introducedAt: introducedAtFinder(repo) }
       : {}),
+    ...(repo.kind !== 'local-folder' ? { approvals: approvalFinder(repo) } : {}),
     logger,
     metrics: deps.metrics,
     ...(config.shard.count > 1 ? { shard: config.shard, shardHeartbeatMs: config.shardHeartbeatMs, ...(config.secrets.shardKey ? { shardKey: config.secrets.shardKey } : {}) } : {}),

@@ -309,6 +309,11 @@ export interface ClusterPromotion {
   source: SourcePos;
   /** objectId of each stage's derived ClusterProfile, in stage order. */
   profiles: string[];
+  /**
+   * By stage name: the content hash its `approved: true` was committed with, read from Git's
+   * history by the daemon (src/daemon/approvals.ts). Absent without history (a plain folder).
+   */
+  approvedContent?: Readonly<Record<string, string>>;
 }
 
 /** The label Sveltos puts on the ClusterProfiles a ClusterPromotion creates. */

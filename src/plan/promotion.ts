@@ -121,7 +121,8 @@ function promotionStatus(input: PromotionInput, p: ClusterPromotion): PromotionS
       }
     }
     const manual = stage.trigger?.manual;
-    if (manual?.approved === true) s.approvedHash = manual.automaticReset === false ? hash : (prev?.approvedHash ?? hash);
+    // The content approved: as Git's history says where the daemon read it, else as first seen.
+    if (manual?.approved === true) s.approvedHash = manual.automaticReset === false ? hash : (p.approvedContent?.[stage.name] ?? prev?.approvedHash ?? hash);
     gate = nextGate(stage, i, s, hash, input.now);
     stages.push(s);
   });

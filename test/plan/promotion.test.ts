@@ -187,6 +187,32 @@ describe('ClusterPromotion', () => {
     assert.equal(record(after, PROD_ID, 'civo/p1', 'hello')?.state, 'Deployed');
   });
 
+  test('where Git history says which content an approval was committed with, a forged approvedHash cannot move it', () => {
+    const old = repoOf({ trigger: '{manual: {approved: true}}' });
+    let after = seen(cycle(old, qaHealthy(repoOf({}), emptySnapshot(), 0), 10).after, PROD_ID, 'Healthy');
+    const oldHash = after.promotions!.get('ClusterPromotion/web')!.status.contentHash;
+    // New content, approved: true left in place, and the status forged to say it was approved for it.
+    const next = repoOf({ version: '0.2.0', trigger: '{manual: {approved: true}}' });
+    const nextHash = cycle(next, after, 20).after.promotions!.get('ClusterPromotion/web')!.status.contentHash;
+    const forge = (s: StatusSnapshot): StatusSnapshot => {
+      const entry = s.promotions!.get('ClusterPromotion/web')!;
+      const stages = entry.status.stages.map((x) => (x.name === 'qa' ? { ...x, approvedHash: nextHash } : x));
+      return { ...s, promotions: new Map([['ClusterPromotion/web', { ...entry, status: { ...entry.status, stages } }]]) };
+    };
+    const fromHistory = { ...next, promotions: next.promotions!.map((p) => ({ ...p, approvedContent: { qa: oldHash } })) };
+    let c: CycleResult;
+    ({ after } = cycle(fromHistory, after, 20));
+    for (const at of [30, 40]) {
+      ({ c, after } = cycle(fromHistory, forge(seen(after, QA_ID, 'Healthy')), at));
+      assert.deepEqual(on(c, PROD_ID), [], `cycle at ${at}s: prod keeps 0.1.0`);
+      assert.equal(stage(after, 'prod')?.state, 'AwaitingApproval');
+      assert.equal(stage(after, 'qa')?.approvedHash, oldHash, 'the status is written back as Git says');
+    }
+    // Without history (a plain folder), the status's record is all there is: the forgery would count.
+    ({ c } = cycle(next, forge(seen(after, QA_ID, 'Healthy')), 50));
+    assert.deepEqual(on(c, PROD_ID), ['upgrade hello 0.2.0 civo/p1', 'upgrade hello 0.2.0 civo/p2']);
+  });
+
   test('a chart dropped from the content is not withdrawn from a stage that waits', () => {
     const two = repoOf({ charts: ['hello', 'extra'], trigger: '{auto: {}}' });
     let after = qaHealthy(two, emptySnapshot(), 0);
