@@ -2,11 +2,13 @@
 // never over the size a comment takes, saying exactly what was left out.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFleet, writeFleet } from '../../bench/generate.ts';
-import { fairShares, MARKDOWN_LIMIT, planMarkdown } from '../../src/cli/plan-markdown.ts';
+import { fairShares, MARKDOWN_LIMIT, planMarkdown, planSections } from '../../src/cli/plan-markdown.ts';
+import { markdownCode, markdownText } from '../../src/model/escape.ts';
 import type { PlanReport } from '../../src/plan/report.ts';
 import { runCli } from './run-cli.ts';
 
@@ -79,10 +81,30 @@ describe('plan markdown', () => {
   });
 
   test('fair shares: small sections whole, the rest split evenly, no section over the budget', () => {
-    const rows = (n: number, size: number) => Array.from({ length: n }, () => `${'x'.repeat(size - 1)}\n`);
-    const kept = fairShares([{ head: '', rows: rows(1_000, 10) }, { head: '', rows: rows(3, 10) }, { head: '', rows: rows(1_000, 10) }], 1_030);
+    const rows = (n: number, size: number) => Array.from({ length: n }, () => size);
+    const kept = fairShares([{ head: '', sizes: rows(1_000, 10) }, { head: '', sizes: rows(3, 10) }, { head: '', sizes: rows(1_000, 10) }], 1_030);
     assert.deepEqual(kept, [50, 3, 50]);
-    assert.deepEqual(fairShares([{ head: 'h'.repeat(100), rows: rows(5, 10) }], 50), [0], 'a header that does not fit shows no row');
+    assert.deepEqual(fairShares([{ head: 'h'.repeat(100), sizes: rows(5, 10) }], 50), [0], 'a header that does not fit shows no row');
+  });
+
+  test('rows measure what they print, hostile names included; an action row is its escaped cells', () => {
+    const hostile = fc.oneof(fc.string({ unit: 'binary', maxLength: 10 }), fc.constantFrom('a|b', '`x``', ' pad ', '\uD800', '\uDC00z', 'é€😀', 'line\n\u001b[2J', '*_[x](y)<b>'));
+    const action = fc.record({ action: fc.constantFrom('install' as const, 'upgrade' as const), cluster: hostile, profile: hostile, releaseNamespace: hostile, releaseName: hostile, chart: hostile, version: hostile, reason: hostile });
+    fc.assert(
+      fc.property(fc.array(action, { maxLength: 30 }), fc.array(hostile, { maxLength: 5 }), (actions, changes) => {
+        const r = { ...report({ actions: 0, sets: 2, changes: 0 }), actions, changes };
+        for (const s of planSections(r)) {
+          s.sizes.forEach((size, i) => assert.equal(size, bytes(s.row(i)), `${s.title} row ${i}`));
+        }
+        const table = planSections(r).find((s) => s.title === 'Actions')!;
+        const cell = (x: string) => markdownText(x);
+        actions.forEach((a, i) => {
+          const profile = markdownCode(a.profile).replace(/\|/g, '\\|');
+          assert.equal(table.row(i), `| **${cell(a.action)}** | ${cell(a.cluster)} | ${cell(`${a.releaseNamespace}/${a.releaseName}`)} | ${cell(a.chart)} | ${cell(a.version)} | ${profile} | ${cell(a.reason)} |\n`);
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('a generated 1,000-cluster fleet: under 60,000 bytes, and the counts on top are the whole plan', async () => {
