@@ -34,8 +34,16 @@ export interface Section {
   open: boolean;
   /** Text before the rows (a table's header). */
   head: string;
-  /** The bytes of each row as printed: known without printing it, as most rows are cut. */
-  sizes: number[];
+  /** How many rows. */
+  count: number;
+  /** The bytes of row `i` as printed: known without printing it, as most rows are cut. */
+  size: (i: number) => number;
+  /**
+   * At most the bytes of all the rows, when adding them up is the costly part (the action table):
+   * a section whose floor is above every other section's whole size is shared out last, and
+   * then only the rows it keeps are measured.
+   */
+  floor?: number;
   /** Row `i` as printed; it ends with a newline. */
   row: (i: number) => string;
 }
@@ -87,12 +95,13 @@ function escaper() {
 
 /** A section whose rows are printed already: the short ones. */
 function printedSection(title: string, noun: string, rows: string[], head = '', open = rows.length <= OPEN_ROWS): Section {
-  return { title, noun, open, head, sizes: rows.map(bytes), row: (i) => rows[i]! };
+  const sizes = rows.map(bytes);
+  return { title, noun, open, head, count: rows.length, size: (i) => sizes[i]!, row: (i) => rows[i]! };
 }
 
 export function planMarkdown(r: PlanReport, ctx: MarkdownContext): string {
   const limit = ctx.limit ?? MARKDOWN_LIMIT;
-  const sections = planSections(r).filter((s) => s.sizes.length > 0);
+  const sections = planSections(r).filter((s) => s.count > 0);
   // Room for the rows: the limit less the summary and every frame and note at their longest.
   const fixed = bytes(summary(r, ctx, sections, sections.map(() => 0))) + sections.reduce((n, s) => n + bytes(frame(s, 0, '')), 0);
   const kept = fairShares(sections, limit - fixed);
@@ -111,35 +120,47 @@ function summary(r: PlanReport, ctx: MarkdownContext, sections: readonly Section
   if (ctx.statusFrom) out += `; status from ${code(ctx.statusFrom.ref)} at ${code(ctx.statusFrom.revision.slice(0, 12))}`;
   out += '\n\n';
   if (r.actions.length === 0) out += 'No helm actions: the fleet is in sync.\n\n';
-  const cut = sections.flatMap((s, i) => (kept[i]! < s.sizes.length ? [`${(s.sizes.length - kept[i]!).toLocaleString('en-US')} of ${counted(s.sizes.length, s.noun)}`] : []));
+  const cut = sections.flatMap((s, i) => (kept[i]! < s.count ? [`${(s.count - kept[i]!).toLocaleString('en-US')} of ${counted(s.count, s.noun)}`] : []));
   if (cut.length > 0) out += `> Cut to fit a comment: ${cut.join(', ')} not shown. Run \`gitset plan\` locally for the full plan.\n\n`;
   return out;
 }
 
 /** One folded section with `shown` of its rows; the note says how many are left out. */
 function frame(s: Section, shown: number, rows: string): string {
-  const left = s.sizes.length - shown;
+  const left = s.count - shown;
   const note = left > 0 ? `\n_… ${counted(left, `more ${s.noun}`)} not shown; run \`gitset plan\` locally for the full plan._\n` : '';
   const rowsText = shown > 0 ? `${s.head}${rows}` : '';
-  return `<details${s.open ? ' open' : ''}><summary><b>${s.title}</b> (${s.sizes.length.toLocaleString('en-US')})</summary>\n\n${rowsText}${note}\n</details>\n\n`;
+  return `<details${s.open ? ' open' : ''}><summary><b>${s.title}</b> (${s.count.toLocaleString('en-US')})</summary>\n\n${rowsText}${note}\n</details>\n\n`;
 }
 
 /**
  * How many leading rows of each section fit in `budget` bytes, sharing it fairly: the smallest
  * sections are taken whole first, and what they leave is split evenly among the larger ones.
  */
-export function fairShares(sections: readonly Pick<Section, 'sizes' | 'head'>[], budget: number): number[] {
-  const sizes = sections.map((s) => s.sizes);
-  const need = sizes.map((xs, i) => xs.reduce((a, b) => a + b, 0) + bytes(sections[i]!.head));
+export function fairShares(sections: readonly Pick<Section, 'head' | 'count' | 'size' | 'floor'>[], budget: number): number[] {
+  const whole = (i: number): number => {
+    const s = sections[i]!;
+    let n = bytes(s.head);
+    for (let k = 0; k < s.count; k++) n += s.size(k);
+    return n;
+  };
+  const need: Array<number | undefined> = sections.map((s, i) => (s.floor === undefined ? whole(i) : undefined));
+  // Only the order of the sizes matters: one floor above all the others' sizes puts its section last.
+  const largest = Math.max(0, ...need.map((n) => n ?? 0));
+  const floors = need.filter((n) => n === undefined).length;
+  sections.forEach((s, i) => {
+    if (need[i] === undefined && (floors > 1 || bytes(s.head) + s.floor! <= largest)) need[i] = whole(i);
+  });
   const kept = sections.map(() => 0);
   let left = Math.max(0, budget);
-  const order = need.map((_, i) => i).sort((a, b) => need[a]! - need[b]!);
+  const order = need.map((_, i) => i).sort((a, b) => (need[a] ?? Infinity) - (need[b] ?? Infinity));
   order.forEach((i, k) => {
     const share = Math.floor(left / (order.length - k));
-    let used = bytes(sections[i]!.head);
+    const s = sections[i]!;
+    let used = bytes(s.head);
     if (used > share) return;
     let n = 0;
-    while (n < sizes[i]!.length && used + sizes[i]![n]! <= share) used += sizes[i]![n++]!;
+    while (n < s.count && used + s.size(n) <= share) used += s.size(n++);
     kept[i] = n;
     left -= n > 0 ? used : 0;
   });
@@ -170,10 +191,12 @@ export function planSections(r: PlanReport): Section[] {
   return errors ? [diagnostics, ...rest] : [...rest, diagnostics];
 }
 
-/** The action table: every row measured from its escaped cells, only the rows shown printed. */
+type ActionText = Record<'action' | 'cluster' | 'releaseNamespace' | 'releaseName' | 'chart' | 'version' | 'profile' | 'reason', string>;
+
+/** The action table: rows measured from their escaped cells, only the rows shown printed. */
 function actionSection(actions: PlanReport['actions']): Section {
   const e = escaper();
-  const cells = (a: PlanReport['actions'][number]): Piece[] => [
+  const cells = (a: ActionText): Piece[] => [
     e.strong(a.action),
     e.text(a.cluster),
     e.namespaced(a.releaseNamespace, a.releaseName),
@@ -182,12 +205,17 @@ function actionSection(actions: PlanReport['actions']): Section {
     e.codeCell(a.profile),
     e.text(a.reason),
   ];
+  const rowBytes = (a: ActionText) => tableRowBytes(cells(a));
+  /** No row is shorter than one whose every value is empty: escaping only adds. */
+  const empty: ActionText = { action: '', cluster: '', releaseNamespace: '', releaseName: '', chart: '', version: '', profile: '', reason: '' };
   return {
     title: 'Actions',
     noun: 'action',
     open: actions.length <= OPEN_ROWS,
     head: tableHead(['Action', 'Cluster', 'Release', 'Chart', 'Version', 'Profile', 'Why']),
-    sizes: actions.map((a) => tableRowBytes(cells(a))),
+    count: actions.length,
+    size: (i) => rowBytes(actions[i]!),
+    floor: actions.length * rowBytes(empty),
     row: (i) => tableRow(cells(actions[i]!)),
   };
 }

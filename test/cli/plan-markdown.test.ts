@@ -81,10 +81,23 @@ describe('plan markdown', () => {
   });
 
   test('fair shares: small sections whole, the rest split evenly, no section over the budget', () => {
-    const rows = (n: number, size: number) => Array.from({ length: n }, () => size);
-    const kept = fairShares([{ head: '', sizes: rows(1_000, 10) }, { head: '', sizes: rows(3, 10) }, { head: '', sizes: rows(1_000, 10) }], 1_030);
+    const rows = (n: number, size: number) => ({ count: n, size: () => size });
+    const kept = fairShares([{ head: '', ...rows(1_000, 10) }, { head: '', ...rows(3, 10) }, { head: '', ...rows(1_000, 10) }], 1_030);
     assert.deepEqual(kept, [50, 3, 50]);
-    assert.deepEqual(fairShares([{ head: 'h'.repeat(100), sizes: rows(5, 10) }], 50), [0], 'a header that does not fit shows no row');
+    assert.deepEqual(fairShares([{ head: 'h'.repeat(100), ...rows(5, 10) }], 50), [0], 'a header that does not fit shows no row');
+  });
+
+  test('fair shares: a floor under a section\'s size changes nothing, whether it settles the order or not', () => {
+    const section = fc.record({ head: fc.string({ maxLength: 5 }), sizes: fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 40 }), floorPart: fc.double({ min: 0, max: 1, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(section, { minLength: 1, maxLength: 5 }), fc.nat({ max: 3 }), fc.integer({ min: -10, max: 3_000 }), (specs, floored, budget) => {
+        const exact = specs.map((s) => ({ head: s.head, count: s.sizes.length, size: (i: number) => s.sizes[i]! }));
+        // One section (or none, when `floored` is past the end) has a floor somewhere under its rows' total.
+        const withFloor = exact.map((s, i) => (i === floored ? { ...s, floor: Math.floor(specs[i]!.sizes.reduce((a, b) => a + b, 0) * specs[i]!.floorPart) } : s));
+        assert.deepEqual(fairShares(withFloor, budget), fairShares(exact, budget));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   test('rows measure what they print, hostile names included; an action row is its escaped cells', () => {
@@ -94,7 +107,12 @@ describe('plan markdown', () => {
       fc.property(fc.array(action, { maxLength: 30 }), fc.array(hostile, { maxLength: 5 }), (actions, changes) => {
         const r = { ...report({ actions: 0, sets: 2, changes: 0 }), actions, changes };
         for (const s of planSections(r)) {
-          s.sizes.forEach((size, i) => assert.equal(size, bytes(s.row(i)), `${s.title} row ${i}`));
+          let all = 0;
+          for (let i = 0; i < s.count; i++) {
+            assert.equal(s.size(i), bytes(s.row(i)), `${s.title} row ${i}`);
+            all += s.size(i);
+          }
+          assert.ok((s.floor ?? 0) <= all, `${s.title}: floor ${s.floor} over ${all}`);
         }
         const table = planSections(r).find((s) => s.title === 'Actions')!;
         const cell = (x: string) => markdownText(x);
