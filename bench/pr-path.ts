@@ -2,8 +2,9 @@
 // without --quick) from the compiled dist/, as `gitset validate` and `gitset plan` run it, beside
 // reading the same files with fs alone; and the whole-process `gitset plan --format markdown` at
 // 10k (node start, module loading, load, status, plan, the comment) beside `node -e 0`, the two
-// interleaved. Wall time and CPU time (process.cpuUsage, /usr/bin/time for the whole process):
-// the machine is shared, so CPU time says what gitset costs when wall time is inflated by others.
+// interleaved, and that plan's steps timed one by one (pr-path-phases.ts). Wall time and CPU time
+// (process.cpuUsage, /usr/bin/time for the whole process): the machine is shared, so CPU time
+// says what gitset costs when wall time is inflated by others.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { PartMissingError, removeDir } from './context.ts';
 import { runInChild } from './child.ts';
 import { generateFleet, writeFleet } from './generate.ts';
 import { median, single, summarize, type Measure } from './report.ts';
+import { planPhaseRows } from './pr-path-phases.ts';
 
 const BENCH = 'pr-path';
 
@@ -105,6 +107,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     ctx.log(`${label}: load ${out.result.loadMs.map((x) => x.toFixed(0)).join('/')} ms, fs ${out.result.fsMs.map((x) => x.toFixed(0)).join('/')} ms, rss ${out.maxRssMB?.toFixed(0)} MB`);
     measures.push(...loadRows(label, out.result, out.maxRssMB, big ? { ms: 8000, mb: 1024 } : { ms: 800 }));
     if (!big) measures.push(...planRows(ctx, dir, label));
+    if (!big) measures.push(...(await planPhaseRows(BENCH, { root: ctx.root, dir }, label, ctx.reps(5, 3))));
     removeDir(dir);
   }
   return measures;

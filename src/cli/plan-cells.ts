@@ -8,7 +8,9 @@ export function counted(n: number, noun: string): string {
 }
 
 export function counts(r: PlanReport): string {
-  const n = (a: string) => r.actions.filter((x) => x.action === a).length;
+  const byAction = new Map<string, number>();
+  for (const { action } of r.actions) byAction.set(action, (byAction.get(action) ?? 0) + 1);
+  const n = (a: string) => byAction.get(a) ?? 0;
   const waiting = r.notRun.length > 0 ? `, ${r.notRun.length.toLocaleString('en-US')} not run now` : '';
   const held = r.held.length > 0 ? `, ${r.held.length.toLocaleString('en-US')} held until healthy` : '';
   return `${counted(n('install'), 'install')}, ${counted(n('upgrade'), 'upgrade')}, ${counted(n('uninstall'), 'uninstall')}${waiting}${held}`;

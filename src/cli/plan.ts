@@ -97,8 +97,9 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
     seen = await observeForPlan(repo, previous, { credentialsDir, timeoutMs, now: now.getTime() });
     for (const p of seen.problems) io.stderr.write(`gitset plan: cannot observe ${p}\n`);
   }
-  const cycle = computeCycle({ revision: prepareRevision(repo), previous, now, ...(seen ? { probes: seen.probes, observed: seen.observed } : {}) });
-  const diagnostics = [...repo.diagnostics, ...templateProblems(repo, (k) => previous.clusters.get(k)?.status), ...patchProblems(repo)];
+  const revision = prepareRevision(repo);
+  const cycle = computeCycle({ revision, previous, now, ...(seen ? { probes: seen.probes, observed: seen.observed } : {}) });
+  const diagnostics = [...repo.diagnostics, ...templateProblems(repo, (k) => previous.clusters.get(k)?.status, revision), ...patchProblems(repo)];
   const report = planReport(cycle, previous, diagnostics);
   for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${escapeControl(`${p.path}: ${p.message}`)}\n`);
   switch (format) {

@@ -1,6 +1,14 @@
 // Typed errors of the git adapter. The daemon branches on `code` (retry next cycle, give up,
 // tell the user to fix a flag); messages never contain credentials, only redacted URLs.
-import { Errors } from 'isomorphic-git';
+
+/**
+ * isomorphic-git's error codes (its `Errors.HttpError.code` and co., stable by its API), written
+ * out: `gitset plan` and `validate` load this file (load/flux-sources.ts → git/location.ts) and
+ * must not pay for loading isomorphic-git (about 0.25 s) to compare three strings.
+ */
+const HTTP_ERROR = 'HttpError';
+const SMART_HTTP_ERROR = 'SmartHttpError';
+const NOT_FOUND_ERROR = 'NotFoundError';
 
 export type GitErrorCode =
   /** SSH and other transports isomorphic-git cannot speak. Fix the flag. */
@@ -45,7 +53,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 export function classifyRemoteError(err: unknown, shownUrl: string, branch: string): GitError {
   if (err instanceof GitError) return err;
   const e = err as { code?: string; data?: { statusCode?: number; statusMessage?: string }; cause?: { code?: string } };
-  if (e?.code === Errors.HttpError.code) {
+  if (e?.code === HTTP_ERROR) {
     const status = e.data?.statusCode ?? 0;
     if (status === 401 || status === 403) {
       return new GitError('auth-failed', `${shownUrl}: authentication failed (HTTP ${status}); check the token or user/password given to gitset`, { cause: scrub(err) });
@@ -53,10 +61,10 @@ export function classifyRemoteError(err: unknown, shownUrl: string, branch: stri
     if (status === 404) return new GitError('repo-not-found', `${shownUrl}: no Git repository at this URL (HTTP 404)`, { cause: scrub(err) });
     return new GitError('unreachable', `${shownUrl}: server answered HTTP ${status} ${e.data?.statusMessage ?? ''}`.trim(), { cause: scrub(err) });
   }
-  if (e?.code === Errors.SmartHttpError.code) {
+  if (e?.code === SMART_HTTP_ERROR) {
     return new GitError('repo-not-found', `${shownUrl}: not a Git smart-HTTP endpoint`, { cause: scrub(err) });
   }
-  if (e?.code === Errors.NotFoundError.code && /refs\/heads|branch/i.test(String((err as Error).message))) {
+  if (e?.code === NOT_FOUND_ERROR && /refs\/heads|branch/i.test(String((err as Error).message))) {
     return new GitError('branch-not-found', `${shownUrl}: branch "${branch}" does not exist on the remote`, { cause: scrub(err) });
   }
   const netCode = e?.code && NETWORK_CODES.has(e.code) ? e.code : e?.cause?.code && NETWORK_CODES.has(e.cause.code) ? e.cause.code : undefined;

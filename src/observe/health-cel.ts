@@ -1,8 +1,17 @@
 // Sveltos' `evaluateCEL` rules of a validateHealths check (libsveltos lib/cel), over the live
 // object as `resource`. CEL is not Turing-complete; the rules still run in the health script worker
 // beside Lua, so one with a huge comprehension is cut off by the same wall clock.
-import { parse as parseCel } from '@marcbachmann/cel-js';
+import { createRequire } from 'node:module';
+import type * as CelJs from '@marcbachmann/cel-js';
 import type { ObjectVerdict } from './health-script.ts';
+
+/**
+ * cel-js, loaded at the first rule (Node's module cache keeps it): most repositories have no CEL
+ * rule, and every `gitset plan` and `validate` would otherwise pay for loading it (about 0.1 s).
+ * Synchronous, as the loader's checks are (Node ≥ 20.19 requires an ES module).
+ */
+const requireModule = createRequire(import.meta.url);
+const parseCel = (rule: string): ReturnType<typeof CelJs.parse> => (requireModule('@marcbachmann/cel-js') as typeof CelJs).parse(rule);
 
 export interface CelRule {
   name: string;

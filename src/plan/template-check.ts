@@ -19,6 +19,7 @@ import { templateContext, type TemplateContext } from './template-context.ts';
 import { renderedFieldProblem } from '../load/helm-fields.ts';
 import { indexRepositoryObjects, type RepositoryObjectIndex } from '../load/repository-objects.ts';
 import type { ClusterStatus } from '../model/status.ts';
+import type { Revision } from './revision.ts';
 
 const TEMPLATED = ['values', 'chartVersion', 'releaseName', 'releaseNamespace', 'chartName', 'repositoryURL', 'repositoryName'] as const;
 /** Clusters named in one message; the rest are counted. */
@@ -27,16 +28,22 @@ const NAMED = 3;
 /** A cluster's recorded status (`.Cluster.status`), when the caller has the status files. */
 export type StatusOf = (cluster: ClusterKey) => ClusterStatus | undefined;
 
-export function templateProblems(repo: LoadedRepository, statusOf: StatusOf = () => undefined): Diagnostic[] {
-  const index = indexClusters(repo.clusters);
-  const objects = indexRepositoryObjects(repo.objects ?? []);
+/** The revision as the planner prepared it (prepareRevision): its cluster index and objects, not built again. */
+export type PreparedRevision = Pick<Revision, 'index' | 'objects'>;
+
+export function templateProblems(repo: LoadedRepository, statusOf: StatusOf = () => undefined, prepared?: PreparedRevision): Diagnostic[] {
+  const index = prepared?.index ?? indexClusters(repo.clusters);
+  const objects = prepared?.objects ?? indexRepositoryObjects(repo.objects ?? []);
+  const memo = checkMemo();
   const out: Diagnostic[] = [];
   const sources = sourcesById(repo.sources);
   for (const profile of repo.profiles) {
     const charts = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
     let reach: Reach | undefined;
-    const clusters = (): Reach => (reach ??= contexts(profile, reachable(profile, repo, index), statusOf, objects));
     const refs = Array.isArray(profile.spec.templateResourceRefs) && profile.spec.templateResourceRefs.length > 0;
+    // Without templateResourceRefs a template sees the cluster alone: the same for every such profile.
+    const shared = refs ? undefined : memo;
+    const clusters = (): Reach => (reach ??= contexts(profile, reachable(profile, repo, index), statusOf, objects, shared));
     // A plain reference to a missing object is already the loader's error (dangling-resource-ref).
     if (refs && !repo.diagnostics.some((d) => d.code === 'dangling-resource-ref' && d.object === objectId(profile))) {
       const problem = summary(clusters().failed.length, clusters().all.length, clusters().failed);
@@ -47,7 +54,7 @@ export function templateProblems(repo: LoadedRepository, statusOf: StatusOf = ()
         const text = (chart as unknown as Record<string, unknown>)[field];
         if (typeof text !== 'string' || !text.includes('{{')) continue;
         const where = `spec.helmCharts[${i}].${field}`;
-        const problem = checkField(field, text, clusters);
+        const problem = checkField(field, text, clusters, memo, shared !== undefined);
         if (problem) out.push(diagnostic(profile, where, problem));
       }
       // valuesFrom entries that resolve per cluster (the loader checks the others).
@@ -97,45 +104,94 @@ interface Reach {
   failed: string[];
 }
 
-function contexts(profile: ProfileLike, all: readonly IndexedCluster[], statusOf: StatusOf, objects: RepositoryObjectIndex): Reach {
+/**
+ * What one call works out once and uses for many profiles: each template text compiled, and for
+ * profiles without templateResourceRefs (whose templates see the cluster alone) each cluster's
+ * context and each field's rendering there. Lives as long as the call: nothing is kept.
+ */
+interface CheckMemo {
+  compiled: Map<string, CompiledTemplate | string>;
+  contexts: Map<ClusterKey, Reach['ok'][number]>;
+  /** By field and text, then cluster: the `key (problem)` of a failure, '' when it renders, null when it is skipped. */
+  rendered: Map<string, Map<ClusterKey, string | null>>;
+}
+
+const checkMemo = (): CheckMemo => ({ compiled: new Map(), contexts: new Map(), rendered: new Map() });
+
+function contexts(profile: ProfileLike, all: readonly IndexedCluster[], statusOf: StatusOf, objects: RepositoryObjectIndex, shared?: CheckMemo): Reach {
   const ok: Array<Reach['ok'][number]> = [];
   const failed: string[] = [];
   for (const c of all) {
+    const known = shared?.contexts.get(c.key);
+    if (known) {
+      ok.push(known);
+      continue;
+    }
     const status = statusOf(c.key);
     const r = templateContext(profile, c.object, status, objects);
     if (r.error !== undefined) failed.push(`${c.key} (${r.error})`);
-    else ok.push({ cluster: c, context: r.context, statusKnown: status !== undefined });
+    else {
+      const entry = { cluster: c, context: r.context, statusKnown: status !== undefined };
+      shared?.contexts.set(c.key, entry);
+      ok.push(entry);
+    }
   }
   return { all, ok, failed };
 }
 
-/** Why the template cannot be used, or undefined. */
-function checkField(field: (typeof TEMPLATED)[number], text: string, clusters: () => Reach): string | undefined {
-  let compiled: CompiledTemplate;
-  try {
-    compiled = compileTemplate(text);
-  } catch (err) {
-    if (err instanceof TemplateError) return `the template does not ${err.code === 'template-syntax' ? 'parse' : 'render'}: ${err.message}`;
-    throw err;
-  }
+/** Why the template cannot be used, or undefined. `shared`: the profile's contexts are the cluster's alone. */
+function checkField(field: (typeof TEMPLATED)[number], text: string, clusters: () => Reach, memo: CheckMemo, shared: boolean): string | undefined {
+  const compiled = compiledOnce(text, memo);
+  if (typeof compiled === 'string') return compiled;
   if (!compiled.usesCluster) return field === 'values' ? undefined : renderedFieldProblem(field, compiled.render(NO_CLUSTER).trim());
   const { all, ok } = clusters();
+  const byCluster = shared ? rendered(memo, `${field}\n${text}`) : undefined;
   const failed: string[] = [];
   for (const { cluster, context, statusKnown } of ok) {
-    let problem: string | undefined;
-    try {
-      const out = compiled.render(context.cluster, context.resources);
-      problem = field === 'values' ? undefined : renderedFieldProblem(field, out.trim());
-    } catch (err) {
-      if (!(err instanceof TemplateError)) throw err;
-      // A cluster never probed has no status yet: a template reading it renders once it has one.
-      if (!statusKnown && err.message.includes('no entry for key "status"')) continue;
-      problem = err.message;
+    let found = byCluster?.get(cluster.key);
+    if (found === undefined) {
+      found = renderedAt(field, compiled, cluster, context, statusKnown);
+      byCluster?.set(cluster.key, found);
     }
-    if (problem !== undefined) failed.push(`${cluster.key} (${context.redact(problem)})`);
+    if (found) failed.push(found);
   }
   const s = summary(failed.length, all.length, failed);
   return s ? `the template fails ${s}` : undefined;
+}
+
+function compiledOnce(text: string, memo: CheckMemo): CompiledTemplate | string {
+  let found = memo.compiled.get(text);
+  if (found === undefined) {
+    try {
+      found = compileTemplate(text);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      found = `the template does not ${err.code === 'template-syntax' ? 'parse' : 'render'}: ${err.message}`;
+    }
+    memo.compiled.set(text, found);
+  }
+  return found;
+}
+
+function rendered(memo: CheckMemo, key: string): Map<ClusterKey, string | null> {
+  let m = memo.rendered.get(key);
+  if (m === undefined) memo.rendered.set(key, (m = new Map()));
+  return m;
+}
+
+/** `key (problem)` when the template fails on the cluster, '' when it renders, null when the failure does not count yet. */
+function renderedAt(field: (typeof TEMPLATED)[number], compiled: CompiledTemplate, cluster: IndexedCluster, context: TemplateContext, statusKnown: boolean): string | null {
+  let problem: string | undefined;
+  try {
+    const out = compiled.render(context.cluster, context.resources);
+    problem = field === 'values' ? undefined : renderedFieldProblem(field, out.trim());
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    // A cluster never probed has no status yet: a template reading it renders once it has one.
+    if (!statusKnown && err.message.includes('no entry for key "status"')) return null;
+    problem = err.message;
+  }
+  return problem === undefined ? '' : `${cluster.key} (${context.redact(problem)})`;
 }
 
 const NO_CLUSTER = { apiVersion: '', kind: '', metadata: { name: '' } };

@@ -2,11 +2,13 @@
 // never over the size a comment takes, saying exactly what was left out.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFleet, writeFleet } from '../../bench/generate.ts';
-import { fairShares, MARKDOWN_LIMIT, planMarkdown } from '../../src/cli/plan-markdown.ts';
+import { fairShares, MARKDOWN_LIMIT, planMarkdown, planSections } from '../../src/cli/plan-markdown.ts';
+import { markdownCode, markdownText } from '../../src/model/escape.ts';
 import type { PlanReport } from '../../src/plan/report.ts';
 import { runCli } from './run-cli.ts';
 
@@ -79,10 +81,48 @@ describe('plan markdown', () => {
   });
 
   test('fair shares: small sections whole, the rest split evenly, no section over the budget', () => {
-    const rows = (n: number, size: number) => Array.from({ length: n }, () => `${'x'.repeat(size - 1)}\n`);
-    const kept = fairShares([{ head: '', rows: rows(1_000, 10) }, { head: '', rows: rows(3, 10) }, { head: '', rows: rows(1_000, 10) }], 1_030);
+    const rows = (n: number, size: number) => ({ count: n, size: () => size });
+    const kept = fairShares([{ head: '', ...rows(1_000, 10) }, { head: '', ...rows(3, 10) }, { head: '', ...rows(1_000, 10) }], 1_030);
     assert.deepEqual(kept, [50, 3, 50]);
-    assert.deepEqual(fairShares([{ head: 'h'.repeat(100), rows: rows(5, 10) }], 50), [0], 'a header that does not fit shows no row');
+    assert.deepEqual(fairShares([{ head: 'h'.repeat(100), ...rows(5, 10) }], 50), [0], 'a header that does not fit shows no row');
+  });
+
+  test('fair shares: a floor under a section\'s size changes nothing, whether it settles the order or not', () => {
+    const section = fc.record({ head: fc.string({ maxLength: 5 }), sizes: fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 40 }), floorPart: fc.double({ min: 0, max: 1, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(section, { minLength: 1, maxLength: 5 }), fc.nat({ max: 3 }), fc.integer({ min: -10, max: 3_000 }), (specs, floored, budget) => {
+        const exact = specs.map((s) => ({ head: s.head, count: s.sizes.length, size: (i: number) => s.sizes[i]! }));
+        // One section (or none, when `floored` is past the end) has a floor somewhere under its rows' total.
+        const withFloor = exact.map((s, i) => (i === floored ? { ...s, floor: Math.floor(specs[i]!.sizes.reduce((a, b) => a + b, 0) * specs[i]!.floorPart) } : s));
+        assert.deepEqual(fairShares(withFloor, budget), fairShares(exact, budget));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  test('rows measure what they print, hostile names included; an action row is its escaped cells', () => {
+    const hostile = fc.oneof(fc.string({ unit: 'binary', maxLength: 10 }), fc.constantFrom('a|b', '`x``', ' pad ', '\uD800', '\uDC00z', 'é€😀', 'line\n\u001b[2J', '*_[x](y)<b>'));
+    const action = fc.record({ action: fc.constantFrom('install' as const, 'upgrade' as const), cluster: hostile, profile: hostile, releaseNamespace: hostile, releaseName: hostile, chart: hostile, version: hostile, reason: hostile });
+    fc.assert(
+      fc.property(fc.array(action, { maxLength: 30 }), fc.array(hostile, { maxLength: 5 }), (actions, changes) => {
+        const r = { ...report({ actions: 0, sets: 2, changes: 0 }), actions, changes };
+        for (const s of planSections(r)) {
+          let all = 0;
+          for (let i = 0; i < s.count; i++) {
+            assert.equal(s.size(i), bytes(s.row(i)), `${s.title} row ${i}`);
+            all += s.size(i);
+          }
+          assert.ok((s.floor ?? 0) <= all, `${s.title}: floor ${s.floor} over ${all}`);
+        }
+        const table = planSections(r).find((s) => s.title === 'Actions')!;
+        const cell = (x: string) => markdownText(x);
+        actions.forEach((a, i) => {
+          const profile = markdownCode(a.profile).replace(/\|/g, '\\|');
+          assert.equal(table.row(i), `| **${cell(a.action)}** | ${cell(a.cluster)} | ${cell(`${a.releaseNamespace}/${a.releaseName}`)} | ${cell(a.chart)} | ${cell(a.version)} | ${profile} | ${cell(a.reason)} |\n`);
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('a generated 1,000-cluster fleet: under 60,000 bytes, and the counts on top are the whole plan', async () => {
