@@ -17,7 +17,9 @@ const cycleLines = (f: Fleet, from: number) =>
 test('each cycle reads the inventory of every answering cluster, and only of those', { timeout: 120_000 }, async () => {
   const f = await startFleet();
   fleets.push(f);
-  const daemon = await f.startDaemon();
+  // The observation's budget is the probe interval: 2 s rather than the fleet's 250 ms, so a busy
+  // machine does not cut a read short (that would be a failed observation, which is asserted below).
+  const daemon = await f.startDaemon({ probeInterval: '2s' });
   await waitFor('the release on civo/cluster1', async () => (await f.releases('civo/cluster1')).some((r) => r.name === 'kyverno-latest'));
   await daemon.queue.idle();
   let mark = f.logs.length;
