@@ -11,6 +11,8 @@ import type { StatusSnapshot } from '../status/snapshot.ts';
 
 /** One entry's files, with the JSON they were rendered from and, once needed, hashes of both. */
 interface Rendered {
+  /** Which map and key it was rendered under. */
+  id: string;
   json: string;
   files: Array<[string, string]>;
   jsonHash?: string;
@@ -41,16 +43,24 @@ export function createStatusRenderer(renderFiles: RenderFiles, seedFile: string 
   /** Since the last keep: the entries changed, or Git holds other files. */
   let stale = true;
   let keptAgainst: ReadonlyMap<string, string> | undefined;
+  // Snapshot entries are never changed once made (each cycle builds new ones for what changed):
+  // the very entry rendered before needs not even its JSON (recording helm's outcomes keeps most).
+  const byEntry = new WeakMap<object, Rendered>();
   return {
     render(next, committed) {
       const previous = current;
       current = new Map();
       const seeded = seed ? seededRenderer(seed, committed, renderFiles) : undefined;
       seed = undefined;
-      for (const [json, one] of entrySnapshots(next)) {
-        const reused = previous.get(json);
-        if (!reused) stale = true;
-        current.set(json, reused ?? seeded?.(json, one) ?? { json, files: [...renderFiles(one)] });
+      for (const { id, entry, one } of entrySnapshots(next)) {
+        let r = byEntry.get(entry);
+        if (r?.id !== id) {
+          const json = JSON.stringify([id, entry]);
+          r = previous.get(json) ?? seeded?.(id, json, one()) ?? { id, json, files: [...renderFiles(one())] };
+          byEntry.set(entry, r);
+        }
+        if (previous.get(r.json) !== r) stale = true;
+        current.set(r.json, r);
       }
       if (current.size !== previous.size) stale = true;
       const files: Array<[string, string]> = [];
@@ -82,13 +92,13 @@ export function createStatusRenderer(renderFiles: RenderFiles, seedFile: string 
   };
 }
 
-/** Each entry as a snapshot of its own, by the JSON of the entry. */
-function* entrySnapshots(next: StatusSnapshot): Generator<[string, StatusSnapshot]> {
+/** Each entry, named by its map and key, and as a snapshot of its own. */
+function* entrySnapshots(next: StatusSnapshot): Generator<{ id: string; entry: object; one: () => StatusSnapshot }> {
   const none = (): StatusSnapshot => ({ clusters: new Map(), sets: new Map(), profiles: new Map() });
-  for (const [k, e] of next.clusters) yield [JSON.stringify(['c', k, e]), { ...none(), clusters: new Map([[k, e]]) }];
-  for (const [k, e] of next.sets) yield [JSON.stringify(['s', k, e]), { ...none(), sets: new Map([[k, e]]) }];
-  for (const [k, e] of next.profiles) yield [JSON.stringify(['p', k, e]), { ...none(), profiles: new Map([[k, e]]) }];
-  for (const [k, e] of next.promotions ?? []) yield [JSON.stringify(['r', k, e]), { ...none(), promotions: new Map([[k, e]]) }];
+  for (const [k, e] of next.clusters) yield { id: `c ${k}`, entry: e, one: () => ({ ...none(), clusters: new Map([[k, e]]) }) };
+  for (const [k, e] of next.sets) yield { id: `s ${k}`, entry: e, one: () => ({ ...none(), sets: new Map([[k, e]]) }) };
+  for (const [k, e] of next.profiles) yield { id: `p ${k}`, entry: e, one: () => ({ ...none(), profiles: new Map([[k, e]]) }) };
+  for (const [k, e] of next.promotions ?? []) yield { id: `r ${k}`, entry: e, one: () => ({ ...none(), promotions: new Map([[k, e]]) }) };
 }
 
 /**
@@ -96,10 +106,10 @@ function* entrySnapshots(next: StatusSnapshot): Generator<[string, StatusSnapsho
  * The first SEED_CHECKS hits are rendered too; one that differs (another gitset wrote the seed)
  * turns the seed off.
  */
-function seededRenderer(seed: Map<string, Array<[string, string]>>, committed: ReadonlyMap<string, string>, renderFiles: RenderFiles): (json: string, one: StatusSnapshot) => Rendered | undefined {
+function seededRenderer(seed: Map<string, Array<[string, string]>>, committed: ReadonlyMap<string, string>, renderFiles: RenderFiles): (id: string, json: string, one: StatusSnapshot) => Rendered | undefined {
   let checks = SEED_CHECKS;
   let trusted = true;
-  return (json, one) => {
+  return (id, json, one) => {
     if (!trusted) return undefined;
     const jsonHash = sha1(json);
     const recorded = seed.get(jsonHash);
@@ -114,10 +124,10 @@ function seededRenderer(seed: Map<string, Array<[string, string]>>, committed: R
       const rendered = [...renderFiles(one)];
       if (rendered.length !== files.length || rendered.some(([p, t], i) => files[i]![0] !== p || files[i]![1] !== t)) {
         trusted = false;
-        return { json, files: rendered };
+        return { id, json, files: rendered };
       }
     }
-    return { json, files, jsonHash, textHashes: recorded.map(([, h]) => h) };
+    return { id, json, files, jsonHash, textHashes: recorded.map(([, h]) => h) };
   };
 }
 
