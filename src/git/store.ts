@@ -106,7 +106,9 @@ export async function readTextFiles(store: ObjectStore, commitOid: string, segs:
   const blobs = await listBlobs(store, tree, '', 'files');
   const out: StatusFile[] = [];
   for (const [path, oid] of [...blobs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    out.push({ path, text: Buffer.from(await readBlob(store, oid)).toString('utf8') });
+    const blob = await readBlob(store, oid);
+    // A view, not a copy: 76 MB of status at 10k clusters.
+    out.push({ path, text: Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('utf8') });
   }
   return out;
 }
