@@ -160,83 +160,94 @@ function keepReplaced(replaced: readonly Replaced[], from: PreviousStatus): Repl
   return [{ say: () => merged, snapshot: after }, ...rest];
 }
 
-export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger, base: PreviousStatus): Committer {
-  let waiting: CommitRequest | undefined;
+/** What a committer keeps: the request waiting, the commit running, and what the next message starts from. */
+interface CommitterState {
+  status: StatusWriter;
+  lane: GitLane;
+  log: Logger;
+  /** What the next message is said against: the snapshot of the last commit that landed (or was said). */
+  base: PreviousStatus;
+  waiting?: CommitRequest;
   /** Requests replaced before their commit started, oldest first, until a message says them. */
-  let replaced: Replaced[] = [];
-  let running: Promise<void> | undefined;
+  replaced: Replaced[];
+  running?: Promise<void>;
   /** The snapshot of the request whose commit runs: where the next message will start. */
-  let runningSnapshot: PreviousStatus | undefined;
-  let notes: string[] = [];
-  let committed = false;
-  let failure: string | undefined;
-  let idleWaiters: Array<() => void> = [];
+  runningSnapshot?: PreviousStatus;
+  notes: string[];
+  committed: boolean;
+  failure?: string;
+  idleWaiters: Array<() => void>;
+}
 
-  const commitOne = async (request: CommitRequest): Promise<void> => {
-    const failures: string[] = [];
-    const carried = [...notes];
-    const earlier = replaced;
-    replaced = [];
-    let described = false;
-    const describe = (): CommitMessage => {
-      described = true;
-      const { said, from } = sayReplaced(earlier, base);
-      return mergeCoalesced(said, request.message(from, carried));
-    };
-    const made = await lane.run(() => status.commit(request.files, describe, log, failures, request.revision));
-    failure = failures.length > 0 ? failures.join('; ') : undefined;
-    // Not written (no file differed, or the commit failed first): said with the next message.
-    if (!described && earlier.length > 0) {
-      const fixed = sayReplaced(earlier, base).said.map((m): Replaced => ({ say: () => m }));
-      replaced = keepReplaced([...fixed, ...replaced], base);
-    }
-    // A message that was written is said once: the status writer keeps it for the commit that
-    // lands when this one failed, so the next message starts from this snapshot either way.
-    if (failure !== undefined && !described) return;
-    committed ||= made;
-    notes = notes.slice(carried.length);
-    if (request.snapshot) base = request.snapshot;
-  };
-  const pump = (): void => {
-    if (running) return;
-    const request = waiting;
-    waiting = undefined;
-    if (!request) {
-      for (const w of idleWaiters.splice(0)) w();
-      return;
-    }
-    runningSnapshot = request.snapshot;
-    running = commitOne(request)
-      .catch((err: unknown) => void (failure = err instanceof Error ? err.message : String(err)))
-      .finally(() => {
-        running = undefined;
-        runningSnapshot = undefined;
-        pump();
-      });
-  };
-
+export function createCommitter(status: StatusWriter, lane: GitLane, log: Logger, base: PreviousStatus): Committer {
+  const st: CommitterState = { status, lane, log, base, replaced: [], notes: [], committed: false, idleWaiters: [] };
   return {
     submit(request) {
-      notes.push(...request.notes);
-      const before = waiting;
+      st.notes.push(...request.notes);
+      const before = st.waiting;
       // Only the message and snapshot are kept: the replaced files are not needed again.
       // The chain starts where the next message will: the running commit's snapshot, else the base.
-      if (before) replaced = keepReplaced([...replaced, { say: (from: PreviousStatus) => before.message(from, []), ...(before.snapshot ? { snapshot: before.snapshot } : {}) }], runningSnapshot ?? base);
-      waiting = request;
-      pump();
+      if (before) st.replaced = keepReplaced([...st.replaced, { say: (from: PreviousStatus) => before.message(from, []), ...(before.snapshot ? { snapshot: before.snapshot } : {}) }], st.runningSnapshot ?? st.base);
+      st.waiting = request;
+      pump(st);
     },
     idle() {
-      if (!running && !waiting) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
+      if (!st.running && !st.waiting) return Promise.resolve();
+      return new Promise((resolve) => st.idleWaiters.push(resolve));
     },
     take() {
-      const out = { committed, ...(failure !== undefined ? { failure } : {}) };
-      committed = false;
-      failure = undefined;
+      const out = { committed: st.committed, ...(st.failure !== undefined ? { failure: st.failure } : {}) };
+      st.committed = false;
+      st.failure = undefined;
       return out;
     },
     get busy() {
-      return running !== undefined || waiting !== undefined;
+      return st.running !== undefined || st.waiting !== undefined;
     },
   };
+}
+
+/** Starts the waiting request's commit unless one runs; wakes the idle waiters when none waits. */
+function pump(st: CommitterState): void {
+  if (st.running) return;
+  const request = st.waiting;
+  st.waiting = undefined;
+  if (!request) {
+    for (const w of st.idleWaiters.splice(0)) w();
+    return;
+  }
+  st.runningSnapshot = request.snapshot;
+  st.running = commitOne(st, request)
+    .catch((err: unknown) => void (st.failure = err instanceof Error ? err.message : String(err)))
+    .finally(() => {
+      st.running = undefined;
+      st.runningSnapshot = undefined;
+      pump(st);
+    });
+}
+
+async function commitOne(st: CommitterState, request: CommitRequest): Promise<void> {
+  const failures: string[] = [];
+  const carried = [...st.notes];
+  const earlier = st.replaced;
+  st.replaced = [];
+  let described = false;
+  const describe = (): CommitMessage => {
+    described = true;
+    const { said, from } = sayReplaced(earlier, st.base);
+    return mergeCoalesced(said, request.message(from, carried));
+  };
+  const made = await st.lane.run(() => st.status.commit(request.files, describe, st.log, failures, request.revision));
+  st.failure = failures.length > 0 ? failures.join('; ') : undefined;
+  // Not written (no file differed, or the commit failed first): said with the next message.
+  if (!described && earlier.length > 0) {
+    const fixed = sayReplaced(earlier, st.base).said.map((m): Replaced => ({ say: () => m }));
+    st.replaced = keepReplaced([...fixed, ...st.replaced], st.base);
+  }
+  // A message that was written is said once: the status writer keeps it for the commit that
+  // lands when this one failed, so the next message starts from this snapshot either way.
+  if (st.failure !== undefined && !described) return;
+  st.committed ||= made;
+  st.notes = st.notes.slice(carried.length);
+  if (request.snapshot) st.base = request.snapshot;
 }

@@ -15,6 +15,7 @@ import { ONE_SHARD, type Shard } from '../select/shard.ts';
 import { ownerOfPath, ownPart, profileParts, revisionFileOf } from '../status/shards.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { readRevisionStatus, type RevisionStatus } from './revision-status.ts';
+import { createStatusRenderer, type StatusRenderer } from './status-render.ts';
 
 export interface CommittedStatus {
   previous: PreviousStatus;
@@ -46,84 +47,117 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
   const revisionFile = revisionFileOf(shard.index);
   // With several shards, only this shard's files are compared and committed; the rest are carried over.
   const mine = (path: string): boolean => shard.count <= 1 || ownerOfPath(path, shard.count) === shard.index;
-  const owned = (files: ReadonlyArray<{ path: string; text: string }>): Map<string, string> => new Map(files.filter((f) => mine(f.path)).map((f) => [f.path, f.text]));
   const readAll = async (): Promise<Omit<CommittedStatus, 'revisionStatus'>> => {
     const files = await deps.repo.readStatusFiles();
     return { previous: deps.codec.read(files.filter((f) => !isRevisionFile(f.path))), files: new Map(files.map((f) => [f.path, f.text])) };
   };
-  let committed = new Map<string, string>();
-  /** The tip whose status files `committed` holds: read at start, or gitset's own last commit. */
-  let known: string | undefined;
-  /** The last pulled tip the files were compared against. */
-  let pulled: string | undefined;
-  let lastRender: { key: string; files: ReadonlyMap<string, string> } | undefined;
-  // Kept beside the clone across restarts: a restart during a Git outage loses no failover's message.
-  const kept = deps.repo.stateDir ? join(deps.repo.stateDir, UNPUSHED_FILE) : undefined;
-  let unpushed: Unpushed = kept ? readUnpushed(kept) : NOTHING_UNPUSHED;
+  // Kept beside the clone across restarts: a restart during a Git outage loses no failover's message,
+  // and the first cycle renders only the files whose object changed.
+  const stateDir = deps.repo.stateDir;
+  const kept = stateDir ? join(stateDir, UNPUSHED_FILE) : undefined;
+  const renderer = createStatusRenderer((s) => deps.codec.render(s), stateDir ? join(stateDir, RENDER_SEED_FILE) : undefined);
+  const state: WriterState = { deps, mine, renderer, committed: new Map(), unpushed: kept ? readUnpushed(kept) : NOTHING_UNPUSHED, ...(kept ? { kept } : {}) };
   return {
     revisionFile,
     readAll,
     async readCommitted() {
       const all = await readAll();
-      committed = owned([...all.files].map(([path, text]) => ({ path, text })));
+      state.committed = owned(state, [...all.files].map(([path, text]) => ({ path, text })));
       return { ...all, revisionStatus: readRevisionStatus(all.files.get(revisionFile)) };
     },
-
     committedObjectFiles() {
-      return new Map([...committed].filter(([p]) => !isRevisionFile(p)));
+      return new Map([...state.committed].filter(([p]) => !isRevisionFile(p)));
     },
-
-    // Rendering YAML costs far more than comparing JSON (1.6 s against 25 ms for 10,000
-    // clusters), and most probe rounds change nothing: equal JSON renders equal files.
     render(next) {
-      const key = JSON.stringify([[...next.clusters], [...next.sets], [...next.profiles], [...(next.promotions ?? [])]]);
-      if (lastRender?.key !== key) lastRender = { key, files: shard.count <= 1 ? deps.codec.render(next) : new Map([...deps.codec.render(ownPart(next, shard)), ...profileParts(next, shard)]) };
-      return new Map(lastRender.files);
+      if (shard.count <= 1) return renderer.render(next, state.committed);
+      return new Map([...renderer.render(ownPart(next, shard), state.committed), ...profileParts(next, shard)]);
     },
-
-    async commit(files, describe, log, failures, revision) {
-      // A pulled tip is looked at once: the cycles after gitset's own commit still carry the tip
-      // pulled before it, which is no one else's commit (reading 1,000 status files again at
-      // every other commit made each of them slow).
-      if (revision !== undefined && revision !== pulled && known !== undefined && revision !== known) {
-        // Someone else's commit: what the status folder holds is no longer what gitset wrote.
-        try {
-          committed = owned(await deps.repo.readStatusFiles());
-          known = revision;
-          pulled = revision;
-        } catch (err) {
-          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'status files not read again; compared with what gitset last wrote');
-        }
-      } else if (revision !== undefined) {
-        known ??= revision;
-        pulled = revision;
-      }
-      if (sameFiles(files, committed)) return false;
-      const own = describe();
-      const message = mergeUnpushed(unpushed, own);
-      try {
-        const result = await deps.repo.commitStatus(files, message);
-        committed = files;
-        if (unpushed.messages.length > 0 || unpushed.dropped > 0) {
-          unpushed = NOTHING_UNPUSHED;
-          if (kept) rmSync(kept, { force: true });
-        }
-        known = result.revision;
-        if (result.committed) deps.metrics.statusCommits.inc();
-        if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
-        log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');
-        return result.committed;
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        // Its changes land with a later commit: so must what its message said.
-        unpushed = keepUnpushed(unpushed, own);
-        if (kept) writeUnpushed(kept, unpushed, log);
-        failures.push(`commit status: ${error}`);
-        log.error({ err: error }, 'status commit failed; retried next cycle');
-        return false;
-      }
-    },
+    commit: (files, describe, log, failures, revision) => commitFiles(state, { files, describe, log, failures, ...(revision !== undefined ? { revision } : {}) }),
   };
+}
+
+/** What a status writer keeps between its commits. */
+interface WriterState {
+  deps: { repo: Repo; metrics: DaemonMetrics };
+  mine: (path: string) => boolean;
+  renderer: StatusRenderer;
+  /** What Git holds of this writer's files. */
+  committed: Map<string, string>;
+  /** The tip whose status files `committed` holds: read at start, or gitset's own last commit. */
+  known?: string;
+  /** The last pulled tip the files were compared against. */
+  pulled?: string;
+  unpushed: Unpushed;
+  /** Where the unpushed messages are kept; absent without a clone. */
+  kept?: string;
+}
+
+function owned(state: WriterState, files: ReadonlyArray<{ path: string; text: string }>): Map<string, string> {
+  return new Map(files.filter((f) => state.mine(f.path)).map((f) => [f.path, f.text]));
+}
+
+interface CommitAsk {
+  files: Map<string, string>;
+  describe: () => CommitMessage;
+  log: Logger;
+  failures: string[];
+  revision?: string;
+}
+
+async function commitFiles(state: WriterState, ask: CommitAsk): Promise<boolean> {
+  const { deps } = state;
+  const { files, log } = ask;
+  await rereadWhenMoved(state, ask.revision, log);
+  if (sameFiles(files, state.committed)) {
+    state.renderer.keep(state.committed, log);
+    return false;
+  }
+  const own = ask.describe();
+  const message = mergeUnpushed(state.unpushed, own);
+  try {
+    const result = await deps.repo.commitStatus(files, message);
+    state.committed = files;
+    state.renderer.keep(files, log);
+    if (state.unpushed.messages.length > 0 || state.unpushed.dropped > 0) {
+      state.unpushed = NOTHING_UNPUSHED;
+      if (state.kept) rmSync(state.kept, { force: true });
+    }
+    state.known = result.revision;
+    if (result.committed) deps.metrics.statusCommits.inc();
+    if (result.retries > 0) deps.metrics.pushRetries.inc(result.retries);
+    log.info({ revision: result.revision, pushed: result.pushed, retries: result.retries, subject: message.subject }, result.committed ? 'status committed' : 'status unchanged');
+    return result.committed;
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    // Its changes land with a later commit: so must what its message said.
+    state.unpushed = keepUnpushed(state.unpushed, own);
+    if (state.kept) writeUnpushed(state.kept, state.unpushed, log);
+    ask.failures.push(`commit status: ${error}`);
+    log.error({ err: error }, 'status commit failed; retried next cycle');
+    return false;
+  }
+}
+
+/**
+ * A pulled tip is looked at once: the cycles after gitset's own commit still carry the tip
+ * pulled before it, which is no one else's commit (reading 1,000 status files again at every
+ * other commit made each of them slow).
+ */
+async function rereadWhenMoved(state: WriterState, revision: string | undefined, log: Logger): Promise<void> {
+  if (revision === undefined) return;
+  if (revision === state.pulled || state.known === undefined || revision === state.known) {
+    state.known ??= revision;
+    state.pulled = revision;
+    return;
+  }
+  // Someone else's commit: what the status folder holds is no longer what gitset wrote.
+  try {
+    state.committed = owned(state, await state.deps.repo.readStatusFiles());
+    state.known = revision;
+    state.pulled = revision;
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'status files not read again; compared with what gitset last wrote');
+  }
 }
 
 /** `gitset.yaml`, or a shard's own `shards/<K>/gitset.yaml`: the daemon's record, not an object's status. */
@@ -139,6 +173,7 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 
 /** In the clone's .git: gitset's own state, never committed. */
 const UNPUSHED_FILE = 'gitset-unpushed-messages.json';
+const RENDER_SEED_FILE = 'gitset-rendered-status';
 
 function readUnpushed(file: string): Unpushed {
   try {

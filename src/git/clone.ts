@@ -8,6 +8,7 @@ import { GitError } from './errors.ts';
 import { statusFolderSegs, type RepoLayout } from './paths.ts';
 import type { GitClock, GitLogger } from './repo.ts';
 import { writeChangedStatusFiles } from './status-folder.ts';
+import { dropFetched } from './pack-read.ts';
 import { commitTree, hasCommit, readRef, writeRef, type ObjectStore } from './store.ts';
 import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
 import { applyTreeChange, rebuildWorkTree, type Skippable } from './worktree.ts';
@@ -143,8 +144,13 @@ async function moveTo(state: CloneState, tip: string): Promise<void> {
   // Once we know what the work tree holds, write only what differs (a merged pull request
   // touches a few files of thousands); otherwise rewrite it all.
   const skip = statusFilesSkippable(state);
-  if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), skip);
-  else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), skip);
+  try {
+    if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), skip);
+    else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), skip);
+  } finally {
+    // A fresh clone's objects were held for this checkout (fetch-pack.ts): written, they are let go.
+    dropFetched(store.gitdir, store.cache);
+  }
   state.workTreeAt = tip;
   recordWorkTree(state, tip);
 }

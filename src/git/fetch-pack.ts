@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import git, { Errors } from 'isomorphic-git';
 import { buildPackIndex, type Pack } from './pack.ts';
-import { applyDelta } from './pack-read.ts';
+import { applyDelta, offerFetched, type PackedObject } from './pack-read.ts';
 import { advertisedRefs, checkedBody, pktLine, readPktLines, type PushAccess } from './send-pack.ts';
 
 export interface FetchedPack {
   pack: Pack;
+  /** Every object, resolved while indexing, by offset: what the first checkout reads. */
+  objects: Map<number, PackedObject>;
   /** The branch tip fetched. */
   tip: string;
 }
@@ -42,7 +44,7 @@ export async function fetchBranchPack(access: PushAccess, ref: string): Promise<
     body: body as unknown as AsyncIterableIterator<Uint8Array>,
   });
   const bytes = packFromResponse(readPktLines(await checkedBody(res, 'application/x-git-upload-pack-result')));
-  return { pack: indexPack(bytes), tip };
+  return { ...indexPackObjects(bytes), tip };
 }
 
 /** After the server's NAK: band 1 is the pack, band 2 progress, band 3 a fatal error. */
@@ -69,6 +71,11 @@ interface Entry {
 
 /** Checks and indexes a received pack: every object's name, offset and CRC (pack.ts writes the index). */
 export function indexPack(bytes: Buffer): Pack {
+  return indexPackObjects(bytes).pack;
+}
+
+/** indexPack, and every object as resolved on the way. */
+function indexPackObjects(bytes: Buffer): { pack: Pack; objects: Map<number, PackedObject> } {
   if (bytes.length < 32 || bytes.toString('latin1', 0, 4) !== 'PACK') throw new Errors.SmartHttpError('the server sent no pack', '');
   const trailer = bytes.subarray(bytes.length - 20);
   if (!createHash('sha1').update(bytes.subarray(0, bytes.length - 20)).digest().equals(trailer)) {
@@ -83,7 +90,8 @@ export function indexPack(bytes: Buffer): Pack {
     at = entry.next;
   }
   if (at !== bytes.length - 20) throw new Errors.SmartHttpError('the pack received has trailing bytes', '');
-  return { bytes, checksum: trailer.toString('hex'), entries: nameEntries(entries) };
+  const named = nameEntries(entries);
+  return { pack: { bytes, checksum: trailer.toString('hex'), entries: named.entries }, objects: named.objects };
 }
 
 function readEntry(bytes: Buffer, offset: number): { entry: Entry; next: number } {
@@ -121,18 +129,18 @@ function outputChunk(size: number): number {
 }
 
 /** Names every object (deltas resolved against their bases, each base resolved once). */
-function nameEntries(entries: Entry[]): Pack['entries'] {
+function nameEntries(entries: Entry[]): { entries: Pack['entries']; objects: Map<number, PackedObject> } {
   const byOffset = new Map(entries.map((e) => [e.offset, e]));
-  const resolved = new Map<number, { type: string; data: Buffer; oid: string }>();
+  const resolved = new Map<number, { type: PackedObject['type']; data: Buffer; oid: string }>();
   const byOid = new Map<string, number>();
-  const resolve = (e: Entry, depth: number): { type: string; data: Buffer; oid: string } => {
+  const resolve = (e: Entry, depth: number): { type: PackedObject['type']; data: Buffer; oid: string } => {
     const done = resolved.get(e.offset);
     if (done) return done;
     if (depth > 10_000) throw new Errors.SmartHttpError('the pack holds a delta chain without end', '');
-    let type: string;
+    let type: PackedObject['type'];
     let data: Buffer;
     if (e.base === undefined) {
-      type = TYPES[e.kind]!;
+      type = TYPES[e.kind] as PackedObject['type'];
       data = e.body;
     } else {
       const baseEntry = typeof e.base === 'number' ? byOffset.get(e.base) : byOffset.get(byOid.get(e.base) ?? -1);
@@ -156,7 +164,7 @@ function nameEntries(entries: Entry[]): Pack['entries'] {
     for (const e of ready) resolve(e, 0);
     pending = pending.filter((e) => !resolved.has(e.offset));
   }
-  return entries.map((e) => ({ oid: resolved.get(e.offset)!.oid, offset: e.offset, crc: e.crc }));
+  return { entries: entries.map((e) => ({ oid: resolved.get(e.offset)!.oid, offset: e.offset, crc: e.crc })), objects: resolved };
 }
 
 /**
@@ -175,6 +183,8 @@ export async function cloneBranch(access: PushAccess, dir: string, branch: strin
   const base = join(packDir, `pack-${fetched.pack.checksum}`);
   writeFileSync(`${base}.pack`, fetched.pack.bytes);
   writeFileSync(`${base}.idx`, buildPackIndex(fetched.pack));
+  // The first checkout follows at once: it reads the objects resolved here instead of inflating them again.
+  offerFetched(fetched.pack.checksum, fetched.objects);
   await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}`, value: fetched.tip, force: true });
   await git.writeRef({ fs, gitdir, ref: `refs/heads/${branch}`, value: fetched.tip, force: true });
   await git.writeRef({ fs, gitdir, ref: 'HEAD', value: `refs/heads/${branch}`, symbolic: true, force: true });

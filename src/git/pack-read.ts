@@ -22,6 +22,8 @@ const BASE_CACHE_BYTES = 64 * 2 ** 20;
 
 interface OnePack {
   idx: Buffer;
+  /** Objects the clone that wrote this pack resolved already, by offset (until the checkout is written). */
+  fetched?: Map<number, PackedObject>;
   count: number;
   /** Where each object ends: the next object's offset, or the trailer. Keyed by offset. */
   ends: Map<number, number>;
@@ -34,6 +36,24 @@ interface Packs {
   packs: OnePack[];
   bases: Map<number, PackedObject>;
   baseBytes: number;
+}
+
+/**
+ * Objects a clone just resolved while indexing its pack (fetch-pack.ts), by pack checksum: the
+ * first checkout reads them from memory instead of inflating every object a second time. Taken
+ * by the pack when it is first loaded, let go with dropFetched once the checkout is written.
+ */
+const offered = new Map<string, Map<number, PackedObject>>();
+
+export function offerFetched(checksum: string, objects: Map<number, PackedObject>): void {
+  offered.clear(); // one clone at a time: an earlier offer no checkout took is let go
+  offered.set(checksum, objects);
+}
+
+/** The checkout is written: the objects offered by the clone are let go. */
+export function dropFetched(gitdir: string, cache: object): void {
+  offered.clear();
+  for (const pack of byCache.get(cache)?.get(gitdir)?.packs ?? []) delete pack.fetched;
 }
 
 /** One pack set per isomorphic-git cache object: a re-clone starts a new cache, and so new packs. */
@@ -73,7 +93,10 @@ function loadPack(idxPath: string): OnePack {
   offsets.sort((a, b) => a - b);
   const ends = new Map<number, number>();
   for (let i = 0; i < count; i++) ends.set(offsets[i]!, offsets[i + 1] ?? data.length - 20);
-  return { idx, count, ends, data };
+  const checksum = data.length >= 20 ? data.toString('hex', data.length - 20) : '';
+  const fetched = offered.get(checksum);
+  offered.delete(checksum);
+  return { idx, count, ends, data, ...(fetched ? { fetched } : {}) };
 }
 
 function offsetAt(idx: Buffer, count: number, i: number): number {
@@ -117,7 +140,7 @@ export function readPacked(gitdir: string, cache: object, oid: string): PackedOb
 
 /** `asBase`: a delta builds on it, and likely others too: kept. */
 function readAt(p: Packs, pack: OnePack, offset: number, asBase = false): PackedObject | undefined {
-  const cached = p.bases.get(offset);
+  const cached = pack.fetched?.get(offset) ?? p.bases.get(offset);
   if (cached) return cached;
   const { data } = pack;
   let at = offset;
@@ -190,9 +213,11 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
       for (let i = 0; i < 4; i++) if (op & (1 << i)) from += delta[at++]! * 2 ** (8 * i);
       for (let i = 0; i < 3; i++) if (op & (0x10 << i)) size += delta[at++]! * 2 ** (8 * i);
       if (size === 0) size = 0x10000;
-      written += base.copy(out, written, from, from + size);
+      if (from + size > base.length || written + size > out.length) throw new Error('pack delta copies from outside its base');
+      written += copyBytes(base, from, size, out, written);
     } else if (op > 0) {
-      written += delta.copy(out, written, at, at + op);
+      if (at + op > delta.length || written + op > out.length) throw new Error('pack delta is cut short');
+      written += copyBytes(delta, at, op, out, written);
       at += op;
     } else {
       throw new Error('pack delta holds a reserved instruction');
@@ -200,6 +225,16 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   }
   if (written !== out.length) throw new Error('pack delta result has the wrong size');
   return out;
+}
+
+/**
+ * Most delta instructions copy a few dozen bytes: a loop is cheaper than Buffer#copy, which
+ * makes a view per call (half of indexing a clone's pack went there). Bounds checked by the caller.
+ */
+function copyBytes(from: Buffer, start: number, size: number, to: Buffer, at: number): number {
+  if (size > 64) return from.copy(to, at, start, start + size);
+  for (let i = 0; i < size; i++) to[at + i] = from[start + i]!;
+  return size;
 }
 
 export interface PackedTreeEntry {

@@ -154,6 +154,7 @@ export interface KustomizeBuilds {
 /** How status files are read, rendered and summarised (src/status/, pure). */
 export interface StatusCodec {
   read(files: ReadonlyArray<{ path: string; text: string }>): PreviousStatus;
+  /** Each object's files depend on that object's entry alone: the daemon renders entry by entry (daemon/status-render.ts). */
   render(snapshot: StatusSnapshot): Map<string, string>;
   describe(previous: PreviousStatus, next: StatusSnapshot): CommitMessage;
 }

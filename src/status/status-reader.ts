@@ -28,7 +28,27 @@ export function parseStatusYaml(text: string): unknown {
   }
 }
 
-const KEY = /^([A-Za-z0-9_][A-Za-z0-9_./-]*): ?(.*)$/;
+/** [A-Za-z0-9_./-] by char code; `first`: without `.`, `/` and `-`. */
+function keyChar(c: number, first: boolean): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || (!first && (c === 46 || c === 47 || c === 45));
+}
+
+/**
+ * `/^([A-Za-z0-9_][A-Za-z0-9_./-]*): ?(.*)$/.exec(line)` without a regular expression (most of
+ * reading a status file was this): [key, value], or undefined when the line is not `key: value`.
+ */
+export function splitKey(line: string): [string, string] | undefined {
+  let i = 0;
+  while (i < line.length && keyChar(line.charCodeAt(i), i === 0)) i++;
+  if (i === 0 || line.charCodeAt(i) !== 58) return undefined;
+  const from = line.charCodeAt(i + 1) === 32 ? i + 2 : i + 1;
+  // `.` matches no line terminator: a value holding one is not a `key: value` line.
+  for (let j = from; j < line.length; j++) {
+    const c = line.charCodeAt(j);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return undefined;
+  }
+  return [line.slice(0, i), line.slice(from)];
+}
 
 class Reader {
   constructor(
@@ -54,12 +74,12 @@ class Reader {
     const out: Record<string, unknown> = {};
     let rest: string | undefined = first;
     for (;;) {
-      const m = KEY.exec(rest);
+      const m = splitKey(rest);
       if (!m) return decline();
-      const key = m[1]!;
+      const key = m[0];
       if (Object.hasOwn(out, key) || key === '__proto__') decline();
       this.pos++;
-      out[key] = this.value(m[2]!, indent, rest.length > key.length + 1 && rest[key.length + 1] !== ' ');
+      out[key] = this.value(m[1], indent, rest.length > key.length + 1 && rest[key.length + 1] !== ' ');
       const next = this.lines[this.pos];
       if (next === undefined || this.indentOf(next) !== indent || next.startsWith('- ', indent)) return out;
       rest = next.slice(indent);
@@ -72,7 +92,7 @@ class Reader {
       const line = this.lines[this.pos]!;
       const item = line.slice(indent + 2);
       if (item.startsWith('- ') || item === '-' || item === '') decline();
-      out.push(KEY.test(item) ? this.mapping(indent + 2, item) : (this.pos++, this.scalar(item)));
+      out.push(splitKey(item) ? this.mapping(indent + 2, item) : (this.pos++, this.scalar(item)));
       const next = this.lines[this.pos];
       if (next === undefined || this.indentOf(next) !== indent || !next.startsWith('- ', indent)) return out;
     }
@@ -149,6 +169,8 @@ class Reader {
     if (text === 'true') return true;
     if (text === 'false') return false;
     if (text === 'null') return null;
+    // Only these first characters start a number or one of the core schema's other words.
+    if (!'~NTF+-.0123456789'.includes(c)) return text;
     if (/^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
     // Everything else the core schema would not read as a string: leave it to the full parser.
     if (/^[-+]?[0-9]/.test(text) && /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text)) decline();

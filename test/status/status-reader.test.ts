@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { parseStatusYaml } from '../../src/status/status-reader.ts';
+import { parseStatusYaml, splitKey } from '../../src/status/status-reader.ts';
 import { renderDocument } from '../../src/status/render.ts';
 
 /** Either declines (undefined) or reads exactly what the full parser reads. */
@@ -74,4 +74,17 @@ test('hand edits outside the subset are declined, never misread', () => {
   ];
   for (const text of declined) assert.equal(parseStatusYaml(text), undefined, text);
   assert.deepEqual(parseStatusYaml('# header\na: 1\nb:\n  - x\n  - y: 2\n    z: "q\\n"\n'), { a: 1, b: ['x', { y: 2, z: 'q\n' }] });
+});
+
+test('property: a `key: value` line is split as the regular expression it replaces would', () => {
+  const KEY = /^([A-Za-z0-9_][A-Za-z0-9_./-]*): ?(.*)$/;
+  const part = fc.oneof(fc.constantFrom('a', 'k8s.io/tier', '_x', '-', '.', '/', ':', ': ', ' ', '\r', '\u2028', '#', '9'), fc.string({ maxLength: 4 }));
+  fc.assert(
+    fc.property(fc.array(part, { maxLength: 6 }), (parts) => {
+      const line = parts.join('');
+      const m = KEY.exec(line);
+      assert.deepEqual(splitKey(line), m ? [m[1], m[2]] : undefined, JSON.stringify(line));
+    }),
+    { numRuns: 2000 },
+  );
 });
