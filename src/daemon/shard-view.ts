@@ -67,9 +67,9 @@ export async function refreshOthers(view: ShardView, io: ShardIo, revision: stri
     if (view.at === revision || !wait) return;
   }
   const reading = io.lane
-    .run(() => io.status.readAll())
-    .then((all) => {
-      view.others = takeSealed(view, io, all.files);
+    .run(() => io.status.readFiles())
+    .then((files) => {
+      view.others = takeSealed(view, io, files);
       view.at = revision;
     })
     .catch((err: unknown) => io.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'other shards\' status not read again; going by what was read before'))

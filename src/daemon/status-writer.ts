@@ -29,8 +29,8 @@ export interface StatusWriter {
   readonly revisionFile: string;
   /** The status as committed in Git: the previous state of a process's first cycle. */
   readCommitted(): Promise<CommittedStatus>;
-  /** The status as committed now, all shards', without changing what this writer compares with. */
-  readAll(): Promise<Omit<CommittedStatus, 'revisionStatus'>>;
+  /** Every status file as committed now, all shards', unread, without changing what this writer compares with. */
+  readFiles(): Promise<ReadonlyMap<string, string>>;
   /** Every committed file but gitset.yaml: what stays while no revision was ever good. */
   committedObjectFiles(): Map<string, string>;
   render(next: StatusSnapshot): Map<string, string>;
@@ -59,7 +59,7 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
   const state: WriterState = { deps, mine, renderer, committed: new Map(), unpushed: kept ? readUnpushed(kept) : NOTHING_UNPUSHED, ...(kept ? { kept } : {}) };
   return {
     revisionFile,
-    readAll,
+    readFiles: async () => new Map((await deps.repo.readStatusFiles()).map((f) => [f.path, f.text])),
     async readCommitted() {
       const all = await readAll();
       state.committed = owned(state, [...all.files].map(([path, text]) => ({ path, text })));

@@ -103,7 +103,7 @@ test('a replica goes by the last sealed health when another shard\'s file is for
   const log = { info: () => undefined, warn: () => undefined, error: (_: unknown, msg: string) => errors.push(msg) } as unknown as Logger;
   let files = committed(full);
   const io = {
-    status: { readAll: async () => ({ previous: readStatusFiles([]), files }) } as unknown as StatusWriter,
+    status: { readFiles: async () => files } as unknown as StatusWriter,
     codec: statusCodec,
     lane: { run: <T>(f: () => Promise<T>) => f() } as unknown as GitLane,
     log,
