@@ -25,7 +25,8 @@ import {
 } from './decide.ts';
 import { prerequisitesFirst, profilePaused, type DependencyGraph } from './depends.ts';
 import { dependentsWait, heldBack, installHeldBack, prerequisiteWait, type DependsOnView } from './holds.ts';
-import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
+import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases, type RenderInputs } from './desired.ts';
+import { ClusterContexts } from './template-context.ts';
 import { ActionOrder } from './order.ts';
 import { Group } from './group.ts';
 import type { Revision } from './revision.ts';
@@ -108,7 +109,8 @@ export function planReleases(input: {
 }): ReleasePlan {
   const { revision, previous } = input;
   const current = new Map(input.profiles.map((p) => [p.id, p]));
-  const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched, revision.desired, { health: input.health, objects: revision.objects, sources: revision.sources })]));
+  const inputs: RenderInputs = { health: input.health, objects: revision.objects, sources: revision.sources, contexts: new ClusterContexts(revision.index.clusters.length, input.health), templates: revision.templates };
+  const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched, revision.desired, inputs)]));
   const resolution = resolveConflicts([...desired.values()], (cluster, key) => currentOwner(previous, cluster, key), revision.conflicts);
   const graph = input.dependencies ?? { prerequisites: new Map(), dependents: new Map() };
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() };
