@@ -42,18 +42,7 @@ const POSITIVE: Partial<Record<Requirement['op'], Requirement['op']>> = { NotEqu
 export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex {
   const clusters = sortedClusters(objects);
   const byKey = new Map(clusters.map((c) => [c.key, c]));
-  // Postings as ordinals: a bitmap is then built from a dense list of numbers, not from cluster objects.
-  const byNamespace = new Map<string, number[]>();
-  const byLabel = new Map<string, Map<string, number[]>>(); // label name → value → cluster ordinals
-  for (const c of clusters) {
-    listIn(byNamespace, c.namespace).push(c.ordinal);
-    const labels = c.object.metadata.labels ?? {};
-    for (const name in labels) {
-      let values = byLabel.get(name);
-      if (!values) byLabel.set(name, (values = new Map()));
-      listIn(values, labels[name]!).push(c.ordinal);
-    }
-  }
+  const { byNamespace, byLabel } = postings(clusters);
 
   const bitmaps = new Bitmaps(clusters.length);
   /** The clusters meeting `r`, as a bitmap kept for the revision. */
@@ -100,6 +89,25 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
       return list;
     },
   };
+}
+
+/**
+ * Who carries what, as ordinals: a bitmap is then built from a dense list of numbers, not from
+ * cluster objects. By namespace, and by label name → value.
+ */
+function postings(clusters: readonly IndexedCluster[]): { byNamespace: Map<string, number[]>; byLabel: Map<string, Map<string, number[]>> } {
+  const byNamespace = new Map<string, number[]>();
+  const byLabel = new Map<string, Map<string, number[]>>();
+  for (const c of clusters) {
+    listIn(byNamespace, c.namespace).push(c.ordinal);
+    const labels = c.object.metadata.labels ?? {};
+    for (const name in labels) {
+      let values = byLabel.get(name);
+      if (!values) byLabel.set(name, (values = new Map()));
+      listIn(values, labels[name]!).push(c.ordinal);
+    }
+  }
+  return { byNamespace, byLabel };
 }
 
 /** Sets of cluster ordinals as bitmaps of one fleet's size, kept by name for the index's lifetime. */
