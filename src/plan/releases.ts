@@ -90,6 +90,8 @@ interface ProfileRun extends WithdrawingProfile {
   paused: string | undefined;
   /** continueOnConflict false (Sveltos' default): a lost conflict stops the entries after it on that cluster. */
   stopOnConflict: boolean;
+  /** Where each of its releases on a matched cluster is decided: set per cluster and release (the decide functions keep nothing of it). */
+  x: ReleaseContext;
 }
 
 export function planReleases(input: {
@@ -154,6 +156,7 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
     drainEnded: profileDrainEnded(run.drainsEnded, cur?.profile ?? prev?.object),
     paused: profilePaused(cur?.profile),
     stopOnConflict: spec.continueOnConflict !== true,
+    x: { profile: id, cluster: '', release: '', record: undefined, state: clusterState(undefined, run.health), syncMode: spec.syncMode ?? 'Continuous', now: run.now, observed: undefined },
   };
   const recorded = new Map<ClusterKey, readonly ReleaseStatus[]>();
   for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
@@ -196,8 +199,9 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
   const at = wanted.clusters[k]!;
   const entries = wanted.charts;
   const state = clusterState(at, run.health);
-  // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
-  const x: ReleaseContext = { profile: p.id, cluster: at.key, release: '', record: undefined, state, syncMode: p.syncMode, now: run.now };
+  const x = p.x;
+  x.cluster = at.key;
+  x.state = state;
   const obs = run.observed?.get(at.key);
   const g = new Group(entries.length + had.length);
   const waiting = p.paused ?? prerequisiteWait(run.depends, p.id, at.key);
