@@ -101,10 +101,9 @@ export function selectClusters(
   const problems: string[] = [];
   const considered = consider(set, index, ctx.namespace, problems);
   const verdicts = considered.map((c) => whyNotEligible(c, ctx));
-  const matching = considered.filter((_, i) => verdicts[i] === null);
   const cap = capOf(set.spec.maxReplicas);
   const before = (previous?.selectedClusterRefs ?? []).map((r) => index.byKey(refKey(r)));
-  const selected = choose(matching, before, cap);
+  const selected = choose(considered, verdicts, before, cap);
   const overCap: Verdict = { reason: 'over-cap', message: `over cap (maxReplicas ${cap})` };
   const notSelected: NotSelected[] = [];
   const matchingRefs: ObjectRef[] = [];
@@ -125,31 +124,29 @@ export function selectClusters(
 }
 
 /**
- * Sticky and capped: the clusters selected before that still match, longest-selected first, then
- * the shortfall from `matching` in its order. A set keeps its insertion order.
+ * Sticky and capped: the clusters selected before that still match (considered, without a
+ * verdict), longest-selected first, then the shortfall from the matching ones in their order.
+ * A set keeps its insertion order.
  */
-function choose(matching: readonly IndexedCluster[], before: ReadonlyArray<IndexedCluster | undefined>, cap: number): Set<IndexedCluster> {
+function choose(considered: readonly IndexedCluster[], verdicts: ReadonlyArray<Verdict | null>, before: ReadonlyArray<IndexedCluster | undefined>, cap: number): Set<IndexedCluster> {
   const chosen = new Set<IndexedCluster>();
-  for (const c of before) if (chosen.size < cap && c && includes(matching, c)) chosen.add(c);
-  for (const c of matching) {
-    if (chosen.size >= cap) break;
-    chosen.add(c);
-  }
+  for (const c of before) if (chosen.size < cap && c && verdicts[indexOf(considered, c)] === null) chosen.add(c);
+  for (let i = 0; i < considered.length && chosen.size < cap; i++) if (verdicts[i] === null) chosen.add(considered[i]!);
   return chosen;
 }
 
-/** Whether `c` is in `list`, which is in ordinal order (a binary search: a set of 135k matches per cycle at 10k is 10 MB). */
-function includes(list: readonly IndexedCluster[], c: IndexedCluster): boolean {
+/** Where `c` is in `list`, which is in ordinal order (a binary search), or -1. */
+function indexOf(list: readonly IndexedCluster[], c: IndexedCluster): number {
   let lo = 0;
   let hi = list.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const o = list[mid]!.ordinal;
-    if (o === c.ordinal) return true;
+    if (o === c.ordinal) return mid;
     if (o < c.ordinal) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
 }
 
 /** maxReplicas as a count: 0 when absent, not a positive number (Sveltos: selects nothing). */
