@@ -140,7 +140,7 @@ class Bitmaps {
     const found: T[] = [];
     for (let w = 0; w < this.words; w++) {
       let x = 0xffffffff;
-      for (const t of tests) x &= t[w]!;
+      for (let t = 0; t < tests.length; t++) x &= tests[t]![w]!;
       for (; x !== 0; x &= x - 1) {
         const o = (w << 5) + 31 - Math.clz32(x & -x);
         if (o < this.size) found.push(items[o]!);
