@@ -1,25 +1,28 @@
 // Benchmark 1, plan at scale: generated repositories of 1k, 10k and 100k clusters with 1k sets
 // and 1k profiles. Each size runs in its own child process (peak RSS per size): load+validate
 // from disk, parse in memory, and selection+plan with every cluster healthy (first plan: all
-// installs; steady plan: against the status the first one produced).
+// installs; steady plan: against the status the first one produced). The child runs the compiled
+// dist/ (rebuilt first when older than src/), as the daemon does: not src/ through tsx.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { loadRepository, ManifestCache, type LoadedRepository } from '../src/load/index.ts';
-import { clusterKey, type ClusterKey } from '../src/model/objects.ts';
+import type { LoadedRepository } from '../src/load/index.ts';
+import type { ClusterKey } from '../src/model/objects.ts';
 import type { ProbeResult } from '../src/model/ports.ts';
-import { computeCycle, prepareRevision, recordResults, type ActionOutcome, type CycleResult, type Revision } from '../src/plan/cycle.ts';
-import { readStatusFiles } from '../src/status/read.ts';
-import { renderStatusFiles } from '../src/status/render.ts';
-import { emptySnapshot, type StatusSnapshot } from '../src/status/snapshot.ts';
+import type { CycleResult, Revision } from '../src/plan/cycle.ts';
 import type { Benchmark, BenchContext } from './context.ts';
 import { ChildStepError, runInChild } from './child.ts';
-import { removeDir } from './context.ts';
+import { appliedSnapshot, compiledCore, healthyProbes } from './compiled-core.ts';
+import { PartMissingError, removeDir } from './context.ts';
 import { generateFleet, writeFleet } from './generate.ts';
 import { median, single, summarize, timed, type Measure } from './report.ts';
 
 const BENCH = 'plan-scale';
 
 export interface PlanScaleArg {
+  /** The project root: its dist/ is what runs. */
+  root: string;
   dir: string;
   /** Cold loads at least (each first cycle needs its own load, so there may be more). */
   loadReps: number;
@@ -55,22 +58,6 @@ export interface PlanScaleResult {
   statusFiles?: number;
   statusMB?: number;
   workload?: { pairs: number; releases: number; actionsFirst: number; actionsSteady?: number; selected: number };
-}
-
-/** Every cluster answered: what a healthy fleet's probe round hands the cycle. */
-export function healthyProbes(repo: LoadedRepository): Map<ClusterKey, ProbeResult> {
-  return new Map(
-    repo.clusters.map((c) => {
-      const key = clusterKey(c.metadata);
-      return [key, { cluster: key, ok: true, version: 'v1.29.2+k3s1', durationMs: 5 }] as const;
-    }),
-  );
-}
-
-/** The status after every planned action succeeded: the "previous" of a steady fleet. */
-export function appliedSnapshot(cycle: CycleResult, now: Date): StatusSnapshot {
-  const outcomes: ActionOutcome[] = cycle.actions.map((action) => ({ action, ok: true, result: { revision: 1, status: 'deployed' } }));
-  return recordResults(cycle, outcomes, now);
 }
 
 async function repeat<T>(n: number, fn: () => T | Promise<T>): Promise<{ ms: number[]; last: T }> {
@@ -115,6 +102,8 @@ function collect(): void {
  * right after a start. The steady cycles reuse the last revision with its applied status.
  */
 export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleResult) => void = () => {}): Promise<PlanScaleResult> {
+  const core = await compiledCore(arg.root);
+  const { loadRepository, computeCycle, prepareRevision, emptySnapshot } = core;
   const now = new Date('2026-01-01T00:00:00Z');
   const loadMs: number[] = [];
   const cycleMs: number[] = [];
@@ -136,7 +125,7 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
     loadMs.push(t.ms);
     repo = t.value;
     if (i > arg.planReps) continue; // more loads than cycles: the load figure wants its repetitions
-    probes ??= healthyProbes(repo);
+    probes ??= healthyProbes(core, repo);
     collect();
     // Preparing the revision (the cluster index) is part of a new revision's first cycle.
     const c = await costed(() => computeCycle({ revision: (revision = prepareRevision(repo!)), previous: emptySnapshot(), probes, now }));
@@ -146,7 +135,7 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
     cycle = c.value;
   }
   // The last repetition may have been a load alone: plan it for the steady phase (untimed).
-  probes ??= healthyProbes(repo!);
+  probes ??= healthyProbes(core, repo!);
   revision ??= prepareRevision(repo!);
   cycle ??= computeCycle({ revision, previous: emptySnapshot(), probes, now });
   const r: PlanScaleResult = {
@@ -160,7 +149,7 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
     planFirstGcMs: cycleGc.slice(1),
   };
   progress(r);
-  const applied = appliedSnapshot(cycle, now);
+  const applied = appliedSnapshot(core, cycle, now);
   let pairs = 0;
   for (const e of applied.profiles.values()) pairs += e.status.matchingClusters.length;
   let selected = 0;
@@ -176,19 +165,19 @@ export async function planScaleStep(arg: PlanScaleArg, progress: (r: PlanScaleRe
   observer.disconnect();
   progress(r);
   if (arg.cachedReload) {
-    const cache = new ManifestCache();
+    const cache = new core.ManifestCache();
     await loadRepository(arg.dir, { cache });
     r.cachedLoadMs = (await repeat(arg.loadReps, () => loadRepository(arg.dir, { cache }))).ms;
     progress(r);
   }
   if (arg.renderReps === 0) return r;
-  const render = await repeat(arg.renderReps, () => renderStatusFiles(applied));
+  const render = await repeat(arg.renderReps, () => core.renderStatusFiles(applied));
   const files = [...render.last].map(([path, text]) => ({ path, text }));
   r.renderMs = render.ms;
   r.statusFiles = files.length;
   r.statusMB = files.reduce((sum, f) => sum + f.text.length, 0) / 2 ** 20;
   progress(r);
-  if (arg.readBack) r.readBackMs = (await repeat(arg.renderReps, () => readStatusFiles(files))).ms;
+  if (arg.readBack) r.readBackMs = (await repeat(arg.renderReps, () => core.readStatusFiles(files))).ms;
   return r;
 }
 
@@ -197,6 +186,9 @@ const costNote = (cpu?: number[], gc?: number[]) => (cpu?.length && gc?.length ?
 const fmtK = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 async function run(ctx: BenchContext): Promise<Measure[]> {
+  // What the daemon runs: dist/, compiled first when older than src/.
+  const built = spawnSync(process.execPath, [join(ctx.root, 'scripts', 'build.js')], { cwd: ctx.root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0 || !existsSync(join(ctx.root, 'dist', 'plan', 'cycle.js'))) throw new PartMissingError('dist/ could not be built (npm run build)');
   const sizes = ctx.quick ? [1000, 10000] : [1000, 10000, 100000];
   const sets = 1000;
   const profiles = 1000;
@@ -213,6 +205,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     ctx.log(`${label}: generated and wrote ${gen.value} files in ${(gen.ms / 1000).toFixed(1)} s`);
     const big = clusters >= 100000;
     const arg: PlanScaleArg = {
+      root: ctx.root,
       dir,
       loadReps: big ? 1 : ctx.reps(3, 2),
       planReps: big ? ctx.reps(3, 1) : ctx.reps(5, 3),
@@ -250,7 +243,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
       measures.push(
         summarize(BENCH, `selection+plan, first (${label})`, 'ms', r.planFirstMs, {
           target,
-          note: `computeCycle on a freshly loaded revision (nothing kept from an earlier one), after the loader's garbage is collected, in a process that has planned before; all healthy, no status; ${workload}; ${w.actionsFirst} actions${costNote(r.planFirstCpuMs, r.planFirstGcMs)}`,
+          note: `computeCycle (compiled dist/) on a freshly loaded revision (nothing kept from an earlier one), after the loader's garbage is collected, in a process that has planned before; all healthy, no status; ${workload}; ${w.actionsFirst} actions${costNote(r.planFirstCpuMs, r.planFirstGcMs)}`,
         }),
       );
     }

@@ -1,20 +1,21 @@
 // The pure heart of a reconcile cycle. `computeCycle` turns a prepared revision, the previous status
 // and (in the daemon) this cycle's probe results into every object's new status and the helm
-// actions to run; `recordResults` folds what helm did into the statuses. Running either again on
-// the same input gives the same output, so a cycle killed halfway simply converges next time.
+// actions to run; `recordResults` (record-results.ts) folds what helm did into the statuses.
+// Running either again on the same input gives the same output, so a cycle killed halfway simply
+// converges next time.
 import type { ClusterKey } from '../model/objects.ts';
 import { objectId } from '../model/objects.ts';
 import type { Observations } from '../observe/fleet.ts';
-import type { ProbeResult, ReleaseResult } from '../model/ports.ts';
-import type { ProfileClusterStatus, ProfileStatus, ReleaseStatus, SetStatus } from '../model/status.ts';
+import type { ProbeResult } from '../model/ports.ts';
+import type { ProfileClusterStatus, ProfileStatus, SetStatus } from '../model/status.ts';
 import { matchingClusters } from '../select/profiles.ts';
 import { nextBreaker, type BreakerOptions, type BreakerStatus } from '../select/breaker.ts';
 import { cordonedClusters, selectWithPolicy } from '../select/failover-policy.ts';
 import { FleetHealth } from '../select/sets.ts';
 import { endedDrains } from '../select/drain.ts';
-import { deployedAtBySet, settleFailovers } from '../select/failovers.ts';
+import { deployedAtBySet } from '../select/failovers.ts';
 import { nextClusterStatus, UNKNOWN_HEALTH } from '../status/cluster-health.ts';
-import { emptySnapshot, toDoc, type PreviousStatus, type ProfileEntry, type StatusSnapshot } from '../status/snapshot.ts';
+import { emptySnapshot, toDoc, type PreviousStatus, type StatusSnapshot } from '../status/snapshot.ts';
 import type { DecisionKind, PlannedAction, ReleaseDecision } from './decide.ts';
 import { releaseKey } from './desired.ts';
 import { planReleases, type CurrentProfile, type ReleasePlan } from './releases.ts';
@@ -24,6 +25,7 @@ import { dependencyGraph, profilePaused, withDependentsClusters, type Dependency
 import type { Revision } from './revision.ts';
 
 export { prepareRevision, type RepositoryObjects, type Revision } from './revision.ts';
+export { APPLIED_HEALTH_MESSAGE, recordResults, type ActionOutcome } from './record-results.ts';
 
 export interface CycleInput {
   /** The revision in force, prepared once when it was loaded (prepareRevision) and kept with it. */
@@ -205,99 +207,6 @@ function profileStatuses(input: CycleInput, current: readonly CurrentProfile[], 
     withdrawing.add(id);
   }
   return withdrawing;
-}
-
-/** What one helm call did; `finishedAt` (RFC 3339) is when it ended, recorded as the time applied. */
-export type ActionOutcome =
-  | { action: PlannedAction; ok: true; result?: ReleaseResult; finishedAt?: string }
-  | { action: PlannedAction; ok: false; error: string; finishedAt?: string };
-
-/**
- * Folds helm's outcomes into the planned statuses: success records the applied hash, revision
- * and time; failure counts toward backoff; a successful uninstall drops the record, and a deleted
- * profile with nothing left is dropped. Actions without an outcome stay Pending (retried next cycle).
- */
-export function recordResults(cycle: CycleResult, outcomes: readonly ActionOutcome[], now: Date): StatusSnapshot {
-  const at = now.toISOString();
-  const profiles = new Map<string, ProfileEntry>();
-  const touched = new Map<string, ActionOutcome[]>();
-  for (const o of outcomes) touched.set(o.action.profile, [...(touched.get(o.action.profile) ?? []), o]);
-
-  for (const [id, entry] of cycle.snapshot.profiles) {
-    const mine = touched.get(id);
-    if (!mine) {
-      profiles.set(id, entry);
-      continue;
-    }
-    const clusters = (entry.status.clusters ?? []).map((pc) => ({ cluster: pc.cluster, releases: [...pc.releases] }));
-    for (const o of mine) {
-      const pc = clusters.find((c) => c.cluster === o.action.cluster);
-      const i = pc ? pc.releases.findIndex((r) => releaseKey(r) === releaseKey(o.action.release)) : -1;
-      if (!pc || i < 0) continue;
-      const next = applyOutcome(pc.releases[i]!, o, o.finishedAt ?? at, cycle.observing === true);
-      if (next) pc.releases[i] = next;
-      else pc.releases.splice(i, 1);
-    }
-    const status: ProfileStatus = { ...entry.status };
-    const kept = clusters.filter((c) => c.releases.length > 0);
-    if (kept.length > 0) status.clusters = kept;
-    else delete status.clusters;
-    if (cycle.withdrawing.has(id) && kept.length === 0) continue;
-    profiles.set(id, { object: entry.object, status });
-  }
-  const promotions = cycle.snapshot.promotions;
-  return { clusters: cycle.snapshot.clusters, sets: settleSets(cycle.snapshot.sets, profiles, cycle.withdrawing, now), profiles, ...(promotions ? { promotions } : {}) };
-}
-
-/** Failover records whose replacement just got all its releases: completed in the same commit. */
-function settleSets(sets: StatusSnapshot['sets'], profiles: ReadonlyMap<string, ProfileEntry>, withdrawing: ReadonlySet<string>, now: Date): StatusSnapshot['sets'] {
-  if (![...sets.values()].some((e) => e.status.failovers?.some((f) => f.deployed === undefined))) return sets;
-  const current = [...profiles].filter(([id]) => !withdrawing.has(id)); // deleted profiles deploy nothing
-  const deployedAt = deployedAtBySet(current.map(([, e]) => ({ profile: e.object, status: e.status })), now);
-  const out = new Map(sets);
-  for (const [id, entry] of sets) {
-    const fs = entry.status.failovers;
-    if (!fs?.some((f) => f.deployed === undefined)) continue;
-    out.set(id, { object: entry.object, status: { ...entry.status, failovers: settleFailovers(fs, deployedAt(id)) } });
-  }
-  return out;
-}
-
-/** Health of what helm just applied, until a look at its workloads says more. */
-export const APPLIED_HEALTH_MESSAGE = 'applied; workloads not yet observed healthy';
-
-function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string, observing: boolean): ReleaseStatus | undefined {
-  const failed = !o.ok || o.result?.status === 'failed';
-  if (!failed) {
-    if (o.action.action === 'uninstall') return undefined;
-    const rel = o.action.release;
-    const out: ReleaseStatus = {
-      releaseNamespace: rel.releaseNamespace,
-      releaseName: rel.releaseName,
-      chart: rel.chartName,
-      chartVersion: (o.ok && o.result?.chartVersion) || rel.chartVersion,
-      hash: o.action.hash,
-      state: 'Deployed',
-      lastAppliedTime: at,
-    };
-    if (o.ok && o.result) out.revision = o.result.revision;
-    if (o.action.evidence !== undefined) out.evidence = o.action.evidence;
-    if (observing) {
-      out.health = 'Progressing';
-      out.healthMessage = APPLIED_HEALTH_MESSAGE;
-    }
-    return out;
-  }
-  const error = o.ok ? `helm reports status ${o.result?.status ?? 'failed'}` : o.error;
-  const { reason: _r, ...rest } = r;
-  return {
-    ...rest,
-    state: 'Failed',
-    lastError: error,
-    failures: (r.failures ?? 0) + 1,
-    lastAttemptTime: at,
-    ...(o.action.action === 'uninstall' ? {} : { attemptedHash: o.action.hash }),
-  };
 }
 
 function fill(status: ProfileStatus, clusters?: ProfileStatus['clusters'], conflicts?: string[], unsupported?: readonly string[], errors?: string[]): void {

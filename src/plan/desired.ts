@@ -17,8 +17,9 @@ import { healthOf, type HealthMap } from '../select/health.ts';
 import { chartInputs, type ChartInputs } from './chart-inputs.ts';
 import { releaseHash, releaseHasher } from './hash.ts';
 import { hasPatches, patchesVaryByCluster, profilePatches } from './profile-patches.ts';
-import { statusKey, templateContext, type ContextResult, type TemplateContext } from './template-context.ts';
-import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateCluster } from './template.ts';
+import { templateResourceRefs } from '../load/template-resource-refs.ts';
+import { statusKey, templateContext, type ClusterContexts, type ContextResult, type TemplateContext } from './template-context.ts';
+import { compileTemplateOnce, TemplateError, type CompiledTemplate, type CompiledTemplates, type TemplateCluster } from './template.ts';
 
 export const DEFAULT_TIER = 100;
 
@@ -111,6 +112,10 @@ export interface RenderInputs {
   objects?: RepositoryObjectIndex;
   /** The repository's ConfigMaps and Secrets (valuesFrom, patchesFrom). */
   sources?: ReadonlyMap<string, ContentSource>;
+  /** This cycle's `.Cluster` contexts, shared by the profiles without templateResourceRefs. */
+  contexts?: ClusterContexts;
+  /** The revision's compiled templates by text. */
+  templates?: CompiledTemplates;
 }
 
 const NO_SOURCES: ReadonlyMap<string, ContentSource> = new Map();
@@ -150,8 +155,10 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
   const entries = Array.isArray(profile.spec.helmCharts) ? profile.spec.helmCharts : [];
   const exclusions = profileDriftExclusions(profile.spec);
   const contexts = new Array<ContextResult | undefined>(clusters.length);
+  const shared = inputs.contexts !== undefined && templateResourceRefs(profile.spec).refs.length === 0 ? inputs.contexts : undefined;
   const contextAt = (k: number): ContextResult => {
     const c = clusters[k]!;
+    if (shared) return shared.of(c);
     return (contexts[k] ??= templateContext(profile, c.object, inputs.health && healthOf(inputs.health, c), inputs.objects ?? NO_OBJECTS));
   };
   let perClusterSeen = false;
@@ -159,7 +166,7 @@ function renderAll(profileId: string, profile: ProfileLike, clusters: readonly I
   const patches = patchesOf(profile, sources);
   const charts = entries.map((entry, i): DesiredChart => {
     const action: HelmChartAction = entry.helmChartAction === 'Uninstall' ? 'Uninstall' : 'Install';
-    const renderer = chartRenderer(entry, exclusions, chartInputs(entry, profile, sources), patches);
+    const renderer = chartRenderer(entry, exclusions, chartInputs(entry, profile, sources), patches, inputs.templates ?? new Map());
     if (renderer.shared) return { action, shared: renderer.shared };
     perClusterSeen = true;
     // Sized up front: kept for as long as the revision, so no slack from growing by push.
@@ -194,7 +201,7 @@ function patchesOf(profile: ProfileLike, sources: ReadonlyMap<string, ContentSou
   return patchesVaryByCluster(profile, sources) ? { perCluster: forCluster } : { shared: forCluster({ apiVersion: '', kind: '', metadata: { name: '' } }) };
 }
 
-function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], inputs: ChartInputs | undefined, post: PostRenderFor): Renderer {
+function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], inputs: ChartInputs | undefined, post: PostRenderFor, templates: CompiledTemplates): Renderer {
   const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
   const raw: ReleaseRequest = {
     releaseNamespace: text(chart.releaseNamespace),
@@ -210,7 +217,7 @@ function chartRenderer(chart: HelmChart, exclusions: readonly DriftExclusion[], 
   const compiled: Array<[TemplatedField, CompiledTemplate]> = [];
   for (const f of TEMPLATED.filter((field) => raw[field].includes('{{'))) {
     try {
-      compiled.push([f, compileTemplate(raw[f])]);
+      compiled.push([f, compileTemplateOnce(templates, raw[f])]);
     } catch (err) {
       return { shared: rendering(raw, releaseHash, templateMessage(f, err)) };
     }

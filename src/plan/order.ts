@@ -22,33 +22,33 @@ export function keyRanks(index: ClusterIndex): Uint32Array {
 }
 
 export class ActionOrder {
-  private readonly actions: PlannedAction[] = [];
-  /** By action: 2·rank of its cluster for an uninstall, 2·rank + 1 otherwise. */
-  private readonly buckets: number[] = [];
+  /** Each group as added (sorted by release key), with the key-order rank of its cluster. */
+  private readonly groups: PlannedAction[][] = [];
+  private readonly ranks: number[] = [];
+  private count = 0;
 
-  /** `ranks`: keyRanks of the index the clusters come from. */
-  constructor(private readonly ranks: Uint32Array) {}
+  /** `keyRanks`: keyRanks of the index the clusters come from. */
+  constructor(private readonly keyRanks: Uint32Array) {}
 
   /** One profile's actions on cluster `c`, in any order; groups come in planning order (prerequisites first, else profile id). */
   add(c: IndexedCluster | undefined, group: PlannedAction[]): void {
     if (group.length === 0) return;
     // Helm only runs against clusters that answer, and those are in the index.
     if (c === undefined) throw new Error(`action planned on ${group[0]!.cluster}, a cluster outside the repository`);
-    sortByReleaseKey(group, releaseOf);
-    const rank = 2 * this.ranks[c.ordinal]!;
-    for (const a of group) {
-      this.actions.push(a);
-      this.buckets.push(a.action === 'uninstall' ? rank : rank + 1);
-    }
+    this.groups.push(sortByReleaseKey(group, releaseOf));
+    this.ranks.push(this.keyRanks[c.ordinal]!);
+    this.count += group.length;
   }
 
-  /** Every action added, in execution order. */
+  /** Every action added, in execution order: by bucket (2·rank of its cluster for an uninstall, 2·rank + 1 otherwise), stably. */
   list(): PlannedAction[] {
-    const starts = new Uint32Array(2 * this.ranks.length + 1);
-    for (const b of this.buckets) starts[b + 1]!++;
+    const { groups, ranks } = this;
+    const bucket = (a: PlannedAction, g: number): number => 2 * ranks[g]! + (a.action === 'uninstall' ? 0 : 1);
+    const starts = new Uint32Array(2 * this.keyRanks.length + 1);
+    for (let g = 0; g < groups.length; g++) for (const a of groups[g]!) starts[bucket(a, g) + 1]!++;
     for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
-    const out = new Array<PlannedAction>(this.actions.length);
-    this.actions.forEach((a, i) => (out[starts[this.buckets[i]!]!++] = a));
+    const out = new Array<PlannedAction>(this.count);
+    for (let g = 0; g < groups.length; g++) for (const a of groups[g]!) out[starts[bucket(a, g)]!++] = a;
     return out;
   }
 }

@@ -101,15 +101,14 @@ function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; 
 
 export function planPolicies(input: PolicyPlanInput): PolicyPlan {
   const { claims, errors, held } = collectClaims(input);
-  const winners = new Map<string, string>(); // `cluster key` → profile
   const records = new Map<string, Map<ClusterKey, PolicyStatus[]>>();
   const work = new Map<string, PolicyWork>();
-  const record = (profile: string, cluster: ClusterKey, r: PolicyStatus): void => {
+  const record: Recorder = (profile, cluster, r) => {
     const byCluster = records.get(profile) ?? new Map<ClusterKey, PolicyStatus[]>();
     records.set(profile, byCluster);
     byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), r]);
   };
-  const workOf = (cluster: ClusterKey, profile: string): PolicyWork => {
+  const workOf: WorkOf = (cluster, profile) => {
     const k = `${cluster} ${profile}`;
     let w = work.get(k);
     if (!w) work.set(k, (w = { cluster, profile, apply: [], withdraw: [], namespaces: [] }));
@@ -120,56 +119,66 @@ export function planPolicies(input: PolicyPlanInput): PolicyPlan {
   const picked = new Map<string, Claim>();
   for (const [k, list] of claims) {
     const cluster = k.slice(0, k.indexOf(' '));
-    const winner = pickWinner(list, (p, key) => recordOf(input.previous.get(p)?.status, cluster, key)?.state === 'Applied');
-    winners.set(k, winner.profile);
-    picked.set(k, winner);
+    picked.set(k, pickWinner(list, (p, key) => recordOf(input.previous.get(p)?.status, cluster, key)?.state === 'Applied'));
   }
+  const winners = new Map([...picked].map(([k, c]) => [k, c.profile] as const)); // `cluster key` → profile
   const holds: Holds = { input, profiles, graph, stopped: conflictStops(claims, picked, profiles) };
-
   for (const [k, list] of claims) {
     const cluster = k.slice(0, k.indexOf(' '));
-    const winner = picked.get(k)!;
-    for (const c of list) {
-      const prev = recordOf(input.previous.get(c.profile)?.status, cluster, c.object.key);
-      if (c !== winner) {
-        record(c.profile, cluster, { ...refOf(c.object), state: 'Conflict', source: c.object.source, error: `claimed by ${winner.profile} (tier ${winner.tier}, this profile's tier ${c.tier}): the lower tier wins` });
-        continue;
-      }
-      if (c.object.error !== undefined) {
-        // Its patches failed: applying it unpatched could undo them, withdrawing it is not asked for.
-        record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Failed', source: c.object.source, error: c.object.error });
-        continue;
-      }
-      const syncMode = profiles.get(c.profile)?.profile.spec.syncMode;
-      if (syncMode === 'DryRun') {
-        // Computed and recorded, never run: what Continuous would apply shows as DryRun.
-        const wouldApply = !(prev?.state === 'Applied' && prev.hash === c.object.hash);
-        record(c.profile, cluster, wouldApply ? { ...refOf(c.object), state: 'DryRun', source: c.object.source, hash: c.object.hash } : prev!);
-        continue;
-      }
-      const oneTime = syncMode === 'OneTime';
-      const inSync = prev?.state === 'Applied' && (prev.hash === c.object.hash || oneTime);
-      const held = inSync ? undefined : heldReason(holds, c, cluster);
-      if (held !== undefined) {
-        record(c.profile, cluster, prev ? { ...prev, error: `not applied: ${held}` } : { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash, error: held });
-        continue;
-      }
-      if (inSync || !input.workable(cluster, c.profile)) {
-        record(c.profile, cluster, prev ?? { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
-        continue;
-      }
-      workOf(cluster, c.profile).apply.push(c.object);
-      record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
-    }
+    for (const c of list) planClaim(holds, cluster, c, picked.get(k)!, record, workOf);
   }
   planWithdrawals(input, profiles, winners, held, record, workOf, graph);
-  for (const w of work.values()) {
+  return { work: orderedWork(work.values()), records, errors };
+}
+
+type Recorder = (profile: string, cluster: ClusterKey, r: PolicyStatus) => void;
+type WorkOf = (cluster: ClusterKey, profile: string) => PolicyWork;
+
+/** One profile's claim on one object on a cluster: lost, failed, a dry run, held, kept, or applied. */
+function planClaim(h: Holds, cluster: ClusterKey, c: Claim, winner: Claim, record: Recorder, workOf: WorkOf): void {
+  const { input, profiles } = h;
+  const prev = recordOf(input.previous.get(c.profile)?.status, cluster, c.object.key);
+  if (c !== winner) {
+    record(c.profile, cluster, { ...refOf(c.object), state: 'Conflict', source: c.object.source, error: `claimed by ${winner.profile} (tier ${winner.tier}, this profile's tier ${c.tier}): the lower tier wins` });
+    return;
+  }
+  if (c.object.error !== undefined) {
+    // Its patches failed: applying it unpatched could undo them, withdrawing it is not asked for.
+    record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Failed', source: c.object.source, error: c.object.error });
+    return;
+  }
+  const syncMode = profiles.get(c.profile)?.profile.spec.syncMode;
+  if (syncMode === 'DryRun') {
+    // Computed and recorded, never run: what Continuous would apply shows as DryRun.
+    const wouldApply = !(prev?.state === 'Applied' && prev.hash === c.object.hash);
+    record(c.profile, cluster, wouldApply ? { ...refOf(c.object), state: 'DryRun', source: c.object.source, hash: c.object.hash } : prev!);
+    return;
+  }
+  const oneTime = syncMode === 'OneTime';
+  const inSync = prev?.state === 'Applied' && (prev.hash === c.object.hash || oneTime);
+  const held = inSync ? undefined : heldReason(h, c, cluster);
+  if (held !== undefined) {
+    record(c.profile, cluster, prev ? { ...prev, error: `not applied: ${held}` } : { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash, error: held });
+    return;
+  }
+  if (inSync || !input.workable(cluster, c.profile)) {
+    record(c.profile, cluster, prev ?? { ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
+    return;
+  }
+  workOf(cluster, c.profile).apply.push(c.object);
+  record(c.profile, cluster, { ...(prev ?? {}), ...refOf(c.object), state: 'Pending', source: c.object.source, hash: c.object.hash });
+}
+
+/** Each (cluster, profile)'s work in phase order, with the namespaces to create; the pairs by cluster, then profile. */
+function orderedWork(work: Iterable<PolicyWork>): PolicyWork[] {
+  const out = [...work];
+  for (const w of out) {
     w.apply = [...w.apply.filter(isFirstPhase), ...w.apply.filter((o) => !isFirstPhase(o))];
     w.withdraw = [...w.withdraw.filter((o) => !isFirstPhase(o)), ...w.withdraw.filter(isFirstPhase)];
     const declared = new Set(w.apply.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.name));
     w.namespaces = [...new Set(w.apply.flatMap((o) => (o.namespace && !declared.has(o.namespace) ? [o.namespace] : [])))].sort();
   }
-  return { work: [...work.values()].sort((a, b) => (a.cluster + a.profile < b.cluster + b.profile ? -1 : 1)), records, errors };
+  return out.sort((a, b) => (a.cluster + a.profile < b.cluster + b.profile ? -1 : 1));
 }
 
 /** Records no longer wanted: withdrawn, left (LeavePolicies), handed to a winner, or kept until the cluster answers. */
@@ -178,8 +187,8 @@ function planWithdrawals(
   profiles: ReadonlyMap<string, PolicyPlanInput['profiles'][number]>,
   winners: ReadonlyMap<string, string>,
   held: ReadonlySet<string>,
-  record: (profile: string, cluster: ClusterKey, r: PolicyStatus) => void,
-  workOf: (cluster: ClusterKey, profile: string) => PolicyWork,
+  record: Recorder,
+  workOf: WorkOf,
   graph: DependencyGraph,
 ): void {
   for (const [profile, { status }] of input.previous) {

@@ -25,7 +25,8 @@ import {
 } from './decide.ts';
 import { prerequisitesFirst, profilePaused, type DependencyGraph } from './depends.ts';
 import { dependentsWait, heldBack, installHeldBack, prerequisiteWait, type DependsOnView } from './holds.ts';
-import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases } from './desired.ts';
+import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases, type RenderInputs } from './desired.ts';
+import { ClusterContexts } from './template-context.ts';
 import { ActionOrder } from './order.ts';
 import { Group } from './group.ts';
 import type { Revision } from './revision.ts';
@@ -89,6 +90,8 @@ interface ProfileRun extends WithdrawingProfile {
   paused: string | undefined;
   /** continueOnConflict false (Sveltos' default): a lost conflict stops the entries after it on that cluster. */
   stopOnConflict: boolean;
+  /** Where each of its releases on a matched cluster is decided: set per cluster and release (the decide functions keep nothing of it). */
+  x: ReleaseContext;
 }
 
 export function planReleases(input: {
@@ -108,7 +111,8 @@ export function planReleases(input: {
 }): ReleasePlan {
   const { revision, previous } = input;
   const current = new Map(input.profiles.map((p) => [p.id, p]));
-  const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched, revision.desired, { health: input.health, objects: revision.objects, sources: revision.sources })]));
+  const inputs: RenderInputs = { health: input.health, objects: revision.objects, sources: revision.sources, contexts: new ClusterContexts(revision.index.clusters.length, input.health), templates: revision.templates };
+  const desired = new Map(input.profiles.map((p) => [p.id, desiredReleases(p.id, p.profile, p.matched, revision.desired, inputs)]));
   const resolution = resolveConflicts([...desired.values()], (cluster, key) => currentOwner(previous, cluster, key), revision.conflicts);
   const graph = input.dependencies ?? { prerequisites: new Map(), dependents: new Map() };
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() };
@@ -152,6 +156,7 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
     drainEnded: profileDrainEnded(run.drainsEnded, cur?.profile ?? prev?.object),
     paused: profilePaused(cur?.profile),
     stopOnConflict: spec.continueOnConflict !== true,
+    x: { profile: id, cluster: '', release: '', record: undefined, state: clusterState(undefined, run.health), syncMode: spec.syncMode ?? 'Continuous', now: run.now, observed: undefined },
   };
   const recorded = new Map<ClusterKey, readonly ReleaseStatus[]>();
   for (const pc of prev?.status.clusters ?? []) recorded.set(pc.cluster, pc.releases);
@@ -194,8 +199,9 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
   const at = wanted.clusters[k]!;
   const entries = wanted.charts;
   const state = clusterState(at, run.health);
-  // One context per cluster, its release and record set per release: the decide functions keep nothing of it.
-  const x: ReleaseContext = { profile: p.id, cluster: at.key, release: '', record: undefined, state, syncMode: p.syncMode, now: run.now };
+  const x = p.x;
+  x.cluster = at.key;
+  x.state = state;
   const obs = run.observed?.get(at.key);
   const g = new Group(entries.length + had.length);
   const waiting = p.paused ?? prerequisiteWait(run.depends, p.id, at.key);

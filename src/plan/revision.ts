@@ -11,6 +11,7 @@ import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import type { ConflictMemo } from './conflicts.ts';
 import type { DesiredReleases } from './desired.ts';
+import type { CompiledTemplates } from './template.ts';
 import { keyRanks } from './order.ts';
 import { sourcesById } from './values-from.ts';
 
@@ -48,6 +49,8 @@ export interface Revision {
   readonly desired: Map<string, DesiredReleases>;
   /** Conflict buckets of the last desired lists (see conflicts.ts). */
   readonly conflicts: ConflictMemo;
+  /** Helm fields' templates compiled, by text: compiled once however many profiles share one. */
+  readonly templates: CompiledTemplates;
 }
 
 export function prepareRevision(repo: RepositoryObjects): Revision {
@@ -62,5 +65,6 @@ export function prepareRevision(repo: RepositoryObjects): Revision {
     sources: sourcesById(frozen.sources ?? []),
     desired: new Map(),
     conflicts: {},
+    templates: new Map(),
   };
 }

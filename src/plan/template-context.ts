@@ -14,6 +14,8 @@ import type { ClusterStatus } from '../model/status.ts';
 import { compile } from '../template/compile.ts';
 import { lineCol, TemplateError as EngineError } from '../template/errors.ts';
 import { GoStruct } from '../template/value.ts';
+import type { IndexedCluster } from '../select/cluster-index.ts';
+import { healthOf, type HealthMap } from '../select/health.ts';
 import type { TemplateCluster, TemplateResources } from './template.ts';
 
 export interface TemplateContext {
@@ -61,9 +63,11 @@ export function templateContext(
   status: ClusterStatus | undefined,
   objects: RepositoryObjectIndex,
 ): ContextResult {
+  const refs = templateResourceRefs(profile.spec).refs;
+  if (refs.length === 0) return { context: clusterContext(cluster, status) };
   const c = templateCluster(cluster, status);
   const resources: Record<string, Readonly<Record<string, unknown>>> = {};
-  for (const ref of templateResourceRefs(profile.spec).refs) {
+  for (const ref of refs) {
     const found = resolveOne(ref, profile, c, objects);
     if (found.error !== undefined) return { error: found.error };
     if (found.object) resources[ref.identifier] = found.object;
@@ -71,6 +75,29 @@ export function templateContext(
   const secrets = secretValues(resources);
   const redact = (m: string): string => (secrets.length === 0 ? m : secrets.reduce((out, v) => out.split(v).join('<redacted>'), m));
   return { context: { cluster: c, resources, redact } };
+}
+
+const NO_RESOURCES: TemplateResources = Object.freeze({});
+const unchanged = (m: string): string => m;
+
+/** The context of a profile without templateResourceRefs: `.Cluster` alone, the same for every such profile. */
+function clusterContext(cluster: Pick<SveltosCluster, 'apiVersion' | 'kind' | 'metadata' | 'spec'>, status: ClusterStatus | undefined): TemplateContext {
+  return { cluster: templateCluster(cluster, status), resources: NO_RESOURCES, redact: unchanged };
+}
+
+/**
+ * One cycle's template contexts of the profiles without templateResourceRefs (most of them): built
+ * once per cluster on first use and shared by every such profile. Lives as long as the cycle.
+ */
+export class ClusterContexts {
+  private readonly built: Array<ContextResult | undefined>;
+  /** `size`: how many clusters the index holds (ordinals are below it). */
+  constructor(size: number, private readonly health: HealthMap | undefined) {
+    this.built = new Array(size);
+  }
+  of(c: IndexedCluster): ContextResult {
+    return (this.built[c.ordinal] ??= { context: clusterContext(c.object, this.health && healthOf(this.health, c)) });
+  }
 }
 
 function resolveOne(

@@ -71,6 +71,25 @@ export function compileTemplate(text: string): CompiledTemplate {
   };
 }
 
+/** Compiled templates (or why one does not compile) by text, kept by a revision: profiles often share a template's text. */
+export type CompiledTemplates = Map<string, CompiledTemplate | TemplateError>;
+
+/** compileTemplate, each text compiled once per `cache`; throws the same TemplateError for a text that does not compile. */
+export function compileTemplateOnce(cache: CompiledTemplates, text: string): CompiledTemplate {
+  let t = cache.get(text);
+  if (t === undefined) {
+    try {
+      t = compileTemplate(text);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      t = err;
+    }
+    cache.set(text, t);
+  }
+  if (t instanceof TemplateError) throw t;
+  return t;
+}
+
 /** Renders once; for callers that do not reuse the compiled form. */
 export function renderTemplate(text: string, cluster: TemplateCluster, resources?: TemplateResources): string {
   return compileTemplate(text).render(cluster, resources);

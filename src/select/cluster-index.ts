@@ -42,18 +42,7 @@ const POSITIVE: Partial<Record<Requirement['op'], Requirement['op']>> = { NotEqu
 export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex {
   const clusters = sortedClusters(objects);
   const byKey = new Map(clusters.map((c) => [c.key, c]));
-  // Postings as ordinals: a bitmap is then built from a dense list of numbers, not from cluster objects.
-  const byNamespace = new Map<string, number[]>();
-  const byLabel = new Map<string, Map<string, number[]>>(); // label name → value → cluster ordinals
-  for (const c of clusters) {
-    listIn(byNamespace, c.namespace).push(c.ordinal);
-    const labels = c.object.metadata.labels ?? {};
-    for (const name in labels) {
-      let values = byLabel.get(name);
-      if (!values) byLabel.set(name, (values = new Map()));
-      listIn(values, labels[name]!).push(c.ordinal);
-    }
-  }
+  const { byNamespace, byLabel } = postings(clusters);
 
   const bitmaps = new Bitmaps(clusters.length);
   /** The clusters meeting `r`, as a bitmap kept for the revision. */
@@ -82,7 +71,7 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
     if (sel.empty) return NONE;
     const tests = sel.requirements.map(bitsOf);
     if (namespace !== undefined) tests.push(inNamespace(namespace));
-    return Object.freeze(bitmaps.all(tests).map((o) => clusters[o]!));
+    return Object.freeze(bitmaps.all(tests, clusters));
   };
   // A loaded selector is frozen, so its answer is a fact of the revision: every set and profile
   // asks again each cycle (1k sets at 10k clusters list 135k clusters a cycle).
@@ -100,6 +89,25 @@ export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex 
       return list;
     },
   };
+}
+
+/**
+ * Who carries what, as ordinals: a bitmap is then built from a dense list of numbers, not from
+ * cluster objects. By namespace, and by label name → value.
+ */
+function postings(clusters: readonly IndexedCluster[]): { byNamespace: Map<string, number[]>; byLabel: Map<string, Map<string, number[]>> } {
+  const byNamespace = new Map<string, number[]>();
+  const byLabel = new Map<string, Map<string, number[]>>();
+  for (const c of clusters) {
+    listIn(byNamespace, c.namespace).push(c.ordinal);
+    const labels = c.object.metadata.labels ?? {};
+    for (const name in labels) {
+      let values = byLabel.get(name);
+      if (!values) byLabel.set(name, (values = new Map()));
+      listIn(values, labels[name]!).push(c.ordinal);
+    }
+  }
+  return { byNamespace, byLabel };
 }
 
 /** Sets of cluster ordinals as bitmaps of one fleet's size, kept by name for the index's lifetime. */
@@ -127,15 +135,15 @@ class Bitmaps {
     return b.map((w) => ~w);
   }
 
-  /** Ordinals in every bitmap, ascending. */
-  all(tests: readonly Uint32Array[]): number[] {
-    const found: number[] = [];
+  /** The items at the ordinals in every bitmap, ascending. */
+  all<T>(tests: readonly Uint32Array[], items: readonly T[]): T[] {
+    const found: T[] = [];
     for (let w = 0; w < this.words; w++) {
       let x = 0xffffffff;
-      for (const t of tests) x &= t[w]!;
+      for (let t = 0; t < tests.length; t++) x &= tests[t]![w]!;
       for (; x !== 0; x &= x - 1) {
         const o = (w << 5) + 31 - Math.clz32(x & -x);
-        if (o < this.size) found.push(o);
+        if (o < this.size) found.push(items[o]!);
       }
     }
     return found;

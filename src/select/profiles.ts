@@ -33,8 +33,11 @@ export function setRefId(profile: ProfileLike, name: string): string {
 export function matchingClusters(profile: ProfileLike, index: ClusterIndex, sets: ReadonlyMap<string, SetStatus>): ProfileMatch {
   const namespace = profile.kind === 'Profile' ? (profile.metadata.namespace ?? '') : undefined;
   const errors: string[] = [];
-  const found = new Set([...bySelector(profile, index, namespace, errors), ...byClusterRefs(profile, index, namespace, errors), ...bySetRefs(profile, index, sets, errors)]);
   // A paused cluster still matches; its work waits until it is unpaused (plan/releases.ts).
+  const selected = bySelector(profile, index, namespace, errors); // in selection order, once each, in the namespace
+  const named = [...byClusterRefs(profile, index, namespace, errors), ...bySetRefs(profile, index, sets, errors)];
+  if (named.length === 0) return { clusters: selected, errors };
+  const found = new Set([...selected, ...named]);
   const clusters = [...found].filter((c) => namespace === undefined || c.namespace === namespace);
   return { clusters: clusters.sort((a, b) => a.ordinal - b.ordinal), errors };
 }
