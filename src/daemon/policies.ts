@@ -8,7 +8,7 @@ import type { LoadedRepository } from '../load/index.ts';
 import { clusterKey, objectId, type ClusterKey, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
 import type { ClusterTarget, KubectlRunner, KustomizeOutput, KustomizeRequest, ProbeResult } from '../model/ports.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, profileLabelValue } from '../observe/ownership.ts';
-import { sourceBuildRequests, withResources } from '../plan/kustomize-objects.ts';
+import { sourceBuildRequests, templateScope, type TemplateScope } from '../plan/kustomize-objects.ts';
 import { indexRepositoryObjects } from '../load/repository-objects.ts';
 import { templateContext } from '../plan/template-context.ts';
 import type { TemplateCluster } from '../plan/template.ts';
@@ -60,9 +60,9 @@ export function planPolicyStep(input: PolicyStepInput, failures: string[]): Poli
   // kustomizationRefs and Flux policyRefs: built in the background (source-builds.ts); the plan reads what is built.
   const fluxSources = repo.fluxSources ?? [];
   const objects = indexRepositoryObjects(repo.objects ?? []);
-  const scope = (profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, key: ClusterKey): TemplateCluster | undefined => {
+  const scope = (profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, key: ClusterKey): TemplateScope | undefined => {
     const r = templateContext(profile, cluster as SveltosCluster, snapshot.clusters.get(key)?.status, objects);
-    return r.error !== undefined ? undefined : withResources(r.context.cluster, r.context.resources);
+    return r.error !== undefined ? undefined : templateScope(r.context.cluster, r.context.resources);
   };
   const requests = input.builds ? sourceBuildRequests(profiles, clusters, { sources: repo.sources ?? [], fluxSources }, scope) : [];
   const builds = requests.length > 0 ? input.builds!(requests) : new Map<string, KustomizeOutput>();

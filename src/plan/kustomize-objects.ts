@@ -33,27 +33,27 @@ const CLUSTER_SCOPED = new Set([
 ]);
 
 /** Each kustomizationRefs entry gitset builds, rendered for `cluster`, in tier order (lower first, as Sveltos' entry tier). */
-export function kustomizeEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
-  return sourceEntries((profile.spec.kustomizationRefs ?? []) as KustomizationRef[], 'kustomize', profile, cluster, repo);
+export function kustomizeEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, scope: TemplateScope, repo: KustomizeSources): KustomizeEntry[] {
+  return sourceEntries((profile.spec.kustomizationRefs ?? []) as KustomizationRef[], 'kustomize', profile, scope, repo);
 }
 
 /** Each policyRefs entry naming a Flux GitRepository: the files under its path, read as they are. */
-export function fluxPolicyEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
+export function fluxPolicyEntries(profile: Pick<ProfileObject, 'metadata' | 'spec'>, scope: TemplateScope, repo: KustomizeSources): KustomizeEntry[] {
   const refs = ((profile.spec.policyRefs ?? []) as KustomizationRef[]).filter((r) => isFluxPolicyRef(r));
-  return sourceEntries(refs, 'files', profile, cluster, repo);
+  return sourceEntries(refs, 'files', profile, scope, repo);
 }
 
-function sourceEntries(all: readonly KustomizationRef[], mode: 'kustomize' | 'files', profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, repo: KustomizeSources): KustomizeEntry[] {
+function sourceEntries(all: readonly KustomizationRef[], mode: 'kustomize' | 'files', profile: Pick<ProfileObject, 'metadata' | 'spec'>, scope: TemplateScope, repo: KustomizeSources): KustomizeEntry[] {
   const refs = [...all].sort((a, b) => (a.tier ?? 100) - (b.tier ?? 100));
   return refs.map((ref) => {
     if (mode === 'kustomize' && !isBuiltKustomization(ref)) return { ref, skipped: true };
     try {
-      const name = render(ref.name, cluster);
-      const namespace = ref.namespace ? render(ref.namespace, cluster) : undefined;
-      const source = sourceOf({ ...ref, name, ...(namespace ? { namespace } : {}) }, profile, cluster, repo);
+      const name = render(ref.name, scope);
+      const namespace = ref.namespace ? render(ref.namespace, scope) : undefined;
+      const source = sourceOf({ ...ref, name, ...(namespace ? { namespace } : {}) }, profile, scope.cluster, repo);
       if (typeof source === 'string') return ref.optional === true && source.endsWith('not in the repository') ? { ref, skipped: true } : { ref, error: source };
-      const path = render(ref.path ?? '', cluster) || '.';
-      const components = mode === 'kustomize' ? (ref.components ?? []).map((c) => render(c, cluster)) : [];
+      const path = render(ref.path ?? '', scope) || '.';
+      const components = mode === 'kustomize' ? (ref.components ?? []).map((c) => render(c, scope)) : [];
       const why = whyNotInside(path) ?? components.map((c) => whyNotInside(c, path)).find((w) => w !== undefined);
       if (why) return { ref, error: `path ${JSON.stringify(path)}${components.length ? ' or a component' : ''} ${why}` };
       const request: KustomizeRequest = { key: requestKey(source, mode, path, components), source, path, components, ...(mode === 'files' ? { mode } : {}) };
@@ -70,16 +70,16 @@ export function sourceBuildRequests(
   clusters: ReadonlyMap<string, TemplateCluster>,
   repo: KustomizeSources,
   /** `.Cluster` with what the profile's templateResourceRefs resolved to there; undefined when they do not resolve. */
-  scope?: (profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, key: string) => TemplateCluster | undefined,
+  scope?: (profile: Pick<ProfileObject, 'metadata' | 'spec'>, cluster: TemplateCluster, key: string) => TemplateScope | undefined,
 ): KustomizeRequest[] {
   const out = new Map<string, KustomizeRequest>();
   for (const { profile, matched } of profiles) {
     if ((profile.spec.kustomizationRefs ?? []).length === 0 && !(profile.spec.policyRefs ?? []).some((r) => isFluxPolicyRef(r))) continue;
     for (const key of matched) {
       const raw = clusters.get(key);
-      const cluster = raw && (scope ? scope(profile, raw, key) : raw);
-      if (!cluster) continue;
-      for (const e of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) if ('request' in e && !out.has(e.request.key)) out.set(e.request.key, e.request);
+      const at = raw && (scope ? scope(profile, raw, key) : { cluster: raw });
+      if (!at) continue;
+      for (const e of [...fluxPolicyEntries(profile, at, repo), ...kustomizeEntries(profile, at, repo)]) if ('request' in e && !out.has(e.request.key)) out.set(e.request.key, e.request);
     }
   }
   return [...out.values()];
@@ -89,14 +89,15 @@ export function sourceBuildRequests(
 export function desiredSourceObjects(
   profileId: string,
   profile: Pick<ProfileObject, 'metadata' | 'spec'>,
-  cluster: TemplateCluster,
+  scope: TemplateScope,
   repo: KustomizeSources,
   builds: ReadonlyMap<string, KustomizeOutput>,
 ): DesiredPolicies {
   const collected: Array<{ manifest: Record<string, unknown>; source: string }> = [];
   const errors: string[] = [];
   const seen = new Set<string>();
-  for (const entry of [...fluxPolicyEntries(profile, cluster, repo), ...kustomizeEntries(profile, cluster, repo)]) {
+  const { cluster } = scope;
+  for (const entry of [...fluxPolicyEntries(profile, scope, repo), ...kustomizeEntries(profile, scope, repo)]) {
     if ('skipped' in entry) continue;
     if ('error' in entry) {
       errors.push(entry.error);
@@ -113,7 +114,7 @@ export function desiredSourceObjects(
     }
     try {
       const fromValuesFrom = entry.request.mode === 'files' ? {} : valuesFromData((entry.ref.valuesFrom ?? []) as ValueFromRef[], profile, cluster, sourcesById(repo.sources));
-      const manifests = entry.request.mode === 'files' ? asPolicyFiles(output.documents, entry.request.source, cluster) : instantiate(output.documents, entry.ref, cluster, fromValuesFrom);
+      const manifests = entry.request.mode === 'files' ? asPolicyFiles(output.documents, entry.request.source, scope) : instantiate(output.documents, entry.ref, scope, fromValuesFrom);
       for (const m of manifests) {
         const key = marked(m, profileId, entry.label).key;
         if (seen.has(key)) continue;
@@ -130,14 +131,14 @@ export function desiredSourceObjects(
 }
 
 /** A Flux source's files as policyRefs content: each one of manifests, rendered per cluster when the source is annotated as a template. */
-function asPolicyFiles(files: readonly string[], source: KustomizeSource, cluster: TemplateCluster): Array<Record<string, unknown>> {
+function asPolicyFiles(files: readonly string[], source: KustomizeSource, scope: TemplateScope): Array<Record<string, unknown>> {
   const templated = source.kind === 'GitRepository' && source.flux.templated === true;
-  return files.flatMap((text) => parseManifestText(templated ? compileTemplate(text).render(cluster, RESOURCES.get(cluster)) : text));
+  return files.flatMap((text) => parseManifestText(templated ? compileTemplate(text).render(scope.cluster, scope.resources) : text));
 }
 
 /** Sveltos' getKustomizedResources: values rendered for the cluster, each object rendered over them, targetNamespace set. */
-function instantiate(documents: readonly string[], ref: KustomizationRef, cluster: TemplateCluster, fromValuesFrom: Readonly<Record<string, string>>): Array<Record<string, unknown>> {
-  const values = substituteValues(ref, cluster, fromValuesFrom);
+function instantiate(documents: readonly string[], ref: KustomizationRef, scope: TemplateScope, fromValuesFrom: Readonly<Record<string, string>>): Array<Record<string, unknown>> {
+  const values = substituteValues(ref, scope, fromValuesFrom);
   const substituted = Object.keys(values).length > 0;
   const out: Array<Record<string, unknown>> = [];
   documents.forEach((text, i) => {
@@ -145,7 +146,7 @@ function instantiate(documents: readonly string[], ref: KustomizationRef, cluste
     const rendered = substituted ? withValues(text, values, i) : text;
     for (const m of parseManifestText(rendered)) {
       const meta = m.metadata as Record<string, unknown>;
-      const ns = ref.targetNamespace ? render(ref.targetNamespace, cluster) : '';
+      const ns = ref.targetNamespace ? render(ref.targetNamespace, scope) : '';
       out.push(ns && !CLUSTER_SCOPED.has(String(m.kind)) ? { ...m, metadata: { ...meta, namespace: ns } } : m);
     }
   });
@@ -158,9 +159,9 @@ function instantiate(documents: readonly string[], ref: KustomizationRef, cluste
  * Sveltos), read from the repository's ConfigMaps/Secrets and rendered when templated
  * (values-from.ts).
  */
-export function substituteValues(ref: Pick<KustomizationRef, 'values'>, cluster: TemplateCluster, fromValuesFrom: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function substituteValues(ref: Pick<KustomizationRef, 'values'>, scope: TemplateScope, fromValuesFrom: Readonly<Record<string, string>> = {}): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ref.values ?? {})) values[k] = render(v, cluster);
+  for (const [k, v] of Object.entries(ref.values ?? {})) values[k] = render(v, scope);
   return { ...values, ...fromValuesFrom };
 }
 
@@ -198,20 +199,21 @@ function sourceLabel(source: KustomizeSource): string {
 }
 
 /**
- * What templateResourceRefs resolved to, by the `.Cluster` object templates are rendered over
- * (src/plan/template-context.ts makes one per profile and cluster): getResource in a path, a
- * name or a value reads them.
+ * The `.Cluster` object templates are rendered over (src/plan/template-context.ts makes one per
+ * profile and cluster), with the objects its templateResourceRefs resolved to: getResource in a
+ * path, a name or a value reads them.
  */
-const RESOURCES = new WeakMap<TemplateCluster, TemplateResources>();
-
-/** The cluster as templates see it, with the objects its templateResourceRefs resolved to. */
-export function withResources(cluster: TemplateCluster, resources: TemplateResources | undefined): TemplateCluster {
-  if (resources) RESOURCES.set(cluster, resources);
-  return cluster;
+export interface TemplateScope {
+  cluster: TemplateCluster;
+  resources?: TemplateResources;
 }
 
-function render(text: string, cluster: TemplateCluster): string {
-  return text.includes('{{') ? compileTemplate(text).render(cluster, RESOURCES.get(cluster)) : text;
+export function templateScope(cluster: TemplateCluster, resources: TemplateResources | undefined): TemplateScope {
+  return resources ? { cluster, resources } : { cluster };
+}
+
+function render(text: string, scope: TemplateScope): string {
+  return text.includes('{{') ? compileTemplate(text).render(scope.cluster, scope.resources) : text;
 }
 
 function messageOf(err: unknown): string {

@@ -9,7 +9,7 @@ import type { ClusterStatus, PolicyStatus, ProfileStatus } from '../model/status
 import { indexRepositoryObjects, type RepositoryObject } from '../load/repository-objects.ts';
 import { templateContext } from './template-context.ts';
 import { DEFAULT_TIER } from './desired.ts';
-import { desiredSourceObjects, withResources } from './kustomize-objects.ts';
+import { desiredSourceObjects, templateScope } from './kustomize-objects.ts';
 import { dependencyGraph, deployedOn, profilePaused, waitingFor, type DependencyGraph } from './depends.ts';
 import { dependentsWait } from './holds.ts';
 import { desiredPolicyObjects, isFirstPhase, policyObjectKey, type DesiredPolicyObject, type PolicyObjectRef } from './policy-objects.ts';
@@ -82,7 +82,7 @@ function collectClaims(input: PolicyPlanInput): { claims: Map<string, Claim[]>; 
         continue;
       }
       const d = desiredPolicyObjects(id, profile, context.context.cluster, sources, context.context);
-      const k = desiredSourceObjects(id, profile, withResources(context.context.cluster, context.context.resources), input, input.builds ?? new Map());
+      const k = desiredSourceObjects(id, profile, templateScope(context.context.cluster, context.context.resources), input, input.builds ?? new Map());
       const all = [...d.errors, ...k.errors];
       if (all.length > 0) errors.set(id, [...(errors.get(id) ?? []), ...all.map((e) => `${cluster}: ${e}`)]);
       for (const source of d.failed) held.add(`${cluster} ${id} ${source}`);
