@@ -9,7 +9,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import git from 'isomorphic-git';
 import { classifyRemoteError } from './errors.ts';
 import { gitHttpClient, type GitHttpClient } from './http.ts';
-import type { FluxSource } from '../model/objects.ts';
+import type { FluxSource } from '../model/sources.ts';
 import { compareVersions, parseVersion, semverCompare } from '../template/semver.ts';
 import { authHeaders, type SourceAuth } from './source-credentials.ts';
 

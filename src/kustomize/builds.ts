@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDuration } from '../model/duration.ts';
-import type { FluxSource } from '../model/objects.ts';
+import type { FluxSource } from '../model/sources.ts';
 import type { KustomizeBuilds, KustomizeOutput, KustomizeRequest, KustomizeSource } from '../model/ports.ts';
 import type { GitHttpClient } from '../git/http.ts';
 import { kustomizeBuild } from './build.ts';

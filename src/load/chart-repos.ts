@@ -4,7 +4,8 @@
 // GitRepository of the repository, which the daemon fetches. Glob patterns as Argo CD writes them (`*` matches any text, `/` included;
 // `?`, `[a-z]`, `{a,b}`); a pattern starting with `!` denies. Pure.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { objectId, type FluxSource, type HelmChart, type ProfileObject } from '../model/objects.ts';
+import { objectId, type HelmChart, type ProfileObject } from '../model/objects.ts';
+import { type FluxSource } from '../model/sources.ts';
 import { fluxSourceId } from './flux-sources.ts';
 
 export interface ChartRepoAllowList {

@@ -3,7 +3,7 @@
 // quoted in a diagnostic: a Secret's content is the user's business (sealed, sops, …).
 import { parseAllDocuments } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ContentSource, ContentSourceKind } from '../model/objects.ts';
+import type { ContentSource, ContentSourceKind } from '../model/sources.ts';
 import type { Locator } from './positions.ts';
 
 /** The Secret type Sveltos reads policyRefs content from. */

@@ -4,7 +4,7 @@
 // (they come from the credentials folder through `secretRef`), one ref, a duration as interval.
 import type { Diagnostic } from '../model/diagnostics.ts';
 import { parseDuration } from '../model/duration.ts';
-import type { FluxGitRef, FluxSource, FluxSourceKind } from '../model/objects.ts';
+import type { FluxGitRef, FluxSource, FluxSourceKind } from '../model/sources.ts';
 import { isScpLike } from '../git/location.ts';
 import { TEMPLATE_ANNOTATION } from './content-sources.ts';
 import type { Locator } from './positions.ts';

@@ -1,17 +1,8 @@
 // The loader: repository files → the five kinds, sorted, plus every diagnostic about them.
 // `parseManifests` is pure (paths and texts in); `loadRepository` reads a folder first.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import {
-  objectId,
-  contentSourceId,
-  type ClusterPromotion,
-  type ClusterSetObject,
-  type ContentSource,
-  type FluxSource,
-  type GitsetObject,
-  type ProfileObject,
-  type SveltosCluster,
-} from '../model/objects.ts';
+import { objectId, type ClusterPromotion, type ClusterSetObject, type GitsetObject, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import { contentSourceId, type ContentSource, type FluxSource } from '../model/sources.ts';
 import { chartRepoDiagnostics, gitSourceDiagnostics, type ChartRepoAllowList } from './chart-repos.ts';
 import { crossCheck, findDuplicates } from './cross-check.ts';
 import { checkDependsOn } from './depends-on.ts';

@@ -3,7 +3,8 @@
 // cluster to find it on), with a path and components that stay inside the source.
 import { posix } from 'node:path';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { contentSourceId, objectId, type ContentSource, type FluxSource, type KustomizationRef, type ProfileObject } from '../model/objects.ts';
+import { objectId, type KustomizationRef, type ProfileObject } from '../model/objects.ts';
+import { contentSourceId, type ContentSource, type FluxSource } from '../model/sources.ts';
 import { fluxSourceId } from './flux-sources.ts';
 import { policyRefNamespace } from './policy-refs.ts';
 

@@ -2,7 +2,8 @@
 // text alone, so a caller can keep results for unchanged files (see ManifestCache).
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ClusterPromotion, ContentSource, FluxSource, GitsetObject } from '../model/objects.ts';
+import type { ClusterPromotion, GitsetObject } from '../model/objects.ts';
+import type { ContentSource, FluxSource } from '../model/sources.ts';
 import { checkContentSource, isContentSourceDoc } from './content-sources.ts';
 import { checkDocument } from './document.ts';
 import { checkFluxSource, isFluxSourceDoc } from './flux-sources.ts';

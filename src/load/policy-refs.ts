@@ -3,7 +3,8 @@
 // has nowhere to go.
 import type { Diagnostic } from '../model/diagnostics.ts';
 import { manifestProblem } from './content-sources.ts';
-import { contentSourceId, objectId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
+import { objectId, type PolicyRef, type ProfileObject } from '../model/objects.ts';
+import { contentSourceId, type ContentSource } from '../model/sources.ts';
 
 /**
  * The namespace a policyRefs entry points into (Sveltos' rule): a Profile's own; for a

@@ -4,7 +4,8 @@
 // namespaces that are templates are resolved per cluster by the planner and reported there.
 import { parseDocument } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { contentSourceId, objectId, type ContentSource, type ContentSourceKind, type ProfileObject } from '../model/objects.ts';
+import { objectId, type ProfileObject } from '../model/objects.ts';
+import { contentSourceId, type ContentSource, type ContentSourceKind } from '../model/sources.ts';
 import { policyRefNamespace } from './policy-refs.ts';
 
 interface ValueFromEntry {

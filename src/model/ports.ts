@@ -2,7 +2,8 @@
 // (a simulated cluster, a real git server on loopback), never the logic behind these.
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
-import type { ClusterKey, DriftExclusion, FluxSource, HelmOptions, SveltosCluster } from './objects.ts';
+import type { ClusterKey, DriftExclusion, HelmOptions, SveltosCluster } from './objects.ts';
+import type { FluxSource } from './sources.ts';
 import type { Patch } from '../patch/apply.ts';
 
 /** One probe of one cluster: what its API server answered, or why it did not. */

@@ -1,7 +1,8 @@
 // What a helmCharts entry takes from outside its own fields, for one cluster: the values of the
 // ConfigMaps/Secrets `valuesFrom` names (values-from.ts) and how helm reaches and verifies the
 // chart (chart-access.ts). Either can fail for a cluster; that is the release's error there.
-import type { ContentSource, HelmChart, ProfileObject } from '../model/objects.ts';
+import type { HelmChart, ProfileObject } from '../model/objects.ts';
+import type { ContentSource } from '../model/sources.ts';
 import type { ChartAccess } from '../model/ports.ts';
 import { asksForChartAccess, chartAccessFor, chartAccessUsesCluster } from './chart-access.ts';
 import type { TemplateCluster } from './template.ts';

@@ -6,7 +6,8 @@
 // The profile's patches (and `reloader`) travel with the request to helm's post-renderer and are
 // part of the hash: a patch change upgrades the release.
 import { renderedFieldProblem } from '../load/helm-fields.ts';
-import type { ContentSource, DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
+import type { DriftExclusion, HelmChart, HelmChartAction } from '../model/objects.ts';
+import type { ContentSource } from '../model/sources.ts';
 import { profileDriftExclusions } from '../observe/drift.ts';
 import type { ReleaseRequest } from '../model/ports.ts';
 import type { ReleaseStatus } from '../model/status.ts';

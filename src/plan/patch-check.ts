@@ -5,7 +5,8 @@
 // Whether a patch applies to the objects is only known once they are rendered (per cluster).
 import type { LoadedRepository } from '../load/index.ts';
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { contentSourceId, objectId, type ContentSource, type ProfileObject } from '../model/objects.ts';
+import { objectId, type ProfileObject } from '../model/objects.ts';
+import { contentSourceId, type ContentSource } from '../model/sources.ts';
 import { indexClusters } from '../select/cluster-index.ts';
 import { hasPatches, patchesVaryByCluster, profilePatches } from './profile-patches.ts';
 import { reachable } from './template-check.ts';

@@ -3,7 +3,8 @@
 // under WithdrawPolicies, the profile or the entry went, the object left its ConfigMap), with two
 // profiles claiming one object resolved by tier as for releases. Pure. The executor checks
 // gitset's mark on the cluster before any delete: a status record alone never deletes.
-import { contentSourceId, type ClusterKey, type ContentSource, type FluxSource, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import { type ClusterKey, type ProfileObject, type SveltosCluster } from '../model/objects.ts';
+import { contentSourceId, type ContentSource, type FluxSource } from '../model/sources.ts';
 import type { KustomizeOutput } from '../model/ports.ts';
 import type { ClusterStatus, PolicyStatus, ProfileStatus } from '../model/status.ts';
 import { indexRepositoryObjects, type RepositoryObject } from '../load/repository-objects.ts';

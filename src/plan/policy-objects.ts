@@ -4,7 +4,8 @@
 // `reloader: true` workloads carry the hash of the ConfigMaps/Secrets they mount, so the content
 // hash covers both: a patch or mounted-config change applies again. Pure; never quotes a Secret's content.
 import { createHash } from 'node:crypto';
-import { contentSourceId, type ContentSource, type PolicyRef, type ProfileObject } from '../model/objects.ts';
+import { type PolicyRef, type ProfileObject } from '../model/objects.ts';
+import { contentSourceId, type ContentSource } from '../model/sources.ts';
 import { parseManifestText } from '../load/content-sources.ts';
 import { isActedOn, isTemplatedRef, policyRefNamespace } from '../load/policy-refs.ts';
 import { HASH_LABEL, hashLabelValue, MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROFILE_LABEL, profileLabelValue } from '../observe/ownership.ts';

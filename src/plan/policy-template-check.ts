@@ -4,7 +4,8 @@
 // plans with, and a failure is an error at the entry naming the clusters. A Secret's content
 // never shows in the message (desiredPolicyObjects keeps it out).
 import type { Diagnostic } from '../model/diagnostics.ts';
-import { objectId, type ContentSource, type PolicyRef, type SourcePos } from '../model/objects.ts';
+import { objectId, type PolicyRef, type SourcePos } from '../model/objects.ts';
+import { type ContentSource } from '../model/sources.ts';
 import { isActedOn, isTemplatedRef } from '../load/policy-refs.ts';
 import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';

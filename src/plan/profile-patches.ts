@@ -6,7 +6,8 @@
 // before the plain ones, each group in entry then key order; so does gitset. Pure.
 import { parse } from 'yaml';
 import { policyRefNamespace } from '../load/policy-refs.ts';
-import { contentSourceId, type ContentSource, type ProfileObject } from '../model/objects.ts';
+import { type ProfileObject } from '../model/objects.ts';
+import { contentSourceId, type ContentSource } from '../model/sources.ts';
 import { compilePatch, type CompiledPatch, type Patch } from '../patch/apply.ts';
 import { compileTemplate, type TemplateCluster } from './template.ts';
 

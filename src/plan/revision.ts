@@ -3,7 +3,8 @@
 // the same revision every probe round; what depends only on the revision is done once, here or on
 // first use, and lives in this object rather than in module state. Drop it with the revision.
 import type { Diagnostic } from '../model/diagnostics.ts';
-import type { ClusterSetObject, ContentSource, ProfileObject, SveltosCluster, ClusterPromotion } from '../model/objects.ts';
+import type { ClusterSetObject, ProfileObject, SveltosCluster, ClusterPromotion } from '../model/objects.ts';
+import type { ContentSource } from '../model/sources.ts';
 import { deepFreeze } from '../load/freeze.ts';
 import { unsupportedFields } from '../load/unsupported.ts';
 import { indexRepositoryObjects, type RepositoryObject, type RepositoryObjectIndex } from '../load/repository-objects.ts';

@@ -7,7 +7,8 @@
 import type { LoadedRepository } from '../load/index.ts';
 import { isTemplatedRef, policyRefNamespace } from '../load/policy-refs.ts';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostics.ts';
-import { contentSourceId, objectId, type ClusterKey, type PolicyRef, type SourcePos } from '../model/objects.ts';
+import { objectId, type ClusterKey, type PolicyRef, type SourcePos } from '../model/objects.ts';
+import { contentSourceId } from '../model/sources.ts';
 import { desiredPolicyObjects } from './policy-objects.ts';
 import { indexClusters, type ClusterIndex, type IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';

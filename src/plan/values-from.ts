@@ -3,7 +3,8 @@
 // templates, the namespace follows policyRefs' rule, a missing source fails unless `optional`, and
 // the content of a source annotated `projectsveltos.io/template` is rendered for the cluster.
 // Pure. A Secret's content is never quoted in an error: errors end up in status, which is in Git.
-import { contentSourceId, type ContentSource, type ContentSourceKind, type ProfileObject } from '../model/objects.ts';
+import { type ProfileObject } from '../model/objects.ts';
+import { contentSourceId, type ContentSource, type ContentSourceKind } from '../model/sources.ts';
 import { policyRefNamespace } from '../load/policy-refs.ts';
 import { valuesTextProblem } from '../load/values-from-refs.ts';
 import { lineCol } from '../template/errors.ts';

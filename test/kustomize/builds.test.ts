@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { createKustomizeBuilds } from '../../src/kustomize/builds.ts';
 import { checkoutsOf } from '../../src/git/flux-source.ts';
 import { resolveKubectl } from '../../src/kubectl/binary.ts';
-import type { FluxSource } from '../../src/model/objects.ts';
+import type { FluxSource } from '../../src/model/sources.ts';
 import type { KustomizeOutput, KustomizeRequest } from '../../src/model/ports.ts';
 import { PROJECT_ROOT } from '../../src/daemon/wiring.ts';
 import { cliClone, fixture, gitCli, USER, userPush, writeFiles, type Fixture } from '../git/helpers.ts';

@@ -3,7 +3,7 @@
 // a patch that cannot be had for a cluster fails that release there and runs no helm.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ContentSource } from '../../src/model/objects.ts';
+import type { ContentSource } from '../../src/model/sources.ts';
 import type { RepositoryObjects } from '../../src/plan/cycle.ts';
 import { chart, cluster, clusterProfile } from '../select/fleet.ts';
 import { step, summary } from './cycle-helpers.ts';

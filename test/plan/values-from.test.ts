@@ -5,7 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifests } from '../../src/load/index.ts';
-import type { ContentSource, ProfileObject } from '../../src/model/objects.ts';
+import type { ProfileObject } from '../../src/model/objects.ts';
+import type { ContentSource } from '../../src/model/sources.ts';
 import type { RepositoryObjects } from '../../src/plan/cycle.ts';
 import { helmValuesFrom, resolveValuesFrom, sourcesById, valuesFromData, ValuesFromError, type ValueFromRef } from '../../src/plan/values-from.ts';
 import { chart, cluster, clusterProfile, nsProfile } from '../select/fleet.ts';
