@@ -34,65 +34,69 @@ export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
   const parts: ProfilePart[] = [];
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     if (!/\.ya?ml$/.test(file.path)) continue;
-    let doc: unknown;
-    try {
-      doc = parseStatusYaml(file.text) ?? parse(file.text);
-    } catch (err) {
-      problems.push({ path: file.path, message: `not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` });
-      continue;
-    }
+    const read = readDocument(file.text);
     // status/gitset.yaml (the daemon's revision record) sits beside the object files.
-    if (isObject(doc) && doc.kind === 'GitsetStatus') continue;
-    if (!isObject(doc)) {
-      problems.push({ path: file.path, message: 'not a status document (expected a mapping with kind and metadata)' });
-      continue;
-    }
-    const meta = readMeta(doc.metadata);
-    if (!meta) {
-      problems.push({ path: file.path, message: 'metadata.name is missing' });
-      continue;
-    }
-    const apiVersion = str(doc.apiVersion) ?? '';
-    const spec = isObject(doc.spec) ? doc.spec : {};
-    const status = isObject(doc.status) ? doc.status : {};
-    const ns = meta.namespace;
-    switch (doc.kind) {
-      case 'SveltosCluster':
-        snapshot.clusters.set(`${ns ?? ''}/${meta.name}`, {
-          object: { apiVersion, kind: 'SveltosCluster', metadata: meta, spec },
-          status: readClusterStatus(status),
-        });
-        break;
-      case 'ClusterSet':
-      case 'Set': {
-        const kind = doc.kind as SetKind;
-        snapshot.sets.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readSetStatus(status) });
-        break;
-      }
-      case 'ClusterProfile':
-      case 'Profile': {
-        const kind = doc.kind as ProfileKind;
-        // Another shard's records of its clusters in this profile: merged in once all files are read.
-        if (file.path.startsWith(`${SHARDS_FOLDER}/`)) {
-          parts.push({ id: id(kind, meta), entry: { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) } });
-          break;
-        }
-        snapshot.profiles.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) });
-        break;
-      }
-      case 'ClusterPromotion': {
-        const status = readPromotionStatus(doc.status);
-        if (status) (snapshot.promotions ??= new Map()).set(id('ClusterPromotion', meta), { object: { apiVersion, kind: 'ClusterPromotion', metadata: meta, spec }, status });
-        else problems.push({ path: file.path, message: 'ClusterPromotion status without contentHash and stages: not read' });
-        break;
-      }
-      default:
-        problems.push({ path: file.path, message: `kind ${JSON.stringify(doc.kind)} has no status gitset reads` });
-    }
+    if (read === undefined) continue;
+    const problem = typeof read === 'string' ? read : addEntry(snapshot, parts, file.path, read);
+    if (problem !== undefined) problems.push({ path: file.path, message: problem });
   }
   mergeProfileParts(snapshot, parts);
   if (problems.length > 0) snapshot.problems = problems;
   return snapshot;
+}
+
+interface StatusDocument {
+  doc: Record<string, unknown>;
+  meta: ObjectMeta;
+}
+
+/** A status document with its metadata; what is wrong with it; or undefined for gitset's own record. */
+function readDocument(text: string): StatusDocument | string | undefined {
+  let doc: unknown;
+  try {
+    doc = parseStatusYaml(text) ?? parse(text);
+  } catch (err) {
+    return `not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  }
+  if (isObject(doc) && doc.kind === 'GitsetStatus') return undefined;
+  if (!isObject(doc)) return 'not a status document (expected a mapping with kind and metadata)';
+  const meta = readMeta(doc.metadata);
+  return meta ? { doc, meta } : 'metadata.name is missing';
+}
+
+/** Puts one document's entry into the snapshot (another shard's profile records into `parts`); what is wrong, if anything. */
+function addEntry(snapshot: StatusSnapshot, parts: ProfilePart[], path: string, { doc, meta }: StatusDocument): string | undefined {
+  const apiVersion = str(doc.apiVersion) ?? '';
+  const spec = isObject(doc.spec) ? doc.spec : {};
+  const status = isObject(doc.status) ? doc.status : {};
+  switch (doc.kind) {
+    case 'SveltosCluster':
+      snapshot.clusters.set(`${meta.namespace ?? ''}/${meta.name}`, { object: { apiVersion, kind: 'SveltosCluster', metadata: meta, spec }, status: readClusterStatus(status) });
+      return undefined;
+    case 'ClusterSet':
+    case 'Set': {
+      const kind = doc.kind as SetKind;
+      snapshot.sets.set(id(kind, meta), { object: { apiVersion, kind, metadata: meta, spec }, status: readSetStatus(status) });
+      return undefined;
+    }
+    case 'ClusterProfile':
+    case 'Profile': {
+      const kind = doc.kind as ProfileKind;
+      const entry = { object: { apiVersion, kind, metadata: meta, spec }, status: readProfileStatus(status) };
+      // Another shard's records of its clusters in this profile: merged in once all files are read.
+      if (path.startsWith(`${SHARDS_FOLDER}/`)) parts.push({ id: id(kind, meta), entry });
+      else snapshot.profiles.set(id(kind, meta), entry);
+      return undefined;
+    }
+    case 'ClusterPromotion': {
+      const read = readPromotionStatus(doc.status);
+      if (!read) return 'ClusterPromotion status without contentHash and stages: not read';
+      (snapshot.promotions ??= new Map()).set(id('ClusterPromotion', meta), { object: { apiVersion, kind: 'ClusterPromotion', metadata: meta, spec }, status: read });
+      return undefined;
+    }
+    default:
+      return `kind ${JSON.stringify(doc.kind)} has no status gitset reads`;
+  }
 }
 
 /** One status file read alone: the object it reports on, or why it could not be read (neither: gitset's own record). */
