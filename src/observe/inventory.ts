@@ -19,6 +19,11 @@ export interface ObservedRelease {
   profileLabel?: string;
   /** `gitset.dev/hash` of a marked release: the desired state it was last applied with. */
   hashLabel?: string;
+  /**
+   * When helm last wrote the newest record (its `createdAt`/`modifiedAt` labels, Unix seconds, the
+   * later of the two), RFC 3339: the cluster's word on when the release was deployed.
+   */
+  deployedAt?: string;
 }
 
 /** The releases on one cluster, keyed `namespace/name`. */
@@ -72,5 +77,13 @@ function observedRelease(item: MetadataItem): ObservedRelease | undefined {
   };
   if (marked && labels[PROFILE_LABEL]) out.profileLabel = labels[PROFILE_LABEL];
   if (marked && labels[HASH_LABEL]) out.hashLabel = labels[HASH_LABEL];
+  const written = Math.max(unixSeconds(labels['createdAt']), unixSeconds(labels['modifiedAt']));
+  if (written > 0) out.deployedAt = new Date(written * 1000).toISOString();
   return out;
+}
+
+/** A helm timestamp label (Unix seconds); 0 when absent or not a plausible time. */
+function unixSeconds(v: string | undefined): number {
+  const n = v !== undefined && /^\d{1,12}$/.test(v) ? Number(v) : 0;
+  return n <= 8_640_000_000_000 ? n : 0;
 }

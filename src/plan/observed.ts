@@ -122,9 +122,11 @@ function observedRecord(r: ReleaseStatus | undefined, d: Rendering, o: ReleaseOb
     : { releaseNamespace: d.request.releaseNamespace, releaseName: d.request.releaseName, chart: d.request.chartName, chartVersion: d.request.chartVersion, state: 'Deployed', hash };
   const rev = o.release?.revision;
   const health = o.look && judgedHealth(o.look.health, r, now);
-  const changed = base.hash !== hash || (rev !== undefined && base.revision !== rev) || (health !== undefined && (base.health !== health.state || base.healthMessage !== health.message));
+  const applied = appliedTime(base, o);
+  const changed = base.hash !== hash || (rev !== undefined && base.revision !== rev) || applied !== base.lastAppliedTime || (health !== undefined && (base.health !== health.state || base.healthMessage !== health.message));
   if (!changed) return base;
   const out: ReleaseStatus = { ...base, hash };
+  if (applied !== undefined) out.lastAppliedTime = applied;
   if (rev !== undefined) out.revision = rev;
   if (health !== undefined) {
     out.health = health.state;
@@ -132,6 +134,18 @@ function observedRecord(r: ReleaseStatus | undefined, d: Rendering, o: ReleaseOb
     else delete out.healthMessage;
   }
   return out;
+}
+
+/**
+ * When the release was applied: the record's time, unless helm's own record on the cluster says it
+ * was written later (a record with an earlier time was edited, or lost its time): then helm's. A
+ * status file cannot make a release look older than it is (a promotion's delay counts from it).
+ */
+function appliedTime(r: ReleaseStatus, o: ReleaseObservation): string | undefined {
+  const deployed = o.release?.deployedAt;
+  if (deployed === undefined) return r.lastAppliedTime;
+  const recorded = r.lastAppliedTime === undefined ? Number.NaN : Date.parse(r.lastAppliedTime);
+  return Number.isFinite(recorded) && recorded >= Date.parse(deployed) ? r.lastAppliedTime : deployed;
 }
 
 /**

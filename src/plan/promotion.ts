@@ -116,7 +116,7 @@ function promotionStatus(input: PromotionInput, p: ClusterPromotion): PromotionS
       if (why !== undefined) s.message = `deploying content ${hash} on ${matched.length} cluster${matched.length === 1 ? '' : 's'}: ${why}`;
       else {
         s.state = 'Healthy';
-        s.healthySince = prev?.promotedHash === hash && prev.healthySince ? prev.healthySince : input.now.toISOString();
+        s.healthySince = healthySince(prev?.promotedHash === hash ? prev.healthySince : undefined, input.plan, profile, matched, input.now);
         s.message = matched.length === 0 ? 'no cluster matches this stage' : `deployed and Healthy on ${matched.length > 5 ? `${matched.length} clusters` : matched.join(', ')}`;
       }
     }
@@ -128,6 +128,26 @@ function promotionStatus(input: PromotionInput, p: ClusterPromotion): PromotionS
   });
   const first = stages.find((s) => s.state !== 'Healthy');
   return { contentHash: hash, currentStage: (first ?? stages[stages.length - 1]!).name, ...(first ? {} : { done: true }), stages };
+}
+
+/**
+ * Since when the stage is Healthy: as recorded, but never before its releases were last applied
+ * (a time the clusters bear out: helm's own records) and never after now. A status file edited to
+ * an earlier time cannot shorten an auto delay past the deployment, nor a later one hold it off.
+ */
+function healthySince(recorded: string | undefined, plan: ReleasePlan, profile: string, matched: readonly ClusterKey[], now: Date): string {
+  const mine = new Set(matched);
+  let floor = Number.NEGATIVE_INFINITY;
+  for (const pc of plan.clusters.get(profile) ?? []) {
+    if (!mine.has(pc.cluster)) continue;
+    for (const r of pc.releases) {
+      const at = r.lastAppliedTime === undefined ? Number.NaN : Date.parse(r.lastAppliedTime);
+      if (Number.isFinite(at) && at > floor) floor = at;
+    }
+  }
+  const at = recorded === undefined ? Number.NaN : Date.parse(recorded);
+  if (!Number.isFinite(at) || at > now.getTime()) return now.toISOString();
+  return at >= floor ? recorded! : new Date(Math.min(floor, now.getTime())).toISOString();
 }
 
 function nextGate(stage: ClusterPromotion['spec']['stages'][number], i: number, s: PromotionStageStatus, hash: string, now: Date) {

@@ -44,8 +44,10 @@ describe("observing the fleet over the prober's connections", () => {
     return { ...seen, errors };
   }
 
+  let installedAt = 0;
   before(async () => {
     [a, b] = await Promise.all([simWithTools('civo', 'a'), simWithTools('civo', 'b')]);
+    installedAt = Math.floor(Date.now() / 1000) * 1000;
     // One credentials folder for both: the prober reads `<namespace>/<name>.kubeconfig` from it.
     await b.sim.writeKubeconfig(`${a.credentials}/civo/b.kubeconfig`);
     await a.helm('upgrade', '--install', 'hello', HELLO_CHART, '-n', 'hello', '--create-namespace', '--labels', MARK);
@@ -68,6 +70,9 @@ describe("observing the fleet over the prober's connections", () => {
       [1, 'deployed', true, 'clusterprofile.hello', 'abc'],
     );
     assert.equal(observed.releases.get('other/other')?.marked, false, 'installed without the mark: not gitset\'s');
+    // When helm wrote the record, from its own labels on the cluster: after the install began, not later than now.
+    const deployed = Date.parse(release!.deployedAt ?? '');
+    assert.ok(deployed >= installedAt && deployed <= Date.now(), `deployedAt ${release!.deployedAt}`);
     const look = observed.looks.get('hello/hello');
     assert.deepEqual(look, { revision: 1, health: { state: 'Healthy' }, drift: [] });
     assert.ok(seen.requests >= 2, `${seen.requests} requests`);

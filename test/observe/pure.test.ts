@@ -47,6 +47,20 @@ test('the inventory keeps the newest record of each release and tells gitset-mar
   assert.throws(() => readInventory({ kind: 'Status' }), InventoryError);
 });
 
+test("helm's createdAt and modifiedAt labels say when the newest record was written", () => {
+  const inv = readInventory({
+    items: [
+      secret('a', 1, 'superseded', { createdAt: '1764900000', modifiedAt: '1764900600' }),
+      secret('a', 2, 'deployed', { createdAt: '1764901000', modifiedAt: '1764901030' }),
+      secret('b', 1, 'deployed', { createdAt: '1764902000' }),
+      secret('c', 1, 'deployed', { createdAt: 'yesterday', modifiedAt: '-5' }),
+    ],
+  });
+  assert.equal(inv.get('hello/a')!.deployedAt, new Date(1764901030 * 1000).toISOString(), 'the later of the newest record\'s two');
+  assert.equal(inv.get('hello/b')!.deployedAt, new Date(1764902000 * 1000).toISOString());
+  assert.equal(inv.get('hello/c')!.deployedAt, undefined, 'labels that are no time are ignored');
+});
+
 test('a release record decodes to the objects of its manifest', () => {
   const manifest = '---\n# Source: hello/templates/deploy.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hello\nspec:\n  replicas: 1\n---\n\n';
   const body = gzipSync(JSON.stringify({ name: 'hello', namespace: 'hello', version: 3, info: { status: 'deployed' }, manifest }));

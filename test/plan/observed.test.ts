@@ -116,6 +116,25 @@ describe('the clusters are the truth', () => {
     assert.match(c.cycle.decisions.find((d) => d.release === 'prod-db/victim')!.reason, /not installed by gitset/);
   });
 
+  test('a record edited to look applied earlier than helm wrote it is set back to helm\'s time; a true one is kept', () => {
+    const repo = repoWith({ clusterSelector: 'env=prod', helmCharts: [chart('hello')] });
+    const w = world();
+    const first = observedStep(repo, emptySnapshot(), w, { now: later(100) });
+    const applied = record(first.after, 'ClusterProfile/apps', 'civo/cluster1', 'hello')!.lastAppliedTime;
+    assert.equal(applied, later(100).toISOString());
+    // helm wrote the record a moment before gitset recorded the call's end (its labels are whole seconds).
+    const deployedAt = new Date(Math.floor(later(100).getTime() / 1000) * 1000).toISOString();
+    for (const rs of w.values()) for (const [k, r] of rs) rs.set(k, { ...r, deployedAt });
+    const kept = observedStep(repo, first.after, w, { now: later(200) });
+    assert.equal(record(kept.after, 'ClusterProfile/apps', 'civo/cluster1', 'hello')!.lastAppliedTime, applied, 'a true record is left as it is');
+    // Someone who can push to status/ writes an earlier time.
+    const entry = first.after.profiles.get('ClusterProfile/apps')!;
+    const forged = { ...first.after, profiles: new Map([['ClusterProfile/apps', { ...entry, status: { ...entry.status, clusters: entry.status.clusters!.map((pc) => ({ ...pc, releases: pc.releases.map((r) => ({ ...r, lastAppliedTime: later(-86_400).toISOString() })) })) } }]]) };
+    const fixed = observedStep(repo, forged, w, { now: later(300) });
+    assert.deepEqual(fixed.cycle.actions, []);
+    assert.equal(record(fixed.after, 'ClusterProfile/apps', 'civo/cluster1', 'hello')!.lastAppliedTime, deployedAt);
+  });
+
   test('a release the profile wants but someone else installed is a conflict, left alone; one gitset installed before marks is adopted', () => {
     const repo = repoWith({ clusterSelector: 'env=prod', helmCharts: [chart('hello')] });
     const w = world();

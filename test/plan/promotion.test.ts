@@ -213,6 +213,27 @@ describe('ClusterPromotion', () => {
     assert.deepEqual(on(c, PROD_ID), ['upgrade hello 0.2.0 civo/p1', 'upgrade hello 0.2.0 civo/p2']);
   });
 
+  test('a healthySince edited earlier than qa\'s deployment does not shorten the delay; one in the future does not hold it', () => {
+    const repo = repoOf({ trigger: '{auto: {delay: 5m}}' });
+    let after = qaHealthy(repo, emptySnapshot(), 100);
+    ({ after } = cycle(repo, after, 110));
+    assert.equal(stage(after, 'qa')?.healthySince, later(110).toISOString());
+    const edit = (s: StatusSnapshot, since: string): StatusSnapshot => {
+      const entry = s.promotions!.get('ClusterPromotion/web')!;
+      const stages = entry.status.stages.map((x) => (x.name === 'qa' ? { ...x, healthySince: since } : x));
+      return { ...s, promotions: new Map([['ClusterPromotion/web', { ...entry, status: { ...entry.status, stages } }]]) };
+    };
+    // A day before qa was deployed (at 100 s): counted from the deployment instead.
+    let c: CycleResult;
+    ({ c, after } = cycle(repo, edit(seen(after, QA_ID, 'Healthy'), later(-86_400).toISOString()), 120));
+    assert.deepEqual(on(c, PROD_ID), [], 'the delay is not over');
+    assert.equal(stage(after, 'qa')?.healthySince, later(100).toISOString());
+    assert.equal(stage(after, 'prod')?.until, later(400).toISOString());
+    // A year ahead: taken as now, so the delay is not held off forever.
+    ({ after } = cycle(repo, edit(seen(after, QA_ID, 'Healthy'), later(365 * 86_400).toISOString()), 130));
+    assert.equal(stage(after, 'qa')?.healthySince, later(130).toISOString());
+  });
+
   test('a chart dropped from the content is not withdrawn from a stage that waits', () => {
     const two = repoOf({ charts: ['hello', 'extra'], trigger: '{auto: {}}' });
     let after = qaHealthy(two, emptySnapshot(), 0);
