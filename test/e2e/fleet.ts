@@ -118,6 +118,9 @@ export async function startFleet(opts: { manifests?: (chartUrl: string) => Recor
         const pushed = await execa('git', ['push', '--quiet', 'origin', 'HEAD:main'], { cwd: dir, env, reject: false });
         if (pushed.exitCode === 0) break;
         if (attempt === 30) throw new Error(`push kept failing: ${pushed.stderr}`);
+        // As a person would: wait a moment (jittered) before pulling again, rather than racing the
+        // daemon's next status commit in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
       }
       return (await execa('git', ['rev-parse', 'HEAD'], { cwd: dir, env })).stdout.trim();
     },
