@@ -24,15 +24,13 @@ export interface ShardView {
   readonly heartbeatMs: number;
   /** The secret every replica seals its files with (`--shard-key-file`); never logged or committed. */
   readonly key: string;
-  /** Each other shard's last sealed status and heartbeat: what is gone by while its files do not hold. */
+  /** Each other shard's last sealed status and heartbeat (the one silence is judged by): what is gone by while its files do not hold. */
   sealed: Map<number, { heartbeat: string; part: StatusSnapshot }>;
   /** Why each other shard's files were last refused: a change is logged. */
   refused: Map<number, string>;
   /** The tip the others' status was read at. */
   at?: string;
   others?: StatusSnapshot;
-  /** Each other shard's last heartbeat as committed (undefined: none yet). */
-  heartbeats: Map<number, string | undefined>;
   /** This process's start: a shard never heard from counts as silent only after a while. */
   readonly startedMs: number;
   /** The shards found silent last time: a change is logged. */
@@ -45,7 +43,7 @@ export interface ShardView {
 
 export function createShardView(shard: Shard, heartbeatMs: number, key: string | undefined, nowMs: number): ShardView {
   if (!key || key.length < MIN_SHARD_KEY_LENGTH) throw new Error(`${shard.count} shards need a shared key of at least ${MIN_SHARD_KEY_LENGTH} characters to seal their status`);
-  return { shard, heartbeatMs, key, sealed: new Map(), refused: new Map(), heartbeats: new Map(), startedMs: nowMs };
+  return { shard, heartbeatMs, key, sealed: new Map(), refused: new Map(), startedMs: nowMs };
 }
 
 export interface ShardIo {
@@ -97,7 +95,6 @@ function takeSealed(view: ShardView, io: ShardIo, files: ReadonlyMap<string, str
     if (check.ok) {
       const part = io.codec.read([...mine].map(([path, text]) => ({ path, text })));
       if (record.heartbeat) view.sealed.set(k, { heartbeat: record.heartbeat, part });
-      view.heartbeats.set(k, record.heartbeat);
       parts.set(k, part);
       if (view.refused.delete(k)) io.log.info({ shard: k }, `shard ${k}'s status holds its seal again`);
       continue;
@@ -121,7 +118,7 @@ export function silentShards(view: ShardView, nowMs: number): SilentShard[] {
   const out: SilentShard[] = [];
   for (let k = 0; k < view.shard.count; k++) {
     if (k === view.shard.index) continue;
-    const beat = view.heartbeats.get(k);
+    const beat = view.sealed.get(k)?.heartbeat;
     const at = beat ? Date.parse(beat) : NaN;
     if (Number.isFinite(at) ? nowMs - at > limit : nowMs - view.startedMs > limit) out.push({ shard: k, ...(beat ? { lastHeartbeat: beat } : {}) });
   }
