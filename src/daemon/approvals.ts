@@ -60,9 +60,13 @@ async function originOf(repo: GitReads, tip: string, p: ClusterPromotion, stages
   const open = new Set(stages);
   const out = new Map<string, string>();
   let at = await promotionAt(repo, tip, file, p.metadata.name);
+  // The folder's id at the commit walked: its parent's, read in the step before (one read a commit).
+  let folder: string | undefined;
   for await (const commit of repo.history({ from: tip, max, firstParent: true })) {
     const parent = commit.parents[0];
-    if (parent !== undefined && (await repo.folderIdAt(parent, dir)) === (await repo.folderIdAt(commit.revision, dir))) continue;
+    const here = folder ?? (await repo.folderIdAt(commit.revision, dir));
+    folder = parent === undefined ? undefined : await repo.folderIdAt(parent, dir);
+    if (parent !== undefined && folder === here) continue;
     const before = parent === undefined ? undefined : await promotionAt(repo, parent, file, p.metadata.name);
     for (const stage of [...open]) {
       // This commit set approved: true (or brought the promotion in approved): it approves what it held.

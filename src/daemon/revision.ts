@@ -27,8 +27,9 @@ export async function lastGoodRepository(
 ): Promise<InForce | undefined> {
   try {
     const files = await repo.readFilesAt(applied.revision, '');
-    const loaded = await withApprovals(parseManifests(files, load), applied.revision, approvals);
-    if (!validate(loaded).ok) return undefined;
+    const read = parseManifests(files, load);
+    if (!validate(read).ok) return undefined;
+    const loaded = await withApprovals(read, applied.revision, approvals);
     logger.info({ revision: applied.revision }, 'head does not validate: applying the last good revision recorded in status');
     return { repo: loaded, prepared: prepareRevision(loaded), revision: applied.revision, inputs: applied.inputs };
   } catch (err) {
@@ -64,13 +65,15 @@ export type ApprovalLookup = (tip: string, promotions: readonly ClusterPromotion
 export async function loadRevision(pulled: PullResult, revisions: Revisions, load: RevisionLoad, log: Logger, approvals?: ApprovalLookup): Promise<string[] | undefined> {
   if (revisions.inForce?.inputs === pulled.inputsId) return undefined;
   if (revisions.failedInputs?.inputs === pulled.inputsId) return revisions.failedInputs.errors;
-  const loaded = await withApprovals(await loadRepository(pulled.dir, { ...load, cache: revisions.cache }), pulled.revision, approvals);
-  const verdict = validate(loaded);
+  const read = await loadRepository(pulled.dir, { ...load, cache: revisions.cache });
+  const verdict = validate(read);
   if (!verdict.ok) {
     revisions.failedInputs = { inputs: pulled.inputsId, errors: verdict.errors };
     log.error({ revision: pulled.revision, errors: verdict.errors.slice(0, 5) }, 'revision does not validate: not applied; the last good revision stays in force');
     return verdict.errors;
   }
+  // Git's history is walked only for a revision that will be in force.
+  const loaded = await withApprovals(read, pulled.revision, approvals);
   revisions.inForce = { repo: loaded, prepared: prepareRevision(loaded), revision: pulled.revision, inputs: pulled.inputsId };
   revisions.failedInputs = undefined;
   for (const d of loaded.diagnostics) log.warn({ file: d.file, line: d.line, object: d.object, code: d.code }, formatDiagnostic(d));
