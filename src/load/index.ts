@@ -14,7 +14,7 @@ import { checkKustomizationRefs } from './kustomization-refs.ts';
 import { checkTemplateResourceRefs } from './template-resource-refs.ts';
 import { checkValidateHealths } from './validate-healths.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
-import { isManifestPath, readManifests } from './walk.ts';
+import { eachManifest, isManifestPath } from './walk.ts';
 import { repositoryObjectKey, type RepositoryObject } from './repository-objects.ts';
 import { checkStageOverlaps } from './promotion.ts';
 
@@ -83,15 +83,43 @@ export class ManifestCache {
 }
 
 export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions = {}): LoadedRepository {
-  const wanted = files.filter((f) => isManifestPath(f.path, opts.statusDir));
+  const parses = new Parses(opts);
+  for (const f of files) parses.add(f);
+  return parses.repository();
+}
+
+/** Files parsed one by one (the cache's results reused), then checked together. */
+class Parses {
+  readonly #opts: LoadOptions;
+  readonly #paths = new Set<string>();
+  readonly #results: FileParse[] = [];
+
+  constructor(opts: LoadOptions) {
+    this.#opts = opts;
+  }
+
+  /** `listed`: the file comes from eachManifest, which lists only manifests. */
+  add(f: ManifestFile, listed = false): void {
+    if (!listed && !isManifestPath(f.path, this.#opts.statusDir)) return;
+    this.#paths.add(f.path);
+    this.#results.push(this.#opts.cache ? this.#opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text));
+  }
+
+  repository(): LoadedRepository {
+    this.#opts.cache?.retain(this.#paths);
+    return checkTogether(this.#results, this.#opts);
+  }
+}
+
+/** The objects of every file, with what is wrong between them; frozen. */
+function checkTogether(results: readonly FileParse[], opts: LoadOptions): LoadedRepository {
   const diagnostics: Diagnostic[] = [];
   const objects: GitsetObject[] = [];
   const sources: ContentSource[] = [];
   const fluxSources: FluxSource[] = [];
   const resources: RepositoryObject[] = [];
   const promotions: ClusterPromotion[] = [];
-  for (const f of wanted) {
-    const r = opts.cache ? opts.cache.parse(f.path, f.text) : parseFile(f.path, f.text);
+  for (const r of results) {
     objects.push(...r.objects);
     sources.push(...(r.sources ?? []));
     fluxSources.push(...(r.fluxSources ?? []));
@@ -99,7 +127,6 @@ export function parseManifests(files: readonly ManifestFile[], opts: LoadOptions
     promotions.push(...(r.promotions ?? []));
     diagnostics.push(...r.diagnostics);
   }
-  opts.cache?.retain(new Set(wanted.map((f) => f.path)));
 
   const dup = findDuplicates(objects);
   diagnostics.push(...dup.diagnostics);
@@ -185,8 +212,10 @@ function byKind(objects: readonly GitsetObject[]): Omit<LoadedRepository, 'diagn
 }
 
 export async function loadRepository(dir: string, opts: LoadOptions = {}): Promise<LoadedRepository> {
-  const { files, diagnostics } = await readManifests(dir, opts);
-  const repo = parseManifests(files, opts);
+  const parses = new Parses(opts);
+  // Each file is parsed as soon as it is read: its text is not held longer than its parse needs.
+  const diagnostics = await eachManifest(dir, opts, (f) => parses.add(f, true));
+  const repo = parses.repository();
   if (diagnostics.length === 0) return repo;
   return deepFreeze({ ...repo, diagnostics: sortDiagnostics([...repo.diagnostics, ...diagnostics]) });
 }

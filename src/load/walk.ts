@@ -20,12 +20,21 @@ function normalizeDir(dir: string | undefined): string {
  * as `.gitlab-ci.yml` or `.pre-commit-config.yaml` configure tools, they are not manifests.
  */
 export function isManifestPath(path: string, statusDir?: string): boolean {
-  const p = path.replace(/\\/g, '/');
-  if (!/\.ya?ml$/i.test(p)) return false;
-  const status = normalizeDir(statusDir);
+  const p = path.includes('\\') ? path.replace(/\\/g, '/') : path;
+  if (!isManifestName(p.slice(p.lastIndexOf('/') + 1))) return false;
+  const status = statusDir === undefined ? DEFAULT_STATUS_DIR : normalizeDir(statusDir);
   if (status !== '' && (p === status || p.startsWith(`${status}/`))) return false;
   const segs = p.split('/');
-  return !segs.some((d) => d.startsWith('.')) && !segs.slice(0, -1).includes('node_modules');
+  segs.pop();
+  return !segs.some((d) => d.startsWith('.') || d === 'node_modules');
+}
+
+/** A file name gitset reads as a manifest: `*.yaml` or `*.yml` (any case), not hidden. */
+function isManifestName(name: string): boolean {
+  if (name.startsWith('.')) return false;
+  const dot = name.lastIndexOf('.');
+  const ext = dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
+  return ext === 'yaml' || ext === 'yml';
 }
 
 /**
@@ -33,10 +42,17 @@ export function isManifestPath(path: string, statusDir?: string): boolean {
  * becomes a diagnostic: an unreadable file, a symbolic link (never followed: it could point out of
  * the repository), a file over MAX_MANIFEST_BYTES, bytes that are not UTF-8.
  */
-export async function readManifests(
-  dir: string,
-  opts: { statusDir?: string } = {},
-): Promise<{ files: ManifestFile[]; diagnostics: Diagnostic[] }> {
+export async function readManifests(dir: string, opts: { statusDir?: string } = {}): Promise<{ files: ManifestFile[]; diagnostics: Diagnostic[] }> {
+  const files: ManifestFile[] = [];
+  const diagnostics = await eachManifest(dir, opts, (f) => files.push(f));
+  return { files, diagnostics };
+}
+
+/**
+ * readManifests handing each manifest to `each` as soon as it is read, in path order, and
+ * returning the diagnostics: the loader parses a file while the next ones are read.
+ */
+export async function eachManifest(dir: string, opts: { statusDir?: string }, each: (file: ManifestFile) => void): Promise<Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
   let single: boolean;
   let listing: Listing;
@@ -46,21 +62,19 @@ export async function readManifests(
     listing = single ? { files: [basename(dir)], links: [] } : await listFiles(dir, '', normalizeDir(opts.statusDir));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    return { files: [], diagnostics: [readError('.', `cannot read folder ${dir}: ${code}`)] };
+    return [readError('.', `cannot read folder ${dir}: ${code}`)];
   }
   for (const p of listing.links) diagnostics.push(readError(p, linkMessage(p)));
-  const paths = single ? listing.files : listing.files.filter((p) => isManifestPath(p, opts.statusDir)).sort();
-  const files: ManifestFile[] = [];
+  const paths = single ? listing.files.filter((p) => isManifestPath(p, opts.statusDir)) : listing.files.sort();
   for (let i = 0; i < paths.length; i++) {
-    // Synchronous reads, a batch per turn of the event loop: a promise per open, stat, read and
-    // close cost 5× the CPU for the 12k small files of a 10k fleet; a batch blocks for a few ms.
+    // Synchronous reads, a batch per turn of the event loop: a promise per open, read and close
+    // cost 5× the CPU for the 12k small files of a 10k fleet; a batch blocks for a few ms.
     if (i > 0 && i % READ_BATCH === 0) await nextTurn();
-    const p = paths[i]!;
-    const r = single ? readManifest(dir, p, { follow: true }) : readManifest(join(dir, p), p);
-    if ('text' in r) files.push(r);
+    const r = manifestOf(paths[i]!, single ? readRaw(dir, { follow: true }) : readRaw(join(dir, paths[i]!)));
+    if ('text' in r) each(r);
     else diagnostics.push(r);
   }
-  return { files, diagnostics };
+  return diagnostics;
 }
 
 const READ_BATCH = 256;
@@ -71,27 +85,38 @@ function readError(path: string, message: string, line = 1, col = 1): Diagnostic
 
 const linkMessage = (path: string): string => `${path} is a symbolic link: gitset never follows links in the repository; not read`;
 
+/** What reading one file gave: its bytes (at most one past the limit), or why there are none. */
+type RawRead = { bytes: Uint8Array } | { error: string } | { notFile: true } | { size: number };
+
+/** A file read, judged as a manifest, or a diagnostic about it. */
+function manifestOf(path: string, raw: RawRead): ManifestFile | Diagnostic {
+  if ('notFile' in raw) return readError(path, `${path} is not a regular file: not read`);
+  if ('size' in raw) return tooLarge(path, raw.size);
+  // O_NOFOLLOW on a link fails with ELOOP: a link that was not one when the folder was listed.
+  if ('error' in raw) return readError(path, raw.error === 'ELOOP' ? linkMessage(path) : `cannot read ${path}: ${raw.error}`);
+  const text = decodeUtf8(raw.bytes);
+  if (typeof text === 'string') return { path, text };
+  return readError(path, `${path} is not UTF-8 text (byte 0x${text.byte.toString(16)} at line ${text.line}, column ${text.col}): not read`, text.line, text.col);
+}
+
 /**
- * One manifest's text. Opened without following a link (a file swapped for one after the listing
- * is refused too), its size checked before reading, its bytes decoded strictly.
+ * One file's bytes. Opened without following a link (a file swapped for one after the listing
+ * is refused too) and without blocking (a FIFO swapped in reads as empty). One read of up to a
+ * byte past the limit: a short read of a regular file is its end. The listing saw a regular
+ * file; a folder swapped in fails the read, and only a file read to the limit is stat'ed, for
+ * its size (a stat per file was a sixth of the reads' time).
  */
-function readManifest(abs: string, path: string, opts: { follow?: boolean } = {}): ManifestFile | Diagnostic {
+function readRaw(abs: string, opts: { follow?: boolean } = {}): RawRead {
   let fd: number | undefined;
   try {
     fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (opts.follow ? 0 : constants.O_NOFOLLOW));
-    const info = fstatSync(fd);
-    if (!info.isFile()) return readError(path, `${path} is not a regular file: not read`);
-    if (info.size > MAX_MANIFEST_BYTES) return tooLarge(path, info.size);
-    const bytes = readAll(fd, info.size);
-    if (bytes.length > MAX_MANIFEST_BYTES) return tooLarge(path, bytes.length);
-    const text = decodeUtf8(bytes);
-    if (typeof text === 'string') return { path, text };
-    return readError(path, `${path} is not UTF-8 text (byte 0x${text.byte.toString(16)} at line ${text.line}, column ${text.col}): not read`, text.line, text.col);
+    const buf = (shared ??= Buffer.allocUnsafe(MAX_MANIFEST_BYTES + 1));
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n > MAX_MANIFEST_BYTES) return { size: Math.max(n, fstatSync(fd).size) };
+    return { bytes: buf.subarray(0, n) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    // O_NOFOLLOW on a link fails with ELOOP: a link that was not one when the folder was listed.
-    if (code === 'ELOOP') return readError(path, linkMessage(path));
-    return readError(path, `cannot read ${path}: ${code}`);
+    return code === 'EISDIR' ? { notFile: true } : { error: code };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -100,28 +125,13 @@ function readManifest(abs: string, path: string, opts: { follow?: boolean } = {}
 /** One buffer for every read: a file's bytes are decoded into a string before the next is read. */
 let shared: Buffer | undefined;
 
-/**
- * The file's bytes up to end of file, reading at most one byte past the limit (a file that grew
- * after its stat). A short read of a regular file is its end: no second read to find it.
- */
-function readAll(fd: number, size: number): Buffer {
-  const buf = (shared ??= Buffer.allocUnsafe(MAX_MANIFEST_BYTES + 1));
-  let total = 0;
-  for (let want = Math.min(size, MAX_MANIFEST_BYTES) + 1; total <= MAX_MANIFEST_BYTES; want = buf.length - total) {
-    const n = readSync(fd, buf, total, want, null);
-    total += n;
-    if (n < want) break;
-  }
-  return buf.subarray(0, total);
-}
-
 interface Listing {
   files: string[];
   /** Symbolic links met outside the folders skipped: reported, never followed. */
   links: string[];
 }
 
-/** Repo-relative paths of the files under `dir`, not descending into skipped folders. */
+/** Repo-relative paths of the manifests under `dir` (isManifestPath), not descending into skipped folders. */
 async function listFiles(root: string, rel: string, statusDir: string): Promise<Listing> {
   const entries = await readdir(rel === '' ? root : join(root, rel), { withFileTypes: true });
   const out: Listing = { files: [], links: [] };
@@ -137,7 +147,8 @@ async function listFiles(root: string, rel: string, statusDir: string): Promise<
       out.files.push(...inner.files);
       out.links.push(...inner.links);
     } else if (e.isFile()) {
-      out.files.push(p);
+      // Hidden folders, node_modules and the status folder were not entered: the name decides.
+      if (isManifestName(e.name)) out.files.push(p);
     }
   }
   return out;
