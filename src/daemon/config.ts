@@ -7,8 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isScpLike } from '../git/location.ts';
 import { parseChartRepoPatterns, type ChartRepoAllowList } from '../load/chart-repos.ts';
-import { parseDuration } from '../model/duration.ts';
 import { envName, OPTIONS, SECRET_ENV, type OptionKey } from './options.ts';
+import { ConfigError, duration, integer, nonEmpty, oneOf, secretFrom, share, str, type OptionValues } from './config-values.ts';
 import { resolveShard, type Shard } from '../select/shard.ts';
 import { MIN_SHARD_KEY_LENGTH } from '../status/shard-seal.ts';
 
@@ -66,17 +66,7 @@ export interface DaemonConfig {
   };
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'CONFIG_INVALID';
-  constructor(
-    /** The option concerned, as its flag: `--probe-interval`. */
-    readonly option: string,
-    message: string,
-  ) {
-    super(`${option}: ${message}`);
-  }
-}
+export { ConfigError };
 
 export interface ConfigSources {
   /** Values given on the command line, keyed by OptionKey (commander's camelCase). */
@@ -149,51 +139,6 @@ function rawValues(sources: ConfigSources, readFile: (path: string) => string): 
   return raw;
 }
 
-/** The options' texts and what reading them as their kind needs. */
-interface OptionValues {
-  raw: Map<OptionKey, string>;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  readFile: (path: string) => string;
-}
-
-function flagOf(key: OptionKey): string {
-  return `--${OPTIONS.find((o) => o.key === key)!.flag}`;
-}
-
-function str(v: OptionValues, key: OptionKey): string {
-  const text = v.raw.get(key);
-  if (text === undefined || text === '') throw new ConfigError(flagOf(key), 'is required');
-  return text;
-}
-
-function duration(v: OptionValues, key: OptionKey, allow: { zero?: boolean } = {}): number {
-  const text = str(v, key);
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < 0 || (ms === 0 && !allow.zero)) throw new ConfigError(flagOf(key), `"${text}" is not a duration (use e.g. 500ms, 10s, 1m)`);
-  return ms;
-}
-
-function integer(v: OptionValues, key: OptionKey, min: number): number {
-  const text = str(v, key);
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(flagOf(key), `"${text}" is not an integer >= ${min}`);
-  return n;
-}
-
-function share(v: OptionValues, key: OptionKey): number {
-  const text = str(v, key).trim();
-  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
-  if (text === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new ConfigError(flagOf(key), `"${text}" is not a share in [0, 1) such as 0.5 or 50%`);
-  return n;
-}
-
-function oneOf<T extends string>(v: OptionValues, key: OptionKey, allowed: readonly T[]): T {
-  const text = str(v, key);
-  if (!(allowed as readonly string[]).includes(text)) throw new ConfigError(flagOf(key), `"${text}" is not one of ${allowed.join(', ')}`);
-  return text as T;
-}
-
 function chartRepos(text: string | undefined): { allowedChartRepos?: ChartRepoAllowList } {
   if (text === undefined || text.trim() === '') return {};
   try {
@@ -221,19 +166,6 @@ function shardKeyOf(v: OptionValues, shard: Shard): { shardKey?: string } {
   if (!key) throw new ConfigError('--shard-key-file', `--shards ${shard.count} needs a key shared by every replica (a file, or GITSET_SHARD_KEY): each replica seals its status with it, so that a file pushed to the status folder by anyone else cannot drive another replica's failovers`);
   if (key.length < MIN_SHARD_KEY_LENGTH) throw new ConfigError('--shard-key-file', `the shard key has ${key.length} characters; it needs at least ${MIN_SHARD_KEY_LENGTH} (for example: openssl rand -hex 32)`);
   return { shardKey: key };
-}
-
-/** A secret from the file an option names, else from its environment variable; never from a flag's value. */
-function secretFrom(v: OptionValues, fileKey: OptionKey, envVar: string): string | undefined {
-  const file = v.raw.get(fileKey);
-  if (file) {
-    try {
-      return v.readFile(resolve(v.cwd, file)).trim();
-    } catch (err) {
-      throw new ConfigError(flagOf(fileKey), `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  return nonEmpty(v.env[envVar]);
 }
 
 /** The token and password files, for the Git client to read again when they change. */
@@ -303,8 +235,4 @@ function relativeDir(dir: string, option: string): string {
 function stringOrUndefined(v: unknown): string | undefined {
   if (v === undefined || v === null || v === false) return undefined;
   return String(v);
-}
-
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v === '' ? undefined : v;
 }

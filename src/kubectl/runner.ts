@@ -40,21 +40,7 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
   const cacheDir = join(opts.workDir, 'cache');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  const env = { ...pluginEnvironment(opts.env), HOME: home, NO_COLOR: '1' };
-  const run = async (target: ClusterTarget, verb: string[], input: string, signal?: AbortSignal, tolerate?: RegExp): Promise<string> => {
-    if (signal?.aborted) throw new KubectlError('KUBECTL_ABORTED', 'aborted before kubectl started', target.cluster);
-    const args = [...verb, `--kubeconfig=${target.kubeconfigPath}`, `--cache-dir=${cacheDir}`, '-f', '-'];
-    const r = await execa(opts.kubectlPath, args, { env, extendEnv: false, input, timeout: opts.timeoutMs, cancelSignal: signal, forceKillAfterDelay: 5000, reject: false, maxBuffer: 64 * 1024 * 1024 });
-    if (!r.failed) return r.stdout;
-    if (r.timedOut) throw new KubectlError('KUBECTL_TIMEOUT', `kubectl ${verb[0]} did not finish within ${Math.round(opts.timeoutMs / 1000)}s`, target.cluster);
-    if (r.isCanceled) throw new KubectlError('KUBECTL_ABORTED', `kubectl ${verb[0]} was aborted`, target.cluster);
-    const spawn = (r.cause as NodeJS.ErrnoException | undefined)?.code;
-    if (spawn === 'ENOENT' || spawn === 'EACCES') throw new KubectlError('KUBECTL_NOT_FOUND', `cannot run kubectl at ${opts.kubectlPath} (${spawn})`, target.cluster);
-    const stderr = String(r.stderr ?? '');
-    const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
-    if (tolerate && errorLines.length > 0 && errorLines.every((l) => tolerate.test(l))) return r.stdout;
-    throw new KubectlError('KUBECTL_FAILED', summary(String(r.stderr ?? ''), target.kubeconfigPath), target.cluster);
-  };
+  const run = kubectlCall(opts, { ...pluginEnvironment(opts.env), HOME: home, NO_COLOR: '1' }, cacheDir);
   return {
     kustomize: createKustomizeBuilds({ kubectlPath: opts.kubectlPath, workDir: join(opts.workDir, 'kustomize'), timeoutMs: opts.timeoutMs }),
     async apply(target, manifests, signal) {
@@ -64,14 +50,7 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
     async labels(target, refs, signal) {
       if (refs.length === 0) return [];
       const printed = await run(target, ['get', '--ignore-not-found', '-o', 'json'], stream(refs.map(identity)), signal);
-      if (printed.trim() === '') return refs.map(() => undefined);
-      type Obj = { kind?: string; items?: Obj[]; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
-      const o = JSON.parse(printed) as Obj;
-      const items = o.kind === 'List' ? (o.items ?? []) : [o];
-      return refs.map((ref) => {
-        const hit = items.find((i) => i.kind === ref.kind && i.metadata?.name === ref.name && (ref.namespace === undefined || i.metadata?.namespace === ref.namespace));
-        return hit ? (hit.metadata?.labels ?? {}) : undefined;
-      });
+      return labelsByRef(refs, printed);
     },
     async ensureNamespaces(target, names, signal) {
       if (names.length === 0) return;
@@ -98,6 +77,41 @@ export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
       return out;
     },
   };
+}
+
+type KubectlCall = (target: ClusterTarget, verb: string[], input: string, signal?: AbortSignal, tolerate?: RegExp) => Promise<string>;
+
+/**
+ * Runs one kubectl verb on `target` with the input on stdin; its stdout, or a KubectlError. Errors whose
+ * every line `tolerate` matches (e.g. AlreadyExists) count as success.
+ */
+function kubectlCall(opts: KubectlRunnerOptions, env: NodeJS.ProcessEnv, cacheDir: string): KubectlCall {
+  return async (target, verb, input, signal, tolerate) => {
+    if (signal?.aborted) throw new KubectlError('KUBECTL_ABORTED', 'aborted before kubectl started', target.cluster);
+    const args = [...verb, `--kubeconfig=${target.kubeconfigPath}`, `--cache-dir=${cacheDir}`, '-f', '-'];
+    const r = await execa(opts.kubectlPath, args, { env, extendEnv: false, input, timeout: opts.timeoutMs, cancelSignal: signal, forceKillAfterDelay: 5000, reject: false, maxBuffer: 64 * 1024 * 1024 });
+    if (!r.failed) return r.stdout;
+    if (r.timedOut) throw new KubectlError('KUBECTL_TIMEOUT', `kubectl ${verb[0]} did not finish within ${Math.round(opts.timeoutMs / 1000)}s`, target.cluster);
+    if (r.isCanceled) throw new KubectlError('KUBECTL_ABORTED', `kubectl ${verb[0]} was aborted`, target.cluster);
+    const spawn = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+    if (spawn === 'ENOENT' || spawn === 'EACCES') throw new KubectlError('KUBECTL_NOT_FOUND', `cannot run kubectl at ${opts.kubectlPath} (${spawn})`, target.cluster);
+    const stderr = String(r.stderr ?? '');
+    const errorLines = stderr.split('\n').filter((l) => l.trim() !== '');
+    if (tolerate && errorLines.length > 0 && errorLines.every((l) => tolerate.test(l))) return r.stdout;
+    throw new KubectlError('KUBECTL_FAILED', summary(String(r.stderr ?? ''), target.kubeconfigPath), target.cluster);
+  };
+}
+
+/** Each ref's labels in what `get -o json` printed (one object or a List), undefined for one not there. */
+function labelsByRef(refs: readonly KubeObjectIdentity[], printed: string): Array<Record<string, string> | undefined> {
+  if (printed.trim() === '') return refs.map(() => undefined);
+  type Obj = { kind?: string; items?: Obj[]; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
+  const o = JSON.parse(printed) as Obj;
+  const items = o.kind === 'List' ? (o.items ?? []) : [o];
+  return refs.map((ref) => {
+    const hit = items.find((i) => i.kind === ref.kind && i.metadata?.name === ref.name && (ref.namespace === undefined || i.metadata?.namespace === ref.namespace));
+    return hit ? (hit.metadata?.labels ?? {}) : undefined;
+  });
 }
 
 /** The labels of what `get -f -` printed: the object, or the one item of a List (kubectl's choice varies). */

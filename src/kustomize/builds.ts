@@ -10,7 +10,7 @@ import { parseDuration } from '../model/duration.ts';
 import type { FluxSource } from '../model/sources.ts';
 import type { KustomizeBuilds, KustomizeOutput, KustomizeRequest, KustomizeSource } from '../model/ports.ts';
 import type { GitHttpClient } from '../git/http.ts';
-import { kustomizeBuild } from './build.ts';
+import { kustomizeBuild, type BuildOptions } from './build.ts';
 import { readSourceFiles } from './source-files.ts';
 import { checkoutGitRevision, pruneCheckouts, resolveGitRevision, SourceError, type ResolvedRevision } from '../git/flux-source.ts';
 import { readSourceAuth } from '../git/source-credentials.ts';
@@ -35,20 +35,66 @@ interface Polled {
   at: number;
 }
 
+type SourceRoot = { root: string; revision: string };
+
 export function createKustomizeBuilds(opts: KustomizeBuildsOptions): KustomizeBuilds {
-  const now = opts.now ?? Date.now;
-  const polled = new Map<string, Polled>();
   const outputs = new Map<string, KustomizeOutput>();
-  /** Commits refused as hostile (a symlink out of the checkout), by `url commit`. */
-  const unsafe = new Map<string, Error>();
   const max = opts.maxOutputs ?? 512;
   const cacheDir = join(opts.workDir, 'sources');
   const buildDir = join(opts.workDir, 'builds');
+  const gitCheckout = createGitCheckouts(opts, cacheDir);
 
   /** The source's folder and revision now, or why there is none. */
-  const sourceRoot = async (source: KustomizeSource, credentialsDir: string): Promise<{ root: string; revision: string }> => {
-    if (source.kind === 'ConfigMap') return unpacked(source.tarball, join(cacheDir, 'configmaps'));
-    const flux = source.flux;
+  const sourceRoot = (source: KustomizeSource, credentialsDir: string): Promise<SourceRoot> =>
+    source.kind === 'ConfigMap' ? unpacked(source.tarball, join(cacheDir, 'configmaps')) : gitCheckout(source.flux, credentialsDir);
+
+  return {
+    async build(requests, { credentialsDir, signal }) {
+      const results = new Map<string, KustomizeOutput>();
+      const roots = new Map<string, Promise<SourceRoot>>();
+      await mkdir(buildDir, { recursive: true });
+      for (const req of requests) {
+        if (results.has(req.key)) continue;
+        const sourceKey = JSON.stringify(req.source);
+        if (!roots.has(sourceKey)) roots.set(sourceKey, sourceRoot(req.source, credentialsDir));
+        results.set(req.key, await outputOf(req, roots.get(sourceKey)!, signal));
+      }
+      return results;
+    },
+  };
+
+  async function outputOf(req: KustomizeRequest, root: Promise<SourceRoot>, signal: AbortSignal | undefined): Promise<KustomizeOutput> {
+    let src: SourceRoot;
+    try {
+      src = await root;
+    } catch (err) {
+      return { ok: false, error: `${sourceName(req.source)}: ${messageOf(err)}` };
+    }
+    const key = JSON.stringify([src.revision, req.mode ?? 'kustomize', req.path, req.components]);
+    const hit = outputs.get(key);
+    if (hit) {
+      outputs.delete(key); // most recently used last
+      outputs.set(key, hit);
+      return hit;
+    }
+    const out = await buildOutput(req, src, { kubectlPath: opts.kubectlPath, workDir: buildDir, timeoutMs: opts.timeoutMs, ...(signal ? { signal } : {}) });
+    if (!out.ok && signal?.aborted) return { ok: false, error: 'kustomize build aborted' }; // not kept: the next cycle builds it
+    outputs.set(key, out);
+    if (outputs.size > max) outputs.delete(outputs.keys().next().value!);
+    return out;
+  }
+}
+
+/**
+ * A GitRepository's folder at its revision now: the ref resolved again once per `spec.interval`
+ * (a failed poll keeps the last revision), each commit checked out once, a hostile one refused for good.
+ */
+function createGitCheckouts(opts: KustomizeBuildsOptions, cacheDir: string): (flux: FluxSource, credentialsDir: string) => Promise<SourceRoot> {
+  const now = opts.now ?? Date.now;
+  const polled = new Map<string, Polled>();
+  /** Commits refused as hostile (a symlink out of the checkout), by `url commit`. */
+  const unsafe = new Map<string, Error>();
+  return async (flux, credentialsDir) => {
     const auth = flux.spec.secretRef ? await readSourceAuth(credentialsDir, flux.metadata.namespace, flux.spec.secretRef.name) : undefined;
     const git = { cacheDir, timeoutMs: timeoutOf(flux, opts.timeoutMs), ...(opts.http ? { http: opts.http } : {}) };
     const key = JSON.stringify([flux.spec.url, flux.spec.ref ?? {}]);
@@ -72,55 +118,20 @@ export function createKustomizeBuilds(opts: KustomizeBuildsOptions): KustomizeBu
     if (revision !== last?.revision) await pruneCheckouts(flux.spec.url, cacheDir, revisionsOf(flux.spec.url, polled));
     return { root, revision: revision!.commit };
   };
+}
 
-  return {
-    async build(requests, { credentialsDir, signal }) {
-      const results = new Map<string, KustomizeOutput>();
-      const roots = new Map<string, Promise<{ root: string; revision: string }>>();
-      await mkdir(buildDir, { recursive: true });
-      for (const req of requests) {
-        if (results.has(req.key)) continue;
-        const sourceKey = JSON.stringify(req.source);
-        if (!roots.has(sourceKey)) roots.set(sourceKey, sourceRoot(req.source, credentialsDir));
-        results.set(req.key, await outputOf(req, roots.get(sourceKey)!, signal));
-      }
-      return results;
-    },
-  };
-
-  async function outputOf(req: KustomizeRequest, root: Promise<{ root: string; revision: string }>, signal: AbortSignal | undefined): Promise<KustomizeOutput> {
-    let src: { root: string; revision: string };
-    try {
-      src = await root;
-    } catch (err) {
-      return { ok: false, error: `${sourceName(req.source)}: ${messageOf(err)}` };
-    }
-    const key = JSON.stringify([src.revision, req.mode ?? 'kustomize', req.path, req.components]);
-    const hit = outputs.get(key);
-    if (hit) {
-      outputs.delete(key); // most recently used last
-      outputs.set(key, hit);
-      return hit;
-    }
-    let out: KustomizeOutput;
-    try {
-      const documents =
-        req.mode === 'files'
-          ? await readSourceFiles(src.root, req.path)
-          : await kustomizeBuild(src.root, req.path, req.components, { kubectlPath: opts.kubectlPath, workDir: buildDir, timeoutMs: opts.timeoutMs, ...(signal ? { signal } : {}) });
-      out = { ok: true, revision: src.revision, documents };
-    } catch (err) {
-      if (signal?.aborted) return { ok: false, error: 'kustomize build aborted' };
-      out = { ok: false, error: `${sourceName(req.source)}:${req.path}: ${messageOf(err)}` };
-    }
-    outputs.set(key, out);
-    if (outputs.size > max) outputs.delete(outputs.keys().next().value!);
-    return out;
+/** One request's documents from its source's folder: the files as they are, or `kubectl kustomize`'s output. */
+async function buildOutput(req: KustomizeRequest, src: SourceRoot, build: BuildOptions): Promise<KustomizeOutput> {
+  try {
+    const documents = req.mode === 'files' ? await readSourceFiles(src.root, req.path) : await kustomizeBuild(src.root, req.path, req.components, build);
+    return { ok: true, revision: src.revision, documents };
+  } catch (err) {
+    return { ok: false, error: `${sourceName(req.source)}:${req.path}: ${messageOf(err)}` };
   }
 }
 
 /** A tarball unpacked once into `<dir>/<sha256>`; its hash is its revision. */
-async function unpacked(base64: string, dir: string): Promise<{ root: string; revision: string }> {
+async function unpacked(base64: string, dir: string): Promise<SourceRoot> {
   const bytes = Buffer.from(base64, 'base64');
   const revision = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const root = join(dir, revision.slice('sha256:'.length));

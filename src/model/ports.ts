@@ -1,6 +1,7 @@
 // The narrow interfaces the daemon receives for each kind of I/O. Tests swap the transport
 // (a simulated cluster, a real git server on loopback), never the logic behind these.
 import type { KubeGet } from '../observe/cluster-reader.ts';
+import type { ChartAccess } from './chart-access.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { ClusterKey, DriftExclusion, HelmOptions, SveltosCluster } from './objects.ts';
 import type { FluxSource } from './sources.ts';
@@ -63,30 +64,6 @@ export interface ReleaseRequest {
    * upgradeOptions for the flags that differ (`--no-hooks`, `--take-ownership`). Absent: neither.
    */
   phase?: 'install' | 'upgrade';
-}
-
-/**
- * A Secret Sveltos would read on the management cluster, namespace resolved: gitset reads it from
- * the credentials folder (`DIR/<namespace>/<name>/<key>` or `DIR/<namespace>.<name>.<key>`), never
- * from Git. Without `key`, the Secret's only key: `DIR/<namespace>/<name>` itself, or the one file
- * in that folder.
- */
-export interface SecretFileRef {
-  namespace: string;
-  name: string;
-  key?: string;
-}
-
-/** Sveltos' registryCredentialsConfig and provenanceVerification, as helm's flags need them. */
-export interface ChartAccess {
-  /** Registry config (Docker config JSON): helm `--registry-config`. */
-  credentials?: SecretFileRef;
-  /** CA bundle (key `ca.crt`): helm `--ca-file`. */
-  ca?: SecretFileRef;
-  insecureSkipTLSVerify?: boolean;
-  plainHTTP?: boolean;
-  /** GPG keyring (key `keyring.gpg`): helm `--verify --keyring`. */
-  keyring?: SecretFileRef;
 }
 
 export interface ReleaseResult {

@@ -5,7 +5,7 @@
 // helm adapter finds the files. `signatureVerification` (cosign) is refused: a chart that must be
 // verified is never installed unverified.
 import type { HelmChart, ProfileObject } from '../model/objects.ts';
-import type { ChartAccess, SecretFileRef } from '../model/ports.ts';
+import type { ChartAccess, SecretFileRef } from '../model/chart-access.ts';
 import { policyRefNamespace } from '../load/policy-refs.ts';
 import { SIGNATURE_UNSUPPORTED } from '../load/unsupported.ts';
 import type { TemplateCluster } from './template.ts';

@@ -3,7 +3,7 @@
 // chart (chart-access.ts). Either can fail for a cluster; that is the release's error there.
 import type { HelmChart, ProfileObject } from '../model/objects.ts';
 import type { ContentSource } from '../model/sources.ts';
-import type { ChartAccess } from '../model/ports.ts';
+import type { ChartAccess } from '../model/chart-access.ts';
 import { asksForChartAccess, chartAccessFor, chartAccessUsesCluster } from './chart-access.ts';
 import type { TemplateCluster } from './template.ts';
 import { helmValuesFrom, valuesFromUsesCluster, ValuesFromError, type ValueFromRef } from './values-from.ts';

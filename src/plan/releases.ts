@@ -1,22 +1,21 @@
 // Plans every release of every profile (current ones, and deleted ones still holding releases)
 // against the previous status: desired releases → conflicts → one decision per release → the
 // profile statuses and the list of helm actions.
-import type { ClusterKey, SyncMode } from '../model/objects.ts';
+import type { ClusterKey } from '../model/objects.ts';
 import { compareClusterKeys } from '../model/objects.ts';
 import type { ProfileClusterStatus, ReleaseStatus } from '../model/status.ts';
-import type { ClusterIndex, IndexedCluster } from '../select/cluster-index.ts';
+import type { IndexedCluster } from '../select/cluster-index.ts';
 import type { ProfileLike } from '../select/profiles.ts';
 import { clusterList, profileDrainEnded } from '../select/drain.ts';
 import type { HealthMap } from '../select/sets.ts';
 import type { ProfileEntry } from '../status/snapshot.ts';
-import { currentOwner, resolveConflicts, type ConflictResolution } from './conflicts.ts';
-import type { ClusterObservation, Observations } from '../observe/fleet.ts';
+import { currentOwner, resolveConflicts } from './conflicts.ts';
+import type { Observations } from '../observe/fleet.ts';
 import {
   clusterState,
   decideConflict,
   installAction,
   isFreshInstall,
-  type ClusterState,
   type DecisionKind,
   type PlannedAction,
   type ReleaseContext,
@@ -24,7 +23,7 @@ import {
   type WithdrawCause,
 } from './decide.ts';
 import { prerequisitesFirst, profilePaused, type DependencyGraph } from './depends.ts';
-import { dependentsWait, heldBack, installHeldBack, prerequisiteWait, type DependsOnView } from './holds.ts';
+import { dependentsWait, heldBack, installHeldBack, prerequisiteWait } from './holds.ts';
 import { desiredReleases, sortByReleaseKey, releaseKey, renderingAt, type DesiredChart, type DesiredReleases, type RenderInputs } from './desired.ts';
 import { ClusterContexts } from './template-context.ts';
 import { ActionOrder } from './order.ts';
@@ -32,7 +31,8 @@ import { Group } from './group.ts';
 import type { Revision } from './revision.ts';
 import { decideWanted, seen, unsettledRecord } from './observed.ts';
 import { planOrphans } from './orphans.ts';
-import { uninstallRequest, withdraw, type WithdrawingProfile } from './withdraw.ts';
+import { uninstallRequest, withdraw } from './withdraw.ts';
+import { cover, take, unobserved, type PlanRun, type ProfileRun } from './release-run.ts';
 
 export interface CurrentProfile {
   id: string;
@@ -59,41 +59,6 @@ export function emptyTally(): Record<DecisionKind, number> {
   return { install: 0, upgrade: 0, uninstall: 0, 'in-sync': 0, wait: 0, backoff: 0, 'dry-run': 0, conflict: 0, error: 0, forget: 0 };
 }
 
-/** What planning every profile shares in one cycle. */
-interface Run {
-  plan: ReleasePlan;
-  order: ActionOrder;
-  resolution: ConflictResolution;
-  index: ClusterIndex;
-  health: HealthMap;
-  now: Date;
-  holdUninstalls: boolean;
-  /** This cycle's observations; undefined for `gitset plan`, which judges from the status alone. */
-  observed: Observations | undefined;
-  /** Every release planned or recorded on each cluster, by any profile: what is not an orphan. */
-  covered: Map<ClusterKey, Set<string>>;
-  /** Per set id, clusters whose make-before-break drain the set's timeout ended (with its message). */
-  drainsEnded: ReadonlyMap<string, ReadonlyMap<ClusterKey, string>>;
-  /** dependsOn: prerequisites are planned first, and their records read by their dependents. */
-  depends: DependsOnView;
-}
-
-/** The profile being planned: what its decisions need, and the conflicts it lost so far. */
-interface ProfileRun extends WithdrawingProfile {
-  syncMode: SyncMode;
-  lost: string[];
-  /** Work left on a matched cluster that answers (not yet deployed and healthy): what a withdrawal waits for. */
-  unsettled: ClusterKey[];
-  /** Clusters one of the profile's sets stopped draining after its drain timeout: no more waiting there. */
-  drainEnded: (cluster: ClusterKey) => string | undefined;
-  /** Why nothing runs for the profile (annotation profile.projectsveltos.io/paused), if so. */
-  paused: string | undefined;
-  /** continueOnConflict false (Sveltos' default): a lost conflict stops the entries after it on that cluster. */
-  stopOnConflict: boolean;
-  /** Where each of its releases on a matched cluster is decided: set per cluster and release (the decide functions keep nothing of it). */
-  x: ReleaseContext;
-}
-
 export function planReleases(input: {
   revision: Revision;
   profiles: readonly CurrentProfile[];
@@ -116,7 +81,7 @@ export function planReleases(input: {
   const resolution = resolveConflicts([...desired.values()], (cluster, key) => currentOwner(previous, cluster, key), revision.conflicts);
   const graph = input.dependencies ?? { prerequisites: new Map(), dependents: new Map() };
   const plan: ReleasePlan = { clusters: new Map(), conflicts: new Map(), decisions: [], actions: [], tally: emptyTally() };
-  const run: Run = {
+  const run: PlanRun = {
     plan,
     order: new ActionOrder(revision.keyRanks),
     resolution,
@@ -143,7 +108,7 @@ export function planReleases(input: {
 }
 
 /** Plans one profile; returns the matched clusters that answer where it still has work (not deployed and healthy). */
-function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): ClusterKey[] {
+function planProfile(run: PlanRun, id: string, cur: CurrentProfile | undefined, prev: ProfileEntry | undefined, wanted: DesiredReleases | undefined): ClusterKey[] {
   const spec = (cur?.profile ?? prev?.object)!.spec;
   const p: ProfileRun = {
     id,
@@ -188,14 +153,8 @@ function planProfile(run: Run, id: string, cur: CurrentProfile | undefined, prev
 
 const itself = <T>(x: T): T => x;
 
-function cover(run: Run, cluster: ClusterKey, key: string): void {
-  let keys = run.covered.get(cluster);
-  if (!keys) run.covered.set(cluster, (keys = new Set()));
-  keys.add(key);
-}
-
 /** The profile's k-th matched cluster: each helmCharts entry's release, then records no entry wants any more. */
-function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number, had: readonly ReleaseStatus[]): ReleaseStatus[] {
+function planMatched(run: PlanRun, p: ProfileRun, wanted: DesiredReleases, k: number, had: readonly ReleaseStatus[]): ReleaseStatus[] {
   const at = wanted.clusters[k]!;
   const entries = wanted.charts;
   const state = clusterState(at, run.health);
@@ -247,7 +206,7 @@ function planMatched(run: Run, p: ProfileRun, wanted: DesiredReleases, k: number
 }
 
 /** A cluster the profile has records on and wants nothing on any more: each record withdrawn. */
-function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonly ReleaseStatus[], cause: WithdrawCause): ReleaseStatus[] {
+function planLeftover(run: PlanRun, p: ProfileRun, cluster: ClusterKey, had: readonly ReleaseStatus[], cause: WithdrawCause): ReleaseStatus[] {
   const at = run.index.byKey(cluster);
   const state = clusterState(at, run.health);
   const obs = run.observed?.get(cluster);
@@ -268,24 +227,6 @@ function planLeftover(run: Run, p: ProfileRun, cluster: ClusterKey, had: readonl
   }
   run.order.add(at, g.done().actions);
   return g.records;
-}
-
-/** While gitset observes, a cluster that answers but could not be read withdraws nothing on the status' word. */
-function unobserved(run: Run, state: ClusterState, obs: ClusterObservation | undefined, cluster: ClusterKey): string | undefined {
-  return run.observed !== undefined && state.reachable && obs === undefined ? `the release inventory of ${cluster} can be read` : undefined;
-}
-
-/**
- * Counts the decision and keeps its action and record. Installs, upgrades and releases in sync are
- * most of a cycle's releases (all 80k of a new 10k fleet's): their actions and records say it all.
- */
-function take(run: Run, decision: ReleaseDecision | undefined, g: Group): void {
-  if (!decision) return;
-  const kind = decision.decision;
-  run.plan.tally[kind]++;
-  if (kind !== 'install' && kind !== 'upgrade' && kind !== 'in-sync') run.plan.decisions.push(decision);
-  if (decision.action) g.act(decision.action);
-  if (decision.record) g.record(decision.record);
 }
 
 /** Whether one of the first `n` helmCharts entries renders release key `key` on the profile's k-th cluster. */

@@ -210,7 +210,8 @@ export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint)
   // The plugin's messages name the kubeconfig field and were written to be shown.
   if (err instanceof ExecPluginError) return err.message;
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
-  const host = endpoint.tlsServerName ?? endpoint.server.hostname;
+  const tls = describeTlsError(code, endpoint.tlsServerName ?? endpoint.server.hostname, err);
+  if (tls) return tls;
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
@@ -226,6 +227,21 @@ export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint)
       return 'network unreachable';
     case 'ETIMEDOUT':
       return 'connection timed out';
+    case BODY_TOO_LARGE:
+    case NO_ANSWER:
+    case PROXY_FAILED:
+      return (err as Error).message;
+    case 'HPE_INVALID_CONSTANT':
+    case 'HPE_INVALID_VERSION':
+      return 'the server did not answer HTTP';
+    default:
+      return code ? `request failed (${code})` : 'request failed';
+  }
+}
+
+/** A certificate or TLS handshake error in words (`host`: the name the certificate must hold); undefined for any other code. */
+function describeTlsError(code: string, host: string, err: unknown): string | undefined {
+  switch (code) {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
@@ -251,20 +267,13 @@ export function describeConnectionError(err: unknown, endpoint: ClusterEndpoint)
     case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
     case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
       return 'TLS handshake failed: the server rejected the client certificate';
-    case BODY_TOO_LARGE:
-    case NO_ANSWER:
-    case PROXY_FAILED:
-      return (err as Error).message;
-    case 'HPE_INVALID_CONSTANT':
-    case 'HPE_INVALID_VERSION':
-      return 'the server did not answer HTTP';
     default:
       // OpenSSL 3 reports a plain-HTTP peer as EPROTO; only its reason text tells.
       if (code === 'EPROTO' && /wrong version number|packet length too long/.test(String((err as Error).message))) {
         return 'TLS handshake failed: the server does not speak TLS';
       }
       if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return 'TLS handshake failed';
-      return code ? `request failed (${code})` : 'request failed';
+      return undefined;
   }
 }
 

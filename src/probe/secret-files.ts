@@ -6,7 +6,7 @@
 // lead out of the folder, and messages name files, never their content.
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { SecretFileRef } from '../model/ports.ts';
+import type { SecretFileRef } from '../model/chart-access.ts';
 import { CredentialsError } from './errors.ts';
 
 /** Absolute path (symlinks resolved) of the Secret's file. Throws CredentialsError. */

@@ -6,14 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import type { ResourceRegistry, ResourceType } from './apiserver-discovery.ts';
 import { managedFieldsOf, previousApply, recordApply } from './apiserver-apply.ts';
-import { crdTypes } from './apiserver-controllers.ts';
-import { ApiError, asApiError, mediaType, readBody, sendJson, successStatus } from './apiserver-http.ts';
+import { deleteCollection, deleteObject } from './apiserver-delete.ts';
+import { ApiError, asApiError, mediaType, readBody, sendJson } from './apiserver-http.ts';
 import { decodeKubernetesProtobuf } from './apiserver-protobuf.ts';
 import { jsonPatch, mergePatch, serverSideApply, strategicMergePatch } from './apiserver-patch.ts';
 import type { ResourceRoute } from './apiserver-routes.ts';
 import { validateObject } from './apiserver-validate.ts';
 import { selectorFilter } from './apiserver-select.ts';
-import { typeKey, type KubeObject, type ObjectStore } from './apiserver-store.ts';
+import type { KubeObject, ObjectStore } from './apiserver-store.ts';
 import { serveWatch } from './apiserver-watch.ts';
 import { contentTypeOf, partialMetadata, partialMetadataList, representationOf, scaleOf, table, watchRepresentation } from './apiserver-views.ts';
 
@@ -40,6 +40,10 @@ export class ResourceApi {
     return { apiVersion: apiVersionOf(rt), kind: rt.kind, ...o, metadata: o.metadata };
   }
 
+  private list(rt: ResourceType, items: KubeObject[]): object {
+    return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: this.store.resourceVersion() }, items: items.map((o) => this.typed(rt, o)) };
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, query: URLSearchParams): Promise<void> {
     const { rt, name, subresource } = route;
     const watch = route.watchPath || query.get('watch') === 'true' || query.get('watch') === '1';
@@ -63,8 +67,8 @@ export class ResourceApi {
           return sendJson(res, code, object);
         }
         case 'DELETE':
-          if (name === undefined) return sendJson(res, 200, this.deleteCollection(rt, route.namespace, query));
-          return sendJson(res, 200, this.delete(rt, route.namespace, name, query));
+          if (name === undefined) return sendJson(res, 200, this.list(rt, deleteCollection(this.registry, this.store, rt, route.namespace, query)));
+          return sendJson(res, 200, deleteObject(this.registry, this.store, rt, route.namespace, name, query));
         default:
           throw new ApiError('MethodNotAllowed', `method ${req.method} is not supported`, undefined, 405);
       }
@@ -103,9 +107,7 @@ export class ResourceApi {
     let body: object;
     switch (representation) {
       case 'object':
-        body = list
-          ? { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion }, items: found.map((o) => this.typed(rt, o)) }
-          : this.view(rt, found[0]!, subresource);
+        body = list ? this.list(rt, found) : this.view(rt, found[0]!, subresource);
         break;
       case 'metadata':
         body = list ? partialMetadataList(found, resourceVersion) : partialMetadata(found[0]!);
@@ -259,42 +261,5 @@ export class ResourceApi {
     delete merged.metadata.resourceVersion; // apply does not do optimistic concurrency unless the config says so
     if (config.metadata.resourceVersion) merged.metadata.resourceVersion = config.metadata.resourceVersion;
     return { code: 200, object: this.write(rt, live, this.strip(merged, rt), subresource, query, managedFields) };
-  }
-
-  private delete(rt: ResourceType, namespace: string | undefined, name: string, query: URLSearchParams): object {
-    const dryRun = query.get('dryRun') === 'All';
-    const gone = this.store.delete(rt, namespace, name, { dryRun });
-    if (!dryRun) this.collectGarbage(rt, gone);
-    return successStatus({ name, group: rt.group || undefined, kind: rt.resource, uid: gone.metadata.uid });
-  }
-
-  private deleteCollection(rt: ResourceType, namespace: string | undefined, query: URLSearchParams): object {
-    const keep = selectorFilter(query);
-    const dryRun = query.get('dryRun') === 'All';
-    const items = this.store.list(rt, namespace).filter(keep);
-    for (const o of items) {
-      const gone = this.store.delete(rt, o.metadata.namespace, o.metadata.name!, { dryRun });
-      if (!dryRun) this.collectGarbage(rt, gone);
-    }
-    return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: this.store.resourceVersion() }, items: items.map((o) => this.typed(rt, o)) };
-  }
-
-  /** What the namespace controller and the garbage collector do after a deletion, at once. */
-  private collectGarbage(rt: ResourceType, gone: KubeObject): void {
-    if (rt.kind === 'Namespace' && rt.group === '') this.store.deleteNamespaceContents(this.registry.all(), gone.metadata.name!);
-    if (rt.kind === 'CustomResourceDefinition' && rt.group === 'apiextensions.k8s.io') {
-      const custom = crdTypes(gone)[0];
-      if (custom) {
-        for (const o of this.store.list(custom)) this.store.delete(custom, o.metadata.namespace, o.metadata.name!);
-        this.registry.removeCustom(custom.group, custom.resource);
-      }
-    }
-    for (const { typeKey: k, object } of this.store.allObjects()) {
-      const owners = (object.metadata.ownerReferences ?? []) as Array<{ uid?: string }>;
-      if (!owners.some((ref) => ref.uid === gone.metadata.uid)) continue;
-      const ownedType = this.registry.all().find((t) => typeKey(t) === k);
-      if (!ownedType || !this.store.get(ownedType, object.metadata.namespace, object.metadata.name!)) continue;
-      this.collectGarbage(ownedType, this.store.delete(ownedType, object.metadata.namespace, object.metadata.name!));
-    }
   }
 }

@@ -15,7 +15,10 @@ import { ResourceApi } from './apiserver-resources.ts';
 import { routeOf } from './apiserver-routes.ts';
 import { ObjectStore, type KubeObject } from './apiserver-store.ts';
 import { runDeploymentController } from './apiserver-workloads.ts';
+import { RequestLog, type RequestRecord } from './apiserver-requests.ts';
 import { serveDiscovery, serveOpenApi, versionInfo } from './apiserver-info.ts';
+
+export type { RequestRecord };
 
 export interface ApiServerOptions {
   /** Bearer token clients may present (more with `grantToken`, or a client certificate). */
@@ -28,21 +31,6 @@ export interface ApiServerOptions {
   name?: string;
   clock?: () => Date;
 }
-
-export interface RequestRecord {
-  method: string;
-  /** Path and query, e.g. `/api/v1/namespaces/x/secrets?labelSelector=owner%3Dhelm`. */
-  path: string;
-  /** Status code answered; 0 when the request was never answered (hang, stop). */
-  status: number;
-  contentType?: string;
-  userAgent?: string;
-  /** When the request arrived and when its answer was sent (epoch ms), to order events across clusters. */
-  at: number;
-  finishedAt?: number;
-}
-
-const REQUEST_LOG_SIZE = 5000;
 
 export class SimApiServer {
   readonly caPem: string;
@@ -59,8 +47,7 @@ export class SimApiServer {
   /** Answers probes (health, version) but sends everything else a byte at a time, never ending. */
   private dripping = false;
   private readonly hung = new Set<ServerResponse>();
-  private readonly log: RequestRecord[] = [];
-  private total = 0;
+  private readonly log = new RequestLog();
   private nextServiceIp = 10;
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -184,10 +171,7 @@ export class SimApiServer {
   /** Accept connections and requests but never answer; turning it off drops the held ones. */
   hang(on: boolean): void {
     this.hanging = on;
-    if (!on) {
-      for (const res of this.hung) res.destroy();
-      this.hung.clear();
-    }
+    if (!on) this.dropHeld();
   }
 
   /**
@@ -197,43 +181,26 @@ export class SimApiServer {
    */
   drip(on: boolean): void {
     this.dripping = on;
-    if (!on) {
-      for (const res of this.hung) res.destroy();
-      this.hung.clear();
-    }
+    if (!on) this.dropHeld();
+  }
+
+  private dropHeld(): void {
+    for (const res of this.hung) res.destroy();
+    this.hung.clear();
   }
 
   /** The last requests (up to 5000), oldest first. */
   requests(): readonly RequestRecord[] {
-    return [...this.log];
+    return this.log.list();
   }
 
   /** How many requests arrived since start-up (or the last `clearRequests`). */
   requestCount(): number {
-    return this.total;
+    return this.log.count();
   }
 
   clearRequests(): void {
-    this.log.length = 0;
-    this.total = 0;
-  }
-
-  private record(req: IncomingMessage, res: ServerResponse): void {
-    this.total++;
-    const entry: RequestRecord = {
-      method: req.method ?? '',
-      path: req.url ?? '',
-      status: 0,
-      contentType: req.headers['content-type'],
-      userAgent: req.headers['user-agent'],
-      at: Date.now(),
-    };
-    this.log.push(entry);
-    if (this.log.length > REQUEST_LOG_SIZE) this.log.shift();
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      entry.finishedAt = Date.now();
-    });
+    this.log.clear();
   }
 
   private dripTo(res: ServerResponse): void {
@@ -249,7 +216,7 @@ export class SimApiServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.record(req, res);
+    this.log.record(req, res);
     if (this.hanging) {
       this.hung.add(res);
       res.on('close', () => this.hung.delete(res));
