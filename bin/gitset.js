@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the JavaScript compiled from src/ into dist/ (`npm ci` builds it, through the prepare
-// script): nothing is transpiled when gitset starts.
+// Runs the JavaScript compiled from src/ into dist/ and bundled into dist/bundle/ (`npm ci` builds
+// both, through the prepare script): nothing is transpiled when gitset starts, and the command's
+// modules come from a few chunks rather than hundreds of files (scripts/bundle.js).
 
 // A reader that stops early (`gitset run --help | head -1`) closes the pipe: that is the reader's
 // choice, not a failure of ours, so end quietly as a shell tool would, without a stack trace.
@@ -11,14 +12,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+const entry = new URL('../dist/bundle/main.js', import.meta.url);
 let main;
 try {
   ({ main } = await import(entry.href));
 } catch (err) {
-  // Only dist/cli/main.js itself missing means "not built"; a package missing from it is an error.
+  // Only dist/bundle/main.js itself missing means "not built"; a package missing from it is an error.
   if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== entry.href) throw err;
-  process.stderr.write('gitset: not built (dist/cli/main.js is missing); run `npm ci` or `npm run build` first\n');
+  process.stderr.write('gitset: not built (dist/bundle/main.js is missing); run `npm ci` or `npm run build` first\n');
   process.exit(1);
 }
 process.exitCode = await main(process.argv.slice(2));

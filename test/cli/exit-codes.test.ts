@@ -1,4 +1,4 @@
-// The compiled CLI as a user runs it (bin/gitset.js on dist/): --version, and the exit codes a
+// The compiled CLI as a user runs it (bin/gitset.js on dist/bundle/): --version, and the exit codes a
 // script branches on: 0 success, 1 a failure, 2 a usage error (unknown flag or command, bad value,
 // missing argument), the same for every command.
 import { test } from 'node:test';
@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { COMMANDS } from '../../src/cli/main.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin', 'gitset.js');
@@ -87,6 +88,15 @@ test('help is not an error: gitset --help, gitset help validate, gitset validate
   }
   const validateHelp = await gitset('help', 'validate');
   assert.match(validateHelp.out, /--status-dir <dir>/);
+});
+
+test('every command of the built CLI loads and shows its help (each has a chunk of the bundle)', async () => {
+  for (const entry of COMMANDS) {
+    const r = await gitset(entry.name, '--help');
+    assert.equal(r.code, 0, `${entry.name}: ${r.err}`);
+    assert.match(r.out, new RegExp(`^Usage: gitset ${entry.name}\\b`));
+    assert.ok(r.out.replace(/\s+/g, ' ').includes(entry.summary), `${entry.name} describes itself`);
+  }
 });
 
 test('without dist/ the CLI says to build, instead of a stack trace', async () => {
