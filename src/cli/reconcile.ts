@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { addDaemonOptions, configFromCommand } from './daemon-options.ts';
 import { createLogger } from '../daemon/logger.ts';
 import { createMetrics } from '../daemon/metrics.ts';
+import { withLeasedShard } from '../daemon/shard-lease.ts';
 import { buildRuntime } from '../daemon/wiring.ts';
 import type { CliIO } from './io.ts';
 
@@ -13,8 +14,9 @@ export function register(program: Command, io: CliIO): void {
     .description('run one reconcile cycle (pull, probe, select, helm, commit status) and exit; non-zero if anything failed')
     .option('--once', 'run exactly one cycle (the only mode; accepted for clarity)');
   addDaemonOptions(cmd).action(async () => {
-    const config = configFromCommand(cmd, io);
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: io.stderr });
+    const given = configFromCommand(cmd, io);
+    const logger = createLogger({ level: given.logLevel, format: given.logFormat, destination: io.stderr });
+    const { config, held } = await withLeasedShard(given, { logger, env: io.env });
     const metrics = createMetrics();
     const runtime = await buildRuntime(config, { logger, metrics, env: io.env, cwd: io.cwd });
     try {
@@ -29,6 +31,7 @@ export function register(program: Command, io: CliIO): void {
       }
     } finally {
       await runtime.close();
+      await held?.release();
     }
   });
 }

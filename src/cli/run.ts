@@ -7,6 +7,7 @@ import { describeConfig } from '../daemon/config.ts';
 import { startDaemon } from '../daemon/daemon.ts';
 import { createLogger } from '../daemon/logger.ts';
 import { createMetrics } from '../daemon/metrics.ts';
+import { withLeasedShard } from '../daemon/shard-lease.ts';
 import { buildRuntime } from '../daemon/wiring.ts';
 import type { CliIO } from './io.ts';
 
@@ -15,9 +16,11 @@ export function register(program: Command, io: CliIO): void {
     .command('run')
     .description('run the daemon: pull, probe, select, install with helm, commit status; again on every trigger');
   addDaemonOptions(cmd).action(async () => {
-    const config = configFromCommand(cmd, io);
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat, destination: io.stdout });
-    logger.info({ config: describeConfig(config) }, 'starting gitset');
+    const given = configFromCommand(cmd, io);
+    const logger = createLogger({ level: given.logLevel, format: given.logFormat, destination: io.stdout });
+    logger.info({ config: describeConfig(given) }, 'starting gitset');
+    // With --shard-lease-namespace, nothing runs before this replica holds a shard.
+    const { config, held } = await withLeasedShard(given, { logger, env: io.env });
     const metrics = createMetrics({ defaultMetrics: true });
     const runtime = await buildRuntime(config, { logger, metrics, env: io.env, cwd: io.cwd });
     const daemon = await startDaemon({
@@ -35,7 +38,9 @@ export function register(program: Command, io: CliIO): void {
     // Our listeners stay attached for the whole shutdown: execa's exit hook (signal-exit) re-raises
     // a signal that no other listener is left to handle, which used to kill gitset with 143 at once.
     let stopping = false;
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const signal = await new Promise<NodeJS.Signals | 'lease lost'>((resolve) => {
+      // A shard whose Lease is lost is someone else's soon: stop as on SIGTERM, and exit 1 so the pod restarts.
+      void held?.lost.then(() => resolve('lease lost'));
       const onStop = (received: NodeJS.Signals): void => {
         if (!stopping) {
           stopping = true;
@@ -50,6 +55,7 @@ export function register(program: Command, io: CliIO): void {
     process.off('SIGHUP', onHup);
     await daemon.stop(signal);
     await runtime.close();
-    io.exitCode = 0;
+    await held?.release();
+    io.exitCode = signal === 'lease lost' ? 1 : 0;
   });
 }

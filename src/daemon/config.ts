@@ -52,6 +52,11 @@ export interface DaemonConfig {
   /** This replica's part of the fleet (`--shard N --shards M`); 0 of 1 owns everything. */
   shard: Shard;
   shardHeartbeatMs: number;
+  /**
+   * With `--shard-lease-namespace`: the shard is taken at start by holding a Lease
+   * (daemon/shard-lease.ts); until then `shard.index` is -1, which owns nothing.
+   */
+  shardLease?: { namespace: string; durationMs: number; kubeconfig?: string; identity: string };
   /** Never logged: the logger redacts these paths, and `describeConfig` leaves them out. */
   secrets: {
     gitUsername?: string;
@@ -87,7 +92,8 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
   const pathOf = (key: OptionKey): string => resolve(sources.cwd, str(v, key));
   const repo = str(v, 'repo');
   const branch = str(v, 'branch');
-  const shard = shardOf(v, repo);
+  const lease = shardLeaseOf(v);
+  const shard = shardOf(v, repo, lease !== undefined);
   return {
     repo: looksLikeUrl(repo) ? repo : resolve(sources.cwd, repo),
     branch,
@@ -115,6 +121,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     ...chartRepos(get('allowedChartRepos')),
     shard,
     shardHeartbeatMs: duration(v, 'shardHeartbeat'),
+    ...(lease ? { shardLease: lease } : {}),
     secrets: {
       gitUsername: get('gitUsername'),
       gitToken: secretFrom(v, 'gitTokenFile', SECRET_ENV.gitToken),
@@ -149,14 +156,33 @@ function chartRepos(text: string | undefined): { allowedChartRepos?: ChartRepoAl
 }
 
 /** `--shard`/`--shards`, the shard from the host name (a StatefulSet pod's) when only `--shards` is given. */
-function shardOf(v: OptionValues, repo: string): Shard {
+function shardOf(v: OptionValues, repo: string, leased: boolean): Shard {
   const shards = v.raw.get('shards');
   const shard = v.raw.get('shard');
+  if (leased) {
+    if (shard !== undefined) throw new ConfigError('--shard', 'not with --shard-lease-namespace: a replica takes its shard by holding a Lease');
+    const counted = resolveShard({ ...(shards !== undefined ? { shards } : {}), shard: '0' });
+    if ('option' in counted) throw new ConfigError(counted.option, counted.message);
+    if (counted.count < 2) throw new ConfigError('--shard-lease-namespace', 'needs --shards of 2 or more');
+    if (!looksLikeUrl(repo)) throw new ConfigError('--shards', `more than one shard needs a remote --repo (an http(s) URL), not the local path ${repo}`);
+    return { index: -1, count: counted.count };
+  }
   const got = resolveShard({ ...(shards !== undefined ? { shards } : {}), ...(shard !== undefined ? { shard } : {}), hostname: nonEmpty(v.env.HOSTNAME) ?? hostname() });
   if ('option' in got) throw new ConfigError(got.option, got.message);
   // Replicas meet in the remote repository's status commits; a local folder has one writer.
   if (got.count > 1 && !looksLikeUrl(repo)) throw new ConfigError('--shards', `more than one shard needs a remote --repo (an http(s) URL), not the local path ${repo}`);
   return got;
+}
+
+/** `--shard-lease-namespace` and its companions; the holder's identity is the pod's name (HOSTNAME). */
+function shardLeaseOf(v: OptionValues): DaemonConfig['shardLease'] {
+  const namespace = v.raw.get('shardLeaseNamespace');
+  if (namespace === undefined) return undefined;
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) throw new ConfigError('--shard-lease-namespace', `"${namespace}" is not a namespace name (lower-case letters, digits and -, at most 63)`);
+  const durationMs = duration(v, 'shardLeaseDuration');
+  if (durationMs < 3000) throw new ConfigError('--shard-lease-duration', 'must be 3s or more: the lease is renewed every third of it');
+  const kubeconfig = v.raw.get('shardLeaseKubeconfig');
+  return { namespace, durationMs, identity: nonEmpty(v.env.HOSTNAME) ?? hostname(), ...(kubeconfig ? { kubeconfig: resolve(v.cwd, kubeconfig) } : {}) };
 }
 
 /** With several shards, the key every replica seals its status with: required, and long enough to be a secret. */

@@ -54,7 +54,10 @@ export type OptionKey =
   | 'shards'
   | 'shard'
   | 'shardHeartbeat'
-  | 'shardKeyFile';
+  | 'shardKeyFile'
+  | 'shardLeaseNamespace'
+  | 'shardLeaseDuration'
+  | 'shardLeaseKubeconfig';
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'repo', flag: 'repo', arg: 'URL|PATH', kind: 'string', description: 'Git repository to reconcile: an http(s) URL or a local path' },
@@ -91,6 +94,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'shard', flag: 'shard', arg: 'N', kind: 'string', description: 'this replica\'s shard, 0 to M-1 (default with --shards > 1: the ordinal ending the host name, gitset-2 → 2, as in a StatefulSet)' },
   { key: 'shardHeartbeat', flag: 'shard-heartbeat', arg: 'DURATION', kind: 'duration', default: '1m', description: 'with --shards > 1: how often a replica commits that it is alive; one silent for 3 intervals is reported as such by the others' },
   { key: 'shardKeyFile', flag: 'shard-key-file', arg: 'FILE', kind: 'string', description: 'with --shards > 1 (required): file holding a secret of 16 or more characters shared by every replica (or set GITSET_SHARD_KEY); each seals its status with it, and a replica takes another\'s status files only under that seal' },
+  { key: 'shardLeaseNamespace', flag: 'shard-lease-namespace', arg: 'NS', kind: 'string', description: 'with --shards > 1 and no --shard: each replica takes a free shard by holding one of the Leases gitset-shard-0 to gitset-shard-(M-1) in this namespace of the cluster it runs in, and takes over a shard whose holder stopped renewing (pods with any names, as in a Deployment)' },
+  { key: 'shardLeaseDuration', flag: 'shard-lease-duration', arg: 'DURATION', kind: 'duration', default: '30s', description: 'with --shard-lease-namespace: how long a shard stays held without renewal (renewed every third of it; a replica that cannot renew for two thirds of it stops)' },
+  { key: 'shardLeaseKubeconfig', flag: 'shard-lease-kubeconfig', arg: 'FILE', kind: 'string', description: 'with --shard-lease-namespace: kubeconfig of the cluster holding the Leases (default: the pod\'s service account)' },
 ];
 
 /** `probe-interval` → `GITSET_PROBE_INTERVAL`. */

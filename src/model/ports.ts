@@ -6,6 +6,9 @@ import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { ClusterKey, DriftExclusion, HelmOptions, SveltosCluster } from './objects.ts';
 import type { FluxSource } from './sources.ts';
 import type { Patch } from '../patch/apply.ts';
+import type { Lease } from './lease.ts';
+
+export type { Lease } from './lease.ts';
 
 /** One probe of one cluster: what its API server answered, or why it did not. */
 export interface ProbeResult {
@@ -281,4 +284,11 @@ export type HealthCheckOutcome =
 export interface HealthScriptRunner {
   evaluate(req: HealthCheckRequest): Promise<HealthCheckOutcome>;
   close(): Promise<void>;
+}
+
+/** Leases in one namespace (shards taken by replicas: daemon/shard-lease.ts); 'exists'/'conflict': another writer was first. */
+export interface LeaseStore {
+  get(name: string): Promise<Lease | undefined>;
+  create(lease: Lease): Promise<Lease | 'exists'>;
+  replace(lease: Lease): Promise<Lease | 'conflict'>;
 }

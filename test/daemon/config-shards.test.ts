@@ -44,3 +44,15 @@ test('several shards need a shared key, from a file or GITSET_SHARD_KEY, never i
   assert.match(missing.message, /--shards 2 needs a key shared by every replica/);
   assert.match(refusal({ shards: '2', shard: '0' }, { GITSET_SHARD_KEY: 'short' }).message, /the shard key has 5 characters; it needs at least 16/);
 });
+
+test('--shard-lease-namespace: the shard is taken at start, by a pod of any name; what cannot work is refused', () => {
+  const leased = config({ shards: '3', shardLeaseNamespace: 'gitset', shardLeaseKubeconfig: 'home.kubeconfig' }, { HOSTNAME: 'gitset-5c7d9-x2k4q' });
+  assert.deepEqual(leased.shard, { index: -1, count: 3 }, 'owns nothing until a Lease is held');
+  assert.deepEqual(leased.shardLease, { namespace: 'gitset', durationMs: 30_000, identity: 'gitset-5c7d9-x2k4q', kubeconfig: '/home.kubeconfig' });
+  assert.equal(config({ shards: '3', shardLeaseDuration: '9s' }, { GITSET_SHARD_LEASE_NAMESPACE: 'ops' }).shardLease?.durationMs, 9_000);
+  assert.match(refusal({ shards: '3', shard: '1', shardLeaseNamespace: 'gitset' }).message, /not with --shard-lease-namespace/);
+  assert.match(refusal({ shardLeaseNamespace: 'gitset' }).message, /needs --shards of 2 or more/);
+  assert.match(refusal({ shards: '2', shardLeaseNamespace: 'Not_A/Namespace' }).message, /is not a namespace name/);
+  assert.match(refusal({ shards: '2', shardLeaseNamespace: 'gitset', shardLeaseDuration: '1s' }).message, /3s or more/);
+  assert.equal(config({ shards: '3', shard: '2' }).shardLease, undefined);
+});

@@ -87,3 +87,30 @@ test('replicas with persistence: one claim per pod; a shared existing claim and 
   assert.match((await render('replicas=2', 'config.shards=4')).error, /config\.shards is set by the chart from replicas/);
   assert.match((await render('replicas=0')).error, /replicas must be at least 1/);
 });
+
+test('shardLeases: pods take shards by Lease, with a token and a Role on their own Leases only', async () => {
+  const { objects, error } = await render('replicas=3', 'shardLeases.enabled=true', 'shardLeases.duration=20s');
+  assert.equal(error, '');
+  const sts = objects.find((o) => o.kind === 'StatefulSet')!;
+  const pod = sts.spec.template.spec;
+  assert.equal(pod.automountServiceAccountToken, true, 'kubectl in the pod reads the Leases with the service account');
+  const envs = pod.containers[0].env as Array<{ name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }>;
+  assert.equal(envs.find((e) => e.name === 'GITSET_SHARD_LEASE_NAMESPACE')?.valueFrom?.fieldRef.fieldPath, 'metadata.namespace');
+  const role = objects.find((o) => o.kind === 'Role')!;
+  assert.deepEqual(role.rules.find((r: { resourceNames?: string[] }) => r.resourceNames).resourceNames, ['gitset-shard-0', 'gitset-shard-1', 'gitset-shard-2']);
+  assert.ok(role.rules.every((r: { apiGroups: string[]; resources: string[] }) => r.apiGroups.join() === 'coordination.k8s.io' && r.resources.join() === 'leases'));
+  const binding = objects.find((o) => o.kind === 'RoleBinding')!;
+  assert.equal(binding.roleRef.name, role.metadata.name);
+  assert.equal(binding.subjects[0].name, objects.find((o) => o.kind === 'ServiceAccount')!.metadata.name);
+  // What gitset makes of it in a pod of any name: no shard yet (it takes one at start), Leases in the pod's namespace.
+  const env: Record<string, string> = { ...envOf(sts), GITSET_SHARD_LEASE_NAMESPACE: 'gitset', HOSTNAME: 'fleet-gitset-5c7d9-x2k4q' };
+  const key = 'k'.repeat(32);
+  const files: Record<string, string> = { '/etc/gitset/config/config.yaml': objects.find((o) => o.kind === 'ConfigMap')!.data['config.yaml'], [env.GITSET_SHARD_KEY_FILE!]: key };
+  const config = resolveConfig({ flags: { config: '/etc/gitset/config/config.yaml' }, env, cwd: '/', readFile: (p) => files[p] ?? assert.fail(`reads ${p}`) });
+  assert.deepEqual(config.shard, { index: -1, count: 3 });
+  assert.deepEqual(config.shardLease, { namespace: 'gitset', durationMs: 20_000, identity: 'fleet-gitset-5c7d9-x2k4q' });
+  // One replica: no Leases, no Role, no token.
+  const single = await render('shardLeases.enabled=true');
+  assert.ok(!single.objects.some((o) => o.kind === 'Role'));
+  assert.equal(single.objects.find((o) => o.kind === 'Deployment')!.spec.template.spec.automountServiceAccountToken, false);
+});

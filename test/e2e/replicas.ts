@@ -60,3 +60,24 @@ export async function commitsOf(sandbox: Sandbox, branch = 'main'): Promise<Logg
     return { oid, parents: parents.split(' ').filter(Boolean), author, subject, paths: files.filter(Boolean).map((p) => p.replace(/^status\//, '')) };
   });
 }
+
+/** A replica that takes its shard by Lease (`--shard-lease-namespace`), named `identity` as a pod would be. */
+export function startLeasedReplica(sandbox: Sandbox, identity: string, shards: number, lease: { namespace: string; kubeconfig: string; duration: string }, flags: Record<string, string> = {}): Replica {
+  const args = Object.entries({
+    repo: sandbox.repoUrl, credentials: sandbox.credentialsDir, 'work-dir': join(sandbox.root, `replica-${identity}`),
+    listen: '127.0.0.1:0', 'log-format': 'json', shards: String(shards),
+    'shard-lease-namespace': lease.namespace, 'shard-lease-kubeconfig': lease.kubeconfig, 'shard-lease-duration': lease.duration,
+    'probe-interval': '1s', 'probe-timeout': '5s', 'poll-interval': '1s', 'shard-heartbeat': '10s', 'failure-threshold': '3',
+    ...flags,
+  }).flatMap(([k, v]) => [`--${k}`, v]);
+  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: identity, GITSET_SHARD_KEY: SHARD_KEY } });
+  const lines = jsonLines(child);
+  const replica: Replica = { shard: -1, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
+  return replica;
+}
+
+/** The shard a leased replica logged it holds, once it does. */
+export function heldShard(r: Replica): number | undefined {
+  const line = r.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('holding shard ') && typeof l.shard === 'number');
+  return line ? (line.shard as number) : undefined;
+}
