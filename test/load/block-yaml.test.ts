@@ -87,7 +87,7 @@ test('shapes people write: comments, compact and indented lists, literals, quoti
   assert.ok(taken >= 7, `took ${taken}`);
 });
 
-const key = fc.oneof({ arbitrary: fc.constantFrom('name', 'k8s.io/tier', 'a_b', 'x-y.z', 'spec'), weight: 12 }, fc.constantFrom('1', 'true', '<<', '__proto__'), fc.string({ maxLength: 6 }));
+const key = fc.oneof({ arbitrary: fc.constantFrom('name', 'k8s.io/tier', 'a_b', 'x-y.z', 'spec'), weight: 12 }, fc.constantFrom('1', 'true', 'False', 'NULL', 'null', '1e3', '0x1F', '0o7', '1.5', '12', '1abc', '9lives', 'truth', '<<', '__proto__'), fc.string({ maxLength: 6 }));
 const scalar = fc.oneof(
   { arbitrary: fc.stringMatching(/^[a-z][a-z0-9.-]{0,8}$/), weight: 12 },
   fc.string(),
