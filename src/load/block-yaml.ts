@@ -283,10 +283,27 @@ const DECIMAL = /^-?(?:0|[1-9][0-9]*)$/;
 // What else the core schema reads as a number (leading zeros, signs, hex, octal, floats, .inf, .nan).
 const NUMBERISH = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
+/** ASCII characters for which `table` holds 1. */
+const charTable = (chars: string): Uint8Array => {
+  const table = new Uint8Array(128);
+  for (const ch of chars) table[ch.charCodeAt(0)] = 1;
+  return table;
+};
+/** Indicators a plain scalar cannot start with (`-` can, before a digit: a negative number). */
+const INDICATOR = charTable('[]{},&*!|>%@`#?:-\'"');
+/** What null, a boolean or a number starts with; a plain scalar starting otherwise is a string. */
+const TYPED_START = charTable('~nNtTfF0123456789-+.');
+
 function plain(text: string): unknown {
   if (text === '') decline();
-  if ('[]{},&*!|>%@`#?:-\'"'.includes(text.charAt(0)) && !/^-[0-9]/.test(text)) decline();
+  const c = text.charCodeAt(0);
+  if (INDICATOR[c] === 1) {
+    const next = text.charCodeAt(1);
+    if (!(c === 45 && next >= 48 && next <= 57)) decline();
+  }
   if (text.includes(': ') || text.includes(' #') || text.endsWith(':')) decline();
+  // Most values (names, labels, URLs) take this way, without the regular expressions below.
+  if (TYPED_START[c] !== 1) return text;
   if (NULL.test(text)) return null;
   if (BOOL.test(text)) return text.charCodeAt(0) === 116 || text.charCodeAt(0) === 84 ? true : false;
   if (DECIMAL.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
