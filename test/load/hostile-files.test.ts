@@ -126,3 +126,27 @@ describe('encoding', () => {
     assert.deepEqual(loaded.clusters.map((c) => c.metadata.name), ['bom']);
   });
 });
+
+describe('a repository of many files (read on a worker thread)', () => {
+  test('the same objects and diagnostics as the small-repository reads, in the same order', async () => {
+    const files: Record<string, string | Buffer> = {};
+    for (let i = 0; i < 1500; i++) files[`clusters/team-${i % 7}/c${String(i).padStart(4, '0')}.yaml`] = cluster(`c${String(i).padStart(4, '0')}`);
+    const hostile = {
+      'clusters/team-3/big.yaml': `${cluster('big')}data:\n${'#'.repeat(MAX_MANIFEST_BYTES)}\n`,
+      'clusters/team-5/bad.yaml': Buffer.concat([Buffer.from(`${cluster('bad')}x: caf`), Buffer.from([0xe9]), Buffer.from('\n')]),
+      'clusters/team-1/.hidden.yaml': cluster('hidden'),
+      'status/SveltosCluster/civo/c0001.yaml': cluster('status'),
+    };
+    const many = repository('many', { ...files, ...hostile });
+    symlinkSync(join(many.outside, 'secret.yaml'), join(many.repo, 'clusters', 'team-2', 'link.yaml'));
+    const few = repository('few', { ...hostile, 'clusters/team-0/c0000.yaml': cluster('c0000'), 'clusters/team-2/c0002.yaml': cluster('c0002') });
+    symlinkSync(join(few.outside, 'secret.yaml'), join(few.repo, 'clusters', 'team-2', 'link.yaml'));
+    const [large, small] = [await loadRepository(many.repo), await loadRepository(few.repo)];
+    assert.equal(large.clusters.length, 1500);
+    assert.deepEqual(large.clusters.map((c) => c.metadata.name), Object.keys(files).map((p) => p.slice(-10, -5)).sort());
+    assert.ok(!large.clusters.some((c) => ['big', 'bad', 'hidden', 'status', 'from-outside'].includes(c.metadata.name)));
+    const said = (r: typeof large) => r.diagnostics.map((d) => [d.file, d.line, d.col, d.code, d.message]);
+    assert.deepEqual(said(large), said(small));
+    assert.deepEqual(said(large).map((d) => d[0]), ['clusters/team-2/link.yaml', 'clusters/team-3/big.yaml', 'clusters/team-5/bad.yaml']);
+  });
+});
