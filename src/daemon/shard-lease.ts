@@ -64,7 +64,15 @@ export async function acquireShard(opts: ShardLeaseOptions, signal?: AbortSignal
   const names = Array.from({ length: opts.shards }, (_, i) => leaseName(i));
   for (let round = 0; ; round++) {
     signal?.throwIfAborted();
-    const leases = await Promise.all(names.map((n) => opts.store.get(n)));
+    let leases: Array<Lease | undefined>;
+    try {
+      leases = await Promise.all(names.map((n) => opts.store.get(n)));
+    } catch (err) {
+      // The API server may be briefly away (or the Role not yet bound): try again, as client-go does.
+      opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot read the shard leases; trying again');
+      await sleep(opts.durationMs / 3, undefined, signal ? { signal } : {});
+      continue;
+    }
     const verdicts = leases.map((l, i) => judgeLease(l ?? { name: names[i]! }, opts.identity, seen, now(), opts.durationMs));
     // Its own first (a restarted pod keeps its shard), then the free ones in order.
     const order = [...verdicts.keys()].filter((i) => verdicts[i] === 'ours').concat([...verdicts.keys()].filter((i) => verdicts[i] === 'free'));
@@ -81,8 +89,11 @@ export async function acquireShard(opts: ShardLeaseOptions, signal?: AbortSignal
         transitions: (before?.transitions ?? 0) + (before?.holder && !ours ? 1 : 0),
         ...(before?.resourceVersion ? { resourceVersion: before.resourceVersion } : {}),
       };
-      const written = before ? await opts.store.replace(next) : await opts.store.create(next);
-      if (written === 'exists' || written === 'conflict') continue; // another replica was quicker
+      const written = await (before ? opts.store.replace(next) : opts.store.create(next)).catch((err: unknown) => {
+        opts.logger.warn({ lease: next.name, err: err instanceof Error ? err.message : String(err) }, 'cannot write the shard lease');
+        return 'conflict' as const;
+      });
+      if (written === 'exists' || written === 'conflict') continue; // another replica was quicker, or the write failed
       const from = before?.holder && !ours ? `, taken over from ${before.holder}` : '';
       opts.logger.info({ shard: i, of: opts.shards, lease: next.name, identity: opts.identity }, `holding shard ${i} of ${opts.shards} (Lease ${next.name}${from})`);
       return hold(i, written, opts, now, wall);

@@ -78,6 +78,28 @@ describe('shard leases through kubectl', () => {
     held.length = 0;
   });
 
+  test('a replica restarted under the same name takes its own shard back at once', async () => {
+    const opts = { store, shards: 2, durationMs: 6_000, logger };
+    const first = await acquireShard({ ...opts, identity: 'gitset-1' });
+    const other = await acquireShard({ ...opts, identity: 'gitset-0' });
+    const started = performance.now();
+    const again = await acquireShard({ ...opts, identity: 'gitset-1' }); // the same pod, after a crash
+    assert.equal(again.shard, first.shard);
+    assert.ok(performance.now() - started < 4_000, 'no wait for its own Lease');
+    assert.equal(await holderOf(again.shard), 'gitset-1');
+    for (const h of [again, other]) await h.release();
+    await first.lost; // the old process's next renewal finds the Lease written since: it would stop
+  });
+
+  test('an API server that is away at start is waited for, not a crash', async () => {
+    let calls = 0;
+    const flaky: LeaseStore = { ...store, get: async (name) => (++calls <= 2 ? Promise.reject(new Error('connection refused')) : store.get(name)) };
+    const h = await acquireShard({ store: flaky, shards: 1, identity: 'pod-late', durationMs: 3_000, logger });
+    assert.equal(h.shard, 0);
+    assert.ok(calls > 2);
+    await h.release();
+  });
+
   test('a holder that stopped renewing is replaced after its Lease stood still for a duration', async () => {
     // A replica that died holding shard 0: its Lease says it was renewed just now.
     const ghost = { name: leaseName(0), holder: 'pod-gone', durationSeconds: 3, renewTime: new Date().toISOString(), transitions: 4 };
