@@ -20,15 +20,20 @@ export interface Replica {
 export const SHARD_KEY = 'test-replicas-shared-seal-key';
 
 export function startReplica(sandbox: Sandbox, shard: number, shards: number, flags: Record<string, string> = {}): Replica {
+  return { ...spawnReplica(sandbox, String(shard), { shards: String(shards), shard: String(shard), ...flags }, 'not-a-pod'), shard };
+}
+
+/** `gitset run` against the sandbox as a process, with the test replicas' options and `flags`, named `host`. */
+function spawnReplica(sandbox: Sandbox, name: string, flags: Record<string, string>, host: string): Replica {
   const args = Object.entries({
-    repo: sandbox.repoUrl, credentials: sandbox.credentialsDir, 'work-dir': join(sandbox.root, `replica-${shard}`),
-    listen: '127.0.0.1:0', 'log-format': 'json', shards: String(shards), shard: String(shard),
+    repo: sandbox.repoUrl, credentials: sandbox.credentialsDir, 'work-dir': join(sandbox.root, `replica-${name}`),
+    listen: '127.0.0.1:0', 'log-format': 'json',
     'probe-interval': '1s', 'probe-timeout': '5s', 'poll-interval': '1s', 'shard-heartbeat': '10s', 'failure-threshold': '3',
     ...flags,
   }).flatMap(([k, v]) => [`--${k}`, v]);
-  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: 'not-a-pod', GITSET_SHARD_KEY: SHARD_KEY } });
+  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: host, GITSET_SHARD_KEY: SHARD_KEY } });
   const lines = jsonLines(child);
-  return { shard, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
+  return { shard: -1, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
 }
 
 /** Stops a replica; one that has not exited 30 s after SIGTERM is killed, so a test fails rather than hangs. */
@@ -63,17 +68,8 @@ export async function commitsOf(sandbox: Sandbox, branch = 'main'): Promise<Logg
 
 /** A replica that takes its shard by Lease (`--shard-lease-namespace`), named `identity` as a pod would be. */
 export function startLeasedReplica(sandbox: Sandbox, identity: string, shards: number, lease: { namespace: string; kubeconfig: string; duration: string }, flags: Record<string, string> = {}): Replica {
-  const args = Object.entries({
-    repo: sandbox.repoUrl, credentials: sandbox.credentialsDir, 'work-dir': join(sandbox.root, `replica-${identity}`),
-    listen: '127.0.0.1:0', 'log-format': 'json', shards: String(shards),
-    'shard-lease-namespace': lease.namespace, 'shard-lease-kubeconfig': lease.kubeconfig, 'shard-lease-duration': lease.duration,
-    'probe-interval': '1s', 'probe-timeout': '5s', 'poll-interval': '1s', 'shard-heartbeat': '10s', 'failure-threshold': '3',
-    ...flags,
-  }).flatMap(([k, v]) => [`--${k}`, v]);
-  const child = execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'gitset.js'), 'run', ...args], { cwd: sandbox.root, reject: false, stdin: 'ignore', env: { HOSTNAME: identity, GITSET_SHARD_KEY: SHARD_KEY } });
-  const lines = jsonLines(child);
-  const replica: Replica = { shard: -1, lines, child, said: (msg) => lines.filter((l) => l.msg === msg) };
-  return replica;
+  const leaseFlags = { 'shard-lease-namespace': lease.namespace, 'shard-lease-kubeconfig': lease.kubeconfig, 'shard-lease-duration': lease.duration };
+  return spawnReplica(sandbox, identity, { shards: String(shards), ...leaseFlags, ...flags }, identity);
 }
 
 /** The shard a leased replica logged it holds, once it does. */
