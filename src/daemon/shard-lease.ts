@@ -119,16 +119,20 @@ function hold(shard: number, lease: Lease, opts: ShardLeaseOptions, now: () => n
     opts.logger.error({ shard, lease: lease.name }, `shard ${shard} is no longer this replica's: ${why}`);
     markLost(why);
   };
+  let renewing: Promise<void> | undefined;
   const renew = async (): Promise<void> => {
     if (stopped) return;
     try {
-      const written = await opts.store.replace({ ...current, holder: opts.identity, renewTime: wall().toISOString() });
+      const attempt = opts.store.replace({ ...current, holder: opts.identity, renewTime: wall().toISOString() });
+      renewing = attempt.then(() => undefined, () => undefined);
+      const written = await attempt;
+      // Kept even when released meanwhile: the release writes over this version.
+      if (written !== 'conflict') current = written;
       if (stopped) return;
       if (written === 'conflict') {
-        const now = await opts.store.get(lease.name).catch(() => undefined);
-        return lose(`Lease ${lease.name} was written by ${now?.holder ?? 'someone else'} meanwhile`);
+        const found = await opts.store.get(lease.name).catch(() => undefined);
+        return lose(`Lease ${lease.name} was written by ${found?.holder ?? 'someone else'} meanwhile`);
       }
-      current = written;
       lastRenewed = now();
     } catch (err) {
       const waited = now() - lastRenewed;
@@ -145,11 +149,22 @@ function hold(shard: number, lease: Lease, opts: ShardLeaseOptions, now: () => n
       if (stopped) return;
       stopped = true;
       clearTimeout(timer);
+      await renewing; // a renewal under way changes the version to write over
       // As client-go's ReleaseOnCancel: no holder, so the next replica need not wait a duration.
-      const { holder: _holder, ...rest } = current;
-      await opts.store.replace({ ...rest, durationSeconds: 1, renewTime: wall().toISOString() }).catch((err: unknown) => {
+      const free = async (over: Lease): Promise<Lease | 'conflict'> => {
+        const { holder: _holder, ...rest } = over;
+        return opts.store.replace({ ...rest, durationSeconds: 1, renewTime: wall().toISOString() });
+      };
+      try {
+        if ((await free(current)) !== 'conflict') return;
+        // Written since our last look: free it only if it is still ours.
+        const found = await opts.store.get(lease.name);
+        if (found?.holder === opts.identity && (await free(found)) !== 'conflict') return;
+        if (found?.holder !== opts.identity) return;
+        opts.logger.warn({ shard }, 'could not free the shard lease; it expires by itself');
+      } catch (err) {
         opts.logger.warn({ shard, err: err instanceof Error ? err.message : String(err) }, 'could not free the shard lease; it expires by itself');
-      });
+      }
     },
   };
 }

@@ -94,6 +94,16 @@ describe('shard leases through kubectl', () => {
     await first.lost; // the old process's next renewal finds the Lease written since: it would stop
   });
 
+  test('a release during a renewal still frees the Lease', async () => {
+    let slow = false;
+    const slowStore: LeaseStore = { ...store, replace: async (l) => (slow ? new Promise((r) => setTimeout(r, 600)).then(() => store.replace(l)) : store.replace(l)) };
+    const h = await acquireShard({ store: slowStore, shards: 1, identity: 'pod-slow', durationMs: 3_000, logger });
+    slow = true; // the renewal after 1 s takes 0.6 s more
+    await new Promise((r) => setTimeout(r, 1_200));
+    await h.release();
+    assert.equal(await holderOf(0), undefined, 'no holder: the next replica starts at once');
+  });
+
   test('an API server that is away at start is waited for, not a crash', async () => {
     let calls = 0;
     const flaky: LeaseStore = { ...store, get: async (name) => (++calls <= 2 ? Promise.reject(new Error('connection refused')) : store.get(name)) };
