@@ -53,7 +53,9 @@ export function register(program: Command, io: CliIO): void {
       process.on('SIGTERM', onStop).on('SIGINT', onStop).on('SIGHUP', onHup);
     });
     process.off('SIGHUP', onHup);
-    await daemon.stop(signal);
+    // A lost shard may be taken over a third of the Lease's duration after we gave up: running
+    // helm calls get a sixth of it, so that they end before anyone else may start on those clusters.
+    await daemon.stop(signal, signal === 'lease lost' && config.shardLease ? config.shardLease.durationMs / 6 : undefined);
     await runtime.close();
     await held?.release();
     io.exitCode = signal === 'lease lost' ? 1 : 0;

@@ -55,7 +55,8 @@ export interface Daemon {
   /** Resolves after the first cycle (whatever its outcome). */
   firstCycle: Promise<CycleReport>;
   lastReport(): CycleReport | undefined;
-  stop(reason?: string): Promise<void>;
+  /** `graceMs`: shorter than --shutdown-grace for running helm calls (a lost shard Lease). */
+  stop(reason?: string, graceMs?: number): Promise<void>;
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
@@ -112,7 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     trigger: (reason) => queue.enqueue(reason),
     firstCycle,
     lastReport: health.last,
-    stop: (reason = 'stop requested') => (stopping ??= shutDown(running, reason)),
+    stop: (reason = 'stop requested', graceMs?: number) => (stopping ??= shutDown(running, reason, graceMs)),
   };
 }
 
@@ -169,11 +170,12 @@ interface Running {
   stopTriggers(): Promise<void>;
 }
 
-async function shutDown(r: Running, reason: string): Promise<void> {
-  r.logger.info({ reason, graceMs: r.graceMs }, 'shutting down: taking no new work');
+async function shutDown(r: Running, reason: string, shorterGraceMs?: number): Promise<void> {
+  const graceMs = Math.min(r.graceMs, shorterGraceMs ?? r.graceMs);
+  r.logger.info({ reason, graceMs }, 'shutting down: taking no new work');
   await r.stopTriggers();
   await r.queue.close();
-  const report = await r.reconciler.finish(r.graceMs);
+  const report = await r.reconciler.finish(graceMs);
   r.health.record(report);
   r.logger.info({ outcome: report.outcome, committed: report.committed, failures: report.failures.slice(0, 5) }, 'shutdown: what ran is recorded');
   await r.http.close();

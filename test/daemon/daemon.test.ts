@@ -89,6 +89,27 @@ test('stop waits for the running cycle, then lets the reconciler finish its helm
   await assert.rejects(fetch(`${daemon.url}/healthz`), 'the endpoint is closed');
 });
 
+test('a stop with a shorter grace (a lost shard Lease) gives running helm calls only that; never a longer one', async () => {
+  for (const [asked, given] of [[20, 20], [5_000, 50]] as const) {
+    const graces: number[] = [];
+    const daemon = await startDaemon({
+      config,
+      reconciler: fakeReconciler(
+        async () => ({ outcome: 'success', failures: [], committed: false }),
+        async (graceMs) => {
+          graces.push(graceMs);
+          return { outcome: 'success', failures: [], committed: false };
+        },
+      ),
+      logger: silentLogger(),
+      metrics: createMetrics(),
+    });
+    await daemon.firstCycle;
+    await daemon.stop('lease lost', asked);
+    assert.deepEqual(graces, [given]);
+  }
+});
+
 test('readiness: a process whose cycles have all failed since it started is not ready', async () => {
   let outcome: CycleReport['outcome'] = 'failure';
   const daemon = await startDaemon({
