@@ -23,7 +23,7 @@ export { crossCheck, findDuplicates } from './cross-check.ts';
 export { parseFile, type FileParse } from './parse-file.ts';
 export { unsupportedFields } from './unsupported.ts';
 export { annotationChecks, GITSET_ANNOTATION_PREFIX, type AnnotationCheck } from './annotations.ts';
-export { DEFAULT_STATUS_DIR, isManifestPath, readManifests } from './walk.ts';
+export { DEFAULT_STATUS_DIR, eachManifest, isManifestPath } from './walk.ts';
 
 export interface LoadedRepository {
   clusters: SveltosCluster[];

@@ -39,19 +39,11 @@ function isManifestName(name: string): boolean {
 }
 
 /**
- * Reads every manifest under `dir` (paths relative to it, sorted). What cannot be read as one
- * becomes a diagnostic: an unreadable file, a symbolic link (never followed: it could point out of
- * the repository), a file over MAX_MANIFEST_BYTES, bytes that are not UTF-8.
- */
-export async function readManifests(dir: string, opts: { statusDir?: string } = {}): Promise<{ files: ManifestFile[]; diagnostics: Diagnostic[] }> {
-  const files: ManifestFile[] = [];
-  const diagnostics = await eachManifest(dir, opts, (f) => files.push(f));
-  return { files, diagnostics };
-}
-
-/**
- * readManifests handing each manifest to `each` as soon as it is read, in path order, and
- * returning the diagnostics: the loader parses a file while the next ones are read.
+ * Reads every manifest under `dir` (paths relative to it, sorted), handing each to `each` as soon
+ * as it is read, in path order: the loader parses a file while the next ones are read. What cannot
+ * be read as one becomes a diagnostic, returned: an unreadable file, a symbolic link (never
+ * followed: it could point out of the repository), a file over MAX_MANIFEST_BYTES, bytes that are
+ * not UTF-8.
  */
 export async function eachManifest(dir: string, opts: { statusDir?: string }, each: (file: ManifestFile) => void): Promise<Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
@@ -75,9 +67,9 @@ export async function eachManifest(dir: string, opts: { statusDir?: string }, ea
   // Many files: a worker reads all but the first ones while this thread parses. This thread reads
   // the first ones itself meanwhile (a worker takes about 50 ms to start); what the worker could
   // not read is read here too.
+  const base = dir.endsWith('/') ? dir : `${dir}/`; // listed paths are relative and `/`-separated
   let from = 0;
   if (!single && paths.length >= WORKER_FROM) {
-    const base = dir.endsWith('/') ? dir : `${dir}/`; // listed paths are relative and `/`-separated
     const rest = readOnWorker(paths.slice(HEAD).map((p) => base + p), MAX_MANIFEST_BYTES, (i, raw) => take(HEAD + i, raw));
     for (; from < HEAD; from++) take(from, readRaw(base + paths[from]!));
     from += await rest;
@@ -86,7 +78,7 @@ export async function eachManifest(dir: string, opts: { statusDir?: string }, ea
     // Synchronous reads, a batch per turn of the event loop: a promise per open, read and close
     // cost 5× the CPU for the 12k small files of a 10k fleet; a batch blocks for a few ms.
     if (i > from && (i - from) % READ_BATCH === 0) await nextTurn();
-    take(i, single ? readRaw(dir, { follow: true }) : readRaw(join(dir, paths[i]!)));
+    take(i, single ? readRaw(dir, { follow: true }) : readRaw(base + paths[i]!));
   }
   return diagnostics;
 }
