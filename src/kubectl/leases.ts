@@ -2,11 +2,9 @@
 // kubeconfig is given (kubectl finds the in-cluster configuration itself), else the kubeconfig's
 // current context. Objects go through stdin; argv holds our own flags with values attached by
 // `=`, and the only names are gitset's own (`gitset-shard-<n>`) and a checked namespace.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Lease, LeaseStore } from '../model/ports.ts';
-import { pluginEnvironment } from '../probe/plugin-env.ts';
+import { kubectlHome } from './runner.ts';
 
 export interface KubectlLeaseOptions {
   kubectlPath: string;
@@ -32,11 +30,10 @@ interface KubeLease {
 }
 
 export function kubectlLeaseStore(opts: KubectlLeaseOptions): LeaseStore {
-  const home = join(opts.workDir, 'home');
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const env: NodeJS.ProcessEnv = { ...pluginEnvironment(opts.env), HOME: home, NO_COLOR: '1' };
+  const { env, cacheDir } = kubectlHome(opts.workDir, opts.env);
+  // In a pod, kubectl finds the API server from these (and the service account's files).
   for (const k of ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT']) if (opts.env[k]) env[k] = opts.env[k];
-  const common = [`--namespace=${opts.namespace}`, `--cache-dir=${join(opts.workDir, 'cache')}`, ...(opts.kubeconfig ? [`--kubeconfig=${opts.kubeconfig}`] : []), '-o', 'json'];
+  const common = [`--namespace=${opts.namespace}`, `--cache-dir=${cacheDir}`, ...(opts.kubeconfig ? [`--kubeconfig=${opts.kubeconfig}`] : []), '-o', 'json'];
   const run = async (args: string[], input?: string): Promise<{ ok: true; out: string } | { ok: false; err: string }> => {
     const r = await execa(opts.kubectlPath, [...args, ...common], { env, extendEnv: false, reject: false, timeout: opts.timeoutMs, ...(input !== undefined ? { input } : { stdin: 'ignore' }) });
     if (r.exitCode === 0) return { ok: true, out: r.stdout };

@@ -35,12 +35,21 @@ export interface KubectlRunnerOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
-  const home = join(opts.workDir, 'home');
-  const cacheDir = join(opts.workDir, 'cache');
+/**
+ * kubectl's private HOME and discovery cache under `workDir` (made, owner only), and the
+ * environment it runs with: what credential plugins need from `parent`, nothing else.
+ */
+export function kubectlHome(workDir: string, parent: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; cacheDir: string } {
+  const home = join(workDir, 'home');
+  const cacheDir = join(workDir, 'cache');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  const run = kubectlCall(opts, { ...pluginEnvironment(opts.env), HOME: home, NO_COLOR: '1' }, cacheDir);
+  return { env: { ...pluginEnvironment(parent), HOME: home, NO_COLOR: '1' }, cacheDir };
+}
+
+export function createKubectlRunner(opts: KubectlRunnerOptions): KubectlRunner {
+  const { env, cacheDir } = kubectlHome(opts.workDir, opts.env);
+  const run = kubectlCall(opts, env, cacheDir);
   return {
     kustomize: createKustomizeBuilds({ kubectlPath: opts.kubectlPath, workDir: join(opts.workDir, 'kustomize'), timeoutMs: opts.timeoutMs }),
     async apply(target, manifests, signal) {
