@@ -155,23 +155,22 @@ function chartRepos(text: string | undefined): { allowedChartRepos?: ChartRepoAl
   }
 }
 
-/** `--shard`/`--shards`, the shard from the host name (a StatefulSet pod's) when only `--shards` is given. */
+/**
+ * `--shard`/`--shards`, the shard from the host name (a StatefulSet pod's) when only `--shards` is
+ * given; with `leased`, only the count (the shard is taken by Lease at start: index -1 until then).
+ */
 function shardOf(v: OptionValues, repo: string, leased: boolean): Shard {
   const shards = v.raw.get('shards');
   const shard = v.raw.get('shard');
-  if (leased) {
-    if (shard !== undefined) throw new ConfigError('--shard', 'not with --shard-lease-namespace: a replica takes its shard by holding a Lease');
-    const counted = resolveShard({ ...(shards !== undefined ? { shards } : {}), shard: '0' });
-    if ('option' in counted) throw new ConfigError(counted.option, counted.message);
-    if (counted.count < 2) throw new ConfigError('--shard-lease-namespace', 'needs --shards of 2 or more');
-    if (!looksLikeUrl(repo)) throw new ConfigError('--shards', `more than one shard needs a remote --repo (an http(s) URL), not the local path ${repo}`);
-    return { index: -1, count: counted.count };
-  }
-  const got = resolveShard({ ...(shards !== undefined ? { shards } : {}), ...(shard !== undefined ? { shard } : {}), hostname: nonEmpty(v.env.HOSTNAME) ?? hostname() });
+  if (leased && shard !== undefined) throw new ConfigError('--shard', 'not with --shard-lease-namespace: a replica takes its shard by holding a Lease');
+  // Leased, shard 0 stands in for the one to be taken, so that only the count is checked.
+  const given = leased ? { shard: '0' } : shard !== undefined ? { shard } : { hostname: nonEmpty(v.env.HOSTNAME) ?? hostname() };
+  const got = resolveShard({ ...(shards !== undefined ? { shards } : {}), ...given });
   if ('option' in got) throw new ConfigError(got.option, got.message);
+  if (leased && got.count < 2) throw new ConfigError('--shard-lease-namespace', 'needs --shards of 2 or more');
   // Replicas meet in the remote repository's status commits; a local folder has one writer.
   if (got.count > 1 && !looksLikeUrl(repo)) throw new ConfigError('--shards', `more than one shard needs a remote --repo (an http(s) URL), not the local path ${repo}`);
-  return got;
+  return leased ? { index: -1, count: got.count } : got;
 }
 
 /** `--shard-lease-namespace` and its companions; the holder's identity is the pod's name (HOSTNAME). */
