@@ -6,7 +6,7 @@
 // a link or a forged line.
 import { markdownCode as code, markdownText as md } from '../model/escape.ts';
 import type { PlanReport } from '../plan/report.ts';
-import { counted, counts, id, setCells } from './plan-cells.ts';
+import { counted, counts, id, setCells, thousands } from './plan-cells.ts';
 
 /**
  * GitHub refuses a comment over 65,536 characters; this leaves 5,536 for what a workflow adds
@@ -120,7 +120,7 @@ function summary(r: PlanReport, ctx: MarkdownContext, sections: readonly Section
   if (ctx.statusFrom) out += `; status from ${code(ctx.statusFrom.ref)} at ${code(ctx.statusFrom.revision.slice(0, 12))}`;
   out += '\n\n';
   if (r.actions.length === 0) out += 'No helm actions: the fleet is in sync.\n\n';
-  const cut = sections.flatMap((s, i) => (kept[i]! < s.count ? [`${(s.count - kept[i]!).toLocaleString('en-US')} of ${counted(s.count, s.noun)}`] : []));
+  const cut = sections.flatMap((s, i) => (kept[i]! < s.count ? [`${thousands(s.count - kept[i]!)} of ${counted(s.count, s.noun)}`] : []));
   if (cut.length > 0) out += `> Cut to fit a comment: ${cut.join(', ')} not shown. Run \`gitset plan\` locally for the full plan.\n\n`;
   return out;
 }
@@ -130,7 +130,7 @@ function frame(s: Section, shown: number, rows: string): string {
   const left = s.count - shown;
   const note = left > 0 ? `\n_… ${counted(left, `more ${s.noun}`)} not shown; run \`gitset plan\` locally for the full plan._\n` : '';
   const rowsText = shown > 0 ? `${s.head}${rows}` : '';
-  return `<details${s.open ? ' open' : ''}><summary><b>${s.title}</b> (${s.count.toLocaleString('en-US')})</summary>\n\n${rowsText}${note}\n</details>\n\n`;
+  return `<details${s.open ? ' open' : ''}><summary><b>${s.title}</b> (${thousands(s.count)})</summary>\n\n${rowsText}${note}\n</details>\n\n`;
 }
 
 /**

@@ -99,7 +99,7 @@ async function plan(dir: string, opts: PlanOptions, io: CliIO): Promise<number> 
   }
   const revision = prepareRevision(repo);
   const cycle = computeCycle({ revision, previous, now, ...(seen ? { probes: seen.probes, observed: seen.observed } : {}) });
-  const diagnostics = [...repo.diagnostics, ...templateProblems(repo, (k) => previous.clusters.get(k)?.status, revision), ...patchProblems(repo)];
+  const diagnostics = [...repo.diagnostics, ...templateProblems(repo, (k) => previous.clusters.get(k)?.status, revision), ...patchProblems(repo, revision)];
   const report = planReport(cycle, previous, diagnostics);
   for (const p of previous.problems ?? []) io.stderr.write(`gitset plan: ignoring status file ${escapeControl(`${p.path}: ${p.message}`)}\n`);
   switch (format) {

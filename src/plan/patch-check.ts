@@ -7,17 +7,18 @@ import type { LoadedRepository } from '../load/index.ts';
 import type { Diagnostic } from '../model/diagnostics.ts';
 import { objectId, type ProfileObject } from '../model/objects.ts';
 import { contentSourceId, type ContentSource } from '../model/sources.ts';
-import { indexClusters } from '../select/cluster-index.ts';
+import { indexClusters, type ClusterIndex } from '../select/cluster-index.ts';
 import { hasPatches, patchesVaryByCluster, profilePatches } from './profile-patches.ts';
-import { reachable } from './template-check.ts';
+import { reachable, type PreparedRevision } from './template-check.ts';
 import type { TemplateCluster } from './template.ts';
 
 /** Clusters named in one message; the rest are counted. */
 const NAMED = 3;
 const NO_CLUSTER: TemplateCluster = { apiVersion: '', kind: '', metadata: { name: '' } };
 
-export function patchProblems(repo: LoadedRepository): Diagnostic[] {
-  const index = indexClusters(repo.clusters);
+/** `prepared`: the planner's revision, whose cluster index is used rather than built again (only when some profile has patches). */
+export function patchProblems(repo: LoadedRepository, prepared?: Pick<PreparedRevision, 'index'>): Diagnostic[] {
+  let index: ClusterIndex | undefined = prepared?.index;
   const sources = new Map<string, ContentSource>(repo.sources.map((s) => [contentSourceId({ kind: s.kind, namespace: s.metadata.namespace, name: s.metadata.name }), s]));
   const out: Diagnostic[] = [];
   for (const profile of repo.profiles) {
@@ -30,7 +31,7 @@ export function patchProblems(repo: LoadedRepository): Diagnostic[] {
       entries.forEach((entry, i) => {
         const alone = { ...profile, spec: { ...profile.spec, patches: [], patchesFrom: [], [list]: [entry] } };
         const varies = patchesVaryByCluster(alone, sources);
-        const clusters = varies ? (reach ??= reachable(profile, repo, index).map((c) => ({ key: c.key, object: c.object as TemplateCluster }))) : [{ key: '', object: NO_CLUSTER }];
+        const clusters = varies ? (reach ??= reachable(profile, repo, (index ??= indexClusters(repo.clusters))).map((c) => ({ key: c.key, object: c.object as TemplateCluster }))) : [{ key: '', object: NO_CLUSTER }];
         const failed: string[] = [];
         let reason: string | undefined;
         for (const c of clusters) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFleet, writeFleet } from '../../bench/generate.ts';
 import { fairShares, MARKDOWN_LIMIT, planMarkdown, planSections } from '../../src/cli/plan-markdown.ts';
+import { thousands } from '../../src/cli/plan-cells.ts';
 import { markdownCode, markdownText } from '../../src/model/escape.ts';
 import type { PlanReport } from '../../src/plan/report.ts';
 import { runCli } from './run-cli.ts';
@@ -78,6 +79,11 @@ describe('plan markdown', () => {
       assert.match(md, /- `profiles\/web\.yaml:9:5` error: ClusterProfile\/web/, 'the error is never cut');
       assert.match(md, /<details open><summary><b>Errors and warnings<\/b> \(2\)<\/summary>/);
     }
+  });
+
+  test('counts have thousands separators as en-US writes them, 0 to beyond a billion', () => {
+    assert.deepEqual([0, 7, 999, 1000, 81792, 1234567].map(thousands), ['0', '7', '999', '1,000', '81,792', '1,234,567']);
+    fc.assert(fc.property(fc.nat({ max: 2 ** 40 }), (n) => thousands(n) === n.toLocaleString('en-US')));
   });
 
   test('fair shares: small sections whole, the rest split evenly, no section over the budget', () => {
