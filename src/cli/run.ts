@@ -8,6 +8,9 @@ import { startDaemon } from '../daemon/daemon.ts';
 import { createLogger } from '../daemon/logger.ts';
 import { createMetrics } from '../daemon/metrics.ts';
 import { withLeasedShard } from '../daemon/shard-lease.ts';
+import { startHttpEndpoint } from '../daemon/http.ts';
+import type { DaemonConfig } from '../daemon/config.ts';
+import type { Logger } from 'pino';
 import { buildRuntime } from '../daemon/wiring.ts';
 import type { CliIO } from './io.ts';
 
@@ -19,9 +22,11 @@ export function register(program: Command, io: CliIO): void {
     const given = configFromCommand(cmd, io);
     const logger = createLogger({ level: given.logLevel, format: given.logFormat, destination: io.stdout });
     logger.info({ config: describeConfig(given) }, 'starting gitset');
-    // With --shard-lease-namespace, nothing runs before this replica holds a shard.
-    const { config, held } = await withLeasedShard(given, { logger, env: io.env });
     const metrics = createMetrics({ defaultMetrics: true });
+    // With --shard-lease-namespace, nothing runs before this replica holds a shard.
+    const leased = await waitForShard(given, { logger, metrics, env: io.env });
+    if (!leased) return;
+    const { config, held } = leased;
     const runtime = await buildRuntime(config, { logger, metrics, env: io.env, cwd: io.cwd });
     const daemon = await startDaemon({
       config,
@@ -60,4 +65,39 @@ export function register(program: Command, io: CliIO): void {
     await held?.release();
     io.exitCode = signal === 'lease lost' ? 1 : 0;
   });
+}
+
+/**
+ * This replica's shard, taken by Lease when the configuration asks for one. Meanwhile (every shard
+ * may be held for as long as their holders live) the endpoint answers: /healthz alive, /readyz not
+ * ready, so that a liveness probe does not restart a replica that is only waiting its turn. SIGTERM
+ * or SIGINT ends the wait: undefined, with nothing held.
+ */
+async function waitForShard(given: DaemonConfig, deps: { logger: Logger; metrics: ReturnType<typeof createMetrics>; env: NodeJS.ProcessEnv }): Promise<Awaited<ReturnType<typeof withLeasedShard>> | undefined> {
+  if (!given.shardLease) return withLeasedShard(given, deps);
+  const { logger } = deps;
+  const stop = new AbortController();
+  const onStop = (signal: NodeJS.Signals): void => stop.abort(signal);
+  process.on('SIGTERM', onStop).on('SIGINT', onStop);
+  const http = await startHttpEndpoint({
+    listen: given.listen,
+    registry: deps.metrics.registry,
+    readiness: () => ({ ready: false, reason: `waiting for a shard: every Lease ${given.shardLease!.namespace}/gitset-shard-* is held` }),
+    // A push needs no cycle yet: the first one pulls.
+    webhook: { secret: given.secrets.webhookSecret, branches: [given.branch], onPush: () => {} },
+    logger,
+  });
+  logger.info({ url: http.url }, 'answering probes while waiting for a shard');
+  try {
+    const leased = await withLeasedShard(given, deps, stop.signal);
+    if (!stop.signal.aborted) return leased;
+    await leased.held?.release(); // the signal came while the Lease was being written
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+  } finally {
+    process.off('SIGTERM', onStop).off('SIGINT', onStop);
+    await http.close();
+  }
+  logger.info({ signal: stop.signal.reason }, 'stopped while waiting for a shard; nothing held');
+  return undefined;
 }

@@ -85,6 +85,24 @@ test('replicas take shards by Lease; a replacement takes over a killed replica\'
   const before = orphans.map((o) => probesOf(f, o));
   await waitFor('the replacement probes the orphaned clusters', async () => orphans.every((o, i) => probesOf(f, o) > before[i]! + 2) || undefined, 60_000);
 
+  // While every shard is held, another replica answers its probes (alive, not ready: a liveness
+  // probe must not restart it), and SIGTERM ends its wait at once, with nothing held.
+  const d = startLeasedReplica(f.sandbox, 'gitset-7d9f-d', SHARDS, lease);
+  replicas.push(d);
+  await waitFor('the extra replica waits while every shard is held', async () => d.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('every shard is held')) || undefined, 60_000);
+  const url = d.said('answering probes while waiting for a shard')[0]?.url;
+  assert.equal(typeof url, 'string', 'the waiting replica says where it answers');
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  const ready = await fetch(`${url}/readyz`);
+  assert.equal(ready.status, 503);
+  assert.match(await ready.text(), /^waiting for a shard: every Lease gitset\/gitset-shard-\* is held/);
+  const stoppedAt = performance.now();
+  await stopReplica(d);
+  assert.equal((await d.child).exitCode, 0);
+  assert.ok(performance.now() - stoppedAt < 10_000, 'the wait ends on SIGTERM');
+  assert.equal(d.said('stopped while waiting for a shard; nothing held').length, 1);
+  assert.equal(heldShard(d), undefined);
+
   // A replica stopped by SIGTERM gives its Lease back: the shard is free at once, and it exits 0.
   await stopReplica(b);
   assert.equal((await b.child).exitCode, 0);
