@@ -128,7 +128,7 @@ interface Timed {
 
 async function step(arg: StepArg): Promise<Timed> {
   const t0 = performance.now();
-  const { result } = await runInChild<StepArg, StepResult>(new URL('./restart.ts', import.meta.url).href, 'restartStep', arg, { timeoutMs: 10 * 60_000 });
+  const { result } = await runInChild<StepArg, StepResult>(new URL('./restart.ts', import.meta.url).href, 'restartStep', arg, { timeoutMs: 10 * 60_000, compiled: true });
   return { wallMs: performance.now() - t0, result };
 }
 
