@@ -40,8 +40,8 @@ const SEP = '\u0000';
 const POSITIVE: Partial<Record<Requirement['op'], Requirement['op']>> = { NotEquals: 'Equals', NotIn: 'In', DoesNotExist: 'Exists' };
 
 export function indexClusters(objects: readonly SveltosCluster[]): ClusterIndex {
-  const clusters = sortedClusters(objects);
-  const byKey = new Map(clusters.map((c) => [c.key, c]));
+  const byKey = new Map<ClusterKey, IndexedCluster>();
+  const clusters = sortedClusters(objects, byKey);
   const { byNamespace, byLabel } = postings(clusters);
 
   const bitmaps = new Bitmaps(clusters.length);
@@ -150,17 +150,17 @@ class Bitmaps {
   }
 }
 
-/** In (namespace, name) order, once per key: the loader reports duplicates, and the first one counts. */
-function sortedClusters(objects: readonly SveltosCluster[]): IndexedCluster[] {
+/** In (namespace, name) order, once per key, into `byKey` too: the loader reports duplicates, and the first one counts. */
+function sortedClusters(objects: readonly SveltosCluster[], byKey: Map<ClusterKey, IndexedCluster>): IndexedCluster[] {
   const clusters: IndexedCluster[] = [];
-  const seen = new Set<ClusterKey>();
   for (const object of [...objects].sort(byNamespaceThenName)) {
     const namespace = object.metadata.namespace ?? '';
     const name = object.metadata.name;
     const key = `${namespace}/${name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    clusters.push({ key, namespace, name, ordinal: clusters.length, paused: object.spec?.paused === true, object });
+    if (byKey.has(key)) continue;
+    const c: IndexedCluster = { key, namespace, name, ordinal: clusters.length, paused: object.spec?.paused === true, object };
+    byKey.set(key, c);
+    clusters.push(c);
   }
   return clusters;
 }
