@@ -78,6 +78,12 @@ export function readOnWorker(abs: readonly string[], maxBytes: number, each: (in
   const consumed = new SharedArrayBuffer(4);
   const done = new Int32Array(consumed);
   let next = 0;
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { paths: abs, max: maxBytes, batch: BATCH, window: WINDOW, consumed } });
+  } catch {
+    return Promise.resolve(0); // no thread could be started (a pids limit, say): the caller reads them all
+  }
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (err?: unknown): void => {
@@ -87,7 +93,6 @@ export function readOnWorker(abs: readonly string[], maxBytes: number, each: (in
       if (err === undefined) resolve(next);
       else reject(err);
     };
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { paths: abs, max: maxBytes, batch: BATCH, window: WINDOW, consumed } });
     worker.on('message', (b: Batch) => {
       if (settled) return;
       try {

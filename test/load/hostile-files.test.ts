@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { loadRepository, parseFile } from '../../src/load/index.ts';
 import { MAX_MANIFEST_BYTES } from '../../src/load/parse-file.ts';
 
@@ -141,12 +143,48 @@ describe('a repository of many files (read on a worker thread)', () => {
     symlinkSync(join(many.outside, 'secret.yaml'), join(many.repo, 'clusters', 'team-2', 'link.yaml'));
     const few = repository('few', { ...hostile, 'clusters/team-0/c0000.yaml': cluster('c0000'), 'clusters/team-2/c0002.yaml': cluster('c0002') });
     symlinkSync(join(few.outside, 'secret.yaml'), join(few.repo, 'clusters', 'team-2', 'link.yaml'));
-    const [large, small] = [await loadRepository(many.repo), await loadRepository(few.repo)];
-    assert.equal(large.clusters.length, 1500);
-    assert.deepEqual(large.clusters.map((c) => c.metadata.name), Object.keys(files).map((p) => p.slice(-10, -5)).sort());
-    assert.ok(!large.clusters.some((c) => ['big', 'bad', 'hidden', 'status', 'from-outside'].includes(c.metadata.name)));
-    const said = (r: typeof large) => r.diagnostics.map((d) => [d.file, d.line, d.col, d.code, d.message]);
-    assert.deepEqual(said(large), said(small));
-    assert.deepEqual(said(large).map((d) => d[0]), ['clusters/team-2/link.yaml', 'clusters/team-3/big.yaml', 'clusters/team-5/bad.yaml']);
+    const small = await loadRepository(few.repo);
+    const said = (r: typeof small) => r.diagnostics.map((d) => [d.file, d.line, d.col, d.code, d.message]);
+    const expect = async (how: string): Promise<void> => {
+      const large = await loadRepository(many.repo);
+      assert.equal(large.clusters.length, 1500, how);
+      assert.deepEqual(large.clusters.map((c) => c.metadata.name), Object.keys(files).map((p) => p.slice(-10, -5)).sort(), how);
+      assert.ok(!large.clusters.some((c) => ['big', 'bad', 'hidden', 'status', 'from-outside'].includes(c.metadata.name)), how);
+      assert.deepEqual(said(large), said(small), how);
+      assert.deepEqual(said(large).map((d) => d[0]), ['clusters/team-2/link.yaml', 'clusters/team-3/big.yaml', 'clusters/team-5/bad.yaml'], how);
+    };
+    await expect('read on the worker');
+    // The worker dies after handing over its first batch (what it sent later is lost): the rest is read on the main thread.
+    let handed = 0;
+    await withWorker((Real) => class extends Real {
+      override emit(event: string | symbol, ...args: unknown[]): boolean {
+        if (event === 'message' && handed++ > 0) {
+          if (handed === 2) void this.terminate();
+          return false;
+        }
+        return super.emit(event, ...args);
+      }
+    }, () => expect('the worker dies after one batch'));
+    assert.ok(handed >= 2, 'the worker had more than one batch to hand over');
+    // No thread can be started (a pids limit, say): Worker's constructor throws, and all is read here.
+    await withWorker(() => class {
+      constructor() {
+        throw Object.assign(new Error('Worker initialization failure: EAGAIN'), { code: 'ERR_WORKER_INIT_FAILED' });
+      }
+    } as unknown as typeof Worker, () => expect('no worker can start'));
   });
 });
+
+/** Runs `fn` with node:worker_threads' Worker replaced (also for ES modules' imports of it), then puts it back. */
+async function withWorker(make: (real: typeof Worker) => typeof Worker, fn: () => Promise<void>): Promise<void> {
+  const threads = createRequire(import.meta.url)('node:worker_threads') as { Worker: typeof Worker };
+  const real = threads.Worker;
+  threads.Worker = make(real);
+  syncBuiltinESMExports();
+  try {
+    await fn();
+  } finally {
+    threads.Worker = real;
+    syncBuiltinESMExports();
+  }
+}
