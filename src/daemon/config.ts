@@ -11,6 +11,7 @@ import { envName, OPTIONS, SECRET_ENV, type OptionKey } from './options.ts';
 import { ConfigError, duration, integer, nonEmpty, oneOf, secretFrom, share, str, type OptionValues } from './config-values.ts';
 import { resolveShard, type Shard } from '../select/shard.ts';
 import { MIN_SHARD_KEY_LENGTH } from '../status/shard-seal.ts';
+import { parsePeers } from './webhook-peers.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -57,6 +58,8 @@ export interface DaemonConfig {
    * (daemon/shard-lease.ts); until then `shard.index` is -1, which owns nothing.
    */
   shardLease?: { namespace: string; durationMs: number; kubeconfig?: string; identity: string };
+  /** Replicas an accepted push webhook is passed on to (daemon/webhook-peers.ts), as origins. */
+  webhookPeers?: readonly string[];
   /** Never logged: the logger redacts these paths, and `describeConfig` leaves them out. */
   secrets: {
     gitUsername?: string;
@@ -122,6 +125,7 @@ export function resolveConfig(sources: ConfigSources): DaemonConfig {
     shard,
     shardHeartbeatMs: duration(v, 'shardHeartbeat'),
     ...(lease ? { shardLease: lease } : {}),
+    ...webhookPeersOf(get('webhookPeers')),
     secrets: {
       gitUsername: get('gitUsername'),
       gitToken: secretFrom(v, 'gitTokenFile', SECRET_ENV.gitToken),
@@ -171,6 +175,15 @@ function shardOf(v: OptionValues, repo: string, leased: boolean): Shard {
   // Replicas meet in the remote repository's status commits; a local folder has one writer.
   if (got.count > 1 && !looksLikeUrl(repo)) throw new ConfigError('--shards', `more than one shard needs a remote --repo (an http(s) URL), not the local path ${repo}`);
   return leased ? { index: -1, count: got.count } : got;
+}
+
+function webhookPeersOf(text: string | undefined): { webhookPeers?: string[] } {
+  if (text === undefined || text.trim() === '') return {};
+  try {
+    return { webhookPeers: parsePeers(text) };
+  } catch (err) {
+    throw new ConfigError('--webhook-peers', (err as Error).message);
+  }
 }
 
 /** `--shard-lease-namespace` and its companions; the holder's identity is the pod's name (HOSTNAME). */

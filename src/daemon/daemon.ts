@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.ts';
 import { startHttpEndpoint, type HttpEndpoint, type Readiness } from './http.ts';
+import { peerForwarder } from './webhook-peers.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { createCycleQueue, startIntervals, type CycleQueue, type CycleRequest, type TriggerReason } from './triggers.ts';
 
@@ -36,7 +37,7 @@ export interface Reconciler {
 }
 
 export interface DaemonOptions {
-  config: Pick<DaemonConfig, 'listen' | 'probeIntervalMs' | 'pollIntervalMs' | 'shutdownGraceMs' | 'unreadyAfterMs' | 'branch' | 'statusBranch'> & {
+  config: Pick<DaemonConfig, 'listen' | 'probeIntervalMs' | 'pollIntervalMs' | 'shutdownGraceMs' | 'unreadyAfterMs' | 'branch' | 'statusBranch' | 'webhookPeers'> & {
     secrets: Pick<DaemonConfig['secrets'], 'webhookSecret'>;
   };
   reconciler: Reconciler;
@@ -83,6 +84,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     (err) => logger.error({ err }, 'cycle queue error'),
   );
 
+  let ownPort: number | undefined;
+  const passOn = config.webhookPeers ? peerForwarder({ peers: config.webhookPeers, ownPort: () => ownPort, logger }) : undefined;
   const http: HttpEndpoint = await startHttpEndpoint({
     listen: config.listen,
     registry: options.metrics.registry,
@@ -91,9 +94,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       secret: config.secrets.webhookSecret,
       branches: [config.branch],
       onPush: () => queue.enqueue('webhook', { pull: true }),
+      ...(passOn ? { passOn: (headers, body) => void passOn(headers, body) } : {}),
     },
     logger,
   });
+  ownPort = Number(new URL(http.url).port);
 
   options.reconciler.onWake((reason) => queue.enqueue(reason, { pull: false }));
   const intervals = startIntervals(queue, { probeMs: config.probeIntervalMs, pollMs: config.pollIntervalMs });

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ListenAddress } from './config.ts';
 import { readWebhook } from './webhook.ts';
+import { FORWARDED_HEADER } from './webhook-peers.ts';
 
 /** Largest webhook body accepted; GitHub caps payloads at 25 MB, but a push we care about is small. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -23,7 +24,13 @@ export interface HttpOptions {
   listen: ListenAddress;
   registry: Registry;
   readiness: () => Readiness;
-  webhook: { secret?: string; branches: readonly string[]; onPush: (info: { provider: string; branch: string; after?: string }) => void };
+  webhook: {
+    secret?: string;
+    branches: readonly string[];
+    onPush: (info: { provider: string; branch: string; after?: string }) => void;
+    /** Passes an accepted push on to the other replicas (webhook-peers.ts); not for a push passed on to us. */
+    passOn?: (headers: IncomingMessage['headers'], body: Buffer) => void;
+  };
   logger: Logger;
   /** Default REQUEST_TIMEOUT_MS. */
   requestTimeoutMs?: number;
@@ -106,8 +113,10 @@ async function webhook(req: IncomingMessage, res: ServerResponse, options: HttpO
       if (branch === undefined || !options.webhook.branches.includes(branch)) {
         return send(res, 202, `ignored: ${verdict.ref} is not a watched branch\n`);
       }
-      options.logger.info({ provider: verdict.provider, branch, revision: verdict.after }, 'webhook push: cycle enqueued');
+      const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+      options.logger.info({ provider: verdict.provider, branch, revision: verdict.after, forwarded }, 'webhook push: cycle enqueued');
       options.webhook.onPush({ provider: verdict.provider, branch, after: verdict.after });
+      if (!forwarded) options.webhook.passOn?.(req.headers, body);
       return send(res, 202, 'cycle enqueued\n');
     }
     default: {

@@ -44,6 +44,7 @@ export type OptionKey =
   | 'helmTimeout'
   | 'listen'
   | 'webhookSecretFile'
+  | 'webhookPeers'
   | 'logLevel'
   | 'logFormat'
   | 'shutdownGrace'
@@ -83,6 +84,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'helmTimeout', flag: 'helm-timeout', arg: 'DURATION', kind: 'duration', default: '5m', description: 'time one helm call may take before it is aborted' },
   { key: 'listen', flag: 'listen', arg: 'HOST:PORT', kind: 'listen', default: '127.0.0.1:9090', description: 'address of /healthz, /readyz, /metrics and /hooks/git (port 0 picks a free one)' },
   { key: 'webhookSecretFile', flag: 'webhook-secret-file', arg: 'FILE', kind: 'string', description: 'file holding the webhook secret (or set GITSET_WEBHOOK_SECRET); without one, /hooks/git answers 401' },
+  { key: 'webhookPeers', flag: 'webhook-peers', arg: 'URLS', kind: 'string', list: true, description: 'with several replicas: base URLs of the others, separated by commas (http://gitset-headless:9090; an http URL whose name resolves to several addresses stands for each, this replica left out); a push accepted on /hooks/git is passed on to them, verified again there, so every shard pulls at once rather than at its next poll' },
   { key: 'logLevel', flag: 'log-level', arg: 'LEVEL', kind: 'log-level', default: 'info', description: 'trace, debug, info, warn, error or fatal' },
   { key: 'logFormat', flag: 'log-format', arg: 'FORMAT', kind: 'log-format', default: 'auto', description: 'json, pretty, or auto (pretty on a terminal, JSON otherwise)' },
   { key: 'shutdownGrace', flag: 'shutdown-grace', arg: 'DURATION', kind: 'duration', default: '30s', description: 'on SIGTERM/SIGINT, how long running helm calls may finish before they are aborted' },

@@ -40,6 +40,7 @@ test('one replica (the default): a Deployment, no shards, as before', async () =
   assert.equal(d.spec.replicas, 1);
   assert.equal(d.spec.strategy.type, 'Recreate');
   assert.equal(envOf(d).GITSET_SHARDS, undefined);
+  assert.equal(envOf(d).GITSET_WEBHOOK_PEERS, undefined, 'one replica has no peers');
 });
 
 test('replicas 3: a StatefulSet of 3 shards, a headless Service, and each pod finds its shard in its name', async () => {
@@ -68,6 +69,10 @@ test('replicas 3: a StatefulSet of 3 shards, a headless Service, and each pod fi
   const config = resolveConfig({ flags: { config: '/etc/gitset/config/config.yaml' }, env: { ...env, HOSTNAME: `${sts.metadata.name}-2` }, cwd: '/', readFile: (p) => files[p] ?? assert.fail(`reads ${p}`) });
   assert.deepEqual(config.shard, { index: 2, count: 3 });
   assert.equal(config.secrets.shardKey, key);
+  // A push webhook is passed on to the other pods, at the headless Service's name and the pods' port.
+  const port = sts.spec.template.spec.containers[0].ports.find((p: { name: string }) => p.name === 'http').containerPort;
+  assert.deepEqual(config.webhookPeers, [`http://${headless.metadata.name}.gitset.svc:${port}`]);
+  assert.equal(config.listen.port, port);
   // An existing Secret is used as it is, and none is made.
   const given = await render('replicas=3', 'shardKey.existingSecret=fleet-seal', 'shardKey.key=k');
   assert.ok(!given.objects.some((o) => o.kind === 'Secret'));
