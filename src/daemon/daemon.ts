@@ -84,22 +84,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     (err) => logger.error({ err }, 'cycle queue error'),
   );
 
-  let ownPort: number | undefined;
-  const passOn = config.webhookPeers ? peerForwarder({ peers: config.webhookPeers, ownPort: () => ownPort, logger }) : undefined;
-  const http: HttpEndpoint = await startHttpEndpoint({
-    listen: config.listen,
-    registry: options.metrics.registry,
-    readiness: health.readiness,
-    webhook: {
-      secret: config.secrets.webhookSecret,
-      branches: [config.branch],
-      onPush: () => queue.enqueue('webhook', { pull: true }),
-      ...(passOn ? { passOn: (headers, body) => void passOn(headers, body) } : {}),
-    },
-    logger,
-  });
-  ownPort = Number(new URL(http.url).port);
-
+  const http = await serve(options, health.readiness, queue);
   options.reconciler.onWake((reason) => queue.enqueue(reason, { pull: false }));
   const intervals = startIntervals(queue, { probeMs: config.probeIntervalMs, pollMs: config.pollIntervalMs });
   const stopWatch = options.watchRepository ? await options.watchRepository(() => queue.enqueue('file-change', { pull: true })) : undefined;
@@ -120,6 +105,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     lastReport: health.last,
     stop: (reason = 'stop requested', graceMs?: number) => (stopping ??= shutDown(running, reason, graceMs)),
   };
+}
+
+/** The HTTP endpoint: probes, metrics, and the webhook, which enqueues a pull and, with --webhook-peers, passes the push on to the other replicas. */
+async function serve(options: DaemonOptions, readiness: () => Readiness, queue: CycleQueue): Promise<HttpEndpoint> {
+  const { config, logger } = options;
+  let ownPort: number | undefined;
+  const passOn = config.webhookPeers ? peerForwarder({ peers: config.webhookPeers, ownPort: () => ownPort, logger }) : undefined;
+  const http = await startHttpEndpoint({
+    listen: config.listen,
+    registry: options.metrics.registry,
+    readiness,
+    webhook: {
+      secret: config.secrets.webhookSecret,
+      branches: [config.branch],
+      onPush: () => queue.enqueue('webhook', { pull: true }),
+      ...(passOn ? { passOn: (headers, body) => void passOn(headers, body) } : {}),
+    },
+    logger,
+  });
+  ownPort = Number(new URL(http.url).port);
+  return http;
 }
 
 /**

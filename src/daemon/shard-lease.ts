@@ -150,23 +150,27 @@ function hold(shard: number, lease: Lease, opts: ShardLeaseOptions, now: () => n
       stopped = true;
       clearTimeout(timer);
       await renewing; // a renewal under way changes the version to write over
-      // As client-go's ReleaseOnCancel: no holder, so the next replica need not wait a duration.
-      const free = async (over: Lease): Promise<Lease | 'conflict'> => {
-        const { holder: _holder, ...rest } = over;
-        return opts.store.replace({ ...rest, durationSeconds: 1, renewTime: wall().toISOString() });
-      };
-      try {
-        if ((await free(current)) !== 'conflict') return;
-        // Written since our last look: free it only if it is still ours.
-        const found = await opts.store.get(lease.name);
-        if (found?.holder === opts.identity && (await free(found)) !== 'conflict') return;
-        if (found?.holder !== opts.identity) return;
-        opts.logger.warn({ shard }, 'could not free the shard lease; it expires by itself');
-      } catch (err) {
-        opts.logger.warn({ shard, err: err instanceof Error ? err.message : String(err) }, 'could not free the shard lease; it expires by itself');
-      }
+      await giveBack(shard, current, opts, wall);
     },
   };
+}
+
+/** As client-go's ReleaseOnCancel: the Lease left without a holder, so the next replica need not wait a duration. */
+async function giveBack(shard: number, current: Lease, opts: ShardLeaseOptions, wall: () => Date): Promise<void> {
+  const free = async (over: Lease): Promise<Lease | 'conflict'> => {
+    const { holder: _holder, ...rest } = over;
+    return opts.store.replace({ ...rest, durationSeconds: 1, renewTime: wall().toISOString() });
+  };
+  try {
+    if ((await free(current)) !== 'conflict') return;
+    // Written since our last look: free it only if it is still ours.
+    const found = await opts.store.get(current.name);
+    if (found?.holder === opts.identity && (await free(found)) !== 'conflict') return;
+    if (found?.holder !== opts.identity) return;
+    opts.logger.warn({ shard }, 'could not free the shard lease; it expires by itself');
+  } catch (err) {
+    opts.logger.warn({ shard, err: err instanceof Error ? err.message : String(err) }, 'could not free the shard lease; it expires by itself');
+  }
 }
 
 /**
