@@ -77,7 +77,8 @@ export async function runOnce(run: Run, request: CycleRequest, mode: Mode): Prom
   const pulled = await pull(run, request, mode);
   let previous = await readCommittedOnce(run);
   if (memory.shards) {
-    await refreshOthers(memory.shards, { status: memory.status, codec: deps.codec, lane: memory.lane, log }, pulled.revision, mode.wait);
+    // The others commit to the status branch, when there is one: its tip says when to read them again.
+    await refreshOthers(memory.shards, { status: memory.status, codec: deps.codec, lane: memory.lane, log }, pulled.statusRevision ?? pulled.revision, mode.wait);
     previous = previousWithOthers(memory.shards, previous);
   }
   // Loading new inputs reads the work tree, so it waits for no Git operation: while one runs, the

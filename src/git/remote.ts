@@ -123,13 +123,12 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     if (!tip) throw new GitError('branch-not-found', `${url}: branch "${branch}" does not exist on the remote`);
     await clone.ensure();
     await clone.compactIfNeeded();
-    if (separateStatus) {
-      const statusTip = heads.get(`refs/heads/${separateStatus}`);
-      if (statusTip && statusTip !== (await clone.tracked(separateStatus))) await clone.fetch(separateStatus);
-    }
+    const statusTip = separateStatus ? heads.get(`refs/heads/${separateStatus}`) : undefined;
+    if (statusTip && statusTip !== (await clone.tracked(separateStatus!))) await clone.fetch(separateStatus!);
+    const status = statusTip ? { statusRevision: statusTip } : {};
     // The cheap path of a quiet fleet: one ref listing, nothing read from disk.
     if (loaded && loaded.revision === tip && clone.holds(tip)) {
-      return { revision: tip, revisionChanged: false, changed: false, inputsId: loaded.inputs, dir, forced: false };
+      return { revision: tip, revisionChanged: false, changed: false, inputsId: loaded.inputs, dir, forced: false, ...status };
     }
     const forced = await moveToTip(clone, tip, log);
     const inputs = await inputsTreeOid(store, tip, clone.layout);
@@ -137,7 +136,7 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     const revisionChanged = !loaded || loaded.revision !== tip;
     if (record) loaded = { revision: tip, inputs };
     log.debug({ repo: url, revision: tip, changed, forced }, 'pulled');
-    return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced };
+    return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced, ...status };
   };
   return { pull, adopt };
 }

@@ -163,6 +163,8 @@ export interface PullResult {
   dir: string;
   /** Upstream was force-pushed (tip no longer descends from what we had); we reset to it. */
   forced: boolean;
+  /** With status on a branch of its own: that branch's tip, which other replicas' status commits move. */
+  statusRevision?: string;
 }
 
 export interface CommitMessage {
