@@ -42,7 +42,7 @@ export interface Fleet {
   /** Commits everything in a clone and pushes it to main; returns the new commit. */
   push(dir: string, message: string): Promise<string>;
   /** Releases on a simulated cluster, as `helm list -A` shows them. */
-  releases(cluster: string): Promise<Array<{ name: string; namespace: string; status: string; revision: string }>>;
+  releases(cluster: string): Promise<Array<{ name: string; namespace: string; status: string; revision: string; updated: string }>>;
   /** The kubeconfig a user of a simulated cluster (`civo/cluster1`) has. */
   kubeconfig(cluster: string): string;
   /** Runs helm by hand against a simulated cluster (as a person would); rejects on failure. */
