@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../../src/daemon/wiring.ts';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
 import type { Sandbox } from '../../src/demo/sandbox.ts';
 import { jsonLines } from './chaos.ts';
+import { clusterShard } from '../../src/select/shard.ts';
 
 export interface Replica {
   shard: number;
@@ -76,4 +77,23 @@ export function startLeasedReplica(sandbox: Sandbox, identity: string, shards: n
 export function heldShard(r: Replica): number | undefined {
   const line = r.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('holding shard ') && typeof l.shard === 'number');
   return line ? (line.shard as number) : undefined;
+}
+
+/** Clusters `fleet/cNN`, `perShard` of each of `shards` shards by the hash, all labelled env=prod. */
+export function clustersByShard(shards: number, perShard = 2): string[] {
+  const candidates = Array.from({ length: 6 * shards * perShard }, (_, i) => `fleet/c${String(i).padStart(2, '0')}`);
+  return Array.from({ length: shards }, (_, k) => candidates.filter((c) => clusterShard(c, shards) === k).slice(0, perShard)).flat().sort();
+}
+
+/** The repository of those clusters and one ClusterProfile, agent, deploying the hello chart on all of them. */
+export function agentManifests(clusters: readonly string[]): (chartUrl: string) => Record<string, string> {
+  return (chartUrl) => {
+    const files: Record<string, string> = {};
+    for (const c of clusters) {
+      const [ns, name] = c.split('/');
+      files[`clusters/${name}.yaml`] = `apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n  labels:\n    env: prod\nspec: {}\n`;
+    }
+    files['profiles/agent.yaml'] = `apiVersion: config.projectsveltos.io/v1alpha1\nkind: ClusterProfile\nmetadata:\n  name: agent\nspec:\n  clusterSelector: env=prod\n  helmCharts:\n  - chartName: hello/hello\n    chartVersion: 0.1.0\n    releaseName: agent\n    releaseNamespace: agent\n    repositoryName: hello\n    repositoryURL: ${chartUrl}\n`;
+    return files;
+  };
 }

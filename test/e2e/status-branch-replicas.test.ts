@@ -6,26 +6,15 @@ import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { readStatusFiles } from '../../src/status/read.ts';
 import type { StatusSnapshot } from '../../src/status/snapshot.ts';
-import { clusterShard } from '../../src/select/shard.ts';
 import { ownerOfPath } from '../../src/status/shards.ts';
 import { gitCliEnv } from '../../src/sim/git-server.ts';
 import { startFleet, waitFor, type Fleet } from './fleet.ts';
-import { commitsOf, startReplica, type Replica } from './replicas.ts';
+import { agentManifests, clustersByShard, commitsOf, startReplica, type Replica } from './replicas.ts';
 
 const SHARDS = 2;
 const BRANCH = 'gitset-status';
-const candidates = Array.from({ length: 12 }, (_, i) => `fleet/c${String(i).padStart(2, '0')}`);
-const CLUSTERS = [0, 1].flatMap((k) => candidates.filter((c) => clusterShard(c, SHARDS) === k).slice(0, 2)).sort();
-
-function manifests(chartUrl: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const c of CLUSTERS) {
-    const [ns, name] = c.split('/');
-    files[`clusters/${name}.yaml`] = `apiVersion: lib.projectsveltos.io/v1beta1\nkind: SveltosCluster\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n  labels:\n    env: prod\nspec: {}\n`;
-  }
-  files['profiles/agent.yaml'] = `apiVersion: config.projectsveltos.io/v1alpha1\nkind: ClusterProfile\nmetadata:\n  name: agent\nspec:\n  clusterSelector: env=prod\n  helmCharts:\n  - chartName: hello/hello\n    chartVersion: 0.1.0\n    releaseName: agent\n    releaseNamespace: agent\n    repositoryName: hello\n    repositoryURL: ${chartUrl}\n`;
-  return files;
-}
+const CLUSTERS = clustersByShard(SHARDS);
+const manifests = agentManifests(CLUSTERS);
 
 let fleet: Fleet | undefined;
 const replicas: Replica[] = [];
