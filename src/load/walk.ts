@@ -95,7 +95,6 @@ function readError(path: string, message: string, line = 1, col = 1): Diagnostic
 
 const linkMessage = (path: string): string => `${path} is a symbolic link: gitset never follows links in the repository; not read`;
 
-
 /** A file read, judged as a manifest, or a diagnostic about it. */
 function manifestOf(path: string, raw: RawRead): ManifestFile | Diagnostic {
   if ('notFile' in raw) return readError(path, `${path} is not a regular file: not read`);
