@@ -20,6 +20,15 @@ export async function deployedOn(f: Fleet, cluster: string, name = RELEASE): Pro
   return (await f.releases(cluster)).some((r) => r.name === name && r.status === 'deployed');
 }
 
+/**
+ * The release as helm lists it on a cluster, undefined when it is not there. Its install time
+ * (`updated`) tells one install from the next: gitset may already be installing again when a
+ * test looks right after removing a release.
+ */
+export async function listedOn(f: Fleet, cluster: string, name = RELEASE): Promise<{ revision: string; status: string; updated: string } | undefined> {
+  return (await f.releases(cluster)).find((x) => x.name === name);
+}
+
 /** helm's revision of a release on a cluster, undefined when it is not there. */
 export async function revisionOn(f: Fleet, cluster: string, name = RELEASE): Promise<number | undefined> {
   const r = (await f.releases(cluster)).find((x) => x.name === name);
