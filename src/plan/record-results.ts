@@ -73,21 +73,23 @@ function applyOutcome(r: ReleaseStatus, o: ActionOutcome, at: string, observing:
   if (!failed) {
     if (o.action.action === 'uninstall') return undefined;
     const rel = o.action.release;
+    // Its fields in the order status/read.ts reads them back: a restart's record then has the same
+    // JSON, and the render seed (daemon/status-render.ts) takes its committed file as it is.
     const out: ReleaseStatus = {
       releaseNamespace: rel.releaseNamespace,
       releaseName: rel.releaseName,
       chart: rel.chartName,
       chartVersion: (o.ok && o.result?.chartVersion) || rel.chartVersion,
-      hash: o.action.hash,
       state: 'Deployed',
-      lastAppliedTime: at,
+      hash: o.action.hash,
     };
     if (o.ok && o.result) out.revision = o.result.revision;
-    if (o.action.evidence !== undefined) out.evidence = o.action.evidence;
+    out.lastAppliedTime = at;
     if (observing) {
       out.health = 'Progressing';
       out.healthMessage = APPLIED_HEALTH_MESSAGE;
     }
+    if (o.action.evidence !== undefined) out.evidence = o.action.evidence;
     return out;
   }
   const error = o.ok ? `helm reports status ${o.result?.status ?? 'failed'}` : o.error;

@@ -1,6 +1,6 @@
 // Status files rendered entry by entry, and after a restart taken from Git for the objects whose
 // status did not change, but only when Git holds exactly what gitset wrote.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,12 @@ import { createStatusRenderer } from '../../src/daemon/status-render.ts';
 import { silentLogger } from '../../src/daemon/logger.ts';
 import { statusCodec } from '../../src/daemon/wiring.ts';
 import { emptySnapshot, type ClusterEntry, type StatusSnapshot } from '../../src/status/snapshot.ts';
+import type { ClusterKey } from '../../src/model/objects.ts';
+import type { ClusterObservation } from '../../src/observe/fleet.ts';
+import type { ObservedRelease } from '../../src/observe/inventory.ts';
+import { computeCycle, recordResults, type RepositoryObjects } from '../../src/plan/cycle.ts';
+import { chart, cluster as fleetCluster, clusterProfile } from '../select/fleet.ts';
+import { helmInWorld, later, probes, revisionOf, step, type World } from '../plan/cycle-helpers.ts';
 
 function cluster(name: string, ready: boolean): [string, ClusterEntry] {
   return [`civo/${name}`, { object: { apiVersion: 'lib.projectsveltos.io/v1beta1', kind: 'SveltosCluster', metadata: { name, namespace: 'civo' }, spec: {} }, status: { ready, version: 'v1.29.2' } }];
@@ -87,5 +93,49 @@ test('a seed another renderer wrote is not trusted: its texts are rendered anew'
     const restarted = createStatusRenderer(codec.render, seed);
     assert.deepEqual(restarted.render(before, other), statusCodec.render(before));
     assert.equal(codec.entries(), 20);
+  });
+});
+
+describe('a restart after helm calls: the seed of the daemon that made them serves the first render', () => {
+  // 20 clusters take the 16 checked entries; the 5 profiles' records were written from helm's outcomes.
+  const repo: RepositoryObjects = {
+    clusters: names.map((n) => fleetCluster(`civo/${n}`, { env: 'prod' })),
+    sets: [],
+    profiles: ['a', 'b', 'c', 'd', 'e'].map((p) => clusterProfile(p, { clusterSelector: 'env=prod', helmCharts: [chart(`app-${p}`)] })),
+  };
+
+  /** Renders `before` as the stopped daemon did (its files committed, its seed kept); then the restarted one's first render of what `restart` plans from the files. */
+  function restartAfter(before: StatusSnapshot, restart: (previous: StatusSnapshot) => StatusSnapshot): void {
+    withSeedDir((seed) => {
+      const running = createStatusRenderer(statusCodec.render, seed);
+      const committed = running.render(before, new Map());
+      running.keep(committed, silentLogger());
+      const now = restart(statusCodec.read([...committed].map(([path, text]) => ({ path, text }))));
+      const codec = counting();
+      const files = createStatusRenderer(codec.render, seed).render(now, committed);
+      assert.deepEqual(files, committed, 'nothing changed');
+      assert.equal(codec.entries(), 16, 'only the 16 checked entries are rendered; every profile is taken from Git');
+    });
+  }
+
+  test('without observing', () => {
+    const installed = step(repo, emptySnapshot(), { now: later(0) }).after;
+    restartAfter(installed, (previous) => {
+      const cycle = computeCycle({ revision: revisionOf(repo), previous, probes: probes(repo), now: later(60) });
+      assert.deepEqual(cycle.actions, []);
+      return cycle.snapshot;
+    });
+  });
+
+  test('observing the clusters, once the releases were seen healthy', () => {
+    const world: World = new Map(repo.clusters.map((c) => [`civo/${c.metadata.name}`, new Map<string, ObservedRelease>()]));
+    const observed = (healthy: boolean): Map<ClusterKey, ClusterObservation> =>
+      new Map([...world].map(([c, rs]) => [c, { releases: new Map(rs), looks: new Map(healthy ? [...rs].map(([k, r]) => [k, { revision: r.revision, health: { state: 'Healthy' as const } }]) : []) }]));
+    const cycle = (previous: StatusSnapshot, at: number, healthy: boolean) => computeCycle({ revision: revisionOf(repo), previous, probes: probes(repo), now: later(at), observed: observed(healthy) });
+    const first = cycle(emptySnapshot(), 0, false);
+    const installed = recordResults(first, helmInWorld(world, first.actions), later(0));
+    const seen = cycle(installed, 30, true);
+    assert.deepEqual(seen.actions, []);
+    restartAfter(seen.snapshot, (previous) => cycle(previous, 60, true).snapshot);
   });
 });
