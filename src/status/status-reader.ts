@@ -12,6 +12,9 @@ const decline = (): never => {
 
 /** The document as `yaml.parse` would give it, or undefined when outside the subset. */
 export function parseStatusYaml(text: string): unknown {
+  // Line terminators other than \n (which no value of the writer's holds raw) go to the full
+  // parser: the lines below then need no check of their own (see splitKey).
+  if (text.includes('\r') || text.includes('\u2028') || text.includes('\u2029')) return undefined;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   let pos = 0;
@@ -37,18 +40,17 @@ function keyChar(c: number, first: boolean): boolean {
  * `/^([A-Za-z0-9_][A-Za-z0-9_./-]*): ?(.*)$/.exec(line)` without a regular expression (most of
  * reading a status file was this): [key, value], or undefined when the line is not `key: value`.
  */
-export function splitKey(line: string): [string, string] | undefined {
+export function splitKey(line: string, terminatorsChecked = false): [string, string] | undefined {
   let i = 0;
   while (i < line.length && keyChar(line.charCodeAt(i), i === 0)) i++;
   if (i === 0 || line.charCodeAt(i) !== 58) return undefined;
   const from = line.charCodeAt(i + 1) === 32 ? i + 2 : i + 1;
   // `.` matches no line terminator: a value holding one is not a `key: value` line.
-  for (let j = from; j < line.length; j++) {
-    const c = line.charCodeAt(j);
-    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return undefined;
-  }
+  if (!terminatorsChecked && ANY_TERMINATOR.test(line)) return undefined;
   return [line.slice(0, i), line.slice(from)];
 }
+
+const ANY_TERMINATOR = /[\n\r\u2028\u2029]/;
 
 class Reader {
   constructor(
@@ -74,7 +76,7 @@ class Reader {
     const out: Record<string, unknown> = {};
     let rest: string | undefined = first;
     for (;;) {
-      const m = splitKey(rest);
+      const m = splitKey(rest, true);
       if (!m) return decline();
       const key = m[0];
       if (Object.hasOwn(out, key) || key === '__proto__') decline();
@@ -92,7 +94,7 @@ class Reader {
       const line = this.lines[this.pos]!;
       const item = line.slice(indent + 2);
       if (item.startsWith('- ') || item === '-' || item === '') decline();
-      out.push(splitKey(item) ? this.mapping(indent + 2, item) : (this.pos++, this.scalar(item)));
+      out.push(splitKey(item, true) ? this.mapping(indent + 2, item) : (this.pos++, this.scalar(item)));
       const next = this.lines[this.pos];
       if (next === undefined || this.indentOf(next) !== indent || !next.startsWith('- ', indent)) return out;
     }

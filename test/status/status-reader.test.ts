@@ -22,7 +22,7 @@ function agrees(text: string): boolean {
 const key = fc.oneof(fc.constantFrom('name', 'k8s.io/tier', 'a_b', '1', 'true', 'x-y.z'), fc.string({ maxLength: 6 }));
 const scalar = fc.oneof(
   fc.string(),
-  fc.constantFrom('', 'true', 'True', 'null', '~', '0', '007', '1.5', '-1', '0x1F', '.inf', 'a: b', 'a #b', '- x', '0.1.0', 'sha256:ab', 'http://127.0.0.1:18080', "it's", 'line\n', 'a\n\nb\n\n', ' lead', 'trail ', '"q"'),
+  fc.constantFrom('', 'true', 'True', 'null', '~', '0', '007', '1.5', '-1', '0x1F', '.inf', 'a: b', 'a #b', '- x', '0.1.0', 'sha256:ab', 'http://127.0.0.1:18080', "it's", 'line\n', 'a\n\nb\n\n', ' lead', 'trail ', '"q"', 'a\rb', 'a\u2028b', 'b\u2029'),
   fc.integer(),
   fc.boolean(),
   fc.constant(null),
@@ -71,6 +71,10 @@ test('hand edits outside the subset are declined, never misread', () => {
     'a: 1.0\n',
     'a: 0x10\n',
     '? complex\n: key\n',
+    // Line terminators other than \n in a value: yaml reads 'a: b\u2028c' as 'b c'.
+    'a: b\u2028c\n',
+    'a: b\rc\n',
+    'a:\n  - x\u2029y\n',
   ];
   for (const text of declined) assert.equal(parseStatusYaml(text), undefined, text);
   assert.deepEqual(parseStatusYaml('# header\na: 1\nb:\n  - x\n  - y: 2\n    z: "q\\n"\n'), { a: 1, b: ['x', { y: 2, z: 'q\n' }] });
