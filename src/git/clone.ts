@@ -7,11 +7,11 @@ import git from 'isomorphic-git';
 import { GitError } from './errors.ts';
 import { statusFolderSegs, type RepoLayout } from './paths.ts';
 import type { GitClock, GitLogger } from './repo.ts';
-import { writeChangedStatusFiles } from './status-folder.ts';
+import { symlinkOnPath } from './status-folder.ts';
 import { dropFetched } from './pack-read.ts';
 import { commitTree, hasCommit, readRef, writeRef, type ObjectStore } from './store.ts';
 import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
-import { applyTreeChange, rebuildWorkTree, type Skippable } from './worktree.ts';
+import { applyTreeChange, rebuildWorkTree } from './worktree.ts';
 
 export interface WorkCloneOptions {
   transport: RemoteTransport;
@@ -49,8 +49,8 @@ export interface WorkClone {
   fetch(branch: string): Promise<string>;
   /** The followed branch (and work tree) to `tip`, which is already in the store. */
   moveTo(tip: string): Promise<void>;
-  /** Our status commit landed on `branch`: record it, and when it is the followed branch bring the changed status files on disk in line. */
-  landed(branch: string, commit: string, files: ReadonlyMap<string, string>, changed: readonly string[]): Promise<void>;
+  /** Our status commit landed on `branch`: record it (the work tree leaves the status folder out). */
+  landed(branch: string, commit: string): Promise<void>;
   push(out: OutgoingCommit): Promise<PushOutcome>;
 }
 
@@ -86,7 +86,7 @@ export function workClone(opts: WorkCloneOptions): WorkClone {
       return tip;
     },
     moveTo: (tip) => moveTo(state, tip),
-    landed: (b, commit, files, changed) => landed(state, b, commit, files, changed),
+    landed: (b, commit) => landed(state, b, commit),
     push: (out) => transport.push(store, out),
   };
 }
@@ -142,11 +142,14 @@ async function moveTo(state: CloneState, tip: string): Promise<void> {
   recordWorkTree(state, undefined);
   await moveBranch(state, tip);
   // Once we know what the work tree holds, write only what differs (a merged pull request
-  // touches a few files of thousands); otherwise rewrite it all.
-  const skip = statusFilesSkippable(state);
+  // touches a few files of thousands); otherwise rewrite it all. The status folder is left out.
+  const statusFolder = statusFolderSegs(state.layout).join('/');
+  const leftOut = (path: string): boolean => path === statusFolder || path.startsWith(`${statusFolder}/`);
   try {
-    if (from) await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), skip);
-    else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), skip);
+    if (from) {
+      removeStatusFolder(state);
+      await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), leftOut);
+    } else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), leftOut);
   } finally {
     // A fresh clone's objects were held for this checkout (fetch-pack.ts): written, they are let go.
     dropFetched(store.gitdir, store.cache);
@@ -155,16 +158,14 @@ async function moveTo(state: CloneState, tip: string): Promise<void> {
   recordWorkTree(state, tip);
 }
 
-/** Status files on disk are a courtesy (gitset reads status from Git objects): one that cannot be written is logged, not fatal. */
-function statusFilesSkippable(state: CloneState): Skippable {
-  const prefix = `${statusFolderSegs(state.layout).join('/')}/`;
-  return {
-    skippable: (path) => path.startsWith(prefix),
-    skipped: (path, err) => {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      state.log.warn({ repo: state.transport.url, path: path.slice(0, 120), bytes: Buffer.byteLength(path), err: code }, 'status file not written to the work tree (gitset reads status from Git, not from there)');
-    },
-  };
+/**
+ * The status folder an older gitset wrote into the work tree: nothing reads it, so it goes, but
+ * never through a symbolic link on its path (a committed link could point anywhere).
+ */
+function removeStatusFolder(state: CloneState): void {
+  const segs = statusFolderSegs(state.layout);
+  if (symlinkOnPath(state.workDir, segs.slice(0, -1)) !== undefined) return;
+  rmSync(join(state.workDir, ...segs), { recursive: true, force: true });
 }
 
 /**
@@ -195,18 +196,16 @@ async function recordedWorkTree(state: CloneState): Promise<string | undefined> 
 }
 
 /**
- * After our own status push only status files differ from the work tree, and we hold their
- * text: write those directly (a checkout of 1,000 files costs ~10× more). The clone's index
- * lags for them until the next upstream change is checked out; nobody but gitset uses it.
+ * After our own status push only status files differ from the work tree, and the work tree leaves
+ * them out: the commit is the work tree's as it is.
  */
-async function landed(state: CloneState, branch: string, commit: string, files: ReadonlyMap<string, string>, changed: readonly string[]): Promise<void> {
+async function landed(state: CloneState, branch: string, commit: string): Promise<void> {
   if (branch !== state.branch) {
     await writeRef(state.store, `refs/remotes/origin/${branch}`, commit);
     return;
   }
   recordWorkTree(state, undefined);
   await moveBranch(state, commit);
-  writeChangedStatusFiles(state.workDir, statusFolderSegs(state.layout), files, changed);
   state.workTreeAt = commit;
   recordWorkTree(state, commit);
 }

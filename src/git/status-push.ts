@@ -57,7 +57,7 @@ export async function pushStatus(clone: PushClone, policy: PushPolicy, update: S
     const pushedOrNot = await clone.push({ ...made, target, base, commit });
     if (pushedOrNot.outcome === 'pushed') {
       const pushed = clock.now();
-      await clone.landed(target, commit, files, changed);
+      await clone.landed(target, commit);
       const timing = { files: changed.length, buildMs: built - started, pushMs: pushed - built, workTreeMs: clock.now() - pushed };
       log.info({ repo: clone.url, branch: target, revision: commit, retries, rerenders, ...timing }, `pushed status: ${update.message.subject}`);
       return { changed: true, committed: true, revision: commit, pushed: true, retries, rerenders };

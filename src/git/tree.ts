@@ -89,7 +89,7 @@ async function replaceIn(store: ObjectStore, batch: ObjectBatch, tree: string | 
  * Paths that differ between two trees (a whole folder when it was added or removed), skipping
  * subtrees with equal oids: cheap even for large repositories when a merge changed a few files.
  */
-export async function changedPaths(store: ObjectStore, from: string, to: string, prefix = ''): Promise<string[]> {
+export async function changedPaths(store: ObjectStore, from: string, to: string, leftOut: (path: string) => boolean = () => false, prefix = ''): Promise<string[]> {
   if (from === to) return [];
   const a = new Map((await treeEntries(store, from)).map((e) => [e.path, e]));
   const b = new Map((await treeEntries(store, to)).map((e) => [e.path, e]));
@@ -99,7 +99,8 @@ export async function changedPaths(store: ObjectStore, from: string, to: string,
     const y = b.get(name);
     if (x?.oid === y?.oid && x?.mode === y?.mode) continue;
     const path = prefix ? `${prefix}/${name}` : name;
-    if (x?.type === 'tree' && y?.type === 'tree') out.push(...(await changedPaths(store, x.oid, y.oid, path)));
+    if (leftOut(path)) continue;
+    if (x?.type === 'tree' && y?.type === 'tree') out.push(...(await changedPaths(store, x.oid, y.oid, leftOut, path)));
     else out.push(path);
   }
   return out;

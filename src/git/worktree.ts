@@ -2,7 +2,9 @@
 // isomorphic-git's checkout, even limited to a few paths, reads and rewrites the whole index
 // (~250 ms for 22,000 files) for a merged pull request that changed one file. The index is
 // left to lag, as for our own status commits: nothing but gitset reads this work tree, and a
-// full checkout (after a restart) rewrites whatever the index no longer describes.
+// full checkout (after a restart) rewrites whatever the index no longer describes. The status
+// folder is left out: gitset reads status from Git objects, and a fresh clone at 10k clusters
+// then writes 12,000 files instead of 24,000.
 import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
@@ -43,38 +45,29 @@ async function entryAt(store: ObjectStore, tree: string, segs: readonly string[]
 }
 
 /**
- * Files the work tree may go without: gitset reads the status from Git objects, never from disk,
- * so a status file that cannot be written (a name too long for the file system, left by an older
- * gitset) is reported and skipped rather than stopping every pull.
+ * Paths the work tree leaves out (repository-relative; a folder's path leaves out all below it):
+ * the status folder, which gitset reads from Git objects and never from disk.
  */
-export interface Skippable {
-  /** Repository-relative path: true when failing to write it is not fatal. */
-  skippable(path: string): boolean;
-  skipped(path: string, err: unknown): void;
-}
+export type LeftOut = (path: string) => boolean;
 
-const NOTHING_SKIPPABLE: Skippable = { skippable: () => false, skipped: () => undefined };
+const NOTHING_LEFT_OUT: LeftOut = () => false;
 
 /** `parentMade`: the folder above `target` was just made (a full write): no mkdir per file. */
-async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, rel: string, skip: Skippable, parentMade = false): Promise<void> {
+async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, rel: string, leftOut: LeftOut, parentMade = false): Promise<void> {
+  if (leftOut(rel)) return;
   switch (entry.type) {
     case 'blob': {
-      try {
-        if (!parentMade) mkdirSync(dirname(target), { recursive: true });
-        const blob = await readBlob(store, entry.oid);
-        if (entry.mode === '120000') symlinkSync(Buffer.from(blob).toString('utf8'), target);
-        else writeFileSync(target, blob, { mode: entry.mode === '100755' ? 0o777 : 0o666 });
-      } catch (err) {
-        if (!skip.skippable(rel)) throw err;
-        skip.skipped(rel, err);
-      }
+      if (!parentMade) mkdirSync(dirname(target), { recursive: true });
+      const blob = await readBlob(store, entry.oid);
+      if (entry.mode === '120000') symlinkSync(Buffer.from(blob).toString('utf8'), target);
+      else writeFileSync(target, blob, { mode: entry.mode === '100755' ? 0o777 : 0o666 });
       return;
     }
     case 'tree': {
       mkdirSync(target, { recursive: true });
       for (const e of await treeEntries(store, entry.oid)) {
         safeSegments(e.path);
-        await writeEntry(store, join(target, e.path), e, `${rel}/${e.path}`, skip, true);
+        await writeEntry(store, join(target, e.path), e, `${rel}/${e.path}`, leftOut, true);
       }
       return;
     }
@@ -90,39 +83,34 @@ async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, 
 }
 
 /**
- * Makes the work tree at `dir`, which holds `fromTree`, hold `toTree`: each differing path is
- * removed and written anew (unlinking first is also the fast way to replace a file on ext4).
- * Returns the paths written or removed.
+ * Makes the work tree at `dir`, which holds `fromTree`, hold `toTree` but what is left out: each
+ * differing path is removed and written anew (unlinking first is also the fast way to replace a
+ * file on ext4). Returns the paths written or removed.
  */
-export async function applyTreeChange(store: ObjectStore, dir: string, fromTree: string, toTree: string, skip: Skippable = NOTHING_SKIPPABLE): Promise<string[]> {
-  const paths = await changedPaths(store, fromTree, toTree);
+export async function applyTreeChange(store: ObjectStore, dir: string, fromTree: string, toTree: string, leftOut: LeftOut = NOTHING_LEFT_OUT): Promise<string[]> {
+  const paths = await changedPaths(store, fromTree, toTree, leftOut);
   const checked = new Set<string>();
   for (const path of paths) {
     const segs = safeSegments(path);
     assertNoSymlinkAbove(dir, segs, checked);
     const target = join(dir, ...segs);
-    try {
-      rmSync(target, { recursive: true, force: true });
-    } catch (err) {
-      // A name too long to exist on disk is not there to remove.
-      if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG' || !skip.skippable(path)) throw err;
-    }
+    rmSync(target, { recursive: true, force: true });
     const entry = await entryAt(store, toTree, segs);
-    if (entry) await writeEntry(store, target, entry, path, skip);
+    if (entry) await writeEntry(store, target, entry, path, leftOut);
   }
   return paths;
 }
 
 /**
- * Makes the work tree at `dir` hold exactly `tree` when what it holds is unknown (a move cut short,
- * a clone from an older gitset): everything but `.git` is removed and written anew. Costs a full
- * write, but only then: isomorphic-git's checkout goes by the index, which lags (see above), so it
- * would leave files that a later commit deleted.
+ * Makes the work tree at `dir` hold exactly `tree` (but what is left out) when what it holds is
+ * unknown (a move cut short, a clone from an older gitset): everything but `.git` is removed and
+ * written anew. Costs a full write, but only then: isomorphic-git's checkout goes by the index,
+ * which lags (see above), so it would leave files that a later commit deleted.
  */
-export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string, skip: Skippable = NOTHING_SKIPPABLE): Promise<void> {
+export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string, leftOut: LeftOut = NOTHING_LEFT_OUT): Promise<void> {
   for (const name of readdirSync(dir)) if (name !== '.git') rmSync(join(dir, name), { recursive: true, force: true });
   for (const entry of await treeEntries(store, tree)) {
     safeSegments(entry.path);
-    await writeEntry(store, join(dir, entry.path), entry, entry.path, skip);
+    await writeEntry(store, join(dir, entry.path), entry, entry.path, leftOut);
   }
 }

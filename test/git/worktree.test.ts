@@ -22,6 +22,11 @@ async function snapshot(dir: string, at = dir): Promise<Record<string, string>> 
   return out;
 }
 
+/** What git checks out, but the status folder: gitset reads status from Git objects and leaves it out of its work tree. */
+function withoutStatus(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).filter(([path]) => path !== 'status' && !path.startsWith('status/')));
+}
+
 describe('work tree after a pull of a new revision', () => {
   let fx: Fixture;
   before(async () => {
@@ -92,7 +97,32 @@ describe('work tree after a pull of a new revision', () => {
     const pulled = await restarted.pull();
     assert.equal(pulled.revision, await gitCli(user, ['rev-parse', 'HEAD']));
     const reference = await cliClone(url, join(fx.tmp, 'reference-w2'));
-    assert.deepEqual(await snapshot(workDir), await snapshot(reference));
+    const checkedOut = await snapshot(reference);
+    assert.ok('status/a.yaml' in checkedOut, 'git checks the status out');
+    assert.deepEqual(await snapshot(workDir), withoutStatus(checkedOut));
+  });
+
+  test('the status folder stays out of the work tree; one an older gitset wrote goes at the next pull', async () => {
+    const url = await fx.seed('w-status', { 'clusters/a.yaml': 'a: 1\n', 'status/old.yaml': 'ready: true\n' });
+    const workDir = join(fx.tmp, 'work', 'w-status');
+    const first = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    await first.pull();
+    assert.deepEqual(await snapshot(workDir), { clusters: 'dir', 'clusters/a.yaml': 'file: a: 1\n' });
+    await first.commitStatus(new Map([['a.yaml', 'ready: true\n']]), { subject: 'status' });
+    assert.deepEqual(Object.keys(await snapshot(workDir)), ['clusters', 'clusters/a.yaml'], 'our own status commit writes nothing to disk');
+    await first.close();
+
+    // What an older gitset left: the status folder on disk.
+    await writeFiles(workDir, { 'status/a.yaml': 'ready: true\n', 'status/stale.yaml': 'ready: false\n' });
+    const user = await cliClone(url, join(fx.tmp, 'user-w-status'));
+    await writeFiles(user, { 'clusters/b.yaml': 'b: 1\n' });
+    await gitCli(user, ['add', '-A']);
+    await gitCli(user, ['commit', '-q', '-m', 'add b']);
+    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    const restarted = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    await restarted.pull();
+    assert.deepEqual(Object.keys(await snapshot(workDir)), ['clusters', 'clusters/a.yaml', 'clusters/b.yaml']);
+    await restarted.close();
   });
 
   test('a move cut short (a crash while writing) is completed by the next start', async () => {
