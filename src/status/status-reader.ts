@@ -13,7 +13,7 @@ const decline = (): never => {
 /** The document as `yaml.parse` would give it, or undefined when outside the subset. */
 export function parseStatusYaml(text: string): unknown {
   // Line terminators other than \n (which no value of the writer's holds raw) go to the full
-  // parser: the lines below then need no check of their own (see splitKey).
+  // parser: the lines below then need no check of their own (see keyEnd).
   if (text.includes('\r') || text.includes('\u2028') || text.includes('\u2029')) return undefined;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -40,14 +40,23 @@ function keyChar(c: number, first: boolean): boolean {
  * `/^([A-Za-z0-9_][A-Za-z0-9_./-]*): ?(.*)$/.exec(line)` without a regular expression (most of
  * reading a status file was this): [key, value], or undefined when the line is not `key: value`.
  */
-export function splitKey(line: string, terminatorsChecked = false): [string, string] | undefined {
+export function splitKey(line: string): [string, string] | undefined {
+  const end = keyEnd(line);
+  // `.` matches no line terminator: a value holding one is not a `key: value` line.
+  if (end < 0 || ANY_TERMINATOR.test(line)) return undefined;
+  return [line.slice(0, end), line.slice(valueStart(line, end))];
+}
+
+/** Where the key of a `key: value` line ends (its `:`), or -1; line terminators aside (see splitKey). */
+function keyEnd(line: string): number {
   let i = 0;
   while (i < line.length && keyChar(line.charCodeAt(i), i === 0)) i++;
-  if (i === 0 || line.charCodeAt(i) !== 58) return undefined;
-  const from = line.charCodeAt(i + 1) === 32 ? i + 2 : i + 1;
-  // `.` matches no line terminator: a value holding one is not a `key: value` line.
-  if (!terminatorsChecked && ANY_TERMINATOR.test(line)) return undefined;
-  return [line.slice(0, i), line.slice(from)];
+  return i === 0 || line.charCodeAt(i) !== 58 ? -1 : i;
+}
+
+/** Where the value starts after the `:` at `end`: one space is the separator's. */
+function valueStart(line: string, end: number): number {
+  return line.charCodeAt(end + 1) === 32 ? end + 2 : end + 1;
 }
 
 const ANY_TERMINATOR = /[\n\r\u2028\u2029]/;
@@ -74,15 +83,15 @@ class Reader {
 
   mapping(indent: number, first: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    let rest: string | undefined = first;
+    let rest: string = first;
     for (;;) {
-      const m = splitKey(rest, true);
-      if (!m) return decline();
-      const key = m[0];
+      const end = keyEnd(rest);
+      if (end < 0) return decline();
+      const key = rest.slice(0, end);
       if (Object.hasOwn(out, key) || key === '__proto__') decline();
       this.pos++;
-      out[key] = this.value(m[1], indent, rest.length > key.length + 1 && rest[key.length + 1] !== ' ');
-      const next = this.lines[this.pos];
+      out[key] = this.value(rest.slice(valueStart(rest, end)), indent, rest.length > end + 1 && rest.charCodeAt(end + 1) !== 32);
+      const next: string | undefined = this.lines[this.pos];
       if (next === undefined || this.indentOf(next) !== indent || next.startsWith('- ', indent)) return out;
       rest = next.slice(indent);
     }
@@ -94,7 +103,7 @@ class Reader {
       const line = this.lines[this.pos]!;
       const item = line.slice(indent + 2);
       if (item.startsWith('- ') || item === '-' || item === '') decline();
-      out.push(splitKey(item, true) ? this.mapping(indent + 2, item) : (this.pos++, this.scalar(item)));
+      out.push(keyEnd(item) >= 0 ? this.mapping(indent + 2, item) : (this.pos++, this.scalar(item)));
       const next = this.lines[this.pos];
       if (next === undefined || this.indentOf(next) !== indent || !next.startsWith('- ', indent)) return out;
     }
