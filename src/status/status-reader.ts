@@ -5,10 +5,7 @@
 // anchors, comments, odd scalars, tabs) returns undefined and the caller uses the full parser: it
 // may decline, it must never read a document differently from `yaml` (status-reader.test.ts).
 
-class Decline extends Error {}
-const decline = (): never => {
-  throw new Decline();
-};
+import { Decline, decline, scalar } from '../load/yaml-scalar.ts';
 
 /** The document as `yaml.parse` would give it, or undefined when outside the subset. */
 export function parseStatusYaml(text: string): unknown {
@@ -157,35 +154,9 @@ class Reader {
     }
   }
 
+  /** A one-line scalar as the manifest reader reads it; trailing spaces (which YAML drops) go to the full parser. */
   scalar(text: string): unknown {
     if (text.endsWith(' ')) decline();
-    const c = text[0]!;
-    if (c === '"') {
-      if (text.length < 2 || !text.endsWith('"')) decline();
-      try {
-        return JSON.parse(text) as string; // JSON escapes are YAML escapes; anything else throws → full parser
-      } catch {
-        return decline();
-      }
-    }
-    if (c === "'") {
-      const inner = text.slice(1, -1);
-      if (text.length < 2 || !text.endsWith("'") || inner.replaceAll("''", '').includes("'")) decline();
-      return inner.replaceAll("''", "'");
-    }
-    if (text === '{}') return {};
-    if (text === '[]') return [];
-    if ('[]{},&*!|>%@`#?:-'.includes(c) && !/^-[0-9]/.test(text)) decline();
-    if (text.includes(': ') || text.includes(' #') || text.endsWith(':')) decline();
-    if (text === 'true') return true;
-    if (text === 'false') return false;
-    if (text === 'null') return null;
-    // Only these first characters start a number or one of the core schema's other words.
-    if (!'~NTF+-.0123456789'.includes(c)) return text;
-    if (/^-?(0|[1-9][0-9]*)$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
-    // Everything else the core schema would not read as a string: leave it to the full parser.
-    if (/^[-+]?[0-9]/.test(text) && /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(text)) decline();
-    if (/^(~|Null|NULL|True|TRUE|False|FALSE|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|0x[0-9a-fA-F]+|0o[0-7]+|[-+][0-9]+)$/.test(text)) decline();
-    return text;
+    return scalar(text);
   }
 }
