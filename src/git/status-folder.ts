@@ -91,7 +91,7 @@ export async function writeStatusFolder(root: string, statusSegs: readonly strin
  * commit already replaced it). Synchronous for the same reason as the loose-object writes:
  * thousands of small files.
  */
-export function writeChangedStatusFiles(root: string, statusSegs: readonly string[], files: ReadonlyMap<string, string>, changed: readonly string[]): void {
+function writeChangedStatusFiles(root: string, statusSegs: readonly string[], files: ReadonlyMap<string, string>, changed: readonly string[]): void {
   assertRealStatusFolder(root, statusSegs);
   const statusDir = join(root, ...statusSegs);
   const made = new Set<string>();

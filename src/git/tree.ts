@@ -87,9 +87,10 @@ async function replaceIn(store: ObjectStore, batch: ObjectBatch, tree: string | 
 
 /**
  * Paths that differ between two trees (a whole folder when it was added or removed), skipping
- * subtrees with equal oids: cheap even for large repositories when a merge changed a few files.
+ * subtrees with equal oids: cheap even for large repositories when a merge changed a few files. Paths
+ * `leftOut` names are skipped, and not descended into.
  */
-export async function changedPaths(store: ObjectStore, from: string, to: string, leftOut: (path: string) => boolean = () => false, prefix = ''): Promise<string[]> {
+export async function changedPaths(store: ObjectStore, from: string, to: string, leftOut: (path: string) => boolean, prefix = ''): Promise<string[]> {
   if (from === to) return [];
   const a = new Map((await treeEntries(store, from)).map((e) => [e.path, e]));
   const b = new Map((await treeEntries(store, to)).map((e) => [e.path, e]));

@@ -50,8 +50,6 @@ async function entryAt(store: ObjectStore, tree: string, segs: readonly string[]
  */
 export type LeftOut = (path: string) => boolean;
 
-const NOTHING_LEFT_OUT: LeftOut = () => false;
-
 /** `parentMade`: the folder above `target` was just made (a full write): no mkdir per file. */
 async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, rel: string, leftOut: LeftOut, parentMade = false): Promise<void> {
   if (leftOut(rel)) return;
@@ -87,7 +85,7 @@ async function writeEntry(store: ObjectStore, target: string, entry: TreeEntry, 
  * differing path is removed and written anew (unlinking first is also the fast way to replace a
  * file on ext4). Returns the paths written or removed.
  */
-export async function applyTreeChange(store: ObjectStore, dir: string, fromTree: string, toTree: string, leftOut: LeftOut = NOTHING_LEFT_OUT): Promise<string[]> {
+export async function applyTreeChange(store: ObjectStore, dir: string, fromTree: string, toTree: string, leftOut: LeftOut): Promise<string[]> {
   const paths = await changedPaths(store, fromTree, toTree, leftOut);
   const checked = new Set<string>();
   for (const path of paths) {
@@ -107,7 +105,7 @@ export async function applyTreeChange(store: ObjectStore, dir: string, fromTree:
  * written anew. Costs a full write, but only then: isomorphic-git's checkout goes by the index,
  * which lags (see above), so it would leave files that a later commit deleted.
  */
-export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string, leftOut: LeftOut = NOTHING_LEFT_OUT): Promise<void> {
+export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string, leftOut: LeftOut): Promise<void> {
   for (const name of readdirSync(dir)) if (name !== '.git') rmSync(join(dir, name), { recursive: true, force: true });
   for (const entry of await treeEntries(store, tree)) {
     safeSegments(entry.path);
