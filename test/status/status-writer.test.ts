@@ -188,3 +188,20 @@ test('property: any document of plain data reads back through yaml.parse exactly
     { numRuns: 2000 },
   );
 });
+
+test('property: a one-line string is written plain exactly by the rules committed status was written with', () => {
+  // The rules as the regular expressions the writer first had: a status file's bytes never change with the writer's code.
+  const special = /^(true|false|null|yes|no|on|off|y|n|~|nan|inf)$/i;
+  const numberish = /^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0[xo]/i;
+  const plainByRules = (s: string): boolean =>
+    s.length > 0 && /^[A-Za-z0-9_/(]/.test(s) && /^[A-Za-z0-9_./:@+=(),~ -]*$/.test(s) && !s.endsWith(' ') && !s.endsWith(':') && !s.includes(': ') && !s.includes('  ') && !special.test(s) && !numberish.test(s);
+  const unit = fc.constantFrom('a', 'Y', 'e', 'x', 'o', 'n', '0', '7', '_', '.', '/', ':', '@', '+', '=', '(', ')', ',', '~', ' ', '-', '#', '"', "'", 'é', '\t', '{', '\u0085');
+  const text = fc.oneof(words, fc.string({ maxLength: 10 }), fc.string({ unit, maxLength: 8 }), fc.constantFrom('yes', 'Off', 'NaN', 'inf', '1e3', '1_000', '0o7', '0x1', '12:30', 'a:', 'a: ', 'y', '(1)', '1.', '1.5e-3x'));
+  fc.assert(
+    fc.property(text, (s) => {
+      if (s.includes('\n')) return;
+      assert.equal(writeStatusYaml({ v: s }) === `v: ${s}\n`, plainByRules(s), JSON.stringify(s));
+    }),
+    { numRuns: 5000 },
+  );
+});
