@@ -16,6 +16,7 @@ import { ownerOfPath, ownPart, profileParts, revisionFileOf } from '../status/sh
 import type { DaemonMetrics } from './metrics.ts';
 import { readRevisionStatus, type RevisionStatus } from './revision-status.ts';
 import { createStatusRenderer, type StatusRenderer } from './status-render.ts';
+import type { CertifiedFile } from '../status/certified.ts';
 
 export interface CommittedStatus {
   previous: PreviousStatus;
@@ -47,15 +48,19 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
   const revisionFile = revisionFileOf(shard.index);
   // With several shards, only this shard's files are compared and committed; the rest are carried over.
   const mine = (path: string): boolean => shard.count <= 1 || ownerOfPath(path, shard.count) === shard.index;
+  const renderer = createStatusRenderer(deps.codec);
   const readAll = async (): Promise<Omit<CommittedStatus, 'revisionStatus'>> => {
     const files = await deps.repo.readStatusFiles();
-    return { previous: deps.codec.read(files.filter((f) => !isRevisionFile(f.path))), files: new Map(files.map((f) => [f.path, f.text])) };
+    const certified = new Map<string, CertifiedFile>();
+    const previous = deps.codec.read(files.filter((f) => !isRevisionFile(f.path)), certified);
+    renderer.certify(certified);
+    return { previous, files: new Map(files.map((f) => [f.path, f.text])) };
   };
-  // Kept beside the clone across restarts: a restart during a Git outage loses no failover's message,
-  // and the first cycle renders only the files whose object changed.
+  // Kept beside the clone across restarts: a restart during a Git outage loses no failover's message.
   const stateDir = deps.repo.stateDir;
   const kept = stateDir ? join(stateDir, UNPUSHED_FILE) : undefined;
-  const renderer = createStatusRenderer((s) => deps.codec.render(s), stateDir ? join(stateDir, RENDER_SEED_FILE) : undefined);
+  // What gitset before 2026-12-06 kept there; a start now takes unchanged status from Git without it.
+  if (stateDir) rmSync(join(stateDir, 'gitset-rendered-status'), { force: true });
   const state: WriterState = { deps, mine, renderer, committed: new Map(), unpushed: kept ? readUnpushed(kept) : NOTHING_UNPUSHED, ...(kept ? { kept } : {}) };
   return {
     revisionFile,
@@ -108,16 +113,12 @@ async function commitFiles(state: WriterState, ask: CommitAsk): Promise<boolean>
   const { deps } = state;
   const { files, log } = ask;
   await rereadWhenMoved(state, ask.revision, log);
-  if (sameFiles(files, state.committed)) {
-    state.renderer.keep(state.committed, log);
-    return false;
-  }
+  if (sameFiles(files, state.committed)) return false;
   const own = ask.describe();
   const message = mergeUnpushed(state.unpushed, own);
   try {
     const result = await deps.repo.commitStatus(files, message);
     state.committed = files;
-    state.renderer.keep(files, log);
     if (state.unpushed.messages.length > 0 || state.unpushed.dropped > 0) {
       state.unpushed = NOTHING_UNPUSHED;
       if (state.kept) rmSync(state.kept, { force: true });
@@ -173,7 +174,6 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 
 /** In the clone's .git: gitset's own state, never committed. */
 const UNPUSHED_FILE = 'gitset-unpushed-messages.json';
-const RENDER_SEED_FILE = 'gitset-rendered-status';
 
 function readUnpushed(file: string): Unpushed {
   try {

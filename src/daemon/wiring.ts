@@ -16,7 +16,7 @@ import { createHealthScriptRunner } from '../observe/health-script-pool.ts';
 import { createProber } from '../probe/prober.ts';
 import { describeChanges } from '../status/describe.ts';
 import { readStatusFiles } from '../status/read.ts';
-import { renderStatusFiles } from '../status/render.ts';
+import { renderDocument, renderStatusFiles, statusDocuments } from '../status/render.ts';
 import { ownerOfPath } from '../status/shards.ts';
 import type { Shard } from '../select/shard.ts';
 import type { DaemonConfig } from './config.ts';
@@ -30,8 +30,10 @@ import type { DaemonMetrics } from './metrics.ts';
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export const statusCodec: StatusCodec = {
-  read: (files) => readStatusFiles(files),
+  read: (files, certified) => readStatusFiles(files, certified),
   render: (snapshot) => renderStatusFiles(snapshot),
+  documents: (snapshot) => statusDocuments(snapshot),
+  writeDocument: (doc) => renderDocument(doc),
   describe: (prev, next) => {
     const d = describeChanges(prev, next);
     return { subject: d.subject || 'status: update', body: d.body };

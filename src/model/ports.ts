@@ -2,6 +2,7 @@
 // (a simulated cluster, a real git server on loopback), never the logic behind these.
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import type { ChartAccess } from './chart-access.ts';
+import type { CertifiedFile } from '../status/certified.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { ClusterKey, DriftExclusion, HelmOptions, SveltosCluster } from './objects.ts';
 import type { FluxSource } from './sources.ts';
@@ -134,9 +135,12 @@ export interface KustomizeBuilds {
 
 /** How status files are read, rendered and summarised (src/status/, pure). */
 export interface StatusCodec {
-  read(files: ReadonlyArray<{ path: string; text: string }>): PreviousStatus;
-  /** Each object's files depend on that object's entry alone: the daemon renders entry by entry (daemon/status-render.ts). */
+  /** `certified` collects the files whose text is exactly what rendering their document writes. */
+  read(files: ReadonlyArray<{ path: string; text: string }>, certified?: Map<string, CertifiedFile>): PreviousStatus;
   render(snapshot: StatusSnapshot): Map<string, string>;
+  /** What render writes, file by file: each object's files depend on that object's entry alone (daemon/status-render.ts). */
+  documents(snapshot: StatusSnapshot): Array<[string, object]>;
+  writeDocument(doc: object): string;
   describe(previous: PreviousStatus, next: StatusSnapshot): CommitMessage;
 }
 

@@ -15,7 +15,8 @@ import type {
   ReleaseStatus,
   SetStatus,
 } from '../model/status.ts';
-import { parseStatusYaml } from './status-reader.ts';
+import { certify, type CertifiedFile } from './certified.ts';
+import { readStatusYaml } from './status-reader.ts';
 import { isObject, list, str, type Json } from './tolerant.ts';
 import { readSetPolicyStatus } from './read-failovers.ts';
 import { readPromotionStatus } from './read-promotions.ts';
@@ -28,13 +29,14 @@ export interface StatusFile {
   text: string;
 }
 
-export function readStatusFiles(files: readonly StatusFile[]): StatusSnapshot {
+/** `certified` collects the files whose text is exactly what rendering their document writes (see certified.ts). */
+export function readStatusFiles(files: readonly StatusFile[], certified?: Map<string, CertifiedFile>): StatusSnapshot {
   const snapshot = emptySnapshot();
   const problems: StatusProblem[] = [];
   const parts: ProfilePart[] = [];
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     if (!/\.ya?ml$/.test(file.path)) continue;
-    const read = readDocument(file.text);
+    const read = readDocument(file.text, (c) => certified?.set(file.path, c));
     // status/gitset.yaml (the daemon's revision record) sits beside the object files.
     if (read === undefined) continue;
     const problem = typeof read === 'string' ? read : addEntry(snapshot, parts, file.path, read);
@@ -51,10 +53,13 @@ interface StatusDocument {
 }
 
 /** A status document with its metadata; what is wrong with it; or undefined for gitset's own record. */
-function readDocument(text: string): StatusDocument | string | undefined {
+function readDocument(text: string, certified: (file: CertifiedFile) => void): StatusDocument | string | undefined {
   let doc: unknown;
   try {
-    doc = parseStatusYaml(text) ?? parse(text);
+    const fast = readStatusYaml(text);
+    const file = fast && certify(text, fast);
+    if (file) certified(file);
+    doc = fast ? fast.doc : parse(text);
   } catch (err) {
     return `not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
   }

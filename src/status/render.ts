@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { writeStatusYaml } from './status-writer.ts';
 import type { StatusSnapshot } from './snapshot.ts';
 
-const HEADER = '# Written by gitset: the observed status of this object. Edit the object itself, not this file.\n';
+export const HEADER = '# Written by gitset: the observed status of this object. Edit the object itself, not this file.\n';
 
 /** `ClusterSet/prod.yaml`, `SveltosCluster/civo/cluster1.yaml`: relative to the status folder. */
 export function statusPath(kind: string, metadata: { name: string; namespace?: string }): string {
@@ -47,15 +47,21 @@ function utf8Prefix(text: string, bytes: number): string {
 }
 
 export function renderStatusFiles(snapshot: StatusSnapshot): Map<string, string> {
-  const files: Array<[string, string]> = [];
-  for (const { object, status } of snapshot.clusters.values()) {
-    files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status: committedClusterStatus(status) })]);
-  }
-  for (const { object, status } of [...snapshot.sets.values(), ...snapshot.profiles.values(), ...(snapshot.promotions?.values() ?? [])]) {
-    files.push([statusPath(object.kind, object.metadata), renderDocument({ ...object, status })]);
-  }
+  const files = statusDocuments(snapshot).map(([path, doc]): [string, string] => [path, renderDocument(doc)]);
   files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return new Map(files);
+}
+
+/** Each object's status file: its path and the document renderDocument writes there. */
+export function statusDocuments(snapshot: StatusSnapshot): Array<[string, object]> {
+  const docs: Array<[string, object]> = [];
+  for (const { object, status } of snapshot.clusters.values()) {
+    docs.push([statusPath(object.kind, object.metadata), { ...object, status: committedClusterStatus(status) }]);
+  }
+  for (const { object, status } of [...snapshot.sets.values(), ...snapshot.profiles.values(), ...(snapshot.promotions?.values() ?? [])]) {
+    docs.push([statusPath(object.kind, object.metadata), { ...object, status }]);
+  }
+  return docs;
 }
 
 export function renderDocument(doc: object): string {

@@ -6,14 +6,32 @@
 // may decline, it must never read a document differently from `yaml` (status-reader.test.ts).
 
 import { Decline, decline, scalar } from '../load/yaml-scalar.ts';
+import { lineScalar, literalHeader, plainKey } from './status-writer.ts';
 
 /** The document as `yaml.parse` would give it, or undefined when outside the subset. */
 export function parseStatusYaml(text: string): unknown {
+  return readStatusYaml(text)?.doc;
+}
+
+export interface StatusRead {
+  doc: unknown;
+  /** How many `#` lines come first. */
+  comments: number;
+  /**
+   * The lines after those comments are byte for byte what writeStatusYaml writes for `doc`, and
+   * its keys are sorted at every level: a renderer that would write `doc` can take the text as it is.
+   */
+  canonical: boolean;
+}
+
+/** parseStatusYaml, and whether the text is the one the status writer writes for what it holds. */
+export function readStatusYaml(text: string): StatusRead | undefined {
   // Line terminators other than \n (which no value of the writer's holds raw) go to the full
   // parser: the lines below then need no check of their own (see keyEnd).
   if (text.includes('\r') || text.includes('\u2028') || text.includes('\u2029')) return undefined;
   const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+  const newlineAtEnd = lines[lines.length - 1] === '';
+  if (newlineAtEnd) lines.pop();
   let pos = 0;
   while (pos < lines.length && lines[pos]!.startsWith('#')) pos++;
   if (pos >= lines.length) return undefined;
@@ -21,7 +39,7 @@ export function parseStatusYaml(text: string): unknown {
     const r = new Reader(lines, pos);
     const doc = r.block(0);
     if (r.pos !== lines.length) decline();
-    return doc;
+    return { doc, comments: pos, canonical: r.canonical && newlineAtEnd };
   } catch (err) {
     if (err instanceof Decline) return undefined;
     throw err;
@@ -59,6 +77,9 @@ function valueStart(line: string, end: number): number {
 const ANY_TERMINATOR = /[\n\r\u2028\u2029]/;
 
 class Reader {
+  /** Nothing seen yet that the status writer would write otherwise (see StatusRead). */
+  canonical = true;
+
   constructor(
     readonly lines: string[],
     public pos: number,
@@ -81,11 +102,15 @@ class Reader {
   mapping(indent: number, first: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     let rest: string = first;
+    let previous: string | undefined;
     for (;;) {
       const end = keyEnd(rest);
       if (end < 0) return decline();
       const key = rest.slice(0, end);
       if (Object.hasOwn(out, key) || key === '__proto__') decline();
+      // The writer's keys come sorted, plain only where it would not quote them, and `key:` ends a line that has no value.
+      if (this.canonical && ((previous !== undefined && key < previous) || !plainKey(key) || rest.length === end + 2)) this.canonical = false;
+      previous = key;
       this.pos++;
       out[key] = this.value(rest.slice(valueStart(rest, end)), indent, rest.length > end + 1 && rest.charCodeAt(end + 1) !== 32);
       const next: string | undefined = this.lines[this.pos];
@@ -118,7 +143,11 @@ class Reader {
       if (n === indent && next.startsWith('- ', indent)) return decline(); // compact sequences: not ours
       return decline();
     }
-    if (text === '|' || text === '|-' || text === '|+') return this.literal(indent + 2, text);
+    if (text === '|' || text === '|-' || text === '|+') {
+      const content = this.literal(indent + 2, text);
+      if (this.canonical && literalHeader(content) !== text) this.canonical = false;
+      return content;
+    }
     return this.scalar(text);
   }
 
@@ -142,6 +171,7 @@ class Reader {
     if (body.length === 0) decline();
     let trailing = 0;
     while (trailing < body.length && body[body.length - 1 - trailing] === '') trailing++;
+    if (trailing > 0) this.canonical = false; // blank lines the writer never leaves
     // Blank lines that stop a literal before a less-indented line belong to it only as newlines.
     const content = body.slice(0, body.length - trailing).join('\n');
     switch (header) {
@@ -157,6 +187,9 @@ class Reader {
   /** A one-line scalar as the manifest reader reads it; trailing spaces (which YAML drops) go to the full parser. */
   scalar(text: string): unknown {
     if (text.endsWith(' ')) decline();
-    return scalar(text);
+    const v = scalar(text);
+    // `{}` and `[]` read as the empty mapping and sequence, which the writer writes so.
+    if (this.canonical && (v === null || typeof v !== 'object') && lineScalar(v) !== text) this.canonical = false;
+    return v;
   }
 }

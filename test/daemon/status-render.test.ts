@@ -1,12 +1,9 @@
-// Status files rendered entry by entry, and after a restart taken from Git for the objects whose
-// status did not change, but only when Git holds exactly what gitset wrote.
+// Status files rendered entry by entry, and after status is read back taken from Git for the
+// objects whose status did not change, but only when Git holds exactly what gitset writes.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createStatusRenderer } from '../../src/daemon/status-render.ts';
-import { silentLogger } from '../../src/daemon/logger.ts';
+import { createStatusRenderer, type StatusRenderer } from '../../src/daemon/status-render.ts';
+import type { CertifiedFile } from '../../src/status/certified.ts';
 import { statusCodec } from '../../src/daemon/wiring.ts';
 import { emptySnapshot, type ClusterEntry, type StatusSnapshot } from '../../src/status/snapshot.ts';
 import type { ClusterKey } from '../../src/model/objects.ts';
@@ -24,98 +21,88 @@ function fleet(...clusters: Array<[string, ClusterEntry]>): StatusSnapshot {
   return { ...emptySnapshot(), clusters: new Map(clusters) };
 }
 
-/** The real codec, counting the entries it renders. */
-function counting(): { render: (s: StatusSnapshot) => Map<string, string>; entries: () => number } {
-  let entries = 0;
+/** The real codec, counting the documents it writes. */
+function counting(): { codec: typeof statusCodec; written: () => number } {
+  let written = 0;
   return {
-    render: (s) => {
-      entries += s.clusters.size + s.sets.size + s.profiles.size;
-      return statusCodec.render(s);
-    },
-    entries: () => entries,
+    codec: { ...statusCodec, writeDocument: (doc) => (written++, statusCodec.writeDocument(doc)) },
+    written: () => written,
   };
 }
 
-function withSeedDir(fn: (seed: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'gitset-render-'));
-  try {
-    fn(join(dir, 'seed'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The committed files read back as a start does, the reader's certificates handed to `renderer`. */
+function readBack(renderer: StatusRenderer, committed: ReadonlyMap<string, string>): StatusSnapshot {
+  const certified = new Map<string, CertifiedFile>();
+  const previous = statusCodec.read([...committed].map(([path, text]) => ({ path, text })), certified);
+  renderer.certify(certified);
+  return previous;
 }
 
 test('files are the codec\'s, and a cycle renders again only the objects that changed', () => {
-  const codec = counting();
-  const renderer = createStatusRenderer(codec.render, undefined);
+  const { codec, written } = counting();
+  const renderer = createStatusRenderer(codec);
   const first = fleet(cluster('c1', true), cluster('c2', true));
   assert.deepEqual(renderer.render(first, new Map()), statusCodec.render(first));
   const second = fleet(cluster('c1', true), cluster('c2', false));
   assert.deepEqual(renderer.render(second, new Map()), statusCodec.render(second));
-  assert.equal(codec.entries(), 3);
+  // An entry made anew with the same content is compared, not rendered.
+  const third = fleet(cluster('c1', true), cluster('c2', false));
+  assert.deepEqual(renderer.render(third, new Map()), statusCodec.render(third));
+  assert.equal(written(), 3);
 });
 
 const names = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, '0')}`);
 
-test('after a restart the committed files of unchanged objects are taken as they are; a hand-edited one is rendered and written back', () => {
-  withSeedDir((seed) => {
-    const before = fleet(...names.map((n) => cluster(n, true)));
-    const committed = statusCodec.render(before);
-    const running = createStatusRenderer(statusCodec.render, seed);
-    running.render(before, committed);
-    running.keep(committed, silentLogger());
-
-    // Restarted: someone added a comment to c01's file (what it reads back is unchanged), and c02 went down.
-    const c01 = 'SveltosCluster/civo/c01.yaml';
-    const edited = new Map(committed).set(c01, `${committed.get(c01)!}# looked at by hand\n`);
-    const codec = counting();
-    const restarted = createStatusRenderer(codec.render, seed);
-    const now = fleet(...names.map((n) => cluster(n, n !== 'c02')));
-    const files = restarted.render(now, edited);
-    assert.deepEqual(files, statusCodec.render(now), 'the same files as a full render');
-    assert.notEqual(files.get(c01), edited.get(c01), 'the hand edit is written back');
-    // 16 unchanged ones rendered to check the seed, c01 (edited) and c02 (changed): two taken from Git.
-    assert.equal(codec.entries(), 18);
-  });
+test('after status is read back, unchanged objects take their committed files as they are; a hand-edited one is rendered and written back', () => {
+  const before = fleet(...names.map((n) => cluster(n, true)));
+  const committed = statusCodec.render(before);
+  // Restarted: someone added a comment to c01's file (what it reads back is unchanged), and c02 went down.
+  const c01 = 'SveltosCluster/civo/c01.yaml';
+  const edited = new Map(committed).set(c01, `${committed.get(c01)!}# looked at by hand\n`);
+  const { codec, written } = counting();
+  const restarted = createStatusRenderer(codec);
+  readBack(restarted, edited);
+  const now = fleet(...names.map((n) => cluster(n, n !== 'c02')));
+  const files = restarted.render(now, edited);
+  assert.deepEqual(files, statusCodec.render(now), 'the same files as a full render');
+  assert.notEqual(files.get(c01), edited.get(c01), 'the hand edit is written back');
+  assert.equal(files.get('SveltosCluster/civo/c03.yaml'), edited.get('SveltosCluster/civo/c03.yaml'));
+  assert.equal(written(), 2, 'c01 (edited) and c02 (changed) rendered; 18 taken from Git');
 });
 
-test('a seed another renderer wrote is not trusted: its texts are rendered anew', () => {
-  withSeedDir((seed) => {
-    const before = fleet(...names.map((n) => cluster(n, true)));
-    // Another gitset rendered differently and committed that; its seed says those texts are the entries'.
-    const otherRender = (s: StatusSnapshot): Map<string, string> => new Map([...statusCodec.render(s)].map(([p, t]) => [p, t.replace('ready: true', 'ready: yes')]));
-    const other = otherRender(before);
-    const older = createStatusRenderer(otherRender, seed);
-    older.render(before, other);
-    older.keep(other, silentLogger());
-
-    const codec = counting();
-    const restarted = createStatusRenderer(codec.render, seed);
-    assert.deepEqual(restarted.render(before, other), statusCodec.render(before));
-    assert.equal(codec.entries(), 20);
-  });
+test('files another writer made (an older gitset\'s rules) are rendered anew, and certificates serve one render', () => {
+  const before = fleet(...names.map((n) => cluster(n, true)));
+  const other = new Map([...statusCodec.render(before)].map(([p, t]) => [p, t.replace('ready: true', 'ready: yes')]));
+  const { codec, written } = counting();
+  const restarted = createStatusRenderer(codec);
+  readBack(restarted, other);
+  assert.deepEqual(restarted.render(before, other), statusCodec.render(before));
+  assert.equal(written(), 20);
+  // Certified files not taken by the render after their read are not taken by a later one.
+  const again = createStatusRenderer(codec);
+  readBack(again, statusCodec.render(before));
+  again.render(emptySnapshot(), new Map());
+  again.render(before, statusCodec.render(before));
+  assert.equal(written(), 40);
 });
 
-describe('a restart after helm calls: the seed of the daemon that made them serves the first render', () => {
-  // 20 clusters take the 16 checked entries; the 5 profiles' records were written from helm's outcomes.
+describe('a restart after helm calls: the committed files serve the first render', () => {
+  // The 5 profiles' records were written from helm's outcomes.
   const repo: RepositoryObjects = {
     clusters: names.map((n) => fleetCluster(`civo/${n}`, { env: 'prod' })),
     sets: [],
     profiles: ['a', 'b', 'c', 'd', 'e'].map((p) => clusterProfile(p, { clusterSelector: 'env=prod', helmCharts: [chart(`app-${p}`)] })),
   };
 
-  /** Renders `before` as the stopped daemon did (its files committed, its seed kept); then the restarted one's first render of what `restart` plans from the files. */
+  /** Commits `before` as the stopped daemon did; then the restarted one's first render of what `restart` plans from the files. */
   function restartAfter(before: StatusSnapshot, restart: (previous: StatusSnapshot) => StatusSnapshot): void {
-    withSeedDir((seed) => {
-      const running = createStatusRenderer(statusCodec.render, seed);
-      const committed = running.render(before, new Map());
-      running.keep(committed, silentLogger());
-      const now = restart(statusCodec.read([...committed].map(([path, text]) => ({ path, text }))));
-      const codec = counting();
-      const files = createStatusRenderer(codec.render, seed).render(now, committed);
-      assert.deepEqual(files, committed, 'nothing changed');
-      assert.equal(codec.entries(), 16, 'only the 16 checked entries are rendered; every profile is taken from Git');
-    });
+    const committed = statusCodec.render(before);
+    const { codec, written } = counting();
+    const restarted = createStatusRenderer(codec);
+    const now = restart(readBack(restarted, committed));
+    const files = restarted.render(now, committed);
+    assert.deepEqual(files, committed, 'nothing changed');
+    assert.equal(written(), 0, 'every object, profiles recorded from helm included, is taken from Git');
   }
 
   test('without observing', () => {

@@ -1,9 +1,10 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { parseStatusYaml, splitKey } from '../../src/status/status-reader.ts';
-import { renderDocument } from '../../src/status/render.ts';
+import { parseStatusYaml, readStatusYaml, splitKey } from '../../src/status/status-reader.ts';
+import { renderDocument, sortKeys } from '../../src/status/render.ts';
+import { certify } from '../../src/status/certified.ts';
 
 /** Either declines (undefined) or reads exactly what the full parser reads. */
 function agrees(text: string): boolean {
@@ -91,4 +92,83 @@ test('property: a `key: value` line is split as the regular expression it replac
     }),
     { numRuns: 2000 },
   );
+});
+
+describe('a status file certified as what gitset writes', () => {
+  // Status-shaped documents, which the reader mostly takes (the generators above mostly make it decline).
+  const statusKey = fc.constantFrom('name', 'kind', 'k8s.io/tier', 'a_b', 'x-y.z', 'zone', 'ready', 'releases');
+  const statusScalar = fc.oneof(
+    fc.constantFrom('civo/cluster1', 'Deployed', '0.1.0', '2024-03-13T09:27:46.000Z', 'sha256:0af3', 'over cap (maxReplicas 1)', 'true', '', 'a: b', 'x\ny\n', 'x\ny', 'é'),
+    fc.string({ unit: fc.constantFrom('a', '1', ' ', ':', '-', '"', '\n', '#'), maxLength: 6 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const statusValue = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, statusScalar, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(statusKey, tie('node'), { maxKeys: 4 })),
+  })).node;
+  const statusDoc = fc.dictionary(statusKey, statusValue, { minKeys: 1, maxKeys: 5 });
+  const certified = (text: string): unknown => {
+    const read = readStatusYaml(text);
+    return read && certify(text, read)?.doc;
+  };
+
+  test('property: every file the renderer writes and the reader takes is certified, with what was written', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(statusDoc, (doc) => {
+        const text = renderDocument(doc);
+        const read = readStatusYaml(text);
+        if (read === undefined) return;
+        taken++;
+        assert.deepEqual(certified(text), sortKeys(doc), text);
+      }),
+      { numRuns: 600 },
+    );
+    assert.ok(taken > 100, `the reader should take most rendered documents (took ${taken})`);
+  });
+
+  test('property: an edited file is certified only when it still is byte for byte what rendering its content writes', () => {
+    const edits = fc.constantFrom(' ', '  ', '\n', '\n\n', '# note\n', ' # note', '"', "'", '0', '.0', 'a', 'Z', '-', '- ', ': ', 'zz: 1\n', 'aa: 1\n', '\t', '|', '|+', '~');
+    let certifiedEdits = 0;
+    fc.assert(
+      fc.property(statusDoc, fc.array(fc.tuple(fc.nat(), fc.oneof(edits, fc.constant(''))), { minLength: 1, maxLength: 3 }), (doc, changes) => {
+        let text = renderDocument(doc);
+        for (const [at, insert] of changes) {
+          const i = at % (text.length + 1);
+          // An empty insert deletes the character there instead.
+          text = insert === '' ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + insert + text.slice(i);
+        }
+        const read = certified(text);
+        if (read === undefined) return;
+        certifiedEdits++;
+        assert.equal(renderDocument(read as object), text);
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(certifiedEdits > 50, `edits that keep the canonical form (a changed value) are certified too (${certifiedEdits})`);
+  });
+
+  test('hand edits that read back the same are not certified', () => {
+    const text = renderDocument({ kind: 'SveltosCluster', metadata: { name: 'c1', namespace: 'civo' }, spec: { list: ['a', 'b'], text: 'x\ny\n' }, status: { ready: true, version: 'v1.29.2' } });
+    assert.ok(certified(text));
+    const edits = [
+      text.replace('ready: true', 'ready: True'),
+      text.replace('version: v1.29.2', 'version: "v1.29.2"'),
+      text.replace('ready: true', 'ready:  true'),
+      text.replace('kind: SveltosCluster\n', 'kind: SveltosCluster # the object\n'),
+      text.replace('status:\n', 'status: \n'),
+      text.replace('  list:\n', '  list:  \n'),
+      `${text}\n`,
+      text.replace('\n', '\n# reviewed\n'),
+      text.replace('metadata:\n  name: c1\n  namespace: civo\n', 'metadata:\n  namespace: civo\n  name: c1\n'),
+      text.replace('    y\n', '    y\n\n'),
+      text.slice(0, -1),
+      text.replace(/^# .*\n/, ''),
+    ];
+    for (const edited of edits) {
+      assert.notEqual(edited, text);
+      assert.equal(certified(edited), undefined, edited);
+    }
+  });
 });
