@@ -47,8 +47,13 @@ export interface WorkClone {
   local(): Promise<string | undefined>;
   /** Fetches upstream's `branch` and records its tip as tracked; returns it. */
   fetch(branch: string): Promise<string>;
-  /** The followed branch (and work tree) to `tip`, which is already in the store. */
+  /**
+   * The followed branch (and work tree) to `tip`, which is already in the store. A fresh clone's
+   * objects stay in memory for the status read that follows (see letGo).
+   */
   moveTo(tip: string): Promise<void>;
+  /** Lets go of the objects a fresh clone resolved: the status files were read from them. */
+  letGo(): void;
   /** Our status commit landed on `branch`: record it (the work tree leaves the status folder out). */
   landed(branch: string, commit: string): Promise<void>;
   push(out: OutgoingCommit): Promise<PushOutcome>;
@@ -86,6 +91,7 @@ export function workClone(opts: WorkCloneOptions): WorkClone {
       return tip;
     },
     moveTo: (tip) => moveTo(state, tip),
+    letGo: () => dropFetched(state.store.gitdir, state.store.cache),
     landed: (b, commit) => landed(state, b, commit),
     push: (out) => transport.push(store, out),
   };
@@ -150,9 +156,9 @@ async function moveTo(state: CloneState, tip: string): Promise<void> {
       removeStatusFolder(state);
       await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), leftOut);
     } else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), leftOut);
-  } finally {
-    // A fresh clone's objects were held for this checkout (fetch-pack.ts): written, they are let go.
+  } catch (err) {
     dropFetched(store.gitdir, store.cache);
+    throw err;
   }
   state.workTreeAt = tip;
   recordWorkTree(state, tip);
