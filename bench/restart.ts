@@ -83,7 +83,7 @@ export async function restartStep(arg: StepArg): Promise<StepResult> {
   const runCycle = createCycle({
     repo: {
       ...repo,
-      pull: () => timedGit(repo.pull()),
+      pull: (options) => timedGit(repo.pull(options)),
       lastPulled: () => timedGit(repo.lastPulled!()),
       readStatusFiles: () => timedGit(repo.readStatusFiles()),
       commitStatus: async (...args) => {

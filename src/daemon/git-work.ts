@@ -69,7 +69,8 @@ export function createPuller(repo: Repo, lane: GitLane, log: Logger, onChange: (
     },
     start() {
       running ??= lane
-        .run(() => repo.pull())
+        // The first clone's work tree is written on a worker while the status is read (loadRevision waits for it).
+        .run(() => repo.pull({ writeBehind: true }))
         .then(
           (pulled) => {
             const first = last === undefined;

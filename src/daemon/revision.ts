@@ -65,6 +65,7 @@ export type ApprovalLookup = (tip: string, promotions: readonly ClusterPromotion
 export async function loadRevision(pulled: PullResult, revisions: Revisions, load: RevisionLoad, log: Logger, approvals?: ApprovalLookup): Promise<string[] | undefined> {
   if (revisions.inForce?.inputs === pulled.inputsId) return undefined;
   if (revisions.failedInputs?.inputs === pulled.inputsId) return revisions.failedInputs.errors;
+  await pulled.workTree; // a fresh clone's checkout, written while the status was read
   const read = await loadRepository(pulled.dir, { ...load, cache: revisions.cache });
   const verdict = validate(read);
   if (!verdict.ok) {

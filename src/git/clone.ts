@@ -11,7 +11,8 @@ import { symlinkOnPath } from './status-folder.ts';
 import { dropFetched } from './pack-read.ts';
 import { commitTree, hasCommit, readRef, writeRef, type ObjectStore } from './store.ts';
 import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
-import { applyTreeChange, rebuildWorkTree } from './worktree.ts';
+import { applyTreeChange, planWorkTree, rebuildWorkTree } from './worktree.ts';
+import { writePlannedOnWorker } from './write-worker.ts';
 
 export interface WorkCloneOptions {
   transport: RemoteTransport;
@@ -49,9 +50,12 @@ export interface WorkClone {
   fetch(branch: string): Promise<string>;
   /**
    * The followed branch (and work tree) to `tip`, which is already in the store. A fresh clone's
-   * objects stay in memory for the status read that follows (see letGo).
+   * objects stay in memory for the status read that follows (see letGo). `writeBehind`: a full
+   * checkout is written on a worker thread and this returns before it is (see written()).
    */
-  moveTo(tip: string): Promise<void>;
+  moveTo(tip: string, writeBehind?: boolean): Promise<void>;
+  /** The checkout moveTo left to a worker, until it is written; it rejects when writing failed. */
+  written(): Promise<void> | undefined;
   /** Lets go of the objects a fresh clone resolved: the status files were read from them. */
   letGo(): void;
   /** Our status commit landed on `branch`: record it (the work tree leaves the status folder out). */
@@ -64,6 +68,8 @@ interface CloneState extends WorkCloneOptions {
   cloned: boolean;
   /** The commit the work tree is known to match; unknown after a restart (then a full checkout). */
   workTreeAt: string | undefined;
+  /** A checkout being written on a worker: everything that touches the work tree waits for it. */
+  writing?: Promise<void>;
 }
 
 export function workClone(opts: WorkCloneOptions): WorkClone {
@@ -90,7 +96,8 @@ export function workClone(opts: WorkCloneOptions): WorkClone {
       await writeRef(store, `refs/remotes/origin/${b}`, tip);
       return tip;
     },
-    moveTo: (tip) => moveTo(state, tip),
+    moveTo: (tip, writeBehind) => moveTo(state, tip, writeBehind ?? false),
+    written: () => state.writing,
     letGo: () => dropFetched(state.store.gitdir, state.store.cache),
     landed: (b, commit) => landed(state, b, commit),
     push: (out) => transport.push(store, out),
@@ -116,6 +123,7 @@ async function ensureClone(state: CloneState): Promise<void> {
 
 /** Clones beside the work dir, then swaps it in: a crash mid-clone never leaves a half clone to reuse. */
 async function cloneFresh(state: CloneState, why: string): Promise<void> {
+  await settled(state);
   const { workDir, branch, clock } = state;
   const partial = `${workDir}.partial-${process.pid}`;
   const old = `${workDir}.old-${process.pid}`;
@@ -142,7 +150,16 @@ async function moveBranch(state: CloneState, commit: string): Promise<void> {
   await writeRef(state.store, `refs/remotes/origin/${state.branch}`, commit);
 }
 
-async function moveTo(state: CloneState, tip: string): Promise<void> {
+/** Waits for a checkout being written on a worker; how it ended is the business of whoever asked for it. */
+async function settled(state: CloneState): Promise<void> {
+  const writing = state.writing;
+  if (!writing) return;
+  await writing.catch(() => undefined);
+  if (state.writing === writing) delete state.writing;
+}
+
+async function moveTo(state: CloneState, tip: string, writeBehind: boolean): Promise<void> {
+  await settled(state);
   const { store } = state;
   const from = state.workTreeAt;
   recordWorkTree(state, undefined);
@@ -155,11 +172,21 @@ async function moveTo(state: CloneState, tip: string): Promise<void> {
     if (from) {
       removeStatusFolder(state);
       await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), leftOut);
+    } else if (writeBehind) {
+      const planned = await planWorkTree(store, await commitTree(store, tip), leftOut);
+      const writing = writePlannedOnWorker(state.workDir, planned).then(() => moved(state, tip));
+      writing.catch(() => undefined); // awaited by whoever reads the work tree (written())
+      state.writing = writing;
+      return;
     } else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), leftOut);
   } catch (err) {
     dropFetched(store.gitdir, store.cache);
     throw err;
   }
+  moved(state, tip);
+}
+
+function moved(state: CloneState, tip: string): void {
   state.workTreeAt = tip;
   recordWorkTree(state, tip);
 }
@@ -206,6 +233,7 @@ async function recordedWorkTree(state: CloneState): Promise<string | undefined> 
  * them out: the commit is the work tree's as it is.
  */
 async function landed(state: CloneState, branch: string, commit: string): Promise<void> {
+  await settled(state);
   if (branch !== state.branch) {
     await writeRef(state.store, `refs/remotes/origin/${branch}`, commit);
     return;

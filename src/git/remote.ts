@@ -62,7 +62,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     dir: clone.dir,
     stateDir: clone.store.gitdir,
     statusPath: statusFolderSegs(layout).join('/'),
-    pull: () => serial(() => pull(true)),
+    pull: (options) => serial(() => pull(true, options?.writeBehind ?? false)),
     lastPulled: () => serial(adopt),
     readStatusFiles: () =>
       serial(async () => {
@@ -77,7 +77,8 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
       }),
     commitStatus: (files, message, rerender) =>
       serial(async () => {
-        if (!clone.ready()) await pull(false);
+        await clone.written()?.catch(() => undefined);
+        if (!clone.ready()) await pull(false, false);
         return pushStatus(clone, policy, { files, message, rerender });
       }),
     readFilesAt: (revision, sub) => serial(() => readFilesFetching(clone, new Set([opts.branch, policy.target]), revision, layoutSegs(layout, sub))),
@@ -105,8 +106,9 @@ async function readFilesFetching(clone: WorkClone, branches: ReadonlySet<string>
 /**
  * Brings the clone to the remote tip. `record` is false when commitStatus needs a clone before
  * the daemon's first pull: that must not swallow the "changed" the daemon's pull will report.
+ * `writeBehind`: the first pull's full checkout may be written on a worker (PullResult.workTree).
  */
-type Pull = (record: boolean) => Promise<PullResult>;
+type Pull = (record: boolean, writeBehind: boolean) => Promise<PullResult>;
 
 function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger, separateStatus: string | undefined): { pull: Pull; adopt: () => Promise<PullResult | undefined> } {
   const { store, branch, dir, url } = clone;
@@ -122,7 +124,7 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     log.info({ repo: url, revision: local }, 'starting from the revision the work dir holds; the remote is asked for its tip meanwhile');
     return { revision: local, revisionChanged: true, changed: true, inputsId: inputs, dir, forced: false };
   };
-  const pull: Pull = async (record) => {
+  const pull: Pull = async (record, writeBehind) => {
     clone.letGo(); // no status read came since the last clone
     const heads = await transport.heads();
     const tip = heads.get(`refs/heads/${branch}`);
@@ -136,19 +138,21 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     if (loaded && loaded.revision === tip && clone.holds(tip)) {
       return { revision: tip, revisionChanged: false, changed: false, inputsId: loaded.inputs, dir, forced: false, ...status };
     }
-    const forced = await moveToTip(clone, tip, log);
+    // Only before any revision was loaded: nothing reads the work tree meanwhile but through workTree.
+    const forced = await moveToTip(clone, tip, log, writeBehind && record && !loaded);
+    const workTree = clone.written();
     const inputs = await inputsTreeOid(store, tip, clone.layout);
     const changed = !loaded || loaded.inputs !== inputs;
     const revisionChanged = !loaded || loaded.revision !== tip;
     if (record) loaded = { revision: tip, inputs };
     log.debug({ repo: url, revision: tip, changed, forced }, 'pulled');
-    return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced, ...status };
+    return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced, ...status, ...(workTree ? { workTree } : {}) };
   };
   return { pull, adopt };
 }
 
 /** Fetches and checks out `tip` unless the clone holds it; true when it does not descend from the local branch (a force-push). */
-async function moveToTip(clone: WorkClone, tip: string, log: GitLogger): Promise<boolean> {
+async function moveToTip(clone: WorkClone, tip: string, log: GitLogger, writeBehind: boolean): Promise<boolean> {
   const local = await clone.local();
   if (tip === local && clone.holds(tip)) return false;
   if (!(await hasCommit(clone.store, tip))) await clone.fetch(clone.branch);
@@ -156,6 +160,6 @@ async function moveToTip(clone: WorkClone, tip: string, log: GitLogger): Promise
   if (forced) {
     log.error({ repo: clone.url, branch: clone.branch, revision: tip, previous: local }, 'UPSTREAM WAS FORCE-PUSHED: history was rewritten; resetting the work tree to the new tip');
   }
-  await clone.moveTo(tip);
+  await clone.moveTo(tip, writeBehind);
   return forced;
 }

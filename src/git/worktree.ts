@@ -5,12 +5,13 @@
 // full checkout (after a restart) rewrites whatever the index no longer describes. The status
 // folder is left out: gitset reads status from Git objects, and a fresh clone at 10k clusters
 // then writes 12,000 files instead of 24,000.
-import { lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TreeEntry } from 'isomorphic-git';
 import { GitError } from './errors.ts';
 import { readBlob, treeEntries, type ObjectStore } from './store.ts';
 import { changedPaths } from './tree.ts';
+import { writePlanned, type PlannedTree } from './write-worker.ts';
 
 /** Names git itself refuses to check out: nothing may land outside the folder or in `.git`. */
 function safeSegments(path: string): string[] {
@@ -106,9 +107,41 @@ export async function applyTreeChange(store: ObjectStore, dir: string, fromTree:
  * which lags (see above), so it would leave files that a later commit deleted.
  */
 export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string, leftOut: LeftOut): Promise<void> {
-  for (const name of readdirSync(dir)) if (name !== '.git') rmSync(join(dir, name), { recursive: true, force: true });
-  for (const entry of await treeEntries(store, tree)) {
-    safeSegments(entry.path);
-    await writeEntry(store, join(dir, entry.path), entry, entry.path, leftOut);
+  writePlanned(dir, await planWorkTree(store, tree, leftOut));
+}
+
+/** What rebuildWorkTree writes, every name checked, the files' bytes in one buffer of their own (write-worker.ts). */
+export async function planWorkTree(store: ObjectStore, tree: string, leftOut: LeftOut): Promise<PlannedTree> {
+  const planned: Omit<PlannedTree, 'bytes'> = { dirs: [], files: [], links: [] };
+  const blobs: Uint8Array[] = [];
+  let size = 0;
+  const walk = async (oid: string, prefix: string): Promise<void> => {
+    for (const e of await treeEntries(store, oid)) {
+      safeSegments(e.path);
+      const rel = prefix ? `${prefix}/${e.path}` : e.path;
+      if (leftOut(rel)) continue;
+      if (e.type === 'tree') {
+        planned.dirs.push(rel);
+        await walk(e.oid, rel);
+      } else if (e.type === 'commit') {
+        planned.dirs.push(rel); // a submodule: git leaves an empty folder where it is not initialised
+      } else {
+        const blob = await readBlob(store, e.oid);
+        if (e.mode === '120000') planned.links.push([rel, Buffer.from(blob).toString('utf8')]);
+        else {
+          planned.files.push([rel, size, size + blob.byteLength, e.mode === '100755' ? 0o777 : 0o666]);
+          blobs.push(blob);
+          size += blob.byteLength;
+        }
+      }
+    }
+  };
+  await walk(tree, '');
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const blob of blobs) {
+    bytes.set(blob, at);
+    at += blob.byteLength;
   }
+  return { ...planned, bytes };
 }

@@ -169,6 +169,12 @@ export interface PullResult {
   forced: boolean;
   /** With status on a branch of its own: that branch's tip, which other replicas' status commits move. */
   statusRevision?: string;
+  /**
+   * Asked for with `writeBehind`: a fresh clone's work tree is being written on a worker thread
+   * while the caller reads status from Git objects. `dir` holds the revision once this resolves;
+   * it rejects when writing failed (the next pull writes it again).
+   */
+  workTree?: Promise<void>;
 }
 
 export interface CommitMessage {
@@ -233,7 +239,7 @@ export interface Repo {
    */
   readonly stateDir?: string;
   /** Brings the repository up to date (clone on first use). Throws GitError. */
-  pull(): Promise<PullResult>;
+  pull(options?: { writeBehind?: boolean }): Promise<PullResult>;
   /**
    * Without the network: the revision an earlier run left in force in the work dir (its work tree
    * known to hold it), as a first pull would report it; undefined when there is none. A later

@@ -102,6 +102,39 @@ describe('work tree after a pull of a new revision', () => {
     assert.deepEqual(await snapshot(workDir), withoutStatus(checkedOut));
   });
 
+  test('a first pull that writes behind returns before its checkout is on disk, which then is git\'s; a status commit meanwhile waits for it', async () => {
+    const url = await fx.seed('w-behind', { 'clusters/a.yaml': 'a: 1\n', 'deep/er/b.yaml': 'b: 1\n', 'tools/run.sh': 'echo hi\n', 'status/a.yaml': 'ready: true\n' });
+    const user = await cliClone(url, join(fx.tmp, 'user-w-behind'));
+    await chmod(join(user, 'tools/run.sh'), 0o755);
+    await symlink('clusters/a.yaml', join(user, 'current'));
+    await gitCli(user, ['add', '-A']);
+    await gitCli(user, ['commit', '-q', '-m', 'exec bit and a link']);
+    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    const reference = withoutStatus(await snapshot(await cliClone(url, join(fx.tmp, 'reference-w-behind'))));
+
+    const workDir = join(fx.tmp, 'work', 'w-behind');
+    const repo = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
+    const pulled = await repo.pull({ writeBehind: true });
+    assert.ok(pulled.workTree, 'a fresh clone\'s checkout is left to a worker');
+    // Status is read from Git objects meanwhile, and a commit waits for the checkout before it moves anything.
+    assert.deepEqual((await repo.readStatusFiles()).map((f) => f.path), ['a.yaml']);
+    const committed = await repo.commitStatus(new Map([['a.yaml', 'ready: false\n']]), { subject: 'status' });
+    assert.equal(committed.committed, true);
+    await pulled.workTree;
+    assert.deepEqual(await snapshot(workDir), reference);
+    const again = await repo.pull({ writeBehind: true });
+    assert.equal(again.workTree, undefined, 'only the first pull writes behind');
+    assert.deepEqual(await snapshot(workDir), reference);
+    await repo.close();
+
+    // Without asking, the pull returns with the checkout written, as before.
+    const plain = openRepo({ url, branch: 'main', workDir: join(fx.tmp, 'work', 'w-behind-plain'), auth: USER, logger: captureLogger() });
+    const written = await plain.pull();
+    assert.equal(written.workTree, undefined);
+    assert.deepEqual(await snapshot(join(fx.tmp, 'work', 'w-behind-plain')), reference);
+    await plain.close();
+  });
+
   test('the status folder stays out of the work tree; one an older gitset wrote goes at the next pull', async () => {
     const url = await fx.seed('w-status', { 'clusters/a.yaml': 'a: 1\n', 'status/old.yaml': 'ready: true\n' });
     const workDir = join(fx.tmp, 'work', 'w-status');
