@@ -96,7 +96,7 @@ export function lineScalar(v: unknown): string | undefined {
 
 /** Whether `k` is written as it is (not quoted). */
 export function plainKey(k: string): boolean {
-  return PLAIN_KEY.test(k) && !SPECIAL_WORD.test(k);
+  return PLAIN_KEY.test(k) && !(k.length <= 5 && SPECIAL_WORD.test(k));
 }
 
 function key(k: string): string {
