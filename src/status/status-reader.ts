@@ -6,7 +6,7 @@
 // may decline, it must never read a document differently from `yaml` (status-reader.test.ts).
 
 import { Decline, decline, scalar } from '../load/yaml-scalar.ts';
-import { lineScalar, literalHeader, plainKey } from './status-writer.ts';
+import { lineScalar, literalHeader, plain, plainKey } from './status-writer.ts';
 
 /** The document as `yaml.parse` would give it, or undefined when outside the subset. */
 export function parseStatusYaml(text: string): unknown {
@@ -74,6 +74,16 @@ function valueStart(line: string, end: number): number {
   return line.charCodeAt(end + 1) === 32 ? end + 2 : end + 1;
 }
 
+/**
+ * Whether the writer writes a key that keyEnd took as it is, not quoted: keyEnd allows only the
+ * characters of a plain key, and no `.`, `/` or `-` first; a digit first the writer quotes, and
+ * so a special word (`on`, `y`, `null`: five letters at most).
+ */
+function writtenPlain(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return !(first >= 48 && first <= 57) && (key.length > 5 || plainKey(key));
+}
+
 const ANY_TERMINATOR = /[\n\r\u2028\u2029]/;
 
 class Reader {
@@ -109,7 +119,7 @@ class Reader {
       const key = rest.slice(0, end);
       if (Object.hasOwn(out, key) || key === '__proto__') decline();
       // The writer's keys come sorted, plain only where it would not quote them, and `key:` ends a line that has no value.
-      if (this.canonical && ((previous !== undefined && key < previous) || !plainKey(key) || rest.length === end + 2)) this.canonical = false;
+      if (this.canonical && ((previous !== undefined && key < previous) || !writtenPlain(key) || rest.length === end + 2)) this.canonical = false;
       previous = key;
       this.pos++;
       out[key] = this.value(rest.slice(valueStart(rest, end)), indent, rest.length > end + 1 && rest.charCodeAt(end + 1) !== 32);
@@ -186,6 +196,9 @@ class Reader {
 
   /** A one-line scalar as the manifest reader reads it; trailing spaces (which YAML drops) go to the full parser. */
   scalar(text: string): unknown {
+    // What the writer writes plain is a string to every YAML reader, and canonical: one pass over
+    // the characters decides most values (status-writer.test.ts holds the writer to it).
+    if (plain(text)) return text;
     if (text.endsWith(' ')) decline();
     const v = scalar(text);
     // `{}` and `[]` read as the empty mapping and sequence, which the writer writes so.

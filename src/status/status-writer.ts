@@ -38,7 +38,7 @@ const PLAIN_REST = charTable(`${ALNUM}_./:@+=(),~ -`);
  * spaces, no final space or `:`, and no word or number a YAML reader takes for something else.
  * One pass over the characters (status reading checks every value of 76 MB against this).
  */
-function plain(s: string): boolean {
+export function plain(s: string): boolean {
   const n = s.length;
   if (n === 0) return false;
   const first = s.charCodeAt(0);
