@@ -64,17 +64,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     statusPath: statusFolderSegs(layout).join('/'),
     pull: (options) => serial(() => pull(true, options?.writeBehind ?? false)),
     lastPulled: () => serial(adopt),
-    readStatusFiles: () =>
-      serial(async () => {
-        await clone.ensure();
-        const tip = await (separateStatus ? clone.tracked(separateStatus) : clone.local());
-        try {
-          return tip ? await readTextFiles(clone.store, tip, statusFolderSegs(layout)) : [];
-        } finally {
-          // A fresh clone's objects were kept for this first read (0.25 s of inflating at 10k clusters).
-          clone.letGo();
-        }
-      }),
+    readStatusFiles: () => serial(() => readStatus(clone, separateStatus)),
     commitStatus: (files, message, rerender) =>
       serial(async () => {
         await clone.written()?.catch(() => undefined);
@@ -87,6 +77,18 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
       await serial(async () => undefined);
     },
   };
+}
+
+/** The status files at the tip of the branch they are committed to. */
+async function readStatus(clone: WorkClone, separateStatus: string | undefined): Promise<StatusFile[]> {
+  await clone.ensure();
+  const tip = await (separateStatus ? clone.tracked(separateStatus) : clone.local());
+  try {
+    return tip ? await readTextFiles(clone.store, tip, statusFolderSegs(clone.layout)) : [];
+  } finally {
+    // A fresh clone's objects were kept for this first read (0.25 s of inflating at 10k clusters).
+    clone.letGo();
+  }
 }
 
 /** Files below `segs` at `revision`; when the clone lacks it, fetches the branches we follow and looks once more. */

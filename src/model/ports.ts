@@ -135,10 +135,9 @@ export interface KustomizeBuilds {
 
 /** How status files are read, rendered and summarised (src/status/, pure). */
 export interface StatusCodec {
-  /** `certified` collects the files whose text is exactly what rendering their document writes. */
   read(files: ReadonlyArray<{ path: string; text: string }>, certified?: Map<string, CertifiedFile>): PreviousStatus;
   render(snapshot: StatusSnapshot): Map<string, string>;
-  /** What render writes, file by file: each object's files depend on that object's entry alone (daemon/status-render.ts). */
+  /** What render writes, file by file (an object's files depend on its entry alone), and one file's text. */
   documents(snapshot: StatusSnapshot): Array<[string, object]>;
   writeDocument(doc: object): string;
   describe(previous: PreviousStatus, next: StatusSnapshot): CommitMessage;
@@ -163,18 +162,13 @@ export interface PullResult {
   changed: boolean;
   /** Content identity of the inputs (tree oid of `path` without the status folder; a stat fingerprint for a plain folder). */
   inputsId: string;
-  /** Folder to load manifests from (the work tree joined with `path`). */
+  /** Folder to load manifests from (the work tree joined with `path`); with `workTree`, once that resolved. */
   dir: string;
   /** Upstream was force-pushed (tip no longer descends from what we had); we reset to it. */
   forced: boolean;
   /** With status on a branch of its own: that branch's tip, which other replicas' status commits move. */
   statusRevision?: string;
-  /**
-   * Asked for with `writeBehind`: a fresh clone's work tree is being written on a worker thread
-   * while the caller reads status from Git objects. `dir` holds the revision once this resolves;
-   * it rejects when writing failed (the next pull writes it again).
-   */
-  workTree?: Promise<void>;
+  workTree?: Promise<void>; // with `writeBehind`: a fresh clone's checkout being written on a worker (rejects if that failed)
 }
 
 export interface CommitMessage {
