@@ -65,8 +65,8 @@ export type ApprovalLookup = (tip: string, promotions: readonly ClusterPromotion
 export async function loadRevision(pulled: PullResult, revisions: Revisions, load: RevisionLoad, log: Logger, approvals?: ApprovalLookup): Promise<string[] | undefined> {
   if (revisions.inForce?.inputs === pulled.inputsId) return undefined;
   if (revisions.failedInputs?.inputs === pulled.inputsId) return revisions.failedInputs.errors;
-  await pulled.workTree; // a fresh clone's checkout, written while the status was read
-  const read = await loadRepository(pulled.dir, { ...load, cache: revisions.cache });
+  // A fresh clone's checkout is read from memory: its files are on their way to disk meanwhile.
+  const read = await loadRepository(pulled.dir, { ...load, cache: revisions.cache, ...(pulled.checkout ? { inMemory: pulled.checkout.files } : {}) });
   const verdict = validate(read);
   if (!verdict.ok) {
     revisions.failedInputs = { inputs: pulled.inputsId, errors: verdict.errors };

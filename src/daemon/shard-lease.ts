@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import type { Lease, LeaseStore } from '../model/ports.ts';
+import type { Lease } from '../model/lease.ts';
+import type { LeaseStore } from '../model/ports.ts';
 import { resolveKubectl } from '../kubectl/binary.ts';
 import { PROJECT_ROOT } from './wiring.ts';
 import { kubectlLeaseStore } from '../kubectl/leases.ts';

@@ -12,7 +12,8 @@ import { dropFetched } from './pack-read.ts';
 import { commitTree, hasCommit, readRef, writeRef, type ObjectStore } from './store.ts';
 import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
 import { applyTreeChange, planWorkTree, rebuildWorkTree } from './worktree.ts';
-import { writePlannedOnWorker } from './write-worker.ts';
+import { writePlannedOnWorker, type PlannedTree } from './write-worker.ts';
+import type { FolderInMemory } from '../load/walk.ts';
 
 export interface WorkCloneOptions {
   transport: RemoteTransport;
@@ -54,8 +55,8 @@ export interface WorkClone {
    * checkout is written on a worker thread and this returns before it is (see written()).
    */
   moveTo(tip: string, writeBehind?: boolean): Promise<void>;
-  /** The checkout moveTo left to a worker, until it is written; it rejects when writing failed. */
-  written(): Promise<void> | undefined;
+  /** The checkout moveTo left to a worker, until it is written: its files, and when they are on disk. */
+  written(): Checkout | undefined;
   /** Lets go of the objects a fresh clone resolved: the status files were read from them. */
   letGo(): void;
   /** Our status commit landed on `branch`: record it (the work tree leaves the status folder out). */
@@ -69,7 +70,13 @@ interface CloneState extends WorkCloneOptions {
   /** The commit the work tree is known to match; unknown after a restart (then a full checkout). */
   workTreeAt: string | undefined;
   /** A checkout being written on a worker: everything that touches the work tree waits for it. */
-  writing?: Promise<void>;
+  checkout?: Checkout;
+}
+
+/** A checkout being written on a worker: the manifests folder's files in memory, and the write (rejects when it failed). */
+export interface Checkout {
+  files: FolderInMemory;
+  written: Promise<void>;
 }
 
 export function workClone(opts: WorkCloneOptions): WorkClone {
@@ -97,7 +104,7 @@ export function workClone(opts: WorkCloneOptions): WorkClone {
       return tip;
     },
     moveTo: (tip, writeBehind) => moveTo(state, tip, writeBehind ?? false),
-    written: () => state.writing,
+    written: () => state.checkout,
     letGo: () => dropFetched(state.store.gitdir, state.store.cache),
     landed: (b, commit) => landed(state, b, commit),
     push: (out) => transport.push(store, out),
@@ -152,10 +159,10 @@ async function moveBranch(state: CloneState, commit: string): Promise<void> {
 
 /** Waits for a checkout being written on a worker; how it ended is the business of whoever asked for it. */
 async function settled(state: CloneState): Promise<void> {
-  const writing = state.writing;
-  if (!writing) return;
-  await writing.catch(() => undefined);
-  if (state.writing === writing) delete state.writing;
+  const checkout = state.checkout;
+  if (!checkout) return;
+  await checkout.written.catch(() => undefined);
+  if (state.checkout === checkout) delete state.checkout;
 }
 
 async function moveTo(state: CloneState, tip: string, writeBehind: boolean): Promise<void> {
@@ -174,9 +181,9 @@ async function moveTo(state: CloneState, tip: string, writeBehind: boolean): Pro
       await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), leftOut);
     } else if (writeBehind) {
       const planned = await planWorkTree(store, await commitTree(store, tip), leftOut);
-      const writing = writePlannedOnWorker(state.workDir, planned).then(() => moved(state, tip));
-      writing.catch(() => undefined); // awaited by whoever reads the work tree (written())
-      state.writing = writing;
+      const written = writePlannedOnWorker(state.workDir, planned).then(() => moved(state, tip));
+      written.catch((err: unknown) => state.log.warn({ err: err instanceof Error ? err.message : String(err), workDir: state.workDir }, 'work tree not written; the next pull writes it again'));
+      state.checkout = { files: inMemory(planned, state.layout.rootSegs.join('/')), written };
       return;
     } else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), leftOut);
   } catch (err) {
@@ -184,6 +191,17 @@ async function moveTo(state: CloneState, tip: string, writeBehind: boolean): Pro
     throw err;
   }
   moved(state, tip);
+}
+
+/** The planned files below the manifests folder `root`, by path relative to it. */
+function inMemory(planned: PlannedTree, root: string): FolderInMemory {
+  const below = (path: string): string | undefined => (root === '' ? path : path.startsWith(`${root}/`) ? path.slice(root.length + 1) : undefined);
+  const files = new Map<string, Uint8Array>();
+  for (const [path, start, end] of planned.files) {
+    const rel = below(path);
+    if (rel !== undefined) files.set(rel, planned.bytes.subarray(start, end));
+  }
+  return { files, links: planned.links.map(([path]) => below(path)).filter((p): p is string => p !== undefined) };
 }
 
 function moved(state: CloneState, tip: string): void {

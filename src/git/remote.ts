@@ -67,7 +67,7 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     readStatusFiles: () => serial(() => readStatus(clone, separateStatus)),
     commitStatus: (files, message, rerender) =>
       serial(async () => {
-        await clone.written()?.catch(() => undefined);
+        await clone.written()?.written.catch(() => undefined);
         if (!clone.ready()) await pull(false, false);
         return pushStatus(clone, policy, { files, message, rerender });
       }),
@@ -108,7 +108,7 @@ async function readFilesFetching(clone: WorkClone, branches: ReadonlySet<string>
 /**
  * Brings the clone to the remote tip. `record` is false when commitStatus needs a clone before
  * the daemon's first pull: that must not swallow the "changed" the daemon's pull will report.
- * `writeBehind`: the first pull's full checkout may be written on a worker (PullResult.workTree).
+ * `writeBehind`: the first pull's full checkout may be written on a worker (PullResult.checkout).
  */
 type Pull = (record: boolean, writeBehind: boolean) => Promise<PullResult>;
 
@@ -140,15 +140,15 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     if (loaded && loaded.revision === tip && clone.holds(tip)) {
       return { revision: tip, revisionChanged: false, changed: false, inputsId: loaded.inputs, dir, forced: false, ...status };
     }
-    // Only before any revision was loaded: nothing reads the work tree meanwhile but through workTree.
+    // Only before any revision was loaded: the loader reads PullResult.checkout's files from memory meanwhile.
     const forced = await moveToTip(clone, tip, log, writeBehind && record && !loaded);
-    const workTree = clone.written();
+    const checkout = clone.written();
     const inputs = await inputsTreeOid(store, tip, clone.layout);
     const changed = !loaded || loaded.inputs !== inputs;
     const revisionChanged = !loaded || loaded.revision !== tip;
     if (record) loaded = { revision: tip, inputs };
     log.debug({ repo: url, revision: tip, changed, forced }, 'pulled');
-    return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced, ...status, ...(workTree ? { workTree } : {}) };
+    return { revision: tip, revisionChanged, changed, inputsId: inputs, dir, forced, ...status, ...(checkout ? { checkout } : {}) };
   };
   return { pull, adopt };
 }

@@ -44,11 +44,11 @@ export function writePlanned(root: string, tree: PlannedTree): void {
 
 /** writeTree on a worker thread. Rejects with what failed, the worker's start included. */
 export function writePlannedOnWorker(root: string, tree: PlannedTree): Promise<void> {
-  // The bytes are moved to the worker, not copied: `tree.bytes` is a buffer of its own (worktree.ts).
+  // The bytes are copied to the worker (about 10 ms at 10k clusters): the loader reads them here meanwhile.
   const buffer = tree.bytes.buffer as ArrayBuffer;
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, dirs: tree.dirs, files: tree.files, links: tree.links, buffer }, transferList: [buffer] });
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, dirs: tree.dirs, files: tree.files, links: tree.links, buffer } });
   } catch (err) {
     return Promise.reject(new Error(`writing the work tree: no worker started: ${err instanceof Error ? err.message : String(err)}`));
   }

@@ -3,7 +3,8 @@
 // current context. Objects go through stdin; argv holds our own flags with values attached by
 // `=`, and the only names are gitset's own (`gitset-shard-<n>`) and a checked namespace.
 import { execa } from 'execa';
-import type { Lease, LeaseStore } from '../model/ports.ts';
+import type { Lease } from '../model/lease.ts';
+import type { LeaseStore } from '../model/ports.ts';
 import { kubectlHome } from './runner.ts';
 
 export interface KubectlLeaseOptions {

@@ -14,7 +14,7 @@ import { checkKustomizationRefs } from './kustomization-refs.ts';
 import { checkTemplateResourceRefs } from './template-resource-refs.ts';
 import { checkValidateHealths } from './validate-healths.ts';
 import { parseFile, type FileParse } from './parse-file.ts';
-import { eachManifest, isManifestPath } from './walk.ts';
+import { eachManifest, isManifestPath, type FolderInMemory } from './walk.ts';
 import { repositoryObjectKey, type RepositoryObject } from './repository-objects.ts';
 import { checkStageOverlaps } from './promotion.ts';
 
@@ -48,6 +48,8 @@ export interface LoadOptions {
   cache?: ManifestCache;
   /** Where helm charts may come from (`--allowed-chart-repos`); anywhere when absent. */
   chartRepos?: ChartRepoAllowList;
+  /** The folder's files, from memory instead of the disk (a checkout being written meanwhile). */
+  inMemory?: FolderInMemory;
 }
 
 export interface ManifestFile {

@@ -45,7 +45,8 @@ function isManifestName(name: string): boolean {
  * followed: it could point out of the repository), a file over MAX_MANIFEST_BYTES, bytes that are
  * not UTF-8.
  */
-export async function eachManifest(dir: string, opts: { statusDir?: string }, each: (file: ManifestFile) => void): Promise<Diagnostic[]> {
+export async function eachManifest(dir: string, opts: { statusDir?: string; inMemory?: FolderInMemory }, each: (file: ManifestFile) => void): Promise<Diagnostic[]> {
+  if (opts.inMemory) return eachInMemory(opts.inMemory, normalizeDir(opts.statusDir), each);
   const diagnostics: Diagnostic[] = [];
   let single: boolean;
   let listing: Listing;
@@ -81,6 +82,43 @@ export async function eachManifest(dir: string, opts: { statusDir?: string }, ea
     take(i, single ? readRaw(dir, { follow: true }) : readRaw(base + paths[i]!));
   }
   return diagnostics;
+}
+
+/**
+ * A folder's files in memory, by path relative to it: a fresh clone's checkout, which is being
+ * written to disk meanwhile (git/clone.ts). Read as eachManifest reads the folder on disk.
+ */
+export interface FolderInMemory {
+  files: ReadonlyMap<string, Uint8Array>;
+  /** The symbolic links, by path. */
+  links: readonly string[];
+}
+
+/** eachManifest over a folder in memory: the same listing (what listFiles would enter and report), the same judging of each file. */
+function eachInMemory(folder: FolderInMemory, statusDir: string, each: (file: ManifestFile) => void): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  /** In a folder listFiles does not enter. */
+  const unseen = (path: string): boolean => {
+    const segs = path.split('/');
+    segs.pop();
+    return segs.some((seg, i) => skippedDir(seg, segs.slice(0, i + 1).join('/'), statusDir));
+  };
+  for (const p of folder.links) {
+    if (!unseen(p) && (!skippedDir(p.slice(p.lastIndexOf('/') + 1), p, statusDir) || isManifestPath(p, statusDir))) diagnostics.push(readError(p, linkMessage(p)));
+  }
+  const paths = [...folder.files.keys()].filter((p) => !unseen(p) && isManifestName(p.slice(p.lastIndexOf('/') + 1))).sort();
+  for (const p of paths) {
+    const bytes = folder.files.get(p)!;
+    const r = manifestOf(p, bytes.length > MAX_MANIFEST_BYTES ? { size: bytes.length } : { bytes });
+    if ('text' in r) each(r);
+    else diagnostics.push(r);
+  }
+  return diagnostics;
+}
+
+/** A folder listFiles does not enter: hidden, node_modules, or the status folder. */
+function skippedDir(name: string, path: string, statusDir: string): boolean {
+  return name.startsWith('.') || name === 'node_modules' || path === statusDir;
 }
 
 const READ_BATCH = 256;
@@ -144,12 +182,12 @@ async function listFiles(root: string, rel: string, statusDir: string): Promise<
   const out: Listing = { files: [], links: [] };
   for (const e of entries) {
     const p = rel === '' ? e.name : `${rel}/${e.name}`;
-    const skippedDir = e.name.startsWith('.') || e.name === 'node_modules' || p === statusDir;
+    const skipped = skippedDir(e.name, p, statusDir);
     if (e.isSymbolicLink()) {
       // Reported where a file or a folder of that name would have been read.
-      if (!skippedDir || isManifestPath(p, statusDir)) out.links.push(p);
+      if (!skipped || isManifestPath(p, statusDir)) out.links.push(p);
     } else if (e.isDirectory()) {
-      if (skippedDir) continue;
+      if (skipped) continue;
       const inner = await listFiles(root, p, statusDir);
       out.files.push(...inner.files);
       out.links.push(...inner.links);

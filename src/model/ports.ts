@@ -3,13 +3,12 @@
 import type { KubeGet } from '../observe/cluster-reader.ts';
 import type { ChartAccess } from './chart-access.ts';
 import type { CertifiedFile } from '../status/certified.ts';
+import type { Checkout } from '../git/clone.ts';
 import type { PreviousStatus, StatusSnapshot } from '../status/snapshot.ts';
 import type { ClusterKey, DriftExclusion, HelmOptions, SveltosCluster } from './objects.ts';
 import type { FluxSource } from './sources.ts';
 import type { Patch } from '../patch/apply.ts';
 import type { Lease } from './lease.ts';
-
-export type { Lease } from './lease.ts';
 
 /** One probe of one cluster: what its API server answered, or why it did not. */
 export interface ProbeResult {
@@ -162,13 +161,13 @@ export interface PullResult {
   changed: boolean;
   /** Content identity of the inputs (tree oid of `path` without the status folder; a stat fingerprint for a plain folder). */
   inputsId: string;
-  /** Folder to load manifests from (the work tree joined with `path`); with `workTree`, once that resolved. */
+  /** Folder to load manifests from (the work tree joined with `path`); with `checkout`, once it is written. */
   dir: string;
   /** Upstream was force-pushed (tip no longer descends from what we had); we reset to it. */
   forced: boolean;
   /** With status on a branch of its own: that branch's tip, which other replicas' status commits move. */
   statusRevision?: string;
-  workTree?: Promise<void>; // with `writeBehind`: a fresh clone's checkout being written on a worker (rejects if that failed)
+  checkout?: Checkout; // with `writeBehind`: a fresh clone's checkout, being written on a worker, and its files in memory
 }
 
 export interface CommitMessage {
@@ -236,8 +235,8 @@ export interface Repo {
   pull(options?: { writeBehind?: boolean }): Promise<PullResult>;
   /**
    * Without the network: the revision an earlier run left in force in the work dir (its work tree
-   * known to hold it), as a first pull would report it; undefined when there is none. A later
-   * pull() reports `changed` against it. Lets a restart probe and fail over while Git is down.
+   * known to hold it), as a first pull would report it, or undefined; a later pull() reports
+   * `changed` against it. Lets a restart probe and fail over while Git is down.
    */
   lastPulled?(): Promise<PullResult | undefined>;
   /** Status files as last committed (on the status branch when one is configured). */

@@ -115,22 +115,24 @@ describe('work tree after a pull of a new revision', () => {
     const workDir = join(fx.tmp, 'work', 'w-behind');
     const repo = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
     const pulled = await repo.pull({ writeBehind: true });
-    assert.ok(pulled.workTree, 'a fresh clone\'s checkout is left to a worker');
+    assert.ok(pulled.checkout, 'a fresh clone\'s checkout is left to a worker');
+    assert.deepEqual([...pulled.checkout.files.files.keys()].sort(), ['clusters/a.yaml', 'deep/er/b.yaml', 'tools/run.sh'], 'its files in memory, the status folder left out');
+    assert.deepEqual(pulled.checkout.files.links, ['current']);
     // Status is read from Git objects meanwhile, and a commit waits for the checkout before it moves anything.
     assert.deepEqual((await repo.readStatusFiles()).map((f) => f.path), ['a.yaml']);
     const committed = await repo.commitStatus(new Map([['a.yaml', 'ready: false\n']]), { subject: 'status' });
     assert.equal(committed.committed, true);
-    await pulled.workTree;
+    await pulled.checkout.written;
     assert.deepEqual(await snapshot(workDir), reference);
     const again = await repo.pull({ writeBehind: true });
-    assert.equal(again.workTree, undefined, 'only the first pull writes behind');
+    assert.equal(again.checkout, undefined, 'only the first pull writes behind');
     assert.deepEqual(await snapshot(workDir), reference);
     await repo.close();
 
     // Without asking, the pull returns with the checkout written, as before.
     const plain = openRepo({ url, branch: 'main', workDir: join(fx.tmp, 'work', 'w-behind-plain'), auth: USER, logger: captureLogger() });
     const written = await plain.pull();
-    assert.equal(written.workTree, undefined);
+    assert.equal(written.checkout, undefined);
     assert.deepEqual(await snapshot(join(fx.tmp, 'work', 'w-behind-plain')), reference);
     await plain.close();
   });
