@@ -129,6 +129,14 @@ describe('work tree after a pull of a new revision', () => {
     assert.deepEqual(await snapshot(workDir), reference);
     await repo.close();
 
+    // With the manifests in a folder of the repository (`--path deep`), that folder's files are the ones in memory.
+    const below = openRepo({ url, branch: 'main', path: 'deep', workDir: join(fx.tmp, 'work', 'w-behind-path'), auth: USER, logger: captureLogger() });
+    const inFolder = await below.pull({ writeBehind: true });
+    assert.deepEqual([...(inFolder.checkout?.files.files.keys() ?? [])], ['er/b.yaml']);
+    assert.deepEqual(inFolder.checkout?.files.links, []);
+    await inFolder.checkout?.written;
+    await below.close();
+
     // Without asking, the pull returns with the checkout written, as before.
     const plain = openRepo({ url, branch: 'main', workDir: join(fx.tmp, 'work', 'w-behind-plain'), auth: USER, logger: captureLogger() });
     const written = await plain.pull();
