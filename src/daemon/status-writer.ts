@@ -59,8 +59,7 @@ export function createStatusWriter(deps: { repo: Repo; codec: StatusCodec; metri
   // Kept beside the clone across restarts: a restart during a Git outage loses no failover's message.
   const stateDir = deps.repo.stateDir;
   const kept = stateDir ? join(stateDir, UNPUSHED_FILE) : undefined;
-  // What gitset before 2026-12-06 kept there; a start now takes unchanged status from Git without it.
-  if (stateDir) rmSync(join(stateDir, 'gitset-rendered-status'), { force: true });
+  if (stateDir) removeOldSeed(stateDir);
   const state: WriterState = { deps, mine, renderer, committed: new Map(), unpushed: kept ? readUnpushed(kept) : NOTHING_UNPUSHED, ...(kept ? { kept } : {}) };
   return {
     revisionFile,
@@ -174,6 +173,18 @@ function sameFiles(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 
 /** In the clone's .git: gitset's own state, never committed. */
 const UNPUSHED_FILE = 'gitset-unpushed-messages.json';
+
+/**
+ * What gitset before 2026-12-06 kept beside the clone: a start now takes unchanged status from Git
+ * without it. Whatever is in the way (no clone yet, a `.git` that is a file) is the clone's to report.
+ */
+function removeOldSeed(stateDir: string): void {
+  try {
+    rmSync(join(stateDir, 'gitset-rendered-status'), { force: true });
+  } catch {
+    // not a folder of ours (yet)
+  }
+}
 
 function readUnpushed(file: string): Unpushed {
   try {

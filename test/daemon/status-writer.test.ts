@@ -2,8 +2,11 @@
 // a failover during the outage stays in `git log`. Real git http-backend, stopped and restarted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRepo } from '../../src/git/open.ts';
+import type { Repo } from '../../src/git/repo.ts';
 import { createStatusWriter } from '../../src/daemon/status-writer.ts';
 import { createMetrics } from '../../src/daemon/metrics.ts';
 import { silentLogger } from '../../src/daemon/logger.ts';
@@ -246,4 +249,19 @@ describe('status requests coalesced in the background', () => {
     assert.deepEqual(mergeCoalesced([a], noted), { subject: 'gitset: breaker open', body: '- x\n- y\n\nbreaker open: 3 of 4 clusters down\n\nstatus: z\n- z' });
     assert.equal(mergeCoalesced([b], b), b, 'nothing more to say: the message as it was');
   });
+});
+
+test('the render seed an older gitset kept beside the clone goes; a .git that is a file is left to the clone to report', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gitset-old-seed-'));
+  try {
+    const gitdir = join(dir, 'clone', '.git');
+    mkdirSync(gitdir, { recursive: true });
+    writeFileSync(join(gitdir, 'gitset-rendered-status'), '{"format":1}\n');
+    createStatusWriter({ repo: { stateDir: gitdir } as unknown as Repo, codec: statusCodec, metrics: createMetrics() });
+    assert.equal(existsSync(join(gitdir, 'gitset-rendered-status')), false);
+    writeFileSync(join(dir, '.git'), 'gitdir: elsewhere\n');
+    assert.doesNotThrow(() => createStatusWriter({ repo: { stateDir: join(dir, '.git') } as unknown as Repo, codec: statusCodec, metrics: createMetrics() }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
