@@ -69,7 +69,7 @@ export function createPuller(repo: Repo, lane: GitLane, log: Logger, onChange: (
     },
     start() {
       running ??= lane
-        // The first clone's work tree is written on a worker while the status is read (loadRevision waits for it).
+        // The first clone's work tree is written on a worker; its first revision is loaded from memory meanwhile.
         .run(() => repo.pull({ writeBehind: true }))
         .then(
           (pulled) => {

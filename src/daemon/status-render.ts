@@ -1,9 +1,10 @@
 // Status files rendered entry by entry, each kept with the entry it rendered: a cycle renders
 // again only the objects whose status changed (YAML costs about 1.5 s for a 10k fleet); an entry
-// made anew is compared with the one before as plain data, without a JSON of either. The first render after the committed status was read takes
-// an unchanged object's text from Git as it is, when reading it showed the text to be exactly
-// what gitset writes for it (status/certified.ts): a start renders only what changed too, with or
-// without a work dir kept from before. A hand-edited status file is rendered and written back.
+// made anew is compared with the one before as plain data, without a JSON of either. The first
+// render after the committed status was read takes an unchanged object's text from Git as it is,
+// when reading it showed the text to be exactly what gitset writes for it (status/certified.ts):
+// a start renders only what changed too, with or without a work dir kept from before. A
+// hand-edited status file is rendered and written back.
 import type { StatusCodec } from '../model/ports.ts';
 import { rendersAs, sameWritten, type CertifiedFile } from '../status/certified.ts';
 import type { StatusSnapshot } from '../status/snapshot.ts';

@@ -11,8 +11,8 @@ import { symlinkOnPath } from './status-folder.ts';
 import { dropFetched } from './pack-read.ts';
 import { commitTree, hasCommit, readRef, writeRef, type ObjectStore } from './store.ts';
 import type { OutgoingCommit, PushOutcome, RemoteTransport } from './transport.ts';
-import { applyTreeChange, planWorkTree, rebuildWorkTree } from './worktree.ts';
-import { writePlannedOnWorker, type PlannedTree } from './write-worker.ts';
+import { applyTreeChange, planWorkTree } from './worktree.ts';
+import { writePlanned, writePlannedOnWorker, type PlannedTree } from './write-worker.ts';
 import type { FolderInMemory } from '../load/walk.ts';
 
 export interface WorkCloneOptions {
@@ -179,13 +179,17 @@ async function moveTo(state: CloneState, tip: string, writeBehind: boolean): Pro
     if (from) {
       removeStatusFolder(state);
       await applyTreeChange(store, state.workDir, await commitTree(store, from), await commitTree(store, tip), leftOut);
-    } else if (writeBehind) {
+    } else {
       const planned = await planWorkTree(store, await commitTree(store, tip), leftOut);
-      const written = writePlannedOnWorker(state.workDir, planned).then(() => moved(state, tip));
-      written.catch((err: unknown) => state.log.warn({ err: err instanceof Error ? err.message : String(err), workDir: state.workDir }, 'work tree not written; the next pull writes it again'));
-      state.checkout = { files: inMemory(planned, state.layout.rootSegs.join('/')), written };
-      return;
-    } else await rebuildWorkTree(store, state.workDir, await commitTree(store, tip), leftOut);
+      const files = writeBehind ? inMemory(planned, state.layout.rootSegs.join('/')) : undefined;
+      if (files) {
+        const written = writePlannedOnWorker(state.workDir, planned).then(() => moved(state, tip));
+        written.catch((err: unknown) => state.log.warn({ err: err instanceof Error ? err.message : String(err), workDir: state.workDir }, 'work tree not written; the next pull writes it again'));
+        state.checkout = { files, written };
+        return;
+      }
+      writePlanned(state.workDir, planned);
+    }
   } catch (err) {
     dropFetched(store.gitdir, store.cache);
     throw err;
@@ -193,8 +197,12 @@ async function moveTo(state: CloneState, tip: string, writeBehind: boolean): Pro
   moved(state, tip);
 }
 
-/** The planned files below the manifests folder `root`, by path relative to it. */
-function inMemory(planned: PlannedTree, root: string): FolderInMemory {
+/**
+ * The planned files below the manifests folder `root`, by path relative to it; undefined when a
+ * committed link stands on that path, which the loader reads on disk as it always did.
+ */
+function inMemory(planned: PlannedTree, root: string): FolderInMemory | undefined {
+  if (planned.links.some(([path]) => root === path || root.startsWith(`${path}/`))) return undefined;
   const below = (path: string): string | undefined => (root === '' ? path : path.startsWith(`${root}/`) ? path.slice(root.length + 1) : undefined);
   const files = new Map<string, Uint8Array>();
   for (const [path, start, end] of planned.files) {

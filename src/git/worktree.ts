@@ -11,7 +11,7 @@ import type { TreeEntry } from 'isomorphic-git';
 import { GitError } from './errors.ts';
 import { readBlob, treeEntries, type ObjectStore } from './store.ts';
 import { changedPaths } from './tree.ts';
-import { writePlanned, type PlannedTree } from './write-worker.ts';
+import type { PlannedTree } from './write-worker.ts';
 
 /** Names git itself refuses to check out: nothing may land outside the folder or in `.git`. */
 function safeSegments(path: string): string[] {
@@ -101,16 +101,12 @@ export async function applyTreeChange(store: ObjectStore, dir: string, fromTree:
 }
 
 /**
- * Makes the work tree at `dir` hold exactly `tree` (but what is left out) when what it holds is
- * unknown (a move cut short, a clone from an older gitset): everything but `.git` is removed and
- * written anew. Costs a full write, but only then: isomorphic-git's checkout goes by the index,
- * which lags (see above), so it would leave files that a later commit deleted.
+ * What makes the work tree hold exactly `tree` (but what is left out) when what it holds is
+ * unknown (a fresh clone, a move cut short): every name checked, the files' bytes in one buffer of
+ * their own; write-worker.ts empties the folder but for `.git` and writes it. Costs a full write,
+ * but only then: isomorphic-git's checkout goes by the index, which lags (see above), so it would
+ * leave files that a later commit deleted.
  */
-export async function rebuildWorkTree(store: ObjectStore, dir: string, tree: string, leftOut: LeftOut): Promise<void> {
-  writePlanned(dir, await planWorkTree(store, tree, leftOut));
-}
-
-/** What rebuildWorkTree writes, every name checked, the files' bytes in one buffer of their own (write-worker.ts). */
 export async function planWorkTree(store: ObjectStore, tree: string, leftOut: LeftOut): Promise<PlannedTree> {
   const planned: Omit<PlannedTree, 'bytes'> = { dirs: [], files: [], links: [] };
   const blobs: Uint8Array[] = [];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmod, lstat, readFile, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { openRepo } from '../../src/git/open.ts';
-import { captureLogger, cliClone, fixture, gitCli, USER, writeFiles, type Fixture } from './helpers.ts';
+import { captureLogger, cliClone, fixture, gitCli, USER, userPush, writeFiles, type Fixture } from './helpers.ts';
 
 /** Every path below `dir` (not .git) with what a user would see: kind, exec bit, content or link target. */
 async function snapshot(dir: string, at = dir): Promise<Record<string, string>> {
@@ -52,9 +52,7 @@ describe('work tree after a pull of a new revision', () => {
     await writeFiles(user, { 'thing/inside.yaml': 'now a folder\n' });
     await chmod(join(user, 'tools/run.sh'), 0o755);
     await symlink('clusters/a.yaml', join(user, 'current'));
-    await gitCli(user, ['add', '-A']);
-    await gitCli(user, ['commit', '-q', '-m', 'reshape']);
-    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await userPush(user, {}, 'reshape');
 
     const pulled = await repo.pull();
     assert.equal(pulled.changed, true);
@@ -65,9 +63,7 @@ describe('work tree after a pull of a new revision', () => {
     await rm(join(user, 'thing'), { recursive: true });
     await writeFiles(user, { 'thing': 'a file again\n' });
     await unlink(join(user, 'current'));
-    await gitCli(user, ['add', '-A']);
-    await gitCli(user, ['commit', '-q', '-m', 'reshape back']);
-    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await userPush(user, {}, 'reshape back');
     await repo.pull();
     await gitCli(reference, ['pull', '-q']);
     assert.deepEqual(await snapshot(workDir), await snapshot(reference));
@@ -80,18 +76,14 @@ describe('work tree after a pull of a new revision', () => {
     await first.pull();
     const user = await cliClone(url, join(fx.tmp, 'user-w2'));
     await writeFiles(user, { 'profiles/ghost.yaml': 'ghost: 1\n' });
-    await gitCli(user, ['add', '-A']);
-    await gitCli(user, ['commit', '-q', '-m', 'add ghost']);
-    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await userPush(user, {}, 'add ghost');
     await first.pull();
     await first.commitStatus(new Map([['a.yaml', 'ready: true\n']]), { subject: 'status' });
     await first.close();
 
     await gitCli(user, ['pull', '-q', '--rebase']);
     await rm(join(user, 'profiles'), { recursive: true });
-    await gitCli(user, ['add', '-A']);
-    await gitCli(user, ['commit', '-q', '-m', 'delete ghost']);
-    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await userPush(user, {}, 'delete ghost');
 
     const restarted = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
     const pulled = await restarted.pull();
@@ -107,9 +99,7 @@ describe('work tree after a pull of a new revision', () => {
     const user = await cliClone(url, join(fx.tmp, 'user-w-behind'));
     await chmod(join(user, 'tools/run.sh'), 0o755);
     await symlink('clusters/a.yaml', join(user, 'current'));
-    await gitCli(user, ['add', '-A']);
-    await gitCli(user, ['commit', '-q', '-m', 'exec bit and a link']);
-    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await userPush(user, {}, 'exec bit and a link');
     const reference = withoutStatus(await snapshot(await cliClone(url, join(fx.tmp, 'reference-w-behind'))));
 
     const workDir = join(fx.tmp, 'work', 'w-behind');
@@ -143,6 +133,15 @@ describe('work tree after a pull of a new revision', () => {
     assert.equal(written.checkout, undefined);
     assert.deepEqual(await snapshot(join(fx.tmp, 'work', 'w-behind-plain')), reference);
     await plain.close();
+
+    // A manifests folder that is a committed link is not read from memory: the pull writes the checkout, as before.
+    await symlink('deep', join(user, 'linked'));
+    await userPush(user, {}, 'a link to a folder');
+    const linkedDir = join(fx.tmp, 'work', 'w-behind-linked');
+    const linked = openRepo({ url, branch: 'main', path: 'linked', workDir: linkedDir, auth: USER, logger: captureLogger() });
+    assert.equal((await linked.pull({ writeBehind: true })).checkout, undefined);
+    assert.equal((await snapshot(linkedDir)).linked, 'link -> deep');
+    await linked.close();
   });
 
   test('the status folder stays out of the work tree; one an older gitset wrote goes at the next pull', async () => {
@@ -159,9 +158,7 @@ describe('work tree after a pull of a new revision', () => {
     await writeFiles(workDir, { 'status/a.yaml': 'ready: true\n', 'status/stale.yaml': 'ready: false\n' });
     const user = await cliClone(url, join(fx.tmp, 'user-w-status'));
     await writeFiles(user, { 'clusters/b.yaml': 'b: 1\n' });
-    await gitCli(user, ['add', '-A']);
-    await gitCli(user, ['commit', '-q', '-m', 'add b']);
-    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await userPush(user, {}, 'add b');
     const restarted = openRepo({ url, branch: 'main', workDir, auth: USER, logger: captureLogger() });
     await restarted.pull();
     assert.deepEqual(Object.keys(await snapshot(workDir)), ['clusters', 'clusters/a.yaml', 'clusters/b.yaml']);
@@ -176,9 +173,7 @@ describe('work tree after a pull of a new revision', () => {
     const user = await cliClone(url, join(fx.tmp, 'user-w3'));
     await writeFiles(user, { 'clusters/a.yaml': 'a: 2\n' });
     await unlink(join(user, 'clusters/b.yaml'));
-    await gitCli(user, ['add', '-A']);
-    await gitCli(user, ['commit', '-q', '-m', 'change']);
-    await gitCli(user, ['push', '-q', 'origin', 'HEAD']);
+    await userPush(user, {}, 'change');
     await first.pull();
     await first.close();
     // What a kill between moving the branch and writing the files leaves: the new branch, old files.
