@@ -47,6 +47,8 @@ export interface WorkClone {
   tracked(branch: string): Promise<string | undefined>;
   /** The local followed branch. */
   local(): Promise<string | undefined>;
+  /** Fetches `by` more commits of the followed branch's history; false when the clone holds all of it. */
+  deepen(by: number): Promise<boolean>;
   /** Fetches upstream's `branch` and records its tip as tracked; returns it. */
   fetch(branch: string): Promise<string>;
   /**
@@ -103,6 +105,7 @@ export function workClone(opts: WorkCloneOptions): WorkClone {
       await writeRef(store, `refs/remotes/origin/${b}`, tip);
       return tip;
     },
+    deepen: (by) => transport.deepen(store, branch, by),
     moveTo: (tip, writeBehind) => moveTo(state, tip, writeBehind ?? false),
     written: () => state.checkout,
     letGo: () => dropFetched(state.store.gitdir, state.store.cache),

@@ -10,7 +10,7 @@ import { crc32, inflateSync } from 'node:zlib';
 import git, { Errors } from 'isomorphic-git';
 import { buildPackIndex, type Pack } from './pack.ts';
 import { applyDelta, offerFetched, type PackedObject } from './pack-read.ts';
-import { advertisedRefs, checkedBody, pktLine, readPktLines, type PushAccess } from './send-pack.ts';
+import { advertisedRefs, checkedBody, pktLine, readPktLines, type Advertisement, type PushAccess } from './send-pack.ts';
 
 export interface FetchedPack {
   pack: Pack;
@@ -18,6 +18,8 @@ export interface FetchedPack {
   objects: Map<number, PackedObject>;
   /** The branch tip fetched. */
   tip: string;
+  /** The commits whose parents were left out (git's `.git/shallow`); empty for a whole history. */
+  shallow: string[];
 }
 
 /** The server lacks what this client needs: the caller falls back to isomorphic-git. */
@@ -29,27 +31,66 @@ const TYPES = ['', 'commit', 'tree', 'blob', 'tag'] as const;
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 
-/** Fetches every object of `ref`'s tip; undefined when the remote has no such ref. */
+/**
+ * Fetches every object of `ref`'s tip, and of its last commits only when the server can cut the
+ * history (`shallow`): a daemon needs the tip, and a status branch's history grows every cycle.
+ * Older commits are fetched when a walk reaches them (shallow.ts). Undefined when the remote has
+ * no such ref.
+ */
 export async function fetchBranchPack(access: PushAccess, ref: string): Promise<FetchedPack | undefined> {
   const adv = await advertisedRefs(access, 'git-upload-pack');
   const tip = adv.refs.get(ref);
   if (!tip) return undefined;
   if (!adv.capabilities.has('side-band-64k')) throw new UnsupportedServer('no side-band-64k');
-  const caps = ['side-band-64k', 'ofs-delta', 'no-progress'].filter((c) => adv.capabilities.has(c));
-  const body = [pktLine(`want ${tip} ${[...caps, 'agent=gitset'].join(' ')}\n`), Buffer.from('0000', 'latin1'), pktLine('done\n')];
+  const depth = adv.capabilities.has('shallow') ? [`deepen ${CLONE_DEPTH}`] : [];
+  const { shallow, pack } = await uploadPack(access, adv, { wants: [tip], depth });
+  if (!pack) throw new Errors.SmartHttpError('the server sent no pack', '');
+  return { ...indexPackObjects(pack), tip, shallow };
+}
+
+/** Commits a clone holds below its tip at first: the tip alone. */
+export const CLONE_DEPTH = 1;
+
+export interface UploadPackRequest {
+  wants: string[];
+  /** `deepen` lines, `shallow` lines for the commits the client's history stops at, and so on. */
+  depth: string[];
+  /** Commits the client holds: what they reach is not sent again. */
+  haves?: string[];
+  /** Capabilities asked for beyond side-band-64k, ofs-delta and no-progress, when the server has them. */
+  caps?: string[];
+}
+
+/** One stateless upload-pack exchange: the server's shallow-info lines and its pack (absent when it sent none). */
+export async function uploadPack(access: PushAccess, adv: Advertisement, req: UploadPackRequest): Promise<{ shallow: string[]; unshallow: string[]; pack?: Buffer }> {
+  const caps = ['side-band-64k', 'ofs-delta', 'no-progress', ...(req.caps ?? [])].filter((c) => adv.capabilities.has(c));
+  const body = [
+    ...req.wants.map((w, i) => pktLine(i === 0 ? `want ${w} ${[...caps, 'agent=gitset'].join(' ')}\n` : `want ${w}\n`)),
+    ...req.depth.map((line) => pktLine(`${line}\n`)),
+    Buffer.from('0000', 'latin1'),
+    ...(req.haves ?? []).map((h) => pktLine(`have ${h}\n`)),
+    pktLine('done\n'),
+  ];
   const res = await access.http.request({
     url: `${access.url}/git-upload-pack`,
     method: 'POST',
     headers: { ...access.headers(), 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' },
     body: body as unknown as AsyncIterableIterator<Uint8Array>,
   });
-  const bytes = packFromResponse(readPktLines(await checkedBody(res, 'application/x-git-upload-pack-result')));
-  return { ...indexPackObjects(bytes), tip };
+  const lines = readPktLines(await checkedBody(res, 'application/x-git-upload-pack-result'));
+  const listed = (word: string): string[] =>
+    lines.filter((l): l is Buffer => l !== null && l.toString('latin1', 0, word.length + 1) === `${word} `).map((l) => l.toString('latin1', word.length + 1, word.length + 41));
+  const shallow = listed('shallow').filter(isOid);
+  const unshallow = listed('unshallow').filter(isOid);
+  const pack = packFromResponse(lines);
+  return { shallow, unshallow, ...(pack.length > 0 ? { pack } : {}) };
 }
 
-/** After the server's NAK: band 1 is the pack, band 2 progress, band 3 a fatal error. */
+const isOid = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);
+
+/** After the server's NAK (or its ACK of a common commit): band 1 is the pack, band 2 progress, band 3 a fatal error. */
 function packFromResponse(lines: Array<Buffer | null>): Buffer {
-  const nak = lines.findIndex((l) => l !== null && l.toString('latin1', 0, 3) === 'NAK');
+  const nak = lines.findIndex((l) => l !== null && /^(NAK|ACK )/.test(l.toString('latin1', 0, 4)));
   if (nak < 0) throw new Errors.SmartHttpError('upload-pack sent no NAK', '');
   const data: Buffer[] = [];
   for (const line of lines.slice(nak + 1)) {
@@ -183,6 +224,7 @@ export async function cloneBranch(access: PushAccess, dir: string, branch: strin
   const base = join(packDir, `pack-${fetched.pack.checksum}`);
   writeFileSync(`${base}.pack`, fetched.pack.bytes);
   writeFileSync(`${base}.idx`, buildPackIndex(fetched.pack));
+  if (fetched.shallow.length > 0) writeFileSync(join(gitdir, 'shallow'), fetched.shallow.map((oid) => `${oid}\n`).join(''));
   // The first checkout follows at once: it reads the objects resolved here instead of inflating them again.
   offerFetched(fetched.pack.checksum, fetched.objects);
   await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}`, value: fetched.tip, force: true });

@@ -6,24 +6,53 @@ import type { CommitInfo, HistoryOptions } from '../model/ports.ts';
 import { GitError } from './errors.ts';
 import { layoutSegs, type RepoLayout } from './paths.ts';
 import { commitTree, readCommitInfo, resolveRevision, subtreeAt, type ObjectStore } from './store.ts';
+import { readShallow } from './shallow.ts';
 import { inputsTreeOid } from './tree.ts';
 
 /**
  * Commits from `from` (a resolved oid) back, newest first. First parents only are read one at a
- * time, as the caller asks; every parent goes through isomorphic-git's log (committer time order).
+ * time, as the caller asks; every parent goes through isomorphic-git's log (committer time order),
+ * which stops where a shallow clone's history does: deepened until it holds `max` or all of it.
  */
-async function* commitHistory(store: ObjectStore, from: string, opts: HistoryOptions): AsyncGenerator<CommitInfo> {
+async function* commitHistory(src: HistorySource, from: string, opts: HistoryOptions): AsyncGenerator<CommitInfo> {
+  const { store } = src;
   if (!opts.firstParent) {
-    for (const c of await git.log({ fs, ...store, ref: from, depth: opts.max })) {
+    let log = await git.log({ fs, ...store, ref: from, depth: opts.max });
+    const cut = (): boolean => {
+      const shallow = readShallow(store.gitdir);
+      return log.some((c) => shallow.has(c.oid));
+    };
+    while (log.length < opts.max && cut() && (await src.deepen?.(Math.max(opts.max - log.length, DEEPEN_FIRST)))) {
+      log = await git.log({ fs, ...store, ref: from, depth: opts.max });
+    }
+    for (const c of log) {
       yield { revision: c.oid, parents: c.commit.parent, committedAt: c.commit.committer.timestamp * 1000, message: c.commit.message };
     }
     return;
   }
   let next: string | undefined = from;
   for (let i = 0; i < opts.max && next; i++) {
-    const commit = await readCommitInfo(store, next);
+    const at: string = next;
+    const commit = await deepening(src, opts.max - i, () => readCommitInfo(store, at));
     yield commit;
     next = commit.parents[0];
+  }
+}
+
+/** The first commits fetched when a walk leaves a shallow clone's history; doubled at each try. */
+const DEEPEN_FIRST = 64;
+
+/**
+ * `read`, and when it fails in a shallow clone, again after each deepening (`by` commits, then
+ * twice as many each time) until it succeeds or the history is whole: then its error stands.
+ */
+export async function deepening<T>(src: Pick<HistorySource, 'deepen'>, by: number, read: () => Promise<T>): Promise<T> {
+  for (let step = Math.max(by, DEEPEN_FIRST); ; step *= 2) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(await src.deepen?.(step).catch(() => false))) throw err;
+    }
   }
 }
 
@@ -39,6 +68,8 @@ export interface HistorySource {
   layout: RepoLayout;
   /** Where `history` starts without `from`. */
   tip(): Promise<string>;
+  /** Fetches `by` more commits below where a shallow clone's history stops; false when it is whole. */
+  deepen?(by: number): Promise<boolean>;
 }
 
 /**
@@ -50,14 +81,14 @@ export function historyReader(src: HistorySource): HistoryReader {
   /** The root tree of a commit; GitError `revision-not-found` when the revision names none. */
   const treeOf = async (revision: string): Promise<{ oid: string; tree: string }> => {
     const oid = await resolveRevision(store, revision);
-    const tree = await commitTree(store, oid).catch((err) => {
+    const tree = await deepening(src, DEEPEN_FIRST, () => commitTree(store, oid)).catch((err) => {
       throw new GitError('revision-not-found', `revision "${revision}" is not a commit of this repository`, { cause: err });
     });
     return { oid, tree };
   };
   return {
     history: async function* (opts) {
-      yield* commitHistory(store, opts.from === undefined ? await src.tip() : (await treeOf(opts.from)).oid, opts);
+      yield* commitHistory(src, opts.from === undefined ? await src.tip() : (await treeOf(opts.from)).oid, opts);
     },
     inputsIdAt: async (revision) => inputsTreeOid(store, (await treeOf(revision)).oid, src.layout),
     folderIdAt: async (revision, dir) => subtreeAt(store, (await treeOf(revision)).tree, layoutSegs(src.layout, dir)),

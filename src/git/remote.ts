@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { PullResult, Repo, StatusFile } from '../model/ports.ts';
 import { workClone, type WorkClone } from './clone.ts';
 import { GitError } from './errors.ts';
-import { historyReader } from './history.ts';
+import { deepening, historyReader } from './history.ts';
 import nodeHttp from 'isomorphic-git/http/node';
 import { withCurrentCredentials, type GitHttpClient } from './http.ts';
 import { currentCredentials } from './location.ts';
@@ -54,6 +54,8 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
       if (!tip) throw new GitError('revision-not-found', `${opts.url}: nothing pulled yet`);
       return tip;
     },
+    // A walk past the first clone's history: never while a pull or a push changes the clone.
+    deepen: (by) => serial(() => clone.deepen(by)),
   });
 
   return {
@@ -91,7 +93,10 @@ async function readStatus(clone: WorkClone, separateStatus: string | undefined):
   }
 }
 
-/** Files below `segs` at `revision`; when the clone lacks it, fetches the branches we follow and looks once more. */
+/**
+ * Files below `segs` at `revision`; when the clone lacks it, fetches the branches we follow and
+ * looks once more, then deepens a shallow clone's history until it finds it or holds all of it.
+ */
 async function readFilesFetching(clone: WorkClone, branches: ReadonlySet<string>, revision: string, segs: string[]): Promise<StatusFile[]> {
   await clone.ensure();
   const read = async () => readTextFiles(clone.store, await resolveRevision(clone.store, revision), segs);
@@ -99,7 +104,7 @@ async function readFilesFetching(clone: WorkClone, branches: ReadonlySet<string>
     return await read();
   } catch {
     for (const b of branches) await clone.fetch(b).catch(() => undefined);
-    return read().catch((err) => {
+    return deepening({ deepen: (by) => clone.deepen(by) }, 0, read).catch((err) => {
       throw new GitError('revision-not-found', `revision "${revision}" not found in ${clone.url}`, { cause: err });
     });
   }

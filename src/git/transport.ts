@@ -6,6 +6,7 @@ import { GitError, classifyRemoteError, redactText } from './errors.ts';
 import { gitHttpClient, type GitHttpClient } from './http.ts';
 import { basicCredentials, type GitAuth } from './location.ts';
 import { cloneBranch, UnsupportedServer } from './fetch-pack.ts';
+import { deepenClone } from './shallow.ts';
 import { ObjectBatch } from './objects.ts';
 import { buildPack, type Pack } from './pack.ts';
 import { ReceivePackError, ZERO_OID, advertisedRefs, sendPack, type PushAccess } from './send-pack.ts';
@@ -43,6 +44,8 @@ export interface RemoteTransport {
   clone(dir: string, branch: string): Promise<void>;
   /** Fetches `branch` into the store; returns its tip. */
   fetch(store: ObjectStore, branch: string): Promise<string>;
+  /** Fetches `by` more commits below where the store's history of `branch` stops; false when it is whole. */
+  deepen(store: ObjectStore, branch: string, by: number): Promise<boolean>;
   /** One push attempt; a conflict when the target is no longer at `base`. Throws GitError `push-rejected`. */
   push(store: ObjectStore, out: OutgoingCommit): Promise<PushOutcome>;
 }
@@ -99,6 +102,7 @@ export function remoteTransport(opts: TransportOptions): RemoteTransport {
       if (!res.fetchHead) throw new GitError('branch-not-found', `${url}: branch "${branch}" does not exist on the remote`);
       return res.fetchHead;
     },
+    deepen: (store, branch, by) => deepenClone(remote, store, `refs/heads/${branch}`, by).catch(fail),
     push: (store, out) => pushOnce(remote, store, out),
   };
 }

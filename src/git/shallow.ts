@@ -1,0 +1,67 @@
+// A clone's history is fetched down to the tip only (fetch-pack.ts); the commits whose parents
+// were left out are listed in `.git/shallow`, as git and isomorphic-git keep them. A walk that
+// reaches one of them (which commit brought the inputs, who approved a stage, the last good
+// revision) asks for more history here: one upload-pack exchange that deepens the clone from
+// where it stops, sending nothing the clone already holds.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { indexPack, uploadPack } from './fetch-pack.ts';
+import { buildPackIndex } from './pack.ts';
+import { advertisedRefs, type PushAccess } from './send-pack.ts';
+import { readRef, type ObjectStore } from './store.ts';
+
+const OID = /^[0-9a-f]{40}$/;
+
+/** The commits the clone's history stops at; empty for a whole history. */
+export function readShallow(gitdir: string): Set<string> {
+  let text: string;
+  try {
+    text = readFileSync(join(gitdir, 'shallow'), 'latin1');
+  } catch {
+    return new Set();
+  }
+  return new Set(text.split('\n').filter((line) => OID.test(line)));
+}
+
+/** Replaces `.git/shallow` at once (removed when the history is whole). */
+export function writeShallow(gitdir: string, oids: Iterable<string>): void {
+  const file = join(gitdir, 'shallow');
+  const list = [...new Set(oids)].sort();
+  if (list.length === 0) {
+    rmSync(file, { force: true });
+    return;
+  }
+  writeFileSync(`${file}.tmp`, list.map((o) => `${o}\n`).join(''));
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * Fetches `by` more commits of `ref`'s history below where the clone's stops; false when the
+ * history is already whole (or the server could not deepen it), so that a walk ends.
+ */
+export async function deepenClone(access: PushAccess, store: ObjectStore, ref: string, by: number): Promise<boolean> {
+  const shallow = readShallow(store.gitdir);
+  if (shallow.size === 0) return false;
+  const adv = await advertisedRefs(access, 'git-upload-pack');
+  const tip = adv.refs.get(ref);
+  if (!tip || !adv.capabilities.has('shallow')) return false;
+  // A server without deepen-relative is asked for the whole history, as `git fetch --unshallow` does.
+  const relative = adv.capabilities.has('deepen-relative');
+  const haves = [await readRef(store, ref), await readRef(store, ref.replace(/^refs\/heads\//, 'refs/remotes/origin/'))].filter((h): h is string => !!h);
+  const answer = await uploadPack(access, adv, {
+    wants: [tip],
+    depth: [...[...shallow].map((o) => `shallow ${o}`), relative ? `deepen ${Math.max(1, Math.floor(by))}` : 'deepen 2147483647'],
+    haves: [...new Set(haves)],
+    caps: relative ? ['deepen-relative'] : [],
+  });
+  if (answer.pack) {
+    const pack = indexPack(answer.pack);
+    const base = join(store.gitdir, 'objects', 'pack', `pack-${pack.checksum}`);
+    writeFileSync(`${base}.pack`, pack.bytes);
+    writeFileSync(`${base}.idx`, buildPackIndex(pack));
+  }
+  for (const oid of answer.unshallow) shallow.delete(oid);
+  for (const oid of answer.shallow) shallow.add(oid);
+  writeShallow(store.gitdir, shallow);
+  return answer.unshallow.length > 0;
+}
