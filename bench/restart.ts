@@ -1,6 +1,7 @@
 // Benchmark: a restart at 10k clusters, end to end. One repository (a generated fleet whose
 // status gitset committed in a converging cycle) served by git http-backend on loopback:
-//   - first clone: gitset (Repo.pull: clone + checkout) beside `git clone`, alternated;
+//   - first clone: gitset (Repo.pull: clone of the tip + checkout) beside `git clone --depth 1`
+//     (the same objects) and `git clone` (the whole history), alternated;
 //   - restart to first cycle: a fresh Node process (the clock starts at its spawn) opens the
 //     repository, adopts the kept work dir or clones into an empty one, reads the status back
 //     from Git, loads and validates, plans: "first cycle planned" is createCycle's report of
@@ -132,10 +133,11 @@ async function step(arg: StepArg): Promise<Timed> {
   return { wallMs: performance.now() - t0, result };
 }
 
-/** `git clone` timed by bash's `time` (user + system of git and its helpers; not the server's). */
-async function cliClone(url: string, dir: string): Promise<{ wallMs: number; cpuMs: number }> {
+/** `git clone` (`--depth 1` when shallow) timed by bash's `time` (user + system of git and its helpers; not the server's). */
+async function cliClone(url: string, dir: string, shallow = false): Promise<{ wallMs: number; cpuMs: number }> {
   const t0 = performance.now();
-  const r = await execa('bash', ['-c', `TIMEFORMAT='%U %S'; time git clone -q "$0" "$1"`, url, dir], { env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.auto', GIT_CONFIG_VALUE_0: '0' } });
+  const clone = shallow ? 'git clone -q --depth 1' : 'git clone -q';
+  const r = await execa('bash', ['-c', `TIMEFORMAT='%U %S'; time ${clone} "$0" "$1"`, url, dir], { env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.auto', GIT_CONFIG_VALUE_0: '0' } });
   const wallMs = performance.now() - t0;
   const [user, sys] = r.stderr.trim().split(/\s+/).slice(-2).map(Number);
   return { wallMs, cpuMs: ((user ?? NaN) + (sys ?? NaN)) * 1000 };
@@ -174,21 +176,26 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     if (converge.result.commits < 1) throw new Error(`the converging cycle made ${converge.result.commits} commits (${converge.result.outcome})`);
     ctx.log(`converged in ${converge.wallMs.toFixed(0)} ms (${converge.result.helmCalls} fake helm calls)`);
 
-    // First clone, alternated: gitset, the CLI, gitset, the CLI.
+    // First clone, alternated: gitset (the tip's history alone), `git clone --depth 1`, `git clone`.
     const iso: Timed[] = [];
+    const cliShallow: Array<{ wallMs: number; cpuMs: number }> = [];
     const cli: Array<{ wallMs: number; cpuMs: number }> = [];
     for (let i = 0; i < ctx.reps(2, 1); i++) {
       iso.push(await step({ url, workDir: join(ctx.workDir, `clone-iso-${i}`), credentialsDir, dist, mode: 'clone' }));
+      cliShallow.push(await cliClone(url, join(ctx.workDir, `clone-cli-shallow-${i}`), true));
       cli.push(await cliClone(url, join(ctx.workDir, `clone-cli-${i}`)));
-      ctx.log(`clone: gitset ${iso[i]!.wallMs.toFixed(0)} ms (in-process ${(iso[i]!.result.doneAt - iso[i]!.result.importedAt).toFixed(0)} ms), CLI ${cli[i]!.wallMs.toFixed(0)} ms; ${at()}`);
+      ctx.log(`clone: gitset ${iso[i]!.wallMs.toFixed(0)} ms (in-process ${(iso[i]!.result.doneAt - iso[i]!.result.importedAt).toFixed(0)} ms), git clone --depth 1 ${cliShallow[i]!.wallMs.toFixed(0)} ms, git clone ${cli[i]!.wallMs.toFixed(0)} ms; ${at()}`);
     }
     const best = <T extends { wallMs: number }>(xs: T[]): T => xs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
     const isoBest = best(iso);
+    const shallowBest = best(cliShallow);
     const cliBest = best(cli);
     const isoIn = isoBest.result.doneAt - isoBest.result.importedAt;
     measures.push(
-      single(BENCH, `first clone + checkout (${size}): gitset`, 'ms', isoIn, { note: `in-process (after imports), CPU ${isoBest.result.cpuMs.toFixed(0)} ms for the whole child; best of ${iso.length}; ${at()}` }),
-      single(BENCH, `first clone + checkout (${size}): git clone`, 'ms', cliBest.wallMs, { note: `CPU ${cliBest.cpuMs.toFixed(0)} ms (git side only)` }),
+      single(BENCH, `first clone + checkout (${size}): gitset`, 'ms', isoIn, { note: `in-process (after imports), the tip's history alone; CPU ${isoBest.result.cpuMs.toFixed(0)} ms for the whole child; best of ${iso.length}; ${at()}` }),
+      single(BENCH, `first clone + checkout (${size}): git clone --depth 1`, 'ms', shallowBest.wallMs, { note: `CPU ${shallowBest.cpuMs.toFixed(0)} ms (git side only); the same objects as gitset's clone` }),
+      single(BENCH, `first clone + checkout (${size}): git clone`, 'ms', cliBest.wallMs, { note: `CPU ${cliBest.cpuMs.toFixed(0)} ms (git side only); the whole history` }),
+      single(BENCH, 'first clone: gitset / git clone --depth 1', 'x', isoIn / shallowBest.wallMs, { target: { op: '<', value: 1.5 } }),
       single(BENCH, 'first clone: gitset / git clone', 'x', isoIn / cliBest.wallMs, { target: { op: '<', value: 1.5 } }),
     );
 
