@@ -27,6 +27,8 @@ export type GitErrorCode =
   | 'path-not-found'
   /** --work-dir holds something that is not gitset's clone of this repository. */
   | 'work-dir-conflict'
+  /** The revision pulled holds a symbolic link where the manifests folder (--path) is: not read through. */
+  | 'linked-path'
   /** A status file path that would escape the status folder (`..`, absolute, empty). */
   | 'invalid-status-path'
   /** Pushes kept being rejected because upstream kept moving; the next cycle tries again. */

@@ -1,6 +1,7 @@
 // A repository reached over Git smart HTTP(S): cloned once into a work dir, polled cheaply (one
 // ref listing when nothing moved), status pushed with rebase-style retries.
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { PullResult, Repo, StatusFile } from '../model/ports.ts';
 import { workClone, type WorkClone } from './clone.ts';
 import { GitError } from './errors.ts';
@@ -11,6 +12,7 @@ import { currentCredentials } from './location.ts';
 import { layoutSegs, statusFolderSegs, type RepoLayout } from './paths.ts';
 import { DEFAULT_AUTHOR, realClock, serialized, type GitLogger, type OpenRepoOptions } from './repo.ts';
 import { pushStatus, type PushPolicy } from './status-push.ts';
+import { symlinkOnPath } from './status-folder.ts';
 import { hasCommit, isDescendent, readTextFiles, resolveRevision } from './store.ts';
 import { remoteTransport, type RemoteTransport } from './transport.ts';
 import { inputsTreeOid } from './tree.ts';
@@ -125,7 +127,7 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     if (loaded || !existsSync(clone.store.gitdir)) return undefined;
     await clone.ensure();
     const local = await clone.local();
-    if (!local || !clone.holds(local)) return undefined;
+    if (!local || !clone.holds(local) || linkedRoot(clone) !== undefined) return undefined;
     const inputs = await inputsTreeOid(store, local, clone.layout);
     loaded = { revision: local, inputs };
     log.info({ repo: url, revision: local }, 'starting from the revision the work dir holds; the remote is asked for its tip meanwhile');
@@ -147,6 +149,7 @@ function remotePull(clone: WorkClone, transport: RemoteTransport, log: GitLogger
     }
     // Only before any revision was loaded: the loader reads PullResult.checkout's files from memory meanwhile.
     const forced = await moveToTip(clone, tip, log, writeBehind && record && !loaded);
+    assertRealRoot(clone, tip);
     const checkout = clone.written();
     const inputs = await inputsTreeOid(store, tip, clone.layout);
     const changed = !loaded || loaded.inputs !== inputs;
@@ -169,4 +172,21 @@ async function moveToTip(clone: WorkClone, tip: string, log: GitLogger, writeBeh
   }
   await clone.moveTo(tip, writeBehind);
   return forced;
+}
+
+/** Where the work tree's manifests folder is reached through a committed symbolic link, if it is. */
+function linkedRoot(clone: WorkClone): string | undefined {
+  return clone.layout.rootSegs.length === 0 ? undefined : symlinkOnPath(dirname(clone.store.gitdir), clone.layout.rootSegs);
+}
+
+/**
+ * The loader reads the manifests folder from disk: a commit that makes it (or a folder above it)
+ * a symbolic link could point it anywhere on this machine. Such a revision is refused, as a pull
+ * that failed: the revision in force keeps running, and the error says which link to remove.
+ */
+function assertRealRoot(clone: WorkClone, tip: string): void {
+  const link = linkedRoot(clone);
+  if (link !== undefined) {
+    throw new GitError('linked-path', `${clone.url}: at ${tip.slice(0, 12)}, ${link} is a symbolic link where the manifests folder (--path ${clone.layout.rootSegs.join('/')}) should be; gitset does not read through it`);
+  }
 }

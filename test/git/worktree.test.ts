@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, lstat, readFile, readdir, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { GitError } from '../../src/git/errors.ts';
 import { openRepo } from '../../src/git/open.ts';
 import { captureLogger, cliClone, fixture, gitCli, USER, userPush, writeFiles, type Fixture } from './helpers.ts';
 
@@ -134,14 +135,23 @@ describe('work tree after a pull of a new revision', () => {
     assert.deepEqual(await snapshot(join(fx.tmp, 'work', 'w-behind-plain')), reference);
     await plain.close();
 
-    // A manifests folder that is a committed link is not read from memory: the pull writes the checkout, as before.
+    // A manifests folder that a commit makes a link is refused, at the first pull and at a restart:
+    // a link could point the loader anywhere on the machine. A commit that makes it a folder again is taken.
     await symlink('deep', join(user, 'linked'));
     await userPush(user, {}, 'a link to a folder');
     const linkedDir = join(fx.tmp, 'work', 'w-behind-linked');
     const linked = openRepo({ url, branch: 'main', path: 'linked', workDir: linkedDir, auth: USER, logger: captureLogger() });
-    assert.equal((await linked.pull({ writeBehind: true })).checkout, undefined);
-    assert.equal((await snapshot(linkedDir)).linked, 'link -> deep');
+    const refused = (e: GitError) => e.code === 'linked-path' && /linked is a symbolic link where the manifests folder \(--path linked\) should be/.test(e.message);
+    await assert.rejects(linked.pull({ writeBehind: true }), refused);
+    await assert.rejects(linked.pull(), refused, 'every pull of that revision says so');
     await linked.close();
+    const restarted = openRepo({ url, branch: 'main', path: 'linked', workDir: linkedDir, auth: USER, logger: captureLogger() });
+    assert.equal(await restarted.lastPulled!(), undefined, 'a restart does not start from it either');
+    await gitCli(user, ['rm', '-q', 'linked']);
+    await userPush(user, { 'linked/c.yaml': 'c: 1\n' }, 'a folder again');
+    const fixed = await restarted.pull();
+    assert.deepEqual(await readdir(fixed.dir), ['c.yaml']);
+    await restarted.close();
   });
 
   test('the status folder stays out of the work tree; one an older gitset wrote goes at the next pull', async () => {
