@@ -72,6 +72,13 @@ export async function checkedBody(res: Response, contentType: string): Promise<B
   return body;
 }
 
+/** The body as it arrives, once the status and content type are right (else checkedBody's errors). */
+export async function checkedStream(res: Response, contentType: string): Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>> {
+  const type = Object.entries(res.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (res.statusCode !== 200 || !type.startsWith(contentType)) return [await checkedBody(res, contentType)];
+  return res.body ?? [];
+}
+
 /** The receive-pack (or upload-pack) ref listing: where each branch is now, and what the server can do. */
 export async function advertisedRefs(access: PushAccess, service: 'git-receive-pack' | 'git-upload-pack' = 'git-receive-pack'): Promise<Advertisement> {
   const res = await access.http.request({

@@ -5,7 +5,7 @@
 // where it stops, sending nothing the clone already holds.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { indexPack, uploadPack } from './fetch-pack.ts';
+import { uploadPack } from './fetch-pack.ts';
 import { buildPackIndex } from './pack.ts';
 import { advertisedRefs, type PushAccess } from './send-pack.ts';
 import { readRef, type ObjectStore } from './store.ts';
@@ -54,8 +54,8 @@ export async function deepenClone(access: PushAccess, store: ObjectStore, ref: s
     haves: [...new Set(haves)],
     caps: relative ? ['deepen-relative'] : [],
   });
-  if (answer.pack) {
-    const pack = indexPack(answer.pack);
+  if (answer.indexed) {
+    const { pack } = answer.indexed;
     const base = join(store.gitdir, 'objects', 'pack', `pack-${pack.checksum}`);
     writeFileSync(`${base}.pack`, pack.bytes);
     writeFileSync(`${base}.idx`, buildPackIndex(pack));

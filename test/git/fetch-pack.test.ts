@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { indexPack } from '../../src/git/fetch-pack.ts';
+import fc from 'fast-check';
+import { indexPack, PackIndexer, type IndexedPack } from '../../src/git/pack-index.ts';
 import { GitError } from '../../src/git/errors.ts';
 import { openRepo } from '../../src/git/open.ts';
 import { buildPackIndex } from '../../src/git/pack.ts';
@@ -56,6 +57,39 @@ describe('first clone fetched and indexed by gitset', () => {
       assert.equal(Buffer.from(await readBlob(store, entries[0]!.oid)).toString('utf8'), manifest(3 - back));
       assert.equal(Buffer.from(await readBlob(store, entries[1]!.oid)).toString('utf8'), manifest(13 - back));
     }
+  });
+
+  test('a pack arriving in pieces of any size is indexed as the whole pack is, objects and all', async () => {
+    const { pack } = await deltaRepo(join(fx.tmp, 'pieces'));
+    const whole = new PackIndexer();
+    whole.push(pack);
+    const reference = whole.end();
+    const objects = (x: IndexedPack) => [...x.objects].sort((a, b) => a[0] - b[0]).map(([at, o]) => [at, o.type, o.data.toString('hex')]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 4096 }), { minLength: 1, maxLength: 200 }), (sizes) => {
+        const indexer = new PackIndexer();
+        for (let at = 0, i = 0; at < pack.length; at += sizes[i++ % sizes.length]!) indexer.push(pack.subarray(at, at + sizes[i % sizes.length]!));
+        // Objects are read as their bytes come, not all at the end (a large one waits until what came of it doubled).
+        if (Math.max(...sizes) * 3 < pack.length) assert.ok(indexer.read > 0, 'objects were read before the last byte');
+        const got = indexer.end();
+        assert.ok(buildPackIndex(got.pack).equals(buildPackIndex(reference.pack)));
+        assert.deepEqual(objects(got), objects(reference));
+      }),
+      { numRuns: 200 },
+    );
+    // One byte at a time, and a pack whose last bytes never came.
+    const bytewise = new PackIndexer();
+    for (let i = 0; i < pack.length; i++) bytewise.push(pack.subarray(i, i + 1));
+    assert.ok(bytewise.read >= reference.pack.entries.length / 2, `${bytewise.read} of ${reference.pack.entries.length} read before the end`);
+    assert.ok(buildPackIndex(bytewise.end().pack).equals(buildPackIndex(reference.pack)));
+    const cut = new PackIndexer();
+    cut.push(pack.subarray(0, pack.length - 30));
+    assert.throws(() => cut.end(), /checksum/);
+    const altered = Buffer.from(pack);
+    altered[Math.floor(pack.length / 2)]! ^= 0xff;
+    const bad = new PackIndexer();
+    bad.push(altered);
+    assert.throws(() => bad.end(), /checksum/);
   });
 
   test('a pack cut short or altered is refused', () => {
