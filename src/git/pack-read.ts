@@ -22,6 +22,8 @@ const BASE_CACHE_BYTES = 64 * 2 ** 20;
 
 interface OnePack {
   idx: Buffer;
+  /** Resolved delta bases of this pack, by offset (an offset names an object in one pack only). */
+  bases: Map<number, PackedObject>;
   /** Objects the clone that wrote this pack resolved already, by offset (until the checkout is written). */
   fetched?: Map<number, PackedObject>;
   count: number;
@@ -34,7 +36,7 @@ interface Packs {
   dir: string;
   names: string;
   packs: OnePack[];
-  bases: Map<number, PackedObject>;
+  /** Bytes of resolved bases kept across all packs. */
   baseBytes: number;
 }
 
@@ -63,7 +65,7 @@ function packsOf(gitdir: string, cache: object): Packs {
   let perDir = byCache.get(cache);
   if (!perDir) byCache.set(cache, (perDir = new Map()));
   let packs = perDir.get(gitdir);
-  if (!packs) perDir.set(gitdir, (packs = { dir: join(gitdir, 'objects', 'pack'), names: '', packs: [], bases: new Map(), baseBytes: 0 }));
+  if (!packs) perDir.set(gitdir, (packs = { dir: join(gitdir, 'objects', 'pack'), names: '', packs: [], baseBytes: 0 }));
   return packs;
 }
 
@@ -96,7 +98,7 @@ function loadPack(idxPath: string): OnePack {
   const checksum = data.length >= 20 ? data.toString('hex', data.length - 20) : '';
   const fetched = offered.get(checksum);
   offered.delete(checksum);
-  return { idx, count, ends, data, ...(fetched ? { fetched } : {}) };
+  return { idx, bases: new Map(), count, ends, data, ...(fetched ? { fetched } : {}) };
 }
 
 function offsetAt(idx: Buffer, count: number, i: number): number {
@@ -140,7 +142,7 @@ export function readPacked(gitdir: string, cache: object, oid: string): PackedOb
 
 /** `asBase`: a delta builds on it, and likely others too: kept. */
 function readAt(p: Packs, pack: OnePack, offset: number, asBase = false): PackedObject | undefined {
-  const cached = pack.fetched?.get(offset) ?? p.bases.get(offset);
+  const cached = pack.fetched?.get(offset) ?? pack.bases.get(offset);
   if (cached) return cached;
   const { data } = pack;
   let at = offset;
@@ -174,17 +176,17 @@ function readAt(p: Packs, pack: OnePack, offset: number, asBase = false): Packed
   } else if (base) {
     out = { type: base.type, data: applyDelta(base.data, body) };
   }
-  if (out && asBase) remember(p, offset, out);
+  if (out && asBase) remember(p, pack, offset, out);
   return out;
 }
 
 /** Delta results are what later deltas build on; kept until the budget is spent, then dropped at once. */
-function remember(p: Packs, offset: number, obj: PackedObject): void {
+function remember(p: Packs, pack: OnePack, offset: number, obj: PackedObject): void {
   if (p.baseBytes + obj.data.length > BASE_CACHE_BYTES) {
-    p.bases.clear();
+    for (const each of p.packs) each.bases.clear();
     p.baseBytes = 0;
   }
-  p.bases.set(offset, obj);
+  pack.bases.set(offset, obj);
   p.baseBytes += obj.data.length;
 }
 

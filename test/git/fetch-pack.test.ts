@@ -2,13 +2,16 @@
 // from packs (src/git/pack-read.ts): checked against git itself on packs with deltas.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { indexPack, PackIndexer, type IndexedPack } from '../../src/git/pack-index.ts';
 import { GitError } from '../../src/git/errors.ts';
 import { openRepo } from '../../src/git/open.ts';
 import { buildPackIndex } from '../../src/git/pack.ts';
+import { readPacked } from '../../src/git/pack-read.ts';
 import { readBlob, treeEntries } from '../../src/git/store.ts';
 import { captureLogger, fixture, gitCli, USER, writeFiles, type Fixture } from './helpers.ts';
 
@@ -90,6 +93,41 @@ describe('first clone fetched and indexed by gitset', () => {
     const bad = new PackIndexer();
     bad.push(altered);
     assert.throws(() => bad.end(), /checksum/);
+  });
+
+  test('two packs of one clone: an offset names an object in its own pack only', async () => {
+    // Pack A: a blob at offset 12 and a delta on it; pack B: another blob at offset 12. Reading A's
+    // delta keeps its base; B's object at the same offset must still be B's (a deepened or
+    // fetched pack beside the clone's).
+    const entry = (kind: number, size: number, rest: Buffer[]): Buffer => {
+      const head = [((kind << 4) | (size & 0x0f)) | (size > 15 ? 0x80 : 0)];
+      for (let n = size >> 4; n > 0; n >>= 7) head.push((n & 0x7f) | (n >> 7 > 0 ? 0x80 : 0));
+      return Buffer.concat([Buffer.from(head), ...rest]);
+    };
+    const packOf = (entries: Buffer[]): Buffer => {
+      const body = Buffer.concat([Buffer.from('PACK\0\0\0\x02', 'latin1'), Buffer.from([0, 0, 0, entries.length]), ...entries]);
+      return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+    };
+    const base = Buffer.from('kind: ClusterSet\nmetadata: {name: a}\n');
+    const result = Buffer.from('kind: ClusterSet\nmetadata: {name: b}\n');
+    const delta = Buffer.concat([Buffer.from([base.length, result.length, result.length]), result]); // insert-only
+    const first = entry(3, base.length, [deflateSync(base)]);
+    const a = packOf([first, entry(6, delta.length, [Buffer.from([first.length]), deflateSync(delta)])]);
+    const other = Buffer.from('kind: SveltosCluster\nmetadata: {name: c}\n');
+    const b = packOf([entry(3, other.length, [deflateSync(other)])]);
+    const gitdir = join(fx.tmp, 'two-packs', '.git');
+    const packDir = join(gitdir, 'objects', 'pack');
+    await mkdir(packDir, { recursive: true });
+    for (const bytes of [a, b]) {
+      const pack = indexPack(bytes);
+      await writeFile(join(packDir, `pack-${pack.checksum}.pack`), bytes);
+      await writeFile(join(packDir, `pack-${pack.checksum}.idx`), buildPackIndex(pack));
+    }
+    const cache = {};
+    const oid = (data: Buffer) => createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
+    assert.equal(readPacked(gitdir, cache, oid(result))?.data.toString(), result.toString());
+    assert.equal(readPacked(gitdir, cache, oid(other))?.data.toString(), other.toString());
+    assert.equal(readPacked(gitdir, cache, oid(base))?.data.toString(), base.toString());
   });
 
   test('a pack cut short or altered is refused', () => {
