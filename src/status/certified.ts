@@ -12,9 +12,14 @@ export interface CertifiedFile {
   doc: unknown;
 }
 
-/** The file as certified, when its text is the header and then exactly what the writer writes for what it holds. */
+/**
+ * The file as certified, when its text is the header and then exactly what the writer writes for
+ * what it holds. The writer writes a mapping at the top: a file that holds a sequence there (a
+ * hand edit) is canonical YAML, but not gitset's.
+ */
 export function certify(text: string, read: StatusRead): CertifiedFile | undefined {
-  return read.canonical && read.comments === 1 && text.startsWith(HEADER) ? { text, doc: read.doc } : undefined;
+  const mapping = typeof read.doc === 'object' && read.doc !== null && !Array.isArray(read.doc);
+  return mapping && read.canonical && read.comments === 1 && text.startsWith(HEADER) ? { text, doc: read.doc } : undefined;
 }
 
 /** Whether rendering `doc` writes the certified file's text. */

@@ -165,6 +165,8 @@ describe('a status file certified as what gitset writes', () => {
       text.replace('    y\n', '    y\n\n'),
       text.slice(0, -1),
       text.replace(/^# .*\n/, ''),
+      // The document as the one item of a top-level sequence: canonical YAML, not what gitset writes.
+      text.split('\n').map((line, i) => (i === 0 || line === '' ? line : i === 1 ? `- ${line}` : `  ${line}`)).join('\n'),
     ];
     for (const edited of edits) {
       assert.notEqual(edited, text);
