@@ -5,12 +5,12 @@ import git, { Errors } from 'isomorphic-git';
 import { GitError, classifyRemoteError, redactText } from './errors.ts';
 import { gitHttpClient, type GitHttpClient } from './http.ts';
 import { basicCredentials, type GitAuth } from './location.ts';
-import { cloneBranch, UnsupportedServer } from './fetch-pack.ts';
-import { deepenClone } from './shallow.ts';
+import { CLONE_DEPTH, cloneBranch, UnsupportedServer } from './fetch-pack.ts';
+import { deepenClone, readShallow } from './shallow.ts';
 import { ObjectBatch } from './objects.ts';
 import { buildPack, type Pack } from './pack.ts';
 import { ReceivePackError, ZERO_OID, advertisedRefs, sendPack, type PushAccess } from './send-pack.ts';
-import { writeRef, type ObjectStore } from './store.ts';
+import { readRef, writeRef, type ObjectStore } from './store.ts';
 
 export interface TransportOptions {
   /** Without credentials. */
@@ -96,8 +96,11 @@ export function remoteTransport(opts: TransportOptions): RemoteTransport {
       await git.clone({ fs, http, dir, url, ref: branch, singleBranch: true, noTags: true, noCheckout: true, onAuth, headers: headers(), cache: {} }).catch(fail);
     },
     fetch: async (store, branch) => {
+      // A branch met for the first time in a shallow clone (a status branch of its own) comes with
+      // its tip alone, as the clone did: its history is every cycle's status commit.
+      const first = readShallow(store.gitdir).size > 0 && (await readRef(store, `refs/remotes/origin/${branch}`)) === undefined;
       const res = await git
-        .fetch({ fs, http, gitdir: store.gitdir, url, remote: 'origin', ref: branch, remoteRef: branch, singleBranch: true, tags: false, onAuth, headers: headers(), cache: store.cache })
+        .fetch({ fs, http, gitdir: store.gitdir, url, remote: 'origin', ref: branch, remoteRef: branch, singleBranch: true, tags: false, onAuth, headers: headers(), cache: store.cache, ...(first ? { depth: CLONE_DEPTH } : {}) })
         .catch(fail);
       if (!res.fetchHead) throw new GitError('branch-not-found', `${url}: branch "${branch}" does not exist on the remote`);
       return res.fetchHead;

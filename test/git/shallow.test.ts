@@ -139,4 +139,27 @@ describe('a shallow first clone, deepened when a walk needs more', () => {
     assert.equal((await gitCli(whole.workDir, ['cat-file', '-t', whole.seedCommit])).trim(), 'commit');
     assert.equal(await introducedAtFinder(whole.repo)(whole.tip), whole.change);
   });
+
+  test('a status branch of its own is fetched at its tip too; later status commits on it come as they land', async () => {
+    const name = `s${++n}`;
+    const url = await fx.seed(name, INPUTS);
+    const user = await cliClone(url, join(fx.tmp, `user-${name}`));
+    await gitCli(user, ['checkout', '-q', '-b', 'gitset-status']);
+    for (const round of [1, 2, 3]) await userPush(user, { 'status/ClusterSet/prod.yaml': `round: ${round}\n` }, `status round ${round}`);
+    const older = (await gitCli(user, ['rev-parse', 'HEAD~1'])).trim();
+    const workDir = join(fx.tmp, 'work', name);
+    const repo = openRemoteRepo({ url, branch: 'main', statusBranch: 'gitset-status', rootSegs: [], statusSegs: ['status'], workDir, auth: USER, logger: captureLogger() });
+    await repo.pull();
+    assert.deepEqual(await repo.readStatusFiles(), [{ path: 'ClusterSet/prod.yaml', text: 'round: 3\n' }]);
+    await assert.rejects(gitCli(workDir, ['cat-file', '-e', older]), 'the status branch below its tip was not fetched');
+
+    await userPush(user, { 'status/ClusterSet/prod.yaml': 'round: 4\n' }, 'status round 4');
+    await repo.pull();
+    assert.deepEqual(await repo.readStatusFiles(), [{ path: 'ClusterSet/prod.yaml', text: 'round: 4\n' }]);
+    const res = await repo.commitStatus(new Map([['ClusterSet/prod.yaml', 'round: 5\n']]), { subject: 'status round 5' });
+    assert.equal(res.pushed, true);
+    await gitCli(user, ['fetch', '-q', 'origin', 'gitset-status']);
+    assert.equal((await gitCli(user, ['log', '-1', '--format=%s', 'FETCH_HEAD'])).trim(), 'status round 5');
+    await gitCli(workDir, ['fsck', '--connectivity-only', '--no-dangling']);
+  });
 });
