@@ -127,7 +127,16 @@ interface Timed {
   result: StepResult;
 }
 
+/**
+ * Each timed step starts with the disk quiet: the clones the steps before wrote (88k files) are
+ * flushed first instead of being written back while the next step runs.
+ */
+async function settleDisk(): Promise<void> {
+  await execa('sync');
+}
+
 async function step(arg: StepArg): Promise<Timed> {
+  await settleDisk();
   const t0 = performance.now();
   const { result } = await runInChild<StepArg, StepResult>(new URL('./restart.ts', import.meta.url).href, 'restartStep', arg, { timeoutMs: 10 * 60_000, compiled: true });
   return { wallMs: performance.now() - t0, result };
@@ -135,6 +144,7 @@ async function step(arg: StepArg): Promise<Timed> {
 
 /** `git clone` (`--depth 1` when shallow) timed by bash's `time` (user + system of git and its helpers; not the server's). */
 async function cliClone(url: string, dir: string, shallow = false): Promise<{ wallMs: number; cpuMs: number }> {
+  await settleDisk();
   const t0 = performance.now();
   const clone = shallow ? 'git clone -q --depth 1' : 'git clone -q';
   const r = await execa('bash', ['-c', `TIMEFORMAT='%U %S'; time ${clone} "$0" "$1"`, url, dir], { env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.auto', GIT_CONFIG_VALUE_0: '0' } });
