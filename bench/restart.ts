@@ -8,6 +8,7 @@
 //     the cycle (no helm call and no commit at a converged fleet; checked);
 //   - beside them `node -e 0`, and load + validate alone in a fresh process (the loader's part).
 // CPU is each child's own user + system time; the machine is shared, so the load average is noted.
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -153,6 +154,25 @@ async function cliClone(url: string, dir: string, shallow = false): Promise<{ wa
   return { wallMs, cpuMs: ((user ?? NaN) + (sys ?? NaN)) * 1000 };
 }
 
+/**
+ * The disk's weather: 12,000 files of 900 bytes written and removed, as a checkout writes them. On
+ * these machines the same writes take 0.3 s or 3.5 s of kernel time from one minute to the next,
+ * and every step that writes files (both clones, a restart's checkout) moves with it.
+ */
+async function diskFloor(dir: string): Promise<{ wallMs: number; sysMs: number }> {
+  await settleDisk();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < 120; i++) {
+    await mkdir(join(dir, `d${i}`), { recursive: true });
+    for (let j = 0; j < 100; j++) writeFileSync(join(dir, `d${i}`, `f${j}.yaml`), 'x'.repeat(900));
+  }
+  const sysMs = process.cpuUsage(c0).system / 1000;
+  const wallMs = performance.now() - t0;
+  rmSync(dir, { recursive: true, force: true });
+  return { wallMs, sysMs };
+}
+
 async function nodeFloor(): Promise<{ wallMs: number }> {
   const t0 = performance.now();
   await execa(process.execPath, ['-e', '0']);
@@ -212,6 +232,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     const floor = await nodeFloor();
     const load = await step({ url, workDir: join(ctx.workDir, 'clone-iso-0'), credentialsDir, dist, mode: 'load' });
     const keptRun = await step({ url, workDir: kept, credentialsDir, dist, mode: 'restart' });
+    const disk = await diskFloor(join(ctx.workDir, 'disk-floor'));
     const empty = await step({ url, workDir: join(ctx.workDir, 'empty'), credentialsDir, dist, mode: 'restart' });
     for (const [name, r] of [['kept', keptRun], ['empty', empty]] as const) {
       if (r.result.helmCalls + r.result.commits !== 0) throw new Error(`restart (${name}) made ${r.result.helmCalls} helm calls and ${r.result.commits} commits`);
@@ -222,6 +243,7 @@ async function run(ctx: BenchContext): Promise<Measure[]> {
     const target = { op: '<', value: 5000 } as const;
     measures.push(
       single(BENCH, 'node -e 0', 'ms', floor.wallMs, { note: 'the floor: process start' }),
+      single(BENCH, 'write 12,000 files of 900 bytes (the disk, just before the empty-work-dir restart)', 'ms', disk.wallMs, { note: `kernel time ${disk.sysMs.toFixed(0)} ms; 0.3 s on a quiet disk here, several seconds at times` }),
       single(BENCH, `load + validate in a fresh process (${size})`, 'ms', load.wallMs, { note: `spawn to done; imports ${load.result.importedAt.toFixed(0)} ms, CPU ${load.result.cpuMs.toFixed(0)} ms` }),
       single(BENCH, `restart to first cycle, work dir kept (${size})`, 'ms', keptRun.wallMs, { target, note: `spawn to first cycle planned: ${phases(keptRun)}` }),
       single(BENCH, `restart to first cycle, empty work dir (${size})`, 'ms', empty.wallMs, { target, note: `spawn to first cycle planned, clone included: ${phases(empty)}; ${at()}` }),
