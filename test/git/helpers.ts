@@ -1,5 +1,6 @@
 // Shared fixtures for the git tests: a real smart-HTTP server over temporary bare repositories,
 // git CLI clones acting as "the user", and a logger that keeps what was logged.
+import { after, before } from 'node:test';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,6 +37,21 @@ export async function fixture(opts: { auth?: boolean } = {}): Promise<Fixture> {
       await server.close();
       await rm(tmp, { recursive: true, force: true });
     },
+  };
+}
+
+/** A fixture for the enclosing describe: made before its tests, closed after them. */
+export function fixtureForSuite(opts: { auth?: boolean } = {}): () => Fixture {
+  let fx: Fixture | undefined;
+  before(async () => {
+    fx = await fixture(opts);
+  });
+  after(async () => {
+    await fx?.close();
+  });
+  return () => {
+    if (!fx) throw new Error('the fixture is made before the suite\'s tests');
+    return fx;
   };
 }
 

@@ -1,6 +1,6 @@
 // The first clone holds the branch tip alone; walks that go further back (which commit brought the
 // inputs, an older revision's files, a log) fetch more history from the real smart-HTTP server.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,19 +10,13 @@ import { introducedAtFinder } from '../../src/daemon/introduced-at.ts';
 import { GitError } from '../../src/git/errors.ts';
 import type { GitHttpClient } from '../../src/git/http.ts';
 import { openRemoteRepo } from '../../src/git/remote.ts';
-import { captureLogger, cliClone, fixture, gitCli, USER, userPush, type Fixture } from './helpers.ts';
+import { captureLogger, cliClone, fixtureForSuite, gitCli, USER, userPush } from './helpers.ts';
 
 const INPUTS = { 'clusters/c1.yaml': 'kind: SveltosCluster\n', 'sets/prod.yaml': 'kind: ClusterSet\nmetadata: {name: prod}\n' };
 
 describe('a shallow first clone, deepened when a walk needs more', () => {
-  let fx: Fixture;
+  const suite = fixtureForSuite();
   let n = 0;
-  before(async () => {
-    fx = await fixture();
-  });
-  after(async () => {
-    await fx.close();
-  });
 
   /** A repository whose tip is two status commits over a user's change, over the seed. */
   /** Removes capabilities from the server's upload-pack ref listing, as an older or other server would not list them. */
@@ -47,8 +41,8 @@ describe('a shallow first clone, deepened when a walk needs more', () => {
 
   async function setup(strip: string[] = []) {
     const name = `s${++n}`;
-    const url = await fx.seed(name, INPUTS);
-    const user = await cliClone(url, join(fx.tmp, `user-${name}`));
+    const url = await suite().seed(name, INPUTS);
+    const user = await cliClone(url, join(suite().tmp, `user-${name}`));
     const seedCommit = (await gitCli(user, ['rev-parse', 'HEAD'])).trim();
     await userPush(user, { 'sets/prod.yaml': 'kind: ClusterSet\nmetadata: {name: prod}\nspec: {maxReplicas: 2}\n' }, 'user change');
     const change = (await gitCli(user, ['rev-parse', 'HEAD'])).trim();
@@ -62,7 +56,7 @@ describe('a shallow first clone, deepened when a walk needs more', () => {
         return (strip.length > 0 ? without(strip, nodeHttp) : nodeHttp).request(req);
       },
     };
-    const workDir = join(fx.tmp, 'work', name);
+    const workDir = join(suite().tmp, 'work', name);
     const repo = openRemoteRepo({ url, branch: 'main', rootSegs: [], statusSegs: ['status'], workDir, auth: USER, logger: captureLogger(), http });
     return { url, user, seedCommit, change, tip, workDir, repo, uploads };
   }
@@ -107,7 +101,7 @@ describe('a shallow first clone, deepened when a walk needs more', () => {
     assert.ok(existsSync(join(pulled.dir, 'clusters/c2.yaml')));
     const res = await repo.commitStatus(new Map([['x.yaml', 'x\n']]), { subject: 'status after deepening' });
     assert.equal(res.pushed, true);
-    const check = await cliClone(url, join(fx.tmp, `check-${n}`));
+    const check = await cliClone(url, join(suite().tmp, `check-${n}`));
     assert.equal((await gitCli(check, ['log', '-1', '--format=%s'])).trim(), 'status after deepening');
   });
 
@@ -142,12 +136,12 @@ describe('a shallow first clone, deepened when a walk needs more', () => {
 
   test('a status branch of its own is fetched at its tip too; later status commits on it come as they land', async () => {
     const name = `s${++n}`;
-    const url = await fx.seed(name, INPUTS);
-    const user = await cliClone(url, join(fx.tmp, `user-${name}`));
+    const url = await suite().seed(name, INPUTS);
+    const user = await cliClone(url, join(suite().tmp, `user-${name}`));
     await gitCli(user, ['checkout', '-q', '-b', 'gitset-status']);
     for (const round of [1, 2, 3]) await userPush(user, { 'status/ClusterSet/prod.yaml': `round: ${round}\n` }, `status round ${round}`);
     const older = (await gitCli(user, ['rev-parse', 'HEAD~1'])).trim();
-    const workDir = join(fx.tmp, 'work', name);
+    const workDir = join(suite().tmp, 'work', name);
     const repo = openRemoteRepo({ url, branch: 'main', statusBranch: 'gitset-status', rootSegs: [], statusSegs: ['status'], workDir, auth: USER, logger: captureLogger() });
     await repo.pull();
     assert.deepEqual(await repo.readStatusFiles(), [{ path: 'ClusterSet/prod.yaml', text: 'round: 3\n' }]);
