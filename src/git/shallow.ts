@@ -11,6 +11,8 @@ import { advertisedRefs, type PushAccess } from './send-pack.ts';
 import { readRef, type ObjectStore } from './store.ts';
 
 const OID = /^[0-9a-f]{40}$/;
+/** git's depth for "all of it" (`git fetch --unshallow`); also the most a depth can say. */
+const WHOLE = 2147483647;
 
 /** The commits the clone's history stops at; empty for a whole history. */
 export function readShallow(gitdir: string): Set<string> {
@@ -50,7 +52,7 @@ export async function deepenClone(access: PushAccess, store: ObjectStore, ref: s
   const haves = [await readRef(store, ref), await readRef(store, ref.replace(/^refs\/heads\//, 'refs/remotes/origin/'))].filter((h): h is string => !!h);
   const answer = await uploadPack(access, adv, {
     wants: [tip],
-    depth: [...[...shallow].map((o) => `shallow ${o}`), relative ? `deepen ${Math.max(1, Math.floor(by))}` : 'deepen 2147483647'],
+    depth: [...[...shallow].map((o) => `shallow ${o}`), `deepen ${relative ? Math.min(Math.max(1, Math.floor(by)), WHOLE) : WHOLE}`],
     haves: [...new Set(haves)],
     caps: relative ? ['deepen-relative'] : [],
   });
