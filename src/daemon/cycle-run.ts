@@ -99,6 +99,8 @@ export async function runOnce(run: Run, request: CycleRequest, mode: Mode): Prom
     next = planned.next;
   }
   const committed = await commit(run, next, pulled.revision, mode);
+  // A fresh clone's checkout waited for this first cycle (a status commit starts it and waits for it).
+  pulled.checkout?.start();
   if (next) memory.previous = next;
   const outcome = errors ? 'invalid-revision' : failures.length > 0 ? 'failure' : 'success';
   return { outcome, revision: pulled.revision, failures: [...(errors ?? []), ...failures], committed };

@@ -54,7 +54,7 @@ export interface WorkClone {
   /**
    * The followed branch (and work tree) to `tip`, which is already in the store. A fresh clone's
    * objects stay in memory for the status read that follows (see letGo). `writeBehind`: a full
-   * checkout is written on a worker thread and this returns before it is (see written()).
+   * checkout is left to a worker thread, written once started, and this returns before (see written()).
    */
   moveTo(tip: string, writeBehind?: boolean): Promise<void>;
   /** The checkout moveTo left to a worker, until it is written: its files, and when they are on disk. */
@@ -75,10 +75,16 @@ interface CloneState extends WorkCloneOptions {
   checkout?: Checkout;
 }
 
-/** A checkout being written on a worker: the manifests folder's files in memory, and the write (rejects when it failed). */
+/**
+ * A checkout left to a worker: the manifests folder's files in memory, and the write (rejects
+ * when it failed). The write begins with start(): the daemon calls it once its first cycle is
+ * planned, so that the 12,000 files of a large fleet do not take a core from that cycle; any Git
+ * operation that touches the work tree starts it first and waits for it.
+ */
 export interface Checkout {
   files: FolderInMemory;
   written: Promise<void>;
+  start(): void;
 }
 
 export function workClone(opts: WorkCloneOptions): WorkClone {
@@ -164,6 +170,7 @@ async function moveBranch(state: CloneState, commit: string): Promise<void> {
 async function settled(state: CloneState): Promise<void> {
   const checkout = state.checkout;
   if (!checkout) return;
+  checkout.start();
   await checkout.written.catch(() => undefined);
   if (state.checkout === checkout) delete state.checkout;
 }
@@ -186,9 +193,11 @@ async function moveTo(state: CloneState, tip: string, writeBehind: boolean): Pro
       const planned = await planWorkTree(store, await commitTree(store, tip), leftOut);
       const files = writeBehind ? inMemory(planned, state.layout.rootSegs.join('/')) : undefined;
       if (files) {
-        const written = writePlannedOnWorker(state.workDir, planned).then(() => moved(state, tip));
+        let start = (): void => undefined;
+        const started = new Promise<void>((resolve) => (start = resolve));
+        const written = started.then(() => writePlannedOnWorker(state.workDir, planned)).then(() => moved(state, tip));
         written.catch((err: unknown) => state.log.warn({ err: err instanceof Error ? err.message : String(err), workDir: state.workDir }, 'work tree not written; the next pull writes it again'));
-        state.checkout = { files, written };
+        state.checkout = { files, written, start };
         return;
       }
       writePlanned(state.workDir, planned);

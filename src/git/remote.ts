@@ -71,14 +71,21 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     readStatusFiles: () => serial(() => readStatus(clone, separateStatus)),
     commitStatus: (files, message, rerender) =>
       serial(async () => {
-        await clone.written()?.written.catch(() => undefined);
+        const checkout = clone.written();
+        checkout?.start();
+        await checkout?.written.catch(() => undefined);
         if (!clone.ready()) await pull(false, false);
         return pushStatus(clone, policy, { files, message, rerender });
       }),
     readFilesAt: (revision, sub) => serial(() => readFilesFetching(clone, new Set([opts.branch, policy.target]), revision, layoutSegs(layout, sub))),
     ...history,
+    // A checkout still left to its worker is written before the repository is let go.
     close: async () => {
-      await serial(async () => undefined);
+      await serial(async () => {
+        const checkout = clone.written();
+        checkout?.start();
+        await checkout?.written.catch(() => undefined);
+      });
     },
   };
 }

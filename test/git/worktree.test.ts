@@ -109,7 +109,10 @@ describe('work tree after a pull of a new revision', () => {
     assert.ok(pulled.checkout, 'a fresh clone\'s checkout is left to a worker');
     assert.deepEqual([...pulled.checkout.files.files.keys()].sort(), ['clusters/a.yaml', 'deep/er/b.yaml', 'tools/run.sh'], 'its files in memory, the status folder left out');
     assert.deepEqual(pulled.checkout.files.links, ['current']);
-    // Status is read from Git objects meanwhile, and a commit waits for the checkout before it moves anything.
+    // Nothing is written until the daemon's first cycle is planned (start) or Git needs the work tree.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(Object.keys(await snapshot(workDir)), [], 'not written before it is started');
+    // Status is read from Git objects meanwhile, and a commit starts the checkout and waits for it before it moves anything.
     assert.deepEqual((await repo.readStatusFiles()).map((f) => f.path), ['a.yaml']);
     const committed = await repo.commitStatus(new Map([['a.yaml', 'ready: false\n']]), { subject: 'status' });
     assert.equal(committed.committed, true);
@@ -125,7 +128,9 @@ describe('work tree after a pull of a new revision', () => {
     const inFolder = await below.pull({ writeBehind: true });
     assert.deepEqual([...(inFolder.checkout?.files.files.keys() ?? [])], ['er/b.yaml']);
     assert.deepEqual(inFolder.checkout?.files.links, []);
+    inFolder.checkout?.start();
     await inFolder.checkout?.written;
+    assert.equal(await readFile(join(fx.tmp, 'work', 'w-behind-path', 'deep', 'er', 'b.yaml'), 'utf8'), 'b: 1\n');
     await below.close();
 
     // Without asking, the pull returns with the checkout written, as before.
