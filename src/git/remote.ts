@@ -71,23 +71,22 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     readStatusFiles: () => serial(() => readStatus(clone, separateStatus)),
     commitStatus: (files, message, rerender) =>
       serial(async () => {
-        const checkout = clone.written();
-        checkout?.start();
-        await checkout?.written.catch(() => undefined);
+        await checkoutWritten(clone);
         if (!clone.ready()) await pull(false, false);
         return pushStatus(clone, policy, { files, message, rerender });
       }),
     readFilesAt: (revision, sub) => serial(() => readFilesFetching(clone, new Set([opts.branch, policy.target]), revision, layoutSegs(layout, sub))),
     ...history,
     // A checkout still left to its worker is written before the repository is let go.
-    close: async () => {
-      await serial(async () => {
-        const checkout = clone.written();
-        checkout?.start();
-        await checkout?.written.catch(() => undefined);
-      });
-    },
+    close: () => serial(() => checkoutWritten(clone)),
   };
+}
+
+/** A checkout left to its worker, started if it was not and written (how it ended is logged where it ran). */
+async function checkoutWritten(clone: WorkClone): Promise<void> {
+  const checkout = clone.written();
+  checkout?.start();
+  await checkout?.written.catch(() => undefined);
 }
 
 /** The status files at the tip of the branch they are committed to. */
