@@ -4,13 +4,14 @@
 // clone's pack in JavaScript (pako, an async digest per object): 3.8 s of CPU for a 10k-cluster
 // fleet, against 0.4 s for the whole `git clone`. Later fetches stay with isomorphic-git; a
 // shallow clone's history is deepened through uploadPack (shallow.ts).
-import fs, { mkdirSync, writeFileSync } from 'node:fs';
+import fs from 'node:fs';
 import { join } from 'node:path';
 import git, { Errors } from 'isomorphic-git';
-import { buildPackIndex, type Pack } from './pack.ts';
+import type { Pack } from './pack.ts';
 import { offerFetched, type PackedObject } from './pack-read.ts';
 import { advertisedRefs, checkedStream, pktLine, type Advertisement, type PushAccess } from './send-pack.ts';
 import { PackIndexer, type IndexedPack } from './pack-index.ts';
+import { isOid, storePack, writeShallow } from './store.ts';
 
 export interface FetchedPack {
   pack: Pack;
@@ -100,8 +101,6 @@ export async function uploadPack(access: PushAccess, adv: Advertisement, req: Up
   return { ...answer, ...(packed ? { indexed: indexer.end() } : {}) };
 }
 
-const isOid = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);
-
 /** Pkt-lines as the body arrives (`null` for a flush), each whole even when split across chunks. */
 async function* pktLines(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Buffer | null> {
   let held = Buffer.alloc(0);
@@ -137,12 +136,8 @@ export async function cloneBranch(access: PushAccess, dir: string, branch: strin
   const gitdir = join(dir, '.git');
   await git.init({ fs, dir, defaultBranch: branch });
   await git.addRemote({ fs, dir, remote: 'origin', url: access.url });
-  const packDir = join(gitdir, 'objects', 'pack');
-  mkdirSync(packDir, { recursive: true });
-  const base = join(packDir, `pack-${fetched.pack.checksum}`);
-  writeFileSync(`${base}.pack`, fetched.pack.bytes);
-  writeFileSync(`${base}.idx`, buildPackIndex(fetched.pack));
-  if (fetched.shallow.length > 0) writeFileSync(join(gitdir, 'shallow'), fetched.shallow.map((oid) => `${oid}\n`).join(''));
+  storePack({ gitdir, cache: {} }, fetched.pack);
+  writeShallow(gitdir, fetched.shallow);
   // The first checkout follows at once: it reads the objects resolved here instead of inflating them again.
   offerFetched(fetched.pack.checksum, fetched.objects);
   await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${branch}`, value: fetched.tip, force: true });

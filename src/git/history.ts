@@ -5,8 +5,7 @@ import git from 'isomorphic-git';
 import type { CommitInfo, HistoryOptions } from '../model/ports.ts';
 import { GitError } from './errors.ts';
 import { layoutSegs, type RepoLayout } from './paths.ts';
-import { commitTree, readCommitInfo, resolveRevision, subtreeAt, type ObjectStore } from './store.ts';
-import { readShallow } from './shallow.ts';
+import { commitTree, readCommitInfo, readShallow, resolveRevision, subtreeAt, type ObjectStore } from './store.ts';
 import { inputsTreeOid } from './tree.ts';
 
 /**

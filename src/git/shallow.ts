@@ -3,39 +3,12 @@
 // reaches one of them (which commit brought the inputs, who approved a stage, the last good
 // revision) asks for more history here: one upload-pack exchange that deepens the clone from
 // where it stops, sending nothing the clone already holds.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { uploadPack } from './fetch-pack.ts';
-import { buildPackIndex } from './pack.ts';
 import { advertisedRefs, type PushAccess } from './send-pack.ts';
-import { readRef, type ObjectStore } from './store.ts';
+import { readRef, readShallow, storePack, writeShallow, type ObjectStore } from './store.ts';
 
-const OID = /^[0-9a-f]{40}$/;
 /** git's depth for "all of it" (`git fetch --unshallow`); also the most a depth can say. */
 const WHOLE = 2147483647;
-
-/** The commits the clone's history stops at; empty for a whole history. */
-export function readShallow(gitdir: string): Set<string> {
-  let text: string;
-  try {
-    text = readFileSync(join(gitdir, 'shallow'), 'latin1');
-  } catch {
-    return new Set();
-  }
-  return new Set(text.split('\n').filter((line) => OID.test(line)));
-}
-
-/** Replaces `.git/shallow` at once (removed when the history is whole). */
-export function writeShallow(gitdir: string, oids: Iterable<string>): void {
-  const file = join(gitdir, 'shallow');
-  const list = [...new Set(oids)].sort();
-  if (list.length === 0) {
-    rmSync(file, { force: true });
-    return;
-  }
-  writeFileSync(`${file}.tmp`, list.map((o) => `${o}\n`).join(''));
-  renameSync(`${file}.tmp`, file);
-}
 
 /**
  * Fetches `by` more commits of `ref`'s history below where the clone's stops; false when the
@@ -56,12 +29,7 @@ export async function deepenClone(access: PushAccess, store: ObjectStore, ref: s
     haves: [...new Set(haves)],
     caps: relative ? ['deepen-relative'] : [],
   });
-  if (answer.indexed) {
-    const { pack } = answer.indexed;
-    const base = join(store.gitdir, 'objects', 'pack', `pack-${pack.checksum}`);
-    writeFileSync(`${base}.pack`, pack.bytes);
-    writeFileSync(`${base}.idx`, buildPackIndex(pack));
-  }
+  if (answer.indexed) storePack(store, answer.indexed.pack);
   for (const oid of answer.unshallow) shallow.delete(oid);
   for (const oid of answer.shallow) shallow.add(oid);
   writeShallow(store.gitdir, shallow);

@@ -2,7 +2,7 @@
 // isomorphic-git, and storing a batch of new objects (loose when few, else as one pack).
 // A fleet-wide status change is thousands of small blobs: as loose objects that is one file
 // creation each (~1 ms on ext4), as a pack it is two files.
-import fs, { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
@@ -148,16 +148,47 @@ export function storeObjects(store: ObjectStore, batch: ObjectBatch): Pack | und
     return undefined;
   }
   const p = buildPack(batch);
+  storePack(store, p);
+  return p;
+}
+
+/** One pack and its index (built, fetched or deepened), each by temp file and rename, the index last. */
+export function storePack(store: ObjectStore, p: Pack): void {
   const dir = join(store.gitdir, 'objects', 'pack');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `pack-${p.checksum}`);
-  if (existsSync(`${base}.idx`)) return p;
+  if (existsSync(`${base}.idx`)) return;
   const tmp = join(dir, `tmp_pack_${process.pid}`);
   writeFileSync(tmp, p.bytes);
   renameSync(tmp, `${base}.pack`);
   writeFileSync(tmp, buildPackIndex(p));
   renameSync(tmp, `${base}.idx`);
-  return p;
+}
+
+/** A full object name, as git writes it. */
+export const isOid = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);
+
+/** The commits a shallow clone's history stops at (git's `.git/shallow`); empty for a whole history. */
+export function readShallow(gitdir: string): Set<string> {
+  let text: string;
+  try {
+    text = readFileSync(join(gitdir, 'shallow'), 'latin1');
+  } catch {
+    return new Set();
+  }
+  return new Set(text.split('\n').filter(isOid));
+}
+
+/** Replaces `.git/shallow` at once (removed when the history is whole). */
+export function writeShallow(gitdir: string, oids: Iterable<string>): void {
+  const file = join(gitdir, 'shallow');
+  const list = [...new Set(oids)].sort();
+  if (list.length === 0) {
+    rmSync(file, { force: true });
+    return;
+  }
+  writeFileSync(`${file}.tmp`, list.map((o) => `${o}\n`).join(''));
+  renameSync(`${file}.tmp`, file);
 }
 
 function writeLoose(gitdir: string, oid: string, obj: NewObject): void {

@@ -6,11 +6,11 @@ import { GitError, classifyRemoteError, redactText } from './errors.ts';
 import { gitHttpClient, type GitHttpClient } from './http.ts';
 import { basicCredentials, type GitAuth } from './location.ts';
 import { CLONE_DEPTH, cloneBranch, UnsupportedServer } from './fetch-pack.ts';
-import { deepenClone, readShallow } from './shallow.ts';
+import { deepenClone } from './shallow.ts';
 import { ObjectBatch } from './objects.ts';
 import { buildPack, type Pack } from './pack.ts';
 import { ReceivePackError, ZERO_OID, advertisedRefs, sendPack, type PushAccess } from './send-pack.ts';
-import { readRef, writeRef, type ObjectStore } from './store.ts';
+import { readRef, readShallow, writeRef, type ObjectStore } from './store.ts';
 
 export interface TransportOptions {
   /** Without credentials. */
