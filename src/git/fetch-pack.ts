@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import git, { Errors } from 'isomorphic-git';
 import type { Pack } from './pack.ts';
 import { offerFetched, type PackedObject } from './pack-read.ts';
-import { advertisedRefs, checkedStream, pktLine, type Advertisement, type PushAccess } from './send-pack.ts';
+import { advertisedRefs, checkedStream, pktLine, pktLineAt, type Advertisement, type PushAccess } from './send-pack.ts';
 import { PackIndexer, type IndexedPack } from './pack-index.ts';
 import { isOid, storePack, writeShallow } from './store.ts';
 
@@ -105,22 +105,13 @@ export async function uploadPack(access: PushAccess, adv: Advertisement, req: Up
 async function* pktLines(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Buffer | null> {
   let held = Buffer.alloc(0);
   for await (const chunk of body) {
-    let buf = held.length > 0 ? Buffer.concat([held, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = held.length > 0 ? Buffer.concat([held, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let at = 0;
-    while (at + 4 <= buf.length) {
-      const len = parseInt(buf.toString('latin1', at, at + 4), 16);
-      if (Number.isNaN(len)) throw new Errors.SmartHttpError('malformed pkt-line from the server', '');
-      if (len < 4) {
-        yield null;
-        at += 4;
-        continue;
-      }
-      if (at + len > buf.length) break;
-      yield buf.subarray(at + 4, at + len);
-      at += len;
+    for (let pkt = pktLineAt(buf, at); pkt; pkt = pktLineAt(buf, at)) {
+      yield pkt.line;
+      at = pkt.next;
     }
     held = Buffer.from(buf.subarray(at));
-    buf = held;
   }
   if (held.length > 0) throw new Errors.SmartHttpError('truncated pkt-line from the server', '');
 }

@@ -36,21 +36,26 @@ export function pktLine(text: string): Buffer {
   return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body]);
 }
 
+/**
+ * The pkt-line at `at` (`null` for a flush or delimiter packet) and where the next begins;
+ * undefined when `buf` ends inside it.
+ */
+export function pktLineAt(buf: Buffer, at: number): { line: Buffer | null; next: number } | undefined {
+  if (at + 4 > buf.length) return undefined;
+  const len = parseInt(buf.toString('latin1', at, at + 4), 16);
+  if (Number.isNaN(len)) throw new ReceivePackError('malformed pkt-line from the server');
+  if (len < 4) return { line: null, next: at + 4 };
+  return at + len > buf.length ? undefined : { line: buf.subarray(at + 4, at + len), next: at + len };
+}
+
 /** Splits pkt-lines; `null` is a flush (or delimiter) packet. */
 export function readPktLines(buf: Buffer): Array<Buffer | null> {
   const out: Array<Buffer | null> = [];
-  let at = 0;
-  while (at + 4 <= buf.length) {
-    const len = parseInt(buf.toString('latin1', at, at + 4), 16);
-    if (Number.isNaN(len)) throw new ReceivePackError('malformed pkt-line from the server');
-    if (len < 4) {
-      out.push(null);
-      at += 4;
-      continue;
-    }
-    if (at + len > buf.length) throw new ReceivePackError('truncated pkt-line from the server');
-    out.push(buf.subarray(at + 4, at + len));
-    at += len;
+  for (let at = 0; at + 4 <= buf.length; ) {
+    const pkt = pktLineAt(buf, at);
+    if (!pkt) throw new ReceivePackError('truncated pkt-line from the server');
+    out.push(pkt.line);
+    at = pkt.next;
   }
   return out;
 }
