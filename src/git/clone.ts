@@ -59,6 +59,8 @@ export interface WorkClone {
   moveTo(tip: string, writeBehind?: boolean): Promise<void>;
   /** The checkout moveTo left to a worker, until it is written: its files, and when they are on disk. */
   written(): Checkout | undefined;
+  /** Starts a checkout left to its worker, if any, and waits for it (how it ended is logged where it ran). */
+  settled(): Promise<void>;
   /** Lets go of the objects a fresh clone resolved: the status files were read from them. */
   letGo(): void;
   /** Our status commit landed on `branch`: record it (the work tree leaves the status folder out). */
@@ -114,6 +116,7 @@ export function workClone(opts: WorkCloneOptions): WorkClone {
     deepen: (by) => transport.deepen(store, branch, by),
     moveTo: (tip, writeBehind) => moveTo(state, tip, writeBehind ?? false),
     written: () => state.checkout,
+    settled: () => settled(state),
     letGo: () => dropFetched(state.store.gitdir, state.store.cache),
     landed: (b, commit) => landed(state, b, commit),
     push: (out) => transport.push(store, out),

@@ -71,22 +71,15 @@ export function openRemoteRepo(opts: RemoteRepoOptions): Repo {
     readStatusFiles: () => serial(() => readStatus(clone, separateStatus)),
     commitStatus: (files, message, rerender) =>
       serial(async () => {
-        await checkoutWritten(clone);
+        await clone.settled();
         if (!clone.ready()) await pull(false, false);
         return pushStatus(clone, policy, { files, message, rerender });
       }),
     readFilesAt: (revision, sub) => serial(() => readFilesFetching(clone, new Set([opts.branch, policy.target]), revision, layoutSegs(layout, sub))),
     ...history,
     // A checkout still left to its worker is written before the repository is let go.
-    close: () => serial(() => checkoutWritten(clone)),
+    close: () => serial(() => clone.settled()),
   };
-}
-
-/** A checkout left to its worker, started if it was not and written (how it ended is logged where it ran). */
-async function checkoutWritten(clone: WorkClone): Promise<void> {
-  const checkout = clone.written();
-  checkout?.start();
-  await checkout?.written.catch(() => undefined);
 }
 
 /** The status files at the tip of the branch they are committed to. */
@@ -112,7 +105,7 @@ async function readFilesFetching(clone: WorkClone, branches: ReadonlySet<string>
     return await read();
   } catch {
     for (const b of branches) await clone.fetch(b).catch(() => undefined);
-    return deepening({ deepen: (by) => clone.deepen(by) }, 0, read).catch((err) => {
+    return deepening(clone, 0, read).catch((err) => {
       throw new GitError('revision-not-found', `revision "${revision}" not found in ${clone.url}`, { cause: err });
     });
   }
