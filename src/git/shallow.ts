@@ -30,8 +30,10 @@ export async function deepenClone(access: PushAccess, store: ObjectStore, ref: s
     caps: relative ? ['deepen-relative'] : [],
   });
   if (answer.indexed) storePack(store, answer.indexed.pack);
+  // Progress is a commit of ours that is shallow no more: a server that names others cannot keep a walk going.
+  const progressed = answer.unshallow.some((oid) => shallow.has(oid));
   for (const oid of answer.unshallow) shallow.delete(oid);
   for (const oid of answer.shallow) shallow.add(oid);
   writeShallow(store.gitdir, shallow);
-  return answer.unshallow.length > 0;
+  return progressed;
 }
